@@ -1,0 +1,91 @@
+package gatehouse
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Application error codes. Each maps to one HTTP status in the web package's status table.
+const (
+	ECONFLICT     = "conflict"     // a unique value is already taken, or a replayed ID
+	EINTERNAL     = "internal"     // anything unexpected; the message is never shown
+	EINVALID      = "invalid"      // bad input; Field names the field to fix when there is one
+	ENOTFOUND     = "not_found"    // no such object in this directory
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	EFORBIDDEN    = "forbidden"    // credentials are good, the action is not allowed
+	ETOOLARGE     = "too_large"    // a body, file or value is over its limit
+	ERATELIMIT    = "rate_limited" // too many attempts; try again later
+	EUNAVAILABLE  = "unavailable"  // a dependency is down or the server is shutting down
+	EPASSWORD     = "password_change_required"
+)
+
+// Error is the application error. Code is one of the E* constants, Message is safe to show to the person who made
+// the request, Field names the input field at fault (if any), and Err is the cause, which is logged but never shown.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+	Err     error
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	s := e.Code
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted, user-safe message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldErrorf returns an EINVALID error that names the field to fix.
+func FieldErrorf(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Internal wraps cause as an EINTERNAL error; its message is never shown to users.
+func Internal(cause error) *Error {
+	return &Error{Code: EINTERNAL, Message: "Internal error.", Err: cause}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for any other error and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EINTERNAL
+	}
+}
+
+// ErrorMessage returns the user-safe message of the first *Error in err's chain, or "Internal error." for any other
+// error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// ErrorField returns the field named by the first *Error in err's chain, or "".
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

@@ -1,0 +1,110 @@
+package gatehouse
+
+import "time"
+
+// Session is a signed-in user's server-side session. The cookie carries a random token; the store keeps only its
+// SHA-256 hash as ID, so a database leak does not yield usable sessions.
+type Session struct {
+	ID          string    `json:"-"`
+	DirectoryID string    `json:"directoryId"`
+	UserID      string    `json:"userId"`
+	CreatedAt   time.Time `json:"createdAt"`
+	// AuthnInstant is when the user last proved their password (ForceAuthn refreshes it).
+	AuthnInstant time.Time `json:"authnInstant"`
+	LastSeenAt   time.Time `json:"lastSeenAt"`
+	// ExpiresAt is the absolute end of the session; the idle timeout is checked against LastSeenAt.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// MFA reports whether the session was established with a second factor.
+	MFA bool `json:"mfa"`
+	// ClientAddr and UserAgent describe where the session was started.
+	ClientAddr string `json:"clientAddr"`
+	UserAgent  string `json:"userAgent"`
+}
+
+// APIToken is a bearer token for the REST API, acting as the user who owns it. The store keeps only SecretHash, the
+// SHA-256 hash of the secret; Prefix is the first characters of the secret, shown so people can tell tokens apart.
+type APIToken struct {
+	ID          string     `json:"id"`
+	SecretHash  string     `json:"-"`
+	Prefix      string     `json:"prefix"`
+	DirectoryID string     `json:"directoryId"`
+	UserID      string     `json:"userId"`
+	Name        string     `json:"name"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
+	LastUsedAt  *time.Time `json:"lastUsedAt,omitempty"`
+}
+
+// SignInRequest is a SAML sign-in waiting for the user: the validated AuthnRequest's answer parameters, kept on the
+// server (not in a cookie) while the user signs in, and consumed once.
+type SignInRequest struct {
+	ID          string `json:"id"`
+	DirectoryID string `json:"directoryId"`
+	AppID       string `json:"appId"`
+	// RequestID is the AuthnRequest's ID (InResponseTo); empty for IdP-initiated sign-on.
+	RequestID  string `json:"requestId"`
+	ACSURL     string `json:"acsUrl"`
+	RelayState string `json:"relayState"`
+	ForceAuthn bool   `json:"forceAuthn"`
+	// NameIDFormat is the format asked for by the request's NameIDPolicy, if any.
+	NameIDFormat string    `json:"nameIdFormat"`
+	CreatedAt    time.Time `json:"createdAt"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+}
+
+// Sign-in results.
+const (
+	ResultSuccess = "success"
+	ResultFailure = "failure"
+)
+
+// SignInEvent is one entry of the sign-in log: a password sign-in or a SAML sign-on attempt.
+type SignInEvent struct {
+	ID          string    `json:"id"`
+	DirectoryID string    `json:"directoryId"`
+	Time        time.Time `json:"time"`
+	UserID      string    `json:"userId,omitempty"`
+	UserName    string    `json:"userName"`
+	AppID       string    `json:"appId,omitempty"`
+	AppName     string    `json:"appName,omitempty"`
+	Result      string    `json:"result"`
+	// Code is the Gatehouse error code of a failure; Reason is its explanation.
+	Code          string `json:"code,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	CorrelationID string `json:"correlationId"`
+	ClientAddr    string `json:"clientAddr"`
+}
+
+// SignInFilter selects sign-in events. Zero values match everything.
+type SignInFilter struct {
+	UserID string
+	AppID  string
+	Result string
+	Since  time.Time
+	Offset int
+	Limit  int
+}
+
+// AuditEvent records one admin change: who did what to which object, with the object before and after as JSON.
+type AuditEvent struct {
+	ID            string    `json:"id"`
+	DirectoryID   string    `json:"directoryId"`
+	Time          time.Time `json:"time"`
+	ActorID       string    `json:"actorId"`
+	ActorName     string    `json:"actorName"`
+	Action        string    `json:"action"`
+	TargetType    string    `json:"targetType"`
+	TargetID      string    `json:"targetId"`
+	Before        string    `json:"before,omitempty"`
+	After         string    `json:"after,omitempty"`
+	CorrelationID string    `json:"correlationId"`
+}
+
+// AuditFilter selects audit events. Zero values match everything.
+type AuditFilter struct {
+	ActorID    string
+	TargetType string
+	TargetID   string
+	Offset     int
+	Limit      int
+}

@@ -1,0 +1,144 @@
+package gatehouse
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the storage contract. Every database engine implements it and passes the conformance suite in package
+// storetest. Objects that belong to a directory are always looked up with the directory's ID, so an ID from one
+// directory never finds an object of another: such lookups return ENOTFOUND.
+//
+// The store persists what it is given: callers set IDs and timestamps. Unless documented otherwise, Find* methods
+// return ENOTFOUND when nothing matches, Create* methods return ECONFLICT when a unique value is taken, and Update*
+// and Delete* methods return ENOTFOUND when the object does not exist. Any other failure is EINTERNAL.
+type Store interface {
+	// InTx runs fn in one transaction: every change fn makes through tx is committed when fn returns nil and rolled
+	// back otherwise. fn's error is returned as is. Calling InTx on a tx runs fn in the same transaction.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+
+	// CreateDirectory stores d. ECONFLICT if the ID is taken.
+	CreateDirectory(ctx context.Context, d *Directory) error
+	FindDirectory(ctx context.Context, id string) (*Directory, error)
+	// FindDirectories returns every directory, ordered by creation time.
+	FindDirectories(ctx context.Context) ([]*Directory, error)
+	UpdateDirectory(ctx context.Context, d *Directory) error
+	// DeleteDirectory deletes the directory and everything in it.
+	DeleteDirectory(ctx context.Context, id string) error
+
+	// CreateUser stores u. ECONFLICT if the directory has a user with the same user name, ignoring case.
+	CreateUser(ctx context.Context, u *User) error
+	FindUser(ctx context.Context, directoryID, id string) (*User, error)
+	// FindUserByName finds a user by user name, ignoring case.
+	FindUserByName(ctx context.Context, directoryID, userName string) (*User, error)
+	// FindUsers returns the users that match f ordered by user name, and how many match in all (ignoring paging).
+	FindUsers(ctx context.Context, directoryID string, f UserFilter) ([]*User, int, error)
+	// UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateUser.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser deletes the user with their sessions, API tokens, group memberships and assignments.
+	DeleteUser(ctx context.Context, directoryID, id string) error
+
+	// CreateGroup stores g. ECONFLICT if the directory has a group with the same name, ignoring case.
+	CreateGroup(ctx context.Context, g *Group) error
+	FindGroup(ctx context.Context, directoryID, id string) (*Group, error)
+	// FindGroups returns the groups whose name contains query (ignoring case; "" matches all), ordered by name.
+	FindGroups(ctx context.Context, directoryID, query string) ([]*Group, error)
+	UpdateGroup(ctx context.Context, g *Group) error
+	// DeleteGroup deletes the group with its memberships and assignments.
+	DeleteGroup(ctx context.Context, directoryID, id string) error
+	// AddGroupMember adds a user to a group. ENOTFOUND if either is not in the directory, ECONFLICT if already a member.
+	AddGroupMember(ctx context.Context, directoryID, groupID, userID string) error
+	// RemoveGroupMember removes a user from a group. ENOTFOUND if the user is not a member.
+	RemoveGroupMember(ctx context.Context, directoryID, groupID, userID string) error
+	// FindGroupMembers returns a group's members ordered by user name. ENOTFOUND if there is no such group.
+	FindGroupMembers(ctx context.Context, directoryID, groupID string) ([]*User, error)
+	// FindUserGroups returns the groups a user is a member of, ordered by name. ENOTFOUND if there is no such user.
+	FindUserGroups(ctx context.Context, directoryID, userID string) ([]*Group, error)
+
+	// CreateApp stores a, and cert (its first signing certificate) when cert is not nil, in one transaction.
+	// ECONFLICT if a.SAML.EntityID is not empty and another app of the directory has it.
+	CreateApp(ctx context.Context, a *App, cert *Certificate) error
+	FindApp(ctx context.Context, directoryID, id string) (*App, error)
+	// FindAppByEntityID finds the app whose SAML Identifier equals entityID exactly.
+	FindAppByEntityID(ctx context.Context, directoryID, entityID string) (*App, error)
+	// FindApps returns the apps whose name contains query (ignoring case; "" matches all), ordered by name.
+	FindApps(ctx context.Context, directoryID, query string) ([]*App, error)
+	// UpdateApp replaces every stored field of a but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateApp.
+	UpdateApp(ctx context.Context, a *App) error
+	// DeleteApp deletes the app with its certificates, assignments and pending sign-in requests.
+	DeleteApp(ctx context.Context, directoryID, id string) error
+
+	// CreateCertificate stores c. If c.Active, every other certificate of the same owner becomes inactive.
+	CreateCertificate(ctx context.Context, c *Certificate) error
+	FindCertificate(ctx context.Context, directoryID, id string) (*Certificate, error)
+	// FindCertificates returns the certificates of an app, or of the directory itself when appID is "", newest
+	// first. An empty list is not an error.
+	FindCertificates(ctx context.Context, directoryID, appID string) ([]*Certificate, error)
+	// FindExpiringCertificates returns the directory's active certificates (of apps and of the directory) whose
+	// NotAfter is before the given time, soonest first.
+	FindExpiringCertificates(ctx context.Context, directoryID string, before time.Time) ([]*Certificate, error)
+	// ActivateCertificate makes the certificate active and every other certificate of the same owner inactive.
+	ActivateCertificate(ctx context.Context, directoryID, id string) error
+	DeleteCertificate(ctx context.Context, directoryID, id string) error
+
+	// CreateAssignment stores a. ENOTFOUND if the app or the principal is not in the directory, ECONFLICT if the
+	// principal is already assigned to the app.
+	CreateAssignment(ctx context.Context, a *Assignment) error
+	// FindAssignments returns an app's assignments, oldest first. ENOTFOUND if there is no such app.
+	FindAssignments(ctx context.Context, directoryID, appID string) ([]*Assignment, error)
+	DeleteAssignment(ctx context.Context, directoryID, id string) error
+	// FindUserApps returns the apps assigned to the user directly or through a group, ordered by name, each once.
+	// ENOTFOUND if there is no such user.
+	FindUserApps(ctx context.Context, directoryID, userID string) ([]*App, error)
+	// IsAssigned reports whether the user is assigned to the app directly or through a group.
+	IsAssigned(ctx context.Context, directoryID, appID, userID string) (bool, error)
+
+	// CreateSession stores s. FindSession finds it by ID alone (the hash of the cookie's token) and returns
+	// ENOTFOUND when it is missing or expired at now.
+	CreateSession(ctx context.Context, s *Session) error
+	FindSession(ctx context.Context, id string, now time.Time) (*Session, error)
+	// UpdateSession replaces AuthnInstant, LastSeenAt, ExpiresAt and MFA.
+	UpdateSession(ctx context.Context, s *Session) error
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteUserSessions deletes every session of a user; none is not an error.
+	DeleteUserSessions(ctx context.Context, directoryID, userID string) error
+
+	// CreateAPIToken stores t. FindAPITokenBySecretHash returns ENOTFOUND when the token is missing or expired at now.
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	FindAPITokenBySecretHash(ctx context.Context, secretHash string, now time.Time) (*APIToken, error)
+	// FindAPITokens returns a user's tokens (every token of the directory when userID is ""), newest first.
+	FindAPITokens(ctx context.Context, directoryID, userID string) ([]*APIToken, error)
+	// TouchAPIToken sets the token's LastUsedAt.
+	TouchAPIToken(ctx context.Context, id string, at time.Time) error
+	DeleteAPIToken(ctx context.Context, directoryID, id string) error
+
+	// CreateSignInRequest stores r. TakeSignInRequest returns and deletes it in one step, so it is used once;
+	// ENOTFOUND when it is missing or expired at now. FindSignInRequest returns it without deleting it.
+	CreateSignInRequest(ctx context.Context, r *SignInRequest) error
+	FindSignInRequest(ctx context.Context, directoryID, id string, now time.Time) (*SignInRequest, error)
+	TakeSignInRequest(ctx context.Context, directoryID, id string, now time.Time) (*SignInRequest, error)
+
+	// UseOnce records key until expiresAt. ECONFLICT if the key was recorded before and has not expired at now; this
+	// is the replay cache of AuthnRequest and assertion IDs.
+	UseOnce(ctx context.Context, key string, now, expiresAt time.Time) error
+
+	// IncrementCounter adds one to the counter named key and returns its new value. A counter whose first increment
+	// is older than window starts again at one. ResetCounter sets it to zero; a missing counter is not an error.
+	IncrementCounter(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	ResetCounter(ctx context.Context, key string) error
+
+	// CreateSignInEvent and CreateAuditEvent append to the logs.
+	CreateSignInEvent(ctx context.Context, e *SignInEvent) error
+	// FindSignInEvents returns matching events newest first, and how many match in all.
+	FindSignInEvents(ctx context.Context, directoryID string, f SignInFilter) ([]*SignInEvent, int, error)
+	FindSignInEvent(ctx context.Context, directoryID, id string) (*SignInEvent, error)
+	CreateAuditEvent(ctx context.Context, e *AuditEvent) error
+	// FindAuditEvents returns matching events newest first, and how many match in all.
+	FindAuditEvents(ctx context.Context, directoryID string, f AuditFilter) ([]*AuditEvent, int, error)
+
+	// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now.
+	DeleteExpired(ctx context.Context, now time.Time) error
+
+	// Close releases the store's resources.
+	Close() error
+}

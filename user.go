@@ -1,0 +1,141 @@
+package gatehouse
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Role is what a user may do in their directory.
+type Role string
+
+// The roles. GlobalAdmin may do everything in the directory (and, in the default directory, in every directory);
+// AppAdmin manages apps, their SAML settings, certificates and assignments; UserAdmin manages users, groups and
+// passwords; User may only sign in and use My Apps.
+const (
+	RoleUser        Role = "user"
+	RoleGlobalAdmin Role = "global-admin"
+	RoleAppAdmin    Role = "app-admin"
+	RoleUserAdmin   Role = "user-admin"
+)
+
+// Roles lists every role, least privileged first.
+var Roles = []Role{RoleUser, RoleUserAdmin, RoleAppAdmin, RoleGlobalAdmin}
+
+// Valid reports whether r is one of the defined roles.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// IsAdmin reports whether r is any admin role.
+func (r Role) IsAdmin() bool { return r.Valid() && r != RoleUser }
+
+// CanManageUsers reports whether r may create, change and delete users and groups.
+func (r Role) CanManageUsers() bool { return r == RoleGlobalAdmin || r == RoleUserAdmin }
+
+// CanManageApps reports whether r may create, change and delete apps, their certificates and assignments.
+func (r Role) CanManageApps() bool { return r == RoleGlobalAdmin || r == RoleAppAdmin }
+
+// User is a person in a directory.
+type User struct {
+	ID          string `json:"id"`
+	DirectoryID string `json:"directoryId"`
+	// UserName is the user principal name, an e-mail-shaped name unique within the directory (case-insensitively).
+	UserName    string `json:"userName"`
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	DisplayName string `json:"displayName"`
+	Mail        string `json:"mail"`
+	Role        Role   `json:"role"`
+	// Disabled reports whether sign-in is blocked for the user.
+	Disabled bool `json:"disabled"`
+	// MustChangePassword reports whether the password is temporary and must be changed at the next sign-in.
+	MustChangePassword bool `json:"mustChangePassword"`
+	// PasswordHash is the encoded argon2id hash; it never leaves the server.
+	PasswordHash      string    `json:"-"`
+	PasswordChangedAt time.Time `json:"passwordChangedAt"`
+	CreatedAt         time.Time `json:"createdAt"`
+	UpdatedAt         time.Time `json:"updatedAt"`
+}
+
+// Name returns the display name, or the user name when there is no display name.
+func (u *User) Name() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.UserName
+}
+
+// Validate returns EINVALID, naming the field, when the user cannot be stored.
+func (u *User) Validate() error {
+	if err := ValidUserName(u.UserName); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{
+		{"firstName", u.FirstName}, {"lastName", u.LastName}, {"displayName", u.DisplayName},
+	} {
+		if len(f.v) > 256 {
+			return FieldErrorf(f.name, "%s is at most 256 characters.", f.name)
+		}
+		if strings.ContainsAny(f.v, "\x00\r\n") {
+			return FieldErrorf(f.name, "%s may not contain control characters.", f.name)
+		}
+	}
+	if u.DisplayName == "" {
+		return FieldErrorf("displayName", "Enter a display name.")
+	}
+	if u.Mail != "" {
+		if a, err := mail.ParseAddress(u.Mail); err != nil || a.Address != u.Mail || len(u.Mail) > 254 {
+			return FieldErrorf("mail", "%q is not an e-mail address such as b.simon@contoso.com.", u.Mail)
+		}
+	}
+	if !u.Role.Valid() {
+		return FieldErrorf("role", "Role %q is unknown; choose one of user, user-admin, app-admin, global-admin.", u.Role)
+	}
+	return nil
+}
+
+// ValidUserName returns EINVALID unless name is an e-mail-shaped user principal name such as b.simon@contoso.com.
+func ValidUserName(name string) error {
+	a, err := mail.ParseAddress(name)
+	if err != nil || a.Address != name || len(name) > 254 || strings.ContainsAny(name, " <>\"") {
+		return FieldErrorf("userName", "The user name must look like an e-mail address, such as b.simon@contoso.com; got %q.", name)
+	}
+	return nil
+}
+
+// UserFilter selects users in FindUsers. Zero values match everything.
+type UserFilter struct {
+	// Query matches a substring of the user name, display name, first or last name or mail, case-insensitively.
+	Query  string
+	Role   Role
+	Offset int
+	// Limit caps the result; 0 means the store's default of 100, and no more than 1000 are returned.
+	Limit int
+}
+
+// Group is a named set of users in a directory.
+type Group struct {
+	ID          string    `json:"id"`
+	DirectoryID string    `json:"directoryId"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// Validate returns EINVALID when the group cannot be stored.
+func (g *Group) Validate() error {
+	if g.Name == "" || len(g.Name) > 256 || strings.ContainsAny(g.Name, "\x00\r\n") {
+		return FieldErrorf("name", "A group name is 1 to 256 characters without control characters.")
+	}
+	if len(g.Description) > 1024 {
+		return FieldErrorf("description", "A description is at most 1024 characters.")
+	}
+	return nil
+}
