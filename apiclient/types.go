@@ -1,0 +1,182 @@
+package apiclient
+
+import (
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// TokenInput is the body of CreateToken. An empty Directory means the default directory.
+type TokenInput struct {
+	Directory string `json:"directory,omitempty"`
+	UserName  string `json:"userName"`
+	Password  string `json:"password"`
+	// Name labels the token, such as "cli".
+	Name string `json:"name,omitempty"`
+}
+
+// NewToken is what CreateToken returns: the secret, shown only once, and the stored token.
+type NewToken struct {
+	Token    string             `json:"token"`
+	APIToken gatehouse.APIToken `json:"apiToken"`
+}
+
+// Me is the user a token acts as and their directory.
+type Me struct {
+	User      gatehouse.User      `json:"user"`
+	Directory gatehouse.Directory `json:"directory"`
+}
+
+// DirectoryInput is the body of CreateDirectory.
+type DirectoryInput struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Domain string `json:"domain,omitempty"`
+}
+
+// DirectoryPatch is the body of UpdateDirectory; nil fields are left as they are.
+type DirectoryPatch struct {
+	Name       *string `json:"name,omitempty"`
+	Domain     *string `json:"domain,omitempty"`
+	RequireMFA *bool   `json:"requireMfa,omitempty"`
+}
+
+// UserInput is the body of CreateUser.
+type UserInput struct {
+	UserName    string         `json:"userName"`
+	FirstName   string         `json:"firstName,omitempty"`
+	LastName    string         `json:"lastName,omitempty"`
+	DisplayName string         `json:"displayName,omitempty"`
+	Mail        string         `json:"mail,omitempty"`
+	Role        gatehouse.Role `json:"role,omitempty"`
+}
+
+// UserPatch is the body of UpdateUser; nil fields are left as they are.
+type UserPatch struct {
+	UserName    *string         `json:"userName,omitempty"`
+	FirstName   *string         `json:"firstName,omitempty"`
+	LastName    *string         `json:"lastName,omitempty"`
+	DisplayName *string         `json:"displayName,omitempty"`
+	Mail        *string         `json:"mail,omitempty"`
+	Role        *gatehouse.Role `json:"role,omitempty"`
+	Disabled    *bool           `json:"disabled,omitempty"`
+}
+
+// UserQuery selects users in ListUsers; zero values match everything.
+type UserQuery struct {
+	Query  string
+	Role   gatehouse.Role
+	Offset int
+	Limit  int
+}
+
+// UserWithPassword is a user with the temporary password the server generated for them.
+type UserWithPassword struct {
+	User              gatehouse.User `json:"user"`
+	TemporaryPassword string         `json:"temporaryPassword"`
+}
+
+// GroupInput is the body of CreateGroup.
+type GroupInput struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// GroupPatch is the body of UpdateGroup; nil fields are left as they are.
+type GroupPatch struct {
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// GalleryParameter is a value asked for when an app is added from a template.
+type GalleryParameter struct {
+	Name    string `json:"name"`
+	Label   string `json:"label"`
+	Example string `json:"example"`
+	Default string `json:"default"`
+}
+
+// GalleryTemplate is an app template of the gallery.
+type GalleryTemplate struct {
+	ID          string                 `json:"id"`
+	Name        string                 `json:"name"`
+	Description string                 `json:"description"`
+	Publisher   string                 `json:"publisher"`
+	Categories  []string               `json:"categories"`
+	Parameters  []GalleryParameter     `json:"parameters"`
+	SAML        gatehouse.SAMLSettings `json:"saml"`
+	// IdPInitiated reports whether the app supports IdP-initiated sign-on.
+	IdPInitiated bool   `json:"idpInitiated"`
+	Notes        string `json:"notes"`
+}
+
+// AppInput is the body of AddApp: the gallery template, an optional name and the template's parameters.
+type AppInput struct {
+	GalleryID  string            `json:"galleryId"`
+	Name       string            `json:"name,omitempty"`
+	Parameters map[string]string `json:"parameters,omitempty"`
+}
+
+// AppPatch is the body of UpdateApp; nil fields are left as they are.
+type AppPatch struct {
+	Name               *string `json:"name,omitempty"`
+	Enabled            *bool   `json:"enabled,omitempty"`
+	AssignmentRequired *bool   `json:"assignmentRequired,omitempty"`
+	Visible            *bool   `json:"visible,omitempty"`
+	Notes              *string `json:"notes,omitempty"`
+}
+
+// SAMLPatch is the body of PatchSAML; nil fields are left as they are and slices replace the stored ones whole
+// (a pointer to an empty slice clears them).
+type SAMLPatch struct {
+	EntityID         *string            `json:"entityId,omitempty"`
+	ReplyURLs        *[]string          `json:"replyUrls,omitempty"`
+	SignOnURL        *string            `json:"signOnUrl,omitempty"`
+	RelayState       *string            `json:"relayState,omitempty"`
+	LogoutURL        *string            `json:"logoutUrl,omitempty"`
+	NameIDFormat     *string            `json:"nameIdFormat,omitempty"`
+	NameIDSource     *string            `json:"nameIdSource,omitempty"`
+	Claims           *[]gatehouse.Claim `json:"claims,omitempty"`
+	SigningOption    *string            `json:"signingOption,omitempty"`
+	SigningAlgorithm *string            `json:"signingAlgorithm,omitempty"`
+}
+
+// Setup holds the values to enter in an app to set up single sign-on with Gatehouse.
+type Setup struct {
+	LoginURL      string                 `json:"loginUrl"`
+	Identifier    string                 `json:"identifier"`
+	LogoutURL     string                 `json:"logoutUrl"`
+	MetadataURL   string                 `json:"metadataUrl"`
+	UserAccessURL string                 `json:"userAccessUrl"`
+	Certificate   *gatehouse.Certificate `json:"certificate,omitempty"`
+}
+
+// Certificate download formats.
+const (
+	FormatBase64   = "base64"
+	FormatRaw      = "raw"
+	FormatPEM      = "pem"
+	FormatMetadata = "metadata"
+)
+
+// AssignmentInput is the body of CreateAssignment.
+type AssignmentInput struct {
+	PrincipalType string `json:"principalType"`
+	PrincipalID   string `json:"principalId"`
+}
+
+// SignInQuery selects sign-in events in ListSignIns; zero values match everything.
+type SignInQuery struct {
+	UserID string
+	AppID  string
+	Result string
+	Offset int
+	Limit  int
+}
+
+// AuditQuery selects audit events in ListAudit; zero values match everything.
+type AuditQuery struct {
+	ActorID    string
+	TargetType string
+	TargetID   string
+	Offset     int
+	Limit      int
+}
