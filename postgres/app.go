@@ -1,0 +1,99 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+const appColumns = `a.directory_id, a.id, a.name, a.gallery_id, a.enabled, a.assignment_required, a.visible, a.notes,
+	a.logo, a.logo_type, a.saml, a.created_at, a.updated_at`
+
+// appOrder orders apps by name: case-insensitively, then byte-wise, the same on every database collation.
+const appOrder = `lower(a.name) COLLATE "C", a.name COLLATE "C", a.id`
+
+func scanApp(row scanner) (*gatehouse.App, error) {
+	var a gatehouse.App
+	var saml []byte
+	if err := row.Scan(&a.DirectoryID, &a.ID, &a.Name, &a.GalleryID, &a.Enabled, &a.AssignmentRequired, &a.Visible,
+		&a.Notes, &a.Logo, &a.LogoType, &saml, &a.CreatedAt, &a.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(saml, &a.SAML); err != nil {
+		return nil, fmt.Errorf("decode the SAML settings of app %s: %w", a.ID, err)
+	}
+	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
+	return &a, nil
+}
+
+// CreateApp stores a, and cert when it is not nil, in one transaction. ECONFLICT if a.SAML.EntityID is not empty
+// and another app of the directory has it.
+func (s *Store) CreateApp(ctx context.Context, a *gatehouse.App, cert *gatehouse.Certificate) error {
+	saml, err := json.Marshal(a.SAML)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("postgres: encode the SAML settings of app %s: %w", a.ID, err))
+	}
+	return s.inTx(ctx, func(s *Store) error {
+		_, err := s.db.Exec(ctx, `INSERT INTO apps (directory_id, id, name, gallery_id, enabled, assignment_required,
+			visible, notes, logo, logo_type, saml, entity_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			a.DirectoryID, a.ID, a.Name, a.GalleryID, a.Enabled, a.AssignmentRequired, a.Visible, a.Notes, a.Logo,
+			a.LogoType, string(saml), a.SAML.EntityID, a.CreatedAt, a.UpdatedAt)
+		if err != nil {
+			return wrap(err, "create app")
+		}
+		if cert == nil {
+			return nil
+		}
+		return s.CreateCertificate(ctx, cert)
+	})
+}
+
+// FindApp returns the app with the given ID.
+func (s *Store) FindApp(ctx context.Context, directoryID, id string) (*gatehouse.App, error) {
+	a, err := scanApp(s.db.QueryRow(ctx, `SELECT `+appColumns+` FROM apps a WHERE a.directory_id = $1 AND a.id = $2`,
+		directoryID, id))
+	if err != nil {
+		return nil, notFound(err, "find app", "The app does not exist.")
+	}
+	return a, nil
+}
+
+// FindAppByEntityID finds the app whose SAML Identifier equals entityID exactly. An empty entityID finds nothing.
+func (s *Store) FindAppByEntityID(ctx context.Context, directoryID, entityID string) (*gatehouse.App, error) {
+	a, err := scanApp(s.db.QueryRow(ctx, `SELECT `+appColumns+` FROM apps a
+		WHERE a.directory_id = $1 AND a.entity_id = $2 AND a.entity_id <> ''`, directoryID, entityID))
+	if err != nil {
+		return nil, notFound(err, "find app by entity ID", "No app of the directory has this Identifier (Entity ID).")
+	}
+	return a, nil
+}
+
+// FindApps returns the apps whose name contains query, ignoring case, ordered by name.
+func (s *Store) FindApps(ctx context.Context, directoryID, query string) ([]*gatehouse.App, error) {
+	return queryList(ctx, s.db, "find apps", scanApp, `SELECT `+appColumns+` FROM apps a
+		WHERE a.directory_id = $1 AND ($2 = '' OR strpos(lower(a.name), lower($2)) > 0)
+		ORDER BY `+appOrder, directoryID, query)
+}
+
+// UpdateApp replaces every stored field of a but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateApp.
+func (s *Store) UpdateApp(ctx context.Context, a *gatehouse.App) error {
+	saml, err := json.Marshal(a.SAML)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("postgres: encode the SAML settings of app %s: %w", a.ID, err))
+	}
+	return s.exec(ctx, "update app", "The app does not exist.", `UPDATE apps SET name = $3, gallery_id = $4,
+		enabled = $5, assignment_required = $6, visible = $7, notes = $8, logo = $9, logo_type = $10, saml = $11,
+		entity_id = $12, updated_at = $13
+		WHERE directory_id = $1 AND id = $2`,
+		a.DirectoryID, a.ID, a.Name, a.GalleryID, a.Enabled, a.AssignmentRequired, a.Visible, a.Notes, a.Logo,
+		a.LogoType, string(saml), a.SAML.EntityID, a.UpdatedAt)
+}
+
+// DeleteApp deletes the app and, by cascade, its certificates, assignments and pending sign-in requests.
+func (s *Store) DeleteApp(ctx context.Context, directoryID, id string) error {
+	return s.exec(ctx, "delete app", "The app does not exist.",
+		`DELETE FROM apps WHERE directory_id = $1 AND id = $2`, directoryID, id)
+}

@@ -1,0 +1,52 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+const directoryColumns = `id, name, domain, require_mfa, created_at, updated_at`
+
+func scanDirectory(row scanner) (*gatehouse.Directory, error) {
+	var d gatehouse.Directory
+	if err := row.Scan(&d.ID, &d.Name, &d.Domain, &d.RequireMFA, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		return nil, err
+	}
+	d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
+	return &d, nil
+}
+
+// CreateDirectory stores d. ECONFLICT if the ID is taken.
+func (s *Store) CreateDirectory(ctx context.Context, d *gatehouse.Directory) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO directories (`+directoryColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		d.ID, d.Name, d.Domain, d.RequireMFA, d.CreatedAt, d.UpdatedAt)
+	return wrap(err, "create directory")
+}
+
+// FindDirectory returns the directory with the given ID.
+func (s *Store) FindDirectory(ctx context.Context, id string) (*gatehouse.Directory, error) {
+	d, err := scanDirectory(s.db.QueryRow(ctx, `SELECT `+directoryColumns+` FROM directories WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "find directory", "The directory does not exist.")
+	}
+	return d, nil
+}
+
+// FindDirectories returns every directory, ordered by creation time.
+func (s *Store) FindDirectories(ctx context.Context) ([]*gatehouse.Directory, error) {
+	return queryList(ctx, s.db, "find directories", scanDirectory,
+		`SELECT `+directoryColumns+` FROM directories ORDER BY created_at, id`)
+}
+
+// UpdateDirectory replaces the directory's name, domain, MFA requirement and UpdatedAt.
+func (s *Store) UpdateDirectory(ctx context.Context, d *gatehouse.Directory) error {
+	return s.exec(ctx, "update directory", "The directory does not exist.",
+		`UPDATE directories SET name = $2, domain = $3, require_mfa = $4, updated_at = $5 WHERE id = $1`,
+		d.ID, d.Name, d.Domain, d.RequireMFA, d.UpdatedAt)
+}
+
+// DeleteDirectory deletes the directory and, by cascade, everything in it.
+func (s *Store) DeleteDirectory(ctx context.Context, id string) error {
+	return s.exec(ctx, "delete directory", "The directory does not exist.", `DELETE FROM directories WHERE id = $1`, id)
+}

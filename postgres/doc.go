@@ -1,0 +1,13 @@
+// Package postgres stores Gatehouse's data in PostgreSQL, so that several Gatehouse nodes can share one database.
+//
+// Open connects with a pgx connection pool and applies the numbered migrations of migrations/ that the database
+// lacks, each in its own transaction under a transaction-level advisory lock, so nodes that start at once apply
+// each migration exactly once; it refuses a database whose schema is newer than the code (ErrSchemaTooNew).
+//
+// Everything nodes must share lives in the database: sessions, pending sign-in requests, the replay cache and the
+// rate-limit counters included. UseOnce, IncrementCounter and TakeSignInRequest are single statements, atomic
+// across nodes. Case-insensitive uniqueness of user and group names is a unique index on lower(name), which follows
+// the database's ctype for letters beyond ASCII; lists are ordered the same on every collation (COLLATE "C").
+// Times are stored as timestamptz, with microsecond precision, and returned in UTC. Foreign key violations are
+// ENOTFOUND, unique violations ECONFLICT, and any other failure EINTERNAL.
+package postgres

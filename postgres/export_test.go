@@ -1,0 +1,4 @@
+package postgres
+
+// ReadMigrations exposes readMigrations to the tests.
+var ReadMigrations = readMigrations

@@ -1,0 +1,252 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+var _ gatehouse.Store = (*Store)(nil)
+
+// querier is what the pool and a transaction have in common.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store is the PostgreSQL implementation of gatehouse.Store. It is safe for concurrent use; the Store passed to an
+// InTx callback belongs to that transaction and must not outlive it.
+type Store struct {
+	pool *pgxpool.Pool
+	db   querier // pool, or tx inside InTx
+	tx   pgx.Tx  // nil outside InTx
+}
+
+// Open connects to the database at url (a postgres:// URL or a keyword/value connection string, as libpq takes),
+// applies the migrations it lacks, and returns the store. It returns an error wrapping ErrSchemaTooNew when the
+// database was migrated by a newer version of Gatehouse.
+func Open(ctx context.Context, url string) (*Store, error) {
+	ms, err := readMigrations(migrationFS)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse the database URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	s := &Store{pool: pool, db: pool}
+	if err := s.migrate(ctx, ms); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes every connection. Inside InTx it does nothing.
+func (s *Store) Close() error {
+	if s.tx == nil {
+		s.pool.Close()
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return gatehouse.Internal(fmt.Errorf("postgres: ping: %w", err))
+	}
+	return nil
+}
+
+// InTx runs fn in a transaction; inside a transaction it runs fn in that same transaction.
+func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("postgres: begin: %w", err))
+	}
+	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&Store{pool: s.pool, db: tx, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return gatehouse.Internal(fmt.Errorf("postgres: commit: %w", err))
+	}
+	return nil
+}
+
+// inTx runs fn in s's transaction, or in a new one; fn's errors come back as they are.
+func (s *Store) inTx(ctx context.Context, fn func(s *Store) error) error {
+	return s.InTx(ctx, func(tx gatehouse.Store) error { return fn(tx.(*Store)) })
+}
+
+// Messages of the errors a constraint's violation maps to, by constraint name.
+var constraintMessages = map[string]string{
+	"directories_pkey":                          "A directory with this ID already exists.",
+	"users_pkey":                                "A user with this ID already exists.",
+	"users_user_name":                           "A user with this user name already exists in the directory.",
+	"users_directory_id_fkey":                   "The directory does not exist.",
+	"groups_pkey":                               "A group with this ID already exists.",
+	"groups_name":                               "A group with this name already exists in the directory.",
+	"groups_directory_id_fkey":                  "The directory does not exist.",
+	"group_members_pkey":                        "The user is already a member of the group.",
+	"group_members_directory_id_group_id_fkey":  "The group does not exist in the directory.",
+	"group_members_directory_id_user_id_fkey":   "The user does not exist in the directory.",
+	"apps_pkey":                                 "An app with this ID already exists.",
+	"apps_entity_id":                            "Another app of the directory already uses this Identifier (Entity ID).",
+	"apps_directory_id_fkey":                    "The directory does not exist.",
+	"certificates_pkey":                         "A certificate with this ID already exists.",
+	"certificates_active":                       "The owner already has an active certificate.",
+	"certificates_directory_id_fkey":            "The directory does not exist.",
+	"certificates_directory_id_app_id_fkey":     "The app does not exist in the directory.",
+	"assignments_pkey":                          "An assignment with this ID already exists.",
+	"assignments_app_user":                      "The user is already assigned to the app.",
+	"assignments_app_group":                     "The group is already assigned to the app.",
+	"assignments_directory_id_fkey":             "The directory does not exist.",
+	"assignments_directory_id_app_id_fkey":      "The app does not exist in the directory.",
+	"assignments_directory_id_user_id_fkey":     "The user does not exist in the directory.",
+	"assignments_directory_id_group_id_fkey":    "The group does not exist in the directory.",
+	"sessions_pkey":                             "A session with this ID already exists.",
+	"sessions_directory_id_user_id_fkey":        "The user does not exist in the directory.",
+	"api_tokens_pkey":                           "An API token with this ID already exists.",
+	"api_tokens_secret_hash_key":                "An API token with this secret already exists.",
+	"api_tokens_directory_id_user_id_fkey":      "The user does not exist in the directory.",
+	"sign_in_requests_pkey":                     "A sign-in request with this ID already exists.",
+	"sign_in_requests_directory_id_app_id_fkey": "The app does not exist in the directory.",
+	"sign_in_events_pkey":                       "A sign-in event with this ID already exists.",
+	"sign_in_events_directory_id_fkey":          "The directory does not exist.",
+	"audit_events_pkey":                         "An audit event with this ID already exists.",
+	"audit_events_directory_id_fkey":            "The directory does not exist.",
+}
+
+// PostgreSQL error codes (SQLSTATE) mapped to Gatehouse codes.
+const (
+	foreignKeyViolation = "23503"
+	uniqueViolation     = "23505"
+)
+
+// wrap turns a database error into a *gatehouse.Error: a foreign key violation is ENOTFOUND (something referred to
+// is not in the directory), a unique violation is ECONFLICT, and anything else is EINTERNAL with op as context.
+func wrap(err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		msg := constraintMessages[pe.ConstraintName]
+		switch pe.Code {
+		case foreignKeyViolation:
+			if msg == "" {
+				msg = "Something it refers to does not exist."
+			}
+			return &gatehouse.Error{Code: gatehouse.ENOTFOUND, Message: msg, Err: fmt.Errorf("postgres: %s: %w", op, err)}
+		case uniqueViolation:
+			if msg == "" {
+				msg = "The value is already taken."
+			}
+			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: msg, Err: fmt.Errorf("postgres: %s: %w", op, err)}
+		}
+	}
+	return gatehouse.Internal(fmt.Errorf("postgres: %s: %w", op, err))
+}
+
+// notFound returns ENOTFOUND with the given message when err is pgx.ErrNoRows, and wrap(err, op) otherwise.
+func notFound(err error, op, msg string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "%s", msg)
+	}
+	return wrap(err, op)
+}
+
+// exec runs a statement that must change a row: ENOTFOUND with msg when it changes none.
+func (s *Store) exec(ctx context.Context, op, msg, sql string, args ...any) error {
+	tag, err := s.db.Exec(ctx, sql, args...)
+	if err != nil {
+		return wrap(err, op)
+	}
+	if tag.RowsAffected() == 0 {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "%s", msg)
+	}
+	return nil
+}
+
+// scanner is a row being scanned: pgx.Row or pgx.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// queryList runs a query and scans every row with scan.
+func queryList[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), sql string, args ...any) ([]*T, error) {
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, wrap(err, op)
+	}
+	defer rows.Close()
+	var list []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, wrap(err, op)
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, op)
+	}
+	return list, nil
+}
+
+// utc returns t in UTC, as every time the store returns is.
+func utc(t time.Time) time.Time { return t.UTC() }
+
+// utcPtr returns *t in UTC, or nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// nullString returns nil for "" so that optional references are stored as NULL.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Paging defaults: a limit of 0 means defaultLimit, and no more than maxLimit rows are returned.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// page returns the offset and limit to use for the requested ones.
+func page(offset, limit int) (int, int) {
+	if offset < 0 {
+		offset = 0
+	}
+	switch {
+	case limit <= 0:
+		limit = defaultLimit
+	case limit > maxLimit:
+		limit = maxLimit
+	}
+	return offset, limit
+}

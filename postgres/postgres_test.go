@@ -1,0 +1,162 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/pgtest"
+	"github.com/gatehouse-idp/gatehouse/postgres"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// open opens a store on a fresh database and closes it when the test ends.
+func open(tb testing.TB) *postgres.Store {
+	tb.Helper()
+	return openURL(tb, pgtest.URL(tb))
+}
+
+// openURL opens a store on the database at url and closes it when the test ends.
+func openURL(tb testing.TB, url string) *postgres.Store {
+	tb.Helper()
+	s, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestMigrateConcurrently opens one fresh database from several goroutines at once, as nodes starting together do:
+// each open succeeds and each migration is applied once.
+func TestMigrateConcurrently(t *testing.T) {
+	url := pgtest.URL(t)
+	const nodes = 4
+	errs := make([]error, nodes)
+	stores := make([]*postgres.Store, nodes)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = postgres.Open(context.Background(), url)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var rows, distinct int
+	if err := conn.QueryRow(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&rows, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	want, err := stores[0].SchemaVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != want || distinct != want || want < 1 {
+		t.Errorf("schema_migrations has %d rows (%d versions), want %d", rows, distinct, want)
+	}
+	// Every node works on the one schema.
+	for i, s := range stores {
+		d := &gatehouse.Directory{ID: fmt.Sprintf("d%d", i), Name: "D", CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateDirectory(ctx, d); err != nil {
+			t.Errorf("node %d: %v", i, err)
+		}
+	}
+}
+
+// TestReopen checks that opening a migrated database again applies nothing and keeps the data.
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := openURL(t, url)
+	d := &gatehouse.Directory{ID: "default", Name: "Default", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateDirectory(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = openURL(t, url)
+	got, err := s.FindDirectory(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(d, got); diff != "" {
+		t.Errorf("directory mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestRefuseNewerSchema checks that Open refuses a database migrated by a newer version.
+func TestRefuseNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := openURL(t, url)
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, 'from_the_future.sql')", v+1); err != nil {
+		t.Fatal(err)
+	}
+	s, err = postgres.Open(ctx, url)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open succeeded on a newer schema")
+	}
+	if !errors.Is(err, postgres.ErrSchemaTooNew) {
+		t.Errorf("Open: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// TestMigrationNames checks the rule the embedded migrations follow: NNNN_name.sql numbered from 1 without gaps.
+func TestMigrationNames(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string
+		ok    bool
+	}{
+		{"in order", []string{"0001_a.sql", "0002_b.sql"}, true},
+		{"gap", []string{"0001_a.sql", "0003_c.sql"}, false},
+		{"duplicate", []string{"0001_a.sql", "0001_b.sql"}, false},
+		{"not from one", []string{"0002_b.sql"}, false},
+		{"no number", []string{"init.sql"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for _, f := range tc.files {
+				fsys["migrations/"+f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
+			}
+			_, err := postgres.ReadMigrations(fsys)
+			if (err == nil) != tc.ok {
+				t.Errorf("ReadMigrations(%v) error = %v, want ok=%v", tc.files, err, tc.ok)
+			}
+		})
+	}
+}
+
+// t0 is the time the fixtures are created at; microseconds, as PostgreSQL keeps.
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 123456000, time.UTC)

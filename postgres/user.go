@@ -1,0 +1,98 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+const userColumns = `directory_id, id, user_name, first_name, last_name, display_name, mail, role, disabled,
+	must_change_password, password_hash, password_changed_at, created_at, updated_at`
+
+// userColumnsOf is userColumns qualified with the table alias u.
+const userColumnsOf = `u.directory_id, u.id, u.user_name, u.first_name, u.last_name, u.display_name, u.mail, u.role,
+	u.disabled, u.must_change_password, u.password_hash, u.password_changed_at, u.created_at, u.updated_at`
+
+// userOrder orders users by user name: case-insensitively, then byte-wise, the same on every database collation.
+const userOrder = `lower(u.user_name) COLLATE "C", u.user_name COLLATE "C", u.id`
+
+func scanUser(row scanner) (*gatehouse.User, error) {
+	var u gatehouse.User
+	if err := row.Scan(&u.DirectoryID, &u.ID, &u.UserName, &u.FirstName, &u.LastName, &u.DisplayName, &u.Mail,
+		&u.Role, &u.Disabled, &u.MustChangePassword, &u.PasswordHash, &u.PasswordChangedAt, &u.CreatedAt,
+		&u.UpdatedAt); err != nil {
+		return nil, err
+	}
+	u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = utc(u.PasswordChangedAt), utc(u.CreatedAt), utc(u.UpdatedAt)
+	return &u, nil
+}
+
+// CreateUser stores u. ECONFLICT if the directory has a user with the same user name, ignoring case; ENOTFOUND if
+// there is no such directory.
+func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
+		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt)
+	return wrap(err, "create user")
+}
+
+// FindUser returns the user with the given ID.
+func (s *Store) FindUser(ctx context.Context, directoryID, id string) (*gatehouse.User, error) {
+	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE directory_id = $1 AND id = $2`,
+		directoryID, id))
+	if err != nil {
+		return nil, notFound(err, "find user", "The user does not exist.")
+	}
+	return u, nil
+}
+
+// FindUserByName finds a user by user name, ignoring case.
+func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string) (*gatehouse.User, error) {
+	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users
+		WHERE directory_id = $1 AND lower(user_name) = lower($2)`, directoryID, userName))
+	if err != nil {
+		return nil, notFound(err, "find user by name", "The user does not exist.")
+	}
+	return u, nil
+}
+
+// userFilter is the WHERE clause of FindUsers: $1 the directory, $2 the query, $3 the role.
+const userFilter = `u.directory_id = $1
+	AND ($2 = '' OR strpos(lower(u.user_name), lower($2)) > 0 OR strpos(lower(u.display_name), lower($2)) > 0
+		OR strpos(lower(u.first_name), lower($2)) > 0 OR strpos(lower(u.last_name), lower($2)) > 0
+		OR strpos(lower(u.mail), lower($2)) > 0)
+	AND ($3 = '' OR u.role = $3)`
+
+// FindUsers returns the users that match f ordered by user name, and how many match in all.
+func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
+	offset, limit := page(f.Offset, f.Limit)
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+userFilter,
+		directoryID, f.Query, string(f.Role)).Scan(&n); err != nil {
+		return nil, 0, wrap(err, "count users")
+	}
+	users, err := queryList(ctx, s.db, "find users", scanUser, `SELECT `+userColumnsOf+` FROM users u
+		WHERE `+userFilter+` ORDER BY `+userOrder+` OFFSET $4 LIMIT $5`,
+		directoryID, f.Query, string(f.Role), offset, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	return users, n, nil
+}
+
+// UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt.
+func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
+	return s.exec(ctx, "update user", "The user does not exist.", `UPDATE users SET user_name = $3,
+		first_name = $4, last_name = $5, display_name = $6, mail = $7, role = $8, disabled = $9,
+		must_change_password = $10, password_hash = $11, password_changed_at = $12, updated_at = $13
+		WHERE directory_id = $1 AND id = $2`,
+		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
+		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt)
+}
+
+// DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.
+func (s *Store) DeleteUser(ctx context.Context, directoryID, id string) error {
+	return s.exec(ctx, "delete user", "The user does not exist.",
+		`DELETE FROM users WHERE directory_id = $1 AND id = $2`, directoryID, id)
+}
