@@ -1,0 +1,182 @@
+package storecopy
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// pageSize is how many users or log entries are read at once.
+const pageSize = 1000
+
+// Copy copies every directory of src, with everything in it, to dst in one transaction of dst. The source is read
+// in one transaction of src. It fails, changing nothing, when dst already holds one of the objects (ECONFLICT).
+func Copy(ctx context.Context, dst, src gatehouse.Store) error {
+	return src.InTx(ctx, func(src gatehouse.Store) error {
+		return dst.InTx(ctx, func(dst gatehouse.Store) error {
+			dirs, err := src.FindDirectories(ctx)
+			if err != nil {
+				return fmt.Errorf("storecopy: read directories: %w", err)
+			}
+			for _, d := range dirs {
+				if err := copyDirectory(ctx, dst, src, d); err != nil {
+					return fmt.Errorf("storecopy: directory %s: %w", d.ID, err)
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// copyDirectory copies the directory d and everything in it, referenced objects before those that refer to them.
+func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.Directory) error {
+	if err := dst.CreateDirectory(ctx, d); err != nil {
+		return fmt.Errorf("create directory: %w", err)
+	}
+	if err := copyUsers(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
+	if err := copyGroups(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
+	if err := copyApps(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
+	certs, err := src.FindCertificates(ctx, d.ID, "")
+	if err != nil {
+		return fmt.Errorf("read directory certificates: %w", err)
+	}
+	if err := createCertificates(ctx, dst, certs); err != nil {
+		return err
+	}
+	tokens, err := src.FindAPITokens(ctx, d.ID, "")
+	if err != nil {
+		return fmt.Errorf("read API tokens: %w", err)
+	}
+	for _, t := range tokens {
+		if err := dst.CreateAPIToken(ctx, t); err != nil {
+			return fmt.Errorf("create API token %s: %w", t.ID, err)
+		}
+	}
+	if err := copySignInEvents(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
+	return copyAuditEvents(ctx, dst, src, d.ID)
+}
+
+func copyUsers(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	for offset := 0; ; {
+		users, total, err := src.FindUsers(ctx, directoryID, gatehouse.UserFilter{Offset: offset, Limit: pageSize})
+		if err != nil {
+			return fmt.Errorf("read users: %w", err)
+		}
+		for _, u := range users {
+			if err := dst.CreateUser(ctx, u); err != nil {
+				return fmt.Errorf("create user %s: %w", u.ID, err)
+			}
+		}
+		offset += len(users)
+		if len(users) == 0 || offset >= total {
+			return nil
+		}
+	}
+}
+
+func copyGroups(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	groups, err := src.FindGroups(ctx, directoryID, "")
+	if err != nil {
+		return fmt.Errorf("read groups: %w", err)
+	}
+	for _, g := range groups {
+		if err := dst.CreateGroup(ctx, g); err != nil {
+			return fmt.Errorf("create group %s: %w", g.ID, err)
+		}
+		members, err := src.FindGroupMembers(ctx, directoryID, g.ID)
+		if err != nil {
+			return fmt.Errorf("read members of group %s: %w", g.ID, err)
+		}
+		for _, u := range members {
+			if err := dst.AddGroupMember(ctx, directoryID, g.ID, u.ID); err != nil {
+				return fmt.Errorf("add user %s to group %s: %w", u.ID, g.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+func copyApps(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	apps, err := src.FindApps(ctx, directoryID, "")
+	if err != nil {
+		return fmt.Errorf("read apps: %w", err)
+	}
+	for _, a := range apps {
+		if err := dst.CreateApp(ctx, a, nil); err != nil {
+			return fmt.Errorf("create app %s: %w", a.ID, err)
+		}
+		certs, err := src.FindCertificates(ctx, directoryID, a.ID)
+		if err != nil {
+			return fmt.Errorf("read certificates of app %s: %w", a.ID, err)
+		}
+		if err := createCertificates(ctx, dst, certs); err != nil {
+			return err
+		}
+		assignments, err := src.FindAssignments(ctx, directoryID, a.ID)
+		if err != nil {
+			return fmt.Errorf("read assignments of app %s: %w", a.ID, err)
+		}
+		for _, x := range assignments {
+			if err := dst.CreateAssignment(ctx, x); err != nil {
+				return fmt.Errorf("create assignment %s: %w", x.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// createCertificates creates certs, one owner's, oldest first. The owner has at most one active certificate, and
+// creating an inactive one leaves it alone, so the active one stays active.
+func createCertificates(ctx context.Context, dst gatehouse.Store, certs []*gatehouse.Certificate) error {
+	for i := len(certs) - 1; i >= 0; i-- {
+		if err := dst.CreateCertificate(ctx, certs[i]); err != nil {
+			return fmt.Errorf("create certificate %s: %w", certs[i].ID, err)
+		}
+	}
+	return nil
+}
+
+func copySignInEvents(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	for offset := 0; ; {
+		events, total, err := src.FindSignInEvents(ctx, directoryID, gatehouse.SignInFilter{Offset: offset, Limit: pageSize})
+		if err != nil {
+			return fmt.Errorf("read sign-in events: %w", err)
+		}
+		for _, e := range events {
+			if err := dst.CreateSignInEvent(ctx, e); err != nil {
+				return fmt.Errorf("create sign-in event %s: %w", e.ID, err)
+			}
+		}
+		offset += len(events)
+		if len(events) == 0 || offset >= total {
+			return nil
+		}
+	}
+}
+
+func copyAuditEvents(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	for offset := 0; ; {
+		events, total, err := src.FindAuditEvents(ctx, directoryID, gatehouse.AuditFilter{Offset: offset, Limit: pageSize})
+		if err != nil {
+			return fmt.Errorf("read audit events: %w", err)
+		}
+		for _, e := range events {
+			if err := dst.CreateAuditEvent(ctx, e); err != nil {
+				return fmt.Errorf("create audit event %s: %w", e.ID, err)
+			}
+		}
+		offset += len(events)
+		if len(events) == 0 || offset >= total {
+			return nil
+		}
+	}
+}

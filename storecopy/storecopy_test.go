@@ -1,0 +1,201 @@
+package storecopy_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/pgtest"
+	"github.com/gatehouse-idp/gatehouse/postgres"
+	"github.com/gatehouse-idp/gatehouse/storecopy"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// t0 is when the seed objects are created; whole microseconds, which every engine keeps.
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 123456000, time.UTC)
+
+func openPostgres(tb testing.TB) gatehouse.Store {
+	tb.Helper()
+	s, err := postgres.Open(context.Background(), pgtest.URL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// seed fills s with two directories holding one of every kind of object Copy copies, and users beyond one page.
+func seed(t *testing.T, s gatehouse.Store) {
+	t.Helper()
+	ctx := context.Background()
+	must(t, s.InTx(ctx, func(s gatehouse.Store) error {
+		for i, id := range []string{"default", "fabrikam"} {
+			at := t0.Add(time.Duration(i) * time.Hour)
+			must(t, s.CreateDirectory(ctx, &gatehouse.Directory{ID: id, Name: "Directory " + id, Domain: id + ".example.com",
+				RequireMFA: i == 1, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}))
+			must(t, s.CreateUser(ctx, &gatehouse.User{ID: "u-admin", DirectoryID: id, UserName: "admin@" + id + ".example.com",
+				FirstName: "Ad", LastName: "Min", DisplayName: "Admin", Mail: "admin@" + id + ".example.com",
+				Role: gatehouse.RoleGlobalAdmin, MustChangePassword: true, PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$" + id,
+				PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at}))
+			must(t, s.CreateUser(ctx, &gatehouse.User{ID: "u-simon", DirectoryID: id, UserName: "b.simon@" + id + ".example.com",
+				DisplayName: "B. Simon", Role: gatehouse.RoleUser, Disabled: true, CreatedAt: at, UpdatedAt: at}))
+			must(t, s.CreateGroup(ctx, &gatehouse.Group{ID: "g-sales", DirectoryID: id, Name: "Sales", Description: "All of sales",
+				CreatedAt: at, UpdatedAt: at}))
+			must(t, s.AddGroupMember(ctx, id, "g-sales", "u-simon"))
+			must(t, s.AddGroupMember(ctx, id, "g-sales", "u-admin"))
+			saml := gatehouse.DefaultSAMLSettings()
+			saml.EntityID = "https://mixpanel.com/saml/" + id
+			saml.ReplyURLs = []string{"https://mixpanel.com/saml/acs", "https://eu.mixpanel.com/saml/acs"}
+			saml.Claims = append(saml.Claims, gatehouse.Claim{Name: "plan", NameFormat: gatehouse.NameFormatBasic, Value: "growth"})
+			must(t, s.CreateApp(ctx, &gatehouse.App{ID: "a-mixpanel", DirectoryID: id, Name: "Mixpanel", GalleryID: "mixpanel",
+				Enabled: true, AssignmentRequired: true, Visible: true, Notes: "Analytics", Logo: []byte{0x89, 'P', 'N', 'G'},
+				LogoType: "image/png", SAML: saml, CreatedAt: at, UpdatedAt: at},
+				&gatehouse.Certificate{ID: "c-old", DirectoryID: id, AppID: "a-mixpanel", DER: []byte{0x30, 1},
+					EncryptedKey: []byte("sealed-1"), Thumbprint: "AA", NotBefore: at, NotAfter: at.AddDate(3, 0, 0),
+					Active: true, CreatedAt: at}))
+			must(t, s.CreateCertificate(ctx, &gatehouse.Certificate{ID: "c-new", DirectoryID: id, AppID: "a-mixpanel",
+				DER: []byte{0x30, 2}, EncryptedKey: []byte("sealed-2"), Thumbprint: "BB", NotBefore: at,
+				NotAfter: at.AddDate(3, 0, 0), CreatedAt: at.Add(time.Minute)}))
+			must(t, s.CreateApp(ctx, &gatehouse.App{ID: "a-custom", DirectoryID: id, Name: "Custom",
+				GalleryID: "custom", SAML: gatehouse.DefaultSAMLSettings(), CreatedAt: at, UpdatedAt: at}, nil))
+			must(t, s.CreateCertificate(ctx, &gatehouse.Certificate{ID: "c-idp", DirectoryID: id, DER: []byte{0x30, 3},
+				EncryptedKey: []byte("sealed-3"), Thumbprint: "CC", NotBefore: at, NotAfter: at.AddDate(10, 0, 0),
+				Active: true, CreatedAt: at}))
+			must(t, s.CreateAssignment(ctx, &gatehouse.Assignment{ID: "x-group", DirectoryID: id, AppID: "a-mixpanel",
+				PrincipalType: gatehouse.PrincipalGroup, PrincipalID: "g-sales", CreatedAt: at}))
+			must(t, s.CreateAssignment(ctx, &gatehouse.Assignment{ID: "x-user", DirectoryID: id, AppID: "a-mixpanel",
+				PrincipalType: gatehouse.PrincipalUser, PrincipalID: "u-admin", CreatedAt: at.Add(time.Second)}))
+			exp, used := at.AddDate(1, 0, 0), at.Add(time.Hour)
+			must(t, s.CreateAPIToken(ctx, &gatehouse.APIToken{ID: "t-ci-" + id, SecretHash: "hash-ci-" + id, Prefix: "gh_ci",
+				DirectoryID: id, UserID: "u-admin", Name: "CI", CreatedAt: at, ExpiresAt: &exp, LastUsedAt: &used}))
+			must(t, s.CreateAPIToken(ctx, &gatehouse.APIToken{ID: "t-forever-" + id, SecretHash: "hash-forever-" + id,
+				Prefix: "gh_fo", DirectoryID: id, UserID: "u-admin", Name: "Forever", CreatedAt: at.Add(time.Second)}))
+			for j := range 3 {
+				must(t, s.CreateSignInEvent(ctx, &gatehouse.SignInEvent{ID: fmt.Sprintf("s-%d", j), DirectoryID: id,
+					Time: at.Add(time.Duration(j) * time.Minute), UserID: "u-simon", UserName: "b.simon@" + id + ".example.com",
+					AppID: "a-mixpanel", AppName: "Mixpanel", Result: gatehouse.ResultFailure, Code: gatehouse.EFORBIDDEN,
+					Reason: "Disabled.", CorrelationID: fmt.Sprintf("corr-%d", j), ClientAddr: "192.0.2.1"}))
+				must(t, s.CreateAuditEvent(ctx, &gatehouse.AuditEvent{ID: fmt.Sprintf("e-%d", j), DirectoryID: id,
+					Time: at.Add(time.Duration(j) * time.Minute), ActorID: "u-admin", ActorName: "Admin", Action: "user.update",
+					TargetType: "user", TargetID: "u-simon", Before: `{"disabled":false}`, After: `{"disabled":true}`,
+					CorrelationID: fmt.Sprintf("corr-%d", j)}))
+			}
+		}
+		// More users than one page of FindUsers.
+		for i := range 1001 {
+			must(t, s.CreateUser(ctx, &gatehouse.User{ID: fmt.Sprintf("u-%04d", i), DirectoryID: "fabrikam",
+				UserName: fmt.Sprintf("user%04d@fabrikam.example.com", i), DisplayName: "User", Role: gatehouse.RoleUser,
+				CreatedAt: t0, UpdatedAt: t0}))
+		}
+		return nil
+	}))
+}
+
+// contents is everything Copy copies, as read through the Store contract.
+type contents struct {
+	Directories []*gatehouse.Directory
+	Users       map[string][]*gatehouse.User
+	Groups      map[string][]*gatehouse.Group
+	Members     map[string][]*gatehouse.User // by directory/group
+	Apps        map[string][]*gatehouse.App
+	Certs       map[string][]*gatehouse.Certificate // by directory/app
+	Assignments map[string][]*gatehouse.Assignment  // by directory/app
+	Tokens      map[string][]*gatehouse.APIToken
+	SignIns     map[string][]*gatehouse.SignInEvent
+	Audit       map[string][]*gatehouse.AuditEvent
+}
+
+// read returns everything Copy copies from s.
+func read(t *testing.T, s gatehouse.Store) *contents {
+	t.Helper()
+	ctx := context.Background()
+	c := &contents{Users: map[string][]*gatehouse.User{}, Groups: map[string][]*gatehouse.Group{},
+		Members: map[string][]*gatehouse.User{}, Apps: map[string][]*gatehouse.App{},
+		Certs: map[string][]*gatehouse.Certificate{}, Assignments: map[string][]*gatehouse.Assignment{},
+		Tokens: map[string][]*gatehouse.APIToken{}, SignIns: map[string][]*gatehouse.SignInEvent{},
+		Audit: map[string][]*gatehouse.AuditEvent{}}
+	var err error
+	c.Directories, err = s.FindDirectories(ctx)
+	must(t, err)
+	for _, d := range c.Directories {
+		for offset := 0; ; {
+			users, total, err := s.FindUsers(ctx, d.ID, gatehouse.UserFilter{Offset: offset, Limit: 1000})
+			must(t, err)
+			c.Users[d.ID] = append(c.Users[d.ID], users...)
+			offset += len(users)
+			if len(users) == 0 || offset >= total {
+				break
+			}
+		}
+		c.Groups[d.ID], err = s.FindGroups(ctx, d.ID, "")
+		must(t, err)
+		for _, g := range c.Groups[d.ID] {
+			c.Members[d.ID+"/"+g.ID], err = s.FindGroupMembers(ctx, d.ID, g.ID)
+			must(t, err)
+		}
+		c.Apps[d.ID], err = s.FindApps(ctx, d.ID, "")
+		must(t, err)
+		c.Certs[d.ID+"/"], err = s.FindCertificates(ctx, d.ID, "")
+		must(t, err)
+		for _, a := range c.Apps[d.ID] {
+			c.Certs[d.ID+"/"+a.ID], err = s.FindCertificates(ctx, d.ID, a.ID)
+			must(t, err)
+			c.Assignments[d.ID+"/"+a.ID], err = s.FindAssignments(ctx, d.ID, a.ID)
+			must(t, err)
+		}
+		c.Tokens[d.ID], err = s.FindAPITokens(ctx, d.ID, "")
+		must(t, err)
+		c.SignIns[d.ID], _, err = s.FindSignInEvents(ctx, d.ID, gatehouse.SignInFilter{Limit: 1000})
+		must(t, err)
+		c.Audit[d.ID], _, err = s.FindAuditEvents(ctx, d.ID, gatehouse.AuditFilter{Limit: 1000})
+		must(t, err)
+	}
+	return c
+}
+
+// testCopy seeds src, copies it to dst and checks that dst reads back the same.
+func testCopy(t *testing.T, dst, src gatehouse.Store) {
+	t.Helper()
+	seed(t, src)
+	must(t, storecopy.Copy(context.Background(), dst, src))
+	want, got := read(t, src), read(t, dst)
+	if len(want.Users["fabrikam"]) != 1003 {
+		t.Fatalf("source has %d users in fabrikam, want 1003", len(want.Users["fabrikam"]))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("copy mismatch (-source +destination):\n%s", diff)
+	}
+}
+
+func TestCopyPostgresToPostgres(t *testing.T) {
+	testCopy(t, openPostgres(t), openPostgres(t))
+}
+
+// TestCopyAllOrNothing copies into a store that already has one of the objects: Copy fails with ECONFLICT and the
+// destination is left as it was.
+func TestCopyAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	src, dst := openPostgres(t), openPostgres(t)
+	seed(t, src)
+	must(t, dst.CreateDirectory(ctx, &gatehouse.Directory{ID: "fabrikam", Name: "Already here", CreatedAt: t0, UpdatedAt: t0}))
+	before := read(t, dst)
+	err := storecopy.Copy(ctx, dst, src)
+	if code := gatehouse.ErrorCode(err); code != gatehouse.ECONFLICT {
+		t.Fatalf("Copy: %v (code %q), want ECONFLICT", err, code)
+	}
+	if diff := cmp.Diff(before, read(t, dst)); diff != "" {
+		t.Errorf("destination changed (-before +after):\n%s", diff)
+	}
+}
