@@ -246,3 +246,19 @@ func TestCounterWindow(t *testing.T) {
 		t.Errorf("after reset: %d, want 1", n)
 	}
 }
+
+// TestText checks text PostgreSQL cannot store: invalid UTF-8 in an object is EINVALID, and in a log entry it is
+// replaced so that the attempt is still logged.
+func TestText(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	err := f.s.CreateGroup(ctx, &gatehouse.Group{ID: "g9", DirectoryID: "d", Name: "Bad \xff name"})
+	wantCode(t, "group name with invalid UTF-8", err, gatehouse.EINVALID)
+	e := &gatehouse.SignInEvent{ID: "s1", DirectoryID: "d", Time: t0, UserName: "admin\xff\x00'--", Result: gatehouse.ResultFailure}
+	must(t, f.s.CreateSignInEvent(ctx, e))
+	got, err := f.s.FindSignInEvent(ctx, "d", "s1")
+	must(t, err)
+	if want := "admin\uFFFD\uFFFD'--"; got.UserName != want {
+		t.Errorf("logged user name %q, want %q", got.UserName, want)
+	}
+}

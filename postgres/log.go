@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -19,12 +21,13 @@ func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 	return &e, nil
 }
 
-// CreateSignInEvent appends e to the sign-in log.
+// CreateSignInEvent appends e to the sign-in log. Text PostgreSQL cannot store (invalid UTF-8 and NUL bytes, as in a
+// user name an attacker typed) is logged with U+FFFD in its place rather than lost.
 func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO sign_in_events (`+signInEventColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.DirectoryID, e.ID, e.Time, e.UserID, e.UserName, e.AppID, e.AppName, e.Result, e.Code, e.Reason,
-		e.CorrelationID, e.ClientAddr)
+		e.DirectoryID, e.ID, e.Time, text(e.UserID), text(e.UserName), text(e.AppID), text(e.AppName), text(e.Result),
+		text(e.Code), text(e.Reason), text(e.CorrelationID), text(e.ClientAddr))
 	return wrap(err, "create sign-in event")
 }
 
@@ -72,12 +75,12 @@ func scanAuditEvent(row scanner) (*gatehouse.AuditEvent, error) {
 	return &e, nil
 }
 
-// CreateAuditEvent appends e to the audit log.
+// CreateAuditEvent appends e to the audit log, with text PostgreSQL cannot store replaced as in CreateSignInEvent.
 func (s *Store) CreateAuditEvent(ctx context.Context, e *gatehouse.AuditEvent) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO audit_events (`+auditEventColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		e.DirectoryID, e.ID, e.Time, e.ActorID, e.ActorName, e.Action, e.TargetType, e.TargetID, e.Before, e.After,
-		e.CorrelationID)
+		e.DirectoryID, e.ID, e.Time, text(e.ActorID), text(e.ActorName), text(e.Action), text(e.TargetType),
+		text(e.TargetID), text(e.Before), text(e.After), text(e.CorrelationID))
 	return wrap(err, "create audit event")
 }
 
@@ -100,4 +103,13 @@ func (s *Store) FindAuditEvents(ctx context.Context, directoryID string, f gateh
 		return nil, 0, err
 	}
 	return events, n, nil
+}
+
+// text returns s with each invalid UTF-8 sequence and each NUL byte replaced by U+FFFD, which PostgreSQL's text can
+// hold; valid text is returned as is.
+func text(s string) string {
+	if !strings.ContainsRune(s, 0) && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }

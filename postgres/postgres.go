@@ -136,12 +136,16 @@ var constraintMessages = map[string]string{
 
 // PostgreSQL error codes (SQLSTATE) mapped to Gatehouse codes.
 const (
-	foreignKeyViolation = "23503"
-	uniqueViolation     = "23505"
+	foreignKeyViolation      = "23503"
+	uniqueViolation          = "23505"
+	characterNotInRepertoire = "22021" // invalid UTF-8, or a NUL byte, in text
+	untranslatableCharacter  = "22P05"
 )
 
 // wrap turns a database error into a *gatehouse.Error: a foreign key violation is ENOTFOUND (something referred to
-// is not in the directory), a unique violation is ECONFLICT, and anything else is EINTERNAL with op as context.
+// is not in the directory), a unique violation is ECONFLICT, text PostgreSQL cannot store (invalid UTF-8 or a NUL
+// byte, which the domain's validation lets through in some fields) is EINVALID, and anything else is EINTERNAL with
+// op as context.
 func wrap(err error, op string) error {
 	if err == nil {
 		return nil
@@ -160,6 +164,9 @@ func wrap(err error, op string) error {
 				msg = "The value is already taken."
 			}
 			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: msg, Err: fmt.Errorf("postgres: %s: %w", op, err)}
+		case characterNotInRepertoire, untranslatableCharacter:
+			return &gatehouse.Error{Code: gatehouse.EINVALID, Message: "The text is not valid UTF-8 or contains a NUL character.",
+				Err: fmt.Errorf("postgres: %s: %w", op, err)}
 		}
 	}
 	return gatehouse.Internal(fmt.Errorf("postgres: %s: %w", op, err))
