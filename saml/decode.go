@@ -1,0 +1,479 @@
+package saml
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Message is a decoded protocol message with what is needed to verify a binding signature later.
+type Message struct {
+	Request    *AuthnRequest
+	RelayState string
+	// SigAlg, Signature (decoded from base64) and SignedQuery are set for a signed HTTP-Redirect request.
+	// SignedQuery holds the octets the SP signed: "SAMLRequest=…&RelayState=…&SigAlg=…" rebuilt from the
+	// parameter values exactly as received (still percent-encoded), in the order the bindings specification
+	// prescribes, with RelayState left out when absent.
+	SigAlg      string
+	Signature   []byte
+	SignedQuery []byte
+	// Binding is BindingHTTPRedirect or BindingHTTPPost.
+	Binding string
+}
+
+// NameIDPolicy is the NameIDPolicy of an AuthnRequest.
+type NameIDPolicy struct {
+	Format          string
+	AllowCreate     bool
+	SPNameQualifier string
+}
+
+// RequestedAuthnContext is the RequestedAuthnContext of an AuthnRequest. Comparison is "exact" when the request
+// does not say.
+type RequestedAuthnContext struct {
+	Comparison string
+	ClassRefs  []string
+}
+
+// AuthnRequest is a parsed samlp:AuthnRequest.
+type AuthnRequest struct {
+	ID      string
+	Version string
+	// IssueInstant is the zero time when RawIssueInstant is missing or not an xs:dateTime.
+	IssueInstant    time.Time
+	RawIssueInstant string
+	Destination     string
+	Issuer          string
+	ProviderName    string
+	ACSURL          string
+	ProtocolBinding string
+	ACSIndex        *int
+	ForceAuthn      bool
+	IsPassive       bool
+	// HasSubject reports whether the request names a Subject.
+	HasSubject bool
+	// Signed reports whether the request carries an enveloped ds:Signature (POST binding).
+	Signed                bool
+	NameIDPolicy          *NameIDPolicy
+	RequestedAuthnContext *RequestedAuthnContext
+	// Raw is the XML as received (after inflation).
+	Raw []byte
+}
+
+// DecodeRedirect decodes the raw (still percent-encoded) query string of an HTTP-Redirect binding request: the
+// SAMLRequest parameter is base64 of raw DEFLATE data, inflated to at most lim.MaxInflated bytes. Zero fields of
+// lim take their DefaultLimits value. Errors are *Error values.
+func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
+	lim = lim.orDefault()
+	// The query carries the request, RelayState, SigAlg and a Signature; anything much longer than the
+	// request limit is refused before it is split.
+	if len(rawQuery) > lim.MaxEncoded+4*lim.MaxRelayState+4096 {
+		return nil, tooLarge("SAMLRequest", "The query string is %d bytes long, more than the %d bytes allowed.", len(rawQuery), lim.MaxEncoded)
+	}
+	var p struct{ req, relay, sigAlg, sig *string }
+	for rest := rawQuery; rest != ""; {
+		var kv string
+		kv, rest, _ = strings.Cut(rest, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		var slot **string
+		switch k {
+		case "SAMLRequest":
+			slot = &p.req
+		case "RelayState":
+			slot = &p.relay
+		case "SigAlg":
+			slot = &p.sigAlg
+		case "Signature":
+			slot = &p.sig
+		default:
+			continue
+		}
+		if *slot != nil {
+			return nil, requesterError(CodeMalformedRequest, k, "The query string has more than one %s parameter.", k)
+		}
+		*slot = &v
+	}
+	if p.req == nil || *p.req == "" {
+		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The query string has no SAMLRequest parameter.")
+	}
+	if len(*p.req) > lim.MaxEncoded {
+		return nil, tooLarge("SAMLRequest", "The SAMLRequest parameter is %d bytes long, more than the %d bytes allowed.", len(*p.req), lim.MaxEncoded)
+	}
+	m := &Message{Binding: BindingHTTPRedirect}
+	// Base64 has no spaces, so a '+' left unescaped by the SP is kept as '+' rather than read as a space.
+	enc, err := url.PathUnescape(*p.req)
+	if err != nil {
+		return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not correctly percent-encoded.")
+	}
+	deflated, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not valid base64.")
+	}
+	raw, err := inflate(deflated, lim.MaxInflated)
+	if err != nil {
+		return nil, err
+	}
+	if p.relay != nil {
+		if m.RelayState, err = url.QueryUnescape(*p.relay); err != nil {
+			return nil, &Error{Code: CodeRelayStateInvalid, Field: "RelayState", Status: StatusRequester, Err: err,
+				Message: "The RelayState parameter is not correctly percent-encoded."}
+		}
+		if err := CheckRelayState(m.RelayState, lim.MaxRelayState); err != nil {
+			return nil, err
+		}
+	}
+	if p.sigAlg != nil || p.sig != nil {
+		if p.sigAlg == nil || p.sig == nil {
+			return nil, requesterError(CodeMalformedRequest, "Signature", "A signed request needs both the SigAlg and the Signature parameters.")
+		}
+		if m.SigAlg, err = url.QueryUnescape(*p.sigAlg); err != nil {
+			return nil, malformed("SigAlg", err, "The SigAlg parameter is not correctly percent-encoded.")
+		}
+		sig, err := url.PathUnescape(*p.sig)
+		if err != nil {
+			return nil, malformed("Signature", err, "The Signature parameter is not correctly percent-encoded.")
+		}
+		if m.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
+			return nil, malformed("Signature", err, "The Signature parameter is not valid base64.")
+		}
+		n := len("SAMLRequest=") + len(*p.req) + len("&SigAlg=") + len(*p.sigAlg)
+		if p.relay != nil {
+			n += len("&RelayState=") + len(*p.relay)
+		}
+		q := make([]byte, 0, n)
+		q = append(q, "SAMLRequest="...)
+		q = append(q, *p.req...)
+		if p.relay != nil {
+			q = append(q, "&RelayState="...)
+			q = append(q, *p.relay...)
+		}
+		q = append(q, "&SigAlg="...)
+		q = append(q, *p.sigAlg...)
+		m.SignedQuery = q
+	}
+	if m.Request, err = parseAuthnRequest(raw, lim); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// DecodePost decodes the SAMLRequest and RelayState form values of an HTTP-POST binding request: SAMLRequest is
+// base64 of the XML (line breaks allowed), not deflated. Zero fields of lim take their DefaultLimits value. Errors
+// are *Error values.
+func DecodePost(samlRequest, relayState string, lim Limits) (*Message, error) {
+	lim = lim.orDefault()
+	if samlRequest == "" {
+		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The form has no SAMLRequest value.")
+	}
+	if len(samlRequest) > lim.MaxEncoded {
+		return nil, tooLarge("SAMLRequest", "The SAMLRequest value is %d bytes long, more than the %d bytes allowed.", len(samlRequest), lim.MaxEncoded)
+	}
+	if err := CheckRelayState(relayState, lim.MaxRelayState); err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(samlRequest, " \t\r\n") {
+		samlRequest = strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, samlRequest)
+	}
+	raw, err := base64.StdEncoding.DecodeString(samlRequest)
+	if err != nil {
+		return nil, malformed("SAMLRequest", err, "The SAMLRequest value is not valid base64.")
+	}
+	if len(raw) > lim.MaxInflated {
+		return nil, tooLarge("SAMLRequest", "The decoded SAMLRequest is %d bytes long, more than the %d bytes allowed.", len(raw), lim.MaxInflated)
+	}
+	req, err := parseAuthnRequest(raw, lim)
+	if err != nil {
+		return nil, err
+	}
+	return &Message{Request: req, RelayState: relayState, Binding: BindingHTTPPost}, nil
+}
+
+// inflaters holds flate readers for reuse; each holds a window of 32 KiB and tables that are costly to allocate.
+var inflaters sync.Pool
+
+// inflate returns the raw DEFLATE data in deflated inflated, refusing output over max bytes. It never holds more
+// than max+1 bytes of output, however much the input would expand.
+func inflate(deflated []byte, max int) ([]byte, error) {
+	src := bytes.NewReader(deflated)
+	fr, _ := inflaters.Get().(io.ReadCloser)
+	if fr == nil {
+		fr = flate.NewReader(src)
+	} else if err := fr.(flate.Resetter).Reset(src, nil); err != nil {
+		return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not DEFLATE data.")
+	}
+	defer inflaters.Put(fr)
+	size := 4*len(deflated) + 512
+	if size > max+1 {
+		size = max + 1
+	}
+	out := make([]byte, 0, size)
+	lr := io.LimitedReader{R: fr, N: int64(max) + 1}
+	for {
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+		}
+		n, err := lr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not raw DEFLATE data (it may be truncated).")
+		}
+	}
+	if len(out) > max {
+		return nil, tooLarge("SAMLRequest", "The SAMLRequest inflates to more than the %d bytes allowed.", max)
+	}
+	return out, nil
+}
+
+// Names of the elements an AuthnRequest may hold.
+var (
+	nameAuthnRequest          = xml.Name{Space: NamespaceProtocol, Local: "AuthnRequest"}
+	nameIssuer                = xml.Name{Space: NamespaceAssertion, Local: "Issuer"}
+	nameSubject               = xml.Name{Space: NamespaceAssertion, Local: "Subject"}
+	nameNameIDPolicy          = xml.Name{Space: NamespaceProtocol, Local: "NameIDPolicy"}
+	nameRequestedAuthnContext = xml.Name{Space: NamespaceProtocol, Local: "RequestedAuthnContext"}
+	nameAuthnContextClassRef  = xml.Name{Space: NamespaceAssertion, Local: "AuthnContextClassRef"}
+	nameSignature             = xml.Name{Space: NamespaceDSig, Local: "Signature"}
+)
+
+// parseAuthnRequest reads an AuthnRequest from raw in one streaming pass. Each token is checked against the
+// security rules and lim before it is interpreted: invalid UTF-8, DTDs, entity declarations and processing
+// instructions are refused, and the nesting depth, element count and attribute length are bounded, so hostile
+// input costs at most one pass over at most lim.MaxInflated bytes and no recursion.
+func parseAuthnRequest(raw []byte, lim Limits) (*AuthnRequest, error) {
+	if !utf8.Valid(raw) {
+		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The SAMLRequest is not valid UTF-8 text.")
+	}
+	d := xml.NewDecoder(bytes.NewReader(raw))
+	r := &AuthnRequest{Raw: raw}
+	var (
+		depth, elements int
+		rootSeen        bool
+		first           = true
+		text            *strings.Builder // collects the text of Issuer or AuthnContextClassRef
+		issuer, ref     strings.Builder
+		inRAC           bool // inside RequestedAuthnContext
+		issuerSeen      bool
+	)
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, malformed("SAMLRequest", err, "The SAMLRequest is not well-formed XML.")
+		}
+		wasFirst := first
+		first = false
+		switch t := tok.(type) {
+		case xml.ProcInst:
+			if t.Target == "xml" && wasFirst {
+				continue
+			}
+			return nil, requesterError(CodeForbiddenDTD, "SAMLRequest", "The SAMLRequest contains a processing instruction (<?%s?>), which is not allowed.", t.Target)
+		case xml.Directive:
+			return nil, requesterError(CodeForbiddenDTD, "SAMLRequest", "The SAMLRequest contains a DOCTYPE or entity declaration, which is not allowed.")
+		case xml.StartElement:
+			elements++
+			depth++
+			if elements > lim.MaxElements {
+				return nil, tooLarge("SAMLRequest", "The SAMLRequest has more than %d elements.", lim.MaxElements)
+			}
+			if depth > lim.MaxDepth {
+				return nil, tooLarge("SAMLRequest", "The SAMLRequest nests elements more than %d levels deep.", lim.MaxDepth)
+			}
+			for _, a := range t.Attr {
+				if len(a.Value) > lim.MaxAttrLen {
+					return nil, tooLarge("SAMLRequest", "The attribute %s of <%s> is %d bytes long, more than the %d bytes allowed.", a.Name.Local, t.Name.Local, len(a.Value), lim.MaxAttrLen)
+				}
+			}
+			text = nil
+			switch {
+			case depth == 1:
+				if rootSeen {
+					return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The SAMLRequest has more than one root element.")
+				}
+				rootSeen = true
+				if t.Name != nameAuthnRequest {
+					return nil, &Error{Code: CodeMalformedRequest, Field: "SAMLRequest", Status: StatusRequester,
+						Received: "{" + t.Name.Space + "}" + t.Name.Local, Expected: "{" + NamespaceProtocol + "}AuthnRequest",
+						Message: "The SAMLRequest is not a SAML 2.0 AuthnRequest: its root element must be AuthnRequest in the namespace " + NamespaceProtocol + "."}
+				}
+				if err := r.readAttrs(t.Attr); err != nil {
+					return nil, err
+				}
+			case depth == 2 && t.Name == nameIssuer:
+				if issuerSeen {
+					return nil, requesterError(CodeMalformedRequest, "Issuer", "The AuthnRequest has more than one Issuer.")
+				}
+				issuerSeen = true
+				text = &issuer
+			case depth == 2 && t.Name == nameSubject:
+				r.HasSubject = true
+			case depth == 2 && t.Name == nameSignature:
+				r.Signed = true
+			case depth == 2 && t.Name == nameNameIDPolicy:
+				p := &NameIDPolicy{}
+				for _, a := range t.Attr {
+					if a.Name.Space != "" {
+						continue
+					}
+					switch a.Name.Local {
+					case "Format":
+						p.Format = a.Value
+					case "SPNameQualifier":
+						p.SPNameQualifier = a.Value
+					case "AllowCreate":
+						if p.AllowCreate, err = parseBool("AllowCreate", a.Value); err != nil {
+							return nil, err
+						}
+					}
+				}
+				r.NameIDPolicy = p
+			case depth == 2 && t.Name == nameRequestedAuthnContext:
+				c := &RequestedAuthnContext{Comparison: "exact"}
+				for _, a := range t.Attr {
+					if a.Name.Space == "" && a.Name.Local == "Comparison" {
+						c.Comparison = a.Value
+					}
+				}
+				r.RequestedAuthnContext = c
+				inRAC = true
+			case depth == 3 && inRAC && t.Name == nameAuthnContextClassRef:
+				ref.Reset()
+				text = &ref
+			}
+		case xml.EndElement:
+			if text == &ref {
+				r.RequestedAuthnContext.ClassRefs = append(r.RequestedAuthnContext.ClassRefs, strings.TrimSpace(ref.String()))
+			}
+			text = nil
+			if depth == 2 {
+				inRAC = false
+			}
+			depth--
+		case xml.CharData:
+			if text != nil {
+				if text.Len()+len(t) > lim.MaxAttrLen {
+					return nil, tooLarge("SAMLRequest", "An element's text is more than %d bytes long.", lim.MaxAttrLen)
+				}
+				text.Write(t)
+			}
+		}
+	}
+	if !rootSeen {
+		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The SAMLRequest holds no XML element.")
+	}
+	r.Issuer = strings.TrimSpace(issuer.String())
+	if r.Version != "2.0" {
+		return nil, versionError(r.Version)
+	}
+	if r.ID == "" {
+		return nil, requesterError(CodeMalformedRequest, "ID", "The AuthnRequest has no ID attribute.")
+	}
+	return r, nil
+}
+
+// readAttrs sets r's fields from the attributes of the AuthnRequest element.
+func (r *AuthnRequest) readAttrs(attrs []xml.Attr) error {
+	var err error
+	for _, a := range attrs {
+		if a.Name.Space != "" {
+			continue
+		}
+		switch a.Name.Local {
+		case "ID":
+			r.ID = a.Value
+		case "Version":
+			r.Version = a.Value
+		case "IssueInstant":
+			r.RawIssueInstant = a.Value
+			r.IssueInstant, _ = parseDateTime(a.Value)
+		case "Destination":
+			r.Destination = a.Value
+		case "ProviderName":
+			r.ProviderName = a.Value
+		case "AssertionConsumerServiceURL":
+			r.ACSURL = a.Value
+		case "ProtocolBinding":
+			r.ProtocolBinding = a.Value
+		case "AssertionConsumerServiceIndex":
+			i, err := strconv.Atoi(strings.TrimSpace(a.Value))
+			if err != nil {
+				return &Error{Code: CodeBadACSIndex, Field: "AssertionConsumerServiceIndex", Received: a.Value,
+					Status: StatusRequester, Err: err, Message: "AssertionConsumerServiceIndex is not a whole number."}
+			}
+			r.ACSIndex = &i
+		case "ForceAuthn":
+			if r.ForceAuthn, err = parseBool("ForceAuthn", a.Value); err != nil {
+				return err
+			}
+		case "IsPassive":
+			if r.IsPassive, err = parseBool("IsPassive", a.Value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parseBool parses an xs:boolean.
+func parseBool(field, s string) (bool, error) {
+	switch strings.TrimSpace(s) {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, &Error{Code: CodeMalformedRequest, Field: field, Received: s, Status: StatusRequester,
+		Message: field + " must be true or false."}
+}
+
+// parseDateTime parses an xs:dateTime; one without a time zone is taken as UTC.
+func parseDateTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		var err2 error
+		if t, err2 = time.Parse("2006-01-02T15:04:05.999999999", s); err2 != nil {
+			return time.Time{}, err
+		}
+	}
+	return t.UTC(), nil
+}
+
+// versionError reports a Version other than 2.0.
+func versionError(v string) *Error {
+	return &Error{Code: CodeUnsupportedVersion, Field: "Version", Received: v, Expected: "2.0",
+		Status: StatusVersionMismatch, SubStatus: StatusRequestUnsupported,
+		Message: "The AuthnRequest's Version must be 2.0."}
+}
+
+// malformed returns a CodeMalformedRequest error caused by err.
+func malformed(field string, err error, msg string) *Error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		msg += " (line " + strconv.Itoa(se.Line) + ": " + se.Msg + ")"
+	}
+	return &Error{Code: CodeMalformedRequest, Field: field, Message: msg, Status: StatusRequester, Err: err}
+}
+
+// tooLarge returns a CodeRequestTooLarge error.
+func tooLarge(field, format string, args ...any) *Error {
+	return requesterError(CodeRequestTooLarge, field, format, args...)
+}

@@ -1,0 +1,346 @@
+package saml
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+)
+
+// Signer signs with an RSA key and publishes its certificate in KeyInfo. Build it with NewSigner or as a literal;
+// the signing contexts are made once, on first use, and a Signer may then be used concurrently. A Signer must not
+// be copied after first use.
+type Signer struct {
+	Key  *rsa.PrivateKey
+	Cert *x509.Certificate
+
+	once   sync.Once
+	err    error
+	sha256 *dsig.SigningContext
+	sha1   *dsig.SigningContext
+}
+
+// NewSigner returns a Signer for key and cert, checking that cert holds key's public half and that the key has at
+// least 2048 bits.
+func NewSigner(key *rsa.PrivateKey, cert *x509.Certificate) (*Signer, error) {
+	s := &Signer{Key: key, Cert: cert}
+	if err := s.init(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// keyStore hands goxmldsig the Signer's key and certificate.
+type keyStore struct{ s *Signer }
+
+func (k keyStore) GetKeyPair() (*rsa.PrivateKey, []byte, error) { return k.s.Key, k.s.Cert.Raw, nil }
+
+// init checks the key and builds the two signing contexts.
+func (s *Signer) init() error {
+	s.once.Do(func() {
+		switch {
+		case s.Key == nil || s.Cert == nil:
+			s.err = errors.New("saml: signer needs a key and a certificate")
+			return
+		case s.Key.N.BitLen() < 2048:
+			s.err = fmt.Errorf("saml: signing key has %d bits, fewer than 2048", s.Key.N.BitLen())
+			return
+		}
+		pub, ok := s.Cert.PublicKey.(*rsa.PublicKey)
+		if !ok || !pub.Equal(&s.Key.PublicKey) {
+			s.err = errors.New("saml: the certificate does not hold the signing key's public key")
+			return
+		}
+		s.sha256 = newSigningContext(keyStore{s})
+		s.sha1 = newSigningContext(keyStore{s})
+		s.err = s.sha1.SetSignatureMethod(dsig.RSASHA1SignatureMethod)
+	})
+	return s.err
+}
+
+func newSigningContext(ks dsig.X509KeyStore) *dsig.SigningContext {
+	ctx := dsig.NewDefaultSigningContext(ks)
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	return ctx
+}
+
+// context returns the signing context for algorithm ("" means SHA256).
+func (s *Signer) context(algorithm string) (*dsig.SigningContext, error) {
+	if s == nil {
+		return nil, errors.New("saml: no signer")
+	}
+	if err := s.init(); err != nil {
+		return nil, err
+	}
+	switch algorithm {
+	case "", SHA256:
+		return s.sha256, nil
+	case SHA1:
+		return s.sha1, nil
+	}
+	return nil, fmt.Errorf("saml: signing algorithm %q is unknown; choose sha256 or sha1", algorithm)
+}
+
+// Attribute is one attribute of the AttributeStatement. NameFormat is omitted from the XML when empty.
+type Attribute struct {
+	Name       string
+	NameFormat string
+	Values     []string
+}
+
+// ResponseParams are the parameters of one Response.
+type ResponseParams struct {
+	SP *ServiceProvider
+	// ACSURL is the resolved ACS URL (see ServiceProvider.ResolveACS).
+	ACSURL string
+	// InResponseTo is the AuthnRequest's ID; "" for IdP-initiated sign-on.
+	InResponseTo string
+	NameID       string
+	// NameIDFormat defaults to SP.NameIDFormat, then to unspecified.
+	NameIDFormat string
+	Attributes   []Attribute
+	// AuthnInstant is when the user signed in; zero means now.
+	AuthnInstant time.Time
+	SessionIndex string
+	// AuthnContextClassRef defaults to AuthnContextPassword.
+	AuthnContextClassRef string
+	// SessionNotOnOrAfter is omitted when zero.
+	SessionNotOnOrAfter time.Time
+}
+
+// timeFormat is the xs:dateTime layout of every instant the IdP writes: UTC with milliseconds.
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+const (
+	prefixProtocol  = "saml2p"
+	prefixAssertion = "saml2"
+	bearer          = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+)
+
+// Respond builds the Response for p, signs it per p.SP.SigningOption and p.SP.SigningAlgorithm, and returns its
+// XML. The assertion is valid from Skew before now until Lifetime after now.
+func (idp *IdentityProvider) Respond(p *ResponseParams, s *Signer) ([]byte, error) {
+	if p.SP == nil || p.ACSURL == "" || p.NameID == "" {
+		return nil, errors.New("saml: respond needs a service provider, an ACS URL and a NameID")
+	}
+	signAssertion, signResponse, err := signingParts(p.SP.SigningOption)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := s.context(p.SP.SigningAlgorithm)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := idp.newIDs(2)
+	if err != nil {
+		return nil, err
+	}
+	now := idp.now()
+	issued := now.Format(timeFormat)
+	notOnOrAfter := now.Add(durationOr(idp.Lifetime, 5*time.Minute)).Format(timeFormat)
+
+	resp := idp.newResponse(ids[0], issued, p.ACSURL, p.InResponseTo)
+	st := newElement(resp, prefixProtocol, "Status", 0)
+	newElement(st, prefixProtocol, "StatusCode", 1).CreateAttr("Value", StatusSuccess)
+
+	a := newElement(resp, prefixAssertion, "Assertion", 4)
+	a.CreateAttr("xmlns:"+prefixAssertion, NamespaceAssertion)
+	a.CreateAttr("ID", ids[1])
+	a.CreateAttr("IssueInstant", issued)
+	a.CreateAttr("Version", "2.0")
+	newElement(a, prefixAssertion, "Issuer", 0).SetText(idp.EntityID)
+
+	subj := newElement(a, prefixAssertion, "Subject", 0)
+	nid := newElement(subj, prefixAssertion, "NameID", 1)
+	format := p.NameIDFormat
+	if format == "" {
+		format = p.SP.NameIDFormat
+	}
+	if format == "" {
+		format = NameIDUnspecified
+	}
+	nid.CreateAttr("Format", format)
+	nid.SetText(p.NameID)
+	sc := newElement(subj, prefixAssertion, "SubjectConfirmation", 1)
+	sc.CreateAttr("Method", bearer)
+	scd := newElement(sc, prefixAssertion, "SubjectConfirmationData", 3)
+	if p.InResponseTo != "" {
+		scd.CreateAttr("InResponseTo", p.InResponseTo)
+	}
+	scd.CreateAttr("NotOnOrAfter", notOnOrAfter)
+	scd.CreateAttr("Recipient", p.ACSURL)
+
+	cond := newElement(a, prefixAssertion, "Conditions", 2)
+	cond.CreateAttr("NotBefore", now.Add(-durationOr(idp.Skew, time.Minute)).Format(timeFormat))
+	cond.CreateAttr("NotOnOrAfter", notOnOrAfter)
+	ar := newElement(cond, prefixAssertion, "AudienceRestriction", 0)
+	newElement(ar, prefixAssertion, "Audience", 0).SetText(p.SP.EntityID)
+
+	as := newElement(a, prefixAssertion, "AuthnStatement", 3)
+	authnInstant := p.AuthnInstant
+	if authnInstant.IsZero() {
+		authnInstant = now
+	}
+	as.CreateAttr("AuthnInstant", authnInstant.UTC().Format(timeFormat))
+	if p.SessionIndex != "" {
+		as.CreateAttr("SessionIndex", p.SessionIndex)
+	}
+	if !p.SessionNotOnOrAfter.IsZero() {
+		as.CreateAttr("SessionNotOnOrAfter", p.SessionNotOnOrAfter.UTC().Format(timeFormat))
+	}
+	ac := newElement(as, prefixAssertion, "AuthnContext", 0)
+	ref := p.AuthnContextClassRef
+	if ref == "" {
+		ref = AuthnContextPassword
+	}
+	newElement(ac, prefixAssertion, "AuthnContextClassRef", 0).SetText(ref)
+
+	if len(p.Attributes) > 0 {
+		stmt := newElement(a, prefixAssertion, "AttributeStatement", 0)
+		for _, attr := range p.Attributes {
+			el := newElement(stmt, prefixAssertion, "Attribute", 2)
+			el.CreateAttr("Name", attr.Name)
+			if attr.NameFormat != "" {
+				el.CreateAttr("NameFormat", attr.NameFormat)
+			}
+			for _, v := range attr.Values {
+				newElement(el, prefixAssertion, "AttributeValue", 0).SetText(v)
+			}
+		}
+	}
+
+	if signAssertion {
+		if err := signEnveloped(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	if signResponse {
+		if err := signEnveloped(ctx, resp); err != nil {
+			return nil, err
+		}
+	}
+	return serialize(resp, 4096+512*len(p.Attributes)), nil
+}
+
+// ErrorResponse builds a signed Response carrying e's Status and SubStatus (Responder when e has none) and e's
+// Message as StatusMessage, with no assertion, for a passive request without a session, an unsupported NameID
+// policy or authentication context, or a denied request. Send it only to a registered ACS URL.
+func (idp *IdentityProvider) ErrorResponse(sp *ServiceProvider, acsURL, inResponseTo string, e *Error, s *Signer) ([]byte, error) {
+	if sp == nil || acsURL == "" || e == nil {
+		return nil, errors.New("saml: error response needs a service provider, an ACS URL and an error")
+	}
+	ctx, err := s.context(sp.SigningAlgorithm)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := idp.newIDs(1)
+	if err != nil {
+		return nil, err
+	}
+	resp := idp.newResponse(ids[0], idp.now().Format(timeFormat), acsURL, inResponseTo)
+	st := newElement(resp, prefixProtocol, "Status", 0)
+	code := newElement(st, prefixProtocol, "StatusCode", 1)
+	status := e.Status
+	if status == "" {
+		status = StatusResponder
+	}
+	code.CreateAttr("Value", status)
+	if e.SubStatus != "" {
+		newElement(code, prefixProtocol, "StatusCode", 1).CreateAttr("Value", e.SubStatus)
+	}
+	if e.Message != "" {
+		newElement(st, prefixProtocol, "StatusMessage", 0).SetText(e.Message)
+	}
+	if err := signEnveloped(ctx, resp); err != nil {
+		return nil, err
+	}
+	return serialize(resp, 4096), nil
+}
+
+// newResponse returns a samlp:Response element with its attributes and Issuer.
+func (idp *IdentityProvider) newResponse(id, issued, destination, inResponseTo string) *etree.Element {
+	resp := newElement(nil, prefixProtocol, "Response", 6)
+	resp.CreateAttr("xmlns:"+prefixProtocol, NamespaceProtocol)
+	resp.CreateAttr("Destination", destination)
+	resp.CreateAttr("ID", id)
+	if inResponseTo != "" {
+		resp.CreateAttr("InResponseTo", inResponseTo)
+	}
+	resp.CreateAttr("IssueInstant", issued)
+	resp.CreateAttr("Version", "2.0")
+	iss := newElement(resp, prefixAssertion, "Issuer", 1)
+	iss.CreateAttr("xmlns:"+prefixAssertion, NamespaceAssertion)
+	iss.SetText(idp.EntityID)
+	return resp
+}
+
+// newElement returns a new element space:tag, a child of parent unless parent is nil, with room for nattr
+// attributes. Namespace declarations and attributes are written in canonical order, so that exclusive
+// canonicalization, which goxmldsig applies to the signed element in place, leaves the document as built.
+func newElement(parent *etree.Element, space, tag string, nattr int) *etree.Element {
+	el := &etree.Element{Space: space, Tag: tag}
+	if nattr > 0 {
+		el.Attr = make([]etree.Attr, 0, nattr)
+	}
+	if parent != nil {
+		parent.AddChild(el)
+	}
+	return el
+}
+
+// signEnveloped signs el with an enveloped signature and places the signature right after el's Issuer, as the
+// schema orders it.
+func signEnveloped(ctx *dsig.SigningContext, el *etree.Element) error {
+	sig, err := ctx.ConstructSignature(el, true)
+	if err != nil {
+		return fmt.Errorf("saml: sign %s: %w", el.Tag, err)
+	}
+	el.InsertChildAt(1, sig)
+	return nil
+}
+
+// serialize writes el as XML.
+func serialize(el *etree.Element, sizeHint int) []byte {
+	var buf bytes.Buffer
+	buf.Grow(sizeHint)
+	el.WriteTo(&buf, &etree.WriteSettings{})
+	return buf.Bytes()
+}
+
+// signingParts reports which parts option signs.
+func signingParts(option string) (assertion, response bool, err error) {
+	switch option {
+	case "", SignAssertion:
+		return true, false, nil
+	case SignResponse:
+		return false, true, nil
+	case SignBoth:
+		return true, true, nil
+	}
+	return false, false, fmt.Errorf("saml: signing option %q is unknown; choose assertion, response or both", option)
+}
+
+// newIDs returns n IDs, each "_" followed by 128 random bits in hex.
+func (idp *IdentityProvider) newIDs(n int) ([]string, error) {
+	var b [64]byte
+	raw := b[:16*n]
+	if _, err := io.ReadFull(idp.rand(), raw); err != nil {
+		return nil, fmt.Errorf("saml: read random ID: %w", err)
+	}
+	ids := make([]string, n)
+	var h [33]byte
+	h[0] = '_'
+	for i := range ids {
+		hex.Encode(h[1:], raw[16*i:16*i+16])
+		ids[i] = string(h[:])
+	}
+	return ids, nil
+}
