@@ -131,6 +131,10 @@ func (c *Client) do(ctx context.Context, method, p string, query url.Values, in,
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // it repeats the method and URL
+		}
 		return nil, fmt.Errorf("apiclient: %s %s: %w", method, u, err)
 	}
 	defer resp.Body.Close()

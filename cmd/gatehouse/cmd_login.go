@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/apiclient"
+)
+
+// maxPassword caps the password read from standard input; the server refuses longer ones anyway.
+const maxPassword = 4096
+
+func login(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	user := fs.String("user", "", "the user `NAME` to sign in as, such as admin@contoso.com (required)")
+	stdin := fs.Bool("password-stdin", false, "read the password from standard input instead of prompting")
+	export := fs.Bool("export", false, "print a shell command that sets GATEHOUSE_TOKEN")
+	name := fs.String("name", "cli", "a `LABEL` to tell the token apart from others")
+	if _, err := c.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *user == "" {
+		return usagef("--user is required")
+	}
+	var password string
+	var err error
+	if *stdin {
+		password, err = readPasswordStdin(c.stdin)
+	} else {
+		if isTerminal(c.stdin) {
+			fmt.Fprintln(c.stderr, "The password is shown as you type it; use --password-stdin to avoid that.")
+		}
+		fmt.Fprintf(c.stderr, "Password for %s: ", clean(*user))
+		password, err = readLine(c.stdin)
+		fmt.Fprintln(c.stderr)
+	}
+	if err != nil {
+		return fmt.Errorf("read the password: %w", err)
+	}
+	if password == "" {
+		return usagef("the password is empty")
+	}
+	token, t, err := c.client().CreateToken(c.ctx, apiclient.TokenInput{
+		Directory: c.directory, UserName: *user, Password: password, Name: *name,
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.json:
+		return c.printJSON(apiclient.NewToken{Token: token, APIToken: *t})
+	case *export:
+		fmt.Fprintf(c.stdout, "export GATEHOUSE_TOKEN=%s\n", shellQuote(token))
+	default:
+		fmt.Fprintln(c.stdout, token)
+		fmt.Fprintln(c.stderr, "Keep this token secret; it is not shown again. Set GATEHOUSE_TOKEN to it, or pass --token.")
+	}
+	return nil
+}
+
+// readPasswordStdin reads the whole of standard input as the password, without its final line break.
+func readPasswordStdin(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxPassword+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxPassword {
+		return "", fmt.Errorf("the password is longer than %d bytes", maxPassword)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
+}
+
+// readLine reads one line without its line break.
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReaderSize(io.LimitReader(r, maxPassword+2), maxPassword+2).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but letters, digits and _-.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func tokenList(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	all := fs.Bool("all", false, "list every token of the directory (admins only)")
+	if _, err := c.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	tokens, total, err := c.client().ListTokens(c.ctx, *all)
+	if err != nil {
+		return err
+	}
+	return printList(c, tokens, total, "tokens", []string{"ID", "NAME", "PREFIX", "USER ID", "CREATED", "EXPIRES", "LAST USED"},
+		func(t *gatehouse.APIToken) []string {
+			return []string{t.ID, t.Name, t.Prefix, t.UserID, fmtTime(t.CreatedAt), fmtTimePtr(t.ExpiresAt), fmtTimePtr(t.LastUsedAt)}
+		})
+}
+
+func tokenRevoke(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	ids, err := c.parse(fs, args, 1, -1)
+	if err != nil {
+		return err
+	}
+	cl := c.client()
+	for _, id := range ids {
+		if err := cl.DeleteToken(c.ctx, id); err != nil {
+			return err
+		}
+		c.say("Revoked token %s.", id)
+	}
+	return nil
+}

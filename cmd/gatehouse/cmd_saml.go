@@ -1,0 +1,418 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/apiclient"
+)
+
+// nameIDFormats maps the short names the CLI accepts to NameID format URIs.
+var nameIDFormats = map[string]string{
+	"email":       gatehouse.NameIDEmail,
+	"persistent":  gatehouse.NameIDPersistent,
+	"transient":   gatehouse.NameIDTransient,
+	"unspecified": gatehouse.NameIDUnspecified,
+}
+
+// nameFormats maps the short names the CLI accepts to attribute NameFormat URIs.
+var nameFormats = map[string]string{
+	"uri":         gatehouse.NameFormatURI,
+	"basic":       gatehouse.NameFormatBasic,
+	"unspecified": gatehouse.NameFormatUnspecified,
+}
+
+// expand returns the URI a short name stands for, or s itself.
+func expand(short map[string]string, s string) string {
+	if v, ok := short[strings.ToLower(s)]; ok {
+		return v
+	}
+	return s
+}
+
+// attribute returns the source attribute s names: "mail" and "user.mail" both mean user.mail.
+func attribute(s string) string {
+	s = strings.ToLower(s)
+	switch s {
+	case "upn", "username":
+		return gatehouse.AttrUserName
+	}
+	if s != "" && !strings.Contains(s, ".") {
+		return "user." + s
+	}
+	return s
+}
+
+// printSAML writes SAML settings as indented key-value lines.
+func printSAML(c *cli, s *gatehouse.SAMLSettings, indent string) {
+	t := newTable(c.stdout)
+	t.row(indent+"Identifier (entity ID):", orDash(s.EntityID))
+	if len(s.ReplyURLs) == 0 {
+		t.row(indent+"Reply URLs (ACS):", "-")
+	}
+	for i, u := range s.ReplyURLs {
+		label := ""
+		if i == 0 {
+			label = "Reply URLs (ACS):"
+		}
+		if i == 0 && len(s.ReplyURLs) > 1 {
+			u += " (default)"
+		}
+		t.row(indent+label, u)
+	}
+	t.row(indent+"Sign-on URL:", orDash(s.SignOnURL))
+	t.row(indent+"Relay state:", orDash(s.RelayState))
+	t.row(indent+"Logout URL:", orDash(s.LogoutURL))
+	t.row(indent+"NameID format:", s.NameIDFormat)
+	t.row(indent+"NameID source:", s.NameIDSource)
+	t.row(indent+"Signing option:", s.SigningOption)
+	t.row(indent+"Signing algorithm:", s.SigningAlgorithm)
+	t.row(indent+"Claims:", fmt.Sprint(len(s.Claims)))
+	t.flush()
+	if len(s.Claims) > 0 {
+		printClaims(c, s.Claims, indent+"  ")
+	}
+}
+
+// claimValue describes where a claim's value comes from.
+func claimValue(cl gatehouse.Claim) string {
+	if cl.Source != "" {
+		return cl.Source
+	}
+	return fmt.Sprintf("%q (constant)", cl.Value)
+}
+
+// printClaims writes a table of claims.
+func printClaims(c *cli, claims []gatehouse.Claim, indent string) {
+	t := newTable(c.stdout)
+	t.row(indent+"NAME", "VALUE", "NAME FORMAT")
+	for _, cl := range claims {
+		t.row(indent+cl.Name, claimValue(cl), orDash(cl.NameFormat))
+	}
+	t.flush()
+}
+
+// printSAMLSettings writes SAML settings, as JSON with --json.
+func (c *cli) printSAMLSettings(s *gatehouse.SAMLSettings) error {
+	if c.json {
+		return c.printJSON(s)
+	}
+	printSAML(c, s, "")
+	return nil
+}
+
+func samlShow(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	pos, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	cl := c.client()
+	a, err := c.resolveApp(cl, pos[0])
+	if err != nil {
+		return err
+	}
+	s, err := cl.GetSAML(c.ctx, c.directory, a.ID)
+	if err != nil {
+		return err
+	}
+	return c.printSAMLSettings(s)
+}
+
+func samlSet(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	identifier := fs.String("identifier", "", "the app's Identifier (entity `ID`): the Audience of assertions and the Issuer of its requests")
+	var replyURLs, addReplyURLs, removeReplyURLs stringList
+	fs.Var(&replyURLs, "reply-url", "a reply `URL` (assertion consumer service); repeat to give several, the first is the default; replaces the list")
+	fs.Var(&addReplyURLs, "add-reply-url", "a reply `URL` to add to the list (repeatable)")
+	fs.Var(&removeReplyURLs, "remove-reply-url", "a reply `URL` to remove from the list (repeatable)")
+	signOnURL := fs.String("sign-on-url", "", "the `URL` where My Apps starts SP-initiated sign-on (empty: IdP-initiated)")
+	relayState := fs.String("relay-state", "", "the default landing `PAGE` after IdP-initiated sign-on")
+	logoutURL := fs.String("logout-url", "", "the app's logout `URL`")
+	nameIDFormat := fs.String("nameid-format", "", "the NameID `FORMAT`: email, persistent, transient, unspecified or a URI")
+	nameIDSource := fs.String("nameid-source", "", "the user `ATTRIBUTE` of the NameID: userprincipalname, mail, givenname, surname, displayname or objectid")
+	signingOption := fs.String("signing-option", "", "what to `SIGN`: assertion, response or both")
+	signingAlgorithm := fs.String("signing-algorithm", "", "the signature `ALGORITHM`: sha256 or sha1")
+	pos, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	in := apiclient.SAMLPatch{
+		EntityID:         given(fs, "identifier", identifier),
+		SignOnURL:        given(fs, "sign-on-url", signOnURL),
+		RelayState:       given(fs, "relay-state", relayState),
+		LogoutURL:        given(fs, "logout-url", logoutURL),
+		SigningOption:    given(fs, "signing-option", signingOption),
+		SigningAlgorithm: given(fs, "signing-algorithm", signingAlgorithm),
+	}
+	if isSet(fs, "nameid-format") {
+		f := expand(nameIDFormats, *nameIDFormat)
+		in.NameIDFormat = &f
+	}
+	if isSet(fs, "nameid-source") {
+		s := attribute(*nameIDSource)
+		in.NameIDSource = &s
+	}
+	cl := c.client()
+	var app *gatehouse.App
+	changeReplyURLs := len(replyURLs)+len(addReplyURLs)+len(removeReplyURLs) > 0
+	if !changeReplyURLs && in == (apiclient.SAMLPatch{}) {
+		return usagef("nothing to change: give at least one flag (see --help)")
+	}
+	if app, err = c.resolveApp(cl, pos[0]); err != nil {
+		return err
+	}
+	if changeReplyURLs {
+		urls := []string(replyURLs)
+		if len(replyURLs) == 0 {
+			urls = slices.Clone(app.SAML.ReplyURLs)
+		}
+		for _, u := range removeReplyURLs {
+			i := slices.Index(urls, u)
+			if i < 0 {
+				return fmt.Errorf("reply URL %q is not registered for %s", u, app.Name)
+			}
+			urls = slices.Delete(urls, i, i+1)
+		}
+		for _, u := range addReplyURLs {
+			if !slices.Contains(urls, u) {
+				urls = append(urls, u)
+			}
+		}
+		if urls == nil {
+			urls = []string{}
+		}
+		in.ReplyURLs = &urls
+	}
+	s, err := cl.PatchSAML(c.ctx, c.directory, app.ID, in)
+	if err != nil {
+		return err
+	}
+	c.say("Saved the SAML settings of %s.\n", clean(app.Name))
+	return c.printSAMLSettings(s)
+}
+
+// appSAML resolves the app ref names and returns it with its SAML settings.
+func (c *cli) appSAML(cl *apiclient.Client, ref string) (*gatehouse.App, *gatehouse.SAMLSettings, error) {
+	a, err := c.resolveApp(cl, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := cl.GetSAML(c.ctx, c.directory, a.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, s, nil
+}
+
+func claimList(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	pos, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	_, s, err := c.appSAML(c.client(), pos[0])
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(s.Claims), Total: len(s.Claims)})
+	}
+	if len(s.Claims) == 0 {
+		fmt.Fprintln(c.stdout, "No claims.")
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "NameID: %s from %s\n\n", clean(s.NameIDFormat), clean(s.NameIDSource))
+	printClaims(c, s.Claims, "")
+	return nil
+}
+
+// nonNil returns s, or an empty slice when s is nil, so JSON shows [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func claimSet(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	source := fs.String("source", "", "the user `ATTRIBUTE` the value comes from: userprincipalname, mail, givenname, surname, displayname or objectid")
+	value := fs.String("value", "", "a constant `VALUE` instead of a user attribute")
+	nameFormat := fs.String("name-format", "", "the attribute's `NAMEFORMAT`: uri, basic, unspecified or a URI (default: none)")
+	pos, err := c.parse(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	if isSet(fs, "source") == isSet(fs, "value") {
+		return usagef("give either --source or --value")
+	}
+	claim := gatehouse.Claim{Name: pos[1], Value: *value, NameFormat: expand(nameFormats, *nameFormat)}
+	if isSet(fs, "source") {
+		claim.Source = attribute(*source)
+	}
+	cl := c.client()
+	a, s, err := c.appSAML(cl, pos[0])
+	if err != nil {
+		return err
+	}
+	claims := slices.Clone(s.Claims)
+	if i := slices.IndexFunc(claims, func(x gatehouse.Claim) bool { return x.Name == claim.Name }); i >= 0 {
+		claims[i] = claim
+	} else {
+		claims = append(claims, claim)
+	}
+	s, err = cl.PatchSAML(c.ctx, c.directory, a.ID, apiclient.SAMLPatch{Claims: &claims})
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(s.Claims), Total: len(s.Claims)})
+	}
+	fmt.Fprintf(c.stdout, "Saved claim %s of %s.\n\n", clean(claim.Name), clean(a.Name))
+	printClaims(c, s.Claims, "")
+	return nil
+}
+
+func claimRemove(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	pos, err := c.parse(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	cl := c.client()
+	a, s, err := c.appSAML(cl, pos[0])
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(s.Claims, func(x gatehouse.Claim) bool { return x.Name == pos[1] })
+	if i < 0 {
+		return fmt.Errorf("%s has no claim named %q (see gatehouse app claim list)", a.Name, pos[1])
+	}
+	claims := slices.Delete(slices.Clone(s.Claims), i, i+1)
+	s, err = cl.PatchSAML(c.ctx, c.directory, a.ID, apiclient.SAMLPatch{Claims: &claims})
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(s.Claims), Total: len(s.Claims)})
+	}
+	fmt.Fprintf(c.stdout, "Removed claim %s from %s.\n", clean(pos[1]), clean(a.Name))
+	return nil
+}
+
+func appSetup(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	pos, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	cl := c.client()
+	a, err := c.resolveApp(cl, pos[0])
+	if err != nil {
+		return err
+	}
+	s, err := cl.GetSetup(c.ctx, c.directory, a.ID)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(s)
+	}
+	fmt.Fprintf(c.stdout, "Set up %s: enter these values in the app's single sign-on settings.\n\n", clean(a.Name))
+	fields := [][2]string{
+		{"Login URL", s.LoginURL},
+		{"Identifier", s.Identifier},
+		{"Logout URL", s.LogoutURL},
+		{"App federation metadata URL", s.MetadataURL},
+		{"User access URL", s.UserAccessURL},
+	}
+	if s.Certificate != nil {
+		fields = append(fields,
+			[2]string{"Certificate thumbprint", s.Certificate.Thumbprint},
+			[2]string{"Certificate expires", fmtTime(s.Certificate.NotAfter)})
+	} else {
+		fields = append(fields, [2]string{"Certificate", "none active"})
+	}
+	if err := c.printFields(s, fields); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "\nDownload the certificate with 'gatehouse app cert download %s --format base64 --out FILE'.\n", clean(a.ID))
+	return nil
+}
+
+func certList(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	pos, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	cl := c.client()
+	a, err := c.resolveApp(cl, pos[0])
+	if err != nil {
+		return err
+	}
+	certs, total, err := cl.ListCertificates(c.ctx, c.directory, a.ID)
+	if err != nil {
+		return err
+	}
+	return printList(c, certs, total, "certificates", []string{"ID", "STATUS", "THUMBPRINT", "VALID FROM", "EXPIRES"},
+		func(cert *gatehouse.Certificate) []string {
+			status := "inactive"
+			if cert.Active {
+				status = "active"
+			}
+			return []string{cert.ID, status, cert.Thumbprint, fmtTime(cert.NotBefore), fmtTime(cert.NotAfter)}
+		})
+}
+
+func certDownload(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	format := fs.String("format", apiclient.FormatBase64, "the `FORMAT`: base64 (PEM .cer), raw (DER .cer), pem, or metadata (federation metadata XML)")
+	certID := fs.String("cert", "active", "the certificate `ID` (see gatehouse app cert list)")
+	out := fs.String("out", "", "write to this `FILE` (or into this directory under the server's file name) instead of standard output")
+	pos, err := c.parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case apiclient.FormatBase64, apiclient.FormatRaw, apiclient.FormatPEM, apiclient.FormatMetadata:
+	default:
+		return usagef("--format %q is unknown: choose base64, raw, pem or metadata", *format)
+	}
+	if *out == "" && *format == apiclient.FormatRaw && isTerminal(c.stdout) {
+		return usagef("refusing to write a binary DER certificate to the terminal: give --out FILE or redirect the output")
+	}
+	cl := c.client()
+	a, err := c.resolveApp(cl, pos[0])
+	if err != nil {
+		return err
+	}
+	b, name, err := cl.DownloadCertificate(c.ctx, c.directory, a.ID, *certID, *format)
+	if err != nil {
+		return err
+	}
+	if *out == "" || *out == "-" {
+		_, err := c.stdout.Write(b)
+		return err
+	}
+	file := *out
+	if fi, err := os.Stat(file); err == nil && fi.IsDir() {
+		if name == "" {
+			return fmt.Errorf("the server suggested no file name; give --out a file name instead of the directory %s", file)
+		}
+		file = filepath.Join(file, name)
+	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stderr, "Wrote %s (%d bytes).\n", file, len(b))
+	return nil
+}

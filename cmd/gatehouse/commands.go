@@ -1,0 +1,60 @@
+package main
+
+// commands returns every gatehouse <noun> <verb> command, in the order help lists them.
+func commands() []*command {
+	return []*command{
+		{"login", "", "Creates an API token from a user name and password and prints it.", login},
+		{"token list", "", "Lists your API tokens (with --all, every token of the directory).", tokenList},
+		{"token revoke", "ID...", "Revokes API tokens.", tokenRevoke},
+
+		{"directory list", "", "Lists the directories you administer.", directoryList},
+		{"directory create", "ID", "Creates a directory, a tenant with its own users, apps and signing keys.", directoryCreate},
+		{"directory show", "[ID]", "Shows a directory (by default the one selected by --directory).", directoryShow},
+		{"directory update", "[ID]", "Changes a directory's name, domain or MFA requirement.", directoryUpdate},
+		{"directory delete", "ID", "Deletes a directory and everything in it.", directoryDelete},
+
+		{"user create", "USERNAME", "Creates a user with a temporary password that is shown once and must be changed at first sign-in.", userCreate},
+		{"user list", "", "Lists and searches the users of the directory.", userList},
+		{"user show", "USER", "Shows a user, named by user name or ID.", userShow},
+		{"user update", "USER", "Changes the fields of a user that the flags give.", userUpdate},
+		{"user disable", "USER", "Blocks a user's sign-in.", userDisable},
+		{"user enable", "USER", "Allows a disabled user to sign in again.", userEnable},
+		{"user delete", "USER", "Deletes a user with their sessions, tokens, memberships and assignments.", userDelete},
+		{"user reset-password", "USER", "Gives a user a new temporary password, shown once.", userResetPassword},
+		{"user apps", "USER", "Lists the apps assigned to a user, directly or through a group.", userApps},
+		{"user groups", "USER", "Lists the groups a user is a member of.", userGroups},
+
+		{"group create", "NAME", "Creates a group.", groupCreate},
+		{"group list", "", "Lists and searches the groups of the directory.", groupList},
+		{"group show", "GROUP", "Shows a group, named by name or ID.", groupShow},
+		{"group update", "GROUP", "Renames a group or changes its description.", groupUpdate},
+		{"group delete", "GROUP", "Deletes a group with its memberships and assignments.", groupDelete},
+		{"group members", "GROUP", "Lists a group's members.", groupMembers},
+		{"group add-member", "GROUP USER...", "Adds users, named by user name or ID, to a group.", groupAddMember},
+		{"group remove-member", "GROUP USER...", "Removes users, named by user name or ID, from a group.", groupRemoveMember},
+
+		{"gallery list", "", "Lists and searches the app gallery.", galleryList},
+		{"gallery show", "TEMPLATE", "Shows a gallery template: its parameters and default SAML settings.", galleryShow},
+
+		{"app add", "", "Adds an app from a gallery template; a signing certificate is generated for it.", appAdd},
+		{"app list", "", "Lists and searches the apps of the directory.", appList},
+		{"app show", "APP", "Shows an app and its SAML settings; apps are named by name or ID.", appShow},
+		{"app update", "APP", "Changes an app's name, notes, or whether it is enabled, visible or needs assignment.", appUpdate},
+		{"app delete", "APP", "Deletes an app with its certificates and assignments.", appDelete},
+		{"app saml show", "APP", "Shows an app's SAML settings.", samlShow},
+		{"app saml set", "APP", "Changes an app's basic SAML configuration, NameID and signing options.", samlSet},
+		{"app claim list", "APP", "Lists the claims (SAML attributes) an app receives.", claimList},
+		{"app claim set", "APP NAME", "Adds a claim to an app, or changes the claim with that name.", claimSet},
+		{"app claim remove", "APP NAME", "Removes a claim from an app.", claimRemove},
+		{"app setup", "APP", "Shows the values to enter in the app to set up single sign-on with Gatehouse.", appSetup},
+		{"app cert list", "APP", "Lists an app's signing certificates.", certList},
+		{"app cert download", "APP", "Downloads an app's signing certificate or federation metadata.", certDownload},
+		{"app assign", "APP", "Assigns users or groups to an app.", appAssign},
+		{"app unassign", "APP", "Removes users or groups from an app's assignments.", appUnassign},
+		{"app assignments", "APP", "Lists the users and groups assigned to an app.", appAssignments},
+
+		{"signins list", "", "Lists sign-in events, newest first.", signinsList},
+		{"signins show", "ID", "Shows one sign-in event.", signinsShow},
+		{"audit list", "", "Lists audit events (admin changes), newest first.", auditList},
+	}
+}
