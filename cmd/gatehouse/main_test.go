@@ -734,7 +734,7 @@ func TestGroup(t *testing.T) {
 		},
 		{
 			name: "ambiguous name", args: []string{"group", "show", "Ops"},
-			calls: []call{{method: "GET", path: "/api/v1/directories/default/groups?q=Ops", answer: list(2, `{"id":"g7","name":"ops"}`, `{"id":"g8","name":"OPS"}`)}},
+			calls:  []call{{method: "GET", path: "/api/v1/directories/default/groups?q=Ops", answer: list(2, `{"id":"g7","name":"ops"}`, `{"id":"g8","name":"OPS"}`)}},
 			code:   1,
 			stderr: "gatehouse group show: 2 groups are named \"Ops\" (IDs g7, g8); name the group by its ID\n",
 		},
