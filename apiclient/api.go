@@ -230,9 +230,14 @@ func (c *Client) ListApps(ctx context.Context, dir, q string) ([]*gatehouse.App,
 	return list[*gatehouse.App](ctx, c, dirPath(dir, "apps"), query("q", q))
 }
 
-// AddApp adds an app from a gallery template; the server generates its signing certificate.
-func (c *Client) AddApp(ctx context.Context, dir string, in AppInput) (*gatehouse.App, error) {
-	return send[gatehouse.App](ctx, c, http.MethodPost, dirPath(dir, "apps"), in)
+// AddApp adds an app from a gallery template; the server generates its signing certificate. It returns the app and
+// the names of the SAML settings left empty because the template's parameters for them were not given.
+func (c *Client) AddApp(ctx context.Context, dir string, in AppInput) (*gatehouse.App, []string, error) {
+	a, err := send[AddedApp](ctx, c, http.MethodPost, dirPath(dir, "apps"), in)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &a.App, a.MissingSettings, nil
 }
 
 // GetApp returns an app.

@@ -329,13 +329,13 @@ func TestMethods(t *testing.T) {
 			result: "a1",
 		},
 		{
-			name: "AddApp", status: 201, answer: `{"id":"a1","galleryId":"mixpanel"}`,
+			name: "AddApp", status: 201, answer: `{"id":"a1","galleryId":"mixpanel","missingSettings":["signOnUrl"]}`,
 			call: func(c *apiclient.Client) (any, error) {
-				a, err := c.AddApp(ctx, "default", apiclient.AppInput{GalleryID: "mixpanel", Parameters: map[string]string{"org_id": "123"}})
-				return a.GalleryID, err
+				a, missing, err := c.AddApp(ctx, "default", apiclient.AppInput{GalleryID: "mixpanel", Parameters: map[string]string{"org_id": "123"}})
+				return []any{a.GalleryID, missing}, err
 			},
 			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps", Body: `{"galleryId":"mixpanel","parameters":{"org_id":"123"}}`},
-			result: "mixpanel",
+			result: []any{"mixpanel", []string{"signOnUrl"}},
 		},
 		{
 			name: "GetApp", status: 200, answer: `{"id":"a1"}`,

@@ -115,6 +115,12 @@ type AppInput struct {
 	Parameters map[string]string `json:"parameters,omitempty"`
 }
 
+// AddedApp is the answer to AddApp: the app, and the settings left for the admin to fill in.
+type AddedApp struct {
+	gatehouse.App
+	MissingSettings []string `json:"missingSettings,omitempty"`
+}
+
 // AppPatch is the body of UpdateApp; nil fields are left as they are.
 type AppPatch struct {
 	Name               *string `json:"name,omitempty"`

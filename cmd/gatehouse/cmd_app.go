@@ -65,13 +65,19 @@ func appAdd(c *cli, args []string) error {
 		}
 		in.Parameters[k] = v
 	}
-	a, err := c.client().AddApp(c.ctx, c.directory, in)
+	a, missing, err := c.client().AddApp(c.ctx, c.directory, in)
 	if err != nil {
 		return err
+	}
+	if c.json {
+		return c.printJSON(apiclient.AddedApp{App: *a, MissingSettings: missing})
 	}
 	c.say("Added app %s from the %s template.\n", clean(a.Name), clean(a.GalleryID))
 	if err := c.printApp(a); err != nil {
 		return err
+	}
+	if len(missing) > 0 {
+		c.say("\nStill to fill in (the template's parameters for them were not given): %s", clean(strings.Join(missing, ", ")))
 	}
 	c.say("\nNext: check its SAML settings with 'gatehouse app saml set %s ...', assign users with\n"+
 		"'gatehouse app assign %[1]s --user NAME', and enter the values of 'gatehouse app setup %[1]s' in the app.", clean(a.ID))

@@ -837,6 +837,15 @@ func TestApp(t *testing.T) {
 				"'gatehouse app assign a1 --user NAME', and enter the values of 'gatehouse app setup a1' in the app.\n",
 		},
 		{
+			name: "add without a parameter", args: []string{"app", "add", "--gallery", "mixpanel"},
+			calls: []call{{method: "POST", path: "/api/v1/directories/default/apps", status: 201,
+				body: `{"galleryId":"mixpanel"}`, answer: appMixpanel[:len(appMixpanel)-1] + `,"missingSettings":["signOnUrl"]}`}},
+			stdout: "Added app Mixpanel from the mixpanel template.\n\n" + appText +
+				"\nStill to fill in (the template's parameters for them were not given): signOnUrl\n" +
+				"\nNext: check its SAML settings with 'gatehouse app saml set a1 ...', assign users with\n" +
+				"'gatehouse app assign a1 --user NAME', and enter the values of 'gatehouse app setup a1' in the app.\n",
+		},
+		{
 			name: "add with a name, as JSON", args: []string{"app", "add", "--gallery", "custom", "--name", "Demo", "--json"},
 			calls: []call{{method: "POST", path: "/api/v1/directories/default/apps", status: 201,
 				body: `{"galleryId":"custom","name":"Demo"}`, answer: `{"id":"a3","name":"Demo","galleryId":"custom"}`}},
