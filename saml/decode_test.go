@@ -22,8 +22,10 @@ func TestDecodeRedirect(t *testing.T) {
 		want  *Message
 	}{
 		{
-			name:  "sp-initiated",
-			query: func(t *testing.T) string { return redirectQuery(t, requestXML(), "https://mixpanel.com/report?a=1&b=<2>") },
+			name: "sp-initiated",
+			query: func(t *testing.T) string {
+				return redirectQuery(t, requestXML(), "https://mixpanel.com/report?a=1&b=<2>")
+			},
 			want: &Message{
 				Binding:    BindingHTTPRedirect,
 				RelayState: "https://mixpanel.com/report?a=1&b=<2>",
