@@ -54,6 +54,9 @@ func login(c *cli, args []string) error {
 		return c.printJSON(apiclient.NewToken{Token: token, APIToken: *t})
 	case *export:
 		fmt.Fprintf(c.stdout, "export GATEHOUSE_TOKEN=%s\n", shellQuote(token))
+		if c.directory != gatehouse.DefaultDirectoryID {
+			fmt.Fprintf(c.stdout, "export GATEHOUSE_DIRECTORY=%s\n", shellQuote(c.directory))
+		}
 	default:
 		fmt.Fprintln(c.stdout, token)
 		fmt.Fprintln(c.stderr, "Keep this token secret; it is not shown again. Set GATEHOUSE_TOKEN to it, or pass --token.")
@@ -90,6 +93,26 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func whoami(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	if _, err := c.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	me, err := c.client().Me(c.ctx)
+	if err != nil {
+		return err
+	}
+	return c.printFields(me, [][2]string{
+		{"User name", me.User.UserName},
+		{"Display name", me.User.DisplayName},
+		{"User ID", me.User.ID},
+		{"Role", string(me.User.Role)},
+		{"Directory", me.Directory.ID},
+		{"Directory name", me.Directory.Name},
+		{"Server", c.server},
+	})
 }
 
 func tokenList(c *cli, args []string) error {

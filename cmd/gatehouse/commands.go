@@ -4,6 +4,7 @@ package main
 func commands() []*command {
 	return []*command{
 		{"login", "", "Creates an API token from a user name and password and prints it.", login},
+		{"whoami", "", "Shows the user and directory the API token acts for.", whoami},
 		{"token list", "", "Lists your API tokens (with --all, every token of the directory).", tokenList},
 		{"token revoke", "ID...", "Revokes API tokens.", tokenRevoke},
 

@@ -101,8 +101,18 @@ func findCommand(args []string) (*command, []string) {
 
 // help answers gatehouse help [noun [verb]].
 func (c *cli) help(args []string) int {
-	if len(args) == 0 {
+	switch {
+	case len(args) == 0:
 		c.mainHelp(c.stdout)
+		return exitOK
+	case args[0] == "serve":
+		if err := runServe(c.ctx, []string{"--help"}, c.stdout, c.stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(c.stderr, "gatehouse serve: %v\n", err)
+			return exitError
+		}
+		return exitOK
+	case args[0] == "version":
+		fmt.Fprintln(c.stdout, "Usage: gatehouse version\n\nPrints the version of gatehouse.")
 		return exitOK
 	}
 	if cmd, rest := findCommand(args); cmd != nil && len(rest) == 0 {
@@ -169,6 +179,7 @@ var nouns = [][2]string{
 	{"serve", "Run the Gatehouse server (gatehouse serve --help lists its settings)."},
 	{"login", "Create an API token from a user name and password."},
 	{"token", "List or revoke API tokens."},
+	{"whoami", "Show the user and directory your token acts for."},
 	{"directory", "Manage directories (tenants)."},
 	{"user", "Manage users: create, update, disable, reset passwords."},
 	{"group", "Manage groups and their members."},

@@ -353,7 +353,7 @@ func TestLogin(t *testing.T) {
 			name: "export in another directory", args: []string{"login", "--user", "admin@fabrikam.com", "--export", "--directory", "fabrikam", "--name", "laptop"},
 			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\r\n",
 			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"fabrikam","userName":"admin@fabrikam.com","password":"pw","name":"laptop"}`, status: 201, answer: tokenAnswer}},
-			stdout: "export GATEHOUSE_TOKEN=gh_s3cret\n",
+			stdout: "export GATEHOUSE_TOKEN=gh_s3cret\nexport GATEHOUSE_DIRECTORY=fabrikam\n",
 			stderr: "Password for admin@fabrikam.com: \n",
 		},
 		{
@@ -402,6 +402,18 @@ func TestLogin(t *testing.T) {
 		{
 			name: "empty password", args: []string{"login", "--user", "a@b.c", "--password-stdin"}, stdin: "\n", code: 2,
 			stderr: "gatehouse login: the password is empty\nUsage: gatehouse login [flags]\nRun 'gatehouse login --help' for the flags.\n",
+		},
+		{
+			name: "whoami", args: []string{"whoami"},
+			calls: []call{{method: "GET", path: "/api/v1/me", answer: `{"user":` + userAdmin + `,"directory":{"id":"default","name":"Default Directory"}}`}},
+			stdout: "" +
+				"User name:       admin@contoso.com\n" +
+				"Display name:    Admin\n" +
+				"User ID:         u2\n" +
+				"Role:            global-admin\n" +
+				"Directory:       default\n" +
+				"Directory name:  Default Directory\n" +
+				"Server:          SERVER\n",
 		},
 		{
 			name: "token list", args: []string{"token", "list", "--all"},
