@@ -237,3 +237,109 @@ func TestRespondXMLSec1(t *testing.T) {
 		verify(t, out, responseSig)
 	})
 }
+
+// TestErrorResponse holds SECURITY-CASES 19 and 21: NoPassive, InvalidNameIDPolicy, NoAuthnContext and
+// RequestDenied answered with a signed Response that carries no assertion.
+func TestErrorResponse(t *testing.T) {
+	sp := testSP(SignAssertion, SHA256)
+	policyErr := sp.CheckNameIDPolicy(&AuthnRequest{NameIDPolicy: &NameIDPolicy{Format: NameIDPersistent}}).(*Error)
+	ctxErr := CheckAuthnContext(&AuthnRequest{RequestedAuthnContext: &RequestedAuthnContext{ClassRefs: []string{"urn:example:mfa"}}}, []string{AuthnContextPassword}).(*Error)
+	tests := []struct {
+		name string
+		err  *Error
+		want []string // Status, SubStatus, StatusMessage
+	}{
+		{"no-passive", NoPassiveError(), []string{StatusResponder, StatusNoPassive, NoPassiveError().Message}},
+		{"invalid-nameid-policy", policyErr, []string{StatusRequester, StatusInvalidNameIDPolicy, policyErr.Message}},
+		{"no-authn-context", ctxErr, []string{StatusRequester, StatusNoAuthnContext, ctxErr.Message}},
+		{"request-denied", RequestDeniedError("Access <denied>."), []string{StatusResponder, StatusRequestDenied, "Access <denied>."}},
+		{"no-status", &Error{Code: CodeRequestDenied}, []string{StatusResponder}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := testIdP(t).ErrorResponse(sp, testACSURL, testRequestID, tt.err, testSigner(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := etree.NewDocument()
+			if err := doc.ReadFromBytes(out); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, el := range doc.FindElements("//StatusCode") {
+				got = append(got, el.SelectAttrValue("Value", ""))
+			}
+			if m := doc.FindElement("//StatusMessage"); m != nil {
+				got = append(got, m.Text())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("status mismatch (-want +got):\n%s", diff)
+			}
+			if doc.FindElement("//Assertion") != nil {
+				t.Error("an error Response carries an assertion")
+			}
+			ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{testCert(t)}})
+			ctx.Clock = dsig.NewFakeClockAt(testNow)
+			if _, err := ctx.Validate(doc.Root()); err != nil {
+				t.Errorf("the error Response's signature does not verify: %v", err)
+			}
+			if got := doc.Root().SelectAttrValue("InResponseTo", ""); got != testRequestID {
+				t.Errorf("InResponseTo = %q, want %q", got, testRequestID)
+			}
+		})
+	}
+}
+
+// TestRespondTampered makes sure the independent verifiers do reject a changed Response.
+func TestRespondTampered(t *testing.T) {
+	for _, c := range responseCases[:3] {
+		t.Run(c.name, func(t *testing.T) {
+			out := strings.Replace(string(respond(t, testIdP(t), c)), "britta.simon@contoso.example</saml2:NameID>", "eve@contoso.example</saml2:NameID>", 1)
+			sp := &saml2.SAMLServiceProvider{
+				IdentityProviderIssuer:      testIdPEntityID,
+				AssertionConsumerServiceURL: testACSURL,
+				AudienceURI:                 testSPEntityID,
+				IDPCertificateStore:         &dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{testCert(t)}},
+				Clock:                       dsig.NewFakeClockAt(testNow),
+			}
+			if info, err := sp.RetrieveAssertionInfo(base64.StdEncoding.EncodeToString([]byte(out))); err == nil {
+				t.Errorf("gosaml2 accepted a tampered response for %s", info.NameID)
+			}
+		})
+	}
+}
+
+func TestRespondRejectsBadSettings(t *testing.T) {
+	tests := []struct {
+		name   string
+		params ResponseParams
+	}{
+		{"unknown-option", ResponseParams{SP: testSP("envelope", ""), ACSURL: testACSURL, NameID: "a"}},
+		{"unknown-algorithm", ResponseParams{SP: testSP("", "md5"), ACSURL: testACSURL, NameID: "a"}},
+		{"no-acs", ResponseParams{SP: testSP("", ""), NameID: "a"}},
+		{"no-nameid", ResponseParams{SP: testSP("", ""), ACSURL: testACSURL}},
+		{"no-sp", ResponseParams{ACSURL: testACSURL, NameID: "a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := testIdP(t).Respond(&tt.params, testSigner(t)); err == nil {
+				t.Error("Respond succeeded")
+			}
+		})
+	}
+}
+
+func TestNewSignerRejects(t *testing.T) {
+	key, cert := testKey(t), testCert(t)
+	other := *testKey(t)
+	other.PublicKey.E = 3
+	if _, err := NewSigner(&other, cert); err == nil {
+		t.Error("NewSigner accepted a key that does not match the certificate")
+	}
+	if _, err := NewSigner(nil, cert); err == nil {
+		t.Error("NewSigner accepted no key")
+	}
+	if _, err := NewSigner(key, cert); err != nil {
+		t.Error(err)
+	}
+}
