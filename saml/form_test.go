@@ -27,14 +27,14 @@ func TestWritePostFormEscapes(t *testing.T) {
 	}
 	page := buf.String()
 	got := map[string]int{
-		"<script":                     strings.Count(page, "<script"),
-		"<script>alert":               strings.Count(page, "<script>alert"),
-		`"><`:                         strings.Count(page, `"><script`),
-		"escaped values":              strings.Count(page, "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;x a=&#39;"),
-		"<noscript>":                  strings.Count(page, "<noscript>"),
-		`<button type="submit">`:      strings.Count(page, `<button type="submit">`),
-		"base64 response":             strings.Count(page, `name="SAMLResponse" value="`+base64.StdEncoding.EncodeToString(response)+`"`),
-		`name="RelayState"`:           strings.Count(page, `name="RelayState"`),
+		"<script":                      strings.Count(page, "<script"),
+		"<script>alert":                strings.Count(page, "<script>alert"),
+		`"><`:                          strings.Count(page, `"><script`),
+		"escaped values":               strings.Count(page, "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;x a=&#39;"),
+		"<noscript>":                   strings.Count(page, "<noscript>"),
+		`<button type="submit">`:       strings.Count(page, `<button type="submit">`),
+		"base64 response":              strings.Count(page, `name="SAMLResponse" value="`+base64.StdEncoding.EncodeToString(response)+`"`),
+		`name="RelayState"`:            strings.Count(page, `name="RelayState"`),
 		`<script nonce="&#34;&gt;&lt;`: strings.Count(page, `<script nonce="&#34;&gt;&lt;`),
 	}
 	want := map[string]int{
