@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/apiclient"
 )
@@ -25,7 +27,8 @@ func (c *cli) appID(cl *apiclient.Client, ref string) (string, error) {
 	}
 	a, err := c.resolveApp(cl, ref)
 	if err != nil {
-		if gatehouse.ValidID(ref) && apiclient.ErrorCode(err) == "" {
+		var nf *notFoundError
+		if gatehouse.ValidID(ref) && errors.As(err, &nf) {
 			return ref, nil
 		}
 		return "", err

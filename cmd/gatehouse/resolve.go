@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -48,7 +47,7 @@ func resolve[T any](c *cli, kind, ref string, get func(id string) (T, error), se
 	}
 	switch len(matches) {
 	case 0:
-		return zero, fmt.Errorf("no %s is named %q or has that ID in directory %q", kind, ref, c.directory)
+		return zero, &notFoundError{kind: kind, ref: ref, dir: c.directory}
 	case 1:
 		return matches[0], nil
 	}
@@ -58,6 +57,13 @@ func resolve[T any](c *cli, kind, ref string, get func(id string) (T, error), se
 	}
 	return zero, fmt.Errorf("%d %ss are named %q (IDs %s); name the %s by its ID", len(matches), kind, ref,
 		strings.Join(ids, ", "), kind)
+}
+
+// notFoundError says that no object has the name or ID given on the command line.
+type notFoundError struct{ kind, ref, dir string }
+
+func (e *notFoundError) Error() string {
+	return fmt.Sprintf("no %s is named %q or has that ID in directory %q", e.kind, e.ref, e.dir)
 }
 
 // resolveUser finds a user by ID or user name.
@@ -94,10 +100,4 @@ func (c *cli) resolveApp(cl *apiclient.Client, ref string) (*gatehouse.App, erro
 		},
 		func(a *gatehouse.App) string { return a.ID },
 		func(a *gatehouse.App) string { return a.Name })
-}
-
-// errNotFound reports whether err is the server's not_found.
-func errNotFound(err error) bool {
-	var e *apiclient.Error
-	return errors.As(err, &e) && e.Code == gatehouse.ENOTFOUND
 }
