@@ -37,6 +37,7 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	hc             *http.Client
+	isTerminal     func(any) bool
 
 	server, token, directory string
 	json                     bool

@@ -30,7 +30,7 @@ func login(c *cli, args []string) error {
 	if *stdin {
 		password, err = readPasswordStdin(c.stdin)
 	} else {
-		if isTerminal(c.stdin) {
+		if c.isTerminal(c.stdin) {
 			fmt.Fprintln(c.stderr, "The password is shown as you type it; use --password-stdin to avoid that.")
 		}
 		fmt.Fprintf(c.stderr, "Password for %s: ", clean(*user))

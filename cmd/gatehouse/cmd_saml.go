@@ -385,7 +385,7 @@ func certDownload(c *cli, args []string) error {
 	default:
 		return usagef("--format %q is unknown: choose base64, raw, pem or metadata", *format)
 	}
-	if *out == "" && *format == apiclient.FormatRaw && isTerminal(c.stdout) {
+	if *out == "" && *format == apiclient.FormatRaw && c.isTerminal(c.stdout) {
 		return usagef("refusing to write a binary DER certificate to the terminal: give --out FILE or redirect the output")
 	}
 	cl := c.client()

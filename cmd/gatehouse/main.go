@@ -16,7 +16,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, &http.Client{Timeout: 60 * time.Second})
+	code := run(ctx, os.Args[1:], system{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		hc: &http.Client{Timeout: 60 * time.Second}, isTerminal: isTerminal,
+	})
 	stop()
 	os.Exit(code)
 }
@@ -28,10 +31,21 @@ const (
 	exitUsage = 2 // the command line is wrong
 )
 
-// run runs the command line args and returns the exit code. The environment is read through getenv, and hc talks
-// to the server.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string, hc *http.Client) int {
-	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, hc: hc}
+// system is what a run of the command line uses of the world around it.
+type system struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	// hc talks to the server.
+	hc *http.Client
+	// isTerminal reports whether a reader or writer is a terminal.
+	isTerminal func(any) bool
+}
+
+// run runs the command line args and returns the exit code.
+func run(ctx context.Context, args []string, sys system) int {
+	stdout, stderr, getenv := sys.stdout, sys.stderr, sys.getenv
+	c := &cli{ctx: ctx, stdin: sys.stdin, stdout: stdout, stderr: stderr, hc: sys.hc, isTerminal: sys.isTerminal}
 	c.server = envOr(getenv, "GATEHOUSE_SERVER", "http://127.0.0.1:8080")
 	c.token = getenv("GATEHOUSE_TOKEN")
 	c.directory = envOr(getenv, "GATEHOUSE_DIRECTORY", "default")

@@ -97,6 +97,8 @@ type cliCase struct {
 	code   int
 	stdout string
 	stderr string
+	// terminal makes standard input and output look like a terminal.
+	terminal bool
 }
 
 // runCase runs tt and compares the exit code and both outputs; the fake server's URL reads as SERVER in them.
@@ -110,8 +112,10 @@ func runCase(t *testing.T, tt cliCase) {
 		env[k] = v
 	}
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr,
-		func(k string) string { return env[k] }, srv.Client())
+	code := run(context.Background(), tt.args, system{
+		stdin: strings.NewReader(tt.stdin), stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] },
+		hc: srv.Client(), isTerminal: func(any) bool { return tt.terminal },
+	})
 	replace := func(s string) string { return strings.ReplaceAll(s, srv.URL, "SERVER") }
 	if code != tt.code {
 		t.Errorf("exit code %d, want %d\nstderr:\n%s", code, tt.code, stderr.String())
@@ -319,8 +323,8 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		t.Run(cmd.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			args := append(strings.Fields(cmd.name), "--help")
-			code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr,
-				func(string) string { return "" }, http.DefaultClient)
+			code := run(context.Background(), args, system{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+				getenv: func(string) string { return "" }, hc: http.DefaultClient, isTerminal: isTerminal})
 			if code != 0 || stderr.Len() > 0 {
 				t.Fatalf("exit code %d, stderr %q", code, stderr.String())
 			}
@@ -355,6 +359,15 @@ func TestLogin(t *testing.T) {
 			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"fabrikam","userName":"admin@fabrikam.com","password":"pw","name":"laptop"}`, status: 201, answer: tokenAnswer}},
 			stdout: "export GATEHOUSE_TOKEN=gh_s3cret\nexport GATEHOUSE_DIRECTORY=fabrikam\n",
 			stderr: "Password for admin@fabrikam.com: \n",
+		},
+		{
+			name: "prompt on a terminal", args: []string{"login", "--user", "admin@contoso.com"}, terminal: true,
+			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\n",
+			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"default","userName":"admin@contoso.com","password":"pw","name":"cli"}`, status: 201, answer: tokenAnswer}},
+			stdout: "gh_s3cret\n",
+			stderr: "The password is shown as you type it; use --password-stdin to avoid that.\n" +
+				"Password for admin@contoso.com: \n" +
+				"Keep this token secret; it is not shown again. Set GATEHOUSE_TOKEN to it, or pass --token.\n",
 		},
 		{
 			name: "json", args: []string{"--json", "login", "--user", "admin@contoso.com", "--password-stdin"},
@@ -1091,6 +1104,16 @@ func TestApp(t *testing.T) {
 			stdout: "\x30\x82\x01\x0a",
 		},
 		{
+			name: "raw cert download to a terminal", args: []string{"app", "cert", "download", "a1", "--format", "raw"}, terminal: true,
+			code:   2,
+			stderr: "gatehouse app cert download: refusing to write a binary DER certificate to the terminal: give --out FILE or redirect the output\nUsage: gatehouse app cert download APP [flags]\nRun 'gatehouse app cert download --help' for the flags.\n",
+		},
+		{
+			name: "base64 cert download to a terminal", args: []string{"app", "cert", "download", "a1", "--format", "base64"}, terminal: true,
+			calls:  []call{getMixpanel, {method: "GET", path: "/api/v1/directories/default/apps/a1/certificates/active/download?format=base64", answer: "PEM\n"}},
+			stdout: "PEM\n",
+		},
+		{
 			name: "cert download of a missing certificate", args: []string{"app", "cert", "download", "a1", "--cert", "c9"},
 			calls: []call{getMixpanel, {method: "GET", path: "/api/v1/directories/default/apps/a1/certificates/c9/download?format=base64",
 				status: 404, answer: `{"code":"not_found","message":"No such certificate.","correlationId":"c-4"}`}},
@@ -1279,8 +1302,8 @@ func TestNetworkError(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"--server", url, "user", "list"}, strings.NewReader(""), &stdout, &stderr,
-		func(string) string { return "" }, http.DefaultClient)
+	code := run(context.Background(), []string{"--server", url, "user", "list"}, system{stdin: strings.NewReader(""),
+		stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }, hc: http.DefaultClient, isTerminal: isTerminal})
 	if code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
