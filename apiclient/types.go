@@ -27,9 +27,10 @@ type Me struct {
 
 // DirectoryInput is the body of CreateDirectory.
 type DirectoryInput struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Domain string `json:"domain,omitempty"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Domain     string `json:"domain,omitempty"`
+	RequireMFA bool   `json:"requireMfa,omitempty"`
 }
 
 // DirectoryPatch is the body of UpdateDirectory; nil fields are left as they are.

@@ -36,11 +36,12 @@ func directoryCreate(c *cli, args []string) error {
 	fs := c.newFlagSet()
 	name := fs.String("name", "", "the directory's display `NAME` (default: the ID)")
 	domain := fs.String("domain", "", "the initial `DOMAIN`, used to suggest user names such as b.simon@<domain>")
+	mfa := fs.Bool("require-mfa", false, "require every user of the directory to sign in with a second factor")
 	pos, err := c.parse(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	in := apiclient.DirectoryInput{ID: pos[0], Name: *name, Domain: *domain}
+	in := apiclient.DirectoryInput{ID: pos[0], Name: *name, Domain: *domain, RequireMFA: *mfa}
 	if in.Name == "" {
 		in.Name = in.ID
 	}

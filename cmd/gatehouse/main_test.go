@@ -469,8 +469,8 @@ func TestDirectory(t *testing.T) {
 				"contoso  Contoso            contoso.com  no   2026-11-25 10:00:00Z\n",
 		},
 		{
-			name: "create", args: []string{"directory", "create", "contoso", "--name", "Contoso", "--domain", "contoso.com"},
-			calls:  []call{{method: "POST", path: "/api/v1/directories", body: `{"id":"contoso","name":"Contoso","domain":"contoso.com"}`, status: 201, answer: contoso}},
+			name: "create", args: []string{"directory", "create", "contoso", "--name", "Contoso", "--domain", "contoso.com", "--require-mfa"},
+			calls:  []call{{method: "POST", path: "/api/v1/directories", body: `{"id":"contoso","name":"Contoso","domain":"contoso.com","requireMfa":true}`, status: 201, answer: contoso}},
 			stdout: "Created directory contoso.\n" + contosoFields,
 		},
 		{
