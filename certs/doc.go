@@ -1,0 +1,14 @@
+// Package certs makes and handles the signing certificates of Gatehouse: it generates self-signed RSA certificates,
+// computes their thumbprints, encodes them in the download formats (Base64 .cer, raw DER, PEM), seals their private
+// keys at rest with a key-encryption key kept outside the database, loads or creates that key, and checks
+// certificates uploaded by administrators.
+//
+// Sealed keys are AES-256-GCM over the PKCS#8 encoding of the key, bound to a caller-chosen string (the certificate
+// ID) so that a sealed key copied to another certificate's row does not open:
+//
+//	s, err := certs.NewSealer(kek)
+//	sealed, err := s.SealKey(key, cert.ID)
+//	key, err := s.OpenKey(sealed, cert.ID)
+//
+// The private key is never part of any download format.
+package certs

@@ -1,0 +1,99 @@
+package certs
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"errors"
+	"fmt"
+)
+
+// KEKSize is the size in bytes of the key-encryption key.
+const KEKSize = 32
+
+// sealV1 is the version byte of sealed keys: AES-256-GCM, a 12-byte random nonce, the version byte and the caller's
+// associated data authenticated alongside the PKCS#8 key.
+const sealV1 = 1
+
+const nonceSize = 12
+
+// ErrOpen is returned (wrapped) by OpenKey when a sealed key does not open: a different key-encryption key, a
+// different associated data string, or damaged bytes.
+var ErrOpen = errors.New("certs: the private key does not open with this key-encryption key (wrong --key or " +
+	"key file, or the sealed key belongs to another certificate)")
+
+// Sealer encrypts private keys at rest with a key-encryption key kept outside the database. It is safe for
+// concurrent use.
+type Sealer struct {
+	aead cipher.AEAD
+}
+
+// NewSealer returns a Sealer for a 32-byte key-encryption key.
+func NewSealer(kek []byte) (*Sealer, error) {
+	if len(kek) != KEKSize {
+		return nil, fmt.Errorf("certs: the key-encryption key is %d bytes; it must be %d", len(kek), KEKSize)
+	}
+	block, err := aes.NewCipher(kek)
+	if err != nil {
+		return nil, fmt.Errorf("certs: new sealer: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("certs: new sealer: %w", err)
+	}
+	return &Sealer{aead: aead}, nil
+}
+
+func additionalData(version byte, aad string) []byte {
+	return append([]byte{version}, aad...)
+}
+
+// SealKey returns key in PKCS#8, encrypted and authenticated together with aad (for example the certificate ID),
+// prefixed with a version byte and a random nonce. OpenKey needs the same aad.
+func (s *Sealer) SealKey(key *rsa.PrivateKey, aad string) ([]byte, error) {
+	if key == nil {
+		return nil, errors.New("certs: seal key: no key")
+	}
+	plain, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("certs: seal key: %w", err)
+	}
+	defer clear(plain)
+	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plain)+s.aead.Overhead())
+	out[0] = sealV1
+	if _, err := rand.Read(out[1 : 1+nonceSize]); err != nil {
+		return nil, fmt.Errorf("certs: seal key: %w", err)
+	}
+	return s.aead.Seal(out, out[1:1+nonceSize], plain, additionalData(sealV1, aad)), nil
+}
+
+// OpenKey decrypts a key sealed by SealKey with the same aad. A wrong key-encryption key, a different aad or
+// damaged bytes give an error wrapping ErrOpen.
+func (s *Sealer) OpenKey(sealed []byte, aad string) (*rsa.PrivateKey, error) {
+	if len(sealed) == 0 {
+		return nil, errors.New("certs: open key: the sealed key is empty")
+	}
+	if sealed[0] != sealV1 {
+		return nil, fmt.Errorf("certs: open key: unknown sealing version %d", sealed[0])
+	}
+	if len(sealed) < 1+nonceSize+s.aead.Overhead() {
+		return nil, fmt.Errorf("certs: open key: the sealed key is truncated (%d bytes): %w", len(sealed), ErrOpen)
+	}
+	nonce, ct := sealed[1:1+nonceSize], sealed[1+nonceSize:]
+	plain, err := s.aead.Open(nil, nonce, ct, additionalData(sealV1, aad))
+	if err != nil {
+		return nil, fmt.Errorf("certs: open key: %w", ErrOpen)
+	}
+	defer clear(plain)
+	k, err := x509.ParsePKCS8PrivateKey(plain)
+	if err != nil {
+		return nil, fmt.Errorf("certs: open key: parse PKCS#8: %w", err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("certs: open key: a %T is not an RSA key", k)
+	}
+	return rk, nil
+}
