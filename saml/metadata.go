@@ -22,36 +22,37 @@ func (idp *IdentityProvider) Metadata(certs []*x509.Certificate) ([]byte, error)
 		return nil, errors.New("saml: metadata needs at least one signing certificate")
 	}
 	now := idp.now()
-	ed := newElement(nil, "md", "EntityDescriptor", 5)
+	t := newTree(32, 32, 32, 8)
+	ed := t.element(nil, "md", "EntityDescriptor", 5, 1)
 	ed.CreateAttr("xmlns:md", NamespaceMetadata)
 	ed.CreateAttr("xmlns:ds", NamespaceDSig)
 	ed.CreateAttr("cacheDuration", xsDuration(durationOr(idp.MetadataCacheDuration, time.Hour)))
 	ed.CreateAttr("entityID", idp.EntityID)
 	ed.CreateAttr("validUntil", now.Add(durationOr(idp.MetadataValidity, 7*24*time.Hour)).Format(timeFormat))
 
-	d := newElement(ed, "md", "IDPSSODescriptor", 2)
+	d := t.element(ed, "md", "IDPSSODescriptor", 2, len(certs)+len(MetadataNameIDFormats)+4)
 	d.CreateAttr("WantAuthnRequestsSigned", "false")
 	d.CreateAttr("protocolSupportEnumeration", NamespaceProtocol)
 	for _, c := range certs {
-		kd := newElement(d, "md", "KeyDescriptor", 1)
+		kd := t.element(d, "md", "KeyDescriptor", 1, 1)
 		kd.CreateAttr("use", "signing")
-		ki := newElement(kd, "ds", "KeyInfo", 0)
-		xd := newElement(ki, "ds", "X509Data", 0)
-		newElement(xd, "ds", "X509Certificate", 0).SetText(base64.StdEncoding.EncodeToString(c.Raw))
+		ki := t.element(kd, "ds", "KeyInfo", 0, 1)
+		xd := t.element(ki, "ds", "X509Data", 0, 1)
+		t.text(t.element(xd, "ds", "X509Certificate", 0, 1), base64.StdEncoding.EncodeToString(c.Raw))
 	}
 	slo := idp.SLOURL
 	if slo == "" {
 		slo = idp.SSOURL
 	}
 	endpoint := func(tag, binding, location string) {
-		e := newElement(d, "md", tag, 2)
+		e := t.element(d, "md", tag, 2, 0)
 		e.CreateAttr("Binding", binding)
 		e.CreateAttr("Location", location)
 	}
 	endpoint("SingleLogoutService", BindingHTTPRedirect, slo)
 	endpoint("SingleLogoutService", BindingHTTPPost, slo)
 	for _, f := range MetadataNameIDFormats {
-		newElement(d, "md", "NameIDFormat", 0).SetText(f)
+		t.text(t.element(d, "md", "NameIDFormat", 0, 1), f)
 	}
 	endpoint("SingleSignOnService", BindingHTTPRedirect, idp.SSOURL)
 	endpoint("SingleSignOnService", BindingHTTPPost, idp.SSOURL)

@@ -69,6 +69,7 @@ func (s *Signer) init() error {
 func newSigningContext(ks dsig.X509KeyStore) *dsig.SigningContext {
 	ctx := dsig.NewDefaultSigningContext(ks)
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	ctx.Prefix = ""
 	return ctx
 }
 
@@ -119,9 +120,12 @@ type ResponseParams struct {
 // timeFormat is the xs:dateTime layout of every instant the IdP writes: UTC with milliseconds.
 const timeFormat = "2006-01-02T15:04:05.000Z"
 
+// The Response follows Entra ID's layout, which every SP that works with Entra ID reads: protocol elements carry
+// the samlp prefix, while the Issuer, the Assertion and the Signature declare their namespace as the default one.
+// Unprefixed elements also cost nothing to name when goxmldsig canonicalizes and etree writes them.
 const (
-	prefixProtocol  = "saml2p"
-	prefixAssertion = "saml2"
+	prefixProtocol  = "samlp"
+	prefixAssertion = ""
 	bearer          = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
 )
 
@@ -147,19 +151,25 @@ func (idp *IdentityProvider) Respond(p *ResponseParams, s *Signer) ([]byte, erro
 	issued := now.Format(timeFormat)
 	notOnOrAfter := now.Add(durationOr(idp.Lifetime, 5*time.Minute)).Format(timeFormat)
 
-	resp := idp.newResponse(ids[0], issued, p.ACSURL, p.InResponseTo)
-	st := newElement(resp, prefixProtocol, "Status", 0)
-	newElement(st, prefixProtocol, "StatusCode", 1).CreateAttr("Value", StatusSuccess)
+	nvalues := 0
+	for _, attr := range p.Attributes {
+		nvalues += len(attr.Values)
+	}
+	t := newTree(17+len(p.Attributes)+nvalues, 22+2*len(p.Attributes), 23+len(p.Attributes)+2*nvalues, 5+nvalues)
+	resp := idp.newResponse(t, ids[0], issued, p.ACSURL, p.InResponseTo)
+	st := t.element(resp, prefixProtocol, "Status", 0, 1)
+	t.element(st, prefixProtocol, "StatusCode", 1, 0).CreateAttr("Value", StatusSuccess)
 
-	a := newElement(resp, prefixAssertion, "Assertion", 4)
-	a.CreateAttr("xmlns:"+prefixAssertion, NamespaceAssertion)
+	// Issuer, Signature, Subject, Conditions, AuthnStatement, AttributeStatement.
+	a := t.element(resp, prefixAssertion, "Assertion", 4, 6)
+	a.CreateAttr("xmlns", NamespaceAssertion)
 	a.CreateAttr("ID", ids[1])
 	a.CreateAttr("IssueInstant", issued)
 	a.CreateAttr("Version", "2.0")
-	newElement(a, prefixAssertion, "Issuer", 0).SetText(idp.EntityID)
+	t.text(t.element(a, prefixAssertion, "Issuer", 0, 1), idp.EntityID)
 
-	subj := newElement(a, prefixAssertion, "Subject", 0)
-	nid := newElement(subj, prefixAssertion, "NameID", 1)
+	subj := t.element(a, prefixAssertion, "Subject", 0, 2)
+	nid := t.element(subj, prefixAssertion, "NameID", 1, 1)
 	format := p.NameIDFormat
 	if format == "" {
 		format = p.SP.NameIDFormat
@@ -168,23 +178,23 @@ func (idp *IdentityProvider) Respond(p *ResponseParams, s *Signer) ([]byte, erro
 		format = NameIDUnspecified
 	}
 	nid.CreateAttr("Format", format)
-	nid.SetText(p.NameID)
-	sc := newElement(subj, prefixAssertion, "SubjectConfirmation", 1)
+	t.text(nid, p.NameID)
+	sc := t.element(subj, prefixAssertion, "SubjectConfirmation", 1, 1)
 	sc.CreateAttr("Method", bearer)
-	scd := newElement(sc, prefixAssertion, "SubjectConfirmationData", 3)
+	scd := t.element(sc, prefixAssertion, "SubjectConfirmationData", 3, 0)
 	if p.InResponseTo != "" {
 		scd.CreateAttr("InResponseTo", p.InResponseTo)
 	}
 	scd.CreateAttr("NotOnOrAfter", notOnOrAfter)
 	scd.CreateAttr("Recipient", p.ACSURL)
 
-	cond := newElement(a, prefixAssertion, "Conditions", 2)
+	cond := t.element(a, prefixAssertion, "Conditions", 2, 1)
 	cond.CreateAttr("NotBefore", now.Add(-durationOr(idp.Skew, time.Minute)).Format(timeFormat))
 	cond.CreateAttr("NotOnOrAfter", notOnOrAfter)
-	ar := newElement(cond, prefixAssertion, "AudienceRestriction", 0)
-	newElement(ar, prefixAssertion, "Audience", 0).SetText(p.SP.EntityID)
+	ar := t.element(cond, prefixAssertion, "AudienceRestriction", 0, 1)
+	t.text(t.element(ar, prefixAssertion, "Audience", 0, 1), p.SP.EntityID)
 
-	as := newElement(a, prefixAssertion, "AuthnStatement", 3)
+	as := t.element(a, prefixAssertion, "AuthnStatement", 3, 1)
 	authnInstant := p.AuthnInstant
 	if authnInstant.IsZero() {
 		authnInstant = now
@@ -196,23 +206,23 @@ func (idp *IdentityProvider) Respond(p *ResponseParams, s *Signer) ([]byte, erro
 	if !p.SessionNotOnOrAfter.IsZero() {
 		as.CreateAttr("SessionNotOnOrAfter", p.SessionNotOnOrAfter.UTC().Format(timeFormat))
 	}
-	ac := newElement(as, prefixAssertion, "AuthnContext", 0)
+	ac := t.element(as, prefixAssertion, "AuthnContext", 0, 1)
 	ref := p.AuthnContextClassRef
 	if ref == "" {
 		ref = AuthnContextPassword
 	}
-	newElement(ac, prefixAssertion, "AuthnContextClassRef", 0).SetText(ref)
+	t.text(t.element(ac, prefixAssertion, "AuthnContextClassRef", 0, 1), ref)
 
 	if len(p.Attributes) > 0 {
-		stmt := newElement(a, prefixAssertion, "AttributeStatement", 0)
+		stmt := t.element(a, prefixAssertion, "AttributeStatement", 0, len(p.Attributes))
 		for _, attr := range p.Attributes {
-			el := newElement(stmt, prefixAssertion, "Attribute", 2)
+			el := t.element(stmt, prefixAssertion, "Attribute", 2, len(attr.Values))
 			el.CreateAttr("Name", attr.Name)
 			if attr.NameFormat != "" {
 				el.CreateAttr("NameFormat", attr.NameFormat)
 			}
 			for _, v := range attr.Values {
-				newElement(el, prefixAssertion, "AttributeValue", 0).SetText(v)
+				t.text(t.element(el, prefixAssertion, "AttributeValue", 0, 1), v)
 			}
 		}
 	}
@@ -245,19 +255,20 @@ func (idp *IdentityProvider) ErrorResponse(sp *ServiceProvider, acsURL, inRespon
 	if err != nil {
 		return nil, err
 	}
-	resp := idp.newResponse(ids[0], idp.now().Format(timeFormat), acsURL, inResponseTo)
-	st := newElement(resp, prefixProtocol, "Status", 0)
-	code := newElement(st, prefixProtocol, "StatusCode", 1)
+	t := newTree(6, 10, 8, 2)
+	resp := idp.newResponse(t, ids[0], idp.now().Format(timeFormat), acsURL, inResponseTo)
+	st := t.element(resp, prefixProtocol, "Status", 0, 2)
+	code := t.element(st, prefixProtocol, "StatusCode", 1, 1)
 	status := e.Status
 	if status == "" {
 		status = StatusResponder
 	}
 	code.CreateAttr("Value", status)
 	if e.SubStatus != "" {
-		newElement(code, prefixProtocol, "StatusCode", 1).CreateAttr("Value", e.SubStatus)
+		t.element(code, prefixProtocol, "StatusCode", 1, 0).CreateAttr("Value", e.SubStatus)
 	}
 	if e.Message != "" {
-		newElement(st, prefixProtocol, "StatusMessage", 0).SetText(e.Message)
+		t.text(t.element(st, prefixProtocol, "StatusMessage", 0, 1), e.Message)
 	}
 	if err := signEnveloped(ctx, resp); err != nil {
 		return nil, err
@@ -266,8 +277,9 @@ func (idp *IdentityProvider) ErrorResponse(sp *ServiceProvider, acsURL, inRespon
 }
 
 // newResponse returns a samlp:Response element with its attributes and Issuer.
-func (idp *IdentityProvider) newResponse(id, issued, destination, inResponseTo string) *etree.Element {
-	resp := newElement(nil, prefixProtocol, "Response", 6)
+func (idp *IdentityProvider) newResponse(t *tree, id, issued, destination, inResponseTo string) *etree.Element {
+	// Issuer, Signature, Status, Assertion.
+	resp := t.element(nil, prefixProtocol, "Response", 6, 4)
 	resp.CreateAttr("xmlns:"+prefixProtocol, NamespaceProtocol)
 	resp.CreateAttr("Destination", destination)
 	resp.CreateAttr("ID", id)
@@ -276,24 +288,10 @@ func (idp *IdentityProvider) newResponse(id, issued, destination, inResponseTo s
 	}
 	resp.CreateAttr("IssueInstant", issued)
 	resp.CreateAttr("Version", "2.0")
-	iss := newElement(resp, prefixAssertion, "Issuer", 1)
-	iss.CreateAttr("xmlns:"+prefixAssertion, NamespaceAssertion)
-	iss.SetText(idp.EntityID)
+	iss := t.element(resp, prefixAssertion, "Issuer", 1, 1)
+	iss.CreateAttr("xmlns", NamespaceAssertion)
+	t.text(iss, idp.EntityID)
 	return resp
-}
-
-// newElement returns a new element space:tag, a child of parent unless parent is nil, with room for nattr
-// attributes. Namespace declarations and attributes are written in canonical order, so that exclusive
-// canonicalization, which goxmldsig applies to the signed element in place, leaves the document as built.
-func newElement(parent *etree.Element, space, tag string, nattr int) *etree.Element {
-	el := &etree.Element{Space: space, Tag: tag}
-	if nattr > 0 {
-		el.Attr = make([]etree.Attr, 0, nattr)
-	}
-	if parent != nil {
-		parent.AddChild(el)
-	}
-	return el
 }
 
 // signEnveloped signs el with an enveloped signature and places the signature right after el's Issuer, as the

@@ -294,7 +294,11 @@ func TestErrorResponse(t *testing.T) {
 func TestRespondTampered(t *testing.T) {
 	for _, c := range responseCases[:3] {
 		t.Run(c.name, func(t *testing.T) {
-			out := strings.Replace(string(respond(t, testIdP(t), c)), "britta.simon@contoso.example</saml2:NameID>", "eve@contoso.example</saml2:NameID>", 1)
+			orig := string(respond(t, testIdP(t), c))
+			out := strings.Replace(orig, ">britta.simon@contoso.example</NameID>", ">eve@contoso.example</NameID>", 1)
+			if out == orig {
+				t.Fatal("found no NameID to change")
+			}
 			sp := &saml2.SAMLServiceProvider{
 				IdentityProviderIssuer:      testIdPEntityID,
 				AssertionConsumerServiceURL: testACSURL,
