@@ -216,30 +216,21 @@ func inflate(deflated []byte, max int) ([]byte, error) {
 		return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not DEFLATE data.")
 	}
 	defer inflaters.Put(fr)
-	size := 4*len(deflated) + 512
-	if size > max+1 {
-		size = max + 1
+	buf := inflateBuffers.Get().(*bytes.Buffer)
+	defer inflateBuffers.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(&io.LimitedReader{R: fr, N: int64(max) + 1}); err != nil {
+		return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not raw DEFLATE data (it may be truncated).")
 	}
-	out := make([]byte, 0, size)
-	lr := io.LimitedReader{R: fr, N: int64(max) + 1}
-	for {
-		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
-		}
-		n, err := lr.Read(out[len(out):cap(out)])
-		out = out[:len(out)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not raw DEFLATE data (it may be truncated).")
-		}
-	}
-	if len(out) > max {
+	if buf.Len() > max {
 		return nil, tooLarge("SAMLRequest", "The SAMLRequest inflates to more than the %d bytes allowed.", max)
 	}
-	return out, nil
+	return bytes.Clone(buf.Bytes()), nil
 }
+
+// inflateBuffers holds inflation buffers for reuse. A buffer never grows past the largest MaxInflated in use
+// (plus bytes.Buffer's slack), because the reader feeding it is limited.
+var inflateBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Names of the elements an AuthnRequest may hold.
 var (

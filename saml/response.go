@@ -237,7 +237,7 @@ func (idp *IdentityProvider) Respond(p *ResponseParams, s *Signer) ([]byte, erro
 			return nil, err
 		}
 	}
-	return serialize(resp, 4096+512*len(p.Attributes)), nil
+	return serialize(resp), nil
 }
 
 // ErrorResponse builds a signed Response carrying e's Status and SubStatus (Responder when e has none) and e's
@@ -273,7 +273,7 @@ func (idp *IdentityProvider) ErrorResponse(sp *ServiceProvider, acsURL, inRespon
 	if err := signEnveloped(ctx, resp); err != nil {
 		return nil, err
 	}
-	return serialize(resp, 4096), nil
+	return serialize(resp), nil
 }
 
 // newResponse returns a samlp:Response element with its attributes and Issuer.
@@ -305,12 +305,16 @@ func signEnveloped(ctx *dsig.SigningContext, el *etree.Element) error {
 	return nil
 }
 
-// serialize writes el as XML.
-func serialize(el *etree.Element, sizeHint int) []byte {
-	var buf bytes.Buffer
-	buf.Grow(sizeHint)
-	el.WriteTo(&buf, &etree.WriteSettings{})
-	return buf.Bytes()
+// serializeBuffers holds serialization buffers for reuse.
+var serializeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// serialize writes el as XML into a slice of exactly its size.
+func serialize(el *etree.Element) []byte {
+	buf := serializeBuffers.Get().(*bytes.Buffer)
+	defer serializeBuffers.Put(buf)
+	buf.Reset()
+	el.WriteTo(buf, &etree.WriteSettings{})
+	return bytes.Clone(buf.Bytes())
 }
 
 // signingParts reports which parts option signs.
