@@ -18,7 +18,7 @@ import (
 var migrationFS embed.FS
 
 // ErrSchemaTooNew is returned by Open when the database was migrated by a newer Gatehouse than this one.
-var ErrSchemaTooNew = errors.New("postgres: the database schema is newer than this version of Gatehouse knows")
+var ErrSchemaTooNew = errors.New("the database schema is newer than this version of Gatehouse knows")
 
 // migrationLockID is the pg_advisory_xact_lock key that serializes migrations between nodes starting at once.
 const migrationLockID int64 = 0x67617465686f7573 // "gatehous"
@@ -75,18 +75,18 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 func (s *Store) migrateNext(ctx context.Context, ms []migration) (done bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockID); err != nil {
-			return fmt.Errorf("postgres: take the migration lock: %w", err)
+			return fmt.Errorf("take the migration lock: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    integer PRIMARY KEY,
 			name       text NOT NULL,
 			applied_at timestamptz NOT NULL DEFAULT now()
 		)`); err != nil {
-			return fmt.Errorf("postgres: create schema_migrations: %w", err)
+			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 		var current int
 		if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
-			return fmt.Errorf("postgres: read the schema version: %w", err)
+			return fmt.Errorf("read the schema version: %w", err)
 		}
 		switch {
 		case current > len(ms):
@@ -97,10 +97,10 @@ func (s *Store) migrateNext(ctx context.Context, ms []migration) (done bool, err
 		}
 		m := ms[current]
 		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: apply migration %s: %w", m.name, err)
+			return fmt.Errorf("apply migration %s: %w", m.name, err)
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-			return fmt.Errorf("postgres: record migration %s: %w", m.name, err)
+			return fmt.Errorf("record migration %s: %w", m.name, err)
 		}
 		return nil
 	})

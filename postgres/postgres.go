@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,7 +35,12 @@ type Store struct {
 // applies the migrations it lacks, and returns the store. It returns an error wrapping ErrSchemaTooNew when the
 // database was migrated by a newer version of Gatehouse.
 func Open(ctx context.Context, url string) (*Store, error) {
-	ms, err := readMigrations(migrationFS)
+	return open(ctx, url, migrationFS)
+}
+
+// open opens the store with the migrations in fsys.
+func open(ctx context.Context, url string, fsys fs.FS) (*Store, error) {
+	ms, err := readMigrations(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +55,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	s := &Store{pool: pool, db: pool}
 	if err := s.migrate(ctx, ms); err != nil {
 		pool.Close()
-		return nil, err
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
 	return s, nil
 }

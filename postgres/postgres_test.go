@@ -160,3 +160,50 @@ func TestMigrationNames(t *testing.T) {
 
 // t0 is the time the fixtures are created at; microseconds, as PostgreSQL keeps.
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 123456000, time.UTC)
+
+// TestFailedMigration checks that a migration that fails leaves no trace: the migrations before it stay applied,
+// and it applies in full once fixed.
+func TestFailedMigration(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	fsys := fstest.MapFS{
+		"migrations/0001_a.sql": {Data: []byte("CREATE TABLE a (x int);")},
+		"migrations/0002_b.sql": {Data: []byte("CREATE TABLE b (x int); SELECT * FROM missing;")},
+	}
+	if s, err := postgres.OpenWithMigrations(ctx, url, fsys); err == nil {
+		s.Close()
+		t.Fatal("Open succeeded with a broken migration")
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tables := func() []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	if diff := cmp.Diff([]string{"a", "schema_migrations"}, tables()); diff != "" {
+		t.Errorf("tables after the failure mismatch (-want +got):\n%s", diff)
+	}
+	fsys["migrations/0002_b.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE b (x int);")}
+	s, err := postgres.OpenWithMigrations(ctx, url, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
+		t.Errorf("SchemaVersion = %d, %v; want 2", v, err)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "schema_migrations"}, tables()); diff != "" {
+		t.Errorf("tables after the fix mismatch (-want +got):\n%s", diff)
+	}
+}
