@@ -271,3 +271,27 @@ func TestDeflateBombMemory(t *testing.T) {
 		t.Errorf("decoding the bomb allocated %d bytes, more than %d", got, max)
 	}
 }
+
+func TestDecodePostSigned(t *testing.T) {
+	const sig = `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo/></ds:Signature>`
+	tests := []struct {
+		name string
+		xml  string
+		want bool
+	}{
+		{"unsigned", requestXML(), false},
+		{"enveloped", requestXML("</saml:Issuer>", "</saml:Issuer>"+sig), true},
+		{"nested-elsewhere", requestXML("</saml:Issuer>", "</saml:Issuer><samlp:Extensions>"+sig+"</samlp:Extensions>"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := DecodePost(base64.StdEncoding.EncodeToString([]byte(tt.xml)), "", DefaultLimits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m.Request.Signed); diff != "" {
+				t.Errorf("Signed mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

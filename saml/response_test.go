@@ -4,14 +4,19 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"encoding/xml"
+	"errors"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/beevik/etree"
+	crewjam "github.com/crewjam/saml"
 	"github.com/google/go-cmp/cmp"
 	saml2 "github.com/russellhaering/gosaml2"
 	dsig "github.com/russellhaering/goxmldsig"
@@ -345,5 +350,86 @@ func TestNewSignerRejects(t *testing.T) {
 	}
 	if _, err := NewSigner(key, cert); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRespondCrewjam checks every Response with a second SP implementation, which reads the IdP's key from the
+// IdP's own metadata.
+func TestRespondCrewjam(t *testing.T) {
+	md, err := testIdP(t).Metadata([]*x509.Certificate{testCert(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ed crewjam.EntityDescriptor
+	if err := xml.Unmarshal(md, &ed); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range responseCases {
+		t.Run(c.name, func(t *testing.T) {
+			sp := &crewjam.ServiceProvider{
+				EntityID:          testSPEntityID,
+				AcsURL:            mustParseURL(t, testACSURL),
+				IDPMetadata:       &ed,
+				Clock:             dsig.NewFakeClockAt(testNow),
+				AllowIDPInitiated: c.inResponseTo == "",
+			}
+			var ids []string
+			if c.inResponseTo != "" {
+				ids = []string{c.inResponseTo}
+			}
+			a, err := sp.ParseXMLResponse(respond(t, testIdP(t), c), ids, mustParseURL(t, testACSURL))
+			if err != nil {
+				var ire *crewjam.InvalidResponseError
+				if errors.As(err, &ire) {
+					err = ire.PrivateErr
+				}
+				t.Fatalf("crewjam rejects the response: %v", err)
+			}
+			got := map[string]string{"NameID": a.Subject.NameID.Value, "Format": a.Subject.NameID.Format}
+			for _, s := range a.AttributeStatements {
+				for _, attr := range s.Attributes {
+					got[attr.Name] = attr.Values[0].Value
+				}
+			}
+			want := map[string]string{"NameID": "britta.simon@contoso.example", "Format": NameIDEmail}
+			for _, attr := range defaultAttributes() {
+				want[attr.Name] = attr.Values[0]
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("assertion mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func mustParseURL(t *testing.T, s string) url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *u
+}
+
+// TestSignerConcurrent builds Responses from many goroutines with a Signer literal, whose signing contexts are
+// made on first use.
+func TestSignerConcurrent(t *testing.T) {
+	s := &Signer{Key: testKey(t), Cert: testCert(t)}
+	idp := testIdP(t)
+	idp.Rand = nil
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			_, err := idp.Respond(&ResponseParams{SP: testSP(SignBoth, SHA256), ACSURL: testACSURL, NameID: "a@b.example"}, s)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
