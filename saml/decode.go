@@ -76,8 +76,8 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 	lim = lim.orDefault()
 	// The query carries the request, RelayState, SigAlg and a Signature; anything much longer than the
 	// request limit is refused before it is split.
-	if len(rawQuery) > lim.MaxEncoded+4*lim.MaxRelayState+4096 {
-		return nil, tooLarge("SAMLRequest", "The query string is %d bytes long, more than the %d bytes allowed.", len(rawQuery), lim.MaxEncoded)
+	if max := lim.MaxEncoded + 4*lim.MaxRelayState + 4096; len(rawQuery) > max {
+		return nil, tooLarge("SAMLRequest", "The query string is %d bytes long, more than the %d bytes allowed.", len(rawQuery), max)
 	}
 	var p struct{ req, relay, sigAlg, sig *string }
 	for rest := rawQuery; rest != ""; {
@@ -205,8 +205,8 @@ func DecodePost(samlRequest, relayState string, lim Limits) (*Message, error) {
 // inflaters holds flate readers for reuse; each holds a window of 32 KiB and tables that are costly to allocate.
 var inflaters sync.Pool
 
-// inflate returns the raw DEFLATE data in deflated inflated, refusing output over max bytes. It never holds more
-// than max+1 bytes of output, however much the input would expand.
+// inflate returns the raw DEFLATE data in deflated inflated, refusing output over max bytes. It reads at most
+// max+1 bytes of output, however much the input would expand, so a DEFLATE bomb costs a bounded buffer.
 func inflate(deflated []byte, max int) ([]byte, error) {
 	src := bytes.NewReader(deflated)
 	fr, _ := inflaters.Get().(io.ReadCloser)
