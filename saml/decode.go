@@ -251,7 +251,8 @@ func parseAuthnRequest(raw []byte, lim Limits) (*AuthnRequest, error) {
 	if !utf8.Valid(raw) {
 		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The SAMLRequest is not valid UTF-8 text.")
 	}
-	d := xml.NewDecoder(bytes.NewReader(raw))
+	// Some SPs write a byte order mark; it is not content, and the XML declaration may follow it.
+	d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff"))))
 	r := &AuthnRequest{Raw: raw}
 	var (
 		depth, elements int

@@ -105,6 +105,17 @@ func TestDecodeRedirect(t *testing.T) {
 
 const dsigRSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 
+func TestDecodePostByteOrderMark(t *testing.T) {
+	xml := "\ufeff<?xml version=\"1.0\" encoding=\"utf-8\"?>" + requestXML()
+	m, err := DecodePost(base64.StdEncoding.EncodeToString([]byte(xml)), "", DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(testRequestID, m.Request.ID); diff != "" {
+		t.Errorf("ID mismatch (-want +got):\n%s", diff)
+	}
+}
+
 func TestDecodePost(t *testing.T) {
 	enc := base64.StdEncoding.EncodeToString([]byte(requestXML()))
 	wrapped := ""
