@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -22,10 +23,11 @@ type Signer struct {
 	Key  *rsa.PrivateKey
 	Cert *x509.Certificate
 
-	once   sync.Once
-	err    error
-	sha256 *dsig.SigningContext
-	sha1   *dsig.SigningContext
+	once       sync.Once
+	err        error
+	sha256     *dsig.SigningContext
+	sha1       *dsig.SigningContext
+	certBase64 string // the certificate as KeyInfo carries it, encoded once
 }
 
 // NewSigner returns a Signer for key and cert, checking that cert holds key's public half and that the key has at
@@ -38,10 +40,14 @@ func NewSigner(key *rsa.PrivateKey, cert *x509.Certificate) (*Signer, error) {
 	return s, nil
 }
 
-// keyStore hands goxmldsig the Signer's key and certificate.
+// keyStore hands goxmldsig the Signer's key. Its certificate chain is empty, so goxmldsig writes an empty
+// X509Data; signEnveloped then adds the certificate, encoded once per Signer. KeyInfo is not covered by the
+// signature, so adding to it after signing changes nothing that is signed.
 type keyStore struct{ s *Signer }
 
 func (k keyStore) GetKeyPair() (*rsa.PrivateKey, []byte, error) { return k.s.Key, k.s.Cert.Raw, nil }
+
+func (k keyStore) GetChain() ([][]byte, error) { return [][]byte{}, nil }
 
 // init checks the key and builds the two signing contexts.
 func (s *Signer) init() error {
@@ -59,6 +65,7 @@ func (s *Signer) init() error {
 			s.err = errors.New("saml: the certificate does not hold the signing key's public key")
 			return
 		}
+		s.certBase64 = base64.StdEncoding.EncodeToString(s.Cert.Raw)
 		s.sha256 = newSigningContext(keyStore{s})
 		s.sha1 = newSigningContext(keyStore{s})
 		s.err = s.sha1.SetSignatureMethod(dsig.RSASHA1SignatureMethod)
@@ -228,12 +235,12 @@ func (idp *IdentityProvider) Respond(p *ResponseParams, s *Signer) ([]byte, erro
 	}
 
 	if signAssertion {
-		if err := signEnveloped(ctx, a); err != nil {
+		if err := s.signEnveloped(ctx, a); err != nil {
 			return nil, err
 		}
 	}
 	if signResponse {
-		if err := signEnveloped(ctx, resp); err != nil {
+		if err := s.signEnveloped(ctx, resp); err != nil {
 			return nil, err
 		}
 	}
@@ -270,7 +277,7 @@ func (idp *IdentityProvider) ErrorResponse(sp *ServiceProvider, acsURL, inRespon
 	if e.Message != "" {
 		t.text(t.element(st, prefixProtocol, "StatusMessage", 0, 1), e.Message)
 	}
-	if err := signEnveloped(ctx, resp); err != nil {
+	if err := s.signEnveloped(ctx, resp); err != nil {
 		return nil, err
 	}
 	return serialize(resp), nil
@@ -294,15 +301,33 @@ func (idp *IdentityProvider) newResponse(t *tree, id, issued, destination, inRes
 	return resp
 }
 
-// signEnveloped signs el with an enveloped signature and places the signature right after el's Issuer, as the
-// schema orders it.
-func signEnveloped(ctx *dsig.SigningContext, el *etree.Element) error {
+// signEnveloped signs el with an enveloped signature, places the signature right after el's Issuer, as the
+// schema orders it, and puts the signer's certificate in the signature's KeyInfo.
+func (s *Signer) signEnveloped(ctx *dsig.SigningContext, el *etree.Element) error {
 	sig, err := ctx.ConstructSignature(el, true)
 	if err != nil {
 		return fmt.Errorf("saml: sign %s: %w", el.Tag, err)
 	}
+	x509Data := lastChild(lastChild(sig, "KeyInfo"), "X509Data")
+	if x509Data == nil {
+		return fmt.Errorf("saml: sign %s: the signature has no KeyInfo/X509Data", el.Tag)
+	}
+	t := newTree(1, 0, 1, 1)
+	t.text(t.element(x509Data, ctx.Prefix, "X509Certificate", 0, 1), s.certBase64)
 	el.InsertChildAt(1, sig)
 	return nil
+}
+
+// lastChild returns el's last child if it is an element named tag, and nil otherwise.
+func lastChild(el *etree.Element, tag string) *etree.Element {
+	if el == nil || len(el.Child) == 0 {
+		return nil
+	}
+	c, ok := el.Child[len(el.Child)-1].(*etree.Element)
+	if !ok || c.Tag != tag {
+		return nil
+	}
+	return c
 }
 
 // serializeBuffers holds serialization buffers for reuse.
