@@ -79,38 +79,48 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 	if max := lim.MaxEncoded + 4*lim.MaxRelayState + 4096; len(rawQuery) > max {
 		return nil, tooLarge("SAMLRequest", "The query string is %d bytes long, more than the %d bytes allowed.", len(rawQuery), max)
 	}
-	var p struct{ req, relay, sigAlg, sig *string }
+	// The four parameters this binding defines, as received, and which of them are present.
+	const (
+		pRequest = iota
+		pRelayState
+		pSigAlg
+		pSignature
+	)
+	var (
+		params [4]string
+		seen   [4]bool
+	)
 	for rest := rawQuery; rest != ""; {
 		var kv string
 		kv, rest, _ = strings.Cut(rest, "&")
 		k, v, _ := strings.Cut(kv, "=")
-		var slot **string
+		var i int
 		switch k {
 		case "SAMLRequest":
-			slot = &p.req
+			i = pRequest
 		case "RelayState":
-			slot = &p.relay
+			i = pRelayState
 		case "SigAlg":
-			slot = &p.sigAlg
+			i = pSigAlg
 		case "Signature":
-			slot = &p.sig
+			i = pSignature
 		default:
 			continue
 		}
-		if *slot != nil {
+		if seen[i] {
 			return nil, requesterError(CodeMalformedRequest, k, "The query string has more than one %s parameter.", k)
 		}
-		*slot = &v
+		params[i], seen[i] = v, true
 	}
-	if p.req == nil || *p.req == "" {
+	if params[pRequest] == "" {
 		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The query string has no SAMLRequest parameter.")
 	}
-	if len(*p.req) > lim.MaxEncoded {
-		return nil, tooLarge("SAMLRequest", "The SAMLRequest parameter is %d bytes long, more than the %d bytes allowed.", len(*p.req), lim.MaxEncoded)
+	if len(params[pRequest]) > lim.MaxEncoded {
+		return nil, tooLarge("SAMLRequest", "The SAMLRequest parameter is %d bytes long, more than the %d bytes allowed.", len(params[pRequest]), lim.MaxEncoded)
 	}
 	m := &Message{Binding: BindingHTTPRedirect}
 	// Base64 has no spaces, so a '+' left unescaped by the SP is kept as '+' rather than read as a space.
-	enc, err := url.PathUnescape(*p.req)
+	enc, err := url.PathUnescape(params[pRequest])
 	if err != nil {
 		return nil, malformed("SAMLRequest", err, "The SAMLRequest parameter is not correctly percent-encoded.")
 	}
@@ -122,8 +132,8 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.relay != nil {
-		if m.RelayState, err = url.QueryUnescape(*p.relay); err != nil {
+	if seen[pRelayState] {
+		if m.RelayState, err = url.QueryUnescape(params[pRelayState]); err != nil {
 			return nil, &Error{Code: CodeRelayStateInvalid, Field: "RelayState", Status: StatusRequester, Err: err,
 				Message: "The RelayState parameter is not correctly percent-encoded."}
 		}
@@ -131,33 +141,33 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 			return nil, err
 		}
 	}
-	if p.sigAlg != nil || p.sig != nil {
-		if p.sigAlg == nil || p.sig == nil {
+	if seen[pSigAlg] || seen[pSignature] {
+		if !seen[pSigAlg] || !seen[pSignature] {
 			return nil, requesterError(CodeMalformedRequest, "Signature", "A signed request needs both the SigAlg and the Signature parameters.")
 		}
-		if m.SigAlg, err = url.QueryUnescape(*p.sigAlg); err != nil {
+		if m.SigAlg, err = url.QueryUnescape(params[pSigAlg]); err != nil {
 			return nil, malformed("SigAlg", err, "The SigAlg parameter is not correctly percent-encoded.")
 		}
-		sig, err := url.PathUnescape(*p.sig)
+		sig, err := url.PathUnescape(params[pSignature])
 		if err != nil {
 			return nil, malformed("Signature", err, "The Signature parameter is not correctly percent-encoded.")
 		}
 		if m.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
 			return nil, malformed("Signature", err, "The Signature parameter is not valid base64.")
 		}
-		n := len("SAMLRequest=") + len(*p.req) + len("&SigAlg=") + len(*p.sigAlg)
-		if p.relay != nil {
-			n += len("&RelayState=") + len(*p.relay)
+		n := len("SAMLRequest=") + len(params[pRequest]) + len("&SigAlg=") + len(params[pSigAlg])
+		if seen[pRelayState] {
+			n += len("&RelayState=") + len(params[pRelayState])
 		}
 		q := make([]byte, 0, n)
 		q = append(q, "SAMLRequest="...)
-		q = append(q, *p.req...)
-		if p.relay != nil {
+		q = append(q, params[pRequest]...)
+		if seen[pRelayState] {
 			q = append(q, "&RelayState="...)
-			q = append(q, *p.relay...)
+			q = append(q, params[pRelayState]...)
 		}
 		q = append(q, "&SigAlg="...)
-		q = append(q, *p.sigAlg...)
+		q = append(q, params[pSigAlg]...)
 		m.SignedQuery = q
 	}
 	if m.Request, err = parseAuthnRequest(raw, lim); err != nil {
