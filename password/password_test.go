@@ -230,6 +230,26 @@ func TestConcurrencyBounded(t *testing.T) {
 	}
 }
 
+// TestVerifyDummyHashes covers SECURITY-CASES 26: for an unknown user name the hasher does the work of a real
+// check (it queues for a slot like Verify and then hashes), so the answer takes the same time as a wrong password.
+func TestVerifyDummyHashes(t *testing.T) {
+	h := password.NewHasher(tiny, 1)
+	h.Acquire()
+	done := make(chan struct{})
+	go func() {
+		h.VerifyDummy(context.Background(), "guess")
+		close(done)
+	}()
+	for i := 0; h.Waiting() < 1; i++ {
+		if i == 100000 {
+			t.Fatal("VerifyDummy never queued for a hashing slot")
+		}
+		runtime.Gosched()
+	}
+	h.Release()
+	<-done
+}
+
 func TestNewHasherDefaults(t *testing.T) {
 	h := password.NewHasher(password.DefaultParams, 0)
 	if h.Params() != password.DefaultParams {
@@ -349,6 +369,59 @@ func BenchmarkHash(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkVerifyWrong and BenchmarkVerifyDummy compare the time of a wrong password with that of an unknown user
+// (SECURITY-CASES 26); they should be equal within noise.
+func BenchmarkVerifyWrong(b *testing.B) {
+	h := password.NewHasher(password.DefaultParams, 0)
+	ctx := context.Background()
+	enc, err := h.Hash(ctx, "Correct-Horse-42")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := h.Verify(ctx, enc, "wrong"); ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+func BenchmarkVerifyDummy(b *testing.B) {
+	h := password.NewHasher(password.DefaultParams, 0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.VerifyDummy(ctx, "wrong")
+	}
+}
+
+func BenchmarkCheckPolicy(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = password.CheckPolicy("Blue-Kettle9-Staircase", "b.simon@contoso.com")
+	}
+}
+
+func FuzzNeedsRehash(f *testing.F) {
+	h := password.NewHasher(tiny, 1)
+	enc, err := h.Hash(context.Background(), "x")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(enc)
+	f.Add("$argon2id$v=19$m=64,t=2,p=1$c29tZXNhbHQ$FqGkmHNGCd0BRW2kBt6fPZ2pPmyGwwChL8FGUhTOSSI")
+	f.Add("$argon2id$v=19$m=,t=,p=$$")
+	f.Fuzz(func(t *testing.T, encoded string) {
+		if h.NeedsRehash(encoded) {
+			return
+		}
+		// A hash that needs no rehash has the hasher's cheap parameters, so verifying it is safe and must work.
+		if _, err := h.Verify(context.Background(), encoded, "x"); err != nil {
+			t.Errorf("NeedsRehash(%q) = false, but Verify: %v", encoded, err)
+		}
+	})
 }
 
 func BenchmarkVerifyParallel(b *testing.B) {
