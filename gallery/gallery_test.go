@@ -453,3 +453,55 @@ func TestTemplateFilesAreTidy(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSettings(f *testing.F) {
+	g := gallery.MustLoad()
+	f.Add("mixpanel", "org_id", "1234567")
+	f.Add("gatehouse-demo", "demo_url", "https://demo.example.com:8443/x")
+	f.Add("salesforce", "subdomain", "a{b}c")
+	f.Add("custom", "", "")
+	f.Fuzz(func(t *testing.T, id, name, value string) {
+		tpl, err := g.Find(id)
+		if err != nil {
+			return
+		}
+		s, _, err := tpl.Settings(map[string]string{name: value})
+		if err != nil {
+			if gatehouse.ErrorCode(err) != gatehouse.EINVALID {
+				t.Fatalf("Settings: %v; want EINVALID", err)
+			}
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("Settings returned settings that do not validate: %v", err)
+		}
+		for _, v := range append([]string{s.EntityID, s.SignOnURL, s.RelayState, s.LogoutURL}, s.ReplyURLs...) {
+			if strings.ContainsAny(v, "{} <>") {
+				t.Fatalf("setting %q keeps a placeholder, a space or markup", v)
+			}
+		}
+	})
+}
+
+func BenchmarkSettings(b *testing.B) {
+	tpl, err := gallery.MustLoad().Find("aws-iam-identity-center")
+	if err != nil {
+		b.Fatal(err)
+	}
+	params := map[string]string{"region": "eu-west-1", "instance_id": "XYZ"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := tpl.Settings(params); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := gallery.Load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
