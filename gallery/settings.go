@@ -13,9 +13,9 @@ import (
 // MaxValueLength is the longest parameter value in bytes.
 const MaxValueLength = 256
 
-// field is one SAML setting that may hold placeholders; set stores the substituted value.
+// field is the value of one SAML setting that may hold placeholders, with the setting's JSON name.
 type field struct {
-	field string // JSON name
+	field string
 	value string
 }
 
@@ -53,7 +53,8 @@ func placeholders(s string) ([]string, error) {
 	}
 }
 
-// substitute replaces the placeholders of s with values; ok is false if one has no value.
+// substitute replaces the placeholders of s with values; ok is false if one has no value. Values hold no braces
+// (checkValue), so a substituted value is never read as a placeholder.
 func substitute(s string, values map[string]string) (string, bool) {
 	names, err := placeholders(s)
 	if err != nil {
@@ -120,7 +121,7 @@ func (t *Template) Settings(params map[string]string) (settings gatehouse.SAMLSe
 		return out
 	}
 	settings.EntityID = fill("entityId", settings.EntityID)
-	urls := settings.ReplyURLs[:0]
+	urls := make([]string, 0, len(settings.ReplyURLs))
 	for _, u := range settings.ReplyURLs {
 		if u = fill("replyUrls", u); u != "" {
 			urls = append(urls, u)
