@@ -208,7 +208,7 @@ func decode(encoded string) (p Params, salt, key []byte, err error) {
 	var m, t, th uint64
 	fields := strings.Split(parts[3], ",")
 	if len(fields) != 3 {
-		return p, nil, nil, fmt.Errorf("parameters %q are not m=..,t=..,p=..", parts[3])
+		return p, nil, nil, fmt.Errorf("parameters %q are not of the form m=<KiB>,t=<passes>,p=<lanes>", parts[3])
 	}
 	for i, f := range []struct {
 		prefix string
@@ -217,7 +217,7 @@ func decode(encoded string) (p Params, salt, key []byte, err error) {
 	}{{"m=", &m, 32}, {"t=", &t, 32}, {"p=", &th, 8}} {
 		v, ok := strings.CutPrefix(fields[i], f.prefix)
 		if !ok {
-			return p, nil, nil, fmt.Errorf("parameters %q are not m=..,t=..,p=..", parts[3])
+			return p, nil, nil, fmt.Errorf("parameters %q are not of the form m=<KiB>,t=<passes>,p=<lanes>", parts[3])
 		}
 		if *f.dst, err = strconv.ParseUint(v, 10, f.bits); err != nil {
 			return p, nil, nil, fmt.Errorf("parameter %s%s: %w", f.prefix, v, err)
