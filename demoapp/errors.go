@@ -90,12 +90,13 @@ func (a *App) wrap(h handlerFunc) http.Handler {
 // renderError writes err as an error page. Anything but an *Error is an internal error whose cause is only logged.
 func (a *App) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
-	if !errors.As(err, &e) {
-		e = &Error{Code: EINTERNAL, Err: err}
-	}
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	switch {
+	case errors.As(err, &e):
+	case errors.As(err, &mbe):
 		e = &Error{Code: ETOOLARGE, Message: fmt.Sprintf("The request is larger than %d bytes.", mbe.Limit), Err: err}
+	default:
+		e = &Error{Code: EINTERNAL, Err: err}
 	}
 	if e.Code == EUNAUTHORIZED && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/signin?next="+queryEscape(r.URL.RequestURI()), http.StatusSeeOther)

@@ -291,10 +291,10 @@ func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 // seen holds values read, without trust, from a rejected response, to explain the rejection.
 type seen struct {
 	Issuer, Destination, InResponseTo, Audience, Recipient, AssertionID, StatusCode, StatusMessage string
-	NotBefore, NotOnOrAfter                                                                       string
-	Assertions                                                                                    int
-	Signatures                                                                                    int
-	Cert                                                                                          *x509.Certificate
+	NotBefore, NotOnOrAfter                                                                        string
+	Assertions                                                                                     int
+	Signatures                                                                                     int
+	Cert                                                                                           *x509.Certificate
 }
 
 // inspect reads what it can of raw for error messages. Nothing it returns is trusted.
