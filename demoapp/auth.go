@@ -53,26 +53,39 @@ func (a *App) hashPassword(password string) (string, error) {
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
+// phc is a parsed argon2id hash.
+type phc struct {
+	m, t      uint32
+	p         uint8
+	salt, key []byte
+}
+
+// parsePHC parses an argon2id hash in the PHC string format, refusing parameters that would cost too much.
+func parsePHC(hash string) (phc, bool) {
+	var h phc
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != "v=19" {
+		return h, false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &h.m, &h.t, &h.p); err != nil || h.m > 256*1024 || h.t > 10 || h.p == 0 {
+		return h, false
+	}
+	var err1, err2 error
+	h.salt, err1 = base64.RawStdEncoding.DecodeString(parts[4])
+	h.key, err2 = base64.RawStdEncoding.DecodeString(parts[5])
+	return h, err1 == nil && err2 == nil && len(h.key) > 0
+}
+
 // checkPassword reports whether password matches the PHC-format argon2id hash.
 func (a *App) checkPassword(hash, password string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m > 256*1024 || t > 10 || p == 0 {
-		return false
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
+	h, ok := parsePHC(hash)
+	if !ok {
 		return false
 	}
 	a.hashSlots <- struct{}{}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), h.salt, h.t, h.m, h.p, uint32(len(h.key)))
 	<-a.hashSlots
-	return subtle.ConstantTimeCompare(got, want) == 1
+	return subtle.ConstantTimeCompare(got, h.key) == 1
 }
 
 // normalizeEmail checks that s is a bare e-mail address and returns it trimmed.
