@@ -130,8 +130,13 @@ func TestACSWrongInResponseTo(t *testing.T) {
 
 	// A request started in another browser cannot be answered in this one.
 	other := e.browser()
+	other.get("/signin")
+	other.startSSO("/dashboard") // this browser has its own cookie and request
 	o.InResponseTo = id
-	e.rejected(t, other, e.response(o), http.StatusBadRequest, "InResponseTo", "did not start here")
+	e.rejected(t, other, e.response(o), http.StatusBadRequest, "InResponseTo", "started in another browser")
+
+	// Nor by a browser that sends no sign-in cookie back (different host names over http).
+	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "InResponseTo", "did not send back the app's sign-in cookie")
 }
 
 // TestACSUnsolicitedWithUnknownInResponseTo posts a response that claims to answer a request nobody made.

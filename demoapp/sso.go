@@ -195,7 +195,8 @@ func (a *App) acs(w http.ResponseWriter, r *http.Request) error {
 	sp := a.serviceProvider(s)
 	assertion, err := sp.ParseXMLResponse(raw, ids, sp.AcsURL)
 	if err != nil {
-		return a.explain(err, raw, s, ids)
+		_, cerr := r.Cookie(browserCookie)
+		return a.explain(ctx, err, raw, s, ids, cerr == nil)
 	}
 
 	email, first, last := claims(assertion)
@@ -357,7 +358,7 @@ func inspect(raw []byte) seen {
 
 // explain turns a rejection by the SAML library into an ESSO error that says which check failed, using values
 // read from the rejected response. The library's own error is kept as the logged cause.
-func (a *App) explain(err error, raw []byte, s *settings, ids []string) error {
+func (a *App) explain(ctx context.Context, err error, raw []byte, s *settings, ids []string, hasCookie bool) error {
 	v := inspect(raw)
 	cause := err
 	var ivr *saml.InvalidResponseError
@@ -413,10 +414,20 @@ func (a *App) explain(err error, raw []byte, s *settings, ids []string) error {
 			got, a.ACSURL(), a.ACSURL())
 	case errors.Is(err, saml.ErrRequestIDMismatch):
 		e.Check = "InResponseTo"
-		if len(ids) == 0 {
+		var n int
+		a.db.QueryRowContext(ctx, `SELECT count(*) FROM authn_requests WHERE id = ? AND expires_at >= ?`, v.InResponseTo, a.now().Unix()).Scan(&n)
+		switch {
+		case n > 0 && !hasCookie:
+			e.Message = fmt.Sprintf("The response answers sign-in request %s, but this browser did not send back the app's sign-in "+
+				"cookie. Over plain http this happens when the app and the identity provider use different host names "+
+				"(e.g. localhost and 127.0.0.1): open both under the same host name, or use https.", v.InResponseTo)
+		case n > 0:
+			e.Message = fmt.Sprintf("The response answers sign-in request %s, which was started in another browser. "+
+				"Start sign-in again in this one.", v.InResponseTo)
+		case len(ids) == 0:
 			e.Message = fmt.Sprintf("The response answers a sign-in request (%s) that this browser did not start here, or that has expired. "+
 				"Start sign-in again.", v.InResponseTo)
-		} else {
+		default:
 			e.Message = fmt.Sprintf("The response answers request %s, which is not the sign-in this browser started. Start sign-in again.",
 				v.InResponseTo)
 		}
