@@ -47,17 +47,22 @@ type Config struct {
 
 	// Rand is the source of randomness for tokens and IDs; nil means crypto/rand.
 	Rand io.Reader
+
+	// HTTPClient fetches the IdP's federation metadata when the owner gives its URL; nil means a client with a
+	// 10-second timeout.
+	HTTPClient *http.Client
 }
 
 // App is the demo analytics app: its database, templates and HTTP handlers.
 type App struct {
-	db        *sql.DB
-	public    *url.URL
-	secure    bool
-	log       *slog.Logger
-	nowFn     func() time.Time
-	rand      io.Reader
-	templates map[string]*template.Template
+	db         *sql.DB
+	public     *url.URL
+	secure     bool
+	log        *slog.Logger
+	nowFn      func() time.Time
+	rand       io.Reader
+	templates  map[string]*template.Template
+	httpClient *http.Client
 
 	// hashSlots bounds concurrent password hashing so memory stays flat under load.
 	hashSlots chan struct{}
@@ -73,12 +78,13 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("demoapp: public URL %q must have no path, query or fragment", cfg.PublicURL)
 	}
 	a := &App{
-		public:    pub,
-		secure:    pub.Scheme == "https",
-		log:       cfg.Logger,
-		nowFn:     cfg.Now,
-		rand:      cfg.Rand,
-		hashSlots: make(chan struct{}, max(1, runtime.NumCPU())),
+		public:     pub,
+		secure:     pub.Scheme == "https",
+		log:        cfg.Logger,
+		nowFn:      cfg.Now,
+		rand:       cfg.Rand,
+		httpClient: cfg.HTTPClient,
+		hashSlots:  make(chan struct{}, max(1, runtime.NumCPU())),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -88,6 +94,9 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if a.rand == nil {
 		a.rand = rand.Reader
+	}
+	if a.httpClient == nil {
+		a.httpClient = defaultHTTPClient()
 	}
 	if a.templates, err = parseTemplates(); err != nil {
 		return nil, err

@@ -33,13 +33,17 @@ func parseIdPCertificate(data []byte, now time.Time) (*x509.Certificate, error) 
 	invalid := func(format string, args ...any) error {
 		return &Error{Code: EINVALID, Check: "certificate", Message: fmt.Sprintf(format, args...)}
 	}
+	if cert, err := x509.ParseCertificate(data); err == nil {
+		return checkIdPCertificate(cert, now) // a raw DER .cer file, whose bytes must not be trimmed
+	}
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return nil, invalid("The certificate is empty. Choose the .cer or .pem file, or paste its text.")
 	}
 	if trimmed[0] == '<' {
 		return nil, invalid("This is an XML file (federation metadata), not a certificate. " +
-			"In Gatehouse, download “Certificate (Base64)” or “PEM” from the app's SAML signing certificate and upload that.")
+			"In Gatehouse, download “Certificate (Base64)” or “PEM” from the app's SAML signing certificate and upload that, " +
+			"or enter the App Federation Metadata URL instead.")
 	}
 
 	var der []byte
@@ -91,6 +95,15 @@ func parseIdPCertificate(data []byte, now time.Time) (*x509.Certificate, error) 
 			return nil, invalid("This is a private key. Never upload a private key: upload the IdP's certificate.")
 		}
 		return nil, invalid("This is not a valid X.509 certificate (%s).", shortReason(err))
+	}
+	return checkIdPCertificate(cert, now)
+}
+
+// checkIdPCertificate refuses a certificate that is expired, not yet valid, or has a key too weak or of a type
+// that cannot verify SAML signatures.
+func checkIdPCertificate(cert *x509.Certificate, now time.Time) (*x509.Certificate, error) {
+	invalid := func(format string, args ...any) error {
+		return &Error{Code: EINVALID, Check: "certificate", Message: fmt.Sprintf(format, args...)}
 	}
 	if now.After(cert.NotAfter) {
 		return nil, invalid("This certificate expired on %s. Upload the IdP's current signing certificate.",

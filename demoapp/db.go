@@ -213,6 +213,9 @@ type settings struct {
 	IssuerURL  string
 	RequireSSO bool
 	UpdatedAt  time.Time
+
+	// MetadataURL is the IdP's federation metadata URL the other settings were last filled from, or "".
+	MetadataURL string
 }
 
 // Configured reports whether SSO can be used: a certificate, an authentication URL and an Issuer URL are set.
@@ -233,8 +236,8 @@ func (a *App) loadSettings(ctx context.Context) (*settings, error) {
 	var der []byte
 	var req int
 	var updated int64
-	err := a.db.QueryRowContext(ctx, `SELECT cert_der, auth_url, issuer_url, require_sso, updated_at FROM sso_settings WHERE id = 1`).
-		Scan(&der, &s.AuthURL, &s.IssuerURL, &req, &updated)
+	err := a.db.QueryRowContext(ctx, `SELECT cert_der, auth_url, issuer_url, require_sso, updated_at, metadata_url FROM sso_settings WHERE id = 1`).
+		Scan(&der, &s.AuthURL, &s.IssuerURL, &req, &updated, &s.MetadataURL)
 	if errors.Is(err, sql.ErrNoRows) {
 		return &s, nil
 	}
@@ -260,11 +263,12 @@ func (a *App) saveSettings(ctx context.Context, s *settings) error {
 	if s.RequireSSO {
 		req = 1
 	}
-	_, err := a.db.ExecContext(ctx, `INSERT INTO sso_settings (id, cert_der, auth_url, issuer_url, require_sso, updated_at)
-		VALUES (1, ?, ?, ?, ?, ?)
+	_, err := a.db.ExecContext(ctx, `INSERT INTO sso_settings (id, cert_der, auth_url, issuer_url, require_sso, updated_at, metadata_url)
+		VALUES (1, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET cert_der = excluded.cert_der, auth_url = excluded.auth_url,
-			issuer_url = excluded.issuer_url, require_sso = excluded.require_sso, updated_at = excluded.updated_at`,
-		der, s.AuthURL, s.IssuerURL, req, a.now().Unix())
+			issuer_url = excluded.issuer_url, require_sso = excluded.require_sso, updated_at = excluded.updated_at,
+			metadata_url = excluded.metadata_url`,
+		der, s.AuthURL, s.IssuerURL, req, a.now().Unix(), s.MetadataURL)
 	if err != nil {
 		return fmt.Errorf("demoapp: save settings: %w", err)
 	}

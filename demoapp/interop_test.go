@@ -1,9 +1,13 @@
 package demoapp
 
 import (
+	"crypto/x509"
 	"encoding/base64"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	ghsaml "github.com/gatehouse-idp/gatehouse/saml"
@@ -100,4 +104,70 @@ func TestInteropErrorResponse(t *testing.T) {
 	}
 	e.rejected(t, b, base64.StdEncoding.EncodeToString(xml), http.StatusBadRequest, "status",
 		"did not sign you in", "RequestDenied", "The user is not assigned to the app.")
+}
+
+// TestAccessSecurityFromMetadataURL fills the settings from Gatehouse's federation metadata, served on loopback.
+func TestAccessSecurityFromMetadataURL(t *testing.T) {
+	e := newEnv(t)
+	idp := &ghsaml.IdentityProvider{EntityID: testIssuer, SSOURL: testAuthURL}
+	md, err := idp.Metadata([]*x509.Certificate{e.idp.cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{
+		"/good":       string(md),
+		"/notxml":     "hello",
+		"/doctype":    `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>`,
+		"/sp":         `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"><SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></EntityDescriptor>`,
+		"/noredirect": strings.Replace(string(md), ghsaml.BindingHTTPRedirect+`" Location="`+testAuthURL, "urn:other\" Location=\""+testAuthURL, -1),
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, ok := docs[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/samlmetadata+xml")
+		io.WriteString(w, d)
+	}))
+	defer srv.Close()
+	owner := e.browser()
+	owner.signInOwner()
+
+	tests := []struct{ path, want string }{
+		{"/missing", "404"},
+		{"/notxml", "not SAML federation metadata"},
+		{"/doctype", "DOCTYPE"},
+		{"/sp", "not exactly one IDPSSODescriptor"},
+		{"/noredirect", "HTTP-Redirect"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p := owner.postMultipart("/settings/access-security", map[string]string{"metadata-url": srv.URL + tt.path}, "", "", nil)
+			if p.Status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400\n%s", p.Status, p.Body)
+			}
+			wantContains(t, p.Body, "Federation metadata URL", tt.want)
+		})
+	}
+	if p := owner.postMultipart("/settings/access-security", map[string]string{"metadata-url": "ftp://x/y"}, "", "", nil); p.Status != http.StatusBadRequest {
+		t.Errorf("ftp metadata URL: status %d", p.Status)
+	}
+
+	p := owner.postMultipart("/settings/access-security", map[string]string{"metadata-url": srv.URL + "/good"}, "", "", nil)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("save: status %d\n%s", p.Status, p.Body)
+	}
+	s, err := e.app.loadSettings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cert == nil || !s.Cert.Equal(e.idp.cert) || s.AuthURL != testAuthURL || s.IssuerURL != testIssuer || s.MetadataURL != srv.URL+"/good" {
+		t.Fatalf("settings from metadata: %+v", s)
+	}
+	wantContains(t, owner.get("/settings").Body, srv.URL+"/good", thumbprint(e.idp.cert))
+	e.invite("ada@example.com", "")
+	if p := e.browser().postResponse(e.response(member("ada@example.com", "", "")), ""); p.Status != http.StatusSeeOther {
+		t.Errorf("SSO with settings from metadata: status %d\n%s", p.Status, p.Body)
+	}
 }

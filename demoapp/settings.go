@@ -42,10 +42,11 @@ func (a *App) spValues() []spValue {
 
 // accessForm holds what the person typed, to show it again next to an error.
 type accessForm struct {
-	AuthURL    string
-	IssuerURL  string
-	CertText   string
-	RequireSSO bool
+	MetadataURL string
+	AuthURL     string
+	IssuerURL   string
+	CertText    string
+	RequireSSO  bool
 }
 
 func (a *App) accessPage(w http.ResponseWriter, r *http.Request) error {
@@ -57,7 +58,7 @@ func (a *App) accessPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := accessForm{AuthURL: s.AuthURL, IssuerURL: s.IssuerURL, RequireSSO: s.RequireSSO}
+	f := accessForm{MetadataURL: s.MetadataURL, AuthURL: s.AuthURL, IssuerURL: s.IssuerURL, RequireSSO: s.RequireSSO}
 	a.renderAccess(w, r, http.StatusOK, u, s, f, nil)
 	return nil
 }
@@ -102,10 +103,11 @@ func (a *App) saveAccess(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	f := accessForm{
-		AuthURL:    strings.TrimSpace(r.PostFormValue("auth-url")),
-		IssuerURL:  strings.TrimSpace(r.PostFormValue("issuer-url")),
-		CertText:   r.PostFormValue("cert-text"),
-		RequireSSO: r.PostFormValue("require-sso") == "on",
+		MetadataURL: strings.TrimSpace(r.PostFormValue("metadata-url")),
+		AuthURL:     strings.TrimSpace(r.PostFormValue("auth-url")),
+		IssuerURL:   strings.TrimSpace(r.PostFormValue("issuer-url")),
+		CertText:    r.PostFormValue("cert-text"),
+		RequireSSO:  r.PostFormValue("require-sso") == "on",
 	}
 
 	// The certificate: an uploaded file wins over pasted text; neither keeps the current one.
@@ -138,14 +140,27 @@ func (a *App) saveAccess(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f.AuthURL != "" {
 		if msg := checkHTTPURL(f.AuthURL); msg != "" {
-			return fail(f, &Error{Code: EINVALID, Check: "auth-url", Message: "Authentication URL: " + msg})
+			return fail(f, &Error{Code: EINVALID, Check: "auth-url",
+				Message: "Authentication URL: " + msg + " Paste the IdP's Login URL, e.g. http://127.0.0.1:8080/d/default/saml2."})
 		}
 	}
 	if len(f.IssuerURL) > 1024 || strings.ContainsAny(f.IssuerURL, " \t\r\n<>\"") {
 		return fail(f, &Error{Code: EINVALID, Check: "issuer-url",
 			Message: "Issuer URL: paste the IdP's Identifier exactly, without spaces, e.g. http://127.0.0.1:8080/d/default."})
 	}
-	next.AuthURL, next.IssuerURL, next.RequireSSO = f.AuthURL, f.IssuerURL, f.RequireSSO
+	next.AuthURL, next.IssuerURL, next.RequireSSO, next.MetadataURL = f.AuthURL, f.IssuerURL, f.RequireSSO, ""
+	if f.MetadataURL != "" {
+		// The metadata fills in the certificate and both URLs, over whatever else the form held.
+		md, err := a.fetchIdPMetadata(ctx, f.MetadataURL)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return err
+			}
+			return fail(f, e)
+		}
+		next.Cert, next.AuthURL, next.IssuerURL, next.MetadataURL = md.Cert, md.SSOURL, md.EntityID, f.MetadataURL
+	}
 	if next.RequireSSO && !next.Configured() {
 		return fail(f, &Error{Code: EINVALID, Check: "require-sso",
 			Message: "Upload the certificate and set the authentication URL and Issuer URL before requiring SSO."})
@@ -166,7 +181,7 @@ func checkHTTPURL(s string) string {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return "enter an absolute http:// or https:// URL, the IdP's Login URL (e.g. http://127.0.0.1:8080/d/default/saml2)."
+		return "enter an absolute http:// or https:// URL."
 	}
 	if u.Fragment != "" {
 		return "the URL must not have a #fragment."

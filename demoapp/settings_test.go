@@ -207,3 +207,26 @@ func TestOwnerOnlyPages(t *testing.T) {
 		t.Errorf("dashboard as a member: status %d, want 200", p.Status)
 	}
 }
+
+// TestParseRawDEREndingInSpaceByte is the regression test for a raw DER certificate whose last byte happens to be
+// an ASCII space or control character: it must not be trimmed away as whitespace.
+func TestParseRawDEREndingInSpaceByte(t *testing.T) {
+	idp, _ := idps(t)
+	now := time.Now()
+	for i := 0; i < 3000; i++ {
+		c := certFor(t, idp.key, now.Add(-time.Hour), now.Add(time.Hour), "trailing")
+		last := c.cert.Raw[len(c.cert.Raw)-1]
+		if last != ' ' && (last < '\t' || last > '\r') {
+			continue
+		}
+		got, err := parseIdPCertificate(c.cert.Raw, now)
+		if err != nil {
+			t.Fatalf("DER ending in %#x refused: %v", last, err)
+		}
+		if !got.Equal(c.cert) {
+			t.Fatal("parsed another certificate")
+		}
+		return
+	}
+	t.Fatal("no certificate ending in a whitespace byte came up in 3000 tries")
+}
