@@ -1,0 +1,51 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+const directoryColumns = `id, name, domain, require_mfa, created_at, updated_at`
+
+func scanDirectory(row scanner) (*gatehouse.Directory, error) {
+	var d gatehouse.Directory
+	if err := row.Scan(&d.ID, &d.Name, &d.Domain, &d.RequireMFA, timeAt{&d.CreatedAt}, timeAt{&d.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CreateDirectory stores d. ECONFLICT if the ID is taken.
+func (s *Store) CreateDirectory(ctx context.Context, d *gatehouse.Directory) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO directories (`+directoryColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		d.ID, d.Name, d.Domain, d.RequireMFA, micros(d.CreatedAt), micros(d.UpdatedAt))
+	return wrap(err, "create directory", msgs{conflict: "A directory with this ID already exists."})
+}
+
+// FindDirectory returns the directory with the given ID.
+func (s *Store) FindDirectory(ctx context.Context, id string) (*gatehouse.Directory, error) {
+	d, err := scanDirectory(s.r.QueryRowContext(ctx, `SELECT `+directoryColumns+` FROM directories WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "find directory", "The directory does not exist.")
+	}
+	return d, nil
+}
+
+// FindDirectories returns every directory, ordered by creation time.
+func (s *Store) FindDirectories(ctx context.Context) ([]*gatehouse.Directory, error) {
+	return queryList(ctx, s.r, "find directories", scanDirectory,
+		`SELECT `+directoryColumns+` FROM directories ORDER BY created_at, id`)
+}
+
+// UpdateDirectory replaces the directory's name, domain, MFA requirement and UpdatedAt.
+func (s *Store) UpdateDirectory(ctx context.Context, d *gatehouse.Directory) error {
+	return s.exec(ctx, "update directory", "The directory does not exist.",
+		`UPDATE directories SET name = ?2, domain = ?3, require_mfa = ?4, updated_at = ?5 WHERE id = ?1`,
+		d.ID, d.Name, d.Domain, d.RequireMFA, micros(d.UpdatedAt))
+}
+
+// DeleteDirectory deletes the directory and, by cascade, everything in it.
+func (s *Store) DeleteDirectory(ctx context.Context, id string) error {
+	return s.exec(ctx, "delete directory", "The directory does not exist.", `DELETE FROM directories WHERE id = ?`, id)
+}

@@ -1,0 +1,59 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+const sessionColumns = `id, directory_id, user_id, created_at, authn_instant, last_seen_at, expires_at, mfa,
+	client_addr, user_agent`
+
+func scanSession(row scanner) (*gatehouse.Session, error) {
+	var s gatehouse.Session
+	if err := row.Scan(&s.ID, &s.DirectoryID, &s.UserID, timeAt{&s.CreatedAt}, timeAt{&s.AuthnInstant},
+		timeAt{&s.LastSeenAt}, timeAt{&s.ExpiresAt}, &s.MFA, &s.ClientAddr, &s.UserAgent); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// CreateSession stores sess. ENOTFOUND if its user is not in its directory.
+func (s *Store) CreateSession(ctx context.Context, sess *gatehouse.Session) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.ID, sess.DirectoryID, sess.UserID, micros(sess.CreatedAt), micros(sess.AuthnInstant),
+		micros(sess.LastSeenAt), micros(sess.ExpiresAt), sess.MFA, sess.ClientAddr, sess.UserAgent)
+	return wrap(err, "create session", msgs{
+		conflict: "A session with this ID already exists.",
+		missing:  "The user does not exist in the directory.",
+	})
+}
+
+// FindSession finds a session by ID. ENOTFOUND when it is missing or expired at now (ExpiresAt is not after now).
+func (s *Store) FindSession(ctx context.Context, id string, now time.Time) (*gatehouse.Session, error) {
+	sess, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE id = ? AND expires_at > ?`, id, micros(now)))
+	if err != nil {
+		return nil, notFound(err, "find session", "The session does not exist or has expired.")
+	}
+	return sess, nil
+}
+
+// UpdateSession replaces AuthnInstant, LastSeenAt, ExpiresAt and MFA.
+func (s *Store) UpdateSession(ctx context.Context, sess *gatehouse.Session) error {
+	return s.exec(ctx, "update session", "The session does not exist.", `UPDATE sessions
+		SET authn_instant = ?2, last_seen_at = ?3, expires_at = ?4, mfa = ?5 WHERE id = ?1`,
+		sess.ID, micros(sess.AuthnInstant), micros(sess.LastSeenAt), micros(sess.ExpiresAt), sess.MFA)
+}
+
+// DeleteSession deletes the session.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	return s.exec(ctx, "delete session", "The session does not exist.", `DELETE FROM sessions WHERE id = ?`, id)
+}
+
+// DeleteUserSessions deletes every session of a user; none is not an error.
+func (s *Store) DeleteUserSessions(ctx context.Context, directoryID, userID string) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE directory_id = ? AND user_id = ?`, directoryID, userID)
+	return internal(err, "delete user sessions")
+}

@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+const userColumns = `u.directory_id, u.id, u.user_name, u.first_name, u.last_name, u.display_name, u.mail, u.role,
+	u.disabled, u.must_change_password, u.password_hash, u.password_changed_at, u.created_at, u.updated_at`
+
+// userOrder orders users by user name: case-insensitively, then byte-wise.
+const userOrder = `u.user_name_key, u.user_name, u.id`
+
+func scanUser(row scanner) (*gatehouse.User, error) {
+	var u gatehouse.User
+	if err := row.Scan(&u.DirectoryID, &u.ID, &u.UserName, &u.FirstName, &u.LastName, &u.DisplayName, &u.Mail,
+		&u.Role, &u.Disabled, &u.MustChangePassword, &u.PasswordHash, timeAt{&u.PasswordChangedAt},
+		timeAt{&u.CreatedAt}, timeAt{&u.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering.
+func key(s string) string { return strings.ToLower(s) }
+
+var userConflict = msgs{
+	conflict: "A user with this user name (or ID) already exists in the directory.",
+	missing:  "The directory does not exist.",
+}
+
+// CreateUser stores u. ECONFLICT if the directory has a user with the same user name, ignoring case; ENOTFOUND if
+// there is no such directory.
+func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO users (directory_id, id, user_name, user_name_key, first_name,
+		first_name_key, last_name, last_name_key, display_name, display_name_key, mail, mail_key, role, disabled,
+		must_change_password, password_hash, password_changed_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.DirectoryID, u.ID, u.UserName, key(u.UserName), u.FirstName, key(u.FirstName), u.LastName, key(u.LastName),
+		u.DisplayName, key(u.DisplayName), u.Mail, key(u.Mail), string(u.Role), u.Disabled, u.MustChangePassword,
+		u.PasswordHash, micros(u.PasswordChangedAt), micros(u.CreatedAt), micros(u.UpdatedAt))
+	return wrap(err, "create user", userConflict)
+}
+
+// FindUser returns the user with the given ID.
+func (s *Store) FindUser(ctx context.Context, directoryID, id string) (*gatehouse.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.directory_id = ? AND u.id = ?`, directoryID, id))
+	if err != nil {
+		return nil, notFound(err, "find user", "The user does not exist.")
+	}
+	return u, nil
+}
+
+// FindUserByName finds a user by user name, ignoring case.
+func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string) (*gatehouse.User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.directory_id = ? AND u.user_name_key = ?`, directoryID, key(userName)))
+	if err != nil {
+		return nil, notFound(err, "find user by name", "The user does not exist.")
+	}
+	return u, nil
+}
+
+// userFilter is the WHERE clause of FindUsers: ?1 the directory, ?2 the lower-cased query, ?3 the role. instr
+// matches the query as a plain substring, so '%' and '_' in it are not wildcards.
+const userFilter = `u.directory_id = ?1
+	AND (?2 = '' OR instr(u.user_name_key, ?2) > 0 OR instr(u.display_name_key, ?2) > 0
+		OR instr(u.first_name_key, ?2) > 0 OR instr(u.last_name_key, ?2) > 0 OR instr(u.mail_key, ?2) > 0)
+	AND (?3 = '' OR u.role = ?3)`
+
+// FindUsers returns the users that match f ordered by user name, and how many match in all. Both come from one
+// statement, so they agree with each other.
+func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
+	offset, limit := page(f.Offset, f.Limit)
+	args := []any{directoryID, key(f.Query), string(f.Role), limit, offset}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+`, count(*) OVER () FROM users u WHERE `+userFilter+`
+		ORDER BY `+userOrder+` LIMIT ?4 OFFSET ?5`, args...)
+	if err != nil {
+		return nil, 0, internal(err, "find users")
+	}
+	defer rows.Close()
+	var users []*gatehouse.User
+	total := 0
+	for rows.Next() {
+		var u gatehouse.User
+		if err := rows.Scan(&u.DirectoryID, &u.ID, &u.UserName, &u.FirstName, &u.LastName, &u.DisplayName, &u.Mail,
+			&u.Role, &u.Disabled, &u.MustChangePassword, &u.PasswordHash, timeAt{&u.PasswordChangedAt},
+			timeAt{&u.CreatedAt}, timeAt{&u.UpdatedAt}, &total); err != nil {
+			return nil, 0, internal(err, "find users")
+		}
+		users = append(users, &u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, internal(err, "find users")
+	}
+	if len(users) == 0 && offset > 0 {
+		// A page past the end has no row to carry the total.
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE `+userFilter, args[:3]...).Scan(&total); err != nil {
+			return nil, 0, internal(err, "count users")
+		}
+	}
+	return users, total, nil
+}
+
+// UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateUser.
+func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET user_name = ?3, user_name_key = ?4, first_name = ?5,
+		first_name_key = ?6, last_name = ?7, last_name_key = ?8, display_name = ?9, display_name_key = ?10, mail = ?11,
+		mail_key = ?12, role = ?13, disabled = ?14, must_change_password = ?15, password_hash = ?16,
+		password_changed_at = ?17, updated_at = ?18
+		WHERE directory_id = ?1 AND id = ?2`,
+		u.DirectoryID, u.ID, u.UserName, key(u.UserName), u.FirstName, key(u.FirstName), u.LastName, key(u.LastName),
+		u.DisplayName, key(u.DisplayName), u.Mail, key(u.Mail), string(u.Role), u.Disabled, u.MustChangePassword,
+		u.PasswordHash, micros(u.PasswordChangedAt), micros(u.UpdatedAt))
+	return changed(res, wrap(err, "update user", userConflict), "update user", "The user does not exist.")
+}
+
+// DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.
+func (s *Store) DeleteUser(ctx context.Context, directoryID, id string) error {
+	return s.exec(ctx, "delete user", "The user does not exist.",
+		`DELETE FROM users WHERE directory_id = ? AND id = ?`, directoryID, id)
+}

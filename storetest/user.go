@@ -1,0 +1,247 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+func testUsers(t *testing.T, open Opener) {
+	s := open(t)
+	must(t, s.CreateDirectory(ctx, newDirectory("d", t0)))
+	must(t, s.CreateDirectory(ctx, newDirectory("e", t0)))
+	alice := &gatehouse.User{ID: "alice", DirectoryID: "d", UserName: "Alice.Smith@contoso.com", FirstName: "Alice",
+		LastName: "Smith", DisplayName: "Alice <b>Smith</b> & co", Mail: "alice.smith@contoso.com",
+		Role: gatehouse.RoleGlobalAdmin, Disabled: true, MustChangePassword: true,
+		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", PasswordChangedAt: t0.Add(-time.Hour),
+		CreatedAt: t0, UpdatedAt: t0.Add(time.Second)}
+	// bob has zero values wherever a field may be empty, a zero PasswordChangedAt among them.
+	bob := &gatehouse.User{ID: "bob", DirectoryID: "d", UserName: "bob@contoso.com", DisplayName: "Bob",
+		Role: gatehouse.RoleUser, CreatedAt: t0, UpdatedAt: t0}
+	must(t, s.CreateUser(ctx, alice))
+	must(t, s.CreateUser(ctx, bob))
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		for _, u := range []*gatehouse.User{alice, bob} {
+			got, err := s.FindUser(ctx, "d", u.ID)
+			must(t, err)
+			diff(t, "user "+u.ID, u, got)
+		}
+	})
+	t.Run("Conflicts", func(t *testing.T) {
+		for _, tc := range []struct{ name, id, userName string }{
+			{"SameName", "alice2", "Alice.Smith@contoso.com"},
+			{"LowerCase", "alice3", "alice.smith@contoso.com"},
+			{"UpperCase", "alice4", "ALICE.SMITH@CONTOSO.COM"},
+			{"SameID", "alice", "someone.else@contoso.com"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := s.CreateUser(ctx, newUser("d", tc.id, tc.userName))
+				wantCode(t, "CreateUser", err, gatehouse.ECONFLICT)
+				_, n, err := s.FindUsers(ctx, "d", gatehouse.UserFilter{})
+				must(t, err)
+				if n != 2 {
+					t.Errorf("the directory has %d users after a conflict, want 2", n)
+				}
+			})
+		}
+	})
+	t.Run("SameNameInAnotherDirectory", func(t *testing.T) {
+		must(t, s.CreateUser(ctx, newUser("e", "e-alice", "alice.smith@contoso.com")))
+	})
+	t.Run("FindUserByName", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, directoryID, userName string
+			want                        *gatehouse.User
+		}{
+			{"Exact", "d", "Alice.Smith@contoso.com", alice},
+			{"LowerCase", "d", "alice.smith@contoso.com", alice},
+			{"UpperCase", "d", "ALICE.SMITH@CONTOSO.COM", alice},
+			{"Other", "d", "Bob@Contoso.com", bob},
+			{"Unknown", "d", "carol@contoso.com", nil},
+			{"Prefix", "d", "alice", nil},
+			{"Empty", "d", "", nil},
+			{"OtherDirectory", "e", "bob@contoso.com", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := s.FindUserByName(ctx, tc.directoryID, tc.userName)
+				if tc.want == nil {
+					wantCode(t, "FindUserByName", err, gatehouse.ENOTFOUND)
+					return
+				}
+				must(t, err)
+				diff(t, "user", tc.want, got)
+			})
+		}
+	})
+	t.Run("Update", func(t *testing.T) {
+		u := &gatehouse.User{ID: "bob", DirectoryID: "d", UserName: "Robert@Contoso.com", FirstName: "Robert",
+			LastName: "Jones", DisplayName: "Robert Jones", Mail: "robert@contoso.com", Role: gatehouse.RoleAppAdmin,
+			Disabled: true, MustChangePassword: true, PasswordHash: "new-hash", PasswordChangedAt: t0.Add(time.Hour),
+			CreatedAt: t0.Add(99 * time.Hour), UpdatedAt: t0.Add(time.Hour)}
+		must(t, s.UpdateUser(ctx, u))
+		want := *u
+		want.CreatedAt = bob.CreatedAt // UpdateUser keeps CreatedAt.
+		got, err := s.FindUser(ctx, "d", "bob")
+		must(t, err)
+		diff(t, "updated user", &want, got)
+		got, err = s.FindUserByName(ctx, "d", "robert@contoso.com")
+		must(t, err)
+		diff(t, "updated user by its new name", &want, got)
+		_, err = s.FindUserByName(ctx, "d", "bob@contoso.com")
+		wantCode(t, "FindUserByName with the old name", err, gatehouse.ENOTFOUND)
+
+		// Changing only the case of one's own name is no conflict.
+		want.UserName = "robert@contoso.com"
+		must(t, s.UpdateUser(ctx, &want))
+		got, err = s.FindUser(ctx, "d", "bob")
+		must(t, err)
+		diff(t, "user with a recased name", &want, got)
+	})
+	t.Run("UpdateConflict", func(t *testing.T) {
+		before, err := s.FindUser(ctx, "d", "bob")
+		must(t, err)
+		u := *before
+		u.UserName = "ALICE.smith@contoso.com"
+		wantCode(t, "UpdateUser to a taken name", s.UpdateUser(ctx, &u), gatehouse.ECONFLICT)
+		got, err := s.FindUser(ctx, "d", "bob")
+		must(t, err)
+		diff(t, "user after a failed update", before, got)
+	})
+	t.Run("Missing", func(t *testing.T) {
+		_, err := s.FindUser(ctx, "d", "nobody")
+		wantCode(t, "FindUser", err, gatehouse.ENOTFOUND)
+		wantCode(t, "UpdateUser", s.UpdateUser(ctx, newUser("d", "nobody", "nobody@contoso.com")), gatehouse.ENOTFOUND)
+		wantCode(t, "DeleteUser", s.DeleteUser(ctx, "d", "nobody"), gatehouse.ENOTFOUND)
+		_, err = s.FindUser(ctx, "d", "")
+		wantCode(t, "FindUser with an empty ID", err, gatehouse.ENOTFOUND)
+	})
+	t.Run("Delete", func(t *testing.T) {
+		must(t, s.DeleteUser(ctx, "d", "alice"))
+		_, err := s.FindUser(ctx, "d", "alice")
+		wantCode(t, "FindUser after DeleteUser", err, gatehouse.ENOTFOUND)
+		wantCode(t, "DeleteUser again", s.DeleteUser(ctx, "d", "alice"), gatehouse.ENOTFOUND)
+		// The name is free again.
+		must(t, s.CreateUser(ctx, newUser("d", "alice-again", "alice.smith@contoso.com")))
+		// The user of the same name in the other directory is untouched.
+		_, err = s.FindUser(ctx, "e", "e-alice")
+		must(t, err)
+	})
+}
+
+// findUsersWorld creates three users with distinct names in every searchable field, and 25 more named user00 to
+// user24, in directory d.
+func findUsersWorld(t *testing.T, s gatehouse.Store) {
+	t.Helper()
+	must(t, s.CreateDirectory(ctx, newDirectory("d", t0)))
+	must(t, s.CreateDirectory(ctx, newDirectory("e", t0)))
+	for _, u := range []*gatehouse.User{
+		{ID: "anna", UserName: "anna@contoso.com", FirstName: "Anna", LastName: "Karenina", DisplayName: "Anna K.",
+			Mail: "ak@mail.example", Role: gatehouse.RoleGlobalAdmin},
+		{ID: "boris", UserName: "boris@contoso.com", FirstName: "Boris", LastName: "Godunov", DisplayName: "Tsar",
+			Mail: "boris.g@mail.example", Role: gatehouse.RoleUser},
+		{ID: "carmen", UserName: "carmen@contoso.com", FirstName: "Carmen", LastName: "Bizet", DisplayName: "Carmen",
+			Role: gatehouse.RoleAppAdmin},
+	} {
+		u.DirectoryID, u.CreatedAt, u.UpdatedAt = "d", t0, t0
+		must(t, s.CreateUser(ctx, u))
+	}
+	for i := range 25 {
+		u := newUser("d", fmt.Sprintf("user%02d", i), fmt.Sprintf("user%02d@contoso.com", i))
+		u.FirstName, u.LastName, u.DisplayName, u.Mail = "Filler", "Filler", "Filler", ""
+		must(t, s.CreateUser(ctx, u))
+	}
+	must(t, s.CreateUser(ctx, newUser("e", "e-anna", "anna@contoso.com")))
+}
+
+// userRange returns the IDs user<from> to user<to-1>.
+func userRange(from, to int) []string {
+	var out []string
+	for i := from; i < to; i++ {
+		out = append(out, fmt.Sprintf("user%02d", i))
+	}
+	return out
+}
+
+func testFindUsers(t *testing.T, open Opener) {
+	s := open(t)
+	findUsersWorld(t, s)
+	all := append([]string{"anna", "boris", "carmen"}, userRange(0, 25)...)
+	for _, tc := range []struct {
+		name   string
+		filter gatehouse.UserFilter
+		want   []string
+		total  int
+	}{
+		{"All", gatehouse.UserFilter{}, all, 28},
+		{"UserName", gatehouse.UserFilter{Query: "anna@"}, []string{"anna"}, 1},
+		{"FirstNameIgnoringCase", gatehouse.UserFilter{Query: "CARM"}, []string{"carmen"}, 1},
+		{"LastName", gatehouse.UserFilter{Query: "godunov"}, []string{"boris"}, 1},
+		{"DisplayName", gatehouse.UserFilter{Query: "tsar"}, []string{"boris"}, 1},
+		{"Mail", gatehouse.UserFilter{Query: "BORIS.G@MAIL"}, []string{"boris"}, 1},
+		{"MailOnly", gatehouse.UserFilter{Query: "ak@mail"}, []string{"anna"}, 1},
+		{"Substring", gatehouse.UserFilter{Query: "en"}, []string{"anna", "carmen"}, 2},
+		{"Domain", gatehouse.UserFilter{Query: "contoso"}, all, 28},
+		{"NoMatch", gatehouse.UserFilter{Query: "nobody"}, nil, 0},
+		{"PercentIsLiteral", gatehouse.UserFilter{Query: "%"}, nil, 0},
+		{"UnderscoreIsLiteral", gatehouse.UserFilter{Query: "_"}, nil, 0},
+		{"Role", gatehouse.UserFilter{Role: gatehouse.RoleAppAdmin}, []string{"carmen"}, 1},
+		{"RoleWithoutUsers", gatehouse.UserFilter{Role: gatehouse.RoleUserAdmin}, nil, 0},
+		{"RoleAndQuery", gatehouse.UserFilter{Role: gatehouse.RoleUser, Query: "user1"}, userRange(10, 20), 10},
+		{"FirstPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, Limit: 10},
+			append([]string{"boris"}, userRange(0, 9)...), 26},
+		{"SecondPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, Offset: 10, Limit: 10}, userRange(9, 19), 26},
+		{"LastPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, Offset: 20, Limit: 10}, userRange(19, 25), 26},
+		{"PastTheEnd", gatehouse.UserFilter{Role: gatehouse.RoleUser, Offset: 30, Limit: 10}, nil, 26},
+		{"QueryAndPage", gatehouse.UserFilter{Query: "USER", Offset: 5, Limit: 3}, userRange(5, 8), 25},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			users, total, err := s.FindUsers(ctx, "d", tc.filter)
+			must(t, err)
+			diff(t, "FindUsers", tc.want, ids(users, userID))
+			if total != tc.total {
+				t.Errorf("FindUsers total = %d, want %d", total, tc.total)
+			}
+		})
+	}
+	t.Run("FullUsers", func(t *testing.T) {
+		users, _, err := s.FindUsers(ctx, "d", gatehouse.UserFilter{Query: "tsar"})
+		must(t, err)
+		want, err := s.FindUser(ctx, "d", "boris")
+		must(t, err)
+		diff(t, "FindUsers", []*gatehouse.User{want}, users)
+	})
+}
+
+// testFindUsersLimits checks the default page size (100) and the largest one (1000).
+func testFindUsersLimits(t *testing.T, open Opener) {
+	s := open(t)
+	const n = 1003
+	must(t, s.InTx(ctx, func(tx gatehouse.Store) error {
+		must(t, tx.CreateDirectory(ctx, newDirectory("d", t0)))
+		for i := range n {
+			must(t, tx.CreateUser(ctx, newUser("d", fmt.Sprintf("u%04d", i), fmt.Sprintf("u%04d@contoso.com", i))))
+		}
+		return nil
+	}))
+	for _, tc := range []struct {
+		name   string
+		filter gatehouse.UserFilter
+		want   int
+	}{
+		{"Default", gatehouse.UserFilter{}, 100},
+		{"Small", gatehouse.UserFilter{Limit: 7}, 7},
+		{"Capped", gatehouse.UserFilter{Limit: 5000}, 1000},
+		{"TailOfTheDirectory", gatehouse.UserFilter{Offset: 1000, Limit: 1000}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			users, total, err := s.FindUsers(ctx, "d", tc.filter)
+			must(t, err)
+			if len(users) != tc.want || total != n {
+				t.Errorf("FindUsers(%+v) returned %d users of %d, want %d of %d", tc.filter, len(users), total, tc.want, n)
+			}
+		})
+	}
+}
