@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/sqlite"
@@ -33,3 +34,6 @@ func mustOpenPath(tb testing.TB, path string) *sqlite.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(tb testing.TB) gatehouse.Store { return MustOpen(tb) })
 }
+
+// t0 is the tests' "now".
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)

@@ -1,0 +1,38 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+)
+
+// OpenWithMigrations opens a store that knows the migrations in fsys instead of the embedded ones.
+func OpenWithMigrations(path string, fsys fs.FS) (*Store, error) {
+	return open(path, fsys)
+}
+
+// MigrationCount is the number of embedded migrations.
+func MigrationCount() (int, error) {
+	ms, err := readMigrations(migrationFS)
+	return len(ms), err
+}
+
+// Pragmas returns the values of the named pragmas on a writing connection and on a reading one.
+func Pragmas(ctx context.Context, s *Store, names ...string) (write, read map[string]string, err error) {
+	get := func(q querier) (map[string]string, error) {
+		m := map[string]string{}
+		for _, name := range names {
+			var v string
+			if err := q.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v); err != nil {
+				return nil, fmt.Errorf("pragma %s: %w", name, err)
+			}
+			m[name] = v
+		}
+		return m, nil
+	}
+	if write, err = get(s.writeDB); err != nil {
+		return nil, nil, err
+	}
+	read, err = get(s.readDB)
+	return write, read, err
+}
