@@ -262,3 +262,20 @@ func TestText(t *testing.T) {
 		t.Errorf("logged user name %q, want %q", got.UserName, want)
 	}
 }
+
+// TestContinueAfterFailedStatement checks that a failed statement inside a transaction does not abort it: the
+// caller may handle the error and go on, as on SQLite.
+func TestContinueAfterFailedStatement(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	must(t, f.s.InTx(ctx, func(tx gatehouse.Store) error {
+		err := tx.CreateUser(ctx, &gatehouse.User{ID: "u9", DirectoryID: "d", UserName: "B.SIMON@contoso.com", Role: gatehouse.RoleUser})
+		wantCode(t, "CreateUser with a taken name", err, gatehouse.ECONFLICT)
+		err = tx.AddGroupMember(ctx, "d", "g1", "nobody")
+		wantCode(t, "AddGroupMember of a missing user", err, gatehouse.ENOTFOUND)
+		return tx.CreateUser(ctx, &gatehouse.User{ID: "u9", DirectoryID: "d", UserName: "b.simon2@contoso.com", Role: gatehouse.RoleUser})
+	}))
+	if _, err := f.s.FindUser(ctx, "d", "u9"); err != nil {
+		t.Errorf("FindUser after the commit: %v", err)
+	}
+}

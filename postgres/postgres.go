@@ -87,13 +87,44 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	}
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&Store{pool: s.pool, db: tx, tx: tx}); err != nil {
+	if err := fn(&Store{pool: s.pool, db: txQuerier{tx}, tx: tx}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return gatehouse.Internal(fmt.Errorf("postgres: commit: %w", err))
 	}
 	return nil
+}
+
+// txQuerier runs the statements of a transaction. Its Exec, which every write but two single-row upserts and deletes
+// goes through, runs the statement under a savepoint in the same round trip, so that a statement that fails (a
+// unique or foreign key violation the caller may well handle) leaves the transaction usable, as it does on SQLite,
+// instead of aborting it. Reads run without a savepoint: one fails only on input PostgreSQL cannot take (invalid
+// UTF-8), after which the transaction must be given up.
+type txQuerier struct{ pgx.Tx }
+
+func (q txQuerier) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	b := &pgx.Batch{}
+	b.Queue("SAVEPOINT statement")
+	b.Queue(sql, args...)
+	b.Queue("RELEASE SAVEPOINT statement")
+	br := q.Tx.SendBatch(ctx, b)
+	var tag pgconn.CommandTag
+	_, err := br.Exec()
+	if err == nil {
+		if tag, err = br.Exec(); err == nil {
+			_, err = br.Exec()
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		// Undo the failed statement alone. Should this fail too, the transaction is aborted and the next statement
+		// reports it.
+		q.Tx.Exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT statement; RELEASE SAVEPOINT statement")
+	}
+	return tag, err
 }
 
 // inTx runs fn in s's transaction, or in a new one; fn's errors come back as they are.
