@@ -184,6 +184,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("GET /healthz", a.wrap(a.healthz))
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	mux.Handle("/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(ENOTFOUND, "There is no page at %s.", r.URL.Path)
 	}))

@@ -59,12 +59,12 @@ func makeChart(p project) chart {
 	c := chart{Project: p, Points: strings.Join(pts, " ")}
 	c.Area = "0,80 " + c.Points + " 300,80"
 	weeks := series(p.Seed+101, 8)
-	wmax := 0.0
+	wlo, whi := weeks[0], weeks[0]
 	for _, v := range weeks {
-		wmax = max(wmax, v)
+		wlo, whi = min(wlo, v), max(whi, v)
 	}
 	for i, v := range weeks {
-		h := v / wmax * 70
+		h := 12 + (v-wlo)/(whi-wlo+1)*60
 		c.Bars = append(c.Bars, bar{X: float64(i)*37.5 + 6, Y: 80 - h, W: 25, H: h})
 	}
 	c.Total = fmt.Sprintf("%.1fk", total/1000)
