@@ -29,7 +29,7 @@ func (s *Store) CreateCertificate(ctx context.Context, c *gatehouse.Certificate)
 			micros(c.NotAfter), c.Active, micros(c.CreatedAt))
 		return wrap(err, "create certificate", msgs{
 			conflict: "A certificate with this ID already exists.",
-			missing:  "The app does not exist in the directory.",
+			missing:  "The app (or the directory) of the certificate does not exist.",
 		})
 	}
 	if !c.Active {

@@ -32,7 +32,9 @@ type querier interface {
 //
 // SQLite lets one connection write at a time, so the Store writes through a pool of exactly one connection (writes
 // queue in the pool instead of spinning on the busy handler) and reads through a pool of read-only connections,
-// which WAL lets run beside the writer.
+// which WAL lets run beside the writer. Inside InTx, fn must write through the tx it is given, never through the
+// Store InTx was called on: the transaction holds the one writing connection until fn returns, so such a write
+// would wait for ever.
 type Store struct {
 	writeDB *sql.DB // the one writing connection
 	readDB  *sql.DB // read-only connections
@@ -242,6 +244,32 @@ func queryList[T any](ctx context.Context, db querier, op string, scan func(scan
 		return nil, internal(err, op)
 	}
 	return list, nil
+}
+
+// withTotal scans a row whose last column is the total number of matching rows (count(*) OVER ()) into total.
+type withTotal struct {
+	scanner
+	total *int
+}
+
+// Scan implements scanner.
+func (w withTotal) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.total)...) }
+
+// queryPage runs query, whose rows end with count(*) OVER (), and returns one page of rows and the total. The page
+// and its total come from one statement, so they agree. A page past the end has no row to carry the total, which
+// count (a SELECT count(*) with the same arguments but the paging) supplies then.
+func queryPage[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), count, query string, args []any, offset int) ([]*T, int, error) {
+	var total int
+	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) { return scan(withTotal{row, &total}) }, query, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(list) == 0 && offset > 0 {
+		if err := db.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&total); err != nil {
+			return nil, 0, internal(err, op)
+		}
+	}
+	return list, total, nil
 }
 
 // micros returns t as stored: microseconds since the Unix epoch.

@@ -71,38 +71,13 @@ const userFilter = `u.directory_id = ?1
 		OR instr(u.first_name_key, ?2) > 0 OR instr(u.last_name_key, ?2) > 0 OR instr(u.mail_key, ?2) > 0)
 	AND (?3 = '' OR u.role = ?3)`
 
-// FindUsers returns the users that match f ordered by user name, and how many match in all. Both come from one
-// statement, so they agree with each other.
+// FindUsers returns the users that match f ordered by user name, and how many match in all.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
 	offset, limit := page(f.Offset, f.Limit)
-	args := []any{directoryID, key(f.Query), string(f.Role), limit, offset}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+`, count(*) OVER () FROM users u WHERE `+userFilter+`
-		ORDER BY `+userOrder+` LIMIT ?4 OFFSET ?5`, args...)
-	if err != nil {
-		return nil, 0, internal(err, "find users")
-	}
-	defer rows.Close()
-	var users []*gatehouse.User
-	total := 0
-	for rows.Next() {
-		var u gatehouse.User
-		if err := rows.Scan(&u.DirectoryID, &u.ID, &u.UserName, &u.FirstName, &u.LastName, &u.DisplayName, &u.Mail,
-			&u.Role, &u.Disabled, &u.MustChangePassword, &u.PasswordHash, timeAt{&u.PasswordChangedAt},
-			timeAt{&u.CreatedAt}, timeAt{&u.UpdatedAt}, &total); err != nil {
-			return nil, 0, internal(err, "find users")
-		}
-		users = append(users, &u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, internal(err, "find users")
-	}
-	if len(users) == 0 && offset > 0 {
-		// A page past the end has no row to carry the total.
-		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE `+userFilter, args[:3]...).Scan(&total); err != nil {
-			return nil, 0, internal(err, "count users")
-		}
-	}
-	return users, total, nil
+	return queryPage(ctx, s.r, "find users", scanUser, `SELECT count(*) FROM users u WHERE `+userFilter,
+		`SELECT `+userColumns+`, count(*) OVER () FROM users u WHERE `+userFilter+`
+		ORDER BY `+userOrder+` LIMIT ?4 OFFSET ?5`,
+		[]any{directoryID, key(f.Query), string(f.Role), limit, offset}, offset)
 }
 
 // UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateUser.
