@@ -24,14 +24,16 @@ func (s *Store) UseOnce(ctx context.Context, key string, now, expiresAt time.Tim
 }
 
 // IncrementCounter adds one to the counter named key and returns its new value, in one statement. A counter whose
-// first increment is older than window starts again at one.
+// first increment is older than window starts again at one. The counter expires, for DeleteExpired, when its window
+// ends.
 func (s *Store) IncrementCounter(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
 	var n int
-	err := s.db.QueryRow(ctx, `INSERT INTO counters AS c (key, count, started_at) VALUES ($1, 1, $2)
+	err := s.db.QueryRow(ctx, `INSERT INTO counters AS c (key, count, started_at, expires_at) VALUES ($1, 1, $2, $4)
 		ON CONFLICT (key) DO UPDATE SET
 			count = CASE WHEN c.started_at < $3 THEN 1 ELSE c.count + 1 END,
-			started_at = CASE WHEN c.started_at < $3 THEN EXCLUDED.started_at ELSE c.started_at END
-		RETURNING count`, key, now, now.Add(-window)).Scan(&n)
+			started_at = CASE WHEN c.started_at < $3 THEN EXCLUDED.started_at ELSE c.started_at END,
+			expires_at = CASE WHEN c.started_at < $3 THEN EXCLUDED.expires_at ELSE c.started_at + ($4 - $2) END
+		RETURNING count`, key, now, now.Add(-window), now.Add(window)).Scan(&n)
 	if err != nil {
 		return 0, wrap(err, "increment counter")
 	}
@@ -44,13 +46,15 @@ func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	return wrap(err, "reset counter")
 }
 
-// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now.
+// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now, and
+// counters whose window ended before now.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 	for _, q := range []struct{ op, sql string }{
 		{"delete expired sessions", `DELETE FROM sessions WHERE expires_at < $1`},
 		{"delete expired sign-in requests", `DELETE FROM sign_in_requests WHERE expires_at < $1`},
 		{"delete expired API tokens", `DELETE FROM api_tokens WHERE expires_at < $1`},
 		{"delete expired replay keys", `DELETE FROM replay WHERE expires_at < $1`},
+		{"delete expired counters", `DELETE FROM counters WHERE expires_at < $1`},
 	} {
 		if _, err := s.db.Exec(ctx, q.sql, now); err != nil {
 			return wrap(err, q.op)

@@ -207,3 +207,54 @@ func TestFailedMigration(t *testing.T) {
 		t.Errorf("tables after the fix mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestCounterExpiry checks that DeleteExpired removes counters whose window has ended, and only those.
+func TestCounterExpiry(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s := openURL(t, url)
+	for _, key := range []string{"short", "long"} {
+		window := 10 * time.Minute
+		if key == "long" {
+			window = time.Hour
+		}
+		for range 2 {
+			if _, err := s.IncrementCounter(ctx, key, t0, window); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	keys := func() []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, "SELECT key FROM counters ORDER BY key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	if err := s.DeleteExpired(ctx, t0.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"long", "short"}, keys()); diff != "" {
+		t.Errorf("counters at the end of the short window mismatch (-want +got):\n%s", diff)
+	}
+	// Still counting at the last instant of its window.
+	if n, err := s.IncrementCounter(ctx, "short", t0.Add(10*time.Minute), 10*time.Minute); err != nil || n != 3 {
+		t.Errorf("IncrementCounter = %d, %v; want 3", n, err)
+	}
+	if err := s.DeleteExpired(ctx, t0.Add(10*time.Minute+time.Microsecond)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"long"}, keys()); diff != "" {
+		t.Errorf("counters after the short window mismatch (-want +got):\n%s", diff)
+	}
+}
