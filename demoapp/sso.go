@@ -27,6 +27,9 @@ const requestTTL = 10 * time.Minute
 // maxACSBody bounds the ACS form: a SAMLResponse and a RelayState.
 const maxACSBody = 1 << 20
 
+// maxPendingPerBrowser is how many unanswered AuthnRequests a browser keeps.
+const maxPendingPerBrowser = 10
+
 // maxRelayState is the longest RelayState sent; a longer return path is kept server-side only.
 const maxRelayState = 80
 
@@ -115,6 +118,12 @@ func (a *App) samlLogin(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.db.ExecContext(ctx, `INSERT INTO authn_requests (id, browser, next_path, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		req.ID, tokenHash(browser), next, now.Unix(), now.Add(requestTTL).Unix()); err != nil {
 		return fmt.Errorf("demoapp: remember request: %w", err)
+	}
+	// A browser keeps its latest few requests (several tabs); older ones are forgotten.
+	if _, err := a.db.ExecContext(ctx, `DELETE FROM authn_requests WHERE browser = ? AND id NOT IN
+		(SELECT id FROM authn_requests WHERE browser = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)`,
+		tokenHash(browser), tokenHash(browser), maxPendingPerBrowser); err != nil {
+		return fmt.Errorf("demoapp: trim requests: %w", err)
 	}
 	relay := next
 	if len(relay) > maxRelayState {

@@ -3,6 +3,7 @@ package demoapp
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -169,4 +170,79 @@ func TestSSOButtonCarriesNext(t *testing.T) {
 	p := e.browser().get("/signin?next=/team")
 	wantContains(t, p.Body, `id="sso-button" href="/saml/login?next=%2Fteam"`)
 	_ = time.Now
+}
+
+// TestPendingRequestsCapped checks that a browser keeps only its latest requests, and that the latest still works.
+func TestPendingRequestsCapped(t *testing.T) {
+	e := newEnv(t)
+	e.configureSSO(false)
+	e.invite("ada@example.com", "")
+	b := e.browser()
+	var first, last string
+	for i := 0; i < maxPendingPerBrowser+5; i++ {
+		id, _ := b.startSSO("/dashboard")
+		if i == 0 {
+			first = id
+		}
+		last = id
+	}
+	var n int
+	e.app.db.QueryRow(`SELECT count(*) FROM authn_requests`).Scan(&n)
+	if n != maxPendingPerBrowser {
+		t.Errorf("%d pending requests, want %d", n, maxPendingPerBrowser)
+	}
+	o := member("ada@example.com", "", "")
+	o.InResponseTo = first
+	e.rejected(t, b, e.response(o), http.StatusBadRequest, "InResponseTo")
+	o.InResponseTo = last
+	if p := b.postResponse(e.response(o), ""); p.Status != http.StatusSeeOther {
+		t.Errorf("latest request: status %d\n%s", p.Status, p.Body)
+	}
+}
+
+// TestOwnerSignsInWithSSO checks that the owner, a team member too, may use SSO.
+func TestOwnerSignsInWithSSO(t *testing.T) {
+	e := newEnv(t)
+	e.configureSSO(true)
+	b := e.browser()
+	if p := b.postResponse(e.response(member(ownerEmail, "Olga", "Owner")), ""); p.Status != http.StatusSeeOther {
+		t.Fatalf("status %d\n%s", p.Status, p.Body)
+	}
+	if got := b.currentUser(); got != ownerEmail {
+		t.Errorf("current user %q", got)
+	}
+	wantContains(t, b.get("/settings").Body, `id="access-security"`)
+}
+
+// TestSessionTimeouts checks the idle and absolute session timeouts with an injected clock.
+func TestSessionTimeouts(t *testing.T) {
+	e := newEnv(t)
+	var clock atomic.Int64 // the server reads it while the test moves it
+	clock.Store(time.Now().UnixNano())
+	e.app.nowFn = func() time.Time { return time.Unix(0, clock.Load()) }
+	advance := func(d time.Duration) { clock.Add(int64(d)) }
+	b := e.browser()
+	b.signInOwner()
+	advance(sessionIdle - time.Minute)
+	if b.currentUser() == "" {
+		t.Fatal("signed out before the idle timeout")
+	}
+	// Keep the session busy: it lives until the absolute timeout, not beyond.
+	elapsed := sessionIdle - time.Minute
+	for i := 0; i < 3; i++ {
+		advance(sessionIdle - time.Minute)
+		elapsed += sessionIdle - time.Minute
+		signedIn := b.currentUser() != ""
+		if want := elapsed < sessionAbsolute; signedIn != want {
+			t.Fatalf("after %s of activity: signed in %v, want %v", elapsed, signedIn, want)
+		}
+	}
+	b.signInOwner()
+	advance(sessionIdle + time.Minute)
+	if got := b.currentUser(); got != "" {
+		t.Errorf("still signed in as %q past the idle timeout", got)
+	}
+	if n := e.sessionCount(); n != 0 {
+		t.Errorf("%d sessions left after the timeouts, want 0", n)
+	}
 }
