@@ -92,14 +92,14 @@ func certFor(tb testing.TB, key *rsa.PrivateKey, notBefore, notAfter time.Time, 
 
 // env is a running app on a loopback httptest server with a real SQLite database.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	app *App
 	srv *httptest.Server
 	url string
 	idp *testIdP
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
@@ -146,7 +146,7 @@ func (e *env) invite(email, password string) {
 
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	e    *env
 	c    *http.Client
 	jar  http.CookieJar
@@ -493,9 +493,19 @@ func wantContains(t *testing.T, body string, subs ...string) {
 }
 
 // testLog writes the app's log to the test's log, shown when a test fails or with -v.
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// newBenchEnv is newEnv with SSO set up and ada@example.com invited, logging nothing.
+func newBenchEnv(b *testing.B) *env {
+	b.Helper()
+	e := newEnv(b)
+	e.app.log = slog.New(slog.DiscardHandler)
+	e.configureSSO(false)
+	e.invite("ada@example.com", "")
+	return e
 }
