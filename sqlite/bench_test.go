@@ -99,3 +99,35 @@ func BenchmarkCreateSignInEvent(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkFindUserByName(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.FindUserByName(ctx, "d", "B.Simon@contoso.com"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkIsAssigned(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	for _, err := range []error{
+		s.CreateGroup(ctx, &gatehouse.Group{ID: "g", DirectoryID: "d", Name: "Sales"}),
+		s.AddGroupMember(ctx, "d", "g", "u"),
+		s.CreateAssignment(ctx, &gatehouse.Assignment{ID: "x", DirectoryID: "d", AppID: "a",
+			PrincipalType: gatehouse.PrincipalGroup, PrincipalID: "g"}),
+	} {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := s.IsAssigned(ctx, "d", "a", "u"); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
