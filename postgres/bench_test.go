@@ -61,3 +61,18 @@ func BenchmarkFindAppByEntityID(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFindSessionParallel looks up a session from as many goroutines as GOMAXPROCS, on the pool's connections.
+func BenchmarkFindSessionParallel(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.FindSession(ctx, "s", t0); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

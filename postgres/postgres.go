@@ -34,6 +34,10 @@ type Store struct {
 // Open connects to the database at url (a postgres:// URL or a keyword/value connection string, as libpq takes),
 // applies the migrations it lacks, and returns the store. It returns an error wrapping ErrSchemaTooNew when the
 // database was migrated by a newer version of Gatehouse.
+//
+// The URL also sets the pool (pool_max_conns=N; the default is the larger of 4 and the number of CPUs) and how
+// statements are sent: behind a pooler in transaction mode that cannot keep prepared statements, add
+// default_query_exec_mode=exec.
 func Open(ctx context.Context, url string) (*Store, error) {
 	return open(ctx, url, migrationFS)
 }
