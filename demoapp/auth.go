@@ -226,7 +226,7 @@ func (a *App) renderSignin(w http.ResponseWriter, r *http.Request, status int, n
 	}
 	a.render(w, r, status, "signin", map[string]any{
 		"Title": "Sign in", "Next": next, "Email": email, "Error": msg, "SSO": s.Configured(),
-		"SSOLink": "/saml/login?next=" + queryEscape(next), "User": nil,
+		"SSOLink": "/saml/login?next=" + queryEscape(next), "User": nil, "SignedOut": r.URL.Query().Get("signed_out") == "1",
 	})
 	return nil
 }

@@ -95,7 +95,7 @@ func TestACSExpired(t *testing.T) {
 	e.invite("ada@example.com", "")
 	o := member("ada@example.com", "", "")
 	o.IssueInstant = time.Now().Add(-time.Hour)
-	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "time window", "has expired")
+	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "time window", "has expired", "valid until")
 }
 
 func TestACSNotYetValid(t *testing.T) {

@@ -301,7 +301,7 @@ func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 // seen holds values read, without trust, from a rejected response, to explain the rejection.
 type seen struct {
 	Issuer, Destination, InResponseTo, Audience, Recipient, AssertionID, StatusCode, StatusMessage string
-	NotBefore, NotOnOrAfter                                                                        string
+	NotBefore, NotOnOrAfter, IssueInstant                                                          string
 	Assertions                                                                                     int
 	Signatures                                                                                     int
 	Cert                                                                                           *x509.Certificate
@@ -318,6 +318,7 @@ func inspect(raw []byte) seen {
 	root := doc.Root()
 	v.Destination = root.SelectAttrValue("Destination", "")
 	v.InResponseTo = root.SelectAttrValue("InResponseTo", "")
+	v.IssueInstant = root.SelectAttrValue("IssueInstant", "")
 	if el := root.FindElement("./Issuer"); el != nil {
 		v.Issuer = el.Text()
 	}
@@ -359,7 +360,7 @@ func inspect(raw []byte) seen {
 		}
 	}
 	for _, p := range []*string{&v.Issuer, &v.Destination, &v.InResponseTo, &v.Audience, &v.Recipient, &v.AssertionID,
-		&v.StatusCode, &v.StatusMessage, &v.NotBefore, &v.NotOnOrAfter} {
+		&v.StatusCode, &v.StatusMessage, &v.NotBefore, &v.NotOnOrAfter, &v.IssueInstant} {
 		*p = clip(strings.TrimSpace(*p), 200)
 	}
 	return v
@@ -442,12 +443,19 @@ func (a *App) explain(ctx context.Context, err error, raw []byte, s *settings, i
 		}
 	case errors.Is(err, saml.ErrExpired):
 		e.Check = "time window"
-		e.Message = fmt.Sprintf("The assertion has expired (valid until %s; it is now %s). Start sign-in again, and check that the "+
-			"clocks of both machines are right.", orUnknown(v.NotOnOrAfter), a.now().UTC().Format(time.RFC3339))
+		window := "valid until " + v.NotOnOrAfter
+		if v.NotOnOrAfter == "" {
+			window = "issued " + orUnknown(v.IssueInstant)
+		}
+		e.Message = fmt.Sprintf("The response has expired (%s; it is now %s). Start sign-in again, and check that the "+
+			"clocks of both machines are right.", window, a.now().UTC().Format(time.RFC3339))
 	case errors.Is(err, saml.ErrNotYetValid):
 		e.Check = "time window"
 		e.Message = fmt.Sprintf("The assertion is not valid yet (valid from %s; it is now %s). Check that the clocks of both machines are right.",
 			orUnknown(v.NotBefore), a.now().UTC().Format(time.RFC3339))
+	case errors.Is(err, saml.ErrDecryptionFailed):
+		e.Check = "encryption"
+		e.Message = "The assertion is encrypted, but this app takes only signed, unencrypted assertions. Turn off token encryption for the app in the identity provider."
 	case v.Assertions > 1:
 		e.Check = "assertion count"
 		e.Message = fmt.Sprintf("The response carries %d assertions; exactly one signed assertion is accepted. "+

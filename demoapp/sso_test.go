@@ -1,6 +1,7 @@
 package demoapp
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -120,6 +121,7 @@ func TestSSOLoginNotConfigured(t *testing.T) {
 
 func TestACSBadInput(t *testing.T) {
 	e := newEnv(t)
+	now := time.Now().UTC().Format(time.RFC3339)
 	e.configureSSO(false)
 	tests := []struct {
 		name, resp string
@@ -129,6 +131,10 @@ func TestACSBadInput(t *testing.T) {
 		{"missing", "", http.StatusBadRequest, "No SAMLResponse was posted"},
 		{"bad base64", "!!!not base64", http.StatusBadRequest, "not valid Base64"},
 		{"not XML", "bm90IHhtbA==", http.StatusBadRequest, "not a well-formed SAML 2.0 response"},
+		{"DOCTYPE with an entity", base64.StdEncoding.EncodeToString([]byte(`<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&x;</samlp:Response>`)),
+			http.StatusBadRequest, "The response"},
+		{"unsigned assertion", base64.StdEncoding.EncodeToString([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r" Version="2.0" IssueInstant="` + now + `"><saml:Issuer>` + testIssuer + `</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a" Version="2.0" IssueInstant="` + now + `"><saml:Issuer>` + testIssuer + `</saml:Issuer></saml:Assertion></samlp:Response>`)),
+			http.StatusBadRequest, "Neither the response nor its assertion is signed"},
 		{"oversized", strings.Repeat("A", maxACSBody+10), http.StatusRequestEntityTooLarge, "larger than 1 MiB"},
 	}
 	for _, tt := range tests {
