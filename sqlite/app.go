@@ -60,7 +60,7 @@ func (s *Store) CreateApp(ctx context.Context, a *gatehouse.App, cert *gatehouse
 
 // FindApp returns the app with the given ID.
 func (s *Store) FindApp(ctx context.Context, directoryID, id string) (*gatehouse.App, error) {
-	a, err := scanApp(s.r.QueryRowContext(ctx, `SELECT `+appColumns+` FROM apps a WHERE a.directory_id = ? AND a.id = ?`,
+	a, err := scanApp(s.queryRow(ctx, `SELECT `+appColumns+` FROM apps a WHERE a.directory_id = ? AND a.id = ?`,
 		directoryID, id))
 	if err != nil {
 		return nil, notFound(err, "find app", "The app does not exist.")
@@ -71,7 +71,7 @@ func (s *Store) FindApp(ctx context.Context, directoryID, id string) (*gatehouse
 // FindAppByEntityID finds the app whose SAML Identifier equals entityID exactly. An empty entityID finds nothing:
 // apps not configured yet have an empty Identifier.
 func (s *Store) FindAppByEntityID(ctx context.Context, directoryID, entityID string) (*gatehouse.App, error) {
-	a, err := scanApp(s.r.QueryRowContext(ctx, `SELECT `+appColumns+` FROM apps a
+	a, err := scanApp(s.queryRow(ctx, `SELECT `+appColumns+` FROM apps a
 		WHERE a.directory_id = ? AND a.entity_id = ? AND a.entity_id <> ''`, directoryID, entityID))
 	if err != nil {
 		return nil, notFound(err, "find app by entity ID", "No app of the directory has this Identifier (Entity ID).")

@@ -73,7 +73,7 @@ func (s *Store) FindUserApps(ctx context.Context, directoryID, userID string) ([
 // IsAssigned reports whether the user is assigned to the app directly or through a group.
 func (s *Store) IsAssigned(ctx context.Context, directoryID, appID, userID string) (bool, error) {
 	var ok bool
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM assignments x WHERE x.app_id = ?3 AND `+assignedTo+`)`,
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM assignments x WHERE x.app_id = ?3 AND `+assignedTo+`)`,
 		directoryID, userID, appID).Scan(&ok)
 	if err != nil {
 		return false, internal(err, "is assigned")

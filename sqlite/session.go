@@ -32,7 +32,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *gatehouse.Session) erro
 
 // FindSession finds a session by ID. ENOTFOUND when it is missing or expired at now (ExpiresAt is not after now).
 func (s *Store) FindSession(ctx context.Context, id string, now time.Time) (*gatehouse.Session, error) {
-	sess, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+	sess, err := scanSession(s.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions
 		WHERE id = ? AND expires_at > ?`, id, micros(now)))
 	if err != nil {
 		return nil, notFound(err, "find session", "The session does not exist or has expired.")

@@ -33,7 +33,7 @@ func (s *Store) CreateSignInRequest(ctx context.Context, r *gatehouse.SignInRequ
 
 // FindSignInRequest returns the request without deleting it. ENOTFOUND when it is missing or expired at now.
 func (s *Store) FindSignInRequest(ctx context.Context, directoryID, id string, now time.Time) (*gatehouse.SignInRequest, error) {
-	r, err := scanSignInRequest(s.r.QueryRowContext(ctx, `SELECT `+signInRequestColumns+` FROM sign_in_requests
+	r, err := scanSignInRequest(s.queryRow(ctx, `SELECT `+signInRequestColumns+` FROM sign_in_requests
 		WHERE directory_id = ? AND id = ? AND expires_at > ?`, directoryID, id, micros(now)))
 	if err != nil {
 		return nil, notFound(err, "find sign-in request", "The sign-in request does not exist or has expired.")

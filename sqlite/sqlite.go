@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	sqlitedriver "modernc.org/sqlite"
@@ -41,6 +42,35 @@ type Store struct {
 	w       querier // writeDB, or tx inside InTx
 	r       querier // readDB, or tx inside InTx
 	tx      *sql.Tx // nil outside InTx
+	stmts   *stmtCache
+}
+
+// stmtCache holds the prepared statements of the hot lookups on the reading pool, so that they are parsed once per
+// connection rather than at every call.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt // by query; guarded by mu
+}
+
+// queryRow runs a query that returns at most one row, through a prepared statement outside transactions.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.tx != nil {
+		return s.tx.QueryRowContext(ctx, query, args...)
+	}
+	c := s.stmts
+	c.mu.Lock()
+	st, ok := c.m[query]
+	if !ok {
+		var err error
+		if st, err = s.readDB.PrepareContext(ctx, query); err != nil {
+			c.mu.Unlock()
+			// The query itself reports the problem.
+			return s.readDB.QueryRowContext(ctx, query, args...)
+		}
+		c.m[query] = st
+	}
+	c.mu.Unlock()
+	return st.QueryRowContext(ctx, args...)
 }
 
 // pragmas are applied to every connection: write-ahead logging so readers run beside the writer, enforced foreign
@@ -97,7 +127,7 @@ func open(path string, fsys fs.FS) (*Store, error) {
 		readDB.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{writeDB: writeDB, readDB: readDB, w: writeDB, r: readDB}, nil
+	return &Store{writeDB: writeDB, readDB: readDB, w: writeDB, r: readDB, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}, nil
 }
 
 // Close closes every connection. Inside InTx it does nothing. It first lets SQLite refresh the statistics its query
@@ -106,11 +136,17 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
 	}
-	_, err := s.writeDB.Exec(`PRAGMA optimize`)
-	if err != nil {
-		err = fmt.Errorf("sqlite: optimize: %w", err)
+	var errs []error
+	s.stmts.mu.Lock()
+	for _, st := range s.stmts.m {
+		errs = append(errs, st.Close())
 	}
-	return errors.Join(err, s.readDB.Close(), s.writeDB.Close())
+	s.stmts.m = map[string]*sql.Stmt{}
+	s.stmts.mu.Unlock()
+	if _, err := s.writeDB.Exec(`PRAGMA optimize`); err != nil {
+		errs = append(errs, fmt.Errorf("sqlite: optimize: %w", err))
+	}
+	return errors.Join(append(errs, s.readDB.Close(), s.writeDB.Close())...)
 }
 
 // Ping reports whether the database answers.
@@ -133,7 +169,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	}
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback()
-	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: tx, r: tx, tx: tx}); err != nil {
+	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: tx, r: tx, tx: tx, stmts: s.stmts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

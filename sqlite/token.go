@@ -31,7 +31,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *gatehouse.APIToken) error
 
 // FindAPITokenBySecretHash returns ENOTFOUND when the token is missing or expired at now.
 func (s *Store) FindAPITokenBySecretHash(ctx context.Context, secretHash string, now time.Time) (*gatehouse.APIToken, error) {
-	t, err := scanAPIToken(s.r.QueryRowContext(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens
+	t, err := scanAPIToken(s.queryRow(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens
 		WHERE secret_hash = ? AND (expires_at IS NULL OR expires_at > ?)`, secretHash, micros(now)))
 	if err != nil {
 		return nil, notFound(err, "find API token", "The API token does not exist or has expired.")

@@ -46,7 +46,7 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 
 // FindUser returns the user with the given ID.
 func (s *Store) FindUser(ctx context.Context, directoryID, id string) (*gatehouse.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users u
 		WHERE u.directory_id = ? AND u.id = ?`, directoryID, id))
 	if err != nil {
 		return nil, notFound(err, "find user", "The user does not exist.")
@@ -56,7 +56,7 @@ func (s *Store) FindUser(ctx context.Context, directoryID, id string) (*gatehous
 
 // FindUserByName finds a user by user name, ignoring case.
 func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string) (*gatehouse.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users u
 		WHERE u.directory_id = ? AND u.user_name_key = ?`, directoryID, key(userName)))
 	if err != nil {
 		return nil, notFound(err, "find user by name", "The user does not exist.")
