@@ -32,7 +32,7 @@ func (s *Store) IncrementCounter(ctx context.Context, key string, now time.Time,
 		ON CONFLICT (key) DO UPDATE SET
 			count = CASE WHEN c.started_at < $3 THEN 1 ELSE c.count + 1 END,
 			started_at = CASE WHEN c.started_at < $3 THEN EXCLUDED.started_at ELSE c.started_at END,
-			expires_at = CASE WHEN c.started_at < $3 THEN EXCLUDED.expires_at ELSE c.started_at + ($4 - $2) END
+			expires_at = CASE WHEN c.started_at < $3 THEN EXCLUDED.expires_at ELSE c.started_at + ($4::timestamptz - $2::timestamptz) END
 		RETURNING count`, key, now, now.Add(-window), now.Add(window)).Scan(&n)
 	if err != nil {
 		return 0, wrap(err, "increment counter")
