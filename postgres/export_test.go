@@ -12,3 +12,6 @@ var ReadMigrations = readMigrations
 func OpenWithMigrations(ctx context.Context, url string, fsys fs.FS) (*Store, error) {
 	return open(ctx, url, fsys)
 }
+
+// ConstraintMessages exposes the messages of constraint violations to the tests.
+var ConstraintMessages = constraintMessages

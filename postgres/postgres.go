@@ -173,6 +173,9 @@ var constraintMessages = map[string]string{
 	"sign_in_events_directory_id_fkey":          "The directory does not exist.",
 	"audit_events_pkey":                         "An audit event with this ID already exists.",
 	"audit_events_directory_id_fkey":            "The directory does not exist.",
+	// The upserts of UseOnce and IncrementCounter never violate these.
+	"replay_pkey":   "This ID has been used already.",
+	"counters_pkey": "The counter exists already.",
 }
 
 // PostgreSQL error codes (SQLSTATE) mapped to Gatehouse codes.

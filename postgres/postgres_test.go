@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -256,5 +258,46 @@ func TestCounterExpiry(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"long"}, keys()); diff != "" {
 		t.Errorf("counters after the short window mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestConstraintMessages checks that every unique and foreign key constraint of the schema has its own message,
+// and that every message names a constraint of the schema.
+func TestConstraintMessages(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	openURL(t, url)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `
+		SELECT conname FROM pg_constraint
+		WHERE connamespace = 'public'::regnamespace AND contype IN ('f', 'p', 'u')
+		UNION
+		SELECT indexrelid::regclass::text FROM pg_index
+		WHERE indisunique AND NOT indisprimary AND indrelid::regclass::text <> 'schema_migrations'
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, name := range names {
+		if name != "schema_migrations_pkey" && !strings.HasPrefix(name, "pg_") {
+			want = append(want, name)
+		}
+	}
+	var got []string
+	for name := range postgres.ConstraintMessages {
+		got = append(got, name)
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("constraints with a message mismatch (-schema +messages):\n%s", diff)
 	}
 }
