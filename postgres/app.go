@@ -12,7 +12,7 @@ const appColumns = `a.directory_id, a.id, a.name, a.gallery_id, a.enabled, a.ass
 	a.logo, a.logo_type, a.saml, a.created_at, a.updated_at`
 
 // appOrder orders apps by name: case-insensitively, then byte-wise, the same on every database collation.
-const appOrder = `lower(a.name) COLLATE "C", a.name COLLATE "C", a.id`
+const appOrder = `a.name_key COLLATE "C", a.name COLLATE "C", a.id`
 
 func scanApp(row scanner) (*gatehouse.App, error) {
 	var a gatehouse.App
@@ -37,10 +37,10 @@ func (s *Store) CreateApp(ctx context.Context, a *gatehouse.App, cert *gatehouse
 	}
 	return s.inTx(ctx, func(s *Store) error {
 		_, err := s.db.Exec(ctx, `INSERT INTO apps (directory_id, id, name, gallery_id, enabled, assignment_required,
-			visible, notes, logo, logo_type, saml, entity_id, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			visible, notes, logo, logo_type, saml, entity_id, created_at, updated_at, name_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			a.DirectoryID, a.ID, a.Name, a.GalleryID, a.Enabled, a.AssignmentRequired, a.Visible, a.Notes, a.Logo,
-			a.LogoType, string(saml), a.SAML.EntityID, a.CreatedAt, a.UpdatedAt)
+			a.LogoType, string(saml), a.SAML.EntityID, a.CreatedAt, a.UpdatedAt, key(a.Name))
 		if err != nil {
 			return wrap(err, "create app")
 		}
@@ -74,8 +74,8 @@ func (s *Store) FindAppByEntityID(ctx context.Context, directoryID, entityID str
 // FindApps returns the apps whose name contains query, ignoring case, ordered by name.
 func (s *Store) FindApps(ctx context.Context, directoryID, query string) ([]*gatehouse.App, error) {
 	return queryList(ctx, s.db, "find apps", scanApp, `SELECT `+appColumns+` FROM apps a
-		WHERE a.directory_id = $1 AND ($2 = '' OR strpos(lower(a.name), lower($2)) > 0)
-		ORDER BY `+appOrder, directoryID, query)
+		WHERE a.directory_id = $1 AND ($2 = '' OR strpos(a.name_key, $2) > 0)
+		ORDER BY `+appOrder, directoryID, key(query))
 }
 
 // UpdateApp replaces every stored field of a but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateApp.
@@ -86,10 +86,10 @@ func (s *Store) UpdateApp(ctx context.Context, a *gatehouse.App) error {
 	}
 	return s.exec(ctx, "update app", "The app does not exist.", `UPDATE apps SET name = $3, gallery_id = $4,
 		enabled = $5, assignment_required = $6, visible = $7, notes = $8, logo = $9, logo_type = $10, saml = $11,
-		entity_id = $12, updated_at = $13
+		entity_id = $12, updated_at = $13, name_key = $14
 		WHERE directory_id = $1 AND id = $2`,
 		a.DirectoryID, a.ID, a.Name, a.GalleryID, a.Enabled, a.AssignmentRequired, a.Visible, a.Notes, a.Logo,
-		a.LogoType, string(saml), a.SAML.EntityID, a.UpdatedAt)
+		a.LogoType, string(saml), a.SAML.EntityID, a.UpdatedAt, key(a.Name))
 }
 
 // DeleteApp deletes the app and, by cascade, its certificates, assignments and pending sign-in requests.

@@ -279,3 +279,24 @@ func TestContinueAfterFailedStatement(t *testing.T) {
 		t.Errorf("FindUser after the commit: %v", err)
 	}
 }
+
+// TestUnicodeNames checks that names differing only in the case of letters beyond ASCII are the same name, found
+// and searched as one, as on SQLite.
+func TestUnicodeNames(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	must(t, f.s.CreateUser(ctx, &gatehouse.User{ID: "u9", DirectoryID: "d", UserName: "ÉLODIE@contoso.com",
+		DisplayName: "ÉLODIE ÅSTRÖM", Role: gatehouse.RoleUser}))
+	err := f.s.CreateUser(ctx, &gatehouse.User{ID: "u10", DirectoryID: "d", UserName: "élodie@contoso.com", Role: gatehouse.RoleUser})
+	wantCode(t, "CreateUser differing in case beyond ASCII", err, gatehouse.ECONFLICT)
+	u, err := f.s.FindUserByName(ctx, "d", "élodie@CONTOSO.com")
+	must(t, err)
+	if u.ID != "u9" {
+		t.Errorf("FindUserByName found %s, want u9", u.ID)
+	}
+	users, _, err := f.s.FindUsers(ctx, "d", gatehouse.UserFilter{Query: "åström"})
+	must(t, err)
+	if len(users) != 1 || users[0].ID != "u9" {
+		t.Errorf("FindUsers(åström) = %v, want u9", users)
+	}
+}

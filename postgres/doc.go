@@ -6,11 +6,11 @@
 //
 // Everything nodes must share lives in the database: sessions, pending sign-in requests, the replay cache and the
 // rate-limit counters included. UseOnce, IncrementCounter and TakeSignInRequest are single statements, atomic
-// across nodes. Case-insensitive uniqueness of user and group names is a unique index on lower(name), which follows
-// the database's ctype for letters beyond ASCII; lists are ordered the same on every collation (COLLATE "C").
-// Times are stored as timestamptz, with microsecond precision, and returned in UTC. Foreign key violations are
-// ENOTFOUND, unique violations ECONFLICT, and any other failure EINTERNAL. Inside InTx each write runs under a
-// savepoint, so a failed one leaves the transaction usable, as on SQLite.
+// across nodes. Case-insensitive uniqueness, search and order of names use key columns holding the text lower-cased
+// by the Go code, as on SQLite, so they do not depend on the database's locale; lists are ordered byte-wise on those
+// keys (COLLATE "C"). Times are stored as timestamptz, with microsecond precision, and returned in UTC. Foreign key
+// violations are ENOTFOUND, unique violations ECONFLICT, and any other failure EINTERNAL. Inside InTx each write
+// runs under a savepoint, so a failed one leaves the transaction usable, as on SQLite.
 //
 // Back up with pg_dump (pg_dump --format=custom gatehouse > gatehouse.dump) and restore into an empty database with
 // pg_restore; signing keys are in the dump sealed with the key-encryption key, which is kept apart from it.

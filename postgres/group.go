@@ -9,7 +9,7 @@ import (
 const groupColumns = `g.directory_id, g.id, g.name, g.description, g.created_at, g.updated_at`
 
 // groupOrder orders groups by name: case-insensitively, then byte-wise, the same on every database collation.
-const groupOrder = `lower(g.name) COLLATE "C", g.name COLLATE "C", g.id`
+const groupOrder = `g.name_key COLLATE "C", g.name COLLATE "C", g.id`
 
 func scanGroup(row scanner) (*gatehouse.Group, error) {
 	var g gatehouse.Group
@@ -22,8 +22,9 @@ func scanGroup(row scanner) (*gatehouse.Group, error) {
 
 // CreateGroup stores g. ECONFLICT if the directory has a group with the same name, ignoring case.
 func (s *Store) CreateGroup(ctx context.Context, g *gatehouse.Group) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO groups (directory_id, id, name, description, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, g.DirectoryID, g.ID, g.Name, g.Description, g.CreatedAt, g.UpdatedAt)
+	_, err := s.db.Exec(ctx, `INSERT INTO groups (directory_id, id, name, name_key, description, created_at,
+		updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, g.CreatedAt, g.UpdatedAt)
 	return wrap(err, "create group")
 }
 
@@ -40,15 +41,15 @@ func (s *Store) FindGroup(ctx context.Context, directoryID, id string) (*gatehou
 // FindGroups returns the groups whose name contains query, ignoring case, ordered by name.
 func (s *Store) FindGroups(ctx context.Context, directoryID, query string) ([]*gatehouse.Group, error) {
 	return queryList(ctx, s.db, "find groups", scanGroup, `SELECT `+groupColumns+` FROM groups g
-		WHERE g.directory_id = $1 AND ($2 = '' OR strpos(lower(g.name), lower($2)) > 0)
-		ORDER BY `+groupOrder, directoryID, query)
+		WHERE g.directory_id = $1 AND ($2 = '' OR strpos(g.name_key, $2) > 0)
+		ORDER BY `+groupOrder, directoryID, key(query))
 }
 
 // UpdateGroup replaces the group's name, description and UpdatedAt. ECONFLICT as in CreateGroup.
 func (s *Store) UpdateGroup(ctx context.Context, g *gatehouse.Group) error {
 	return s.exec(ctx, "update group", "The group does not exist.", `UPDATE groups
-		SET name = $3, description = $4, updated_at = $5 WHERE directory_id = $1 AND id = $2`,
-		g.DirectoryID, g.ID, g.Name, g.Description, g.UpdatedAt)
+		SET name = $3, name_key = $4, description = $5, updated_at = $6 WHERE directory_id = $1 AND id = $2`,
+		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, g.UpdatedAt)
 }
 
 // DeleteGroup deletes the group and, by cascade, its memberships and assignments.

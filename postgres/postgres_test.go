@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -299,5 +301,52 @@ func TestConstraintMessages(t *testing.T) {
 	slices.Sort(got)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("constraints with a message mismatch (-schema +messages):\n%s", diff)
+	}
+}
+
+// TestNameKeysMigration migrates a database holding users, groups and apps from before the name keys (migration
+// 0003): their keys are filled in, so they are found, searched and kept unique without regard to case.
+func TestNameKeysMigration(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	old := fstest.MapFS{}
+	for _, name := range []string{"0001_init.sql", "0002_counter_expiry.sql"} {
+		b, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old["migrations/"+name] = &fstest.MapFile{Data: b}
+	}
+	s, err := postgres.OpenWithMigrations(ctx, url, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		`INSERT INTO directories VALUES ('d', 'D', '', false, now(), now())`,
+		`INSERT INTO users VALUES ('d', 'u1', 'B.Simon@Contoso.com', 'B.', 'Simon', 'B. Simon', 'B.Simon@Contoso.com',
+			'user', false, false, '', now(), now(), now())`,
+		`INSERT INTO groups VALUES ('d', 'g1', 'Sales', '', now(), now())`,
+		`INSERT INTO apps VALUES ('d', 'a1', 'Mixpanel', 'mixpanel', true, true, true, '', NULL, '', '{}', '', now(), now())`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s = openURL(t, url)
+	if u, err := s.FindUserByName(ctx, "d", "b.simon@contoso.com"); err != nil || u.ID != "u1" {
+		t.Errorf("FindUserByName = %v, %v; want u1", u, err)
+	}
+	if users, _, err := s.FindUsers(ctx, "d", gatehouse.UserFilter{Query: "SIMON"}); err != nil || len(users) != 1 {
+		t.Errorf("FindUsers(SIMON) = %v, %v; want u1", users, err)
+	}
+	wantCode(t, "CreateGroup with a taken name", s.CreateGroup(ctx, &gatehouse.Group{ID: "g2", DirectoryID: "d", Name: "SALES"}), gatehouse.ECONFLICT)
+	if apps, err := s.FindApps(ctx, "d", "PANEL"); err != nil || len(apps) != 1 {
+		t.Errorf("FindApps(PANEL) = %v, %v; want a1", apps, err)
 	}
 }

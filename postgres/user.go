@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -14,7 +15,10 @@ const userColumnsOf = `u.directory_id, u.id, u.user_name, u.first_name, u.last_n
 	u.disabled, u.must_change_password, u.password_hash, u.password_changed_at, u.created_at, u.updated_at`
 
 // userOrder orders users by user name: case-insensitively, then byte-wise, the same on every database collation.
-const userOrder = `lower(u.user_name) COLLATE "C", u.user_name COLLATE "C", u.id`
+const userOrder = `u.user_name_key COLLATE "C", u.user_name COLLATE "C", u.id`
+
+// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering.
+func key(s string) string { return strings.ToLower(s) }
 
 func scanUser(row scanner) (*gatehouse.User, error) {
 	var u gatehouse.User
@@ -30,10 +34,12 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 // CreateUser stores u. ECONFLICT if the directory has a user with the same user name, ignoring case; ENOTFOUND if
 // there is no such directory.
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := s.db.Exec(ctx, `INSERT INTO users (`+userColumns+`, user_name_key, first_name_key, last_name_key,
+		display_name_key, mail_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
-		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt)
+		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt,
+		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail))
 	return wrap(err, "create user")
 }
 
@@ -50,18 +56,17 @@ func (s *Store) FindUser(ctx context.Context, directoryID, id string) (*gatehous
 // FindUserByName finds a user by user name, ignoring case.
 func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string) (*gatehouse.User, error) {
 	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users
-		WHERE directory_id = $1 AND lower(user_name) = lower($2)`, directoryID, userName))
+		WHERE directory_id = $1 AND user_name_key = $2`, directoryID, key(userName)))
 	if err != nil {
 		return nil, notFound(err, "find user by name", "The user does not exist.")
 	}
 	return u, nil
 }
 
-// userFilter is the WHERE clause of FindUsers: $1 the directory, $2 the query, $3 the role.
+// userFilter is the WHERE clause of FindUsers: $1 the directory, $2 the lower-cased query, $3 the role.
 const userFilter = `u.directory_id = $1
-	AND ($2 = '' OR strpos(lower(u.user_name), lower($2)) > 0 OR strpos(lower(u.display_name), lower($2)) > 0
-		OR strpos(lower(u.first_name), lower($2)) > 0 OR strpos(lower(u.last_name), lower($2)) > 0
-		OR strpos(lower(u.mail), lower($2)) > 0)
+	AND ($2 = '' OR strpos(u.user_name_key, $2) > 0 OR strpos(u.display_name_key, $2) > 0
+		OR strpos(u.first_name_key, $2) > 0 OR strpos(u.last_name_key, $2) > 0 OR strpos(u.mail_key, $2) > 0)
 	AND ($3 = '' OR u.role = $3)`
 
 // FindUsers returns the users that match f ordered by user name, and how many match in all.
@@ -69,12 +74,12 @@ func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.U
 	offset, limit := page(f.Offset, f.Limit)
 	var n int
 	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+userFilter,
-		directoryID, f.Query, string(f.Role)).Scan(&n); err != nil {
+		directoryID, key(f.Query), string(f.Role)).Scan(&n); err != nil {
 		return nil, 0, wrap(err, "count users")
 	}
 	users, err := queryList(ctx, s.db, "find users", scanUser, `SELECT `+userColumnsOf+` FROM users u
 		WHERE `+userFilter+` ORDER BY `+userOrder+` OFFSET $4 LIMIT $5`,
-		directoryID, f.Query, string(f.Role), offset, limit)
+		directoryID, key(f.Query), string(f.Role), offset, limit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -85,10 +90,12 @@ func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.U
 func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	return s.exec(ctx, "update user", "The user does not exist.", `UPDATE users SET user_name = $3,
 		first_name = $4, last_name = $5, display_name = $6, mail = $7, role = $8, disabled = $9,
-		must_change_password = $10, password_hash = $11, password_changed_at = $12, updated_at = $13
+		must_change_password = $10, password_hash = $11, password_changed_at = $12, updated_at = $13,
+		user_name_key = $14, first_name_key = $15, last_name_key = $16, display_name_key = $17, mail_key = $18
 		WHERE directory_id = $1 AND id = $2`,
 		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
-		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt)
+		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt,
+		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail))
 }
 
 // DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.
