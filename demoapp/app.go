@@ -64,6 +64,9 @@ type App struct {
 	templates  map[string]*template.Template
 	httpClient *http.Client
 
+	// throttle counts recent password failures.
+	throttle *throttle
+
 	// hashSlots bounds concurrent password hashing so memory stays flat under load.
 	hashSlots chan struct{}
 }
@@ -85,6 +88,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		rand:       cfg.Rand,
 		httpClient: cfg.HTTPClient,
 		hashSlots:  make(chan struct{}, max(1, runtime.NumCPU())),
+		throttle:   newThrottle(),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

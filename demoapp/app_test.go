@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crewjam/saml"
 	"github.com/google/go-cmp/cmp"
@@ -378,5 +380,48 @@ func TestDummyHashParses(t *testing.T) {
 	h, ok := parsePHC(dummyHash)
 	if !ok || len(h.salt) != 16 || len(h.key) != argonKeyLen || h.m != argonMemory || h.t != argonTime {
 		t.Fatalf("the dummy hash does not parse as a real one: %+v %v", h, ok)
+	}
+}
+
+// TestPasswordGuessingThrottled is security case 25: wrong passwords for one account are refused with 429 after a
+// few tries, even with the right password, and the lockout ends when the window passes.
+func TestPasswordGuessingThrottled(t *testing.T) {
+	e := newEnv(t)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	e.app.nowFn = func() time.Time { return time.Unix(0, clock.Load()) }
+	b := e.browser()
+	for i := 0; i < maxEmailFailures; i++ {
+		if p := b.signIn(ownerEmail, "wrong-password"); p.Status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: status %d, want 401", i, p.Status)
+		}
+	}
+	p := b.signIn(ownerEmail, ownerPassword)
+	if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") == "" {
+		t.Fatalf("after %d failures: status %d Retry-After %q, want 429 with Retry-After", maxEmailFailures, p.Status, p.Header.Get("Retry-After"))
+	}
+	wantContains(t, p.Body, "Too many wrong passwords")
+	// Another account from the same address is not locked by them.
+	e.invite("pw@example.com", "member-password-1")
+	if p := e.browser().signIn("pw@example.com", "member-password-1"); p.Status != http.StatusSeeOther {
+		t.Errorf("another account: status %d, want 303", p.Status)
+	}
+	clock.Add(int64(failureWindow + time.Second))
+	if p := b.signIn(ownerEmail, ownerPassword); p.Status != http.StatusSeeOther {
+		t.Errorf("after the window: status %d, want 303", p.Status)
+	}
+}
+
+func TestThrottleAddressLimit(t *testing.T) {
+	th := newThrottle()
+	now := time.Now()
+	for i := 0; i < maxAddrFailures; i++ {
+		th.fail(now, "email:"+strconv.Itoa(i), "addr:192.0.2.1")
+	}
+	if d := th.wait(now, "addr:192.0.2.1", maxAddrFailures); d <= 0 || d > failureWindow {
+		t.Errorf("wait after %d failures from one address = %s", maxAddrFailures, d)
+	}
+	if d := th.wait(now.Add(failureWindow), "addr:192.0.2.1", maxAddrFailures); d != 0 {
+		t.Errorf("wait after the window = %s, want 0", d)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -244,6 +245,15 @@ func (a *App) signin(w http.ResponseWriter, r *http.Request) error {
 	if len(password) > maxPasswordLen {
 		return a.renderSignin(w, r, http.StatusBadRequest, next, email, "Passwords are at most 1024 bytes long.")
 	}
+	emailKey, addrKey := throttleKeys(r, email)
+	now := a.now()
+	if wait := max(a.throttle.wait(now, emailKey, maxEmailFailures), a.throttle.wait(now, addrKey, maxAddrFailures)); wait > 0 {
+		mins := int(wait.Round(time.Minute) / time.Minute)
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		a.log.Warn("password sign-in throttled", "email", email, "addr", addrKey, "wait", wait)
+		return a.renderSignin(w, r, http.StatusTooManyRequests, next, email,
+			fmt.Sprintf("Too many wrong passwords. Try again in %d minute(s), or sign in with SSO.", max(1, mins)))
+	}
 	u, err := a.findUserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, errNoRows) {
 		return err
@@ -254,6 +264,7 @@ func (a *App) signin(w http.ResponseWriter, r *http.Request) error {
 	}
 	ok := a.checkPassword(hash, password)
 	if u == nil || u.PasswordHash == "" || !ok {
+		a.throttle.fail(now, emailKey, addrKey)
 		a.log.Info("password sign-in refused", "email", email)
 		return a.renderSignin(w, r, http.StatusUnauthorized, next, email, bad)
 	}
@@ -267,6 +278,7 @@ func (a *App) signin(w http.ResponseWriter, r *http.Request) error {
 				"Your organization requires single sign-on. Use “Sign in with SSO”.")
 		}
 	}
+	a.throttle.reset(emailKey)
 	if err := a.startSession(ctx, w, r, u, "password"); err != nil {
 		return err
 	}
