@@ -1,6 +1,7 @@
 package demoapp
 
 import (
+	"encoding/base64"
 	"html"
 	"net/http"
 	"strings"
@@ -268,4 +269,30 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 	if p := e.browser().postResponse(e.response(member("ada@example.com", "", "")), ""); p.Status != http.StatusSeeOther {
 		t.Errorf("ACS cross-site post: status %d, want 303", p.Status)
 	}
+}
+
+// TestACSUploadedCertificateInKeyInfoButAnotherKey puts the uploaded certificate in KeyInfo of a signature made with
+// another key: the certificate in the response earns no trust, the signature must verify with the uploaded key.
+func TestACSUploadedCertificateInKeyInfoButAnotherKey(t *testing.T) {
+	e := newEnv(t)
+	e.configureSSO(false)
+	e.invite("ada@example.com", "")
+	_, other := idps(t)
+	o := member("ada@example.com", "", "")
+	o.Signer = &testIdP{key: other.key, cert: e.idp.cert}
+	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "signature", "signature is not valid")
+}
+
+// TestACSTamperedAfterSigning changes the signed e-mail after signing.
+func TestACSTamperedAfterSigning(t *testing.T) {
+	e := newEnv(t)
+	e.configureSSO(false)
+	e.invite("ada@example.com", "")
+	signed := e.response(member("ada@example.com", "", ""))
+	raw, err := base64.StdEncoding.DecodeString(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := strings.ReplaceAll(string(raw), "ada@example.com", ownerEmail)
+	e.rejected(t, nil, base64.StdEncoding.EncodeToString([]byte(tampered)), http.StatusBadRequest, "signature", "changed after it was signed")
 }
