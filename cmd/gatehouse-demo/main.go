@@ -54,8 +54,8 @@ Flags (each may also be set by the environment variable shown):
                             default ./gatehouse-demo-data)
   --owner-email EMAIL       e-mail of the organization owner, created on an empty database
                             (GATEHOUSE_DEMO_OWNER_EMAIL; default owner@example.com)
-  --owner-password PASS     the owner's password; when empty a password is generated and printed
-                            once (GATEHOUSE_DEMO_OWNER_PASSWORD)
+  --owner-password PASS     the owner's password, also only on an empty database; when empty a
+                            password is generated and printed once (GATEHOUSE_DEMO_OWNER_PASSWORD)
   -h, --help                show this help
 
 The app's SAML values, to enter in Gatehouse (the gallery template "gatehouse-demo" uses them):
@@ -143,11 +143,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	if err != nil {
 		return err
 	}
-	if created {
+	switch {
+	case created:
 		fmt.Fprintf(stdout, "Created the organization owner %s.\n", cfg.ownerEmail)
 		if generated != "" {
 			fmt.Fprintf(stdout, "Generated password (shown only once): %s\n", generated)
 		}
+	case cfg.ownerPassword != "":
+		fmt.Fprintln(stdout, "The organization already has an owner; --owner-email and --owner-password are not used.")
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
