@@ -230,6 +230,12 @@ func (a *App) acs(w http.ResponseWriter, r *http.Request) error {
 
 	next := ""
 	inResponseTo := assertionInResponseTo(assertion)
+	if inResponseTo == "" {
+		// Only the Response names the request; the library checked it against this browser's pending ones.
+		if id := inspect(raw).InResponseTo; id != "" && pending[id] != "" {
+			inResponseTo = id
+		}
+	}
 	if inResponseTo != "" {
 		next = pending[inResponseTo]
 		if _, err := a.db.ExecContext(ctx, `DELETE FROM authn_requests WHERE id = ?`, inResponseTo); err != nil {
