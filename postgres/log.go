@@ -38,18 +38,11 @@ const signInFilter = `directory_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = 
 // FindSignInEvents returns matching events newest first, and how many match in all.
 func (s *Store) FindSignInEvents(ctx context.Context, directoryID string, f gatehouse.SignInFilter) ([]*gatehouse.SignInEvent, int, error) {
 	offset, limit := page(f.Offset, f.Limit)
-	args := []any{directoryID, f.UserID, f.AppID, f.Result, f.Since}
-	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM sign_in_events WHERE `+signInFilter, args...).Scan(&n); err != nil {
-		return nil, 0, wrap(err, "count sign-in events")
-	}
-	events, err := queryList(ctx, s.db, "find sign-in events", scanSignInEvent, `SELECT `+signInEventColumns+`
-		FROM sign_in_events WHERE `+signInFilter+` ORDER BY time DESC, id DESC OFFSET $6 LIMIT $7`,
-		append(args, offset, limit)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return events, n, nil
+	return queryPage(ctx, s.db, "find sign-in events", scanSignInEvent,
+		`SELECT count(*) FROM sign_in_events WHERE `+signInFilter,
+		`SELECT `+signInEventColumns+`, count(*) OVER () FROM sign_in_events WHERE `+signInFilter+`
+		ORDER BY time DESC, id DESC OFFSET $6 LIMIT $7`,
+		offset, directoryID, f.UserID, f.AppID, f.Result, f.Since, offset, limit)
 }
 
 // FindSignInEvent returns the sign-in event with the given ID.
@@ -91,18 +84,11 @@ const auditFilter = `directory_id = $1 AND ($2 = '' OR actor_id = $2) AND ($3 = 
 // FindAuditEvents returns matching events newest first, and how many match in all.
 func (s *Store) FindAuditEvents(ctx context.Context, directoryID string, f gatehouse.AuditFilter) ([]*gatehouse.AuditEvent, int, error) {
 	offset, limit := page(f.Offset, f.Limit)
-	args := []any{directoryID, f.ActorID, f.TargetType, f.TargetID}
-	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE `+auditFilter, args...).Scan(&n); err != nil {
-		return nil, 0, wrap(err, "count audit events")
-	}
-	events, err := queryList(ctx, s.db, "find audit events", scanAuditEvent, `SELECT `+auditEventColumns+`
-		FROM audit_events WHERE `+auditFilter+` ORDER BY time DESC, id DESC OFFSET $5 LIMIT $6`,
-		append(args, offset, limit)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	return events, n, nil
+	return queryPage(ctx, s.db, "find audit events", scanAuditEvent,
+		`SELECT count(*) FROM audit_events WHERE `+auditFilter,
+		`SELECT `+auditEventColumns+`, count(*) OVER () FROM audit_events WHERE `+auditFilter+`
+		ORDER BY time DESC, id DESC OFFSET $5 LIMIT $6`,
+		offset, directoryID, f.ActorID, f.TargetType, f.TargetID, offset, limit)
 }
 
 // text returns s with each invalid UTF-8 sequence and each NUL byte replaced by U+FFFD, which PostgreSQL's text can

@@ -72,18 +72,10 @@ const userFilter = `u.directory_id = $1
 // FindUsers returns the users that match f ordered by user name, and how many match in all.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
 	offset, limit := page(f.Offset, f.Limit)
-	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM users u WHERE `+userFilter,
-		directoryID, key(f.Query), string(f.Role)).Scan(&n); err != nil {
-		return nil, 0, wrap(err, "count users")
-	}
-	users, err := queryList(ctx, s.db, "find users", scanUser, `SELECT `+userColumnsOf+` FROM users u
-		WHERE `+userFilter+` ORDER BY `+userOrder+` OFFSET $4 LIMIT $5`,
-		directoryID, key(f.Query), string(f.Role), offset, limit)
-	if err != nil {
-		return nil, 0, err
-	}
-	return users, n, nil
+	return queryPage(ctx, s.db, "find users", scanUser, `SELECT count(*) FROM users u WHERE `+userFilter,
+		`SELECT `+userColumnsOf+`, count(*) OVER () FROM users u WHERE `+userFilter+`
+		ORDER BY `+userOrder+` OFFSET $4 LIMIT $5`,
+		offset, directoryID, key(f.Query), string(f.Role), offset, limit)
 }
 
 // UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt.
