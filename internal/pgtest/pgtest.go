@@ -168,16 +168,21 @@ func startCluster() (*cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	removeStale()
-	dir, err := os.MkdirTemp("", tempPrefix)
+	cred, err := credential()
+	if err != nil {
+		return nil, err
+	}
+	// The postgres user must reach the directory: as root, TMPDIR may be private to root, and /tmp is not.
+	parent := os.TempDir()
+	if cred != nil {
+		parent = "/tmp"
+	}
+	removeStale(parent)
+	dir, err := os.MkdirTemp(parent, tempPrefix)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		return nil, err
-	}
-	cred, err := credential()
-	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -292,10 +297,10 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// removeStale removes cluster directories whose test binary is gone (killed before Main could clean up); their
-// servers quit with the binary.
-func removeStale() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+// removeStale removes the cluster directories in parent whose test binary is gone (killed before Main could clean
+// up); their servers quit with the binary.
+func removeStale(parent string) {
+	dirs, _ := filepath.Glob(filepath.Join(parent, tempPrefix+"*"))
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join(d, "owner"))
 		if err != nil {
