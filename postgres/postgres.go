@@ -80,7 +80,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// InTx runs fn in a transaction; inside a transaction it runs fn in that same transaction.
+// InTx runs fn in a transaction; inside a transaction it runs fn in that same transaction. fn must go through tx:
+// a write through the outer store runs on another connection, outside the transaction, and waits forever if it
+// needs a row the transaction holds.
 func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) error {
 	if s.tx != nil {
 		return fn(s)
