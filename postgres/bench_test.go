@@ -76,3 +76,26 @@ func BenchmarkFindSessionParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkInTx writes three audit events in one transaction, each under its savepoint.
+func BenchmarkInTx(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		err := s.InTx(ctx, func(tx gatehouse.Store) error {
+			for range 3 {
+				i++
+				e := &gatehouse.AuditEvent{ID: strconv.Itoa(i), DirectoryID: "d", Time: t0, Action: "user.update"}
+				if err := tx.CreateAuditEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
