@@ -17,7 +17,7 @@ func TestConformance(t *testing.T) {
 // pooler that cannot keep prepared statements (default_query_exec_mode=simple_protocol in the URL).
 func TestConformanceSimpleProtocol(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the suite with prepared statements runs in -short")
+		t.Skip("skipped in -short: TestConformance runs the suite once already, with prepared statements")
 	}
 	storetest.Run(t, func(tb testing.TB) gatehouse.Store {
 		return openURL(tb, pgtest.URL(tb)+"&default_query_exec_mode=simple_protocol")
