@@ -221,12 +221,8 @@ func (c *cli) renderAPIError(e *apiclient.Error) {
 		t.row("  Correlation ID:", clean(e.CorrelationID))
 	}
 	t.flush()
-	switch {
-	case e.Code == "unauthorized" && c.token == "":
+	if e.Code == "unauthorized" && c.token == "" && c.cmd.name != "login" {
 		fmt.Fprintln(c.stderr, "No API token was given: run 'gatehouse login --user NAME --export' and set GATEHOUSE_TOKEN, or pass --token.")
-	case e.Code == "password_change_required":
-		fmt.Fprintf(c.stderr, "Sign in at %s/d/%s/login to choose a new password, then run the command again.\n",
-			strings.TrimRight(c.server, "/"), c.directory)
 	}
 }
 

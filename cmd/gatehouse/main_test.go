@@ -390,12 +390,11 @@ func TestLogin(t *testing.T) {
 			name: "temporary password", args: []string{"login", "--user", "b.simon@contoso.com", "--password-stdin"},
 			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "Tmp-1\n",
 			calls: []call{{method: "POST", path: "/api/v1/tokens", status: 403,
-				answer: `{"code":"password_change_required","message":"The password is temporary; choose a new one first.","correlationId":"c-7"}`}},
+				answer: `{"code":"password_change_required","message":"Your password is temporary: sign in at SERVER/d/default/login to change it.","correlationId":"c-7"}`}},
 			code: 1,
-			stderr: "Error: The password is temporary; choose a new one first.\n" +
+			stderr: "Error: Your password is temporary: sign in at SERVER/d/default/login to change it.\n" +
 				"  Code:            password_change_required\n" +
-				"  Correlation ID:  c-7\n" +
-				"Sign in at SERVER/d/default/login to choose a new password, then run the command again.\n",
+				"  Correlation ID:  c-7\n",
 		},
 		{
 			name: "wrong password", args: []string{"login", "--user", "admin@contoso.com", "--password-stdin"},
@@ -405,8 +404,7 @@ func TestLogin(t *testing.T) {
 			code: 1,
 			stderr: "Error: The user name or password is incorrect.\n" +
 				"  Code:            unauthorized\n" +
-				"  Correlation ID:  c-8\n" +
-				"No API token was given: run 'gatehouse login --user NAME --export' and set GATEHOUSE_TOKEN, or pass --token.\n",
+				"  Correlation ID:  c-8\n",
 		},
 		{
 			name: "no user", args: []string{"login"}, code: 2,
