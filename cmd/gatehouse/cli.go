@@ -159,6 +159,12 @@ func (c *cli) commandHelp(w io.Writer, fs *flag.FlagSet) {
 		}
 		t.flush()
 	}
+	if ex := examples(c.cmd.name); len(ex) > 0 {
+		fmt.Fprint(w, "\nExamples:\n")
+		for _, e := range ex {
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
 	fmt.Fprint(w, "\nCommon flags: --server URL, --token TOKEN, --directory ID, --json (see gatehouse --help).\n")
 }
 

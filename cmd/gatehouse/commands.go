@@ -59,3 +59,48 @@ func commands() []*command {
 		{"audit list", "", "Lists audit events (admin changes), newest first.", auditList},
 	}
 }
+
+// examples returns example command lines for the command named name, shown in its help.
+func examples(name string) []string {
+	switch name {
+	case "login":
+		return []string{
+			`eval "$(gatehouse login --user admin@contoso.com --export)"`,
+			`printf '%s\n' "$PASSWORD" | gatehouse login --user admin@contoso.com --password-stdin`,
+		}
+	case "directory create":
+		return []string{"gatehouse directory create contoso --name Contoso --domain contoso.com"}
+	case "user create":
+		return []string{"gatehouse user create b.simon@contoso.com --first-name B --last-name Simon --display-name B.Simon --mail b.simon@contoso.com"}
+	case "user list":
+		return []string{"gatehouse user list --query simon", "gatehouse user list --role global-admin --json"}
+	case "group add-member":
+		return []string{"gatehouse group add-member Sales b.simon@contoso.com"}
+	case "app add":
+		return []string{"gatehouse app add --gallery mixpanel --param org_id=123456", "gatehouse app add --gallery custom --name \"Contoso Wiki\""}
+	case "app update":
+		return []string{"gatehouse app update Mixpanel --assignment-required=false"}
+	case "app saml set":
+		return []string{
+			"gatehouse app saml set Mixpanel --relay-state https://mixpanel.com/report",
+			"gatehouse app saml set \"Contoso Wiki\" --identifier https://wiki.contoso.com/saml --reply-url https://wiki.contoso.com/saml/acs",
+			"gatehouse app saml set Mixpanel --add-reply-url https://eu.mixpanel.com/sso/saml2",
+			"gatehouse app saml set Mixpanel --nameid-format persistent --nameid-source objectid --signing-option both",
+		}
+	case "app claim set":
+		return []string{
+			"gatehouse app claim set Mixpanel email --source mail",
+			"gatehouse app claim set Mixpanel department --value Sales --name-format basic",
+		}
+	case "app cert download":
+		return []string{
+			"gatehouse app cert download Mixpanel --format base64 --out Mixpanel.cer",
+			"gatehouse app cert download Mixpanel --format metadata > Mixpanel.xml",
+		}
+	case "app assign":
+		return []string{"gatehouse app assign Mixpanel --user b.simon@contoso.com --group Sales"}
+	case "signins list":
+		return []string{"gatehouse signins list --user b.simon@contoso.com --result failure"}
+	}
+	return nil
+}

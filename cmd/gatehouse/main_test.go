@@ -252,6 +252,10 @@ Flags:
   --format FORMAT  the FORMAT: base64 (PEM .cer), raw (DER .cer), pem, or metadata (federation metadata XML) (default "base64")
   --out FILE       write to this FILE (or into this directory under the server's file name) instead of standard output
 
+Examples:
+  gatehouse app cert download Mixpanel --format base64 --out Mixpanel.cer
+  gatehouse app cert download Mixpanel --format metadata > Mixpanel.xml
+
 Common flags: --server URL, --token TOKEN, --directory ID, --json (see gatehouse --help).
 `,
 		},
@@ -330,6 +334,11 @@ func TestEveryCommandHasHelp(t *testing.T) {
 			}
 			if !strings.HasPrefix(stdout.String(), "Usage: gatehouse "+cmd.name) || !strings.Contains(stdout.String(), cmd.summary) {
 				t.Errorf("help does not start with the usage line and summary:\n%s", stdout.String())
+			}
+			for _, e := range examples(cmd.name) {
+				if !strings.Contains(e, "gatehouse "+cmd.name+" ") {
+					t.Errorf("example %q does not run gatehouse %s", e, cmd.name)
+				}
 			}
 			if !strings.HasSuffix(strings.TrimSpace(cmd.summary), ".") {
 				t.Errorf("summary %q is not a sentence", cmd.summary)
