@@ -169,16 +169,18 @@ func (sp *ServiceProvider) ResolveACS(r *AuthnRequest) (string, error) {
 	return sp.ACSURLs[0], nil
 }
 
-// CheckNameIDPolicy returns a CodeInvalidNameIDPolicy error when r asks for a NameID format other than the app's
-// and other than unspecified.
+// CheckNameIDPolicy returns a CodeInvalidNameIDPolicy error when r asks for a NameID format the identity provider
+// cannot give this app: any format other than the app's own, unspecified, e-mail address, persistent and transient,
+// which an identity provider can always derive.
 func (sp *ServiceProvider) CheckNameIDPolicy(r *AuthnRequest) error {
 	if r.NameIDPolicy == nil {
 		return nil
 	}
-	f := r.NameIDPolicy.Format
-	if f == "" || f == NameIDUnspecified || f == sp.NameIDFormat {
+	switch f := r.NameIDPolicy.Format; f {
+	case "", NameIDUnspecified, NameIDEmail, NameIDPersistent, NameIDTransient, sp.NameIDFormat:
 		return nil
 	}
+	f := r.NameIDPolicy.Format
 	return &Error{Code: CodeInvalidNameIDPolicy, Field: "NameIDPolicy", Received: f, Expected: sp.NameIDFormat,
 		Status: StatusRequester, SubStatus: StatusInvalidNameIDPolicy,
 		Message: "The AuthnRequest asks for a NameID format the app is not configured to give; change the app's NameID format or the SP's request."}

@@ -148,7 +148,9 @@ func TestCheckNameIDPolicy(t *testing.T) {
 		{"no-format", &NameIDPolicy{AllowCreate: true}, ""},
 		{"unspecified", &NameIDPolicy{Format: NameIDUnspecified}, ""},
 		{"app-format", &NameIDPolicy{Format: NameIDEmail}, ""},
-		{"persistent-not-offered", &NameIDPolicy{Format: NameIDPersistent}, CodeInvalidNameIDPolicy},
+		{"persistent", &NameIDPolicy{Format: NameIDPersistent}, ""},
+		{"transient", &NameIDPolicy{Format: NameIDTransient}, ""},
+		{"x509-not-offered", &NameIDPolicy{Format: "urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"}, CodeInvalidNameIDPolicy},
 		{"unknown-format", &NameIDPolicy{Format: "urn:example:kerberos"}, CodeInvalidNameIDPolicy},
 	}
 	for _, tt := range tests {

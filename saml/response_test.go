@@ -247,7 +247,7 @@ func TestRespondXMLSec1(t *testing.T) {
 // RequestDenied answered with a signed Response that carries no assertion.
 func TestErrorResponse(t *testing.T) {
 	sp := testSP(SignAssertion, SHA256)
-	policyErr := sp.CheckNameIDPolicy(&AuthnRequest{NameIDPolicy: &NameIDPolicy{Format: NameIDPersistent}}).(*Error)
+	policyErr := sp.CheckNameIDPolicy(&AuthnRequest{NameIDPolicy: &NameIDPolicy{Format: "urn:example:kerberos"}}).(*Error)
 	ctxErr := CheckAuthnContext(&AuthnRequest{RequestedAuthnContext: &RequestedAuthnContext{ClassRefs: []string{"urn:example:mfa"}}}, []string{AuthnContextPassword}).(*Error)
 	tests := []struct {
 		name string
