@@ -1,0 +1,131 @@
+package idp
+
+import (
+	"context"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// AssignmentView is an assignment with the name of its principal, for lists.
+type AssignmentView struct {
+	gatehouse.Assignment
+	// PrincipalName is the user name or group name.
+	PrincipalName string `json:"principalName"`
+	// DisplayName is the user's display name or the group's name.
+	DisplayName string `json:"displayName"`
+}
+
+// Assign gives a user or a group access to an app.
+func (s *Service) Assign(ctx context.Context, actor *gatehouse.User, dirID, appID, principalType, principalID string) (*gatehouse.Assignment, error) {
+	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
+		return nil, err
+	}
+	if principalType != gatehouse.PrincipalUser && principalType != gatehouse.PrincipalGroup {
+		return nil, gatehouse.FieldErrorf("principalType", "Principal type %q is unknown; choose user or group.", principalType)
+	}
+	a := &gatehouse.Assignment{
+		ID: s.newID(), DirectoryID: dirID, AppID: appID, PrincipalType: principalType, PrincipalID: principalID,
+		CreatedAt: s.now(),
+	}
+	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		if err := tx.CreateAssignment(ctx, a); err != nil {
+			switch gatehouse.ErrorCode(err) {
+			case gatehouse.ECONFLICT:
+				return gatehouse.Errorf(gatehouse.ECONFLICT, "This %s is already assigned to the app.", principalType)
+			case gatehouse.ENOTFOUND:
+				return gatehouse.Errorf(gatehouse.ENOTFOUND, "No such app or %s in this directory.", principalType)
+			}
+			return err
+		}
+		return s.audit(ctx, tx, actor, dirID, "app.assign", "app", appID, nil, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Unassign removes an assignment from an app.
+func (s *Service) Unassign(ctx context.Context, actor *gatehouse.User, dirID, appID, assignmentID string) error {
+	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		as, err := tx.FindAssignments(ctx, dirID, appID)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			if a.ID == assignmentID {
+				if err := tx.DeleteAssignment(ctx, dirID, assignmentID); err != nil {
+					return err
+				}
+				return s.audit(ctx, tx, actor, dirID, "app.unassign", "app", appID, a, nil)
+			}
+		}
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no assignment %s.", assignmentID)
+	})
+}
+
+// FindAssignments returns an app's assignments with their principals' names.
+func (s *Service) FindAssignments(ctx context.Context, actor *gatehouse.User, dirID, appID string) ([]*AssignmentView, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	as, err := s.Store.FindAssignments(ctx, dirID, appID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*AssignmentView, 0, len(as))
+	for _, a := range as {
+		v := &AssignmentView{Assignment: *a}
+		switch a.PrincipalType {
+		case gatehouse.PrincipalUser:
+			if u, err := s.Store.FindUser(ctx, dirID, a.PrincipalID); err == nil {
+				v.PrincipalName, v.DisplayName = u.UserName, u.Name()
+			}
+		case gatehouse.PrincipalGroup:
+			if g, err := s.Store.FindGroup(ctx, dirID, a.PrincipalID); err == nil {
+				v.PrincipalName, v.DisplayName = g.Name, g.Name
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// FindUserApps returns the apps assigned to a user, for admins.
+func (s *Service) FindUserApps(ctx context.Context, actor *gatehouse.User, dirID, userID string) ([]*gatehouse.App, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	return s.Store.FindUserApps(ctx, dirID, userID)
+}
+
+// Tile is an app as My Apps shows it.
+type Tile struct {
+	App *gatehouse.App
+	// URL opens the app: its Sign-on URL (SP-initiated) when set, otherwise the user access URL (IdP-initiated).
+	URL string
+}
+
+// MyApps returns the tiles of the apps the signed-in user may open: assigned, enabled and visible apps. Apps that
+// do not require assignment are not listed unless assigned, as in the seed system.
+func (s *Service) MyApps(ctx context.Context, u *gatehouse.User) ([]Tile, error) {
+	apps, err := s.Store.FindUserApps(ctx, u.DirectoryID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	var tiles []Tile
+	for _, a := range apps {
+		if !a.Enabled || !a.Visible {
+			continue
+		}
+		t := Tile{App: a, URL: a.SAML.SignOnURL}
+		if t.URL == "" {
+			t.URL = s.UserAccessURL(a.DirectoryID, a.ID)
+		}
+		tiles = append(tiles, t)
+	}
+	return tiles, nil
+}

@@ -1,0 +1,171 @@
+package idp
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// Bootstrap prepares an empty database: it creates the default directory with its signing certificate and, when
+// the default directory has no users, a global admin named adminUser. When adminPassword is empty a strong random
+// one is generated and returned, to be shown once; it is not temporary, so the admin can create an API token
+// without a browser. Bootstrap does nothing on a database that already has users, and reports whether it created
+// the admin.
+func (s *Service) Bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
+	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		if _, err := tx.FindDirectory(ctx, gatehouse.DefaultDirectoryID); gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+			d := &gatehouse.Directory{ID: gatehouse.DefaultDirectoryID, Name: "Default Directory", Domain: domainOf(adminUser)}
+			if err := s.createDirectory(ctx, tx, nil, d); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		_, total, err := tx.FindUsers(ctx, gatehouse.DefaultDirectoryID, gatehouse.UserFilter{Limit: 1})
+		if err != nil || total > 0 {
+			return err
+		}
+		generate := adminPassword == ""
+		if generate {
+			if generated, err = s.generatePassword(); err != nil {
+				return err
+			}
+			adminPassword = generated
+		}
+		u := &gatehouse.User{
+			DirectoryID: gatehouse.DefaultDirectoryID, UserName: adminUser, DisplayName: "Administrator",
+			Role: gatehouse.RoleGlobalAdmin,
+		}
+		if err := s.insertUser(ctx, tx, nil, u, adminPassword); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, generated, err
+}
+
+func domainOf(userName string) string {
+	if i := strings.LastIndexByte(userName, '@'); i >= 0 {
+		return userName[i+1:]
+	}
+	return ""
+}
+
+// CreateDirectory creates a directory with its own signing certificate. Only instance admins may.
+func (s *Service) CreateDirectory(ctx context.Context, actor *gatehouse.User, d *gatehouse.Directory) error {
+	if !IsInstanceAdmin(actor) {
+		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only global admins of the default directory can create directories.")
+	}
+	return s.Store.InTx(ctx, func(tx gatehouse.Store) error { return s.createDirectory(ctx, tx, actor, d) })
+}
+
+func (s *Service) createDirectory(ctx context.Context, tx gatehouse.Store, actor *gatehouse.User, d *gatehouse.Directory) error {
+	d.ID = strings.ToLower(strings.TrimSpace(d.ID))
+	d.CreatedAt, d.UpdatedAt = s.now(), s.now()
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if err := tx.CreateDirectory(ctx, d); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "id", Message: "A directory with ID " + d.ID + " already exists."}
+		}
+		return err
+	}
+	cert, err := s.newCertificate(d.ID, "", "Gatehouse "+d.Name)
+	if err != nil {
+		return err
+	}
+	if err := tx.CreateCertificate(ctx, cert); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, actor, d.ID, "directory.create", "directory", d.ID, nil, d)
+}
+
+// FindDirectories returns the directories the actor may administer: every one for instance admins, their own for
+// other admins.
+func (s *Service) FindDirectories(ctx context.Context, actor *gatehouse.User) ([]*gatehouse.Directory, error) {
+	if IsInstanceAdmin(actor) {
+		return s.Store.FindDirectories(ctx)
+	}
+	if err := s.Authorize(ctx, actor, actor.DirectoryID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	d, err := s.Store.FindDirectory(ctx, actor.DirectoryID)
+	if err != nil {
+		return nil, err
+	}
+	return []*gatehouse.Directory{d}, nil
+}
+
+// FindDirectory returns a directory the actor may read.
+func (s *Service) FindDirectory(ctx context.Context, actor *gatehouse.User, id string) (*gatehouse.Directory, error) {
+	if err := s.Authorize(ctx, actor, id, ReadDirectory); err != nil {
+		return nil, err
+	}
+	return s.Store.FindDirectory(ctx, id)
+}
+
+// DirectoryPatch lists the directory fields to change; nil fields stay as they are.
+type DirectoryPatch struct {
+	Name       *string `json:"name"`
+	Domain     *string `json:"domain"`
+	RequireMFA *bool   `json:"requireMfa"`
+}
+
+// UpdateDirectory changes a directory's name, domain or MFA policy. Global admins of the directory may.
+func (s *Service) UpdateDirectory(ctx context.Context, actor *gatehouse.User, id string, p DirectoryPatch) (*gatehouse.Directory, error) {
+	if err := s.Authorize(ctx, actor, id, ManageDirectory); err != nil {
+		return nil, err
+	}
+	var out *gatehouse.Directory
+	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		d, err := tx.FindDirectory(ctx, id)
+		if err != nil {
+			return err
+		}
+		before := *d
+		setIf(&d.Name, p.Name)
+		setIf(&d.Domain, p.Domain)
+		setIf(&d.RequireMFA, p.RequireMFA)
+		d.UpdatedAt = s.now()
+		if err := d.Validate(); err != nil {
+			return err
+		}
+		if err := tx.UpdateDirectory(ctx, d); err != nil {
+			return err
+		}
+		out = d
+		return s.audit(ctx, tx, actor, id, "directory.update", "directory", id, before, d)
+	})
+	return out, err
+}
+
+// DeleteDirectory deletes a directory and everything in it. The default directory cannot be deleted; only
+// instance admins may delete the others.
+func (s *Service) DeleteDirectory(ctx context.Context, actor *gatehouse.User, id string) error {
+	if !IsInstanceAdmin(actor) {
+		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only global admins of the default directory can delete directories.")
+	}
+	if id == gatehouse.DefaultDirectoryID {
+		return gatehouse.Errorf(gatehouse.EINVALID, "The default directory cannot be deleted.")
+	}
+	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		d, err := tx.FindDirectory(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteDirectory(ctx, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, gatehouse.DefaultDirectoryID, "directory.delete", "directory", id, d, nil)
+	})
+}
+
+// setIf sets *dst to *src when src is not nil.
+func setIf[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}

@@ -1,0 +1,154 @@
+package idp
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// GroupInput is what an admin gives to create a group.
+type GroupInput struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// CreateGroup creates a group.
+func (s *Service) CreateGroup(ctx context.Context, actor *gatehouse.User, dirID string, in GroupInput) (*gatehouse.Group, error) {
+	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
+		return nil, err
+	}
+	g := &gatehouse.Group{
+		ID: s.newID(), DirectoryID: dirID, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
+		CreatedAt: s.now(), UpdatedAt: s.now(),
+	}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		if err := tx.CreateGroup(ctx, g); err != nil {
+			return groupConflict(err, g.Name)
+		}
+		return s.audit(ctx, tx, actor, dirID, "group.create", "group", g.ID, nil, g)
+	})
+	return g, err
+}
+
+func groupConflict(err error, name string) error {
+	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "name", Message: "A group named " + name + " already exists in this directory."}
+	}
+	return err
+}
+
+// FindGroup returns a group.
+func (s *Service) FindGroup(ctx context.Context, actor *gatehouse.User, dirID, id string) (*gatehouse.Group, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	return s.Store.FindGroup(ctx, dirID, id)
+}
+
+// FindGroups returns the groups whose name contains query.
+func (s *Service) FindGroups(ctx context.Context, actor *gatehouse.User, dirID, query string) ([]*gatehouse.Group, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	return s.Store.FindGroups(ctx, dirID, query)
+}
+
+// GroupPatch lists the group fields to change; nil fields stay as they are.
+type GroupPatch struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+}
+
+// UpdateGroup renames a group or changes its description.
+func (s *Service) UpdateGroup(ctx context.Context, actor *gatehouse.User, dirID, id string, p GroupPatch) (*gatehouse.Group, error) {
+	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
+		return nil, err
+	}
+	var out *gatehouse.Group
+	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		g, err := tx.FindGroup(ctx, dirID, id)
+		if err != nil {
+			return err
+		}
+		before := *g
+		setIf(&g.Name, p.Name)
+		setIf(&g.Description, p.Description)
+		g.Name = strings.TrimSpace(g.Name)
+		if err := g.Validate(); err != nil {
+			return err
+		}
+		g.UpdatedAt = s.now()
+		if err := tx.UpdateGroup(ctx, g); err != nil {
+			return groupConflict(err, g.Name)
+		}
+		out = g
+		return s.audit(ctx, tx, actor, dirID, "group.update", "group", id, before, g)
+	})
+	return out, err
+}
+
+// DeleteGroup deletes a group with its memberships and assignments.
+func (s *Service) DeleteGroup(ctx context.Context, actor *gatehouse.User, dirID, id string) error {
+	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		g, err := tx.FindGroup(ctx, dirID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteGroup(ctx, dirID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, dirID, "group.delete", "group", id, g, nil)
+	})
+}
+
+// AddGroupMember adds a user to a group.
+func (s *Service) AddGroupMember(ctx context.Context, actor *gatehouse.User, dirID, groupID, userID string) error {
+	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		if err := tx.AddGroupMember(ctx, dirID, groupID, userID); err != nil {
+			if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+				return gatehouse.Errorf(gatehouse.ECONFLICT, "The user is already a member of the group.")
+			}
+			return err
+		}
+		return s.audit(ctx, tx, actor, dirID, "group.add-member", "group", groupID, nil, map[string]string{"userId": userID})
+	})
+}
+
+// RemoveGroupMember removes a user from a group.
+func (s *Service) RemoveGroupMember(ctx context.Context, actor *gatehouse.User, dirID, groupID, userID string) error {
+	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		if err := tx.RemoveGroupMember(ctx, dirID, groupID, userID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, dirID, "group.remove-member", "group", groupID, map[string]string{"userId": userID}, nil)
+	})
+}
+
+// FindGroupMembers returns a group's members.
+func (s *Service) FindGroupMembers(ctx context.Context, actor *gatehouse.User, dirID, groupID string) ([]*gatehouse.User, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	return s.Store.FindGroupMembers(ctx, dirID, groupID)
+}
+
+// FindUserGroups returns the groups a user is a member of.
+func (s *Service) FindUserGroups(ctx context.Context, actor *gatehouse.User, dirID, userID string) ([]*gatehouse.Group, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	return s.Store.FindUserGroups(ctx, dirID, userID)
+}

@@ -1,0 +1,47 @@
+package idp
+
+import (
+	"context"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// logSignIn appends to the sign-in log and the process log. A failure to write the log is logged, not returned:
+// the sign-in itself has been decided.
+func (s *Service) logSignIn(ctx context.Context, dirID string, e *gatehouse.SignInEvent) {
+	info := RequestInfoFrom(ctx)
+	e.ID, e.DirectoryID, e.Time = s.newID(), dirID, s.now()
+	e.CorrelationID, e.ClientAddr = info.CorrelationID, info.ClientAddr
+	e.UserName, e.Reason = truncate(e.UserName, 256), truncate(e.Reason, 2048)
+	s.Logger.LogAttrs(ctx, levelOf(e), "sign-in",
+		logAttr("directory", dirID), logAttr("user", e.UserName), logAttr("app", e.AppName),
+		logAttr("result", e.Result), logAttr("code", e.Code), logAttr("reason", e.Reason),
+		logAttr("correlation_id", e.CorrelationID), logAttr("client", e.ClientAddr))
+	if err := s.Store.CreateSignInEvent(context.WithoutCancel(ctx), e); err != nil {
+		s.Logger.ErrorContext(ctx, "write sign-in log", "err", err, "correlation_id", e.CorrelationID)
+	}
+}
+
+// FindSignInEvents searches the sign-in log.
+func (s *Service) FindSignInEvents(ctx context.Context, actor *gatehouse.User, dirID string, f gatehouse.SignInFilter) ([]*gatehouse.SignInEvent, int, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, 0, err
+	}
+	return s.Store.FindSignInEvents(ctx, dirID, f)
+}
+
+// FindSignInEvent returns one sign-in log entry.
+func (s *Service) FindSignInEvent(ctx context.Context, actor *gatehouse.User, dirID, id string) (*gatehouse.SignInEvent, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	return s.Store.FindSignInEvent(ctx, dirID, id)
+}
+
+// FindAuditEvents searches the audit log.
+func (s *Service) FindAuditEvents(ctx context.Context, actor *gatehouse.User, dirID string, f gatehouse.AuditFilter) ([]*gatehouse.AuditEvent, int, error) {
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, 0, err
+	}
+	return s.Store.FindAuditEvents(ctx, dirID, f)
+}

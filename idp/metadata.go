@@ -1,0 +1,51 @@
+package idp
+
+import (
+	"context"
+	"crypto/x509"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// DirectoryMetadata returns the IdP metadata of a directory with the directory's certificates.
+func (s *Service) DirectoryMetadata(ctx context.Context, dirID string) ([]byte, error) {
+	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+		return nil, err
+	}
+	return s.metadata(ctx, dirID, "")
+}
+
+// AppMetadata returns the app federation metadata: the directory's IdP endpoints with the app's certificates.
+func (s *Service) AppMetadata(ctx context.Context, dirID, appID string) ([]byte, error) {
+	if _, err := s.Store.FindApp(ctx, dirID, appID); err != nil {
+		return nil, err
+	}
+	return s.metadata(ctx, dirID, appID)
+}
+
+func (s *Service) metadata(ctx context.Context, dirID, appID string) ([]byte, error) {
+	cs, err := s.Store.FindCertificates(ctx, dirID, appID)
+	if err != nil {
+		return nil, err
+	}
+	var published []*x509.Certificate
+	for _, c := range cs {
+		if !c.Active && c.NotAfter.Before(s.now()) {
+			continue
+		}
+		x, err := x509.ParseCertificate(c.DER)
+		if err != nil {
+			return nil, gatehouse.Internal(err)
+		}
+		if c.Active { // the active certificate first
+			published = append([]*x509.Certificate{x}, published...)
+		} else {
+			published = append(published, x)
+		}
+	}
+	md, err := s.identity(dirID).Metadata(published)
+	if err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	return md, nil
+}

@@ -1,0 +1,210 @@
+package idp
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
+	"github.com/gatehouse-idp/gatehouse/gallery"
+	"github.com/gatehouse-idp/gatehouse/password"
+	"github.com/gatehouse-idp/gatehouse/saml"
+)
+
+// Service is the Gatehouse application layer. Set the fields, then call Init before use.
+type Service struct {
+	Store   gatehouse.Store
+	Gallery *gallery.Gallery
+	Hasher  *password.Hasher
+	Sealer  *certs.Sealer
+	// PublicURL is the externally visible base URL without a trailing slash, e.g. "http://127.0.0.1:8080".
+	PublicURL string
+	// NameIDKey keys the pairwise persistent NameIDs; it must be the same on every node and stable over time.
+	NameIDKey []byte
+	Logger    *slog.Logger
+	Now       func() time.Time
+	Rand      io.Reader
+
+	// CertValidity is the lifetime of generated signing certificates (3 years when zero).
+	CertValidity time.Duration
+	// SessionIdle and SessionMax are the idle and absolute session timeouts (1 hour and 12 hours when zero).
+	SessionIdle, SessionMax time.Duration
+	// SignInRequestTTL is how long a pending SAML sign-in waits for the user (15 minutes when zero).
+	SignInRequestTTL time.Duration
+	// AssertionLifetime bounds assertion validity after issue (5 minutes when zero).
+	AssertionLifetime time.Duration
+	// Limits bound what a SAML request may cost (saml.DefaultLimits when zero).
+	Limits saml.Limits
+	// Lockout is the password-guessing policy (DefaultLockout when zero).
+	Lockout Lockout
+
+	// mu guards signers.
+	mu sync.Mutex
+	// signers caches decrypted signing keys by certificate ID. Certificates are immutable, so entries never go
+	// stale; the map is bounded by maxSigners.
+	signers map[string]*saml.Signer
+}
+
+const maxSigners = 1024
+
+// Init fills in defaults and checks that the required fields are set.
+func (s *Service) Init() error {
+	switch {
+	case s.Store == nil:
+		return fmt.Errorf("idp: Store is required")
+	case s.Gallery == nil:
+		return fmt.Errorf("idp: Gallery is required")
+	case s.Hasher == nil:
+		return fmt.Errorf("idp: Hasher is required")
+	case s.Sealer == nil:
+		return fmt.Errorf("idp: Sealer is required")
+	case s.PublicURL == "":
+		return fmt.Errorf("idp: PublicURL is required")
+	case len(s.NameIDKey) < 16:
+		return fmt.Errorf("idp: NameIDKey of at least 16 bytes is required")
+	}
+	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Rand == nil {
+		s.Rand = rand.Reader
+	}
+	if s.CertValidity == 0 {
+		s.CertValidity = 3 * 365 * 24 * time.Hour
+	}
+	if s.SessionIdle == 0 {
+		s.SessionIdle = time.Hour
+	}
+	if s.SessionMax == 0 {
+		s.SessionMax = 12 * time.Hour
+	}
+	if s.SignInRequestTTL == 0 {
+		s.SignInRequestTTL = 15 * time.Minute
+	}
+	if s.AssertionLifetime == 0 {
+		s.AssertionLifetime = 5 * time.Minute
+	}
+	if s.Limits == (saml.Limits{}) {
+		s.Limits = saml.DefaultLimits
+	}
+	if s.Lockout == (Lockout{}) {
+		s.Lockout = DefaultLockout
+	}
+	s.signers = map[string]*saml.Signer{}
+	return nil
+}
+
+// now returns the current time in UTC, truncated to microseconds so that it round-trips through every store.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newID returns a random object ID of 26 characters (128 bits) that satisfies gatehouse.ValidID.
+func (s *Service) newID() string {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(s.Rand, b); err != nil {
+		panic(fmt.Sprintf("idp: read random: %v", err)) // the system's randomness failing is not recoverable
+	}
+	return idEncoding.EncodeToString(b)
+}
+
+// newSecret returns a random URL-safe secret of 256 bits.
+func (s *Service) newSecret() string {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(s.Rand, b); err != nil {
+		panic(fmt.Sprintf("idp: read random: %v", err))
+	}
+	return idEncoding.EncodeToString(b)
+}
+
+// hashSecret returns the hex SHA-256 of a session or API token secret: what the store keeps.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// pairwiseID returns the stable persistent NameID of a user at an app.
+func (s *Service) pairwiseID(dirID, appID, userID string) string {
+	m := hmac.New(sha256.New, s.NameIDKey)
+	fmt.Fprintf(m, "%s\x00%s\x00%s", dirID, appID, userID)
+	return idEncoding.EncodeToString(m.Sum(nil))
+}
+
+// RequestInfo describes the HTTP request an operation serves; it goes into logs.
+type RequestInfo struct {
+	CorrelationID string
+	ClientAddr    string
+	UserAgent     string
+}
+
+type requestInfoKey struct{}
+
+// WithRequestInfo returns a context that carries info for the logs written by the services.
+func WithRequestInfo(ctx context.Context, info RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+// RequestInfoFrom returns the RequestInfo carried by ctx, or the zero value.
+func RequestInfoFrom(ctx context.Context) RequestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
+	return info
+}
+
+// audit appends an audit event; before and after are marshalled to JSON (secret fields carry json:"-").
+func (s *Service) audit(ctx context.Context, tx gatehouse.Store, actor *gatehouse.User, dirID, action, targetType, targetID string, before, after any) error {
+	e := &gatehouse.AuditEvent{
+		ID:            s.newID(),
+		DirectoryID:   dirID,
+		Time:          s.now(),
+		Action:        action,
+		TargetType:    targetType,
+		TargetID:      targetID,
+		Before:        marshal(before),
+		After:         marshal(after),
+		CorrelationID: RequestInfoFrom(ctx).CorrelationID,
+	}
+	if actor != nil {
+		e.ActorID, e.ActorName = actor.ID, actor.UserName
+	} else {
+		e.ActorName = "system"
+	}
+	if actor != nil && actor.DirectoryID != dirID {
+		e.ActorName = actor.UserName + " (" + actor.DirectoryID + ")"
+	}
+	return tx.CreateAuditEvent(ctx, e)
+}
+
+func marshal(v any) string {
+	if v == nil {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func logAttr(k, v string) slog.Attr { return slog.String(k, v) }
+
+func levelOf(e *gatehouse.SignInEvent) slog.Level {
+	if e.Result == gatehouse.ResultFailure {
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}

@@ -1,0 +1,430 @@
+package idp
+
+import (
+	"cmp"
+	"context"
+	"crypto/x509"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/saml"
+)
+
+// Gatehouse error codes of the sign-on policy (the GH5xxx range; the protocol's codes are in package saml).
+const (
+	// CodeNotAssigned: assignment is required and the user is not assigned to the app, directly or by a group.
+	CodeNotAssigned = "GH5001"
+	// CodeAppDisabled: the app is disabled for sign-in.
+	CodeAppDisabled = "GH5002"
+	// CodeUserDisabled: the user is disabled.
+	CodeUserDisabled = "GH5003"
+	// CodeSignInExpired: the pending sign-in was already used or has expired.
+	CodeSignInExpired = "GH5004"
+	// CodeNoNameIDValue: the user has no value for the app's NameID source.
+	CodeNoNameIDValue = "GH5005"
+	// CodeNoCertificate: the app has no active signing certificate.
+	CodeNoCertificate = "GH5006"
+	// CodeAppNotFound: the app of a user access URL does not exist.
+	CodeAppNotFound = "GH5007"
+)
+
+// replayWindow is how long an AuthnRequest ID is remembered: longer than a request stays valid (issued at most 5
+// minutes ago or 3 minutes ahead).
+const replayWindow = 10 * time.Minute
+
+// Post is an answer for an app's assertion consumer service, to be sent by the auto-submitting form.
+type Post struct {
+	ACSURL     string
+	Response   []byte
+	RelayState string
+	AppName    string
+}
+
+// Pending is a validated AuthnRequest that waits for the user to sign in.
+type Pending struct {
+	Request   *gatehouse.SignInRequest
+	App       *gatehouse.App
+	IsPassive bool
+}
+
+// identity returns the IdP identity of a directory.
+func (s *Service) identity(dirID string) *saml.IdentityProvider {
+	entityID, sso, _ := s.Endpoints(dirID)
+	return &saml.IdentityProvider{
+		EntityID: entityID, SSOURL: sso, SLOURL: sso, Now: s.Now, Rand: s.Rand, Lifetime: s.AssertionLifetime,
+	}
+}
+
+// serviceProvider maps an app to what the saml package needs to know of it.
+func serviceProvider(a *gatehouse.App) *saml.ServiceProvider {
+	return &saml.ServiceProvider{
+		EntityID: a.SAML.EntityID, ACSURLs: a.SAML.ReplyURLs, NameIDFormat: a.SAML.NameIDFormat,
+		SigningOption: a.SAML.SigningOption, SigningAlgorithm: a.SAML.SigningAlgorithm,
+	}
+}
+
+// StartSSO validates a decoded AuthnRequest sent to a directory's SSO endpoint and stores it as a pending
+// sign-in. It returns a *saml.Error, to be shown on an error page and never sent anywhere, when the request is
+// malformed, stale, replayed, from an unknown Issuer or for an unregistered reply URL (SECURITY-CASES 1–14, 18).
+// When the request can be answered only with a SAML error status at the app's registered reply URL (a NameIDPolicy
+// or AuthnContext the app cannot get), the Post is that answer.
+func (s *Service) StartSSO(ctx context.Context, dirID string, msg *saml.Message) (*Pending, *Post, error) {
+	p, post, err := s.startSSO(ctx, dirID, msg)
+	if err != nil {
+		e := &gatehouse.SignInEvent{Result: gatehouse.ResultFailure}
+		if p != nil && p.App != nil {
+			e.AppID, e.AppName = p.App.ID, p.App.Name
+		}
+		e.Code, e.Reason = failure(err)
+		s.logSignIn(ctx, dirID, e)
+		return nil, nil, err
+	}
+	return p, post, nil
+}
+
+func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message) (*Pending, *Post, error) {
+	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+		return nil, nil, err
+	}
+	req := msg.Request
+	idp := s.identity(dirID)
+	if err := idp.ValidateRequest(req); err != nil {
+		return nil, nil, err
+	}
+	if err := saml.CheckRelayState(msg.RelayState, s.Limits.MaxRelayState); err != nil {
+		return nil, nil, err
+	}
+	app, err := s.Store.FindAppByEntityID(ctx, dirID, req.Issuer)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, nil, &saml.Error{
+			Code: saml.CodeUnknownIssuer, Field: "Identifier (Entity ID)", Received: req.Issuer,
+			Status: saml.StatusRequester,
+			Message: "No app in directory " + dirID + " has the Identifier (Entity ID) that this request's Issuer names. " +
+				"In Gatehouse, set the app's Identifier to exactly this value, or make the app send the Identifier configured in Gatehouse.",
+		}
+	} else if err != nil {
+		return nil, nil, err
+	}
+	p := &Pending{App: app, IsPassive: req.IsPassive}
+	sp := serviceProvider(app)
+	acs, err := sp.ResolveACS(req)
+	if err != nil {
+		return p, nil, err
+	}
+	now := s.now()
+	key := "authn-request:" + dirID + ":" + app.ID + ":" + req.ID
+	if err := s.Store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return p, nil, &saml.Error{
+			Code: saml.CodeRequestReplayed, Field: "ID", Received: req.ID, Status: saml.StatusRequester,
+			Message: "This AuthnRequest ID was already used. Each sign-in must start with a new request from the app.",
+		}
+	} else if err != nil {
+		return p, nil, err
+	}
+	pr := &gatehouse.SignInRequest{
+		ID: s.newID(), DirectoryID: dirID, AppID: app.ID, RequestID: req.ID, ACSURL: acs, RelayState: msg.RelayState,
+		ForceAuthn: req.ForceAuthn, CreatedAt: now, ExpiresAt: now.Add(s.SignInRequestTTL),
+	}
+	// A NameIDPolicy or an authentication context the app cannot get is answered at its registered reply URL.
+	if err := sp.CheckNameIDPolicy(req); err != nil {
+		post, perr := s.errorPost(ctx, app, pr, err.(*saml.Error))
+		return p, post, perr
+	}
+	if err := saml.CheckAuthnContext(req, offeredAuthnContexts); err != nil {
+		post, perr := s.errorPost(ctx, app, pr, err.(*saml.Error))
+		return p, post, perr
+	}
+	if req.NameIDPolicy != nil && req.NameIDPolicy.Format != saml.NameIDUnspecified {
+		pr.NameIDFormat = req.NameIDPolicy.Format
+	}
+	if err := s.Store.CreateSignInRequest(ctx, pr); err != nil {
+		return p, nil, err
+	}
+	p.Request = pr
+	return p, nil, nil
+}
+
+// offeredAuthnContexts are the authentication context classes a password sign-in satisfies.
+var offeredAuthnContexts = []string{
+	saml.AuthnContextPassword, saml.AuthnContextPasswordProtectedTransport,
+	"urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+}
+
+// PendingSignIn returns a pending sign-in without using it.
+func (s *Service) PendingSignIn(ctx context.Context, dirID, id string) (*gatehouse.SignInRequest, error) {
+	r, err := s.Store.FindSignInRequest(ctx, dirID, id, s.now())
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, errSignInExpired()
+	}
+	return r, err
+}
+
+func errSignInExpired() error {
+	return &saml.Error{
+		Code: CodeSignInExpired, Status: saml.StatusRequester,
+		Message: "This sign-in has expired or was already completed. Go back to the app and sign in again.",
+	}
+}
+
+// CompleteSSO answers a pending sign-in for a signed-in user: it checks that the app is enabled, the user may use
+// it (SECURITY-CASES 5) and builds the signed Response for the registered reply URL. The pending sign-in is
+// consumed.
+func (s *Service) CompleteSSO(ctx context.Context, dirID, pendingID string, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
+	pr, err := s.Store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		err = errSignInExpired()
+	}
+	if err != nil {
+		s.logSignIn(ctx, dirID, &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, Result: gatehouse.ResultFailure, Code: codeOf(err), Reason: reasonOf(err)})
+		return nil, err
+	}
+	return s.answer(ctx, dirID, pr, sess, u)
+}
+
+// IdPInitiated signs a user in to an app from My Apps or the app's user access URL (SECURITY-CASES 23), with the
+// app's default relay state.
+func (s *Service) IdPInitiated(ctx context.Context, dirID, appID string, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
+	app, err := s.Store.FindApp(ctx, dirID, appID)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		err = &saml.Error{Code: CodeAppNotFound, Status: saml.StatusRequester, Received: appID,
+			Message: "There is no such app in this directory. The link may be out of date; open the app from My Apps."}
+	}
+	if err != nil {
+		s.logSignIn(ctx, dirID, &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: appID, Result: gatehouse.ResultFailure, Code: codeOf(err), Reason: reasonOf(err)})
+		return nil, err
+	}
+	pr := &gatehouse.SignInRequest{DirectoryID: dirID, AppID: app.ID, RelayState: app.SAML.RelayState}
+	if len(app.SAML.ReplyURLs) > 0 {
+		pr.ACSURL = app.SAML.ReplyURLs[0]
+	}
+	return s.answer(ctx, dirID, pr, sess, u)
+}
+
+// answer applies the sign-on policy and builds the signed Response, logging the outcome.
+func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
+	e := &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: pr.AppID, Result: gatehouse.ResultSuccess}
+	app, post, err := s.buildAnswer(ctx, dirID, pr, sess, u)
+	if app != nil {
+		e.AppName = app.Name
+	}
+	if err != nil {
+		e.Result = gatehouse.ResultFailure
+		e.Code, e.Reason = failure(err)
+	}
+	s.logSignIn(ctx, dirID, e)
+	return post, err
+}
+
+func (s *Service) buildAnswer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*gatehouse.App, *Post, error) {
+	app, err := s.Store.FindApp(ctx, dirID, pr.AppID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.checkAccess(ctx, app, u); err != nil {
+		return app, nil, err
+	}
+	if pr.ACSURL == "" {
+		return app, nil, &saml.Error{Code: saml.CodeNoReplyURL, Field: "Reply URL", Status: saml.StatusResponder,
+			Message: "The app " + app.Name + " has no Reply URL (Assertion Consumer Service URL) configured in Gatehouse, so there is nowhere to send the sign-in."}
+	}
+	params, err := s.responseParams(app, pr, sess, u)
+	if err != nil {
+		return app, nil, err
+	}
+	signer, err := s.signer(ctx, dirID, app.ID)
+	if err != nil {
+		return app, nil, err
+	}
+	resp, err := s.identity(dirID).Respond(params, signer)
+	if err != nil {
+		return app, nil, gatehouse.Internal(err)
+	}
+	return app, &Post{ACSURL: pr.ACSURL, Response: resp, RelayState: pr.RelayState, AppName: app.Name}, nil
+}
+
+// checkAccess applies the app's and the user's sign-in policy.
+func (s *Service) checkAccess(ctx context.Context, app *gatehouse.App, u *gatehouse.User) error {
+	if u.Disabled {
+		return &saml.Error{Code: CodeUserDisabled, Status: saml.StatusResponder, SubStatus: saml.StatusRequestDenied, Received: u.UserName,
+			Message: "Your account is disabled. Ask your administrator to enable it."}
+	}
+	if !app.Enabled {
+		return &saml.Error{Code: CodeAppDisabled, Status: saml.StatusResponder, SubStatus: saml.StatusRequestDenied, Field: "Enabled for users to sign in",
+			Message: "The app " + app.Name + " is disabled for sign-in. An administrator can enable it in the app's properties."}
+	}
+	if !app.AssignmentRequired {
+		return nil
+	}
+	ok, err := s.Store.IsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &saml.Error{Code: CodeNotAssigned, Status: saml.StatusResponder, SubStatus: saml.StatusRequestDenied, Received: u.UserName, Field: "Users and groups",
+			Message: "You (" + u.UserName + ") have not been given access to " + app.Name + ". Ask an administrator to assign you to the app, directly or through a group."}
+	}
+	return nil
+}
+
+// responseParams builds the assertion's subject and claims.
+func (s *Service) responseParams(app *gatehouse.App, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*saml.ResponseParams, error) {
+	format := app.SAML.NameIDFormat
+	if pr.NameIDFormat != "" {
+		format = pr.NameIDFormat
+	}
+	var nameID string
+	switch format {
+	case gatehouse.NameIDPersistent:
+		nameID = s.pairwiseID(app.DirectoryID, app.ID, u.ID)
+	case gatehouse.NameIDTransient:
+		nameID = "_" + s.newID()
+	case gatehouse.NameIDEmail:
+		// An SP that asks for an e-mail address gets one even when the app's source is not e-mail shaped.
+		nameID = AttributeValue(u, app.SAML.NameIDSource)
+		if !strings.Contains(nameID, "@") {
+			nameID = cmp.Or(u.Mail, u.UserName)
+		}
+	default:
+		nameID = AttributeValue(u, app.SAML.NameIDSource)
+	}
+	if nameID == "" {
+		return nil, &saml.Error{Code: CodeNoNameIDValue, Status: saml.StatusResponder, Field: "NameID source",
+			Received: app.SAML.NameIDSource,
+			Message:  "The user " + u.UserName + " has no value for " + app.SAML.NameIDSource + ", the app's NameID source. Fill it in on the user, or choose another source in Attributes & claims."}
+	}
+	return &saml.ResponseParams{
+		SP: serviceProvider(app), ACSURL: pr.ACSURL, InResponseTo: pr.RequestID,
+		NameID: nameID, NameIDFormat: format, Attributes: Claims(app, u),
+		AuthnInstant: sess.AuthnInstant, SessionIndex: "_" + sess.ID[:32],
+		AuthnContextClassRef: saml.AuthnContextPassword,
+	}, nil
+}
+
+// AttributeValue returns the value of a user attribute such as gatehouse.AttrMail.
+func AttributeValue(u *gatehouse.User, source string) string {
+	switch source {
+	case gatehouse.AttrUserName:
+		return u.UserName
+	case gatehouse.AttrMail:
+		return u.Mail
+	case gatehouse.AttrGivenName:
+		return u.FirstName
+	case gatehouse.AttrSurname:
+		return u.LastName
+	case gatehouse.AttrDisplayName:
+		return u.DisplayName
+	case gatehouse.AttrObjectID:
+		return u.ID
+	}
+	return ""
+}
+
+// Claims returns the attributes an app receives for a user. Claims without a value are left out, as in the seed
+// system.
+func Claims(app *gatehouse.App, u *gatehouse.User) []saml.Attribute {
+	out := make([]saml.Attribute, 0, len(app.SAML.Claims))
+	for _, c := range app.SAML.Claims {
+		v := c.Value
+		if c.Source != "" {
+			v = AttributeValue(u, c.Source)
+		}
+		if v == "" {
+			continue
+		}
+		out = append(out, saml.Attribute{Name: c.Name, NameFormat: c.NameFormat, Values: []string{v}})
+	}
+	return out
+}
+
+// PassiveFailure answers a passive request that found no session with the NoPassive status at the app's
+// registered reply URL (SECURITY-CASES 19). The pending sign-in is consumed.
+func (s *Service) PassiveFailure(ctx context.Context, dirID, pendingID string) (*Post, error) {
+	pr, err := s.Store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
+	if err != nil {
+		return nil, err
+	}
+	app, err := s.Store.FindApp(ctx, dirID, pr.AppID)
+	if err != nil {
+		return nil, err
+	}
+	e := &saml.Error{Code: saml.CodeNoPassive, Status: saml.StatusResponder, SubStatus: saml.StatusNoPassive,
+		Message: "The user is not signed in and the request did not allow Gatehouse to ask them to."}
+	s.logSignIn(ctx, dirID, &gatehouse.SignInEvent{AppID: app.ID, AppName: app.Name, Result: gatehouse.ResultFailure, Code: e.Code, Reason: e.Message})
+	return s.errorPost(ctx, app, pr, e)
+}
+
+// errorPost builds an error Response for the app's registered reply URL.
+func (s *Service) errorPost(ctx context.Context, app *gatehouse.App, pr *gatehouse.SignInRequest, e *saml.Error) (*Post, error) {
+	signer, err := s.signer(ctx, app.DirectoryID, app.ID)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.identity(app.DirectoryID).ErrorResponse(serviceProvider(app), pr.ACSURL, pr.RequestID, e, signer)
+	if err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	return &Post{ACSURL: pr.ACSURL, Response: resp, RelayState: pr.RelayState, AppName: app.Name}, nil
+}
+
+// signer returns the signer of an app's active certificate, decrypting its key once per certificate.
+func (s *Service) signer(ctx context.Context, dirID, appID string) (*saml.Signer, error) {
+	c, err := s.activeCertificate(ctx, dirID, appID)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, &saml.Error{Code: CodeNoCertificate, Status: saml.StatusResponder, Field: "SAML signing certificate",
+			Message: "The app has no active signing certificate. An administrator can create one and make it active."}
+	} else if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	sg, ok := s.signers[c.ID]
+	s.mu.Unlock()
+	if ok {
+		return sg, nil
+	}
+	key, err := s.Sealer.OpenKey(c.EncryptedKey, c.ID)
+	if err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	cert, err := x509.ParseCertificate(c.DER)
+	if err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	if sg, err = saml.NewSigner(key, cert); err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	s.mu.Lock()
+	if len(s.signers) >= maxSigners {
+		clear(s.signers)
+	}
+	s.signers[c.ID] = sg
+	s.mu.Unlock()
+	return sg, nil
+}
+
+// failure returns the code and reason of an error for the sign-in log.
+func failure(err error) (code, reason string) { return codeOf(err), reasonOf(err) }
+
+func codeOf(err error) string {
+	var se *saml.Error
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return gatehouse.ErrorCode(err)
+}
+
+func reasonOf(err error) string {
+	var se *saml.Error
+	if errors.As(err, &se) {
+		r := se.Message
+		if se.Received != "" {
+			r += " Received: " + se.Received + "."
+		}
+		if se.Expected != "" {
+			r += " Expected: " + se.Expected + "."
+		}
+		return r
+	}
+	return gatehouse.ErrorMessage(err)
+}
