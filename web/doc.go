@@ -1,0 +1,6 @@
+// Package web is Gatehouse's HTTP layer: the SAML endpoints (single sign-on on both bindings, IdP-initiated
+// sign-on, metadata), the sign-in pages with the forced password change, My Apps, and the REST API under
+// /api/v1 with its OpenAPI document. Handlers are thin over the services of package idp and return errors, which
+// are rendered in one place: JSON for the API, an HTML page everywhere else. Templates and static files are
+// embedded and parsed at start-up, so a broken template stops the boot instead of failing a request.
+package web

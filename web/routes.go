@@ -1,0 +1,87 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+)
+
+// routes registers every route of the server in one place.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	s.patterns = nil
+	handle := func(pattern string, h http.Handler) {
+		mux.Handle(pattern, h)
+		s.patterns = append(s.patterns, pattern)
+	}
+	static, _ := fs.Sub(assets, "static")
+	handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	handle("GET /healthz", http.HandlerFunc(s.healthz))
+	handle("GET /{$}", s.page(s.home))
+
+	// SAML endpoints and the pages users see, per directory.
+	handle("GET /d/{dir}/saml2", s.page(s.ssoRedirect))
+	handle("POST /d/{dir}/saml2", s.page(s.ssoPost))
+	handle("GET /d/{dir}/sso/continue", s.page(s.ssoContinue))
+	handle("GET /d/{dir}/federationmetadata/2007-06/federationmetadata.xml", s.page(s.metadata))
+	handle("GET /d/{dir}/apps/{app}/signin", s.page(s.idpInitiated))
+	handle("GET /d/{dir}/login", s.page(s.loginForm))
+	handle("POST /d/{dir}/login", s.page(s.login))
+	handle("GET /d/{dir}/password", s.page(s.passwordForm))
+	handle("POST /d/{dir}/password", s.page(s.changePassword))
+	handle("POST /d/{dir}/logout", s.page(s.logout))
+	handle("GET /d/{dir}/myapps", s.page(s.myApps))
+	handle("GET /d/{dir}/{$}", s.page(s.directoryHome))
+
+	// The REST API.
+	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))
+	handle("POST /api/v1/tokens", s.api(s.createToken))
+	handle("GET /api/v1/tokens", s.api(s.authed(s.listTokens)))
+	handle("DELETE /api/v1/tokens/{id}", s.api(s.authed(s.revokeToken)))
+	handle("GET /api/v1/me", s.api(s.authed(s.me)))
+	handle("GET /api/v1/gallery", s.api(s.authed(s.listGallery)))
+	handle("GET /api/v1/gallery/{id}", s.api(s.authed(s.getGallery)))
+
+	handle("GET /api/v1/directories", s.api(s.authed(s.listDirectories)))
+	handle("POST /api/v1/directories", s.api(s.authed(s.createDirectory)))
+	handle("GET /api/v1/directories/{dir}", s.api(s.authed(s.getDirectory)))
+	handle("PATCH /api/v1/directories/{dir}", s.api(s.authed(s.patchDirectory)))
+	handle("DELETE /api/v1/directories/{dir}", s.api(s.authed(s.deleteDirectory)))
+
+	handle("GET /api/v1/directories/{dir}/users", s.api(s.authed(s.listUsers)))
+	handle("POST /api/v1/directories/{dir}/users", s.api(s.authed(s.createUser)))
+	handle("GET /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.getUser)))
+	handle("PATCH /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.patchUser)))
+	handle("DELETE /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.deleteUser)))
+	handle("POST /api/v1/directories/{dir}/users/{id}/reset-password", s.api(s.authed(s.resetPassword)))
+	handle("GET /api/v1/directories/{dir}/users/{id}/apps", s.api(s.authed(s.listUserApps)))
+	handle("GET /api/v1/directories/{dir}/users/{id}/groups", s.api(s.authed(s.listUserGroups)))
+
+	handle("GET /api/v1/directories/{dir}/groups", s.api(s.authed(s.listGroups)))
+	handle("POST /api/v1/directories/{dir}/groups", s.api(s.authed(s.createGroup)))
+	handle("GET /api/v1/directories/{dir}/groups/{id}", s.api(s.authed(s.getGroup)))
+	handle("PATCH /api/v1/directories/{dir}/groups/{id}", s.api(s.authed(s.patchGroup)))
+	handle("DELETE /api/v1/directories/{dir}/groups/{id}", s.api(s.authed(s.deleteGroup)))
+	handle("GET /api/v1/directories/{dir}/groups/{id}/members", s.api(s.authed(s.listMembers)))
+	handle("PUT /api/v1/directories/{dir}/groups/{id}/members/{userId}", s.api(s.authed(s.addMember)))
+	handle("DELETE /api/v1/directories/{dir}/groups/{id}/members/{userId}", s.api(s.authed(s.removeMember)))
+
+	handle("GET /api/v1/directories/{dir}/apps", s.api(s.authed(s.listApps)))
+	handle("POST /api/v1/directories/{dir}/apps", s.api(s.authed(s.addApp)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}", s.api(s.authed(s.getApp)))
+	handle("PATCH /api/v1/directories/{dir}/apps/{id}", s.api(s.authed(s.patchApp)))
+	handle("DELETE /api/v1/directories/{dir}/apps/{id}", s.api(s.authed(s.deleteApp)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.getSAML)))
+	handle("PATCH /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.patchSAML)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/setup", s.api(s.authed(s.getSetup)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.listCertificates)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates/{certId}/download", s.api(s.authed(s.downloadCertificate)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.listAssignments)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.assign)))
+	handle("DELETE /api/v1/directories/{dir}/apps/{id}/assignments/{assignmentId}", s.api(s.authed(s.unassign)))
+
+	handle("GET /api/v1/directories/{dir}/sign-ins", s.api(s.authed(s.listSignIns)))
+	handle("GET /api/v1/directories/{dir}/sign-ins/{id}", s.api(s.authed(s.getSignIn)))
+	handle("GET /api/v1/directories/{dir}/audit", s.api(s.authed(s.listAudit)))
+	handle("/api/", s.api(s.apiNotFound))
+	return mux
+}

@@ -1,0 +1,254 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse/idp"
+)
+
+//go:embed templates static openapi.yaml
+var assets embed.FS
+
+// Server serves Gatehouse over HTTP. Set the fields, call Init, then use Handler.
+type Server struct {
+	Service *idp.Service
+	Logger  *slog.Logger
+	// PublicURL is the externally visible base URL; an https URL makes cookies Secure and __Host- prefixed.
+	PublicURL string
+	// RateLimit is the sustained requests per second allowed per client address and RateBurst the burst; a zero
+	// RateLimit turns rate limiting off.
+	RateLimit float64
+	RateBurst int
+
+	secure  bool
+	pages   map[string]*template.Template
+	limiter *limiter
+	openAPI []byte
+	// patterns lists the registered route patterns, for the test that checks the OpenAPI document.
+	patterns []string
+}
+
+// Init parses the embedded templates (a broken one is an error here, not at request time) and prepares the
+// server.
+func (s *Server) Init() error {
+	if s.Service == nil {
+		return fmt.Errorf("web: Service is required")
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	u, err := url.Parse(s.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("web: public URL %q must be an absolute http or https URL", s.PublicURL)
+	}
+	s.secure = u.Scheme == "https"
+	if s.pages, err = parsePages(); err != nil {
+		return err
+	}
+	if s.openAPI, err = fs.ReadFile(assets, "openapi.yaml"); err != nil {
+		return fmt.Errorf("web: read openapi.yaml: %w", err)
+	}
+	if s.RateLimit > 0 {
+		s.limiter = newLimiter(s.RateLimit, s.RateBurst, 100_000)
+	}
+	return nil
+}
+
+// pageNames lists every page template; each is parsed with layout.html.
+var pageNames = []string{"error.html", "login.html", "password.html", "myapps.html", "home.html"}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+var funcs = template.FuncMap{
+	"initials": initials,
+	"fmtTime":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+}
+
+// initials returns up to two letters for an app tile without a logo.
+func initials(name string) string {
+	var out []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			out = append(out, r)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+// view is what every page template receives.
+type view struct {
+	Nonce       string
+	DirectoryID string
+	User        any
+	Data        any
+}
+
+// render executes a page into a buffer first, so a template error becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.pages[name]
+	if !ok {
+		panic("web: no page " + name) // every page is parsed at start-up
+	}
+	v := view{Nonce: nonce(r), DirectoryID: r.PathValue("dir"), Data: data}
+	if u := userFrom(r); u != nil {
+		v.User = u
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		s.Logger.Error("render page", "page", name, "err", err, "correlation_id", correlationID(r))
+		http.Error(w, "Internal error. Correlation ID: "+correlationID(r), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// Handler returns the server's HTTP handler with every route and the middleware around them.
+func (s *Server) Handler() http.Handler {
+	mux := s.routes()
+	cop := http.NewCrossOriginProtection()
+	// The SAML POST binding is cross-origin by design; signatures and one-time request IDs protect it.
+	cop.AddInsecureBypassPattern("POST /d/{dir}/saml2")
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errForbiddenOrigin())
+	}))
+	return s.recoverPanics(s.requestContext(s.rateLimit(s.securityHeaders(cop.Handler(mux)))))
+}
+
+// wrap turns an error-returning page handler into an http.Handler that renders its error as a page.
+func (s *Server) page(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.pageError(w, r, err)
+		}
+	})
+}
+
+// api turns an error-returning API handler into an http.Handler that renders its error as JSON.
+func (s *Server) api(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.apiError(w, r, err)
+		}
+	})
+}
+
+// fail renders err as JSON under /api/ and as a page elsewhere.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.apiError(w, r, err)
+		return
+	}
+	s.pageError(w, r, err)
+}
+
+type ctxKey int
+
+const (
+	correlationKey ctxKey = iota
+	nonceKey
+	userKey
+)
+
+func correlationID(r *http.Request) string { v, _ := r.Context().Value(correlationKey).(string); return v }
+func nonce(r *http.Request) string         { v, _ := r.Context().Value(nonceKey).(string); return v }
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// requestContext gives every request a correlation ID (also sent as X-Correlation-ID), a CSP nonce and the
+// request information the services log.
+func (s *Server) requestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cid := randomString(12)
+		w.Header().Set("X-Correlation-ID", cid)
+		ctx := context.WithValue(r.Context(), correlationKey, cid)
+		ctx = context.WithValue(ctx, nonceKey, randomString(16))
+		ctx = idp.WithRequestInfo(ctx, idp.RequestInfo{CorrelationID: cid, ClientAddr: clientAddr(r), UserAgent: r.UserAgent()})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// clientAddr returns the client's IP address.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// securityHeaders sets the headers every response carries (SECURITY-CASES 33): a CSP that allows only this
+// request's nonce for scripts and forbids framing, nosniff and a strict referrer policy.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp(nonce(r), "'self'"))
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		if s.secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csp returns the Content-Security-Policy with the given nonce and form-action sources ("" leaves form-action
+// out, for the page that posts a SAML response to an app).
+func csp(nonce, formAction string) string {
+	p := "default-src 'self'; script-src 'nonce-" + nonce + "'; style-src 'self'; img-src 'self' data:; " +
+		"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	if formAction != "" {
+		p += "; form-action " + formAction
+	}
+	return p
+}
+
+// recoverPanics turns a panic into a logged 500 with the correlation ID.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("panic", "value", v, "stack", string(debug.Stack()), "path", r.URL.Path)
+				http.Error(w, "Internal error.", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
