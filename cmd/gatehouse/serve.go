@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
+	"github.com/gatehouse-idp/gatehouse/gallery"
+	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/password"
+	"github.com/gatehouse-idp/gatehouse/postgres"
+	"github.com/gatehouse-idp/gatehouse/sqlite"
+	"github.com/gatehouse-idp/gatehouse/web"
+)
+
+// serveConfig is the configuration of `gatehouse serve`. Every field has a flag and an environment variable.
+type serveConfig struct {
+	Addr              string
+	PublicURL         string
+	Data              string
+	DatabaseURL       string
+	Key               string
+	AdminUser         string
+	AdminPassword     string
+	LogLevel          string
+	LogFormat         string
+	RateLimit         float64
+	RateBurst         int
+	SessionIdle       time.Duration
+	SessionMax        time.Duration
+	AssertionLifetime time.Duration
+	HashConcurrency   int
+}
+
+// serveFlags defines the flags of `gatehouse serve`, with defaults taken from the environment.
+func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
+	str := func(p *string, name, env, def, usage string) {
+		fs.StringVar(p, name, envOr(getenv, env, def), usage+" (env "+env+")")
+	}
+	dur := func(p *time.Duration, name, env string, def time.Duration, usage string) {
+		if v, err := time.ParseDuration(getenv(env)); err == nil {
+			def = v
+		}
+		fs.DurationVar(p, name, def, usage+" (env "+env+")")
+	}
+	str(&c.Addr, "addr", "GATEHOUSE_ADDR", "127.0.0.1:8080", "address to listen on")
+	str(&c.PublicURL, "public-url", "GATEHOUSE_PUBLIC_URL", "", "externally visible base URL, used in SAML endpoints and metadata (default http://<addr>)")
+	str(&c.Data, "data", "GATEHOUSE_DATA", "./gatehouse-data", "data directory: the SQLite database and the key file")
+	str(&c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "", "postgres://… to use PostgreSQL instead of SQLite in the data directory")
+	str(&c.Key, "key", "GATEHOUSE_KEY", "", "32-byte key (base64 or hex) that encrypts private keys at rest; default: the key file <data>/gatehouse.key, created on first start")
+	str(&c.AdminUser, "admin-user", "GATEHOUSE_ADMIN_USER", "admin@gatehouse.local", "user name of the first global admin, created on an empty database")
+	str(&c.AdminPassword, "admin-password", "GATEHOUSE_ADMIN_PASSWORD", "", "password of the first global admin; when empty one is generated and printed once")
+	str(&c.LogLevel, "log-level", "GATEHOUSE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	str(&c.LogFormat, "log-format", "GATEHOUSE_LOG_FORMAT", "text", "log format: text or json")
+	rate, _ := strconv.ParseFloat(envOr(getenv, "GATEHOUSE_RATE_LIMIT", "50"), 64)
+	fs.Float64Var(&c.RateLimit, "rate-limit", rate, "requests per second allowed per client address, 0 for no limit (env GATEHOUSE_RATE_LIMIT)")
+	burst, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_RATE_BURST", "200"))
+	fs.IntVar(&c.RateBurst, "rate-burst", burst, "requests a client may send in a burst above the rate (env GATEHOUSE_RATE_BURST)")
+	dur(&c.SessionIdle, "session-idle", "GATEHOUSE_SESSION_IDLE", time.Hour, "sign-in session idle timeout")
+	dur(&c.SessionMax, "session-max", "GATEHOUSE_SESSION_MAX", 12*time.Hour, "sign-in session absolute timeout")
+	dur(&c.AssertionLifetime, "assertion-lifetime", "GATEHOUSE_ASSERTION_LIFETIME", 5*time.Minute, "how long an assertion is valid after issue")
+	hc, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_HASH_CONCURRENCY", strconv.Itoa(runtime.NumCPU())))
+	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "password hashes computed at once; more wait (env GATEHOUSE_HASH_CONCURRENCY)")
+}
+
+// runServe runs the Gatehouse server until ctx is done.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c serveConfig
+	fs := flag.NewFlagSet("gatehouse serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	serveFlags(fs, &c, os.Getenv)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: gatehouse serve [flags]\n\n"+
+			"Runs the Gatehouse identity provider: the SAML endpoints, sign-in pages, My Apps and the REST API.\n"+
+			"On an empty database it creates the default directory and its first global admin.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
+	if err != nil {
+		return err
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+
+	if err := os.MkdirAll(c.Data, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	kek, err := loadKey(c)
+	if err != nil {
+		return err
+	}
+	sealer, err := certs.NewSealer(kek)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	g, err := gallery.Load()
+	if err != nil {
+		return err
+	}
+	svc := &idp.Service{
+		Store: store, Gallery: g, Hasher: password.NewHasher(password.DefaultParams, c.HashConcurrency), Sealer: sealer,
+		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
+		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
+	}
+	if err := svc.Init(); err != nil {
+		return err
+	}
+	created, generated, err := svc.Bootstrap(ctx, c.AdminUser, c.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if created {
+		fmt.Fprintf(stdout, "Created the default directory and its global admin %s.\n", c.AdminUser)
+		if generated != "" {
+			fmt.Fprintf(stdout, "Generated password (shown once, keep it safe): %s\n", generated)
+		}
+	}
+
+	srv := &web.Server{Service: svc, Logger: logger, PublicURL: c.PublicURL, RateLimit: c.RateLimit, RateBurst: c.RateBurst}
+	if err := srv.Init(); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler: srv.Handler(),
+		// Timeouts against slow clients (SECURITY-CASES 44).
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go cleanup(ctx, store, logger)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
+	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n  My Apps:   %s/d/default/myapps\n  SSO URL:   %s\n  API:       %s/api/v1 (description at /api/v1/openapi.yaml)\n",
+		ln.Addr(), c.PublicURL, sso, c.PublicURL)
+	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// openStore opens PostgreSQL when a database URL is given, and SQLite in the data directory otherwise.
+func openStore(ctx context.Context, c serveConfig) (gatehouse.Store, error) {
+	if c.DatabaseURL != "" {
+		if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+			return nil, fmt.Errorf("--database-url must start with postgres:// or postgresql://")
+		}
+		return postgres.Open(ctx, c.DatabaseURL)
+	}
+	return sqlite.Open(filepath.Join(c.Data, "gatehouse.db"))
+}
+
+// loadKey returns the key-encryption key from --key, or from the key file in the data directory.
+func loadKey(c serveConfig) ([]byte, error) {
+	if c.Key != "" {
+		return certs.ParseKey(c.Key)
+	}
+	return certs.LoadOrCreateKeyFile(filepath.Join(c.Data, "gatehouse.key"))
+}
+
+// deriveKey derives a purpose-specific key from the key-encryption key.
+func deriveKey(kek []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, kek)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
+func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: choose debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: choose text or json", format)
+}
+
+// cleanup deletes expired sessions, pending sign-ins and replay-cache entries every few minutes.
+func cleanup(ctx context.Context, store gatehouse.Store, logger *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := store.DeleteExpired(ctx, now.UTC()); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired rows", "err", err)
+			}
+		}
+	}
+}
