@@ -248,9 +248,12 @@ type Certificate struct {
 	Thumbprint string    `json:"thumbprint"`
 	NotBefore  time.Time `json:"notBefore"`
 	NotAfter   time.Time `json:"notAfter"`
-	// Active reports whether the certificate signs; an owner has at most one active certificate.
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"createdAt"`
+	// Active reports whether the certificate signs; an owner has at most one active certificate. An inactive
+	// certificate with a zero DeactivatedAt is a next certificate, published beside the active one before rollover.
+	Active bool `json:"active"`
+	// DeactivatedAt is when a formerly active certificate was replaced; it stays published for a grace period.
+	DeactivatedAt time.Time `json:"deactivatedAt,omitzero"`
+	CreatedAt     time.Time `json:"createdAt"`
 }
 
 // Principal types of an assignment.

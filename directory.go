@@ -14,9 +14,12 @@ type Directory struct {
 	// Domain is the directory's initial domain, used to suggest user names such as "b.simon@<domain>".
 	Domain string `json:"domain"`
 	// RequireMFA reports whether every user of the directory must sign in with a second factor.
-	RequireMFA bool      `json:"requireMfa"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
+	RequireMFA bool `json:"requireMfa"`
+	// Logo is an image (PNG, JPEG or SVG as LogoType) shown on the directory's sign-in page; empty means none.
+	Logo      []byte    `json:"-"`
+	LogoType  string    `json:"logoType,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // Validate returns EINVALID when the directory cannot be stored.

@@ -68,7 +68,8 @@ type Store interface {
 	// DeleteApp deletes the app with its certificates, assignments and pending sign-in requests.
 	DeleteApp(ctx context.Context, directoryID, id string) error
 
-	// CreateCertificate stores c. If c.Active, every other certificate of the same owner becomes inactive.
+	// CreateCertificate stores c. If c.Active, every other certificate of the same owner becomes inactive, and the
+	// one that was active gets DeactivatedAt = c.CreatedAt.
 	CreateCertificate(ctx context.Context, c *Certificate) error
 	FindCertificate(ctx context.Context, directoryID, id string) (*Certificate, error)
 	// FindCertificates returns the certificates of an app, or of the directory itself when appID is "", newest
@@ -77,8 +78,9 @@ type Store interface {
 	// FindExpiringCertificates returns the directory's active certificates (of apps and of the directory) whose
 	// NotAfter is before the given time, soonest first.
 	FindExpiringCertificates(ctx context.Context, directoryID string, before time.Time) ([]*Certificate, error)
-	// ActivateCertificate makes the certificate active and every other certificate of the same owner inactive.
-	ActivateCertificate(ctx context.Context, directoryID, id string) error
+	// ActivateCertificate makes the certificate active and every other certificate of the same owner inactive;
+	// the one that was active gets DeactivatedAt = now, and the newly active one a zero DeactivatedAt.
+	ActivateCertificate(ctx context.Context, directoryID, id string, now time.Time) error
 	DeleteCertificate(ctx context.Context, directoryID, id string) error
 
 	// CreateAssignment stores a. ENOTFOUND if the app or the principal is not in the directory, ECONFLICT if the

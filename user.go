@@ -59,8 +59,14 @@ type User struct {
 	// PasswordHash is the encoded argon2id hash; it never leaves the server.
 	PasswordHash      string    `json:"-"`
 	PasswordChangedAt time.Time `json:"passwordChangedAt"`
-	CreatedAt         time.Time `json:"createdAt"`
-	UpdatedAt         time.Time `json:"updatedAt"`
+	// MFAEnabled reports whether the user has enrolled a TOTP authenticator and must use it at sign-in.
+	MFAEnabled bool `json:"mfaEnabled"`
+	// MFASecret is the TOTP secret sealed with the instance's key-encryption key; it never leaves the server.
+	MFASecret []byte `json:"-"`
+	// RecoveryCodes are the SHA-256 hashes (hex) of the unused one-time recovery codes.
+	RecoveryCodes []string  `json:"-"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
 }
 
 // Name returns the display name, or the user name when there is no display name.

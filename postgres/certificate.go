@@ -70,7 +70,7 @@ func (s *Store) FindExpiringCertificates(ctx context.Context, directoryID string
 }
 
 // ActivateCertificate makes the certificate active and every other certificate of the same owner inactive.
-func (s *Store) ActivateCertificate(ctx context.Context, directoryID, id string) error {
+func (s *Store) ActivateCertificate(ctx context.Context, directoryID, id string, now time.Time) error {
 	return s.inTx(ctx, func(s *Store) error {
 		var appID string
 		err := s.db.QueryRow(ctx, `SELECT coalesce(app_id, '') FROM certificates WHERE directory_id = $1 AND id = $2`,

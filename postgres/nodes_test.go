@@ -131,7 +131,7 @@ func TestActivateCertificateAcrossNodes(t *testing.T) {
 	}
 	codes := race(stores, 12, func(s *postgres.Store, i int) error {
 		if i%2 == 0 {
-			return s.ActivateCertificate(ctx, "d", fmt.Sprintf("c%d", i/2))
+			return s.ActivateCertificate(ctx, "d", fmt.Sprintf("c%d", i/2), time.Now())
 		}
 		return s.CreateCertificate(ctx, &gatehouse.Certificate{ID: fmt.Sprintf("n%d", i), DirectoryID: "d",
 			AppID: "a", DER: []byte{1}, NotBefore: t0, NotAfter: t0.AddDate(3, 0, 0), Active: true, CreatedAt: t0})

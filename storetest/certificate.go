@@ -80,7 +80,7 @@ func testCertificates(t *testing.T, open Opener) {
 	t.Run("Missing", func(t *testing.T) {
 		_, err := s.FindCertificate(ctx, "d", "nope")
 		wantCode(t, "FindCertificate", err, gatehouse.ENOTFOUND)
-		wantCode(t, "ActivateCertificate", s.ActivateCertificate(ctx, "d", "nope"), gatehouse.ENOTFOUND)
+		wantCode(t, "ActivateCertificate", s.ActivateCertificate(ctx, "d", "nope", time.Now()), gatehouse.ENOTFOUND)
 		wantCode(t, "DeleteCertificate", s.DeleteCertificate(ctx, "d", "nope"), gatehouse.ENOTFOUND)
 	})
 	t.Run("Delete", func(t *testing.T) {
@@ -118,24 +118,24 @@ func testCertificateActivation(t *testing.T, open Opener) {
 			state{"a1-old": true}, state{"a2-only": true}, state{"dir-old": true}, state{"e-old": true}},
 		{"CreateInactive", func() error { return s.CreateCertificate(ctx, newCert("d", "a1-new", "a1", t0, false)) },
 			state{"a1-old": true, "a1-new": false}, state{"a2-only": true}, state{"dir-old": true}, state{"e-old": true}},
-		{"Activate", func() error { return s.ActivateCertificate(ctx, "d", "a1-new") },
+		{"Activate", func() error { return s.ActivateCertificate(ctx, "d", "a1-new", time.Now()) },
 			state{"a1-old": false, "a1-new": true}, state{"a2-only": true}, state{"dir-old": true}, state{"e-old": true}},
-		{"ActivateTheActive", func() error { return s.ActivateCertificate(ctx, "d", "a1-new") },
+		{"ActivateTheActive", func() error { return s.ActivateCertificate(ctx, "d", "a1-new", time.Now()) },
 			state{"a1-old": false, "a1-new": true}, state{"a2-only": true}, state{"dir-old": true}, state{"e-old": true}},
 		{"CreateActive", func() error { return s.CreateCertificate(ctx, newCert("d", "a1-newest", "a1", t0, true)) },
 			state{"a1-old": false, "a1-new": false, "a1-newest": true}, state{"a2-only": true}, state{"dir-old": true},
 			state{"e-old": true}},
-		{"ActivateOld", func() error { return s.ActivateCertificate(ctx, "d", "a1-old") },
+		{"ActivateOld", func() error { return s.ActivateCertificate(ctx, "d", "a1-old", time.Now()) },
 			state{"a1-old": true, "a1-new": false, "a1-newest": false}, state{"a2-only": true}, state{"dir-old": true},
 			state{"e-old": true}},
 		{"CreateActiveForTheDirectory", func() error { return s.CreateCertificate(ctx, newCert("d", "dir-new", "", t0, true)) },
 			state{"a1-old": true, "a1-new": false, "a1-newest": false}, state{"a2-only": true},
 			state{"dir-old": false, "dir-new": true}, state{"e-old": true}},
-		{"ActivateForTheDirectory", func() error { return s.ActivateCertificate(ctx, "d", "dir-old") },
+		{"ActivateForTheDirectory", func() error { return s.ActivateCertificate(ctx, "d", "dir-old", time.Now()) },
 			state{"a1-old": true, "a1-new": false, "a1-newest": false}, state{"a2-only": true},
 			state{"dir-old": true, "dir-new": false}, state{"e-old": true}},
 		{"ActivateUnderAnotherDirectory", func() error {
-			if err := s.ActivateCertificate(ctx, "e", "a1-new"); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+			if err := s.ActivateCertificate(ctx, "e", "a1-new", time.Now()); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 				t.Errorf("ActivateCertificate of another directory's certificate: %v, want ENOTFOUND", err)
 			}
 			return nil

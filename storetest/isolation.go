@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -39,7 +40,7 @@ func testDirectoryIsolation(t *testing.T, open Opener) {
 		{"DeleteApp", notFound(s.DeleteApp(ctx, "f", c.app.ID))},
 		{"FindCertificate", found(s.FindCertificate(ctx, "f", c.cert.ID))},
 		{"FindDirectoryCertificate", found(s.FindCertificate(ctx, "f", c.dirCert.ID))},
-		{"ActivateCertificate", notFound(s.ActivateCertificate(ctx, "f", c.cert.ID))},
+		{"ActivateCertificate", notFound(s.ActivateCertificate(ctx, "f", c.cert.ID, time.Now()))},
 		{"DeleteCertificate", notFound(s.DeleteCertificate(ctx, "f", c.cert.ID))},
 		{"DeleteDirectoryCertificate", notFound(s.DeleteCertificate(ctx, "f", c.dirCert.ID))},
 		{"FindAssignments", found(s.FindAssignments(ctx, "f", c.app.ID))},
