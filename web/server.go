@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -67,17 +68,41 @@ func (s *Server) Init() error {
 	return nil
 }
 
-// pageNames lists every page template; each is parsed with layout.html.
-var pageNames = []string{"error.html", "login.html", "password.html", "myapps.html", "home.html"}
-
+// parsePages parses every page template with templates/layout.html: the pages in templates/ are named by file
+// ("login.html"), those in templates/portal/ by their path there ("portal/users.html") and are parsed together
+// with the portal's partials, the files in templates/portal/ whose names start with "_".
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name)
+	add := func(name string, files ...string) error {
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, append([]string{"templates/layout.html"}, files...)...)
 		if err != nil {
-			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
+			return fmt.Errorf("web: parse template %s: %w", name, err)
 		}
 		pages[name] = t
+		return nil
+	}
+	top, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range top {
+		if name := path.Base(f); name != "layout.html" {
+			if err := add(name, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	portal, err := fs.Glob(assets, "templates/portal/*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, _ := fs.Glob(assets, "templates/portal/_*.html")
+	for _, f := range portal {
+		if name := path.Base(f); !strings.HasPrefix(name, "_") {
+			if err := add("portal/"+name, append([]string{f}, partials...)...); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return pages, nil
 }
@@ -179,8 +204,11 @@ const (
 	userKey
 )
 
-func correlationID(r *http.Request) string { v, _ := r.Context().Value(correlationKey).(string); return v }
-func nonce(r *http.Request) string         { v, _ := r.Context().Value(nonceKey).(string); return v }
+func correlationID(r *http.Request) string {
+	v, _ := r.Context().Value(correlationKey).(string)
+	return v
+}
+func nonce(r *http.Request) string { v, _ := r.Context().Value(nonceKey).(string); return v }
 
 func randomString(n int) string {
 	b := make([]byte, n)
