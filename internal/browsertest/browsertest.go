@@ -1,0 +1,71 @@
+// Package browsertest starts headless Chromium for browser tests. A test that calls New skips with a loud message
+// when no Chromium is installed, except when the environment variable CI is "true": then it fails, so that CI
+// never passes without running the browser.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Chromium returns the path of a Chromium or Chrome binary, skipping or failing the test as described above when
+// there is none.
+func Chromium(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed, and CI=true requires the browser tests to run (scripts/test.sh installs it)")
+	}
+	t.Skip("SKIPPING browser test: chromium is not installed (scripts/test.sh installs it)")
+	return ""
+}
+
+// New starts a headless Chromium with a fresh profile (--headless --no-sandbox --disable-gpu) and returns a
+// chromedp context for one tab, bounded by timeout. The browser stops when the test ends.
+func New(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	exe := Chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelTab()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// Screenshot saves a PNG of the whole page to path when the environment variable GATEHOUSE_SCREENSHOTS names a
+// directory (path is relative to it); otherwise it does nothing. The documentation's screenshots are made this way.
+func Screenshot(ctx context.Context, t testing.TB, name string) {
+	t.Helper()
+	dir := os.Getenv("GATEHOUSE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if !strings.HasSuffix(name, ".png") {
+		name += ".png"
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
