@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/apiclient"
@@ -30,11 +33,8 @@ func login(c *cli, args []string) error {
 	if *stdin {
 		password, err = readPasswordStdin(c.stdin)
 	} else {
-		if c.isTerminal(c.stdin) {
-			fmt.Fprintln(c.stderr, "The password is shown as you type it; use --password-stdin to avoid that.")
-		}
 		fmt.Fprintf(c.stderr, "Password for %s: ", clean(*user))
-		password, err = readLine(c.stdin)
+		password, err = readPasswordPrompt(c.stdin)
 		fmt.Fprintln(c.stderr)
 	}
 	if err != nil {
@@ -74,6 +74,21 @@ func readPasswordStdin(r io.Reader) (string, error) {
 		return "", fmt.Errorf("the password is longer than %d bytes", maxPassword)
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
+}
+
+// readPasswordPrompt reads the password typed at a terminal without echoing it, or one line from anything else.
+func readPasswordPrompt(r io.Reader) (string, error) {
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		if err != nil {
+			return "", err
+		}
+		if len(b) > maxPassword {
+			return "", fmt.Errorf("the password is longer than %d bytes", maxPassword)
+		}
+		return string(b), nil
+	}
+	return readLine(r)
 }
 
 // readLine reads one line without its line break.

@@ -374,8 +374,7 @@ func TestLogin(t *testing.T) {
 			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\n",
 			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"default","userName":"admin@contoso.com","password":"pw","name":"cli"}`, status: 201, answer: tokenAnswer}},
 			stdout: "gh_s3cret\n",
-			stderr: "The password is shown as you type it; use --password-stdin to avoid that.\n" +
-				"Password for admin@contoso.com: \n" +
+			stderr: "Password for admin@contoso.com: \n" +
 				"Keep this token secret; it is not shown again. Set GATEHOUSE_TOKEN to it, or pass --token.\n",
 		},
 		{
@@ -574,6 +573,7 @@ func TestUser(t *testing.T) {
     "disabled": false,
     "mustChangePassword": false,
     "passwordChangedAt": "0001-01-01T00:00:00Z",
+    "mfaEnabled": false,
     "createdAt": "0001-01-01T00:00:00Z",
     "updatedAt": "0001-01-01T00:00:00Z"
   },
