@@ -1,7 +1,10 @@
 package gatehouse
 
 import (
+	"encoding/base64"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -86,8 +89,9 @@ const (
 	NameFormatUnspecified = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"
 )
 
-// Claim is one SAML attribute in the assertion. Its value comes from Source (one of Attributes) or, when Source
-// is empty, is the constant Value.
+// Claim is one SAML attribute in the assertion. Its values come from Source (one of Attributes), from the user's
+// groups (Groups), or are the constants Value and Values; Transform then applies to each value, and a claim left
+// without a value takes FallbackSource or FallbackValue ("if empty").
 type Claim struct {
 	// Name is the full attribute name, namespace included (e.g. ClaimsNamespace+"givenname", or "email").
 	Name string `json:"name"`
@@ -95,6 +99,96 @@ type Claim struct {
 	NameFormat string `json:"nameFormat,omitempty"`
 	Source     string `json:"source,omitempty"`
 	Value      string `json:"value,omitempty"`
+	// Values are further constant values of a multi-valued claim.
+	Values []string `json:"values,omitempty"`
+	// Groups, when set, makes this a group claim with one value per group name: ClaimGroupsAll for every group of
+	// the user, ClaimGroupsAssigned for only the groups assigned to the app.
+	Groups string `json:"groups,omitempty"`
+	// Transform is one of ClaimTransforms; empty leaves values as they are.
+	Transform string `json:"transform,omitempty"`
+	// JoinSource or JoinValue is appended, after Separator, to each value by the "join" transform.
+	JoinSource string `json:"joinSource,omitempty"`
+	JoinValue  string `json:"joinValue,omitempty"`
+	Separator  string `json:"separator,omitempty"`
+	// Pattern (an RE2 regular expression of at most MaxClaimPattern bytes) and Replacement ($1 names a group) are
+	// the "regexReplace" transform's arguments.
+	Pattern     string `json:"pattern,omitempty"`
+	Replacement string `json:"replacement,omitempty"`
+	// FallbackSource or FallbackValue is the claim's value when it would otherwise have none.
+	FallbackSource string `json:"fallbackSource,omitempty"`
+	FallbackValue  string `json:"fallbackValue,omitempty"`
+}
+
+// Group claim choices.
+const (
+	ClaimGroupsAll      = "all"
+	ClaimGroupsAssigned = "assigned"
+)
+
+// Claim transforms.
+const (
+	TransformJoin         = "join"
+	TransformLower        = "lower"
+	TransformUpper        = "upper"
+	TransformMailPrefix   = "mailPrefix"
+	TransformRegexReplace = "regexReplace"
+)
+
+// ClaimTransforms lists the transforms a claim may apply.
+var ClaimTransforms = []string{TransformJoin, TransformLower, TransformUpper, TransformMailPrefix, TransformRegexReplace}
+
+// Limits on claims.
+const (
+	MaxClaimValues  = 32
+	MaxClaimPattern = 256
+)
+
+// validate returns EINVALID, naming the claims field, when the claim cannot be stored.
+func (c *Claim) validate() error {
+	hasValue := c.Value != "" || len(c.Values) > 0
+	switch {
+	case c.Name == "" || len(c.Name) > 1024 || strings.ContainsAny(c.Name, "\x00\r\n\t <>&\"'"):
+		return FieldErrorf("claims", "Claim name %q must be 1 to 1024 characters without spaces, markup or control characters.", c.Name)
+	case c.Source != "" && !oneOf(c.Source, Attributes):
+		return FieldErrorf("claims", "Claim %q has unknown source %q; choose one of %s.", c.Name, c.Source, strings.Join(Attributes, ", "))
+	case c.Groups != "" && !oneOf(c.Groups, []string{ClaimGroupsAll, ClaimGroupsAssigned}):
+		return FieldErrorf("claims", "Claim %q: groups must be %q or %q.", c.Name, ClaimGroupsAll, ClaimGroupsAssigned)
+	case c.Groups != "" && (c.Source != "" || hasValue):
+		return FieldErrorf("claims", "Claim %q is a group claim; it cannot also have a source attribute or constant values.", c.Name)
+	case c.Source == "" && c.Groups == "" && !hasValue:
+		return FieldErrorf("claims", "Claim %q needs a source attribute, groups or a constant value.", c.Name)
+	case len(c.Values) > MaxClaimValues:
+		return FieldErrorf("claims", "Claim %q has more than %d constant values.", c.Name, MaxClaimValues)
+	case c.NameFormat != "" && !oneOf(c.NameFormat, []string{NameFormatURI, NameFormatBasic, NameFormatUnspecified}):
+		return FieldErrorf("claims", "Claim %q has unknown NameFormat %q.", c.Name, c.NameFormat)
+	case c.Transform != "" && !oneOf(c.Transform, ClaimTransforms):
+		return FieldErrorf("claims", "Claim %q has unknown transform %q; choose one of %s.", c.Name, c.Transform, strings.Join(ClaimTransforms, ", "))
+	case c.JoinSource != "" && !oneOf(c.JoinSource, Attributes):
+		return FieldErrorf("claims", "Claim %q has unknown join source %q; choose one of %s.", c.Name, c.JoinSource, strings.Join(Attributes, ", "))
+	case c.FallbackSource != "" && !oneOf(c.FallbackSource, Attributes):
+		return FieldErrorf("claims", "Claim %q has unknown fallback source %q; choose one of %s.", c.Name, c.FallbackSource, strings.Join(Attributes, ", "))
+	case c.Transform == TransformJoin && c.JoinSource == "" && c.JoinValue == "":
+		return FieldErrorf("claims", "Claim %q: the join transform needs a join source or a join value.", c.Name)
+	case c.Transform != TransformJoin && (c.JoinSource != "" || c.JoinValue != "" || c.Separator != ""):
+		return FieldErrorf("claims", "Claim %q: a join source, join value or separator needs the join transform.", c.Name)
+	case c.Transform == TransformRegexReplace && c.Pattern == "":
+		return FieldErrorf("claims", "Claim %q: the regexReplace transform needs a pattern.", c.Name)
+	case c.Transform != TransformRegexReplace && (c.Pattern != "" || c.Replacement != ""):
+		return FieldErrorf("claims", "Claim %q: a pattern or replacement needs the regexReplace transform.", c.Name)
+	case len(c.Pattern) > MaxClaimPattern:
+		return FieldErrorf("claims", "Claim %q: the pattern is longer than %d bytes.", c.Name, MaxClaimPattern)
+	}
+	if c.Pattern != "" {
+		if _, err := regexp.Compile(c.Pattern); err != nil {
+			return FieldErrorf("claims", "Claim %q: the pattern is not a valid regular expression: %v.", c.Name, err)
+		}
+	}
+	for _, v := range append([]string{c.Value, c.JoinValue, c.Separator, c.Replacement, c.FallbackValue}, c.Values...) {
+		if len(v) > 1024 || strings.ContainsRune(v, 0) {
+			return FieldErrorf("claims", "Claim %q: a constant value is at most 1024 characters without NUL.", c.Name)
+		}
+	}
+	return nil
 }
 
 // DefaultClaims returns the default claim set: given name, surname, e-mail address and name.
@@ -126,7 +220,50 @@ type SAMLSettings struct {
 	SigningOption string `json:"signingOption"`
 	// SigningAlgorithm is SHA256 or SHA1.
 	SigningAlgorithm string `json:"signingAlgorithm"`
+
+	// LogoutBinding is the binding of LogoutURL: BindingHTTPRedirect (the default when empty) or BindingHTTPPost.
+	// LogoutResponseURL, when set, receives LogoutResponses instead of LogoutURL.
+	LogoutBinding     string `json:"logoutBinding,omitempty"`
+	LogoutResponseURL string `json:"logoutResponseUrl,omitempty"`
+	// SigningCertificates are the SP's certificates (base64 DER) that verify its signed requests; only these are
+	// trusted, never a certificate sent inside a message.
+	SigningCertificates []string `json:"signingCertificates,omitempty"`
+	// EncryptionCertificate is the SP's certificate (base64 DER) that assertions are encrypted for.
+	EncryptionCertificate string `json:"encryptionCertificate,omitempty"`
+	// EncryptionMethods are the data encryption algorithms the SP's metadata lists, in its order of preference.
+	EncryptionMethods []string `json:"encryptionMethods,omitempty"`
+	// RequireSignedRequests reports whether unsigned AuthnRequests and LogoutRequests are refused.
+	RequireSignedRequests bool `json:"requireSignedRequests"`
+	// AllowSHA1Requests reports whether requests signed with RSA-SHA1 are accepted.
+	AllowSHA1Requests bool `json:"allowSha1Requests"`
+	// EncryptAssertions reports whether assertions are encrypted for EncryptionCertificate.
+	EncryptAssertions bool `json:"encryptAssertions"`
+	// MetadataURL is where the SP publishes its metadata; when set, the settings it describes are refreshed from
+	// it periodically, and MetadataStatus records how that went.
+	MetadataURL    string          `json:"metadataUrl,omitempty"`
+	MetadataStatus *MetadataStatus `json:"metadataStatus,omitempty"`
 }
+
+// MetadataStatus is the outcome of fetching an app's SP metadata.
+type MetadataStatus struct {
+	// LastAttemptAt and LastSuccessAt are when the metadata was last fetched, and last fetched and applied.
+	LastAttemptAt time.Time `json:"lastAttemptAt,omitzero"`
+	LastSuccessAt time.Time `json:"lastSuccessAt,omitzero"`
+	// LastError says why the last attempt failed; empty after a success.
+	LastError string `json:"lastError,omitempty"`
+}
+
+// SAML bindings an SP's logout endpoint may use.
+const (
+	BindingHTTPRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+	BindingHTTPPost     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+)
+
+// Limits on SP certificates.
+const (
+	MaxSPCertificates = 8
+	MaxCertificateLen = 64 << 10
+)
 
 // DefaultSAMLSettings returns the settings of a new custom app: email NameID from the user name, the default claims,
 // a signed assertion and SHA-256.
@@ -188,20 +325,13 @@ func (s *SAMLSettings) Validate() error {
 		return FieldErrorf("claims", "At most %d claims are allowed.", MaxClaims)
 	}
 	names := map[string]bool{}
-	for _, c := range s.Claims {
-		switch {
-		case c.Name == "" || len(c.Name) > 1024 || strings.ContainsAny(c.Name, "\x00\r\n\t <>&\"'"):
-			return FieldErrorf("claims", "Claim name %q must be 1 to 1024 characters without spaces, markup or control characters.", c.Name)
-		case names[c.Name]:
+	for i := range s.Claims {
+		c := &s.Claims[i]
+		if err := c.validate(); err != nil {
+			return err
+		}
+		if names[c.Name] {
 			return FieldErrorf("claims", "Claim %q is listed twice.", c.Name)
-		case c.Source != "" && !oneOf(c.Source, Attributes):
-			return FieldErrorf("claims", "Claim %q has unknown source %q; choose one of %s.", c.Name, c.Source, strings.Join(Attributes, ", "))
-		case c.Source == "" && c.Value == "":
-			return FieldErrorf("claims", "Claim %q needs a source attribute or a constant value.", c.Name)
-		case len(c.Value) > 1024:
-			return FieldErrorf("claims", "Claim %q: a constant value is at most 1024 characters.", c.Name)
-		case c.NameFormat != "" && !oneOf(c.NameFormat, []string{NameFormatURI, NameFormatBasic, NameFormatUnspecified}):
-			return FieldErrorf("claims", "Claim %q has unknown NameFormat %q.", c.Name, c.NameFormat)
 		}
 		names[c.Name] = true
 	}
@@ -210,6 +340,47 @@ func (s *SAMLSettings) Validate() error {
 	}
 	if !oneOf(s.SigningAlgorithm, []string{SHA256, SHA1}) {
 		return FieldErrorf("signingAlgorithm", "Signing algorithm %q is unknown; choose sha256 or sha1.", s.SigningAlgorithm)
+	}
+	if s.LogoutBinding != "" && !oneOf(s.LogoutBinding, []string{BindingHTTPRedirect, BindingHTTPPost}) {
+		return FieldErrorf("logoutBinding", "Logout binding %q is unknown; choose %s or %s.", s.LogoutBinding, BindingHTTPRedirect, BindingHTTPPost)
+	}
+	if s.LogoutResponseURL != "" {
+		if err := validHTTPURL("logoutResponseUrl", "Logout response URL", s.LogoutResponseURL); err != nil {
+			return err
+		}
+	}
+	if s.MetadataURL != "" {
+		if err := validHTTPURL("metadataUrl", "Metadata URL", s.MetadataURL); err != nil {
+			return err
+		}
+	}
+	if len(s.SigningCertificates) > MaxSPCertificates {
+		return FieldErrorf("signingCertificates", "At most %d SP signing certificates are allowed.", MaxSPCertificates)
+	}
+	for _, c := range append(slices.Clip(s.SigningCertificates), s.EncryptionCertificate) {
+		if len(c) > MaxCertificateLen {
+			return FieldErrorf("signingCertificates", "An SP certificate is over %d bytes.", MaxCertificateLen)
+		}
+		if _, err := base64.StdEncoding.DecodeString(c); err != nil {
+			return FieldErrorf("signingCertificates", "An SP certificate is not base64 DER.")
+		}
+	}
+	if s.RequireSignedRequests && len(s.SigningCertificates) == 0 {
+		return FieldErrorf("requireSignedRequests", "Signed requests can be required only once the SP's signing certificate is registered.")
+	}
+	if s.EncryptAssertions && s.EncryptionCertificate == "" {
+		return FieldErrorf("encryptAssertions", "Assertions can be encrypted only once the SP's encryption certificate is registered.")
+	}
+	if len(s.EncryptionMethods) > 16 {
+		return FieldErrorf("encryptionMethods", "At most 16 encryption methods are allowed.")
+	}
+	for _, m := range s.EncryptionMethods {
+		if len(m) > 256 || strings.ContainsAny(m, " \x00\r\n\t<>\"'") {
+			return FieldErrorf("encryptionMethods", "Encryption method %q is not an algorithm URI.", m)
+		}
+	}
+	if st := s.MetadataStatus; st != nil && len(st.LastError) > 2048 {
+		return FieldErrorf("metadataStatus", "The metadata status error is at most 2048 characters.")
 	}
 	return nil
 }
