@@ -20,6 +20,7 @@ import (
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/certs"
+	"github.com/gatehouse-idp/gatehouse/demoapp"
 	"github.com/gatehouse-idp/gatehouse/gallery"
 	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/password"
@@ -45,6 +46,12 @@ type serveConfig struct {
 	SessionMax        time.Duration
 	AssertionLifetime time.Duration
 	HashConcurrency   int
+
+	// WithDemo runs the demo app (gatehouse-demo) in the same process, for a quick look at single sign-on.
+	WithDemo          bool
+	DemoAddr          string
+	DemoOwnerEmail    string
+	DemoOwnerPassword string
 }
 
 // serveFlags defines the flags of `gatehouse serve`, with defaults taken from the environment.
@@ -76,6 +83,11 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	dur(&c.AssertionLifetime, "assertion-lifetime", "GATEHOUSE_ASSERTION_LIFETIME", 5*time.Minute, "how long an assertion is valid after issue")
 	hc, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_HASH_CONCURRENCY", strconv.Itoa(runtime.NumCPU())))
 	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "password hashes computed at once; more wait (env GATEHOUSE_HASH_CONCURRENCY)")
+	withDemo, _ := strconv.ParseBool(getenv("GATEHOUSE_WITH_DEMO"))
+	fs.BoolVar(&c.WithDemo, "with-demo", withDemo, "also run the demo app (gatehouse-demo) in this process, with its data under <data>/demo (env GATEHOUSE_WITH_DEMO)")
+	str(&c.DemoAddr, "demo-addr", "GATEHOUSE_DEMO_ADDR", defaultDemoAddr, "address the demo app listens on with --with-demo")
+	str(&c.DemoOwnerEmail, "demo-owner-email", "GATEHOUSE_DEMO_OWNER_EMAIL", "owner@example.com", "e-mail of the demo app's owner, created on its first start")
+	str(&c.DemoOwnerPassword, "demo-owner-password", "GATEHOUSE_DEMO_OWNER_PASSWORD", "", "password of the demo app's owner; when empty one is generated and printed once")
 }
 
 // runServe runs the Gatehouse server until ctx is done.
@@ -160,24 +172,131 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go cleanup(ctx, store, logger)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
 	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
 	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n  My Apps:   %s/d/default/myapps\n  SSO URL:   %s\n  API:       %s/api/v1 (description at /api/v1/openapi.yaml)\n",
 		ln.Addr(), c.PublicURL, sso, c.PublicURL)
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
+	var demo *demoServer
+	if c.WithDemo {
+		if demo, err = startDemo(ctx, c, logger.With("app", "gatehouse-demo"), errc); err != nil {
+			hs.Close()
+			return fmt.Errorf("demo app: %w", err)
+		}
+		defer demo.app.Close()
+		demo.print(stdout, c, created, generated != "")
+	}
 	select {
 	case err := <-errc:
+		hs.Close()
+		if demo != nil {
+			demo.hs.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if demo != nil {
+		if err := demo.hs.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
 	if err := hs.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// defaultDemoAddr is the demo app's default address. The "gatehouse-demo" gallery template's default demo_url is
+// http://<defaultDemoAddr>, so that with the defaults the admin accepts the value the gallery proposes.
+const defaultDemoAddr = "127.0.0.1:8090"
+
+// demoServer is the demo app run by `gatehouse serve --with-demo`.
+type demoServer struct {
+	app       *demoapp.App
+	hs        *http.Server
+	addr      string
+	publicURL string
+	dataDir   string
+	// ownerCreated reports whether this start created the owner; generated is the owner's generated password.
+	ownerCreated bool
+	generated    string
+}
+
+// startDemo opens the demo app with its data under <data>/demo, creates its owner on first start and serves it on
+// c.DemoAddr, sending the server's end to errc. Nothing is configured between the two: connecting them is what the
+// tutorial teaches.
+func startDemo(ctx context.Context, c serveConfig, logger *slog.Logger, errc chan<- error) (*demoServer, error) {
+	publicURL, err := demoPublicURL(c.DemoAddr)
+	if err != nil {
+		return nil, err
+	}
+	d := &demoServer{publicURL: publicURL, dataDir: filepath.Join(c.Data, "demo")}
+	d.app, err = demoapp.Open(ctx, demoapp.Config{PublicURL: publicURL, DataDir: d.dataDir, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	d.generated, d.ownerCreated, err = d.app.EnsureOwner(ctx, c.DemoOwnerEmail, c.DemoOwnerPassword)
+	if err != nil {
+		d.app.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", c.DemoAddr)
+	if err != nil {
+		d.app.Close()
+		return nil, err
+	}
+	d.addr = ln.Addr().String()
+	d.hs = &http.Server{
+		Handler:           d.app.Handler(),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go func() { errc <- d.hs.Serve(ln) }()
+	logger.Info("listening", "addr", d.addr, "public_url", publicURL)
+	return d, nil
+}
+
+// demoPublicURL returns the URL the demo app is reached at when it listens on addr: a wildcard host reads as
+// 127.0.0.1.
+func demoPublicURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--demo-addr %q: %w", addr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+// print tells where the demo app is and who signs in to each of the two apps.
+func (d *demoServer) print(w io.Writer, c serveConfig, adminCreated, adminGenerated bool) {
+	fmt.Fprintf(w, "Demo app (gatehouse-demo) is listening on %s\n  Sign in:   %s/signin\n  Owner:     %s\n",
+		d.addr, d.publicURL, c.DemoOwnerEmail)
+	switch {
+	case d.generated != "":
+		fmt.Fprintf(w, "  Generated owner password (shown once, keep it safe): %s\n", d.generated)
+	case d.ownerCreated:
+		fmt.Fprintf(w, "  Owner password: the one given with --demo-owner-password\n")
+	default:
+		fmt.Fprintf(w, "  (the demo app's owner was created on its first start; its data is in %s)\n", d.dataDir)
+	}
+	admin := "password as printed above"
+	switch {
+	case !adminCreated:
+		admin = "password as chosen after the first start"
+	case !adminGenerated:
+		admin = "password as given with --admin-password"
+	}
+	fmt.Fprintf(w, "Gatehouse admin portal: %s/admin/\n  Admin:     %s (%s)\n", c.PublicURL, c.AdminUser, admin)
+	fmt.Fprintf(w, "Nothing connects the two yet: docs/tutorial.md walks through it. In the gallery, add %q with the\n"+
+		"demo app base URL %s, then enter Gatehouse's values in the demo app under Settings → Access security.\n",
+		"Gatehouse Demo App", d.publicURL)
 }
 
 // openStore opens PostgreSQL when a database URL is given, and SQLite in the data directory otherwise.

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-idp/gatehouse/gallery"
+)
+
+// lockedBuffer is a bytes.Buffer that a server goroutine writes while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// loopbackAddr returns a free loopback address.
+func loopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serveUntilHealthy runs runServe with args until the test ends and waits until every URL in healthz answers 200.
+// It returns what the server printed on standard output.
+func serveUntilHealthy(t *testing.T, args []string, healthz ...string) *lockedBuffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, args, stdout, stderr) }()
+	stopped := false
+	t.Cleanup(func() {
+		cancel()
+		if !stopped {
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v\n%s", err, stderr.String())
+			}
+		}
+	})
+	for _, u := range healthz {
+		for i := 0; ; i++ {
+			resp, err := http.Get(u)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if i == 400 {
+				t.Fatalf("%s did not answer: %v\n%s%s", u, err, stdout.String(), stderr.String())
+			}
+			select {
+			case err := <-done:
+				stopped = true
+				t.Fatalf("serve stopped: %v\n%s%s", err, stdout.String(), stderr.String())
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+	}
+	return stdout
+}
+
+// TestServeWithDemo starts `gatehouse serve --with-demo` twice on the same data directory: both apps answer their
+// health checks, the first start prints both bootstrap credentials, the second says where they came from.
+func TestServeWithDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers; skipped in -short")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	run := func(t *testing.T, extra ...string) string {
+		t.Helper()
+		addr, demoAddr := loopbackAddr(t), loopbackAddr(t)
+		args := append([]string{"--addr", addr, "--data", data, "--database-url", "", "--admin-user", "admin@contoso.com",
+			"--admin-password", "", "--log-level", "error", "--rate-limit", "0",
+			"--with-demo", "--demo-addr", demoAddr, "--demo-owner-email", "owner@example.com"}, extra...)
+		out := serveUntilHealthy(t, args, "http://"+addr+"/healthz", "http://"+demoAddr+"/healthz")
+		text := out.String()
+		for _, want := range []string{
+			"Gatehouse is listening on " + addr,
+			"Demo app (gatehouse-demo) is listening on " + demoAddr,
+			"  Sign in:   http://" + demoAddr + "/signin\n",
+			"  Owner:     owner@example.com\n",
+			"Gatehouse admin portal: http://" + addr + "/admin/\n",
+			"  Admin:     admin@contoso.com (",
+			"demo app base URL http://" + demoAddr + ",",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("output lacks %q:\n%s", want, text)
+			}
+		}
+		return text
+	}
+
+	var first string
+	t.Run("first start", func(t *testing.T) {
+		first = run(t, "--demo-owner-password", "")
+		for _, want := range []string{
+			"Generated password (shown once, keep it safe): ",
+			"Generated owner password (shown once, keep it safe): ",
+			"admin@contoso.com (password as printed above)",
+		} {
+			if !strings.Contains(first, want) {
+				t.Errorf("first start's output lacks %q:\n%s", want, first)
+			}
+		}
+	})
+	t.Run("second start", func(t *testing.T) {
+		second := run(t, "--demo-owner-password", "")
+		if strings.Contains(second, "Generated") {
+			t.Errorf("a second start prints a password again:\n%s", second)
+		}
+		for _, want := range []string{
+			"the demo app's owner was created on its first start; its data is in " + filepath.Join(data, "demo"),
+			"admin@contoso.com (password as chosen after the first start)",
+		} {
+			if !strings.Contains(second, want) {
+				t.Errorf("second start's output lacks %q:\n%s", want, second)
+			}
+		}
+	})
+}
+
+// TestServeWithDemoGivenPasswords checks the lines printed when both passwords come from flags: neither is echoed.
+func TestServeWithDemoGivenPasswords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers; skipped in -short")
+	}
+	addr, demoAddr := loopbackAddr(t), loopbackAddr(t)
+	out := serveUntilHealthy(t, []string{"--addr", addr, "--data", t.TempDir(), "--database-url", "",
+		"--admin-user", "admin@contoso.com", "--admin-password", "Correct-Horse-Battery-9", "--log-level", "error",
+		"--with-demo", "--demo-addr", demoAddr, "--demo-owner-password", "Owner-Password-1"},
+		"http://"+addr+"/healthz", "http://"+demoAddr+"/healthz").String()
+	for _, want := range []string{
+		"Owner password: the one given with --demo-owner-password",
+		"admin@contoso.com (password as given with --admin-password)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"Correct-Horse-Battery-9", "Owner-Password-1"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("output shows the password %q given on the command line:\n%s", secret, out)
+		}
+	}
+}
+
+// TestServeWithDemoAddressInUse checks that a demo address already taken stops the start with an error naming it.
+func TestServeWithDemoAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = runServe(context.Background(), []string{"--addr", loopbackAddr(t), "--data", t.TempDir(), "--database-url", "",
+		"--log-level", "error", "--with-demo", "--demo-addr", ln.Addr().String()}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "demo app") || !strings.Contains(err.Error(), ln.Addr().String()) {
+		t.Fatalf("serve with the demo address in use: %v, want an error naming the demo app and the address", err)
+	}
+}
+
+// TestDemoDefaultsMatchGallery checks that the demo app's default address is the one the "gatehouse-demo" gallery
+// template proposes as demo_url, so that with the defaults the admin accepts the proposed value.
+func TestDemoDefaultsMatchGallery(t *testing.T) {
+	var c serveConfig
+	serveFlags(flag.NewFlagSet("serve", flag.ContinueOnError), &c, func(string) string { return "" })
+	tmpl, err := gallery.MustLoad().Find("gatehouse-demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def string
+	for _, p := range tmpl.Parameters {
+		if p.Name == "demo_url" {
+			def = p.Default
+		}
+	}
+	got, err := demoPublicURL(c.DemoAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(def, got); diff != "" {
+		t.Errorf("demo app URL with the default --demo-addr differs from the gallery's demo_url default (-gallery +serve):\n%s", diff)
+	}
+}
+
+func TestDemoPublicURL(t *testing.T) {
+	tests := []struct {
+		name, addr, want string
+		wantErr          bool
+	}{
+		{name: "loopback", addr: "127.0.0.1:8090", want: "http://127.0.0.1:8090"},
+		{name: "all interfaces", addr: "0.0.0.0:9000", want: "http://127.0.0.1:9000"},
+		{name: "no host", addr: ":9000", want: "http://127.0.0.1:9000"},
+		{name: "IPv6 loopback", addr: "[::1]:8090", want: "http://[::1]:8090"},
+		{name: "host name", addr: "localhost:8090", want: "http://localhost:8090"},
+		{name: "no port", addr: "127.0.0.1", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := demoPublicURL(tt.addr)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("demoPublicURL(%q) error %v, want error %v", tt.addr, err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("demoPublicURL(%q) = %q, want %q", tt.addr, got, tt.want)
+			}
+		})
+	}
+}
