@@ -72,6 +72,12 @@ func (c *Client) CreateToken(ctx context.Context, in TokenInput) (string, *gateh
 	return t.Token, &t.APIToken, nil
 }
 
+// ChangePassword replaces a user's password, a temporary one included; it needs no token.
+func (c *Client) ChangePassword(ctx context.Context, in PasswordChange) error {
+	_, err := c.do(ctx, http.MethodPost, path("password"), nil, in, nil)
+	return err
+}
+
 // ListTokens returns the caller's API tokens, or with all every token of the caller's directory (admins only).
 func (c *Client) ListTokens(ctx context.Context, all bool) ([]*gatehouse.APIToken, int, error) {
 	q := url.Values{}

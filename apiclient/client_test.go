@@ -437,6 +437,14 @@ func TestMethods(t *testing.T) {
 			want: request{Method: "DELETE", Path: "/api/v1/directories/default/apps/a1/assignments/s1"},
 		},
 		{
+			name: "ChangePassword", status: 204,
+			call: func(c *apiclient.Client) (any, error) {
+				err := c.ChangePassword(ctx, apiclient.PasswordChange{UserName: "b@contoso.com", CurrentPassword: "old", NewPassword: "new"})
+				return nil, err
+			},
+			want: request{Method: "POST", Path: "/api/v1/password", Body: `{"userName":"b@contoso.com","currentPassword":"old","newPassword":"new"}`},
+		},
+		{
 			name: "ListSignIns", status: 200, answer: `{"items":[{"id":"e1","result":"failure"}],"total":1}`,
 			call: func(c *apiclient.Client) (any, error) {
 				l, _, err := c.ListSignIns(ctx, "default", apiclient.SignInQuery{UserID: "u1", AppID: "a1", Result: "failure", Limit: 10})
@@ -480,7 +488,7 @@ func TestMethods(t *testing.T) {
 				t.Fatalf("got %d requests, want 1", len(*seen))
 			}
 			want := tt.want
-			if want.Path != "/api/v1/tokens" || want.Method != "POST" {
+			if (want.Path != "/api/v1/tokens" && want.Path != "/api/v1/password") || want.Method != "POST" {
 				want.Auth = "Bearer gh_secret"
 			} else {
 				want.Auth = (*seen)[0].Auth // the token is sent when there is one, and harmless

@@ -4,6 +4,14 @@ import (
 	"github.com/gatehouse-idp/gatehouse"
 )
 
+// PasswordChange is the body of ChangePassword. An empty Directory means the default directory.
+type PasswordChange struct {
+	Directory       string `json:"directory,omitempty"`
+	UserName        string `json:"userName"`
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword"`
+}
+
 // TokenInput is the body of CreateToken. An empty Directory means the default directory.
 type TokenInput struct {
 	Directory string `json:"directory,omitempty"`

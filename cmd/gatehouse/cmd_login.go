@@ -64,6 +64,71 @@ func login(c *cli, args []string) error {
 	return nil
 }
 
+// passwordChange changes the caller's own password through the API, prompting for the current and the new one.
+func passwordChange(c *cli, args []string) error {
+	fs := c.newFlagSet()
+	user := fs.String("user", "", "your user `NAME`, such as b.simon@contoso.com (required)")
+	stdin := fs.Bool("password-stdin", false, "read the current and the new password from standard input, one per line")
+	if _, err := c.parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *user == "" {
+		return usagef("--user is required")
+	}
+	var current, next string
+	if *stdin {
+		r := bufio.NewReaderSize(io.LimitReader(c.stdin, 2*maxPassword+4), 2*maxPassword+4)
+		lines := make([]string, 2)
+		for i := range lines {
+			l, err := r.ReadString('\n')
+			if err != nil && (err != io.EOF || l == "") {
+				return usagef("--password-stdin needs two lines: the current password and the new one")
+			}
+			lines[i] = strings.TrimRight(l, "\r\n")
+		}
+		current, next = lines[0], lines[1]
+	} else {
+		r := bufio.NewReader(c.stdin)
+		ask := func(prompt string) (string, error) {
+			fmt.Fprint(c.stderr, prompt)
+			defer fmt.Fprintln(c.stderr)
+			if f, ok := c.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+				return readPasswordPrompt(f)
+			}
+			l, err := r.ReadString('\n')
+			if err != nil && err != io.EOF {
+				return "", err
+			}
+			return strings.TrimRight(l, "\r\n"), nil
+		}
+		var err error
+		if current, err = ask("Current password for " + clean(*user) + ": "); err != nil {
+			return err
+		}
+		if next, err = ask("New password: "); err != nil {
+			return err
+		}
+		again, err := ask("New password again: ")
+		if err != nil {
+			return err
+		}
+		if again != next {
+			return usagef("the new passwords differ")
+		}
+	}
+	if current == "" || next == "" {
+		return usagef("the current and the new password are both required")
+	}
+	err := c.client().ChangePassword(c.ctx, apiclient.PasswordChange{
+		Directory: c.directory, UserName: *user, CurrentPassword: current, NewPassword: next,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stderr, "Your password is changed; sign in with the new one.")
+	return nil
+}
+
 // readPasswordStdin reads the whole of standard input as the password, without its final line break.
 func readPasswordStdin(r io.Reader) (string, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxPassword+1))

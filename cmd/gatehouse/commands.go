@@ -4,6 +4,7 @@ package main
 func commands() []*command {
 	return []*command{
 		{"login", "", "Creates an API token from a user name and password and prints it.", login},
+		{"password change", "", "Changes your password (a temporary one included) with the current one; needs no token.", passwordChange},
 		{"whoami", "", "Shows the user and directory the API token acts for.", whoami},
 		{"token list", "", "Lists your API tokens (with --all, every token of the directory).", tokenList},
 		{"token revoke", "ID...", "Revokes API tokens.", tokenRevoke},
@@ -67,6 +68,11 @@ func examples(name string) []string {
 		return []string{
 			`eval "$(gatehouse login --user admin@contoso.com --export)"`,
 			`printf '%s\n' "$PASSWORD" | gatehouse login --user admin@contoso.com --password-stdin`,
+		}
+	case "password change":
+		return []string{
+			`gatehouse password change --user b.simon@contoso.com`,
+			`printf '%s\n%s\n' "$OLD" "$NEW" | gatehouse password change --user b.simon@contoso.com --password-stdin`,
 		}
 	case "directory create":
 		return []string{"gatehouse directory create contoso --name Contoso --domain contoso.com"}

@@ -192,6 +192,7 @@ func isHelp(arg string) bool {
 var nouns = [][2]string{
 	{"serve", "Run the Gatehouse server (gatehouse serve --help lists its settings)."},
 	{"login", "Create an API token from a user name and password."},
+	{"password", "Change your password, a temporary one included."},
 	{"token", "List or revoke API tokens."},
 	{"whoami", "Show the user and directory your token acts for."},
 	{"directory", "Manage directories (tenants)."},

@@ -160,6 +160,13 @@ func TestTutorialAgainstServer(t *testing.T) {
 	token = ""
 	_, errOut = gh(1, temporary+"\n", "login", "--user", "b.simon@contoso.com", "--password-stdin")
 	mustContain(errOut, "Code:            password_change_required")
+	// B.Simon chooses a password without a browser: a weak one is refused at the field, then a token works.
+	_, errOut = gh(1, temporary+"\nshort\n", "password", "change", "--user", "b.simon@contoso.com", "--password-stdin")
+	mustContain(errOut, "newPassword")
+	_, errOut = gh(0, temporary+"\nreports at dawn, twice 42\n", "password", "change", "--user", "b.simon@contoso.com", "--password-stdin")
+	mustContain(errOut, "Your password is changed")
+	out, _ = gh(0, "reports at dawn, twice 42\n", "login", "--user", "b.simon@contoso.com", "--password-stdin")
+	mustContain(out, "gh_")
 	token = saved
 
 	// The logs, another directory, and clean-up.
