@@ -6,11 +6,11 @@ import (
 	"github.com/gatehouse-idp/gatehouse"
 )
 
-const directoryColumns = `id, name, domain, require_mfa, created_at, updated_at`
+const directoryColumns = `id, name, domain, require_mfa, logo, logo_type, created_at, updated_at`
 
 func scanDirectory(row scanner) (*gatehouse.Directory, error) {
 	var d gatehouse.Directory
-	if err := row.Scan(&d.ID, &d.Name, &d.Domain, &d.RequireMFA, &d.CreatedAt, &d.UpdatedAt); err != nil {
+	if err := row.Scan(&d.ID, &d.Name, &d.Domain, &d.RequireMFA, &d.Logo, &d.LogoType, &d.CreatedAt, &d.UpdatedAt); err != nil {
 		return nil, err
 	}
 	d.CreatedAt, d.UpdatedAt = utc(d.CreatedAt), utc(d.UpdatedAt)
@@ -19,8 +19,8 @@ func scanDirectory(row scanner) (*gatehouse.Directory, error) {
 
 // CreateDirectory stores d. ECONFLICT if the ID is taken.
 func (s *Store) CreateDirectory(ctx context.Context, d *gatehouse.Directory) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO directories (`+directoryColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		d.ID, d.Name, d.Domain, d.RequireMFA, d.CreatedAt, d.UpdatedAt)
+	_, err := s.db.Exec(ctx, `INSERT INTO directories (`+directoryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		d.ID, d.Name, d.Domain, d.RequireMFA, d.Logo, d.LogoType, d.CreatedAt, d.UpdatedAt)
 	return wrap(err, "create directory")
 }
 
@@ -39,11 +39,11 @@ func (s *Store) FindDirectories(ctx context.Context) ([]*gatehouse.Directory, er
 		`SELECT `+directoryColumns+` FROM directories ORDER BY created_at, id`)
 }
 
-// UpdateDirectory replaces the directory's name, domain, MFA requirement and UpdatedAt.
+// UpdateDirectory replaces the directory's name, domain, MFA requirement, logo and UpdatedAt.
 func (s *Store) UpdateDirectory(ctx context.Context, d *gatehouse.Directory) error {
 	return s.exec(ctx, "update directory", "The directory does not exist.",
-		`UPDATE directories SET name = $2, domain = $3, require_mfa = $4, updated_at = $5 WHERE id = $1`,
-		d.ID, d.Name, d.Domain, d.RequireMFA, d.UpdatedAt)
+		`UPDATE directories SET name = $2, domain = $3, require_mfa = $4, updated_at = $5, logo = $6, logo_type = $7
+		WHERE id = $1`, d.ID, d.Name, d.Domain, d.RequireMFA, d.UpdatedAt, d.Logo, d.LogoType)
 }
 
 // DeleteDirectory deletes the directory and, by cascade, everything in it.

@@ -302,6 +302,14 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
+// nullTime returns nil (NULL) for the zero time, and t otherwise.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
 // nullString returns nil for "" so that optional references are stored as NULL.
 func nullString(s string) *string {
 	if s == "" {

@@ -8,11 +8,13 @@ import (
 )
 
 const userColumns = `directory_id, id, user_name, first_name, last_name, display_name, mail, role, disabled,
-	must_change_password, password_hash, password_changed_at, created_at, updated_at`
+	must_change_password, password_hash, password_changed_at, created_at, updated_at, mfa_enabled, mfa_secret,
+	recovery_codes`
 
 // userColumnsOf is userColumns qualified with the table alias u.
 const userColumnsOf = `u.directory_id, u.id, u.user_name, u.first_name, u.last_name, u.display_name, u.mail, u.role,
-	u.disabled, u.must_change_password, u.password_hash, u.password_changed_at, u.created_at, u.updated_at`
+	u.disabled, u.must_change_password, u.password_hash, u.password_changed_at, u.created_at, u.updated_at,
+	u.mfa_enabled, u.mfa_secret, u.recovery_codes`
 
 // userOrder orders users by user name: case-insensitively, then byte-wise, the same on every database collation.
 const userOrder = `u.user_name_key COLLATE "C", u.user_name COLLATE "C", u.id`
@@ -20,12 +22,23 @@ const userOrder = `u.user_name_key COLLATE "C", u.user_name COLLATE "C", u.id`
 // key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering.
 func key(s string) string { return strings.ToLower(s) }
 
+// textArray returns list as a text[] parameter: an empty array, never NULL, for none.
+func textArray(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}
+
 func scanUser(row scanner) (*gatehouse.User, error) {
 	var u gatehouse.User
 	if err := row.Scan(&u.DirectoryID, &u.ID, &u.UserName, &u.FirstName, &u.LastName, &u.DisplayName, &u.Mail,
 		&u.Role, &u.Disabled, &u.MustChangePassword, &u.PasswordHash, &u.PasswordChangedAt, &u.CreatedAt,
-		&u.UpdatedAt); err != nil {
+		&u.UpdatedAt, &u.MFAEnabled, &u.MFASecret, &u.RecoveryCodes); err != nil {
 		return nil, err
+	}
+	if len(u.RecoveryCodes) == 0 {
+		u.RecoveryCodes = nil
 	}
 	u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = utc(u.PasswordChangedAt), utc(u.CreatedAt), utc(u.UpdatedAt)
 	return &u, nil
@@ -36,10 +49,10 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO users (`+userColumns+`, user_name_key, first_name_key, last_name_key,
 		display_name_key, mail_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
-		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt,
-		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail))
+		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt, u.MFAEnabled, u.MFASecret,
+		textArray(u.RecoveryCodes), key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail))
 	return wrap(err, "create user")
 }
 
@@ -83,11 +96,13 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	return s.exec(ctx, "update user", "The user does not exist.", `UPDATE users SET user_name = $3,
 		first_name = $4, last_name = $5, display_name = $6, mail = $7, role = $8, disabled = $9,
 		must_change_password = $10, password_hash = $11, password_changed_at = $12, updated_at = $13,
-		user_name_key = $14, first_name_key = $15, last_name_key = $16, display_name_key = $17, mail_key = $18
+		user_name_key = $14, first_name_key = $15, last_name_key = $16, display_name_key = $17, mail_key = $18,
+		mfa_enabled = $19, mfa_secret = $20, recovery_codes = $21
 		WHERE directory_id = $1 AND id = $2`,
 		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
 		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt,
-		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail))
+		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail),
+		u.MFAEnabled, u.MFASecret, textArray(u.RecoveryCodes))
 }
 
 // DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -351,6 +352,60 @@ func (d optTimeAt) Scan(v any) error {
 		return err
 	}
 	*d.t = &t
+	return nil
+}
+
+// nullMicros returns t as stored, or nil (NULL) for the zero time.
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// zeroTimeAt is a sql.Scanner that reads a stored time that may be NULL into *t, NULL as the zero time.
+type zeroTimeAt struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (d zeroTimeAt) Scan(v any) error {
+	if v == nil {
+		*d.t = time.Time{}
+		return nil
+	}
+	return timeAt{d.t}.Scan(v)
+}
+
+// jsonStrings returns list as stored: a JSON array of strings, "[]" for none.
+func jsonStrings(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(list) // A []string always marshals.
+	return string(b)
+}
+
+// stringsAt is a sql.Scanner that reads a JSON array of strings into *list, nil when it is empty.
+type stringsAt struct{ list *[]string }
+
+// Scan implements sql.Scanner.
+func (d stringsAt) Scan(v any) error {
+	var b []byte
+	switch v := v.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("a list is stored as %T, want JSON text", v)
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("a list is not a JSON array of strings: %w", err)
+	}
+	if len(list) == 0 {
+		list = nil
+	}
+	*d.list = list
 	return nil
 }
 

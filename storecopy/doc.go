@@ -1,8 +1,9 @@
 // Package storecopy copies a Gatehouse deployment from one store to another, such as from SQLite to PostgreSQL.
 //
-// Copy reads every directory of the source with what it holds (users with their password hashes, groups with their
-// members, apps, certificates with their sealed keys, assignments, API tokens, and the sign-in and audit logs) and
-// writes it to the destination in one transaction, so the destination gets all of it or nothing. Sessions, pending
-// sign-in requests, the replay cache and rate-limit counters are short-lived and not copied: people sign in again
-// after a move. The source should not change while it is copied.
+// Copy reads every directory of the source with what it holds (users with their password hashes, sealed TOTP
+// secrets and recovery code hashes, groups with their members, apps, certificates with their sealed keys and the
+// times they were replaced, assignments, API tokens, and the sign-in and audit logs) and writes it to the
+// destination in one transaction, so the destination gets all of it or nothing. Sessions, pending sign-in requests,
+// the replay cache and rate-limit counters are short-lived and not copied: people sign in again after a move. The
+// source should not change while it is copied.
 package storecopy

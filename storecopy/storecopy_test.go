@@ -44,11 +44,13 @@ func seed(t *testing.T, s gatehouse.Store) {
 		for i, id := range []string{"default", "fabrikam"} {
 			at := t0.Add(time.Duration(i) * time.Hour)
 			must(t, s.CreateDirectory(ctx, &gatehouse.Directory{ID: id, Name: "Directory " + id, Domain: id + ".example.com",
-				RequireMFA: i == 1, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}))
+				RequireMFA: i == 1, Logo: []byte("<svg/>" + id), LogoType: "image/svg+xml", CreatedAt: at,
+				UpdatedAt: at.Add(time.Minute)}))
 			must(t, s.CreateUser(ctx, &gatehouse.User{ID: "u-admin", DirectoryID: id, UserName: "admin@" + id + ".example.com",
 				FirstName: "Ad", LastName: "Min", DisplayName: "Admin", Mail: "admin@" + id + ".example.com",
 				Role: gatehouse.RoleGlobalAdmin, MustChangePassword: true, PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$" + id,
-				PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at}))
+				PasswordChangedAt: at, MFAEnabled: true, MFASecret: []byte("sealed-totp-" + id),
+				RecoveryCodes: []string{"hash-1", "hash-2"}, CreatedAt: at, UpdatedAt: at}))
 			must(t, s.CreateUser(ctx, &gatehouse.User{ID: "u-simon", DirectoryID: id, UserName: "b.simon@" + id + ".example.com",
 				DisplayName: "B. Simon", Role: gatehouse.RoleUser, Disabled: true, CreatedAt: at, UpdatedAt: at}))
 			must(t, s.CreateGroup(ctx, &gatehouse.Group{ID: "g-sales", DirectoryID: id, Name: "Sales", Description: "All of sales",
@@ -68,6 +70,10 @@ func seed(t *testing.T, s gatehouse.Store) {
 			must(t, s.CreateCertificate(ctx, &gatehouse.Certificate{ID: "c-new", DirectoryID: id, AppID: "a-mixpanel",
 				DER: []byte{0x30, 2}, EncryptedKey: []byte("sealed-2"), Thumbprint: "BB", NotBefore: at,
 				NotAfter: at.AddDate(3, 0, 0), CreatedAt: at.Add(time.Minute)}))
+			// A certificate replaced a day before the active one was created, still published.
+			must(t, s.CreateCertificate(ctx, &gatehouse.Certificate{ID: "c-replaced", DirectoryID: id, AppID: "a-mixpanel",
+				DER: []byte{0x30, 4}, EncryptedKey: []byte("sealed-4"), Thumbprint: "DD", NotBefore: at.AddDate(-1, 0, 0),
+				NotAfter: at.AddDate(2, 0, 0), DeactivatedAt: at, CreatedAt: at.AddDate(-1, 0, 0)}))
 			must(t, s.CreateApp(ctx, &gatehouse.App{ID: "a-custom", DirectoryID: id, Name: "Custom",
 				GalleryID: "custom", SAML: gatehouse.DefaultSAMLSettings(), CreatedAt: at, UpdatedAt: at}, nil))
 			must(t, s.CreateCertificate(ctx, &gatehouse.Certificate{ID: "c-idp", DirectoryID: id, DER: []byte{0x30, 3},

@@ -211,3 +211,80 @@ func testExpiringCertificates(t *testing.T, open Opener) {
 		diff(t, "FindExpiringCertificates", []*gatehouse.Certificate{want}, list)
 	})
 }
+
+// testCertificateRollover checks DeactivatedAt: the certificate that stops being active gets the time of the switch
+// (ActivateCertificate's now, or the CreatedAt of a new active certificate), the newly active one a zero time, and a
+// certificate never active keeps a zero time, so it reads as the next certificate.
+func testCertificateRollover(t *testing.T, open Opener) {
+	s := open(t)
+	certWorld(t, s)
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	create := func(id, appID string, active bool, created time.Time) func() error {
+		return func() error {
+			c := newCert("d", id, appID, t0.AddDate(3, 0, 0), active)
+			c.CreatedAt = created
+			return s.CreateCertificate(ctx, c)
+		}
+	}
+	must(t, create("a2-only", "a2", true, t0)())
+	must(t, create("dir-only", "", true, t0)())
+	// cert is a certificate's state: whether it is active, and its DeactivatedAt.
+	type cert struct {
+		Active        bool
+		DeactivatedAt time.Time
+	}
+	type state = map[string]cert
+	var zero time.Time
+	for _, st := range []struct {
+		name string
+		do   func() error
+		want state
+	}{
+		{"CreateFirstActive", create("a1-old", "a1", true, at(0)), state{"a1-old": {true, zero}}},
+		{"CreateNext", create("a1-next", "a1", false, at(1)),
+			state{"a1-old": {true, zero}, "a1-next": {false, zero}}},
+		{"ActivateNext", func() error { return s.ActivateCertificate(ctx, "d", "a1-next", at(2)) },
+			state{"a1-old": {false, at(2)}, "a1-next": {true, zero}}},
+		{"CreateActive", create("a1-newest", "a1", true, at(3)),
+			state{"a1-old": {false, at(2)}, "a1-next": {false, at(3)}, "a1-newest": {true, zero}}},
+		{"ActivateFormer", func() error { return s.ActivateCertificate(ctx, "d", "a1-old", at(4)) },
+			state{"a1-old": {true, zero}, "a1-next": {false, at(3)}, "a1-newest": {false, at(4)}}},
+		{"ActivateTheActive", func() error { return s.ActivateCertificate(ctx, "d", "a1-old", at(5)) },
+			state{"a1-old": {true, zero}, "a1-next": {false, at(3)}, "a1-newest": {false, at(4)}}},
+		{"CreateInactiveKeepsItsTime", func() error {
+			// As a copy from another store does: an inactive certificate with its DeactivatedAt.
+			c := newCert("d", "a1-copied", "a1", t0.AddDate(3, 0, 0), false)
+			c.CreatedAt, c.DeactivatedAt = at(-2), at(-1)
+			return s.CreateCertificate(ctx, c)
+		}, state{"a1-old": {true, zero}, "a1-next": {false, at(3)}, "a1-newest": {false, at(4)}, "a1-copied": {false, at(-1)}}},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			must(t, st.do())
+			list, err := s.FindCertificates(ctx, "d", "a1")
+			must(t, err)
+			got := state{}
+			for _, c := range list {
+				got[c.ID] = cert{c.Active, c.DeactivatedAt}
+				one, err := s.FindCertificate(ctx, "d", c.ID)
+				must(t, err)
+				diff(t, "FindCertificate "+c.ID, c, one)
+			}
+			diff(t, "certificates of a1", st.want, got)
+			// Other owners are untouched.
+			for _, o := range []struct{ appID, id string }{{"a2", "a2-only"}, {"", "dir-only"}} {
+				c, err := s.FindCertificate(ctx, "d", o.id)
+				must(t, err)
+				diff(t, "certificate of another owner", cert{true, zero}, cert{c.Active, c.DeactivatedAt})
+			}
+		})
+	}
+	t.Run("Expiring", func(t *testing.T) {
+		list, err := s.FindExpiringCertificates(ctx, "d", t0.AddDate(4, 0, 0))
+		must(t, err)
+		for _, c := range list {
+			if !c.DeactivatedAt.IsZero() {
+				t.Errorf("active certificate %s has DeactivatedAt %v, want zero", c.ID, c.DeactivatedAt)
+			}
+		}
+	})
+}

@@ -12,7 +12,8 @@ func testDirectories(t *testing.T, open Opener) {
 	// Times given in another zone are the same instants when they come back.
 	cet := time.FixedZone("CET", 3600)
 	d := &gatehouse.Directory{ID: "contoso", Name: "Contoso Ltd.", Domain: "contoso.onmicrosoft.com",
-		RequireMFA: true, CreatedAt: t0.In(cet), UpdatedAt: t0.Add(time.Minute).In(cet)}
+		RequireMFA: true, Logo: []byte("<svg xmlns=\"http://www.w3.org/2000/svg\"/>\x00\xff"), LogoType: "image/svg+xml",
+		CreatedAt: t0.In(cet), UpdatedAt: t0.Add(time.Minute).In(cet)}
 	must(t, s.CreateDirectory(ctx, d))
 
 	t.Run("RoundTrip", func(t *testing.T) {
@@ -46,10 +47,23 @@ func testDirectories(t *testing.T, open Opener) {
 	t.Run("Update", func(t *testing.T) {
 		u := *d
 		u.Name, u.Domain, u.RequireMFA, u.UpdatedAt = "Contoso Renamed", "contoso.example.com", false, t0.Add(time.Hour)
+		u.Logo, u.LogoType = []byte{0x89, 'P', 'N', 'G'}, "image/png"
 		must(t, s.UpdateDirectory(ctx, &u))
 		got, err := s.FindDirectory(ctx, "contoso")
 		must(t, err)
 		diff(t, "updated directory", &u, got)
+		u.Logo, u.LogoType = nil, ""
+		must(t, s.UpdateDirectory(ctx, &u))
+		got, err = s.FindDirectory(ctx, "contoso")
+		must(t, err)
+		diff(t, "directory without its logo", &u, got)
+		list, err := s.FindDirectories(ctx)
+		must(t, err)
+		for _, d := range list {
+			if d.ID == "contoso" {
+				diff(t, "directory in FindDirectories", &u, d)
+			}
+		}
 	})
 	t.Run("Delete", func(t *testing.T) {
 		must(t, s.DeleteDirectory(ctx, "b-second"))

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"AppEntityIDs", testAppEntityIDs},
 		{"Certificates", testCertificates},
 		{"CertificateActivation", testCertificateActivation},
+		{"CertificateRollover", testCertificateRollover},
 		{"ExpiringCertificates", testExpiringCertificates},
 		{"Assignments", testAssignments},
 		{"UserApps", testUserApps},

@@ -16,7 +16,9 @@ func testUsers(t *testing.T, open Opener) {
 		LastName: "Smith", DisplayName: "Alice <b>Smith</b> & co", Mail: "alice.smith@contoso.com",
 		Role: gatehouse.RoleGlobalAdmin, Disabled: true, MustChangePassword: true,
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", PasswordChangedAt: t0.Add(-time.Hour),
-		CreatedAt: t0, UpdatedAt: t0.Add(time.Second)}
+		MFAEnabled: true, MFASecret: []byte{0, 1, 0xfe, 0xff, 's', 'e', 'a', 'l'},
+		RecoveryCodes: []string{"9f86d081884c7d659a2feaa0c55ad015", "60303ae22b998861bce3b28f33eec1be", `"quoted" \ code`},
+		CreatedAt:     t0, UpdatedAt: t0.Add(time.Second)}
 	// bob has zero values wherever a field may be empty, a zero PasswordChangedAt among them.
 	bob := &gatehouse.User{ID: "bob", DirectoryID: "d", UserName: "bob@contoso.com", DisplayName: "Bob",
 		Role: gatehouse.RoleUser, CreatedAt: t0, UpdatedAt: t0}
@@ -80,6 +82,7 @@ func testUsers(t *testing.T, open Opener) {
 		u := &gatehouse.User{ID: "bob", DirectoryID: "d", UserName: "Robert@Contoso.com", FirstName: "Robert",
 			LastName: "Jones", DisplayName: "Robert Jones", Mail: "robert@contoso.com", Role: gatehouse.RoleAppAdmin,
 			Disabled: true, MustChangePassword: true, PasswordHash: "new-hash", PasswordChangedAt: t0.Add(time.Hour),
+			MFAEnabled: true, MFASecret: []byte("sealed-secret"), RecoveryCodes: []string{"a1", "b2"},
 			CreatedAt: t0.Add(99 * time.Hour), UpdatedAt: t0.Add(time.Hour)}
 		must(t, s.UpdateUser(ctx, u))
 		want := *u
@@ -99,6 +102,31 @@ func testUsers(t *testing.T, open Opener) {
 		got, err = s.FindUser(ctx, "d", "bob")
 		must(t, err)
 		diff(t, "user with a recased name", &want, got)
+	})
+	t.Run("UpdateMFA", func(t *testing.T) {
+		// A used recovery code goes, the rest stay in order; then MFA is turned off with nothing left.
+		u, err := s.FindUser(ctx, "d", "alice")
+		must(t, err)
+		u.RecoveryCodes = u.RecoveryCodes[1:]
+		must(t, s.UpdateUser(ctx, u))
+		got, err := s.FindUser(ctx, "d", "alice")
+		must(t, err)
+		diff(t, "user after a used recovery code", u, got)
+		u.MFAEnabled, u.MFASecret, u.RecoveryCodes = false, nil, nil
+		must(t, s.UpdateUser(ctx, u))
+		got, err = s.FindUser(ctx, "d", "alice")
+		must(t, err)
+		diff(t, "user with MFA turned off", u, got)
+		u.MFAEnabled, u.MFASecret, u.RecoveryCodes = alice.MFAEnabled, alice.MFASecret, alice.RecoveryCodes
+		must(t, s.UpdateUser(ctx, u))
+	})
+	t.Run("FindUsersReturnsMFA", func(t *testing.T) {
+		users, _, err := s.FindUsers(ctx, "d", gatehouse.UserFilter{Query: "alice.smith"})
+		must(t, err)
+		diff(t, "FindUsers", []*gatehouse.User{alice}, users)
+		byName, err := s.FindUserByName(ctx, "d", "alice.smith@contoso.com")
+		must(t, err)
+		diff(t, "FindUserByName", alice, byName)
 	})
 	t.Run("UpdateConflict", func(t *testing.T) {
 		before, err := s.FindUser(ctx, "d", "bob")
