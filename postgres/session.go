@@ -55,3 +55,10 @@ func (s *Store) DeleteUserSessions(ctx context.Context, directoryID, userID stri
 	_, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE directory_id = $1 AND user_id = $2`, directoryID, userID)
 	return wrap(err, "delete user sessions")
 }
+
+// FindSessions returns a directory's sessions that have not expired at now, oldest first. It is not part of
+// gatehouse.Store: storecopy uses it to carry sessions over, so people stay signed in after a move.
+func (s *Store) FindSessions(ctx context.Context, directoryID string, now time.Time) ([]*gatehouse.Session, error) {
+	return queryList(ctx, s.db, "find sessions", scanSession, `SELECT `+sessionColumns+` FROM sessions
+		WHERE directory_id = $1 AND expires_at > $2 ORDER BY created_at, id`, directoryID, now)
+}

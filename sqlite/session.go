@@ -57,3 +57,10 @@ func (s *Store) DeleteUserSessions(ctx context.Context, directoryID, userID stri
 	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE directory_id = ? AND user_id = ?`, directoryID, userID)
 	return internal(err, "delete user sessions")
 }
+
+// FindSessions returns a directory's sessions that have not expired at now, oldest first. It is not part of
+// gatehouse.Store: storecopy uses it to carry sessions over, so people stay signed in after a move.
+func (s *Store) FindSessions(ctx context.Context, directoryID string, now time.Time) ([]*gatehouse.Session, error) {
+	return queryList(ctx, s.r, "find sessions", scanSession, `SELECT `+sessionColumns+` FROM sessions
+		WHERE directory_id = ? AND expires_at > ? ORDER BY created_at, id`, directoryID, micros(now))
+}

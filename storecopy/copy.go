@@ -3,6 +3,7 @@ package storecopy
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -58,6 +59,9 @@ func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.D
 		if err := dst.CreateAPIToken(ctx, t); err != nil {
 			return fmt.Errorf("create API token %s: %w", t.ID, err)
 		}
+	}
+	if err := copySessions(ctx, dst, src, d.ID); err != nil {
+		return err
 	}
 	if err := copySignInEvents(ctx, dst, src, d.ID); err != nil {
 		return err
@@ -140,6 +144,30 @@ func createCertificates(ctx context.Context, dst gatehouse.Store, certs []*gateh
 	for i := len(certs) - 1; i >= 0; i-- {
 		if err := dst.CreateCertificate(ctx, certs[i]); err != nil {
 			return fmt.Errorf("create certificate %s: %w", certs[i].ID, err)
+		}
+	}
+	return nil
+}
+
+// SessionFinder is a store that lists a directory's sessions, as both Gatehouse stores do beside the Store contract.
+type SessionFinder interface {
+	// FindSessions returns a directory's sessions that have not expired at now.
+	FindSessions(ctx context.Context, directoryID string, now time.Time) ([]*gatehouse.Session, error)
+}
+
+// copySessions copies the directory's live sessions when src can list them, so that people stay signed in.
+func copySessions(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	sf, ok := src.(SessionFinder)
+	if !ok {
+		return nil
+	}
+	sessions, err := sf.FindSessions(ctx, directoryID, time.Now())
+	if err != nil {
+		return fmt.Errorf("read sessions: %w", err)
+	}
+	for _, sess := range sessions {
+		if err := dst.CreateSession(ctx, sess); err != nil {
+			return fmt.Errorf("create a session of user %s: %w", sess.UserID, err)
 		}
 	}
 	return nil

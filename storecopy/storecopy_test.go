@@ -88,6 +88,18 @@ func seed(t *testing.T, s gatehouse.Store) {
 				DirectoryID: id, UserID: "u-admin", Name: "CI", CreatedAt: at, ExpiresAt: &exp, LastUsedAt: &used}))
 			must(t, s.CreateAPIToken(ctx, &gatehouse.APIToken{ID: "t-forever-" + id, SecretHash: "hash-forever-" + id,
 				Prefix: "gh_fo", DirectoryID: id, UserID: "u-admin", Name: "Forever", CreatedAt: at.Add(time.Second)}))
+			// A live session of each user, and an expired one, which is not copied.
+			live := time.Now().UTC().Truncate(time.Microsecond).Add(time.Hour)
+			for _, sess := range []*gatehouse.Session{
+				{ID: "sess-admin-" + id, DirectoryID: id, UserID: "u-admin", CreatedAt: at, AuthnInstant: at.Add(time.Second),
+					LastSeenAt: at.Add(time.Minute), ExpiresAt: live, MFA: true, ClientAddr: "192.0.2.7", UserAgent: "Firefox"},
+				{ID: "sess-simon-" + id, DirectoryID: id, UserID: "u-simon", CreatedAt: at.Add(time.Second),
+					AuthnInstant: at, LastSeenAt: at, ExpiresAt: live.Add(time.Hour), ClientAddr: "2001:db8::1"},
+				{ID: "sess-expired-" + id, DirectoryID: id, UserID: "u-simon", CreatedAt: at, AuthnInstant: at,
+					LastSeenAt: at, ExpiresAt: at.Add(time.Hour)},
+			} {
+				must(t, s.CreateSession(ctx, sess))
+			}
 			for j := range 3 {
 				must(t, s.CreateSignInEvent(ctx, &gatehouse.SignInEvent{ID: fmt.Sprintf("s-%d", j), DirectoryID: id,
 					Time: at.Add(time.Duration(j) * time.Minute), UserID: "u-simon", UserName: "b.simon@" + id + ".example.com",
@@ -119,6 +131,7 @@ type contents struct {
 	Certs       map[string][]*gatehouse.Certificate // by directory/app
 	Assignments map[string][]*gatehouse.Assignment  // by directory/app
 	Tokens      map[string][]*gatehouse.APIToken
+	Sessions    map[string][]*gatehouse.Session
 	SignIns     map[string][]*gatehouse.SignInEvent
 	Audit       map[string][]*gatehouse.AuditEvent
 }
@@ -130,7 +143,7 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 	c := &contents{Users: map[string][]*gatehouse.User{}, Groups: map[string][]*gatehouse.Group{},
 		Members: map[string][]*gatehouse.User{}, Apps: map[string][]*gatehouse.App{},
 		Certs: map[string][]*gatehouse.Certificate{}, Assignments: map[string][]*gatehouse.Assignment{},
-		Tokens: map[string][]*gatehouse.APIToken{}, SignIns: map[string][]*gatehouse.SignInEvent{},
+		Tokens: map[string][]*gatehouse.APIToken{}, Sessions: map[string][]*gatehouse.Session{}, SignIns: map[string][]*gatehouse.SignInEvent{},
 		Audit: map[string][]*gatehouse.AuditEvent{}}
 	var err error
 	c.Directories, err = s.FindDirectories(ctx)
@@ -163,6 +176,8 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		}
 		c.Tokens[d.ID], err = s.FindAPITokens(ctx, d.ID, "")
 		must(t, err)
+		c.Sessions[d.ID], err = s.(storecopy.SessionFinder).FindSessions(ctx, d.ID, time.Now())
+		must(t, err)
 		c.SignIns[d.ID], _, err = s.FindSignInEvents(ctx, d.ID, gatehouse.SignInFilter{Limit: 1000})
 		must(t, err)
 		c.Audit[d.ID], _, err = s.FindAuditEvents(ctx, d.ID, gatehouse.AuditFilter{Limit: 1000})
@@ -179,6 +194,9 @@ func testCopy(t *testing.T, dst, src gatehouse.Store) {
 	want, got := read(t, src), read(t, dst)
 	if len(want.Users["fabrikam"]) != 1003 {
 		t.Fatalf("source has %d users in fabrikam, want 1003", len(want.Users["fabrikam"]))
+	}
+	if len(want.Sessions["default"]) != 2 {
+		t.Fatalf("source has %d live sessions in default, want 2", len(want.Sessions["default"]))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("copy mismatch (-source +destination):\n%s", diff)
