@@ -20,7 +20,9 @@ import (
 	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
-//go:embed templates static openapi.yaml
+// The portal's partials are named explicitly: a directory pattern leaves out files whose names start with "_".
+//
+//go:embed templates templates/portal/_*.html static openapi.yaml
 var assets embed.FS
 
 // Server serves Gatehouse over HTTP. Set the fields, call Init, then use Handler.

@@ -1,0 +1,250 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+)
+
+// portalClient is a signed-in browser without JavaScript: a cookie jar that does not follow redirects.
+type portalClient struct {
+	t   *testing.T
+	srv *testserver.Server
+	c   *http.Client
+}
+
+// page is a response with its body read.
+type page struct {
+	Status   int
+	Body     string
+	Location string
+	Header   http.Header
+}
+
+func newClient(t *testing.T, srv *testserver.Server) *portalClient {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &portalClient{t: t, srv: srv, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// signIn signs in on the directory's sign-in page.
+func (c *portalClient) signIn(dir, userName, password string) {
+	c.t.Helper()
+	p := c.post("/d/"+dir+"/login", url.Values{"userName": {userName}, "password": {password}})
+	if p.Status != http.StatusSeeOther {
+		c.t.Fatalf("sign in as %s: status %d\n%s", userName, p.Status, p.Body)
+	}
+}
+
+func (c *portalClient) do(req *http.Request) *page {
+	c.t.Helper()
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return &page{Status: resp.StatusCode, Body: string(b), Location: resp.Header.Get("Location"), Header: resp.Header}
+}
+
+func (c *portalClient) get(path string) *page {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.do(req)
+}
+
+// post sends a same-origin form, as a browser does.
+func (c *portalClient) post(path string, form url.Values) *page {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+// adminClient returns a client signed in as the test server's global admin.
+func adminClient(t *testing.T, srv *testserver.Server) *portalClient {
+	t.Helper()
+	c := newClient(t, srv)
+	c.signIn("default", testserver.AdminUser, testserver.AdminPassword)
+	return c
+}
+
+// mustUser creates a user with a known, non-temporary password through the service.
+func mustUser(t *testing.T, srv *testserver.Server, userName, displayName string, role gatehouse.Role) *gatehouse.User {
+	t.Helper()
+	ctx := context.Background()
+	admin := mustAdmin(t, srv)
+	u, temp, err := srv.Service.CreateUser(ctx, admin, "default", idp.UserInput{UserName: userName, DisplayName: displayName, Mail: userName, Role: role, FirstName: "B", LastName: "Simon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Service.ChangePassword(ctx, u, temp, userPassword); err != nil {
+		t.Fatal(err)
+	}
+	u, err = srv.Store.FindUser(ctx, "default", u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// userPassword is the password mustUser gives every user.
+const userPassword = "Another-long-passw0rd"
+
+func mustAdmin(t *testing.T, srv *testserver.Server) *gatehouse.User {
+	t.Helper()
+	us, _, err := srv.Store.FindUsers(context.Background(), "default", gatehouse.UserFilter{Query: testserver.AdminUser})
+	if err != nil || len(us) != 1 {
+		t.Fatalf("find admin: %v %d", err, len(us))
+	}
+	return us[0]
+}
+
+// mustApp adds an app from the gallery through the service.
+func mustApp(t *testing.T, srv *testserver.Server, galleryID string, params map[string]string) *gatehouse.App {
+	t.Helper()
+	a, _, err := srv.Service.AddApp(context.Background(), mustAdmin(t, srv), "default", idp.AppInput{GalleryID: galleryID, Parameters: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// idOf returns the text of the element with the given id, or "" (a crude reader for server-rendered pages).
+func idOf(body, id string) string {
+	re := regexp.MustCompile(`id="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]*)<`)
+	m := re.FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func TestPortalRequiresSignIn(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := newClient(t, srv)
+	for _, path := range []string{"/admin/", "/admin/d/default/", "/admin/d/default/users?q=a"} {
+		p := c.get(path)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("GET %s: status %d, want 303", path, p.Status)
+		}
+		u, err := url.Parse(p.Location)
+		if err != nil || u.Path != "/d/default/login" || u.Query().Get("next") != path {
+			t.Errorf("GET %s: redirect to %q, want the sign-in page with next=%s", path, p.Location, path)
+		}
+	}
+}
+
+func TestPortalPages(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	u := mustUser(t, srv, "b.simon@contoso.com", "B. Simon", gatehouse.RoleUser)
+	app := mustApp(t, srv, "mixpanel", map[string]string{"org_id": "123"})
+	base := "/admin/d/default"
+	tests := []struct {
+		name, path string
+		status     int
+		contains   []string
+	}{
+		{"directories", "/admin/", 200, []string{`data-directory-id="default"`, `id="new-directory-id"`, `id="nav-overview"`, `id="directory-switch"`}},
+		{"overview", base + "/", 200, []string{`id="count-users">2<`, `id="count-apps">1<`, `id="count-groups">0<`, `id="count-signins-today"`, `id="expiring-certificates"`}},
+		{"users", base + "/users", 200, []string{`data-user-id="` + u.ID + `"`, `id="user-search"`, `id="new-user"`, `class="user-link"`}},
+		{"users search", base + "/users?q=simon", 200, []string{`data-user-id="` + u.ID + `"`}},
+		{"users search none", base + "/users?q=nobody-at-all", 200, []string{`No user matches`}},
+		{"new user", base + "/users/new", 200, []string{`id="userName"`, `id="firstName"`, `id="lastName"`, `id="displayName"`, `id="mail"`, `id="role"`, `id="create-user"`}},
+		{"user", base + "/users/" + u.ID, 200, []string{`id="save-user"`, `id="disable-user"`, `id="reset-password"`, `id="delete-user"`}},
+		{"user of nowhere", base + "/users/nosuchuser", 404, nil},
+		{"delete confirmation", base + "/users/" + u.ID + "/delete", 200, []string{`id="confirm-delete"`}},
+		{"groups", base + "/groups", 200, []string{`id="new-group-name"`, `id="create-group"`}},
+		{"unknown directory", "/admin/d/nosuch/", 404, nil},
+		{"apps", base + "/", 200, []string{`id="count-apps">1<`, app.ID[:0]}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.get(tt.path)
+			if p.Status != tt.status {
+				t.Fatalf("GET %s: status %d, want %d\n%s", tt.path, p.Status, tt.status, p.Body)
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(p.Body, s) {
+					t.Errorf("GET %s: the page lacks %s", tt.path, s)
+				}
+			}
+		})
+	}
+}
+
+func TestPortalCreateUser(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	mustUser(t, srv, "taken@contoso.com", "Taken", gatehouse.RoleUser)
+	tests := []struct {
+		name   string
+		form   url.Values
+		status int
+		// errorID is the id of the field message expected on the page.
+		errorID string
+	}{
+		{"valid", url.Values{"userName": {"b.simon@contoso.com"}, "firstName": {"B."}, "lastName": {"Simon"}, "role": {"user"}}, 200, ""},
+		{"bad user name", url.Values{"userName": {"not an address"}, "displayName": {"X"}, "role": {"user"}}, 400, "error-userName"},
+		{"taken user name", url.Values{"userName": {"TAKEN@contoso.com"}, "displayName": {"X"}, "role": {"user"}}, 409, "error-userName"},
+		{"bad mail", url.Values{"userName": {"c@contoso.com"}, "displayName": {"X"}, "mail": {"nope"}, "role": {"user"}}, 400, "error-mail"},
+		{"bad role", url.Values{"userName": {"d@contoso.com"}, "displayName": {"X"}, "role": {"emperor"}}, 400, "error-role"},
+		{"no display name", url.Values{"userName": {"e@contoso.com"}, "role": {"user"}}, 400, "error-displayName"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.post("/admin/d/default/users", tt.form)
+			if p.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", p.Status, tt.status, p.Body)
+			}
+			if tt.errorID == "" {
+				pw := idOf(p.Body, "temporary-password")
+				if len(pw) < 12 {
+					t.Fatalf("temporary password %q not shown\n%s", pw, p.Body)
+				}
+				if _, err := srv.Service.Authenticate(context.Background(), "default", tt.form.Get("userName"), pw); err != nil {
+					t.Errorf("the shown password does not sign in: %v", err)
+				}
+				if !strings.Contains(p.Body, `id="copy-temporary-password"`) || !strings.Contains(p.Body, `id="user-done"`) {
+					t.Error("the password page lacks its copy or done button")
+				}
+				if cc := p.Header.Get("Cache-Control"); cc != "no-store" {
+					t.Errorf("Cache-Control %q, want no-store", cc)
+				}
+				return
+			}
+			if idOf(p.Body, tt.errorID) == "" {
+				t.Errorf("no message at #%s\n%s", tt.errorID, p.Body)
+			}
+			if !strings.Contains(p.Body, `value="`+tt.form.Get("userName")+`"`) {
+				t.Error("the form does not keep what was typed")
+			}
+		})
+	}
+}

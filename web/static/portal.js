@@ -1,0 +1,57 @@
+// Progressive enhancement for the admin portal; every page also works without it.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Copy buttons: <button class="copy" data-copy-target="id"> copies the text of the element with that id.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("button.copy");
+    if (!b) return;
+    var el = document.getElementById(b.getAttribute("data-copy-target"));
+    if (!el) return;
+    var text = el.value !== undefined && el.tagName !== "BUTTON" && el.tagName !== "CODE" ? el.value : el.textContent;
+    var done = function () {
+      var label = b.textContent;
+      b.textContent = "Copied";
+      b.classList.add("copied");
+      setTimeout(function () { b.textContent = label; b.classList.remove("copied"); }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text.trim()).then(done, function () { select(el); });
+    } else {
+      select(el);
+    }
+  });
+  function select(el) {
+    var r = document.createRange();
+    r.selectNodeContents(el);
+    var s = window.getSelection();
+    s.removeAllRanges();
+    s.addRange(r);
+  }
+
+  // Selects marked data-autosubmit submit their form on change (the directory switcher, the preview's user).
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+    sel.addEventListener("change", function () { sel.form.submit(); });
+  });
+
+  // The gallery filters its tiles as you type; the form still searches on the server without JavaScript.
+  var search = document.getElementById("gallery-search");
+  if (search) {
+    var tiles = Array.prototype.slice.call(document.querySelectorAll("[data-gallery-text]"));
+    var none = document.getElementById("gallery-none");
+    var filter = function () {
+      var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      tiles.forEach(function (t) {
+        var text = t.getAttribute("data-gallery-text");
+        var ok = words.every(function (w) { return text.indexOf(w) >= 0; });
+        t.hidden = !ok;
+        if (ok) shown++;
+      });
+      if (none) none.hidden = shown > 0;
+    };
+    search.addEventListener("input", filter);
+    filter();
+  }
+})();
