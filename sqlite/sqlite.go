@@ -436,3 +436,20 @@ func page(offset, limit int) (int, int) {
 	}
 	return offset, limit
 }
+
+// Backup writes a consistent copy of the database, as of one moment, to a new file at path (VACUUM INTO). The
+// store stays in use meanwhile: the copy reads one snapshot and holds no lock that stops writers in other
+// processes. The file must not exist yet. The copy is a complete database that Open takes as it is.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("sqlite: backup to %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return fmt.Errorf("sqlite: backup to %s: the file exists already", path)
+	}
+	if _, err := s.writeDB.ExecContext(ctx, `VACUUM INTO ?`, abs); err != nil {
+		return fmt.Errorf("sqlite: backup to %s: %w", path, err)
+	}
+	return nil
+}
