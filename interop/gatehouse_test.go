@@ -1,0 +1,430 @@
+package interop
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+const (
+	adminUser     = "admin@contoso.com"
+	adminPassword = "Correct-Horse-Battery-9"
+	userName      = "b.simon@contoso.com"
+	userPassword  = "Blue-Ocean-Lantern-42"
+	userGiven     = "Brenda"
+	userSurname   = "Simon"
+	directory     = "default"
+)
+
+// gatehouseServer is the running gatehouse serve process that every test of the package shares.
+type gatehouseServer struct {
+	URL string
+	api *apiClient
+	// user is the signed-in test user, whose password is no longer temporary.
+	user gatehouse.User
+	// features are what this Gatehouse can do, found out when it started.
+	features features
+
+	cmd  *exec.Cmd
+	data string
+	// mu guards out.
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+var (
+	serverOnce sync.Once
+	server     *gatehouseServer
+	serverErr  error
+)
+
+// startGatehouse builds and starts Gatehouse once for the package, creates the test user and signs it in once to
+// replace its temporary password. The server is stopped by TestMain.
+func startGatehouse(t *testing.T) *gatehouseServer {
+	t.Helper()
+	serverOnce.Do(func() { server, serverErr = launch() })
+	if serverErr != nil {
+		t.Fatal(serverErr)
+	}
+	return server
+}
+
+func stopServer() {
+	if server == nil || server.cmd == nil || server.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-server.cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = server.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-server.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	_ = os.RemoveAll(server.data)
+	if failedAny {
+		fmt.Fprintf(os.Stderr, "gatehouse output:\n%s\n", server.output())
+	}
+}
+
+// failedAny is set by a failing check so that TestMain prints the server's output.
+var failedAny bool
+
+func (s *gatehouseServer) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+func launch() (*gatehouseServer, error) {
+	// GATEHOUSE_BIN runs a gatehouse binary built elsewhere instead of building cmd/gatehouse.
+	bin := os.Getenv("GATEHOUSE_BIN")
+	if bin == "" {
+		binDir, err := os.MkdirTemp("", "gatehouse-interop-bin")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(binDir)
+		bin = filepath.Join(binDir, "gatehouse")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/gatehouse").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	}
+	data, err := os.MkdirTemp("", "gatehouse-interop-data")
+	if err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	s := &gatehouseServer{URL: "http://" + addr, data: data}
+	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--log-level", "debug", "--rate-limit", "0")
+	s.cmd.Env = append(os.Environ(), "GATEHOUSE_ADMIN_USER="+adminUser, "GATEHOUSE_ADMIN_PASSWORD="+adminPassword)
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	pr, pw := io.Pipe()
+	s.cmd.Stdout, s.cmd.Stderr = pw, pw
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			s.mu.Lock()
+			s.out.WriteString(sc.Text() + "\n")
+			s.mu.Unlock()
+		}
+	}()
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	server = s
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("gatehouse did not start: %v\n%s", err, s.output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	s.api = &apiClient{base: s.URL}
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := s.api.call("POST", "/api/v1/tokens", map[string]string{"directory": directory, "userName": adminUser, "password": adminPassword, "name": "interop"}, http.StatusCreated, &tok); err != nil {
+		return nil, err
+	}
+	s.api.token = tok.Token
+	var created struct {
+		User              gatehouse.User `json:"user"`
+		TemporaryPassword string         `json:"temporaryPassword"`
+	}
+	if err := s.api.call("POST", "/api/v1/directories/"+directory+"/users", map[string]string{
+		"userName": userName, "firstName": userGiven, "lastName": userSurname, "displayName": userGiven + " " + userSurname,
+		"mail": userName, "role": "user",
+	}, http.StatusCreated, &created); err != nil {
+		return nil, err
+	}
+	s.user = created.User
+	if err := s.replaceTemporaryPassword(created.TemporaryPassword); err != nil {
+		return nil, err
+	}
+	s.features, err = s.probeFeatures()
+	return s, err
+}
+
+// replaceTemporaryPassword signs the user in once at the sign-in page and chooses userPassword.
+func (s *gatehouseServer) replaceTemporaryPassword(temp string) error {
+	b := newBrowser()
+	p, err := b.post(s.URL+"/d/"+directory+"/login", "", map[string]string{"userName": userName, "password": temp})
+	if err != nil {
+		return err
+	}
+	if p.Status != http.StatusSeeOther || !strings.Contains(p.Location, "/password") {
+		return fmt.Errorf("first sign-in: status %d location %q, want the password change", p.Status, p.Location)
+	}
+	p, err = b.post(s.URL+"/d/"+directory+"/password", "", map[string]string{"currentPassword": temp, "newPassword": userPassword, "confirmPassword": userPassword})
+	if err != nil {
+		return err
+	}
+	if p.Status != http.StatusSeeOther {
+		return fmt.Errorf("password change: status %d, want a redirect:\n%s", p.Status, p.Body)
+	}
+	return nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// freePort returns a free loopback TCP port.
+func freePort(t *testing.T) int {
+	t.Helper()
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr2port(addr)
+}
+
+func addr2port(addr string) int {
+	var p int
+	_, _ = fmt.Sscanf(addr[strings.LastIndex(addr, ":")+1:], "%d", &p)
+	return p
+}
+
+// apiClient calls Gatehouse's REST API with a bearer token.
+type apiClient struct {
+	base  string
+	token string
+}
+
+// apiError is an answer with an unexpected status.
+type apiError struct {
+	Status int
+	Body   string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("status %d: %s", e.Status, e.Body) }
+
+// call sends a JSON request and decodes the JSON answer into out (when not nil); an answer whose status is not
+// want is an *apiError.
+func (c *apiClient) call(method, path string, body any, want int, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %w", method, path, &apiError{Status: resp.StatusCode, Body: string(data)})
+	}
+	if out != nil {
+		if b, ok := out.(*[]byte); ok {
+			*b = data
+			return nil
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decode %s: %w", method, path, data, err)
+		}
+	}
+	return nil
+}
+
+// mustCall is call that fails the test on error.
+func (c *apiClient) mustCall(t testing.TB, method, path string, body any, want int, out any) {
+	t.Helper()
+	if err := c.call(method, path, body, want, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// spMetadata is what the tests read from an SP's metadata themselves, to register the SP where Gatehouse cannot
+// import metadata yet and to check what Gatehouse imported.
+type spMetadata struct {
+	EntityID string
+	ACSURLs  []string
+	SLOURL   string
+	// AuthnRequestsSigned is the SPSSODescriptor's AuthnRequestsSigned.
+	AuthnRequestsSigned bool
+}
+
+func parseSPMetadata(data []byte) (*spMetadata, error) {
+	var ed struct {
+		EntityID string `xml:"entityID,attr"`
+		SP       struct {
+			AuthnRequestsSigned string `xml:"AuthnRequestsSigned,attr"`
+			ACS                 []struct {
+				Binding  string `xml:"Binding,attr"`
+				Location string `xml:"Location,attr"`
+				Index    int    `xml:"index,attr"`
+			} `xml:"AssertionConsumerService"`
+			SLO []struct {
+				Binding  string `xml:"Binding,attr"`
+				Location string `xml:"Location,attr"`
+			} `xml:"SingleLogoutService"`
+		} `xml:"SPSSODescriptor"`
+	}
+	if err := xml.Unmarshal(data, &ed); err != nil {
+		return nil, fmt.Errorf("SP metadata: %w", err)
+	}
+	md := &spMetadata{EntityID: ed.EntityID, AuthnRequestsSigned: ed.SP.AuthnRequestsSigned == "true" || ed.SP.AuthnRequestsSigned == "1"}
+	for _, a := range ed.SP.ACS {
+		if a.Binding == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" {
+			md.ACSURLs = append(md.ACSURLs, a.Location)
+		}
+	}
+	for _, s := range ed.SP.SLO {
+		if md.SLOURL == "" || s.Binding == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" {
+			md.SLOURL = s.Location
+		}
+	}
+	if md.EntityID == "" || len(md.ACSURLs) == 0 {
+		return nil, errors.New("SP metadata has no entityID or no HTTP-POST AssertionConsumerService")
+	}
+	return md, nil
+}
+
+// registeredApp is an SP registered in Gatehouse as a custom app with the test user assigned.
+type registeredApp struct {
+	App gatehouse.App
+	// MetadataURL is the app's federation metadata (the IdP metadata with the app's certificate).
+	MetadataURL string
+	// UserAccessURL starts IdP-initiated sign-on.
+	UserAccessURL string
+	// SSOURL is the IdP's sign-on endpoint, EntityID the IdP's entity ID.
+	SSOURL, EntityID string
+	// CertPEM is the app's active signing certificate.
+	CertPEM []byte
+	Cert    *x509.Certificate
+	// Imported reports whether Gatehouse registered the SP from its metadata (otherwise the tests set entity ID and
+	// reply URLs from it).
+	Imported bool
+	SP       *spMetadata
+}
+
+func (r *registeredApp) path() string {
+	return "/api/v1/directories/" + directory + "/apps/" + r.App.ID
+}
+
+// createApp adds a custom SAML app named name, assigns the test user and returns it with its set-up values.
+func (s *gatehouseServer) createApp(t *testing.T, name string) *registeredApp {
+	t.Helper()
+	r := &registeredApp{}
+	s.api.mustCall(t, "POST", "/api/v1/directories/"+directory+"/apps", map[string]any{"galleryId": "custom", "name": name}, http.StatusCreated, &r.App)
+	s.api.mustCall(t, "POST", r.path()+"/assignments", map[string]string{"principalType": "user", "principalId": s.user.ID}, http.StatusCreated, nil)
+	var setup map[string]any
+	s.api.mustCall(t, "GET", r.path()+"/setup", nil, http.StatusOK, &setup)
+	r.MetadataURL, _ = setup["metadataUrl"].(string)
+	r.UserAccessURL, _ = setup["userAccessUrl"].(string)
+	r.SSOURL, _ = setup["loginUrl"].(string)
+	r.EntityID, _ = setup["identifier"].(string)
+	s.api.mustCall(t, "GET", r.path()+"/certificates/active/download?format=pem", nil, http.StatusOK, &r.CertPEM)
+	block, _ := pem.Decode(r.CertPEM)
+	if block == nil {
+		t.Fatalf("active certificate is not PEM:\n%s", r.CertPEM)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Cert = cert
+	return r
+}
+
+// registerMetadata registers the SP from its metadata: through Gatehouse's metadata import when it has one,
+// otherwise by setting the entity ID and reply URLs read from the metadata. settings are further SAML settings to
+// PATCH afterwards (e.g. the signing option).
+func (s *gatehouseServer) registerMetadata(t *testing.T, r *registeredApp, metadata []byte, settings map[string]any) {
+	t.Helper()
+	md, err := parseSPMetadata(metadata)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, metadata)
+	}
+	r.SP = md
+	if s.features.metadataImport {
+		s.api.mustCall(t, "POST", r.path()+"/saml/metadata", map[string]string{"metadata": string(metadata)}, http.StatusOK, nil)
+		r.Imported = true
+	} else {
+		s.api.mustCall(t, "PATCH", r.path()+"/saml", map[string]any{"entityId": md.EntityID, "replyUrls": md.ACSURLs}, http.StatusOK, nil)
+	}
+	if len(settings) > 0 {
+		s.api.mustCall(t, "PATCH", r.path()+"/saml", settings, http.StatusOK, nil)
+	}
+	s.api.mustCall(t, "GET", r.path(), nil, http.StatusOK, &r.App)
+	if r.App.SAML.EntityID != md.EntityID {
+		t.Fatalf("registered entity ID = %q, want %q from the SP's metadata", r.App.SAML.EntityID, md.EntityID)
+	}
+	for _, u := range md.ACSURLs {
+		if !contains(r.App.SAML.ReplyURLs, u) {
+			t.Fatalf("registered reply URLs %v lack %q from the SP's metadata", r.App.SAML.ReplyURLs, u)
+		}
+	}
+}
+
+// idpMetadata returns the app's federation metadata.
+func (r *registeredApp) idpMetadata(t *testing.T) []byte {
+	t.Helper()
+	hc := &http.Client{Timeout: 30 * time.Second}
+	resp, err := hc.Get(r.MetadataURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d %v", r.MetadataURL, resp.StatusCode, err)
+	}
+	return data
+}

@@ -1,0 +1,136 @@
+package interop
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// mallory is who a tampered Response claims to be.
+const mallory = "mallory@contoso.com"
+
+// tamper returns a copy of a signed Response whose NameID and e-mail attribute name mallory instead of the test
+// user: the signatures stay as they were, so an SP that verifies them must refuse it.
+func tamper(t testing.TB, xmlResp []byte) []byte {
+	t.Helper()
+	if !bytes.Contains(xmlResp, []byte(userName)) {
+		t.Fatalf("the Response does not name %s, so it cannot be tampered with:\n%s", userName, xmlResp)
+	}
+	return bytes.ReplaceAll(xmlResp, []byte(userName), []byte(mallory))
+}
+
+// Namespaces of the elements whose ID attributes signatures refer to.
+const (
+	nsProtocol  = "urn:oasis:names:tc:SAML:2.0:protocol"
+	nsAssertion = "urn:oasis:names:tc:SAML:2.0:assertion"
+	nsMetadata  = "urn:oasis:names:tc:SAML:2.0:metadata"
+)
+
+// haveXMLSec reports whether xmlsec1 is installed.
+func haveXMLSec() bool {
+	_, err := exec.LookPath("xmlsec1")
+	return err == nil
+}
+
+var (
+	responseSigRE  = regexp.MustCompile(`(?s)^(?:<\?xml[^>]*\?>\s*)?<(?:\w+:)?Response\b[^>]*>\s*<(?:\w+:)?Issuer\b[^>]*>[^<]*</(?:\w+:)?Issuer>\s*<(?:\w+:)?Signature\b`)
+	assertionSigRE = regexp.MustCompile(`(?s)<(?:\w+:)?Assertion\b[^>]*>\s*<(?:\w+:)?Issuer\b[^>]*>[^<]*</(?:\w+:)?Issuer>\s*<(?:\w+:)?Signature\b`)
+)
+
+// signatures reports which parts of a Response carry an enveloped signature.
+func signatures(xmlResp []byte) (response, assertion bool) {
+	return responseSigRE.Match(xmlResp), assertionSigRE.Match(xmlResp)
+}
+
+// xmlsecVerify verifies, with xmlsec1, the signature at each of the XPath expressions with certPEM's key and
+// returns the first failure with xmlsec1's output.
+func xmlsecVerify(t testing.TB, doc, certPEM []byte, xpaths ...string) error {
+	t.Helper()
+	dir := t.TempDir()
+	docFile, certFile := filepath.Join(dir, "doc.xml"), filepath.Join(dir, "idp.pem")
+	writeFile(t, docFile, doc)
+	writeFile(t, certFile, certPEM)
+	for _, xp := range xpaths {
+		out, err := runTool(30*time.Second, "xmlsec1", "--verify", "--pubkey-cert-pem", certFile,
+			"--id-attr:ID", nsProtocol+":Response", "--id-attr:ID", nsAssertion+":Assertion",
+			"--id-attr:ID", nsProtocol+":LogoutRequest", "--id-attr:ID", nsProtocol+":LogoutResponse",
+			"--id-attr:ID", nsMetadata+":EntityDescriptor", "--id-attr:ID", nsMetadata+":EntitiesDescriptor",
+			"--node-xpath", xp, docFile)
+		if err != nil || !strings.Contains(string(out), "OK") {
+			return &xmlsecError{XPath: xp, Out: string(out), Err: err}
+		}
+	}
+	return nil
+}
+
+// XPath expressions of the signatures of a Response.
+const (
+	xpathResponseSig  = "/*/*[local-name()='Signature']"
+	xpathAssertionSig = "//*[local-name()='Assertion']/*[local-name()='Signature']"
+)
+
+type xmlsecError struct {
+	XPath string
+	Out   string
+	Err   error
+}
+
+func (e *xmlsecError) Error() string {
+	return "xmlsec1 --verify of " + e.XPath + " failed: " + errString(e.Err) + "\n" + e.Out
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "no OK"
+	}
+	return err.Error()
+}
+
+// verifyResponseSignatures checks every signature of a Response Gatehouse sent with xmlsec1 (when installed),
+// and that it carries the signatures the app's signing option asks for. It is run on every Response of every
+// flow, so xmlsec1 verifies every signature Gatehouse produces in the suite.
+func verifyResponseSignatures(t testing.TB, xmlResp, certPEM []byte, signingOption string) {
+	t.Helper()
+	resp, assertion := signatures(xmlResp)
+	encrypted := bytes.Contains(xmlResp, []byte("EncryptedAssertion"))
+	switch signingOption {
+	case "response":
+		if !resp {
+			t.Errorf("signing option response, but the Response is not signed:\n%s", xmlResp)
+		}
+	case "both":
+		if !resp || (!assertion && !encrypted) {
+			t.Errorf("signing option both, but the Response (%v) or the Assertion (%v) is not signed:\n%s", resp, assertion, xmlResp)
+		}
+	default:
+		if !assertion && !encrypted {
+			t.Errorf("signing option assertion, but the Assertion is not signed:\n%s", xmlResp)
+		}
+	}
+	if !haveXMLSec() {
+		if os.Getenv("CI") == "true" {
+			t.Error("xmlsec1 is not installed; scripts/test.sh installs it (Debian package xmlsec1)")
+		}
+		return
+	}
+	var xps []string
+	if resp {
+		xps = append(xps, xpathResponseSig)
+	}
+	if assertion {
+		xps = append(xps, xpathAssertionSig)
+	}
+	if err := xmlsecVerify(t, xmlResp, certPEM, xps...); err != nil {
+		t.Errorf("%v\n%s", err, xmlResp)
+		return
+	}
+	xmlsecCount.add(len(xps))
+}
+
+// xmlsecCount counts the signatures xmlsec1 verified in the whole run.
+var xmlsecCount counter
