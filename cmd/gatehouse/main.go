@@ -78,6 +78,8 @@ func run(ctx context.Context, args []string, sys system) int {
 			return exitError
 		}
 		return exitOK
+	case "migrate", "backup":
+		return runOperation(ctx, args, sys)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "gatehouse %s\n", version())
 		return exitOK
@@ -128,6 +130,8 @@ func (c *cli) help(args []string) int {
 	case args[0] == "version":
 		fmt.Fprintln(c.stdout, "Usage: gatehouse version\n\nPrints the version of gatehouse.")
 		return exitOK
+	case args[0] == "migrate" || args[0] == "backup":
+		return runOperation(c.ctx, []string{args[0], "--help"}, system{stdout: c.stdout, stderr: c.stdout, getenv: func(string) string { return "" }})
 	}
 	if cmd, rest := findCommand(args); cmd != nil && len(rest) == 0 {
 		c.cmd = cmd
@@ -202,6 +206,8 @@ var nouns = [][2]string{
 	{"app", "Manage apps: add from the gallery, SAML settings, claims, certificates, assignments."},
 	{"signins", "Read the sign-in log."},
 	{"audit", "Read the audit log of admin changes."},
+	{"migrate", "Copy a SQLite deployment into PostgreSQL (gatehouse migrate --help)."},
+	{"backup", "Write a copy of the SQLite database while the server runs (gatehouse backup --help)."},
 	{"version", "Print the version."},
 	{"help", "Show help for a command: gatehouse help <noun> [<verb>]."},
 }
