@@ -202,6 +202,7 @@ func runChecks(t *testing.T, k *spKit) {
 			c.Errorf("the SP's answer to the tampered Response (status %d) does not say %q:\n%s", p.Status, k.refusal, clip(p.Body))
 		}
 		requireSignedOut(c, b, k.plain.start)
+		c.Logf("the SP's refusal (status %d): %s", p.Status, clip(p.Body))
 		c.notePass("SP answered %d", p.Status)
 	})
 }
