@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -192,6 +194,20 @@ func (p pager) First() int {
 
 // Last returns the 1-based position of the page's last row.
 func (p pager) Last() int { return min(p.Offset+p.Limit, p.Total) }
+
+// readUpload reads an uploaded file, stopping one byte past the largest logo so that the service reports the size.
+func readUpload(open func() (multipart.File, error)) ([]byte, error) {
+	f, err := open()
+	if err != nil {
+		return nil, gatehouse.FieldErrorf("logo", "The uploaded file could not be read.")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, idp.MaxAppLogoBytes+1))
+	if err != nil {
+		return nil, gatehouse.FieldErrorf("logo", "The uploaded file could not be read.")
+	}
+	return data, nil
+}
 
 // portalDirectories is the directory chooser at /admin/.
 func (s *Server) portalDirectories(w http.ResponseWriter, r *http.Request, v *portalView) error {

@@ -31,6 +31,18 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /d/{dir}/logout", s.page(s.logout))
 	handle("GET /d/{dir}/myapps", s.page(s.myApps))
 	handle("GET /d/{dir}/{$}", s.page(s.directoryHome))
+	// Sign-in steps after the password, the user's own security page and images (signin.go, mfa.go, myapps.go).
+	handle("GET /d/{dir}/mfa", s.page(s.mfaForm))
+	handle("POST /d/{dir}/mfa", s.page(s.mfaVerify))
+	handle("GET /d/{dir}/mfa/setup", s.page(s.mfaSetupForm))
+	handle("POST /d/{dir}/mfa/setup", s.page(s.mfaSetup))
+	handle("GET /d/{dir}/security", s.page(s.security))
+	handle("POST /d/{dir}/security/mfa/disable", s.page(s.disableMFA))
+	handle("GET /d/{dir}/logo", s.page(s.directoryLogo))
+	handle("GET /d/{dir}/apps/{app}/logo", s.page(s.appLogo))
+	handle("PUT /api/v1/directories/{dir}/logo", s.api(s.authed(s.putDirectoryLogo)))
+	handle("DELETE /api/v1/directories/{dir}/logo", s.api(s.authed(s.deleteDirectoryLogo)))
+	handle("DELETE /api/v1/directories/{dir}/users/{id}/mfa", s.api(s.authed(s.resetMFA)))
 
 	// The admin portal: pages for signed-in admins, every change a POST (portal*.go).
 	handle("GET /admin/{$}", s.admin(s.portalDirectories))
@@ -53,6 +65,21 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/groups/{id}/members", s.admin(s.portalAddMember))
 	handle("POST /admin/d/{dir}/groups/{id}/members/{userId}/remove", s.admin(s.portalRemoveMember))
 	handle("POST /admin/d/{dir}/groups/{id}/delete", s.admin(s.portalDeleteGroup))
+	handle("GET /admin/d/{dir}/apps", s.admin(s.portalApps))
+	handle("GET /admin/d/{dir}/apps/gallery", s.admin(s.portalGallery))
+	// An app's pages (sso, users, preview, properties, logo, delete) and the gallery's apps (apps/gallery/{id})
+	// share the pattern apps/{id}/{page}: see appPages in portal_apps.go.
+	handle("GET /admin/d/{dir}/apps/{id}/{page}", s.admin(s.portalAppPage))
+	handle("POST /admin/d/{dir}/apps/{id}/{page}", s.admin(s.portalAppPage))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/basic", s.admin(s.portalSaveBasic))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/nameid", s.admin(s.portalSaveNameID))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/claims", s.admin(s.portalAddClaim))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/claims/remove", s.admin(s.portalRemoveClaim))
+	handle("GET /admin/d/{dir}/apps/{id}/sso/claim", s.admin(s.portalClaim))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/claim", s.admin(s.portalSaveClaim))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/signing", s.admin(s.portalSaveSigning))
+	handle("GET /admin/d/{dir}/apps/{id}/certificates/{certId}/download", s.admin(s.portalDownload))
+	handle("POST /admin/d/{dir}/apps/{id}/users/{assignmentId}/remove", s.admin(s.portalUnassign))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))
@@ -95,6 +122,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("DELETE /api/v1/directories/{dir}/apps/{id}", s.api(s.authed(s.deleteApp)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.getSAML)))
 	handle("PATCH /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.patchSAML)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/saml/metadata", s.api(s.authed(s.importMetadata)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/setup", s.api(s.authed(s.getSetup)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.listCertificates)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates/{certId}/download", s.api(s.authed(s.downloadCertificate)))

@@ -1,0 +1,632 @@
+package web
+
+import (
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/gallery"
+	"github.com/gatehouse-idp/gatehouse/idp"
+)
+
+// appBase is what every page of one app shows above its tab: the app's name, logo and tabs.
+type appBase struct {
+	Base string
+	App  *gatehouse.App
+	Tab  string
+}
+
+// findApp returns the app named in the URL, read through the service so the admin's rights apply.
+func (s *Server) findApp(r *http.Request, v *portalView) (*gatehouse.App, error) {
+	return s.Service.FindApp(r.Context(), v.Me, v.Dir.ID, r.PathValue("id"))
+}
+
+func (v *portalView) appURL(a *gatehouse.App, page string) string {
+	return v.Base + "/apps/" + url.PathEscape(a.ID) + "/" + page
+}
+
+// portalAppPage serves the pages under apps/{id}/{page}. One pattern serves them because "apps/gallery/{galleryId}"
+// and "apps/{id}/sso" would overlap in the mux.
+func (s *Server) portalAppPage(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	pages := map[string]portalHandler{
+		"GET sso": s.portalSSO, "GET preview": s.portalPreview, "GET users": s.portalAssignments, "POST users": s.portalAssign,
+		"GET properties": s.portalProperties, "POST properties": s.portalSaveProperties, "GET logo": s.portalLogo,
+		"GET delete": s.portalConfirmDeleteApp, "POST delete": s.portalDeleteApp,
+	}
+	if r.PathValue("id") == "gallery" {
+		r.SetPathValue("galleryId", r.PathValue("page"))
+		pages = map[string]portalHandler{"GET": s.portalGalleryApp, "POST": s.portalAddApp}
+		r.SetPathValue("page", "")
+	}
+	h, ok := pages[strings.TrimSpace(r.Method+" "+r.PathValue("page"))]
+	if !ok {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "There is no page %s in the admin portal.", r.URL.Path)
+	}
+	return h(w, r, v)
+}
+
+func (s *Server) portalApps(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	q := r.URL.Query().Get("q")
+	apps, err := s.Service.FindApps(r.Context(), v.Me, v.Dir.ID, q)
+	if err != nil {
+		return err
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "apps.html", struct {
+		Query string
+		Apps  []*gatehouse.App
+	}{q, apps})
+	return nil
+}
+
+// galleryTile is a gallery template with the text the as-you-type filter searches.
+type galleryTile struct {
+	*gallery.Template
+	Text string
+}
+
+func (s *Server) portalGallery(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	q := r.URL.Query().Get("q")
+	var tiles []galleryTile
+	for _, t := range s.Service.GalleryTemplates(q) {
+		text := strings.ToLower(strings.Join(append([]string{t.ID, t.Name, t.Publisher, t.Description}, t.Categories...), " "))
+		tiles = append(tiles, galleryTile{Template: t, Text: text})
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "gallery.html", struct {
+		Query string
+		Tiles []galleryTile
+	}{q, tiles})
+	return nil
+}
+
+// addAppPage is the form that adds an app from a gallery template.
+type addAppPage struct {
+	Template *gallery.Template
+	Name     string
+	Params   map[string]string
+}
+
+func (s *Server) portalGalleryApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	t, err := s.Service.Gallery.Find(r.PathValue("galleryId"))
+	if err != nil {
+		return err
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "gallery_add.html", addAppPage{Template: t, Name: t.Name, Params: map[string]string{}})
+	return nil
+}
+
+func (s *Server) portalAddApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	t, err := s.Service.Gallery.Find(r.PathValue("galleryId"))
+	if err != nil {
+		return err
+	}
+	in := idp.AppInput{GalleryID: t.ID, Name: r.PostForm.Get("name"), Parameters: map[string]string{}}
+	for _, p := range t.Parameters {
+		in.Parameters[p.Name] = strings.TrimSpace(r.PostForm.Get("param-" + p.Name))
+	}
+	a, missing, err := s.Service.AddApp(r.Context(), v.Me, v.Dir.ID, in)
+	if err != nil {
+		fields := []string{"name", "entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl"}
+		for _, p := range t.Parameters {
+			fields = append(fields, "parameters."+p.Name)
+		}
+		if !v.formError(err, fields...) {
+			return err
+		}
+		v.Nav = "apps"
+		s.show(w, r, v, "gallery_add.html", addAppPage{Template: t, Name: in.Name, Params: in.Parameters})
+		return nil
+	}
+	to := v.appURL(a, "sso") + "?added=1"
+	if len(missing) > 0 {
+		to += "&missing=" + url.QueryEscape(strings.Join(missing, ","))
+	}
+	return redirect(w, r, to)
+}
+
+// ssoPage is the app's Single sign-on page.
+type ssoPage struct {
+	appBase
+	// Basic holds the Basic SAML configuration form's values: the stored ones, or what was typed.
+	Basic basicForm
+	Setup *idp.Setup
+	// CertStatus is "Active", "Expiring soon" or "Expired".
+	CertStatus    string
+	CertStatusBad bool
+	Template      *gallery.Template
+	// Saved names the section just saved; Added reports a newly added app; Missing lists settings to complete.
+	Saved   string
+	Added   bool
+	Missing []string
+	// TestURL starts a sign-in as the admin: the Sign-on URL when set (SP-initiated), else the user access URL.
+	TestURL string
+	TestSP  bool
+	// Assigned reports whether the signed-in admin may sign in to the app now.
+	Assigned bool
+
+	NameIDFormats, Attributes, NameFormats, Transforms []string
+	SigningOptions, SigningAlgorithms                  []string
+}
+
+// basicForm is the Basic SAML configuration form.
+type basicForm struct {
+	EntityID, ReplyURLs, SignOnURL, RelayState, LogoutURL string
+}
+
+func basicOf(st gatehouse.SAMLSettings) basicForm {
+	return basicForm{EntityID: st.EntityID, ReplyURLs: strings.Join(st.ReplyURLs, "\n"), SignOnURL: st.SignOnURL, RelayState: st.RelayState, LogoutURL: st.LogoutURL}
+}
+
+// ssoFields are the fields of the SSO page's forms that field errors can name.
+var ssoFields = []string{"entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl", "nameIdFormat", "nameIdSource", "signingOption", "signingAlgorithm"}
+
+func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*ssoPage, error) {
+	st, err := s.Service.Setup(r.Context(), v.Me, v.Dir.ID, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &ssoPage{
+		appBase: appBase{Base: v.Base, App: a, Tab: "sso"}, Basic: basicOf(a.SAML), Setup: st,
+		NameIDFormats: gatehouse.NameIDFormats, Attributes: gatehouse.Attributes,
+		NameFormats:    []string{"", gatehouse.NameFormatURI, gatehouse.NameFormatBasic, gatehouse.NameFormatUnspecified},
+		Transforms:     []string{"", gatehouse.TransformLower, gatehouse.TransformUpper, gatehouse.TransformMailPrefix},
+		SigningOptions: []string{gatehouse.SignAssertion, gatehouse.SignResponse, gatehouse.SignBoth}, SigningAlgorithms: []string{gatehouse.SHA256, gatehouse.SHA1},
+	}
+	if c := st.Certificate; c != nil {
+		now := time.Now()
+		switch {
+		case c.NotAfter.Before(now):
+			p.CertStatus, p.CertStatusBad = "Expired", true
+		case c.NotAfter.Before(now.Add(idp.ExpiryWarning)):
+			p.CertStatus, p.CertStatusBad = "Expiring soon", true
+		default:
+			p.CertStatus = "Active"
+		}
+	}
+	if t, err := s.Service.Gallery.Find(a.GalleryID); err == nil {
+		p.Template = t
+	}
+	p.TestURL, p.TestSP = a.SAML.SignOnURL, a.SAML.SignOnURL != ""
+	if !p.TestSP {
+		p.TestURL = st.UserAccessURL
+	}
+	if apps, err := s.Service.FindUserApps(r.Context(), v.Me, v.Me.DirectoryID, v.Me.ID); err == nil {
+		p.Assigned = slices.ContainsFunc(apps, func(x *gatehouse.App) bool { return x.ID == a.ID })
+	}
+	if !a.AssignmentRequired && v.Me.DirectoryID == a.DirectoryID {
+		p.Assigned = true
+	}
+	q := r.URL.Query()
+	p.Saved, p.Added = q.Get("saved"), q.Get("added") == "1"
+	if m := q.Get("missing"); m != "" {
+		for _, f := range strings.Split(m, ",") {
+			if slices.Contains(ssoFields, f) {
+				p.Missing = append(p.Missing, f)
+			}
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) portalSSO(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	p, err := s.ssoPage(r, v, a)
+	if err != nil {
+		return err
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "app_sso.html", p)
+	return nil
+}
+
+// saveSAML changes an app's SAML settings with change, then goes back to the SSO page at the saved section, or
+// shows the page again with the error at its field.
+func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView, section string, change func(*gatehouse.SAMLSettings), typed func(*ssoPage)) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	settings := a.SAML
+	settings.ReplyURLs = slices.Clone(a.SAML.ReplyURLs)
+	settings.Claims = slices.Clone(a.SAML.Claims)
+	change(&settings)
+	_, err = s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{SAML: &settings})
+	if err == nil {
+		return redirect(w, r, v.appURL(a, "sso")+"?saved="+section+"#"+section)
+	}
+	if !v.formError(err, append(ssoFields, "claims")...) {
+		return err
+	}
+	p, perr := s.ssoPage(r, v, a)
+	if perr != nil {
+		return perr
+	}
+	if typed != nil {
+		typed(p)
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "app_sso.html", p)
+	return nil
+}
+
+func (s *Server) portalSaveBasic(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	f := r.PostForm
+	b := basicForm{EntityID: strings.TrimSpace(f.Get("entityId")), ReplyURLs: f.Get("replyUrls"), SignOnURL: strings.TrimSpace(f.Get("signOnUrl")),
+		RelayState: f.Get("relayState"), LogoutURL: strings.TrimSpace(f.Get("logoutUrl"))}
+	var urls []string
+	for _, line := range strings.Split(b.ReplyURLs, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			urls = append(urls, line)
+		}
+	}
+	return s.saveSAML(w, r, v, "basic", func(st *gatehouse.SAMLSettings) {
+		st.EntityID, st.ReplyURLs, st.SignOnURL, st.RelayState, st.LogoutURL = b.EntityID, urls, b.SignOnURL, b.RelayState, b.LogoutURL
+		if st.ReplyURLs == nil {
+			st.ReplyURLs = []string{}
+		}
+	}, func(p *ssoPage) { p.Basic = b })
+}
+
+func (s *Server) portalSaveNameID(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	return s.saveSAML(w, r, v, "claims", func(st *gatehouse.SAMLSettings) {
+		st.NameIDFormat, st.NameIDSource = r.PostForm.Get("nameIdFormat"), r.PostForm.Get("nameIdSource")
+	}, nil)
+}
+
+func (s *Server) portalSaveSigning(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	return s.saveSAML(w, r, v, "certificate", func(st *gatehouse.SAMLSettings) {
+		st.SigningOption, st.SigningAlgorithm = r.PostForm.Get("signingOption"), r.PostForm.Get("signingAlgorithm")
+	}, nil)
+}
+
+// claimFromForm reads a claim's form into c, keeping c's settings that the form does not show (join and
+// regular-expression transforms, multiple constant values, fallbacks).
+func claimFromForm(form url.Values, prefix string, c *gatehouse.Claim) {
+	c.Name = strings.TrimSpace(form.Get(prefix + "name"))
+	c.NameFormat = form.Get(prefix + "nameFormat")
+	c.Source, c.Value, c.Groups = "", "", ""
+	switch src := form.Get(prefix + "source"); {
+	case src == "constant":
+		c.Value = form.Get(prefix + "value")
+	case src == "groups:"+gatehouse.ClaimGroupsAll, src == "groups:"+gatehouse.ClaimGroupsAssigned:
+		c.Groups = strings.TrimPrefix(src, "groups:")
+	default:
+		c.Source = src
+	}
+	if t := form.Get(prefix + "transform"); t != "keep" {
+		c.Transform = t
+		if t != gatehouse.TransformJoin {
+			c.JoinSource, c.JoinValue, c.Separator = "", "", ""
+		}
+		if t != gatehouse.TransformRegexReplace {
+			c.Pattern, c.Replacement = "", ""
+		}
+	}
+}
+
+func (s *Server) portalAddClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	var c gatehouse.Claim
+	claimFromForm(r.PostForm, "new-claim-", &c)
+	return s.saveSAML(w, r, v, "claims", func(st *gatehouse.SAMLSettings) {
+		st.Claims = append(st.Claims, c)
+	}, nil)
+}
+
+func (s *Server) portalRemoveClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	name := r.PostForm.Get("name")
+	return s.saveSAML(w, r, v, "claims", func(st *gatehouse.SAMLSettings) {
+		st.Claims = slices.DeleteFunc(st.Claims, func(c gatehouse.Claim) bool { return c.Name == name })
+	}, nil)
+}
+
+// claimPage edits one claim.
+type claimPage struct {
+	appBase
+	Original string
+	Claim    gatehouse.Claim
+	// SourceChoice is the value of the source select: an attribute, "constant" or "groups:<which>".
+	SourceChoice                        string
+	Attributes, NameFormats, Transforms []string
+}
+
+func (s *Server) showClaim(w http.ResponseWriter, r *http.Request, v *portalView, a *gatehouse.App, original string, c gatehouse.Claim) {
+	p := claimPage{appBase: appBase{Base: v.Base, App: a, Tab: "sso"}, Original: original, Claim: c, SourceChoice: c.Source,
+		Attributes: gatehouse.Attributes, NameFormats: []string{"", gatehouse.NameFormatURI, gatehouse.NameFormatBasic, gatehouse.NameFormatUnspecified},
+		Transforms: []string{"", gatehouse.TransformLower, gatehouse.TransformUpper, gatehouse.TransformMailPrefix}}
+	switch {
+	case c.Groups != "":
+		p.SourceChoice = "groups:" + c.Groups
+	case c.Source == "":
+		p.SourceChoice = "constant"
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "claim.html", p)
+}
+
+func (s *Server) portalClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	name := r.URL.Query().Get("name")
+	i := slices.IndexFunc(a.SAML.Claims, func(c gatehouse.Claim) bool { return c.Name == name })
+	if i < 0 {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no claim named %q.", name)
+	}
+	s.showClaim(w, r, v, a, name, a.SAML.Claims[i])
+	return nil
+}
+
+func (s *Server) portalSaveClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	original := r.PostForm.Get("original")
+	i := slices.IndexFunc(a.SAML.Claims, func(c gatehouse.Claim) bool { return c.Name == original })
+	if i < 0 {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no claim named %q.", original)
+	}
+	settings := a.SAML
+	settings.Claims = slices.Clone(a.SAML.Claims)
+	claimFromForm(r.PostForm, "", &settings.Claims[i])
+	if _, err := s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{SAML: &settings}); err != nil {
+		if !v.formError(err, "claims") {
+			return err
+		}
+		s.showClaim(w, r, v, a, original, settings.Claims[i])
+		return nil
+	}
+	return redirect(w, r, v.appURL(a, "sso")+"?saved=claims#claims")
+}
+
+// portalDownload serves a certificate download: the same file as the API's, authenticated by the session.
+func (s *Server) portalDownload(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = idp.FormatBase64
+	}
+	f, err := s.Service.CertificateFile(r.Context(), v.Me, v.Dir.ID, r.PathValue("id"), r.PathValue("certId"), format)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(f.Data)
+	return err
+}
+
+// Assignments.
+
+// assignPage lists an app's assignments with the assign form.
+type assignPage struct {
+	appBase
+	Assignments []*idp.AssignmentView
+	Users       []*gatehouse.User
+	Groups      []*gatehouse.Group
+	Search      string
+	Type        string
+}
+
+func (s *Server) showAssignments(w http.ResponseWriter, r *http.Request, v *portalView, a *gatehouse.App, search, typ string) error {
+	as, err := s.Service.FindAssignments(r.Context(), v.Me, v.Dir.ID, a.ID)
+	if err != nil {
+		return err
+	}
+	us, _, err := s.Service.FindUsers(r.Context(), v.Me, v.Dir.ID, gatehouse.UserFilter{Limit: 200})
+	if err != nil {
+		return err
+	}
+	gs, err := s.Service.FindGroups(r.Context(), v.Me, v.Dir.ID, "")
+	if err != nil {
+		return err
+	}
+	if typ == "" {
+		typ = gatehouse.PrincipalUser
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "app_users.html", assignPage{appBase: appBase{Base: v.Base, App: a, Tab: "users"}, Assignments: as, Users: us, Groups: gs, Search: search, Type: typ})
+	return nil
+}
+
+func (s *Server) portalAssignments(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	return s.showAssignments(w, r, v, a, "", "")
+}
+
+func (s *Server) portalAssign(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	search, typ := strings.TrimSpace(r.PostForm.Get("principal")), r.PostForm.Get("type")
+	var id string
+	switch typ {
+	case gatehouse.PrincipalGroup:
+		var g *gatehouse.Group
+		if g, err = s.findOneGroup(r, v, search); err == nil {
+			id = g.ID
+		}
+	default:
+		typ = gatehouse.PrincipalUser
+		var u *gatehouse.User
+		if u, err = s.findOneUser(r, v, search); err == nil {
+			id = u.ID
+		}
+	}
+	if err == nil {
+		_, err = s.Service.Assign(r.Context(), v.Me, v.Dir.ID, a.ID, typ, id)
+	}
+	if err != nil {
+		if !v.formError(err, "user") {
+			return err
+		}
+		if gatehouse.ErrorField(err) == "" {
+			v.Errors["user"], v.Problem = v.Problem, ""
+		}
+		return s.showAssignments(w, r, v, a, search, typ)
+	}
+	return redirect(w, r, v.appURL(a, "users"))
+}
+
+func (s *Server) portalUnassign(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	id := r.PathValue("id")
+	if err := s.Service.Unassign(r.Context(), v.Me, v.Dir.ID, id, r.PathValue("assignmentId")); err != nil {
+		return err
+	}
+	return redirect(w, r, v.Base+"/apps/"+url.PathEscape(id)+"/users")
+}
+
+// Properties.
+
+// propertiesPage is the app's properties form.
+type propertiesPage struct {
+	appBase
+	Name                                 string
+	Enabled, AssignmentRequired, Visible bool
+	Notes                                string
+	Saved                                bool
+	MaxLogoKiB                           int
+}
+
+func (s *Server) showProperties(w http.ResponseWriter, r *http.Request, v *portalView, a *gatehouse.App, p propertiesPage) {
+	p.appBase, p.MaxLogoKiB = appBase{Base: v.Base, App: a, Tab: "properties"}, idp.MaxAppLogoBytes>>10
+	v.Nav = "apps"
+	s.show(w, r, v, "app_properties.html", p)
+}
+
+func (s *Server) portalProperties(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	s.showProperties(w, r, v, a, propertiesPage{Name: a.Name, Enabled: a.Enabled, AssignmentRequired: a.AssignmentRequired,
+		Visible: a.Visible, Notes: a.Notes, Saved: r.URL.Query().Get("saved") == "1"})
+	return nil
+}
+
+// maxLogoForm bounds the properties form, which carries the logo.
+const maxLogoForm = idp.MaxAppLogoBytes + 64<<10
+
+func (s *Server) portalSaveProperties(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxLogoForm)
+	if err := r.ParseMultipartForm(maxLogoForm); err != nil {
+		if r.ContentLength > maxLogoForm || strings.Contains(err.Error(), "too large") {
+			v.Errors["logo"] = "The logo is larger than 256 KiB; choose a smaller PNG or JPEG image."
+			v.status = http.StatusRequestEntityTooLarge
+			s.showProperties(w, r, v, a, propertiesPage{Name: a.Name, Enabled: a.Enabled, AssignmentRequired: a.AssignmentRequired, Visible: a.Visible, Notes: a.Notes})
+			return nil
+		}
+		if err := r.ParseForm(); err != nil {
+			return gatehouse.Errorf(gatehouse.EINVALID, "The form could not be read.")
+		}
+	}
+	f := r.Form
+	p := propertiesPage{Name: f.Get("name"), Enabled: f.Get("enabled") == "on", AssignmentRequired: f.Get("assignmentRequired") == "on",
+		Visible: f.Get("visible") == "on", Notes: f.Get("notes")}
+	_, err = s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{Name: &p.Name, Enabled: &p.Enabled,
+		AssignmentRequired: &p.AssignmentRequired, Visible: &p.Visible, Notes: &p.Notes})
+	if err == nil && f.Get("removeLogo") == "on" {
+		a, err = s.Service.SetAppLogo(r.Context(), v.Me, v.Dir.ID, a.ID, nil)
+	} else if err == nil && r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File["logo"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			var data []byte
+			if data, err = readUpload(fhs[0].Open); err == nil {
+				a, err = s.Service.SetAppLogo(r.Context(), v.Me, v.Dir.ID, a.ID, data)
+			}
+		}
+	}
+	if err != nil {
+		if !v.formError(err, "name", "notes", "logo") {
+			return err
+		}
+		if fresh, ferr := s.findApp(r, v); ferr == nil {
+			a = fresh
+		}
+		s.showProperties(w, r, v, a, p)
+		return nil
+	}
+	return redirect(w, r, v.appURL(a, "properties")+"?saved=1")
+}
+
+// portalLogo serves an app's uploaded logo.
+func (s *Server) portalLogo(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	if len(a.Logo) == 0 || (a.LogoType != "image/png" && a.LogoType != "image/jpeg") {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no logo.")
+	}
+	w.Header().Set("Content-Type", a.LogoType)
+	w.Header().Set("Cache-Control", "private, max-age=60")
+	_, err = w.Write(a.Logo)
+	return err
+}
+
+func (s *Server) portalConfirmDeleteApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "app_delete.html", appBase{Base: v.Base, App: a, Tab: "properties"})
+	return nil
+}
+
+func (s *Server) portalDeleteApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	if err := s.Service.DeleteApp(r.Context(), v.Me, v.Dir.ID, r.PathValue("id")); err != nil {
+		return err
+	}
+	return redirect(w, r, v.Base+"/apps")
+}
+
+// Preview.
+
+// previewPage shows the assertion a chosen user would receive.
+type previewPage struct {
+	appBase
+	Users   []*gatehouse.User
+	UserID  string
+	Preview *idp.Preview
+	// XML is the Response indented for reading.
+	XML string
+}
+
+func (s *Server) portalPreview(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	us, _, err := s.Service.FindUsers(r.Context(), v.Me, v.Dir.ID, gatehouse.UserFilter{Limit: 500})
+	if err != nil {
+		return err
+	}
+	p := previewPage{appBase: appBase{Base: v.Base, App: a, Tab: "preview"}, Users: us, UserID: r.URL.Query().Get("user")}
+	if p.UserID != "" {
+		if p.Preview, err = s.Service.PreviewAssertion(r.Context(), v.Me, v.Dir.ID, a.ID, p.UserID); err != nil {
+			return err
+		}
+		p.XML = idp.IndentXML(p.Preview.XML)
+	}
+	v.Nav = "apps"
+	s.show(w, r, v, "preview.html", p)
+	return nil
+}
