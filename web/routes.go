@@ -31,18 +31,6 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /d/{dir}/logout", s.page(s.logout))
 	handle("GET /d/{dir}/myapps", s.page(s.myApps))
 	handle("GET /d/{dir}/{$}", s.page(s.directoryHome))
-	// Sign-in steps after the password, the user's own security page and images (signin.go, mfa.go, myapps.go).
-	handle("GET /d/{dir}/mfa", s.page(s.mfaForm))
-	handle("POST /d/{dir}/mfa", s.page(s.mfaVerify))
-	handle("GET /d/{dir}/mfa/setup", s.page(s.mfaSetupForm))
-	handle("POST /d/{dir}/mfa/setup", s.page(s.mfaSetup))
-	handle("GET /d/{dir}/security", s.page(s.security))
-	handle("POST /d/{dir}/security/mfa/disable", s.page(s.disableMFA))
-	handle("GET /d/{dir}/logo", s.page(s.directoryLogo))
-	handle("GET /d/{dir}/apps/{app}/logo", s.page(s.appLogo))
-	handle("PUT /api/v1/directories/{dir}/logo", s.api(s.authed(s.putDirectoryLogo)))
-	handle("DELETE /api/v1/directories/{dir}/logo", s.api(s.authed(s.deleteDirectoryLogo)))
-	handle("DELETE /api/v1/directories/{dir}/users/{id}/mfa", s.api(s.authed(s.resetMFA)))
 
 	// The admin portal: pages for signed-in admins, every change a POST (portal*.go).
 	handle("GET /admin/{$}", s.admin(s.portalDirectories))
@@ -122,7 +110,6 @@ func (s *Server) routes() *http.ServeMux {
 	handle("DELETE /api/v1/directories/{dir}/apps/{id}", s.api(s.authed(s.deleteApp)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.getSAML)))
 	handle("PATCH /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.patchSAML)))
-	handle("POST /api/v1/directories/{dir}/apps/{id}/saml/metadata", s.api(s.authed(s.importMetadata)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/setup", s.api(s.authed(s.getSetup)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.listCertificates)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates/{certId}/download", s.api(s.authed(s.downloadCertificate)))
