@@ -1,0 +1,382 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/pem"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gatehouse-idp/gatehouse"
+)
+
+// tab drives one browser tab (or one isolated browser context) by element ids, failing the test with the step's
+// name when an action does not complete within stepTimeout.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// newTab starts the browser tab of ctx, so that the per-step contexts derived from it do not own (and close) it.
+func newTab(t *testing.T, ctx context.Context) *tab {
+	t.Helper()
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start the browser: %v", err)
+	}
+	return &tab{t: t, ctx: ctx}
+}
+
+// stepTimeout bounds each step, so that a missing element fails with the step's name instead of the test's
+// overall deadline.
+const stepTimeout = 30 * time.Second
+
+// do runs the actions of one step.
+func (b *tab) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v\nat %s", step, err, b.location())
+	}
+}
+
+// open navigates to u and returns the HTTP status of the page.
+func (b *tab) open(u string) int64 {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Navigate(u))
+	if err != nil {
+		b.t.Fatalf("open %s: %v", u, err)
+	}
+	if resp == nil {
+		return 0
+	}
+	return resp.Status
+}
+
+// text returns the trimmed text of the element sel.
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v\nat %s", sel, err, b.location())
+	}
+	return strings.TrimSpace(s)
+}
+
+// value returns the value of the input sel.
+func (b *tab) value(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("value of %s: %v\nat %s", sel, err, b.location())
+	}
+	return s
+}
+
+// attr returns the attribute name of the element sel.
+func (b *tab) attr(sel, name string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	r, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	if err != nil {
+		b.t.Fatalf("attribute %s of %s: %v\nat %s", name, sel, err, b.location())
+	}
+	return r.Value
+}
+
+// location returns the URL of the page, or "" when the browser cannot say.
+func (b *tab) location() string {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	u, _ := chromedp.Run(ctx, chromedp.Location())
+	return u
+}
+
+// has reports whether the page has an element matching sel now.
+func (b *tab) has(sel string) bool {
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("document.querySelector("+jsString(sel)+") !== null"))
+	return err == nil && ok
+}
+
+// waitAt waits until the page is on origin and has an element matching sel, through any redirects and
+// auto-submitted forms on the way.
+func (b *tab) waitAt(step, origin, sel string) {
+	b.t.Helper()
+	b.waitFor(step, "location.origin === "+jsString(origin)+" && document.querySelector("+jsString(sel)+") !== null",
+		"no "+sel+" on "+origin)
+}
+
+// waitFor waits until the JavaScript expression cond is true on a completely loaded page; what describes cond in
+// the failure message.
+func (b *tab) waitFor(step, cond, what string) {
+	b.t.Helper()
+	expr := "document.readyState === 'complete' && (" + cond + ")"
+	for range int(stepTimeout / (100 * time.Millisecond)) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if b.ctx.Err() != nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("%s: %s within %v; the browser is at %s", step, what, stepTimeout, b.location())
+}
+
+// typeInto replaces the value of each input or textarea (selector → text) by typing the text.
+func typeInto(fields ...string) chromedp.Action[chromedp.Void] {
+	var steps []chromedp.Action[chromedp.Void]
+	for i := 0; i+1 < len(fields); i += 2 {
+		steps = append(steps, chromedp.Clear(chromedp.CSS(fields[i])), chromedp.SendKeys(chromedp.CSS(fields[i]), fields[i+1]))
+	}
+	return chromedp.Steps(steps...)
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
+	return "'" + r.Replace(s) + "'"
+}
+
+// screenshot saves a PNG of the browser's viewport as docs/images/<name>.png when GATEHOUSE_SCREENSHOTS names a
+// directory (relative to the repository root, e.g. GATEHOUSE_SCREENSHOTS=docs/images); otherwise it does nothing.
+// Viewport shots keep the documentation's images small.
+func (b *tab) screenshot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("GATEHOUSE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", dir) // tests run in e2e/
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// gatehouseAdmin performs the tutorial's steps in Gatehouse as its admin: in the admin portal where the portal
+// has the page, and through the REST API for a step whose page does not exist yet (a 404), saying so in the log.
+type gatehouseAdmin struct {
+	*tab
+	gh        *server
+	api       *apiClient
+	downloads string
+}
+
+// newGatehouseAdmin signs the admin in to the portal in b and to the REST API.
+func newGatehouseAdmin(t *testing.T, b *tab, gh *server) *gatehouseAdmin {
+	t.Helper()
+	a := &gatehouseAdmin{tab: b, gh: gh, api: &apiClient{t: t, base: gh.URL}, downloads: t.TempDir()}
+	var tok struct {
+		Token string `json:"token"`
+	}
+	a.api.call("POST", "/api/v1/tokens", map[string]string{"directory": "default", "userName": adminUser, "password": adminPassword, "name": "e2e"}, http.StatusCreated, &tok)
+	a.api.token = tok.Token
+
+	a.open(gh.URL + "/d/default/login?next=" + url.QueryEscape("/admin/d/default/"))
+	a.do("the admin signs in", typeInto("#userName", adminUser, "#password", adminPassword))
+	a.screenshot("01-admin-sign-in")
+	a.do("the admin signs in", chromedp.Click(chromedp.CSS("#sign-in")))
+	a.waitFor("the admin is signed in", "location.pathname.startsWith('/admin/')", "not in the portal")
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: a.downloads}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	return a
+}
+
+// portal opens a portal page and reports whether it exists; when it does not, the caller does the step through the
+// API.
+func (a *gatehouseAdmin) portal(step, path string) bool {
+	a.t.Helper()
+	status := a.open(a.gh.URL + path)
+	if status == http.StatusNotFound {
+		a.t.Logf("%s: the portal has no page %s yet; the REST API does this step", step, path)
+		return false
+	}
+	if status != http.StatusOK {
+		a.t.Fatalf("%s: portal page %s answered %d", step, path, status)
+	}
+	return true
+}
+
+// addApp adds the gallery template galleryID, found by typing search into the gallery's search box, with the
+// template parameters params, and returns the new app's ID.
+// shotGallery and shotAdd name the screenshots of the gallery and of the add page ("" for none).
+func (a *gatehouseAdmin) addApp(galleryID, search string, params map[string]string, shotGallery, shotAdd string) string {
+	a.t.Helper()
+	if a.portal("add "+galleryID+" from the gallery", "/admin/d/default/apps") && a.has("#add-from-gallery") {
+		tile := `a.gallery-tile[data-gallery-id="` + galleryID + `"]`
+		a.do("open the gallery", chromedp.Click(chromedp.CSS("#add-from-gallery")), chromedp.WaitVisible(chromedp.CSS("#gallery-search")),
+			chromedp.SendKeys(chromedp.CSS("#gallery-search"), search), chromedp.WaitVisible(chromedp.CSS(tile)))
+		if shotGallery != "" {
+			a.screenshot(shotGallery)
+		}
+		a.do("pick the tile", chromedp.Click(chromedp.CSS(tile)), chromedp.WaitVisible(chromedp.CSS("#add-app")))
+		for name, v := range params {
+			a.do("fill in "+name, typeInto("#param-"+name, v))
+		}
+		if shotAdd != "" {
+			a.screenshot(shotAdd)
+		}
+		a.do("add the app", chromedp.Click(chromedp.CSS("#add-app")), chromedp.WaitVisible(chromedp.CSS("#entityId")))
+		loc := a.location()
+		i := strings.Index(loc, "/apps/")
+		id, _, _ := strings.Cut(loc[i+len("/apps/"):], "/")
+		if i < 0 || id == "" {
+			a.t.Fatalf("after adding %s the portal is at %s, want the app's SSO page", galleryID, loc)
+		}
+		return id
+	}
+	var app gatehouse.App
+	a.api.call("POST", "/api/v1/directories/default/apps", map[string]any{"galleryId": galleryID, "parameters": params}, http.StatusCreated, &app)
+	return app.ID
+}
+
+// configureBasic enters the app's basic SAML values on its single sign-on page.
+func (a *gatehouseAdmin) configureBasic(appID, entityID, replyURL, signOnURL string) {
+	a.t.Helper()
+	if a.portal("basic SAML configuration", "/admin/d/default/apps/"+appID+"/sso") {
+		a.do("type the basic SAML values", typeInto("#entityId", entityID, "#replyUrls", replyURL, "#signOnUrl", signOnURL))
+		a.screenshot("05-basic-saml")
+		a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#saved")))
+		return
+	}
+	a.api.call("PATCH", "/api/v1/directories/default/apps/"+appID+"/saml", map[string]any{
+		"entityId": entityID, "replyUrls": []string{replyURL}, "signOnUrl": signOnURL}, http.StatusOK, nil)
+}
+
+// setup returns the app's Login URL and Identifier from its "Set up" section.
+func (a *gatehouseAdmin) setup(appID string) (loginURL, identifier string) {
+	a.t.Helper()
+	if a.portal("read the set-up values", "/admin/d/default/apps/"+appID+"/sso") {
+		a.do("scroll to the set-up values", chromedp.ScrollIntoView(chromedp.CSS("#setup-loginUrl")))
+		a.screenshot("06-setup-values")
+		return a.text("#setup-loginUrl"), a.text("#setup-identifier")
+	}
+	var s struct{ LoginURL, Identifier string }
+	a.api.call("GET", "/api/v1/directories/default/apps/"+appID+"/setup", nil, http.StatusOK, &s)
+	return s.LoginURL, s.Identifier
+}
+
+// downloadCertificate downloads the app's active signing certificate (Base64) and returns the file's path,
+// checking that it is a PEM certificate.
+func (a *gatehouseAdmin) downloadCertificate(appID string) string {
+	a.t.Helper()
+	var path string
+	if a.portal("download the certificate", "/admin/d/default/apps/"+appID+"/sso") {
+		before, _ := os.ReadDir(a.downloads)
+		a.do("click Certificate (Base64)", chromedp.Click(chromedp.CSS("#download-base64")))
+		path = a.waitDownload(len(before))
+	} else {
+		data := a.api.call("GET", "/api/v1/directories/default/apps/"+appID+"/certificates/active/download?format=base64", nil, http.StatusOK, nil)
+		path = filepath.Join(a.downloads, appID+".cer")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if block, _ := pem.Decode(data); block == nil || block.Type != "CERTIFICATE" || bytes.Contains(data, []byte("PRIVATE")) {
+		a.t.Fatalf("the downloaded %s is not a PEM certificate:\n%s", filepath.Base(path), data)
+	}
+	return path
+}
+
+// waitDownload waits until the download directory holds a finished file beyond the first n and returns its path.
+func (a *gatehouseAdmin) waitDownload(n int) string {
+	a.t.Helper()
+	for range int(stepTimeout / (100 * time.Millisecond)) {
+		entries, _ := os.ReadDir(a.downloads)
+		if len(entries) > n {
+			var newest os.DirEntry
+			var newestTime time.Time
+			for _, e := range entries {
+				if info, err := e.Info(); err == nil && info.ModTime().After(newestTime) {
+					newest, newestTime = e, info.ModTime()
+				}
+			}
+			if newest != nil && !strings.HasSuffix(newest.Name(), ".crdownload") {
+				return filepath.Join(a.downloads, newest.Name())
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.t.Fatalf("no download finished in %s within %v", a.downloads, stepTimeout)
+	return ""
+}
+
+// createUser creates a user with a temporary password, which it returns.
+func (a *gatehouseAdmin) createUser(userName, first, last string, shot bool) (tempPassword string) {
+	a.t.Helper()
+	if a.portal("create "+userName, "/admin/d/default/users") {
+		a.do("open New user", chromedp.Click(chromedp.CSS("#new-user")), chromedp.WaitVisible(chromedp.CSS("#create-user")))
+		a.do("fill in the user", typeInto("#userName", userName, "#firstName", first, "#lastName", last,
+			"#displayName", first+"."+last, "#mail", userName))
+		if shot {
+			a.screenshot("09-new-user")
+		}
+		a.do("create the user", chromedp.Click(chromedp.CSS("#create-user")), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
+		if shot {
+			a.screenshot("10-temporary-password")
+		}
+		return a.text("#temporary-password")
+	}
+	var created struct {
+		TemporaryPassword string `json:"temporaryPassword"`
+	}
+	a.api.call("POST", "/api/v1/directories/default/users", map[string]string{"userName": userName, "firstName": first,
+		"lastName": last, "displayName": first + "." + last, "mail": userName, "role": "user"}, http.StatusCreated, &created)
+	return created.TemporaryPassword
+}
+
+// assign assigns the user userName to the app.
+func (a *gatehouseAdmin) assign(appID, userName string, shot bool) {
+	a.t.Helper()
+	if a.portal("assign "+userName, "/admin/d/default/apps/"+appID+"/users") {
+		a.do("assign the user", typeInto("#assign-search", userName),
+			chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), chromedp.Click(chromedp.CSS("#assign")),
+			chromedp.WaitVisible(chromedp.CSS("tr[data-assignment-id]")))
+		if shot {
+			a.screenshot("12-assign")
+		}
+		return
+	}
+	var users struct {
+		Items []gatehouse.User `json:"items"`
+	}
+	a.api.call("GET", "/api/v1/directories/default/users?q="+url.QueryEscape(userName), nil, http.StatusOK, &users)
+	if len(users.Items) != 1 {
+		a.t.Fatalf("users matching %s: %+v", userName, users.Items)
+	}
+	a.api.call("POST", "/api/v1/directories/default/apps/"+appID+"/assignments",
+		map[string]string{"principalType": "user", "principalId": users.Items[0].ID}, http.StatusCreated, nil)
+}
