@@ -221,6 +221,9 @@ type SAMLSettings struct {
 	// SigningAlgorithm is SHA256 or SHA1.
 	SigningAlgorithm string `json:"signingAlgorithm"`
 
+	// ACSIndexes, when set, holds the AssertionConsumerService index of each reply URL (from the SP's metadata);
+	// otherwise reply URL i answers index i.
+	ACSIndexes []int `json:"acsIndexes,omitempty"`
 	// LogoutBinding is the binding of LogoutURL: BindingHTTPRedirect (the default when empty) or BindingHTTPPost.
 	// LogoutResponseURL, when set, receives LogoutResponses instead of LogoutURL.
 	LogoutBinding     string `json:"logoutBinding,omitempty"`
@@ -340,6 +343,18 @@ func (s *SAMLSettings) Validate() error {
 	}
 	if !oneOf(s.SigningAlgorithm, []string{SHA256, SHA1}) {
 		return FieldErrorf("signingAlgorithm", "Signing algorithm %q is unknown; choose sha256 or sha1.", s.SigningAlgorithm)
+	}
+	if len(s.ACSIndexes) > 0 {
+		if len(s.ACSIndexes) != len(s.ReplyURLs) {
+			return FieldErrorf("acsIndexes", "There must be one ACS index per reply URL.")
+		}
+		idx := map[int]bool{}
+		for _, i := range s.ACSIndexes {
+			if i < 0 || i > 65535 || idx[i] {
+				return FieldErrorf("acsIndexes", "ACS indexes must be distinct numbers from 0 to 65535.")
+			}
+			idx[i] = true
+		}
 	}
 	if s.LogoutBinding != "" && !oneOf(s.LogoutBinding, []string{BindingHTTPRedirect, BindingHTTPPost}) {
 		return FieldErrorf("logoutBinding", "Logout binding %q is unknown; choose %s or %s.", s.LogoutBinding, BindingHTTPRedirect, BindingHTTPPost)

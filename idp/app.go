@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/certs"
 	"github.com/gatehouse-idp/gatehouse/gallery"
+	"github.com/gatehouse-idp/gatehouse/saml"
 )
 
 // AppInput is what an admin gives to add an app from the gallery.
@@ -19,6 +20,9 @@ type AppInput struct {
 	Name string `json:"name"`
 	// Parameters fill the template's placeholders, e.g. {"org_id": "12345"} for Mixpanel.
 	Parameters map[string]string `json:"parameters"`
+	// Metadata (the XML) or MetadataURL configures the app from its SP's metadata (see ImportMetadata).
+	Metadata    string `json:"metadata,omitempty"`
+	MetadataURL string `json:"metadataUrl,omitempty"`
 }
 
 // AddApp adds an app from the gallery with the template's SAML settings and a new signing certificate. Settings
@@ -37,6 +41,21 @@ func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID strin
 	settings, missing, err := t.Settings(in.Parameters)
 	if err != nil {
 		return nil, nil, err
+	}
+	var md *saml.SPMetadata
+	if in.Metadata != "" || in.MetadataURL != "" {
+		if md, err = s.readMetadata(ctx, MetadataInput{Metadata: in.Metadata, URL: in.MetadataURL}); err != nil {
+			return nil, nil, err
+		}
+		ApplyMetadata(&settings, md)
+		missing = nil
+		if in.MetadataURL != "" {
+			settings.MetadataURL = in.MetadataURL
+			settings.MetadataStatus = &gatehouse.MetadataStatus{LastAttemptAt: s.now(), LastSuccessAt: s.now()}
+		}
+		if strings.TrimSpace(in.Name) == "" && t.ID == "custom" {
+			in.Name = truncate(md.EntityID, 256)
+		}
 	}
 	a := &gatehouse.App{
 		ID: s.newID(), DirectoryID: dirID, Name: strings.TrimSpace(in.Name), GalleryID: t.ID,

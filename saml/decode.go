@@ -28,6 +28,36 @@ type Message struct {
 	SignedQuery []byte
 	// Binding is BindingHTTPRedirect or BindingHTTPPost.
 	Binding string
+	// Logout and LogoutResponse are set instead of Request for a LogoutRequest (in SAMLRequest) and a
+	// LogoutResponse (in SAMLResponse), which only DecodeRedirectAny and DecodePostAny accept.
+	Logout         *LogoutRequest
+	LogoutResponse *LogoutResponse
+}
+
+// Raw returns the message's XML as received (after inflation).
+func (m *Message) Raw() []byte {
+	switch {
+	case m.Request != nil:
+		return m.Request.Raw
+	case m.Logout != nil:
+		return m.Logout.Raw
+	case m.LogoutResponse != nil:
+		return m.LogoutResponse.Raw
+	}
+	return nil
+}
+
+// Issuer returns the message's Issuer.
+func (m *Message) Issuer() string {
+	switch {
+	case m.Request != nil:
+		return m.Request.Issuer
+	case m.Logout != nil:
+		return m.Logout.Issuer
+	case m.LogoutResponse != nil:
+		return m.LogoutResponse.Issuer
+	}
+	return ""
 }
 
 // NameIDPolicy is the NameIDPolicy of an AuthnRequest.
@@ -73,7 +103,19 @@ type AuthnRequest struct {
 // SAMLRequest parameter is base64 of raw DEFLATE data, inflated to at most lim.MaxInflated bytes. Zero fields of
 // lim take their DefaultLimits value. Errors are *Error values.
 func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
+	return decodeRedirect(rawQuery, lim, false)
+}
+
+// DecodeRedirectAny decodes any message the IdP's endpoint receives by the HTTP-Redirect binding, told apart by its
+// parameter and root element: an AuthnRequest or a LogoutRequest in SAMLRequest, or a LogoutResponse in
+// SAMLResponse. It applies the same limits and checks as DecodeRedirect.
+func DecodeRedirectAny(rawQuery string, lim Limits) (*Message, error) {
+	return decodeRedirect(rawQuery, lim, true)
+}
+
+func decodeRedirect(rawQuery string, lim Limits, anyMessage bool) (*Message, error) {
 	lim = lim.orDefault()
+	param := "SAMLRequest"
 	// The query carries the request, RelayState, SigAlg and a Signature; anything much longer than the
 	// request limit is refused before it is split.
 	if max := lim.MaxEncoded + 4*lim.MaxRelayState + 4096; len(rawQuery) > max {
@@ -98,6 +140,14 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 		switch k {
 		case "SAMLRequest":
 			i = pRequest
+		case "SAMLResponse":
+			if !anyMessage {
+				continue
+			}
+			if seen[pRequest] && param != k {
+				return nil, requesterError(CodeMalformedRequest, k, "The query string has both a SAMLRequest and a SAMLResponse.")
+			}
+			i, param = pRequest, k
 		case "RelayState":
 			i = pRelayState
 		case "SigAlg":
@@ -108,6 +158,9 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 			continue
 		}
 		if seen[i] {
+			if i == pRequest && param != k {
+				return nil, requesterError(CodeMalformedRequest, k, "The query string has both a SAMLRequest and a SAMLResponse.")
+			}
 			return nil, requesterError(CodeMalformedRequest, k, "The query string has more than one %s parameter.", k)
 		}
 		params[i], seen[i] = v, true
@@ -155,12 +208,13 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 		if m.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
 			return nil, malformed("Signature", err, "The Signature parameter is not valid base64.")
 		}
-		n := len("SAMLRequest=") + len(params[pRequest]) + len("&SigAlg=") + len(params[pSigAlg])
+		n := len(param) + 1 + len(params[pRequest]) + len("&SigAlg=") + len(params[pSigAlg])
 		if seen[pRelayState] {
 			n += len("&RelayState=") + len(params[pRelayState])
 		}
 		q := make([]byte, 0, n)
-		q = append(q, "SAMLRequest="...)
+		q = append(q, param...)
+		q = append(q, '=')
 		q = append(q, params[pRequest]...)
 		if seen[pRelayState] {
 			q = append(q, "&RelayState="...)
@@ -170,17 +224,82 @@ func DecodeRedirect(rawQuery string, lim Limits) (*Message, error) {
 		q = append(q, params[pSigAlg]...)
 		m.SignedQuery = q
 	}
+	if anyMessage {
+		if err := m.parseAny(raw, lim, param == "SAMLResponse"); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
 	if m.Request, err = parseAuthnRequest(raw, lim); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
+// Names of the root elements of logout messages.
+var (
+	nameLogoutRequest  = xml.Name{Space: NamespaceProtocol, Local: "LogoutRequest"}
+	nameLogoutResponse = xml.Name{Space: NamespaceProtocol, Local: "LogoutResponse"}
+)
+
+// parseAny parses raw as the message its root element names: a LogoutResponse when it came as SAMLResponse, and
+// otherwise a LogoutRequest or an AuthnRequest.
+func (m *Message) parseAny(raw []byte, lim Limits, response bool) error {
+	var err error
+	if response {
+		m.LogoutResponse, err = parseLogoutResponse(raw, lim)
+		return err
+	}
+	if rootName(raw) == nameLogoutRequest {
+		m.Logout, err = parseLogoutRequest(raw, lim)
+		return err
+	}
+	m.Request, err = parseAuthnRequest(raw, lim)
+	return err
+}
+
+// rootName returns the name of raw's first element, or the zero name when it is not found among the first few
+// tokens or anything before it is not plain XML. The parser that follows checks the whole document.
+func rootName(raw []byte) xml.Name {
+	d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff"))))
+	for range 16 {
+		tok, err := d.Token()
+		if err != nil {
+			return xml.Name{}
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t.Name
+		case xml.Directive:
+			return xml.Name{}
+		}
+	}
+	return xml.Name{}
+}
+
 // DecodePost decodes the SAMLRequest and RelayState form values of an HTTP-POST binding request: SAMLRequest is
 // base64 of the XML (line breaks allowed), not deflated. Zero fields of lim take their DefaultLimits value. Errors
 // are *Error values.
 func DecodePost(samlRequest, relayState string, lim Limits) (*Message, error) {
+	return decodePost(samlRequest, "", relayState, lim, false)
+}
+
+// DecodePostAny decodes any message the IdP's endpoint receives by the HTTP-POST binding, told apart by its form
+// field and root element: an AuthnRequest or a LogoutRequest in samlRequest, or a LogoutResponse in samlResponse
+// (exactly one of the two is set). It applies the same limits and checks as DecodePost.
+func DecodePostAny(samlRequest, samlResponse, relayState string, lim Limits) (*Message, error) {
+	return decodePost(samlRequest, samlResponse, relayState, lim, true)
+}
+
+func decodePost(samlRequest, samlResponse, relayState string, lim Limits, anyMessage bool) (*Message, error) {
 	lim = lim.orDefault()
+	response := false
+	if anyMessage && samlResponse != "" {
+		if samlRequest != "" {
+			return nil, requesterError(CodeMalformedRequest, "SAMLResponse", "The form has both a SAMLRequest and a SAMLResponse.")
+		}
+		samlRequest, response = samlResponse, true
+	}
 	if samlRequest == "" {
 		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The form has no SAMLRequest value.")
 	}
@@ -204,6 +323,13 @@ func DecodePost(samlRequest, relayState string, lim Limits) (*Message, error) {
 	}
 	if len(raw) > lim.MaxInflated {
 		return nil, tooLarge("SAMLRequest", "The decoded SAMLRequest is %d bytes long, more than the %d bytes allowed.", len(raw), lim.MaxInflated)
+	}
+	if anyMessage {
+		m := &Message{RelayState: relayState, Binding: BindingHTTPPost}
+		if err := m.parseAny(raw, lim, response); err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	req, err := parseAuthnRequest(raw, lim)
 	if err != nil {

@@ -1,6 +1,9 @@
 package saml
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Gatehouse SAML error codes. The web layer shows them on error pages and docs/errors.md lists them. GH1xxx codes
 // are about the AuthnRequest message itself, GH2xxx about its issuer, GH3xxx about where the Response goes, GH4xxx
@@ -106,3 +109,6 @@ func NoPassiveError() *Error {
 func RequestDeniedError(message string) *Error {
 	return &Error{Code: CodeRequestDenied, Message: message, Status: StatusResponder, SubStatus: StatusRequestDenied}
 }
+
+// errorsAs is errors.As for *Error, kept here so files need not import errors for one call.
+func errorsAs(err error, target **Error) bool { return errors.As(err, target) }

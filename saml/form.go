@@ -44,6 +44,15 @@ var formBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); retu
 // Content-Security-Policy "script-src 'nonce-…'"), and a <noscript> button submits without JavaScript. acsURL must
 // be an http or https URL and relayState at most MaxRelayStateCeiling bytes (see CheckRelayState).
 func WritePostForm(w io.Writer, acsURL string, response []byte, relayState, nonce string) error {
+	return WritePostFormParam(w, acsURL, "SAMLResponse", response, relayState, nonce)
+}
+
+// WritePostFormParam is WritePostForm for any message: param is "SAMLResponse" or "SAMLRequest" (a LogoutRequest
+// sent by the HTTP-POST binding).
+func WritePostFormParam(w io.Writer, acsURL, param string, response []byte, relayState, nonce string) error {
+	if param != "SAMLResponse" && param != "SAMLRequest" {
+		return errors.New("saml: the form field must be SAMLResponse or SAMLRequest")
+	}
 	if !strings.HasPrefix(acsURL, "https://") && !strings.HasPrefix(acsURL, "http://") {
 		return errors.New("saml: the ACS URL of a post form must be an http or https URL")
 	}
@@ -57,7 +66,9 @@ func WritePostForm(w io.Writer, acsURL string, response []byte, relayState, nonc
 <html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex"><title>Signing in</title></head>
 <body><form method="post" action="`...)
 	b = append(b, html.EscapeString(acsURL)...)
-	b = append(b, `" id="saml-post"><input type="hidden" name="SAMLResponse" value="`...)
+	b = append(b, `" id="saml-post"><input type="hidden" name="`...)
+	b = append(b, param...)
+	b = append(b, `" value="`...)
 	b = base64.StdEncoding.AppendEncode(b, response)
 	b = append(b, `">`...)
 	if relayState != "" {

@@ -2,6 +2,8 @@ package saml
 
 import (
 	"crypto/rand"
+	"crypto/x509"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -136,6 +138,13 @@ type ServiceProvider struct {
 	SigningOption string
 	// SigningAlgorithm is SHA256 (the default when empty) or SHA1.
 	SigningAlgorithm string
+	// ACSIndexes, when it has one entry per ACS URL, holds the AssertionConsumerServiceIndex of each (from the SP's
+	// metadata); otherwise ACSURLs[i] answers index i.
+	ACSIndexes []int
+	// EncryptionCert, when set, is the certificate assertions are encrypted for; EncryptionMethods are the data
+	// encryption algorithms the SP lists (see EncryptionAlgorithm).
+	EncryptionCert    *x509.Certificate
+	EncryptionMethods []string
 }
 
 // ResolveACS returns the ACS URL to answer r at: the request's URL when it equals a registered one byte for byte,
@@ -158,6 +167,13 @@ func (sp *ServiceProvider) ResolveACS(r *AuthnRequest) (string, error) {
 		return "", &Error{Code: CodeReplyURLMismatch, Field: "AssertionConsumerServiceURL", Received: r.ACSURL,
 			Expected: strings.Join(sp.ACSURLs, ", "), Status: StatusRequester,
 			Message: "The reply URL in the request does not match any reply URL registered for the app, character for character; add it to the app's reply URLs or correct the SP's ACS URL."}
+	case r.ACSIndex != nil && len(sp.ACSIndexes) == len(sp.ACSURLs):
+		if i := slices.Index(sp.ACSIndexes, *r.ACSIndex); i >= 0 {
+			return sp.ACSURLs[i], nil
+		}
+		return "", &Error{Code: CodeBadACSIndex, Field: "AssertionConsumerServiceIndex", Received: strconv.Itoa(*r.ACSIndex),
+			Expected: strings.Trim(strings.Join(strings.Fields(fmt.Sprint(sp.ACSIndexes)), ", "), "[]"), Status: StatusRequester,
+			Message: "The AuthnRequest's AssertionConsumerServiceIndex names no registered reply URL."}
 	case r.ACSIndex != nil:
 		if *r.ACSIndex >= len(sp.ACSURLs) {
 			return "", &Error{Code: CodeBadACSIndex, Field: "AssertionConsumerServiceIndex", Received: strconv.Itoa(*r.ACSIndex),

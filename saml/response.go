@@ -239,6 +239,14 @@ func (idp *IdentityProvider) Respond(p *ResponseParams, s *Signer) ([]byte, erro
 			return nil, err
 		}
 	}
+	if p.SP.EncryptionCert != nil {
+		ea, err := encryptAssertion(a, p.SP.EncryptionCert, p.SP.EncryptionMethods)
+		if err != nil {
+			return nil, err
+		}
+		resp.RemoveChild(a)
+		resp.AddChild(ea)
+	}
 	if signResponse {
 		if err := s.signEnveloped(ctx, resp); err != nil {
 			return nil, err

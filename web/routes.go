@@ -110,6 +110,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("DELETE /api/v1/directories/{dir}/apps/{id}", s.api(s.authed(s.deleteApp)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.getSAML)))
 	handle("PATCH /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.patchSAML)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/saml/metadata", s.api(s.authed(s.importMetadata)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/setup", s.api(s.authed(s.getSetup)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.listCertificates)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates/{certId}/download", s.api(s.authed(s.downloadCertificate)))

@@ -51,6 +51,7 @@ func commands() []*command {
 		{"app setup", "APP", "Shows the values to enter in the app to set up single sign-on with Gatehouse.", appSetup},
 		{"app cert list", "APP", "Lists an app's signing certificates.", certList},
 		{"app cert download", "APP", "Downloads an app's signing certificate or federation metadata.", certDownload},
+		{"app metadata import", "APP", "Configures an app from its SP's metadata, from a file or a URL the server refreshes.", metadataImport},
 		{"app assign", "APP", "Assigns users or groups to an app.", appAssign},
 		{"app unassign", "APP", "Removes users or groups from an app's assignments.", appUnassign},
 		{"app assignments", "APP", "Lists the users and groups assigned to an app.", appAssignments},

@@ -45,6 +45,7 @@ type serveConfig struct {
 	SessionIdle       time.Duration
 	SessionMax        time.Duration
 	AssertionLifetime time.Duration
+	MetadataRefresh   time.Duration
 	HashConcurrency   int
 
 	// WithDemo runs the demo app (gatehouse-demo) in the same process, for a quick look at single sign-on.
@@ -80,6 +81,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	fs.IntVar(&c.RateBurst, "rate-burst", burst, "requests a client may send in a burst above the rate (env GATEHOUSE_RATE_BURST)")
 	dur(&c.SessionIdle, "session-idle", "GATEHOUSE_SESSION_IDLE", time.Hour, "sign-in session idle timeout")
 	dur(&c.SessionMax, "session-max", "GATEHOUSE_SESSION_MAX", 12*time.Hour, "sign-in session absolute timeout")
+	dur(&c.MetadataRefresh, "metadata-refresh", "GATEHOUSE_METADATA_REFRESH", idp.MetadataRefreshInterval, "how often SP metadata URLs are fetched again")
 	dur(&c.AssertionLifetime, "assertion-lifetime", "GATEHOUSE_ASSERTION_LIFETIME", 5*time.Minute, "how long an assertion is valid after issue")
 	hc, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_HASH_CONCURRENCY", strconv.Itoa(runtime.NumCPU())))
 	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "password hashes computed at once; more wait (env GATEHOUSE_HASH_CONCURRENCY)")
@@ -172,6 +174,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go cleanup(ctx, store, logger)
+	go refreshMetadata(ctx, svc, c.MetadataRefresh, logger)
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
 	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)

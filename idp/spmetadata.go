@@ -1,0 +1,318 @@
+package idp
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/saml"
+)
+
+// Limits of fetching SP metadata from a URL.
+const (
+	// MetadataFetchTimeout bounds one fetch, connection and body included.
+	MetadataFetchTimeout = 10 * time.Second
+	// MetadataRefreshInterval is how often a metadata URL is fetched again by RefreshMetadata.
+	MetadataRefreshInterval = 6 * time.Hour
+	maxMetadataRedirects    = 3
+)
+
+// MetadataInput is SP metadata given to import: the XML itself, or a URL the server fetches it from (http or https
+// only, at most 1 MiB, within MetadataFetchTimeout, following at most 3 redirects and only to http or https).
+type MetadataInput struct {
+	Metadata string `json:"metadata"`
+	URL      string `json:"url"`
+}
+
+// ImportMetadata updates an app's SAML settings from its SP's metadata (see ApplyMetadata). With a URL, the URL is
+// kept and refreshed periodically by RefreshMetadata. Errors: EINVALID naming "metadata" or "url" for metadata that
+// is refused (SECURITY-CASES 38), ETOOLARGE over 1 MiB, ECONFLICT when another app has the entity ID.
+func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dirID, appID string, in MetadataInput) (*gatehouse.App, error) {
+	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
+		return nil, err
+	}
+	md, err := s.readMetadata(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	var out *gatehouse.App
+	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		a, err := tx.FindApp(ctx, dirID, appID)
+		if err != nil {
+			return err
+		}
+		before := *a
+		ApplyMetadata(&a.SAML, md)
+		a.SAML.MetadataURL = in.URL
+		a.SAML.MetadataStatus = nil
+		if in.URL != "" {
+			a.SAML.MetadataStatus = &gatehouse.MetadataStatus{LastAttemptAt: s.now(), LastSuccessAt: s.now()}
+		}
+		if err := a.Validate(); err != nil {
+			return err
+		}
+		a.UpdatedAt = s.now()
+		if err := tx.UpdateApp(ctx, a); err != nil {
+			return entityConflict(err, a.SAML.EntityID)
+		}
+		out = a
+		return s.audit(ctx, tx, actor, dirID, "app.import-metadata", "app", a.ID, before, a)
+	})
+	return out, err
+}
+
+// readMetadata returns the parsed metadata of in, fetching it when in names a URL.
+func (s *Service) readMetadata(ctx context.Context, in MetadataInput) (*saml.SPMetadata, error) {
+	var data []byte
+	switch {
+	case in.Metadata != "" && in.URL != "":
+		return nil, gatehouse.FieldErrorf("metadata", "Give either the metadata or its URL, not both.")
+	case in.Metadata != "":
+		data = []byte(in.Metadata)
+	case in.URL != "":
+		var err error
+		if data, err = FetchMetadata(ctx, in.URL); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, gatehouse.FieldErrorf("metadata", "Give the SP's metadata XML or the URL it is published at.")
+	}
+	md, err := saml.ParseSPMetadata(data)
+	if err != nil {
+		return nil, metadataError(err)
+	}
+	return md, nil
+}
+
+// metadataError turns a refusal of the saml package into an application error that names the problem.
+func metadataError(err error) error {
+	var se *saml.Error
+	if !errors.As(err, &se) {
+		return gatehouse.Internal(err)
+	}
+	msg := se.Message
+	if se.Received != "" {
+		msg += " Received: " + se.Received + "."
+	}
+	code := gatehouse.EINVALID
+	if se.Code == saml.CodeRequestTooLarge {
+		code = gatehouse.ETOOLARGE
+	}
+	return &gatehouse.Error{Code: code, Field: "metadata", Message: "The SP metadata was refused (" + se.Code + "): " + msg, Err: err}
+}
+
+// FetchMetadata gets SP metadata from an http or https URL: at most saml.MaxMetadataSize bytes, within
+// MetadataFetchTimeout, following at most 3 redirects, each to an http or https URL. Errors are EINVALID naming
+// "url", or ETOOLARGE.
+func FetchMetadata(ctx context.Context, rawURL string) ([]byte, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, gatehouse.FieldErrorf("url", "The metadata URL %q must be an absolute http or https URL.", rawURL)
+	}
+	client := &http.Client{
+		Timeout: MetadataFetchTimeout,
+		CheckRedirect: func(r *http.Request, via []*http.Request) error {
+			if len(via) >= maxMetadataRedirects {
+				return fmt.Errorf("more than %d redirects", maxMetadataRedirects)
+			}
+			if r.URL.Scheme != "http" && r.URL.Scheme != "https" {
+				return fmt.Errorf("a redirect to %s:, which is not http or https", r.URL.Scheme)
+			}
+			return nil
+		},
+	}
+	ctx, cancel := context.WithTimeout(ctx, MetadataFetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, gatehouse.FieldErrorf("url", "The metadata URL %q cannot be requested.", rawURL)
+	}
+	req.Header.Set("Accept", "application/samlmetadata+xml, application/xml, text/xml")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "url", Err: err,
+			Message: "The metadata could not be fetched from " + rawURL + ": " + fetchReason(err) + "."}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, gatehouse.FieldErrorf("url", "Fetching the metadata from %s answered HTTP %d, not 200.", rawURL, resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, saml.MaxMetadataSize+1))
+	if err != nil {
+		return nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "url", Err: err,
+			Message: "The metadata could not be read from " + rawURL + ": " + fetchReason(err) + "."}
+	}
+	if len(data) > saml.MaxMetadataSize {
+		return nil, &gatehouse.Error{Code: gatehouse.ETOOLARGE, Field: "url", Message: "The metadata at " + rawURL + " is larger than 1 MiB."}
+	}
+	return data, nil
+}
+
+// fetchReason says in a few words why a fetch failed.
+func fetchReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return "it took longer than " + MetadataFetchTimeout.String()
+		}
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// ApplyMetadata sets the settings an SP's metadata describes: the Identifier; the HTTP-POST ACS URLs as reply URLs
+// (the default first) with their indexes; the logout URL, binding and response URL (HTTP-Redirect preferred); the
+// NameID format, when the SP lists formats and the current one is not among them (the first listed that Gatehouse
+// gives); the SP's signing certificates, with RequireSignedRequests turned on when the SP says AuthnRequestsSigned;
+// both the response and the assertion signed when the SP wants signed assertions and the setting signed only the
+// response; and the encryption certificate with its methods (EncryptAssertions is turned off when there is none).
+func ApplyMetadata(st *gatehouse.SAMLSettings, md *saml.SPMetadata) {
+	st.EntityID = md.EntityID
+	st.ReplyURLs, st.ACSIndexes = nil, nil
+	for _, e := range md.ACS {
+		if !slices.Contains(st.ReplyURLs, e.Location) {
+			st.ReplyURLs = append(st.ReplyURLs, e.Location)
+			st.ACSIndexes = append(st.ACSIndexes, e.Index)
+		}
+	}
+	st.LogoutURL, st.LogoutBinding, st.LogoutResponseURL = "", "", ""
+	for _, binding := range []string{saml.BindingHTTPRedirect, saml.BindingHTTPPost} {
+		if i := slices.IndexFunc(md.SLO, func(e saml.Endpoint) bool { return e.Binding == binding }); i >= 0 {
+			st.LogoutURL, st.LogoutBinding, st.LogoutResponseURL = md.SLO[i].Location, binding, md.SLO[i].ResponseLocation
+			break
+		}
+	}
+	if len(md.NameIDFormats) > 0 && !slices.Contains(md.NameIDFormats, st.NameIDFormat) {
+		for _, f := range md.NameIDFormats {
+			if slices.Contains(gatehouse.NameIDFormats, f) {
+				st.NameIDFormat = f
+				break
+			}
+		}
+	}
+	st.SigningCertificates = nil
+	for _, c := range md.SigningCerts {
+		st.SigningCertificates = append(st.SigningCertificates, base64.StdEncoding.EncodeToString(c.Raw))
+	}
+	if md.AuthnRequestsSigned {
+		st.RequireSignedRequests = true
+	}
+	if len(st.SigningCertificates) == 0 {
+		st.RequireSignedRequests = false
+	}
+	if md.WantAssertionsSigned && st.SigningOption == gatehouse.SignResponse {
+		st.SigningOption = gatehouse.SignBoth
+	}
+	st.EncryptionCertificate, st.EncryptionMethods = "", md.EncryptionMethods
+	if len(md.EncryptionCerts) > 0 {
+		st.EncryptionCertificate = base64.StdEncoding.EncodeToString(md.EncryptionCerts[0].Raw)
+	} else {
+		st.EncryptAssertions = false
+	}
+}
+
+// RefreshMetadata fetches again the metadata of every app that has a metadata URL and was not tried within every
+// (MetadataRefreshInterval when zero; every app with a URL when negative), applies what changed, and records the outcome in the app's MetadataStatus.
+// A failure leaves the last good settings in force; it is logged and shown with the app. It returns the number of
+// apps tried.
+func (s *Service) RefreshMetadata(ctx context.Context, every time.Duration) (int, error) {
+	if every == 0 {
+		every = MetadataRefreshInterval
+	}
+	dirs, err := s.Store.FindDirectories(ctx)
+	if err != nil {
+		return 0, err
+	}
+	tried := 0
+	for _, d := range dirs {
+		apps, err := s.Store.FindApps(ctx, d.ID, "")
+		if err != nil {
+			return tried, err
+		}
+		for _, a := range apps {
+			if ctx.Err() != nil {
+				return tried, ctx.Err()
+			}
+			st := a.SAML.MetadataStatus
+			if a.SAML.MetadataURL == "" || (every > 0 && st != nil && s.now().Sub(st.LastAttemptAt) < every) {
+				continue
+			}
+			tried++
+			s.refreshApp(ctx, a)
+		}
+	}
+	return tried, nil
+}
+
+// refreshApp fetches one app's metadata and stores the outcome.
+func (s *Service) refreshApp(ctx context.Context, a *gatehouse.App) {
+	md, ferr := s.readMetadata(ctx, MetadataInput{URL: a.SAML.MetadataURL})
+	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		fresh, err := tx.FindApp(ctx, a.DirectoryID, a.ID)
+		if err != nil {
+			return err
+		}
+		if fresh.SAML.MetadataURL != a.SAML.MetadataURL {
+			return nil // changed meanwhile
+		}
+		before := *fresh
+		st := gatehouse.MetadataStatus{LastAttemptAt: s.now()}
+		if fresh.SAML.MetadataStatus != nil {
+			st.LastSuccessAt = fresh.SAML.MetadataStatus.LastSuccessAt
+		}
+		if ferr == nil {
+			next := fresh.SAML
+			next.Claims = slices.Clone(next.Claims)
+			ApplyMetadata(&next, md)
+			cand := *fresh
+			cand.SAML = next
+			if verr := cand.Validate(); verr != nil {
+				ferr = verr
+			} else {
+				changed := !sameSettings(fresh.SAML, next)
+				fresh.SAML = next
+				st.LastSuccessAt = s.now()
+				fresh.SAML.MetadataStatus = &st
+				if err := tx.UpdateApp(ctx, fresh); err != nil {
+					if gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
+						return err
+					}
+					ferr = entityConflict(err, next.EntityID)
+					fresh.SAML = before.SAML
+				} else {
+					if changed {
+						return s.audit(ctx, tx, nil, fresh.DirectoryID, "app.refresh-metadata", "app", fresh.ID, before, fresh)
+					}
+					return nil
+				}
+			}
+		}
+		st.LastError = truncate(gatehouse.ErrorMessage(ferr), 2000)
+		fresh.SAML.MetadataStatus = &st
+		return tx.UpdateApp(ctx, fresh)
+	})
+	if ferr != nil {
+		s.Logger.Warn("refresh SP metadata", "directory", a.DirectoryID, "app", a.ID, "url", a.SAML.MetadataURL, "err", ferr)
+	}
+	if err != nil {
+		s.Logger.Error("store refreshed SP metadata", "directory", a.DirectoryID, "app", a.ID, "err", err)
+	}
+}
+
+// sameSettings reports whether metadata refresh left the settings it manages unchanged.
+func sameSettings(a, b gatehouse.SAMLSettings) bool {
+	return a.EntityID == b.EntityID && slices.Equal(a.ReplyURLs, b.ReplyURLs) && slices.Equal(a.ACSIndexes, b.ACSIndexes) &&
+		a.LogoutURL == b.LogoutURL && a.LogoutBinding == b.LogoutBinding && a.LogoutResponseURL == b.LogoutResponseURL &&
+		a.NameIDFormat == b.NameIDFormat && slices.Equal(a.SigningCertificates, b.SigningCertificates) &&
+		a.RequireSignedRequests == b.RequireSignedRequests && a.SigningOption == b.SigningOption &&
+		a.EncryptionCertificate == b.EncryptionCertificate && slices.Equal(a.EncryptionMethods, b.EncryptionMethods) &&
+		a.EncryptAssertions == b.EncryptAssertions && strings.EqualFold(a.MetadataURL, b.MetadataURL)
+}
