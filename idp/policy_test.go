@@ -1,0 +1,124 @@
+package idp_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+	"github.com/gatehouse-idp/gatehouse/saml"
+)
+
+// TestSignOnPolicy signs users in to apps from My Apps (IdP-initiated) and checks which get an assertion, and with
+// which Gatehouse code the others are refused; each refusal is in the sign-in log with its code.
+func TestSignOnPolicy(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	root := admin(t, srv)
+	svc := srv.Service
+	settings := gatehouse.DefaultSAMLSettings()
+	settings.EntityID, settings.ReplyURLs = "https://wiki.example.test/saml", []string{"https://wiki.example.test/acs"}
+	newApp := func(name string, patch idp.AppPatch) *gatehouse.App {
+		a, _, err := svc.AddApp(ctx, root, "default", idp.AppInput{GalleryID: "custom", Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := settings
+		s.EntityID += "/" + a.ID
+		patch.SAML = &s
+		if a, err = svc.UpdateApp(ctx, root, "default", a.ID, patch); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	off := false
+	wiki := newApp("Wiki", idp.AppPatch{})
+	closed := newApp("Closed", idp.AppPatch{Enabled: &off})
+	open := newApp("Open", idp.AppPatch{AssignmentRequired: &off})
+	noReply := newApp("No reply URL", idp.AppPatch{})
+	s := settings
+	s.EntityID, s.ReplyURLs = "https://noreply.example.test", nil
+	if _, err := svc.UpdateApp(ctx, root, "default", noReply.ID, idp.AppPatch{SAML: &s}); err != nil {
+		t.Fatal(err)
+	}
+
+	member := userWithRole(t, srv, root, "default", "member@contoso.com", gatehouse.RoleUser)
+	outsider := userWithRole(t, srv, root, "default", "outsider@contoso.com", gatehouse.RoleUser)
+	gone := userWithRole(t, srv, root, "default", "gone@contoso.com", gatehouse.RoleUser)
+	for _, a := range []*gatehouse.App{wiki, closed, noReply} {
+		for _, u := range []*gatehouse.User{member, gone} {
+			if _, err := svc.Assign(ctx, root, "default", a.ID, gatehouse.PrincipalUser, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A group assignment counts as well as a direct one.
+	g, err := svc.CreateGroup(ctx, root, "default", idp.GroupInput{Name: "Readers"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped := userWithRole(t, srv, root, "default", "grouped@contoso.com", gatehouse.RoleUser)
+	if err := svc.AddGroupMember(ctx, root, "default", g.ID, grouped.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Assign(ctx, root, "default", wiki.ID, gatehouse.PrincipalGroup, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	sessions := map[string]*gatehouse.Session{}
+	for _, u := range []*gatehouse.User{member, outsider, gone, grouped} {
+		_, sess, err := svc.CreateSession(ctx, u, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions[u.ID] = sess
+	}
+	yes := true
+	if _, err := svc.UpdateUser(ctx, root, "default", gone.ID, idp.UserPatch{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	gone.Disabled = true
+
+	tests := []struct {
+		name string
+		user *gatehouse.User
+		app  string
+		code string
+	}{
+		{"assigned", member, wiki.ID, ""},
+		{"assigned through a group", grouped, wiki.ID, ""},
+		{"not assigned", outsider, wiki.ID, idp.CodeNotAssigned},
+		{"assignment not required", outsider, open.ID, ""},
+		{"app disabled", member, closed.ID, idp.CodeAppDisabled},
+		{"user disabled", gone, wiki.ID, idp.CodeUserDisabled},
+		{"app without a reply URL", member, noReply.ID, saml.CodeNoReplyURL},
+		{"no such app", member, "nope", idp.CodeAppNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			post, err := svc.IdPInitiated(ctx, "default", tt.app, sessions[tt.user.ID], tt.user)
+			var se *saml.Error
+			switch {
+			case tt.code == "" && err != nil:
+				t.Fatalf("IdPInitiated: %v, want a response", err)
+			case tt.code == "":
+				if post.ACSURL != settings.ReplyURLs[0] || !strings.Contains(string(post.Response), tt.user.UserName) {
+					t.Errorf("post to %s does not carry %s", post.ACSURL, tt.user.UserName)
+				}
+			case !errors.As(err, &se) || se.Code != tt.code:
+				t.Fatalf("IdPInitiated: %v, want %s", err, tt.code)
+			case post != nil:
+				t.Errorf("a refused sign-in still produced a response for %s", post.ACSURL)
+			}
+			events, _, err := srv.Store.FindSignInEvents(ctx, "default", gatehouse.SignInFilter{UserID: tt.user.ID, Limit: 1})
+			if err != nil || len(events) == 0 {
+				t.Fatalf("sign-in log: %v, %d events", err, len(events))
+			}
+			if events[0].Code != tt.code {
+				t.Errorf("sign-in log code = %q, want %q", events[0].Code, tt.code)
+			}
+		})
+	}
+}
