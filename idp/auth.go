@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -9,15 +10,54 @@ import (
 	"github.com/gatehouse-idp/gatehouse/password"
 )
 
-// errBadCredentials is the one answer to a wrong user name or a wrong password (SECURITY-CASES 26).
-func errBadCredentials() error {
-	return gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "The user name or password is incorrect.")
+// Gatehouse error codes of the sign-in itself (the GH6xxx range), as the sign-in log shows them.
+const (
+	// CodeBadCredentials: the user name or the password is wrong, or the user is disabled; the log says which.
+	CodeBadCredentials = "GH6001"
+	// CodeLockedOut: too many failed attempts; the attempt was refused without checking it.
+	CodeLockedOut = "GH6002"
+	// CodeBadMFACode: the verification or recovery code is wrong.
+	CodeBadMFACode = "GH6003"
+	// CodeMFACodeReused: the verification code was already used.
+	CodeMFACodeReused = "GH6004"
+)
+
+// errBadCredentials is the one answer to a wrong user name or a wrong password (SECURITY-CASES 26); cause, which
+// tells them apart, goes only to the sign-in log.
+func errBadCredentials(cause string) error {
+	return &gatehouse.Error{Code: gatehouse.EUNAUTHORIZED, Message: "The user name or password is incorrect.", Err: errors.New(cause)}
+}
+
+// signInFailure returns the code and the reason of a failed password or code check for the sign-in log. The
+// reason includes the cause that the person signing in is not shown.
+func signInFailure(err error) (code, reason string) {
+	var e *gatehouse.Error
+	if !errors.As(err, &e) {
+		return gatehouse.EINTERNAL, "Internal error."
+	}
+	switch {
+	case e.Code == gatehouse.ERATELIMIT:
+		code = CodeLockedOut
+	case e.Code == gatehouse.EUNAUTHORIZED:
+		code = CodeBadCredentials
+	default:
+		code = e.Code
+	}
+	if c, ok := e.Err.(mfaCause); ok {
+		code = c.code
+	}
+	reason = e.Message
+	if e.Err != nil && e.Code != gatehouse.EINTERNAL {
+		reason += " (" + e.Err.Error() + ")"
+	}
+	return code, reason
 }
 
 // Authenticate checks a user name and password in a directory. Unknown users, wrong passwords and disabled users
 // get the same message and cost the same hashing time; attempts are throttled per the Lockout policy. A user whose
-// password is temporary is returned with MustChangePassword set: the caller must send them to change it. Every
-// attempt goes into the sign-in log.
+// password is temporary is returned with MustChangePassword set: the caller must send them to change it. A user
+// with a second factor is returned too, but the sign-in is not complete (and the lockout counters are not reset)
+// until VerifyMFA accepts a code. Every attempt goes into the sign-in log.
 func (s *Service) Authenticate(ctx context.Context, dirID, userName, pw string) (*gatehouse.User, error) {
 	info := RequestInfoFrom(ctx)
 	userName = strings.TrimSpace(userName)
@@ -27,36 +67,49 @@ func (s *Service) Authenticate(ctx context.Context, dirID, userName, pw string) 
 		e.UserID = u.ID
 	}
 	if err != nil {
-		e.Result, e.Code, e.Reason = gatehouse.ResultFailure, gatehouse.ErrorCode(err), gatehouse.ErrorMessage(err)
+		e.Result = gatehouse.ResultFailure
+		e.Code, e.Reason = signInFailure(err)
+	} else if u.MFAEnabled {
+		e.Reason = "Password accepted; a verification code is needed next."
 	}
 	s.logSignIn(ctx, dirID, e)
 	return u, err
 }
 
 func (s *Service) authenticate(ctx context.Context, dirID, userName, pw, addr string) (*gatehouse.User, error) {
-	if len(pw) > 1024 {
-		return nil, gatehouse.FieldErrorf("password", "Passwords are at most 1024 bytes.")
+	if len(pw) > password.MaxLength {
+		return nil, gatehouse.FieldErrorf("password", "Passwords are at most %d bytes.", password.MaxLength)
 	}
 	if err := s.checkLocked(ctx, dirID, userName, addr); err != nil {
 		return nil, err
+	}
+	fail := func(cause string) (*gatehouse.User, error) {
+		if _, err := s.recordFailure(ctx, dirID, userName, addr); err != nil {
+			return nil, err
+		}
+		return nil, errBadCredentials(cause)
 	}
 	u, err := s.Store.FindUserByName(ctx, dirID, userName)
 	switch {
 	case gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND:
 		s.Hasher.VerifyDummy(ctx, pw)
-		return nil, errBadCredentials()
+		return fail("no user has this name")
 	case err != nil:
 		return nil, err
 	}
 	ok, err := s.Hasher.Verify(ctx, u.PasswordHash, pw)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case !ok:
+		return fail("wrong password")
+	case u.Disabled:
+		return fail("the user is disabled")
 	}
-	if !ok || u.Disabled {
-		return nil, errBadCredentials()
-	}
-	if err := s.resetLock(ctx, dirID, userName, addr); err != nil {
-		return nil, err
+	if !u.MFAEnabled {
+		if err := s.recordSuccess(ctx, dirID, userName, addr); err != nil {
+			return nil, err
+		}
 	}
 	if s.Hasher.NeedsRehash(u.PasswordHash) {
 		if h, err := s.Hasher.Hash(ctx, pw); err == nil {
@@ -121,32 +174,51 @@ func (s *Service) CreateSession(ctx context.Context, u *gatehouse.User, mfa bool
 	return token, sess, nil
 }
 
-// SessionUser returns the session and its user for a cookie token. An idle, expired or revoked session, or one
-// whose user is disabled or gone, is EUNAUTHORIZED. The idle clock is reset at most once a minute.
+// SessionUser returns the session and its user for a cookie token, when the sign-in is complete (SignInStep
+// StepDone). An idle, expired or revoked session, one whose user is disabled or gone, and one that still waits for
+// a password change or a second factor are EUNAUTHORIZED. The idle clock is reset at most once a minute.
 func (s *Service) SessionUser(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, error) {
+	sess, u, step, err := s.SessionState(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	if step != StepDone {
+		return nil, nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Finish signing in first.")
+	}
+	return sess, u, nil
+}
+
+// SessionState returns the session and its user for a cookie token, and what the user must still do before the
+// sign-in is complete. An idle, expired or revoked session, or one whose user is disabled or gone, is
+// EUNAUTHORIZED. The idle clock is reset at most once a minute.
+func (s *Service) SessionState(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, Step, error) {
 	if token == "" {
-		return nil, nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Sign in first.")
+		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Sign in first.")
 	}
 	now := s.now()
 	sess, err := s.Store.FindSession(ctx, hashSecret(token), now)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && now.Sub(sess.LastSeenAt) > s.SessionIdle {
-		return nil, nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
+		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	} else if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	u, err := s.Store.FindUser(ctx, sess.DirectoryID, sess.UserID)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && u.Disabled {
-		return nil, nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
+		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	} else if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
+	}
+	step, err := s.SignInStep(ctx, sess, u)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	if now.Sub(sess.LastSeenAt) > time.Minute {
 		sess.LastSeenAt = now
 		if err := s.Store.UpdateSession(ctx, sess); err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 	}
-	return sess, u, nil
+	return sess, u, step, nil
 }
 
 // SignOut revokes the session of a cookie token on the server.
@@ -170,6 +242,16 @@ func (s *Service) Login(ctx context.Context, dirID, userName, pw, tokenName stri
 	u, err := s.Authenticate(ctx, dirID, userName, pw)
 	if err != nil {
 		return "", nil, err
+	}
+	// The token request has no field for a verification code: an account that must use a second factor cannot
+	// get a token with its password alone.
+	if u.MFAEnabled {
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a verification code, which the API token request cannot take. Use an account without two-step verification for the command line.")
+	}
+	if d, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+		return "", nil, err
+	} else if d.RequireMFA {
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification, which the API token request cannot take.", dirID)
 	}
 	if u.MustChangePassword {
 		return "", nil, gatehouse.Errorf(gatehouse.EPASSWORD, "Your password is temporary: sign in at %s/d/%s/login to change it, then try again.", s.PublicURL, dirID)
@@ -265,4 +347,16 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// LogRequestFailure writes a SAML request that failed before StartSSO could read it (its encoding, size or XML
+// was refused) to the directory's sign-in log, so that every failed sign-on is there, even one with no app and no
+// user known yet. A directory that does not exist has no log; nothing is written then.
+func (s *Service) LogRequestFailure(ctx context.Context, dirID string, err error) {
+	if _, ferr := s.Store.FindDirectory(ctx, dirID); ferr != nil {
+		return
+	}
+	e := &gatehouse.SignInEvent{Result: gatehouse.ResultFailure}
+	e.Code, e.Reason = failure(err)
+	s.logSignIn(ctx, dirID, e)
 }

@@ -2,64 +2,198 @@ package idp
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
 
-// Lockout is the policy against password guessing (SECURITY-CASES 25). Failed attempts are counted per account
-// and client address, per account from anywhere, and per client address; a counter over its limit refuses further
-// attempts until its window, which starts at the first counted attempt, has passed. Locks therefore always end:
-// an attacker cannot lock an account out for good, only for one window at a time, and the per-address limit
-// slows them down across accounts.
+// Lockout is the policy against password and verification-code guessing (SECURITY-CASES 25).
+//
+// Failed attempts are counted per account and client address, per account from anywhere, and per client address,
+// each over a window that starts at the first counted failure. Successful sign-ins are not counted, so a busy
+// office behind one address is not locked out by its own users. A counter that reaches its limit locks what it
+// counts (that account from that address, that account, or that address) for one Window; every lock ends by
+// itself. Each failure is also answered more slowly than the one before (Delay, doubling, at most MaxDelay).
+//
+// An attacker could keep an account locked by guessing from many addresses, so the per-account lock does not
+// apply at a familiar address: one where the account signed in successfully in the last FamiliarFor. The owner
+// keeps signing in from their usual places while strangers wait; only the per-address and the account-and-address
+// limits apply there. Every answer is the same whether the user name exists or not: the counters are kept by the
+// name that was typed.
 type Lockout struct {
 	Window time.Duration
-	// PerAccountAddr, PerAccount and PerAddr are the attempts allowed in a window.
+	// PerAccountAddr, PerAccount and PerAddr are the failures allowed in a window.
 	PerAccountAddr, PerAccount, PerAddr int
+	// Delay is the pause after the first failure of an account at an address; it doubles with each further failure
+	// up to MaxDelay. Zero turns the pause off.
+	Delay, MaxDelay time.Duration
+	// FamiliarFor is how long a successful sign-in makes its address familiar for the account.
+	FamiliarFor time.Duration
 }
 
-// DefaultLockout allows 5 failures per account and address, 20 per account and 50 per address in 15 minutes.
-var DefaultLockout = Lockout{Window: 15 * time.Minute, PerAccountAddr: 5, PerAccount: 20, PerAddr: 50}
+// DefaultLockout allows 5 failures per account and address, 20 per account and 50 per address in 15 minutes, and
+// pauses 250 ms after a first failure, doubling up to 4 s.
+var DefaultLockout = Lockout{
+	Window: 15 * time.Minute, PerAccountAddr: 5, PerAccount: 20, PerAddr: 50,
+	Delay: 250 * time.Millisecond, MaxDelay: 4 * time.Second, FamiliarFor: 30 * 24 * time.Hour,
+}
 
-// lockKeys returns the counter keys and their limits for a sign-in attempt.
-func (s *Service) lockKeys(dirID, userName, addr string) []struct {
+// Lock scopes, named in the counter keys.
+const (
+	scopeAccountAddr = "acct-addr"
+	scopeAccount     = "acct"
+	scopeAddr        = "addr"
+)
+
+// lockCounter is one counter of failed attempts and the limit that locks it.
+type lockCounter struct {
+	scope string
 	key   string
 	limit int
-} {
-	name := strings.ToLower(userName)
-	return []struct {
-		key   string
-		limit int
-	}{
-		{"pw-acct-addr:" + dirID + ":" + name + ":" + addr, s.Lockout.PerAccountAddr},
-		{"pw-acct:" + dirID + ":" + name, s.Lockout.PerAccount},
-		{"pw-addr:" + addr, s.Lockout.PerAddr},
+}
+
+// lockCounters returns the counters of an attempt on userName from addr in a directory.
+func (s *Service) lockCounters(dirID, userName, addr string) []lockCounter {
+	name := strings.ToLower(strings.TrimSpace(userName))
+	return []lockCounter{
+		{scopeAccountAddr, "pw-acct-addr:" + dirID + ":" + name + ":" + addr, s.Lockout.PerAccountAddr},
+		{scopeAccount, "pw-acct:" + dirID + ":" + name, s.Lockout.PerAccount},
+		{scopeAddr, "pw-addr:" + addr, s.Lockout.PerAddr},
 	}
 }
 
-// checkLocked counts an attempt on every counter and returns ERATELIMIT when one is over its limit. The counters
-// are reset for the account (not the address) after a successful sign-in.
+func familiarKey(dirID, userName, addr string) string {
+	return "familiar:" + dirID + ":" + strings.ToLower(strings.TrimSpace(userName)) + ":" + addr
+}
+
+// errLockedOut is the answer while a lock holds; it says nothing about whether the account exists.
+func (s *Service) errLockedOut(scope string) error {
+	return &gatehouse.Error{Code: gatehouse.ERATELIMIT,
+		Message: "Too many failed sign-in attempts. Wait " + minutes(s.Lockout.Window) + ", then try again.",
+		Err:     lockCause{scope}}
+}
+
+// lockCause records, for the sign-in log, which lock refused an attempt.
+type lockCause struct{ scope string }
+
+func (c lockCause) Error() string {
+	switch c.scope {
+	case scopeAccountAddr:
+		return "locked: too many failures for this account from this address"
+	case scopeAccount:
+		return "locked: too many failures for this account from unfamiliar addresses"
+	}
+	return "locked: too many failures from this address"
+}
+
+func minutes(d time.Duration) string {
+	if m := int(d.Round(time.Minute).Minutes()); m > 1 {
+		return strconv.Itoa(m) + " minutes"
+	}
+	return "a minute"
+}
+
+// isLocked reports whether a lock key is held. UseOnce with an expiry of now records nothing that outlasts the
+// call, and answers ECONFLICT exactly when the key was recorded with a later expiry: it is the store's read of a
+// replay-cache key.
+func (s *Service) isLocked(ctx context.Context, key string) (bool, error) {
+	now := s.now()
+	err := s.Store.UseOnce(ctx, key, now, now)
+	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return true, nil
+	}
+	return false, err
+}
+
+// checkLocked returns ERATELIMIT when an attempt on userName from addr is locked out; it counts nothing.
 func (s *Service) checkLocked(ctx context.Context, dirID, userName, addr string) error {
-	for _, k := range s.lockKeys(dirID, userName, addr) {
-		n, err := s.Store.IncrementCounter(ctx, k.key, s.now(), s.Lockout.Window)
+	for _, c := range s.lockCounters(dirID, userName, addr) {
+		locked, err := s.isLocked(ctx, "lock:"+c.key)
 		if err != nil {
 			return err
 		}
-		if n > k.limit {
-			return gatehouse.Errorf(gatehouse.ERATELIMIT,
-				"Too many sign-in attempts. Wait %d minutes, then try again.", int(s.Lockout.Window.Minutes()))
+		if !locked {
+			continue
 		}
+		if c.scope == scopeAccount {
+			familiar, err := s.isLocked(ctx, familiarKey(dirID, userName, addr))
+			if err != nil {
+				return err
+			}
+			if familiar {
+				continue
+			}
+		}
+		return s.errLockedOut(c.scope)
 	}
 	return nil
 }
 
-// resetLock clears the account's counters after a successful sign-in.
-func (s *Service) resetLock(ctx context.Context, dirID, userName, addr string) error {
-	for _, k := range s.lockKeys(dirID, userName, addr)[:2] {
-		if err := s.Store.ResetCounter(ctx, k.key); err != nil {
+// recordFailure counts a failed attempt on every counter, locks the counters that reach their limit, and pauses
+// for the account-and-address counter's delay. It returns the number of failures of the account at the address.
+func (s *Service) recordFailure(ctx context.Context, dirID, userName, addr string) (int, error) {
+	now := s.now()
+	first := 0
+	for i, c := range s.lockCounters(dirID, userName, addr) {
+		n, err := s.Store.IncrementCounter(ctx, c.key, now, s.Lockout.Window)
+		if err != nil {
+			return 0, err
+		}
+		if i == 0 {
+			first = n
+		}
+		if c.limit > 0 && n >= c.limit {
+			err := s.Store.UseOnce(ctx, "lock:"+c.key, now, now.Add(s.Lockout.Window))
+			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
+				return 0, err
+			}
+		}
+	}
+	if d := s.Lockout.DelayAfter(first); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+	}
+	return first, nil
+}
+
+// DelayAfter returns the pause after the nth failure of an account at an address.
+func (l Lockout) DelayAfter(n int) time.Duration {
+	if l.Delay <= 0 || n < 1 {
+		return 0
+	}
+	d := l.Delay
+	for i := 1; i < n && d < l.MaxDelay; i++ {
+		d *= 2
+	}
+	if l.MaxDelay > 0 && d > l.MaxDelay {
+		d = l.MaxDelay
+	}
+	return d
+}
+
+// recordSuccess clears the account's counters after a complete sign-in and makes the address familiar for the
+// account. The per-address counter is left alone: signing in to one account must not wipe out the failures an
+// address spent guessing others.
+func (s *Service) recordSuccess(ctx context.Context, dirID, userName, addr string) error {
+	for _, c := range s.lockCounters(dirID, userName, addr)[:2] {
+		if err := s.Store.ResetCounter(ctx, c.key); err != nil {
 			return err
 		}
+	}
+	if s.Lockout.FamiliarFor <= 0 {
+		return nil
+	}
+	now := s.now()
+	key := familiarKey(dirID, userName, addr)
+	// A familiar address stays familiar; refreshing it is not worth a second write per sign-in.
+	if err := s.Store.UseOnce(ctx, key, now, now.Add(s.Lockout.FamiliarFor)); err != nil && gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
+		return err
 	}
 	return nil
 }

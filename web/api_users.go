@@ -179,3 +179,13 @@ func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// resetMFA turns off a user's two-step verification, for example after a lost phone.
+func (s *Server) resetMFA(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Service.ResetMFA(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}

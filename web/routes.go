@@ -31,6 +31,18 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /d/{dir}/logout", s.page(s.logout))
 	handle("GET /d/{dir}/myapps", s.page(s.myApps))
 	handle("GET /d/{dir}/{$}", s.page(s.directoryHome))
+	// Sign-in steps after the password, the user's own security page and images (signin.go, mfa.go, myapps.go).
+	handle("GET /d/{dir}/mfa", s.page(s.mfaForm))
+	handle("POST /d/{dir}/mfa", s.page(s.mfaVerify))
+	handle("GET /d/{dir}/mfa/setup", s.page(s.mfaSetupForm))
+	handle("POST /d/{dir}/mfa/setup", s.page(s.mfaSetup))
+	handle("GET /d/{dir}/security", s.page(s.security))
+	handle("POST /d/{dir}/security/mfa/disable", s.page(s.disableMFA))
+	handle("GET /d/{dir}/logo", s.page(s.directoryLogo))
+	handle("GET /d/{dir}/apps/{app}/logo", s.page(s.appLogo))
+	handle("PUT /api/v1/directories/{dir}/logo", s.api(s.authed(s.putDirectoryLogo)))
+	handle("DELETE /api/v1/directories/{dir}/logo", s.api(s.authed(s.deleteDirectoryLogo)))
+	handle("DELETE /api/v1/directories/{dir}/users/{id}/mfa", s.api(s.authed(s.resetMFA)))
 
 	// The admin portal: pages for signed-in admins, every change a POST (portal*.go).
 	handle("GET /admin/{$}", s.admin(s.portalDirectories))
@@ -56,7 +68,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/apps", s.admin(s.portalApps))
 	handle("GET /admin/d/{dir}/apps/gallery", s.admin(s.portalGallery))
 	// An app's pages (sso, users, preview, properties, logo, delete) and the gallery's apps (apps/gallery/{id})
-	// share the pattern apps/{id}/{page}: see appPages in portal_apps.go.
+	// share the pattern apps/{id}/{page}: see portalAppPage.
 	handle("GET /admin/d/{dir}/apps/{id}/{page}", s.admin(s.portalAppPage))
 	handle("POST /admin/d/{dir}/apps/{id}/{page}", s.admin(s.portalAppPage))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/basic", s.admin(s.portalSaveBasic))
@@ -68,6 +80,9 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/apps/{id}/sso/signing", s.admin(s.portalSaveSigning))
 	handle("GET /admin/d/{dir}/apps/{id}/certificates/{certId}/download", s.admin(s.portalDownload))
 	handle("POST /admin/d/{dir}/apps/{id}/users/{assignmentId}/remove", s.admin(s.portalUnassign))
+	handle("GET /admin/d/{dir}/sign-ins", s.admin(s.portalSignIns))
+	handle("GET /admin/d/{dir}/sign-ins/{id}", s.admin(s.portalSignIn))
+	handle("GET /admin/d/{dir}/audit", s.admin(s.portalAudit))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
 // cookieName returns the session cookie's name: __Host- prefixed on https (SECURITY-CASES 28).
@@ -36,13 +37,24 @@ func (s *Server) sessionToken(r *http.Request) string {
 	return c.Value
 }
 
-// signedIn returns the session and user of the request's cookie when they belong to directory dir.
+// signedIn returns the session and user of the request's cookie when they belong to directory dir and the sign-in
+// is complete (password changed, second factor given).
 func (s *Server) signedIn(r *http.Request, dir string) (*gatehouse.Session, *gatehouse.User) {
 	sess, u, err := s.Service.SessionUser(r.Context(), s.sessionToken(r))
 	if err != nil || sess.DirectoryID != dir {
 		return nil, nil
 	}
 	return sess, u
+}
+
+// signingIn returns the session and user of the request's cookie in directory dir, complete or not, and the step
+// the user is at.
+func (s *Server) signingIn(r *http.Request, dir string) (*gatehouse.Session, *gatehouse.User, idp.Step) {
+	sess, u, step, err := s.Service.SessionState(r.Context(), s.sessionToken(r))
+	if err != nil || sess.DirectoryID != dir {
+		return nil, nil, 0
+	}
+	return sess, u, step
 }
 
 func withUser(r *http.Request, u *gatehouse.User) *http.Request {
@@ -67,24 +79,51 @@ func localPath(p string) string {
 	return p
 }
 
-// loginURL returns the sign-in page's URL that continues with a pending sign-in or a local path.
-func loginURL(dir, signin, next string, force bool) string {
+// flow is where a sign-in goes once complete: a pending SAML sign-in, or a local path. It travels through every
+// step (password, code, password change, enrolment) as the signin and next parameters.
+type flow struct {
+	SignIn string
+	Next   string
+}
+
+// flowOf reads a flow from query or form values; a next that is not a local path is dropped.
+func flowOf(v url.Values) flow {
+	signin := v.Get("signin")
+	if len(signin) > 64 || !gatehouse.ValidID(signin) {
+		signin = ""
+	}
+	return flow{SignIn: signin, Next: localPath(v.Get("next"))}
+}
+
+// url returns the path of a page of directory dir with the flow as its query.
+func (f flow) url(dir, page string, extra ...string) string {
 	q := url.Values{}
-	if signin != "" {
-		q.Set("signin", signin)
+	if f.SignIn != "" {
+		q.Set("signin", f.SignIn)
 	}
-	if next != "" {
-		q.Set("next", next)
+	if f.Next != "" {
+		q.Set("next", f.Next)
 	}
-	if force {
-		q.Set("force", "1")
+	for i := 0; i+1 < len(extra); i += 2 {
+		q.Set(extra[i], extra[i+1])
 	}
-	u := "/d/" + url.PathEscape(dir) + "/login"
+	u := "/d/" + url.PathEscape(dir) + "/" + page
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
 	return u
 }
+
+// loginURL returns the sign-in page's URL that continues with a pending sign-in or a local path.
+func loginURL(dir, signin, next string, force bool) string {
+	if force {
+		return flow{signin, next}.url(dir, "login", "force", "1")
+	}
+	return flow{signin, next}.url(dir, "login")
+}
+
+// passwordURL returns the password page's URL that continues with a pending sign-in or a local path.
+func passwordURL(dir, signin, next string) string { return flow{signin, next}.url(dir, "password") }
 
 // afterSignIn returns where to go once signed in: the pending SAML sign-in, a local path, or My Apps.
 func afterSignIn(dir, signin, next string) string {
@@ -97,35 +136,88 @@ func afterSignIn(dir, signin, next string) string {
 	return "/d/" + url.PathEscape(dir) + "/myapps"
 }
 
-type loginPage struct {
-	Directory *gatehouse.Directory
-	UserName  string
-	SignIn    string
-	Next      string
-	Force     bool
-	Error     string
+// stepURL returns the page of a sign-in step, or the flow's destination when the sign-in is complete.
+func stepURL(dir string, step idp.Step, f flow) string {
+	switch step {
+	case idp.StepMFA:
+		return f.url(dir, "mfa")
+	case idp.StepChangePassword:
+		return f.url(dir, "password")
+	case idp.StepEnrolMFA:
+		return f.url(dir, "mfa/setup")
+	}
+	return afterSignIn(dir, f.SignIn, f.Next)
 }
 
+// startSession replaces the request's session, if any, with a new one for u (SECURITY-CASES 27: a new session ID
+// at sign-in and at every privilege change) and sends the browser to the next step of the sign-in.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *gatehouse.User, mfa bool, f flow) error {
+	_ = s.Service.SignOut(r.Context(), s.sessionToken(r))
+	token, sess, err := s.Service.CreateSession(r.Context(), u, mfa)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, token)
+	step, err := s.Service.SignInStep(r.Context(), sess, u)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, stepURL(u.DirectoryID, step, f), http.StatusSeeOther)
+	return nil
+}
+
+// signInPage is what every page of the sign-in flow shows: the directory's branding, the flow to carry on, the
+// user being signed in (for "Not you?") and a message.
+type signInPage struct {
+	Brand    *idp.Branding
+	Flow     flow
+	UserName string
+	Error    string
+	Field    string
+	Notice   string
+}
+
+// Directory returns the directory of the page, for templates.
+func (p signInPage) Directory() *gatehouse.Directory { return p.Brand.Directory }
+
+func (s *Server) branding(r *http.Request) (*idp.Branding, error) {
+	return s.Service.DirectoryBranding(r.Context(), r.PathValue("dir"))
+}
+
+// directory returns the directory named in the request's path.
 func (s *Server) directory(r *http.Request) (*gatehouse.Directory, error) {
 	return s.Service.Store.FindDirectory(r.Context(), r.PathValue("dir"))
 }
 
+type loginPage struct {
+	signInPage
+	Force bool
+	// SignedInAs is the user of the current session when the page asks for the password again.
+	SignedInAs string
+}
+
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.directory(r)
+	b, err := s.branding(r)
 	if err != nil {
 		return err
 	}
+	dir := b.Directory.ID
 	q := r.URL.Query()
-	p := loginPage{Directory: d, SignIn: q.Get("signin"), Next: localPath(q.Get("next")), Force: q.Get("force") == "1"}
-	if _, u := s.signedIn(r, d.ID); u != nil && !p.Force {
-		if u.MustChangePassword {
-			http.Redirect(w, r, passwordURL(d.ID, p.SignIn, p.Next), http.StatusSeeOther)
+	p := loginPage{signInPage: signInPage{Brand: b, Flow: flowOf(q)}, Force: q.Get("force") == "1"}
+	if q.Get("signedout") == "1" {
+		p.Notice = "You have signed out."
+	}
+	if _, u, step := s.signingIn(r, dir); u != nil {
+		if step != idp.StepDone {
+			http.Redirect(w, r, stepURL(dir, step, p.Flow), http.StatusSeeOther)
 			return nil
 		}
-		http.Redirect(w, r, afterSignIn(d.ID, p.SignIn, p.Next), http.StatusSeeOther)
-		return nil
-	} else if u != nil {
-		p.UserName = u.UserName
+		if !p.Force {
+			http.Redirect(w, r, afterSignIn(dir, p.Flow.SignIn, p.Flow.Next), http.StatusSeeOther)
+			return nil
+		}
+		p.UserName, p.SignedInAs = u.UserName, u.UserName
+		r = withUser(r, u)
 	}
 	s.render(w, r, http.StatusOK, "login.html", p)
 	return nil
@@ -133,102 +225,107 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 
 const maxFormBytes = 64 << 10
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.directory(r)
-	if err != nil {
-		return err
-	}
+// parseForm reads a bounded form body.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		return gatehouse.Errorf(gatehouse.EINVALID, "The form could not be read.")
 	}
-	p := loginPage{Directory: d, UserName: r.PostForm.Get("userName"), SignIn: r.PostForm.Get("signin"), Next: localPath(r.PostForm.Get("next"))}
-	u, err := s.Service.Authenticate(r.Context(), d.ID, p.UserName, r.PostForm.Get("password"))
-	if err != nil {
-		code := gatehouse.ErrorCode(err)
-		if code != gatehouse.EUNAUTHORIZED && code != gatehouse.ERATELIMIT && code != gatehouse.EINVALID {
-			return err
-		}
-		p.Error = gatehouse.ErrorMessage(err)
-		status := statusOf[code]
-		if code == gatehouse.ERATELIMIT {
-			w.Header().Set("Retry-After", "60")
-		}
-		s.render(w, r, status, "login.html", p)
-		return nil
-	}
-	// A new session at every sign-in (SECURITY-CASES 27): the old one, if any, is revoked.
-	_ = s.Service.SignOut(r.Context(), s.sessionToken(r))
-	token, _, err := s.Service.CreateSession(r.Context(), u, false)
-	if err != nil {
-		return err
-	}
-	s.setSessionCookie(w, token)
-	if u.MustChangePassword {
-		http.Redirect(w, r, passwordURL(d.ID, p.SignIn, p.Next), http.StatusSeeOther)
-		return nil
-	}
-	http.Redirect(w, r, afterSignIn(d.ID, p.SignIn, p.Next), http.StatusSeeOther)
 	return nil
 }
 
-func passwordURL(dir, signin, next string) string {
-	q := url.Values{}
-	if signin != "" {
-		q.Set("signin", signin)
+// formProblem reports whether err is one a sign-in form shows beside its fields (wrong input, wrong credentials,
+// too many attempts) rather than on an error page, and sets Retry-After for the last.
+func formProblem(w http.ResponseWriter, err error) (int, bool) {
+	code := gatehouse.ErrorCode(err)
+	switch code {
+	case gatehouse.EUNAUTHORIZED, gatehouse.EINVALID, gatehouse.ERATELIMIT, gatehouse.EFORBIDDEN:
+	default:
+		return 0, false
 	}
-	if next != "" {
-		q.Set("next", next)
+	if code == gatehouse.ERATELIMIT {
+		w.Header().Set("Retry-After", "60")
 	}
-	u := "/d/" + url.PathEscape(dir) + "/password"
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
+	return statusOf[code], true
 }
 
-type passwordPage struct {
-	Directory *gatehouse.Directory
-	UserName  string
-	Required  bool
-	SignIn    string
-	Next      string
-	Error     string
-	Field     string
-}
-
-func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.directory(r)
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	_, u := s.signedIn(r, d.ID)
-	if u == nil {
-		http.Redirect(w, r, loginURL(d.ID, q.Get("signin"), "/d/"+d.ID+"/password", false), http.StatusSeeOther)
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	p := loginPage{signInPage: signInPage{Brand: b, Flow: flowOf(r.PostForm), UserName: r.PostForm.Get("userName")}}
+	u, err := s.Service.Authenticate(r.Context(), b.Directory.ID, p.UserName, r.PostForm.Get("password"))
+	if err != nil {
+		status, ok := formProblem(w, err)
+		if !ok {
+			return err
+		}
+		p.Error = gatehouse.ErrorMessage(err)
+		s.render(w, r, status, "login.html", p)
 		return nil
 	}
-	s.render(w, r.WithContext(r.Context()), http.StatusOK, "password.html", passwordPage{
-		Directory: d, UserName: u.UserName, Required: u.MustChangePassword, SignIn: q.Get("signin"), Next: localPath(q.Get("next")),
+	return s.startSession(w, r, u, false, p.Flow)
+}
+
+type passwordPage struct {
+	signInPage
+	Required bool
+}
+
+// passwordUser returns the user who may change their password on this request: one with a complete session or
+// one whose next step is the change; anyone else is sent where they belong.
+func (s *Server) passwordUser(w http.ResponseWriter, r *http.Request, f flow) (*gatehouse.Session, *gatehouse.User, bool) {
+	dir := r.PathValue("dir")
+	sess, u, step := s.signingIn(r, dir)
+	switch {
+	case u == nil:
+		next := f.Next
+		if f.SignIn == "" && next == "" {
+			next = "/d/" + dir + "/password"
+		}
+		http.Redirect(w, r, loginURL(dir, f.SignIn, next, false), http.StatusSeeOther)
+		return nil, nil, false
+	case step != idp.StepDone && step != idp.StepChangePassword:
+		http.Redirect(w, r, stepURL(dir, step, f), http.StatusSeeOther)
+		return nil, nil, false
+	}
+	return sess, u, true
+}
+
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	f := flowOf(r.URL.Query())
+	_, u, ok := s.passwordUser(w, r, f)
+	if !ok {
+		return nil
+	}
+	s.render(w, withUser(r, u), http.StatusOK, "password.html", passwordPage{
+		signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName}, Required: u.MustChangePassword,
 	})
 	return nil
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.directory(r)
+	b, err := s.branding(r)
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return gatehouse.Errorf(gatehouse.EINVALID, "The form could not be read.")
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
-	_, u := s.signedIn(r, d.ID)
-	if u == nil {
-		http.Redirect(w, r, loginURL(d.ID, r.PostForm.Get("signin"), "", false), http.StatusSeeOther)
+	f := flowOf(r.PostForm)
+	sess, u, ok := s.passwordUser(w, r, f)
+	if !ok {
 		return nil
 	}
-	p := passwordPage{Directory: d, UserName: u.UserName, Required: u.MustChangePassword, SignIn: r.PostForm.Get("signin"), Next: localPath(r.PostForm.Get("next"))}
+	p := passwordPage{signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName}, Required: u.MustChangePassword}
 	next, confirm := r.PostForm.Get("newPassword"), r.PostForm.Get("confirmPassword")
 	if next != confirm {
 		err = gatehouse.FieldErrorf("confirmPassword", "The two new passwords do not match.")
@@ -236,58 +333,38 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		err = s.Service.ChangePassword(r.Context(), u, r.PostForm.Get("currentPassword"), next)
 	}
 	if err != nil {
-		code := gatehouse.ErrorCode(err)
-		if code != gatehouse.EINVALID && code != gatehouse.ERATELIMIT {
+		status, ok := formProblem(w, err)
+		if !ok {
 			return err
 		}
+		if gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
+			err = gatehouse.FieldErrorf("currentPassword", "The current password is incorrect.")
+		}
 		p.Error, p.Field = gatehouse.ErrorMessage(err), gatehouse.ErrorField(err)
-		s.render(w, r, statusOf[code], "password.html", p)
+		s.render(w, withUser(r, u), status, "password.html", p)
 		return nil
 	}
-	// Changing the password ended every session; the privilege change gets a new one (SECURITY-CASES 27).
-	token, _, err := s.Service.CreateSession(r.Context(), u, false)
-	if err != nil {
-		return err
-	}
-	s.setSessionCookie(w, token)
-	http.Redirect(w, r, afterSignIn(d.ID, p.SignIn, p.Next), http.StatusSeeOther)
-	return nil
+	// Changing the password ended every session; a new one keeps the second factor already given.
+	return s.startSession(w, r, u, sess.MFA, f)
 }
 
+// logout revokes the session on the server. With switch=1 it goes back to the sign-in page with the pending SAML
+// sign-in or destination of the page it came from, so another user can sign in and carry on.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
 	if err := s.Service.SignOut(r.Context(), s.sessionToken(r)); err != nil {
 		return err
 	}
 	s.clearSessionCookie(w)
-	http.Redirect(w, r, "/d/"+url.PathEscape(r.PathValue("dir"))+"/login", http.StatusSeeOther)
-	return nil
-}
-
-type myAppsPage struct {
-	Directory *gatehouse.Directory
-	Name      string
-	Tiles     any
-}
-
-func (s *Server) myApps(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.directory(r)
-	if err != nil {
-		return err
-	}
-	_, u := s.signedIn(r, d.ID)
-	if u == nil {
-		http.Redirect(w, r, loginURL(d.ID, "", r.URL.Path, false), http.StatusSeeOther)
+	dir := r.PathValue("dir")
+	if r.PostForm.Get("switch") == "1" {
+		f := flowOf(r.PostForm)
+		http.Redirect(w, r, loginURL(dir, f.SignIn, f.Next, false), http.StatusSeeOther)
 		return nil
 	}
-	if u.MustChangePassword {
-		http.Redirect(w, r, passwordURL(d.ID, "", r.URL.Path), http.StatusSeeOther)
-		return nil
-	}
-	tiles, err := s.Service.MyApps(r.Context(), u)
-	if err != nil {
-		return err
-	}
-	s.render(w, withUser(r, u), http.StatusOK, "myapps.html", myAppsPage{Directory: d, Name: u.Name(), Tiles: tiles})
+	http.Redirect(w, r, flow{}.url(dir, "login", "signedout", "1"), http.StatusSeeOther)
 	return nil
 }
 

@@ -1,0 +1,166 @@
+package idp_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/google/go-cmp/cmp"
+)
+
+// attempt is one sign-in attempt and what it must get.
+type attempt struct {
+	name string
+	addr string
+	user string
+	pw   string
+	// repeat runs the attempt this many times (1 when zero), each getting want.
+	repeat int
+	want   string
+	// wait moves the clock before the attempt.
+	wait time.Duration
+}
+
+func runAttempts(t *testing.T, w *authWorld, steps []attempt) {
+	t.Helper()
+	for _, st := range steps {
+		w.clock.Add(st.wait)
+		n := max(st.repeat, 1)
+		for i := range n {
+			_, err := w.svc.Authenticate(from(st.addr), "default", st.user, st.pw)
+			if got := gatehouse.ErrorCode(err); got != st.want {
+				t.Fatalf("%s (%d of %d): code %q, want %q (%v)", st.name, i+1, n, got, st.want, err)
+			}
+		}
+	}
+}
+
+// SECURITY-CASES 25: guessing one account from one address is locked after 5 failures, for that address only,
+// and the lock ends.
+func TestSecurityCase25AccountAndAddressLock(t *testing.T) {
+	w := newAuthWorld(t)
+	const attacker, owner = "198.51.100.66", "203.0.113.250"
+	runAttempts(t, w, []attempt{
+		{name: "four wrong guesses", addr: attacker, user: userName, pw: "guess", repeat: 4, want: gatehouse.EUNAUTHORIZED},
+		{name: "the fifth wrong guess is still answered", addr: attacker, user: userName, pw: "guess", want: gatehouse.EUNAUTHORIZED},
+		{name: "then even the right password is refused at that address", addr: attacker, user: userName, pw: userPassword, want: gatehouse.ERATELIMIT},
+		{name: "the owner at another address signs in", addr: owner, user: userName, pw: userPassword},
+		{name: "the attacker is still locked", addr: attacker, user: userName, pw: "guess", want: gatehouse.ERATELIMIT},
+		{name: "other accounts from the attacker's address are not locked", addr: attacker, user: "admin@contoso.com", pw: "guess", want: gatehouse.EUNAUTHORIZED},
+		{name: "the lock ends after the window", wait: 15*time.Minute + time.Second, addr: attacker, user: userName, pw: userPassword},
+	})
+}
+
+// SECURITY-CASES 25: guessing one account from many addresses locks it for strangers after 20 failures, but the
+// owner at a familiar address still signs in, so an attacker cannot lock the owner out.
+func TestSecurityCase25AccountLockSparesFamiliarAddresses(t *testing.T) {
+	w := newAuthWorld(t)
+	const familiar = "203.0.113.250" // the address newUser changed the password from
+	var steps []attempt
+	for i := range 5 {
+		steps = append(steps, attempt{name: fmt.Sprintf("4 guesses from botnet address %d", i), addr: fmt.Sprintf("192.0.2.%d", i+1),
+			user: userName, pw: "guess", repeat: 4, want: gatehouse.EUNAUTHORIZED})
+	}
+	steps = append(steps,
+		attempt{name: "the account is now locked for a new address", addr: "192.0.2.99", user: userName, pw: userPassword, want: gatehouse.ERATELIMIT},
+		attempt{name: "but the owner signs in where they signed in before", addr: familiar, user: userName, pw: userPassword},
+		attempt{name: "the lock for strangers ends after the window", wait: 15*time.Minute + time.Second, addr: "192.0.2.99", user: userName, pw: userPassword},
+	)
+	runAttempts(t, w, steps)
+}
+
+// SECURITY-CASES 25: one address guessing across accounts (password spraying) is locked after 50 failures.
+func TestSecurityCase25AddressLock(t *testing.T) {
+	w := newAuthWorld(t)
+	const sprayer = "198.51.100.77"
+	var steps []attempt
+	for i := range 10 {
+		steps = append(steps, attempt{name: fmt.Sprintf("5 guesses at user %d", i), addr: sprayer,
+			user: fmt.Sprintf("user%d@contoso.com", i), pw: "Winter2026!", repeat: 5, want: gatehouse.EUNAUTHORIZED})
+	}
+	steps = append(steps,
+		attempt{name: "a fresh account from the same address is refused", addr: sprayer, user: userName, pw: userPassword, want: gatehouse.ERATELIMIT},
+		attempt{name: "other addresses are not affected", addr: "198.51.100.78", user: userName, pw: userPassword},
+		attempt{name: "the lock ends", wait: 16 * time.Minute, addr: sprayer, user: userName, pw: userPassword},
+	)
+	runAttempts(t, w, steps)
+}
+
+// SECURITY-CASES 25: successful sign-ins do not count, so many people behind one address are not locked out.
+func TestSecurityCase25SuccessesDoNotCount(t *testing.T) {
+	w := newAuthWorld(t)
+	runAttempts(t, w, []attempt{
+		{name: "sixty sign-ins from one office address", addr: "203.0.113.9", user: userName, pw: userPassword, repeat: 60},
+		{name: "four failures", addr: "203.0.113.9", user: userName, pw: "typo", repeat: 4, want: gatehouse.EUNAUTHORIZED},
+		{name: "a success resets the account's count", addr: "203.0.113.9", user: userName, pw: userPassword},
+		{name: "four failures again are not a lock", addr: "203.0.113.9", user: userName, pw: "typo", repeat: 4, want: gatehouse.EUNAUTHORIZED},
+		{name: "and the right password works", addr: "203.0.113.9", user: userName, pw: userPassword},
+	})
+}
+
+// SECURITY-CASES 26: an unknown user name gets exactly the answer of a wrong password, locked or not.
+func TestSecurityCase26UnknownUserLooksLikeWrongPassword(t *testing.T) {
+	w := newAuthWorld(t)
+	answer := func(addr, user, pw string) string {
+		_, err := w.svc.Authenticate(from(addr), "default", user, pw)
+		return gatehouse.ErrorCode(err) + ": " + gatehouse.ErrorMessage(err) + " field=" + gatehouse.ErrorField(err)
+	}
+	tests := []struct {
+		name    string
+		attempt func(addr string) string
+	}{
+		{"known user", func(addr string) string { return answer(addr, userName, "wrong") }},
+		{"unknown user", func(addr string) string { return answer(addr, "nobody@contoso.com", "wrong") }},
+	}
+	var got [][]string
+	for i, tt := range tests {
+		var answers []string
+		for range 6 {
+			answers = append(answers, tt.attempt(fmt.Sprintf("198.51.100.%d", 100+i)))
+		}
+		got = append(got, answers)
+		if !strings.HasPrefix(answers[5], gatehouse.ERATELIMIT) {
+			t.Errorf("%s: sixth answer %q, want a lock", tt.name, answers[5])
+		}
+	}
+	if diff := cmp.Diff(got[0], got[1]); diff != "" {
+		t.Errorf("known and unknown user names are answered differently (-known +unknown):\n%s", diff)
+	}
+}
+
+// SECURITY-CASES 32: a password over 1,024 bytes is refused before hashing.
+func TestSecurityCase32LongPassword(t *testing.T) {
+	w := newAuthWorld(t)
+	_, err := w.svc.Authenticate(from("198.51.100.5"), "default", userName, strings.Repeat("x", 1025))
+	if gatehouse.ErrorCode(err) != gatehouse.EINVALID || gatehouse.ErrorField(err) != "password" {
+		t.Errorf("got %v, want invalid password", err)
+	}
+}
+
+func TestLockoutDelay(t *testing.T) {
+	l := idp.Lockout{Delay: 250 * time.Millisecond, MaxDelay: 4 * time.Second}
+	tests := []struct {
+		failures int
+		want     time.Duration
+	}{
+		{0, 0},
+		{1, 250 * time.Millisecond},
+		{2, 500 * time.Millisecond},
+		{3, time.Second},
+		{5, 4 * time.Second},
+		{50, 4 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.failures), func(t *testing.T) {
+			if got := l.DelayAfter(tt.failures); got != tt.want {
+				t.Errorf("DelayAfter(%d) = %v, want %v", tt.failures, got, tt.want)
+			}
+		})
+	}
+	if got := (idp.Lockout{}).DelayAfter(3); got != 0 {
+		t.Errorf("no Delay: DelayAfter(3) = %v, want 0", got)
+	}
+}

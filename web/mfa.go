@@ -1,0 +1,222 @@
+package web
+
+import (
+	"encoding/base64"
+	"html/template"
+	"net/http"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
+)
+
+// mfaPage is the second step of a sign-in: a code from the authenticator app or a recovery code.
+type mfaPage struct {
+	signInPage
+}
+
+// mfaUser returns the session and user whose next step is want; anyone else is sent where they belong.
+func (s *Server) mfaUser(w http.ResponseWriter, r *http.Request, f flow, want ...idp.Step) (*gatehouse.Session, *gatehouse.User, bool) {
+	dir := r.PathValue("dir")
+	sess, u, step := s.signingIn(r, dir)
+	if u == nil {
+		http.Redirect(w, r, loginURL(dir, f.SignIn, f.Next, false), http.StatusSeeOther)
+		return nil, nil, false
+	}
+	for _, st := range want {
+		if st == step {
+			return sess, u, true
+		}
+	}
+	http.Redirect(w, r, stepURL(dir, step, f), http.StatusSeeOther)
+	return nil, nil, false
+}
+
+func (s *Server) mfaForm(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	f := flowOf(r.URL.Query())
+	_, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
+	if !ok {
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "mfa_verify.html", mfaPage{signInPage{Brand: b, Flow: f, UserName: u.UserName}})
+	return nil
+}
+
+func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := flowOf(r.PostForm)
+	_, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
+	if !ok {
+		return nil
+	}
+	if err := s.Service.VerifyMFA(r.Context(), u, r.PostForm.Get("code")); err != nil {
+		status, ok := formProblem(w, err)
+		if !ok {
+			return err
+		}
+		p := mfaPage{signInPage{Brand: b, Flow: f, UserName: u.UserName, Error: gatehouse.ErrorMessage(err), Field: "code"}}
+		s.render(w, r, status, "mfa_verify.html", p)
+		return nil
+	}
+	return s.startSession(w, r, u, true, f)
+}
+
+// mfaSetupPage shows a new authenticator secret as a QR code and as text, and asks for a first code.
+type mfaSetupPage struct {
+	signInPage
+	Required bool
+	// Replacing reports whether the user already has an authenticator, which the new one replaces.
+	Replacing bool
+	Secret    string
+	QRCode    template.URL
+	Token     string
+}
+
+func (s *Server) setupPage(r *http.Request, b *idp.Branding, f flow, u *gatehouse.User, step idp.Step, e *idp.MFAEnrolment) mfaSetupPage {
+	return mfaSetupPage{
+		signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName},
+		Required:   step == idp.StepEnrolMFA, Replacing: u.MFAEnabled, Secret: e.Secret, Token: e.Token,
+		// A data: URL of a PNG made here is safe to put in an img src; img-src allows data:.
+		QRCode: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRCode)),
+	}
+}
+
+func (s *Server) mfaSetupForm(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	f := flowOf(r.URL.Query())
+	_, u, ok := s.mfaUser(w, r, f, idp.StepEnrolMFA, idp.StepDone)
+	if !ok {
+		return nil
+	}
+	_, _, step := s.signingIn(r, b.Directory.ID)
+	e, err := s.Service.StartMFAEnrolment(r.Context(), u, "")
+	if err != nil {
+		return err
+	}
+	s.render(w, withUser(r, u), http.StatusOK, "mfa_setup.html", s.setupPage(r, b, f, u, step, e))
+	return nil
+}
+
+// mfaCodesPage shows the recovery codes once, after enrolment.
+type mfaCodesPage struct {
+	signInPage
+	Codes    []string
+	Continue string
+}
+
+func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := flowOf(r.PostForm)
+	_, u, ok := s.mfaUser(w, r, f, idp.StepEnrolMFA, idp.StepDone)
+	if !ok {
+		return nil
+	}
+	_, _, step := s.signingIn(r, b.Directory.ID)
+	token := r.PostForm.Get("enrolment")
+	codes, err := s.Service.ConfirmMFAEnrolment(r.Context(), u, token, r.PostForm.Get("code"))
+	if err != nil {
+		status, ok := formProblem(w, err)
+		if !ok {
+			return err
+		}
+		// The same secret again, so that an authenticator app that already has it keeps working.
+		e, serr := s.Service.StartMFAEnrolment(r.Context(), u, token)
+		if serr != nil {
+			return serr
+		}
+		p := s.setupPage(r, b, f, u, step, e)
+		p.Error, p.Field = gatehouse.ErrorMessage(err), "code"
+		s.render(w, withUser(r, u), status, "mfa_setup.html", p)
+		return nil
+	}
+	// Enrolling is a privilege change: a new session, made with the second factor just proven.
+	_ = s.Service.SignOut(r.Context(), s.sessionToken(r))
+	tok, sess, err := s.Service.CreateSession(r.Context(), u, true)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, tok)
+	next, err := s.Service.SignInStep(r.Context(), sess, u)
+	if err != nil {
+		return err
+	}
+	p := mfaCodesPage{signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName}, Codes: codes, Continue: stepURL(b.Directory.ID, next, f)}
+	s.render(w, withUser(r, u), http.StatusOK, "mfa_codes.html", p)
+	return nil
+}
+
+// securityPage is a user's own security settings: password and two-step verification.
+type securityPage struct {
+	signInPage
+	MFAEnabled    bool
+	RequireMFA    bool
+	RecoveryCodes int
+}
+
+func (s *Server) security(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	dir := b.Directory.ID
+	_, u := s.signedIn(r, dir)
+	if u == nil {
+		http.Redirect(w, r, loginURL(dir, "", r.URL.Path, false), http.StatusSeeOther)
+		return nil
+	}
+	p := securityPage{signInPage: signInPage{Brand: b, Flow: flow{Next: "/d/" + dir + "/security"}, UserName: u.UserName},
+		MFAEnabled: u.MFAEnabled, RequireMFA: b.Directory.RequireMFA, RecoveryCodes: len(u.RecoveryCodes)}
+	switch r.URL.Query().Get("done") {
+	case "mfa-off":
+		p.Notice = "Two-step verification is off."
+	}
+	s.render(w, withUser(r, u), http.StatusOK, "security.html", p)
+	return nil
+}
+
+func (s *Server) disableMFA(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	dir := b.Directory.ID
+	_, u := s.signedIn(r, dir)
+	if u == nil {
+		http.Redirect(w, r, loginURL(dir, "", "/d/"+dir+"/security", false), http.StatusSeeOther)
+		return nil
+	}
+	if err := s.Service.DisableMFA(r.Context(), u, r.PostForm.Get("code")); err != nil {
+		status, ok := formProblem(w, err)
+		if !ok {
+			return err
+		}
+		p := securityPage{signInPage: signInPage{Brand: b, Flow: flow{Next: "/d/" + dir + "/security"}, UserName: u.UserName,
+			Error: gatehouse.ErrorMessage(err), Field: "code"},
+			MFAEnabled: u.MFAEnabled, RequireMFA: b.Directory.RequireMFA, RecoveryCodes: len(u.RecoveryCodes)}
+		s.render(w, withUser(r, u), status, "security.html", p)
+		return nil
+	}
+	http.Redirect(w, r, "/d/"+dir+"/security?done=mfa-off", http.StatusSeeOther)
+	return nil
+}
