@@ -112,7 +112,7 @@ func (s *Server) portalAddApp(w http.ResponseWriter, r *http.Request, v *portalV
 	}
 	a, missing, err := s.Service.AddApp(r.Context(), v.Me, v.Dir.ID, in)
 	if err != nil {
-		fields := []string{"name", "entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl"}
+		fields := []string{"name"}
 		for _, p := range t.Parameters {
 			fields = append(fields, "parameters."+p.Name)
 		}
