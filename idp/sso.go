@@ -108,6 +108,9 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message)
 		return nil, nil, err
 	}
 	p := &Pending{App: app, IsPassive: req.IsPassive}
+	if err := verifySignature(app, msg, req.Signed); err != nil {
+		return p, nil, err
+	}
 	sp := serviceProvider(app)
 	acs, err := sp.ResolveACS(req)
 	if err != nil {
@@ -144,6 +147,41 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message)
 	}
 	p.Request = pr
 	return p, nil, nil
+}
+
+// spCertificates returns the app's registered SP signing certificates. Each was checked when it was registered.
+func spCertificates(app *gatehouse.App) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, b := range app.SAML.SigningCertificates {
+		if c, err := saml.ParseCertificate(b); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// verifySignature checks the signature of a request from app (SECURITY-CASES 15–17): by the HTTP-Redirect binding
+// over the query string as received, by the HTTP-POST binding the enveloped signature of xmlSigned messages, in
+// both cases only with the app's registered certificates. An unsigned request is refused when the app requires
+// signed requests; a signed one is verified whenever the app has certificates, and otherwise taken as unsigned.
+func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) error {
+	certs := spCertificates(app)
+	signed := xmlSigned
+	if msg.Binding == saml.BindingHTTPRedirect {
+		signed = msg.SigAlg != ""
+	}
+	switch {
+	case !signed && app.SAML.RequireSignedRequests:
+		return &saml.Error{Code: saml.CodeUnsignedRequest, Field: "Require signed requests", Status: saml.StatusRequester,
+			SubStatus: saml.StatusRequestDenied,
+			Message: "The app " + app.Name + " requires signed requests, and this request is not signed. Configure the SP to sign its requests, or turn off \"require signed requests\" for the app."}
+	case !signed || len(certs) == 0:
+		return nil
+	case msg.Binding == saml.BindingHTTPRedirect:
+		return saml.VerifyRedirect(msg, certs, app.SAML.AllowSHA1Requests)
+	default:
+		return saml.VerifyPost(msg.Raw(), certs, app.SAML.AllowSHA1Requests)
+	}
 }
 
 // offeredAuthnContexts are the authentication context classes a password sign-in satisfies.

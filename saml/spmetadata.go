@@ -15,7 +15,7 @@ import (
 // CodeBadMetadata means SP metadata was refused: it is not a single SAML 2.0 EntityDescriptor with an
 // SPSSODescriptor, is over a limit, carries a DTD, names an endpoint that is not an http or https URL, or holds a
 // certificate that is not an RSA certificate of at least 2048 bits. The message names the part at fault.
-const CodeBadMetadata = "GH6001"
+const CodeBadMetadata = "GH7001"
 
 // MaxMetadataSize is the largest SP metadata document accepted, in bytes.
 const MaxMetadataSize = 1 << 20
