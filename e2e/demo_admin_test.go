@@ -184,23 +184,23 @@ func (b *tab) screenshot(name string) {
 // has the page, and through the REST API for a step whose page does not exist yet (a 404), saying so in the log.
 type gatehouseAdmin struct {
 	*tab
-	gh        *server
+	gh        string
 	api       *apiClient
 	downloads string
 }
 
 // newGatehouseAdmin signs the admin in to the portal in b and to the REST API.
-func newGatehouseAdmin(t *testing.T, b *tab, gh *server) *gatehouseAdmin {
+func newGatehouseAdmin(t *testing.T, b *tab, gh string) *gatehouseAdmin {
 	t.Helper()
-	a := &gatehouseAdmin{tab: b, gh: gh, api: &apiClient{t: t, base: gh.URL}, downloads: t.TempDir()}
+	a := &gatehouseAdmin{tab: b, gh: gh, api: &apiClient{t: t, base: gh}, downloads: t.TempDir()}
 	var tok struct {
 		Token string `json:"token"`
 	}
-	a.api.call("POST", "/api/v1/tokens", map[string]string{"directory": "default", "userName": adminUser, "password": adminPassword, "name": "e2e"}, http.StatusCreated, &tok)
+	a.api.call("POST", "/api/v1/tokens", map[string]string{"directory": "default", "userName": demoAdminUser, "password": adminPassword, "name": "e2e"}, http.StatusCreated, &tok)
 	a.api.token = tok.Token
 
-	a.open(gh.URL + "/d/default/login?next=" + url.QueryEscape("/admin/d/default/"))
-	a.do("the admin signs in", typeInto("#userName", adminUser, "#password", adminPassword))
+	a.open(gh + "/d/default/login?next=" + url.QueryEscape("/admin/d/default/"))
+	a.do("the admin signs in", typeInto("#userName", demoAdminUser, "#password", adminPassword))
 	a.screenshot("01-admin-sign-in")
 	a.do("the admin signs in", chromedp.Click(chromedp.CSS("#sign-in")))
 	a.waitFor("the admin is signed in", "location.pathname.startsWith('/admin/')", "not in the portal")
@@ -215,7 +215,7 @@ func newGatehouseAdmin(t *testing.T, b *tab, gh *server) *gatehouseAdmin {
 // API.
 func (a *gatehouseAdmin) portal(step, path string) bool {
 	a.t.Helper()
-	status := a.open(a.gh.URL + path)
+	status := a.open(a.gh + path)
 	if status == http.StatusNotFound {
 		a.t.Logf("%s: the portal has no page %s yet; the REST API does this step", step, path)
 		return false
@@ -223,6 +223,7 @@ func (a *gatehouseAdmin) portal(step, path string) bool {
 	if status != http.StatusOK {
 		a.t.Fatalf("%s: portal page %s answered %d", step, path, status)
 	}
+	a.t.Logf("%s: in the portal", step)
 	return true
 }
 
@@ -342,11 +343,11 @@ func (a *gatehouseAdmin) createUser(userName, first, last string, shot bool) (te
 		a.do("fill in the user", typeInto("#userName", userName, "#firstName", first, "#lastName", last,
 			"#displayName", first+"."+last, "#mail", userName))
 		if shot {
-			a.screenshot("09-new-user")
+			a.screenshot("08-new-user")
 		}
 		a.do("create the user", chromedp.Click(chromedp.CSS("#create-user")), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
 		if shot {
-			a.screenshot("10-temporary-password")
+			a.screenshot("09-temporary-password")
 		}
 		return a.text("#temporary-password")
 	}
@@ -366,7 +367,7 @@ func (a *gatehouseAdmin) assign(appID, userName string, shot bool) {
 			chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), chromedp.Click(chromedp.CSS("#assign")),
 			chromedp.WaitVisible(chromedp.CSS("tr[data-assignment-id]")))
 		if shot {
-			a.screenshot("12-assign")
+			a.screenshot("11-assign")
 		}
 		return
 	}

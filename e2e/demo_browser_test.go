@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -88,23 +89,26 @@ func person(t *testing.T, admin *tab) *tab {
 }
 
 // gatehouseSignIn fills in Gatehouse's sign-in page, on which the browser must be.
-func gatehouseSignIn(b *tab, gh *server, userName, password string) {
+func gatehouseSignIn(b *tab, gh string, userName, password string) {
 	b.t.Helper()
-	b.waitAt("Gatehouse's sign-in page", gh.URL, "#userName")
+	b.waitAt("Gatehouse's sign-in page", gh, "#userName")
 	b.do("sign in to Gatehouse as "+userName, typeInto("#userName", userName, "#password", password),
 		chromedp.Click(chromedp.CSS("#sign-in")))
 }
 
 // changePassword replaces a temporary password on Gatehouse's password page.
-func changePassword(b *tab, gh *server, temporary, newPassword, shot string) {
+func changePassword(b *tab, gh string, temporary, newPassword, shot string) {
 	b.t.Helper()
-	b.waitAt("Gatehouse asks for a new password", gh.URL, "#newPassword")
+	b.waitAt("Gatehouse asks for a new password", gh, "#newPassword")
 	b.do("choose a new password", typeInto("#currentPassword", temporary, "#newPassword", newPassword, "#confirmPassword", newPassword))
 	if shot != "" {
 		b.screenshot(shot)
 	}
 	b.do("change the password", chromedp.Click(chromedp.CSS("#change-password")))
 }
+
+// defaultDemoAddr is the demo app's default address, which the gallery template proposes.
+const defaultDemoAddr = "127.0.0.1:8090"
 
 // demoSignOut signs out of the demo app, which ends on its sign-in page.
 func demoSignOut(b *tab, demo *demoApp) {
@@ -126,8 +130,13 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		t.Skip("starts two servers and a browser; skipped in -short")
 	}
 	ctx := browsertest.New(t, 5*time.Minute)
-	gh := startServer(t, "GATEHOUSE_ADMIN_USER="+adminUser, "GATEHOUSE_ADMIN_PASSWORD="+adminPassword)
-	demo := startDemoApp(t)
+	// Screenshots for the documentation show the default addresses the tutorial uses.
+	ghAddr, demoAddr := freeAddr(t), freeAddr(t)
+	if os.Getenv("GATEHOUSE_SCREENSHOTS") != "" {
+		ghAddr, demoAddr = "127.0.0.1:8080", defaultDemoAddr
+	}
+	gh := startGatehouse(t, ghAddr)
+	demo := startDemoApp(t, demoAddr)
 
 	// The admin and the demo app's owner share one browser (each app has its own cookie).
 	adminTab := newTab(t, ctx)
@@ -147,36 +156,36 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 
 	// The certificate and the set-up values go to the demo app.
 	loginURL, identifier := admin.setup(appID)
-	if loginURL != gh.URL+"/d/default/saml2" || identifier != gh.URL+"/d/default" {
+	if loginURL != gh+"/d/default/saml2" || identifier != gh+"/d/default" {
 		t.Fatalf("set-up values: Login URL %q, Identifier %q", loginURL, identifier)
 	}
 	certFile := admin.downloadCertificate(appID)
 	owner.accessSecurity(certFile, loginURL, identifier, "07-demo-access-security")
 
 	// B.Simon: created with a temporary password, invited in the demo app, assigned to it.
-	const simon = "b.simon@contoso.com"
+	const simon = "b.simon@gatehouse.local"
 	tempPassword := admin.createUser(simon, "B", "Simon", true)
 	if tempPassword == "" {
 		t.Fatal("no temporary password")
 	}
-	owner.invite(simon, "11-demo-invite")
+	owner.invite(simon, "10-demo-invite")
 	admin.assign(appID, simon, true)
 
 	// B.Simon signs in to My Apps, changes the temporary password and clicks the tile.
 	const simonPassword = "Blue-Ocean-Lantern-42"
 	user := person(t, adminTab)
-	user.open(gh.URL + "/d/default/myapps")
+	user.open(gh + "/d/default/myapps")
 	gatehouseSignIn(user, gh, simon, tempPassword)
-	changePassword(user, gh, tempPassword, simonPassword, "13-change-password")
+	changePassword(user, gh, tempPassword, simonPassword, "12-change-password")
 	tile := `#tiles a.tile[data-app-id="` + appID + `"]`
-	user.waitAt("My Apps shows the demo app", gh.URL, tile)
-	user.screenshot("14-my-apps")
+	user.waitAt("My Apps shows the demo app", gh, tile)
+	user.screenshot("13-my-apps")
 	user.do("click the tile", chromedp.Click(chromedp.CSS(tile)))
 	user.waitAt("signed in at the demo app", demo.URL, "#current-user, #error-page")
 	if got := user.text("#current-user"); got != simon {
 		t.Fatalf("after the tile the demo app shows %q, want %s", got, simon)
 	}
-	user.screenshot("15-signed-in-at-demo-app")
+	user.screenshot("14-signed-in-at-demo-app")
 	if got := owner.memberStatus(simon); got != "active" {
 		t.Errorf("%s after the first sign-in: status %q, want active", simon, got)
 	}
@@ -187,13 +196,13 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 	t.Run("SP-initiated from the demo app's sign-in page", func(t *testing.T) {
 		use(t)
 		demoSignOut(user, demo)
-		user.open(gh.URL + "/d/default/myapps")
+		user.open(gh + "/d/default/myapps")
 		user.do("sign out of Gatehouse", chromedp.Click(chromedp.CSS("#sign-out")))
 		user.waitFor("signed out of Gatehouse", "location.pathname.endsWith('/login')", "not on the sign-in page")
 
 		user.open(demo.URL + "/signin")
 		user.waitAt("the demo app's sign-in page", demo.URL, "#sso-button")
-		user.screenshot("16-demo-sign-in-sso")
+		user.screenshot("15-demo-sign-in-sso")
 		user.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
 		gatehouseSignIn(user, gh, simon, simonPassword)
 		user.waitAt("back at the demo app", demo.URL, "#current-user, #error-page")
@@ -203,7 +212,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 	})
 
 	t.Run("a user not assigned is refused by Gatehouse", func(t *testing.T) {
-		const smith = "e.smith@contoso.com"
+		const smith = "e.smith@gatehouse.local"
 		use(t)
 		temp := admin.createUser(smith, "E", "Smith", false)
 		owner.invite(smith, "")
@@ -212,26 +221,26 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		p.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
 		gatehouseSignIn(p, gh, smith, temp)
 		changePassword(p, gh, temp, "Green-Valley-Orchard-31", "")
-		p.waitAt("Gatehouse's denial page", gh.URL, "#error-code")
+		p.waitAt("Gatehouse's denial page", gh, "#error-code")
 		if got := p.text("#error-code"); got != "GH5001" {
 			t.Errorf("#error-code %q, want GH5001 (%s)", got, p.text("#error-message"))
 		}
 		if p.has(`form[action^="` + demo.URL + `"]`) {
 			t.Error("the denial page posts something to the demo app")
 		}
-		p.screenshot("17-not-assigned")
+		p.screenshot("16-not-assigned")
 	})
 
 	t.Run("an assigned user not invited is refused by the demo app", func(t *testing.T) {
-		const jones = "r.jones@contoso.com"
+		const jones = "r.jones@gatehouse.local"
 		use(t)
 		temp := admin.createUser(jones, "R", "Jones", false)
 		admin.assign(appID, jones, false)
 		p := person(t, adminTab)
-		p.open(gh.URL + "/d/default/myapps")
+		p.open(gh + "/d/default/myapps")
 		gatehouseSignIn(p, gh, jones, temp)
 		changePassword(p, gh, temp, "Amber-Meadow-Falcon-58", "")
-		p.waitAt("My Apps shows the demo app", gh.URL, tile)
+		p.waitAt("My Apps shows the demo app", gh, tile)
 		p.do("click the tile", chromedp.Click(chromedp.CSS(tile)))
 		p.waitAt("the demo app's answer", demo.URL, "#error-page, #current-user")
 		if !p.has("#sso-email") || p.text("#sso-email") != jones || !strings.Contains(p.text("#error-title"), "not a member") {
@@ -240,7 +249,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		if p.text("#owner-email") != demoOwnerEmail {
 			t.Errorf("the not-a-member page names owner %q, want %s", p.text("#owner-email"), demoOwnerEmail)
 		}
-		p.screenshot("18-not-a-member")
+		p.screenshot("17-not-a-member")
 	})
 
 	t.Run("a response signed with another certificate is refused by the demo app", func(t *testing.T) {
@@ -258,6 +267,6 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		if msg := user.text("#error-message"); !strings.Contains(msg, "not the one uploaded in Settings → Access security") {
 			t.Errorf("error message %q does not name the certificate check", msg)
 		}
-		user.screenshot("19-wrong-certificate")
+		user.screenshot("18-wrong-certificate")
 	})
 }

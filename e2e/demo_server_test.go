@@ -64,22 +64,42 @@ type demoApp struct {
 	out *syncBuffer
 }
 
-// Owner of the demo app's organization in the end-to-end tests.
+// The demo app's owner and Gatehouse's admin in the demo tutorial tests (the admin's password is adminPassword).
 const (
+	demoAdminUser     = "admin@gatehouse.local"
 	demoOwnerEmail    = "owner@example.com"
 	demoOwnerPassword = "Owner-Lighthouse-Pass-5"
 )
 
-// startDemoApp runs gatehouse-demo on a free loopback port with a fresh data directory and the owner above, and
-// waits until it answers its health check. The process is stopped when the test ends.
-func startDemoApp(t *testing.T) *demoApp {
+// startDemoApp runs gatehouse-demo on addr with a fresh data directory and the owner above.
+func startDemoApp(t *testing.T, addr string) *demoApp {
 	t.Helper()
-	addr := freeAddr(t)
-	d := &demoApp{URL: "http://" + addr, out: &syncBuffer{}}
+	d := &demoApp{URL: "http://" + addr}
+	d.out = startProcess(t, "gatehouse-demo", demoBinary(t), []string{"--addr", addr, "--data", t.TempDir(),
+		"--owner-email", demoOwnerEmail, "--owner-password", demoOwnerPassword}, nil, d.URL+"/healthz")
+	return d
+}
+
+// startGatehouse runs `gatehouse serve` on addr with a fresh data directory and the admin of the tutorial tests,
+// and returns its URL.
+func startGatehouse(t *testing.T, addr string) string {
+	t.Helper()
+	u := "http://" + addr
+	startProcess(t, "gatehouse", gatehouseBinary(t), []string{"serve", "--addr", addr, "--data", t.TempDir(),
+		"--log-level", "debug", "--rate-limit", "0"},
+		[]string{"GATEHOUSE_ADMIN_USER=" + demoAdminUser, "GATEHOUSE_ADMIN_PASSWORD=" + adminPassword}, u+"/healthz")
+	return u
+}
+
+// startProcess runs bin with args and extra environment variables until the test ends, and waits until healthz
+// answers 200. Its output is logged when the test fails.
+func startProcess(t *testing.T, name, bin string, args, env []string, healthz string) *syncBuffer {
+	t.Helper()
+	out := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, demoBinary(t), "--addr", addr, "--data", t.TempDir(),
-		"--owner-email", demoOwnerEmail, "--owner-password", demoOwnerPassword)
-	cmd.Stdout, cmd.Stderr = d.out, d.out
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,19 +107,19 @@ func startDemoApp(t *testing.T) *demoApp {
 		cancel()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("gatehouse-demo output:\n%s", d.out.String())
+			t.Logf("%s output:\n%s", name, out.String())
 		}
 	})
 	for i := 0; ; i++ {
-		resp, err := http.Get(d.URL + "/healthz")
+		resp, err := http.Get(healthz)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return d
+				return out
 			}
 		}
-		if i == 600 {
-			t.Fatalf("gatehouse-demo did not start: %v\n%s", err, d.out.String())
+		if i == 600 || cmd.ProcessState != nil {
+			t.Fatalf("%s did not start: %v\n%s", name, err, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
