@@ -177,6 +177,13 @@ func launch() (*gatehouseServer, error) {
 		return nil, err
 	}
 	s.features, err = s.probeFeatures()
+	matrix.mu.Lock()
+	matrix.registration = "with the entity ID and reply URLs the tests read from each SP's metadata (Gatehouse has no metadata import yet)"
+	if s.features.metadataImport {
+		matrix.registration = "by Gatehouse's import of each SP's metadata"
+	}
+	matrix.mu.Unlock()
+	fmt.Printf("interop: Gatehouse features: %s\n", s.features)
 	return s, err
 }
 

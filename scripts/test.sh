@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs Gatehouse's full test suite. It first installs what the tests need and is missing: Debian packages (xmlsec1
-# to verify signatures independently, Chromium for browser tests, PostgreSQL for the second store) and npm
-# packages. Tests that need a tool skip with a loud message when it is missing; with CI=true they fail instead.
+# to verify signatures independently, Chromium for browser tests, PostgreSQL for the second store, and the SAML
+# service providers of the interoperability suite in interop/: Shibboleth SP 3 with Apache, SimpleSAMLphp with PHP,
+# pysaml2, and Node.js with npm for @node-saml/node-saml) and npm packages. Tests that need a tool skip with a loud
+# message when it is missing; with CI=true they fail instead.
 #
 #   scripts/test.sh              the whole suite
 #   scripts/test.sh ./saml/...   only some packages (any go test arguments)
@@ -9,7 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PATH="/usr/local/go/bin:$PATH"
-debian_packages=(xmlsec1 chromium postgresql)
+debian_packages=(xmlsec1 chromium postgresql
+	libapache2-mod-shib apache2 simplesamlphp php-cli php-xml php-mbstring php-curl python3-pysaml2)
+# Node.js and npm may come from elsewhere than Debian (a nodejs package that bundles npm conflicts with Debian's npm):
+# ask for Debian's only when the command is missing.
+command -v node >/dev/null 2>&1 || debian_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || debian_packages+=(npm)
 
 missing=()
 for p in "${debian_packages[@]}"; do
@@ -28,8 +35,33 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	fi
 fi
 
+# The node SP's packages, from its lockfile, into the cache directory the interop tests use.
+node_sp=interop/testdata/node-sp
+if command -v npm >/dev/null 2>&1; then
+	node_sp_hash=$(cat "$node_sp/package.json" "$node_sp/package-lock.json" | sha256sum | cut -c1-12)
+	node_sp_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-interop/node-sp-$node_sp_hash"
+	if [ ! -f "$node_sp_dir/node_modules/@node-saml/node-saml/package.json" ]; then
+		echo "test.sh: npm ci for $node_sp"
+		mkdir -p "$node_sp_dir"
+		cp "$node_sp/package.json" "$node_sp/package-lock.json" "$node_sp_dir/"
+		npm ci --prefix "$node_sp_dir" --no-audit --no-fund --ignore-scripts
+	fi
+fi
+
 go version
 go vet ./...
 args=("$@")
 [ "${#args[@]}" -gt 0 ] || args=(./...)
+# The interop tests write their matrix (SP x check) here; it is printed at the end, pass or fail.
+INTEROP_MATRIX=$(mktemp)
+export INTEROP_MATRIX
+print_matrix() {
+	if [ -s "$INTEROP_MATRIX" ]; then
+		echo
+		echo "Interoperability matrix (interop/):"
+		cat "$INTEROP_MATRIX"
+	fi
+	rm -f "$INTEROP_MATRIX"
+}
+trap print_matrix EXIT
 go test -count=1 -timeout 25m "${args[@]}"
