@@ -12,6 +12,7 @@
 // violations are ENOTFOUND, unique violations ECONFLICT, and any other failure EINTERNAL. Inside InTx each write
 // runs under a savepoint, so a failed one leaves the transaction usable, as on SQLite.
 //
-// Back up with pg_dump (pg_dump --format=custom gatehouse > gatehouse.dump) and restore into an empty database with
-// pg_restore; signing keys are in the dump sealed with the key-encryption key, which is kept apart from it.
+// Back up with pg_dump (pg_dump --format=custom --file=gatehouse.dump "$DATABASE_URL") and restore into an empty
+// database with pg_restore --no-owner --dbname="$NEW_DATABASE_URL" gatehouse.dump; signing keys are in the dump
+// sealed with the key-encryption key, which is kept apart from it (docs/operations.md).
 package postgres

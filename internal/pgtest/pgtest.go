@@ -324,3 +324,28 @@ func tail(b []byte) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Tool returns the path of a PostgreSQL client program, such as pg_dump or pg_restore, of the installation the
+// tests' server comes from (or on PATH). When it is missing the test is skipped, or fails when CI is "true".
+func Tool(tb testing.TB, name string) string {
+	tb.Helper()
+	if dir, err := binDir(); err == nil {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("pgtest: %s is not installed; CI=true requires it: run scripts/postgres.sh", name)
+	}
+	tb.Skipf("pgtest: SKIPPING: %s is not installed: run scripts/postgres.sh to install it", name)
+	return ""
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
