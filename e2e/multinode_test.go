@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
@@ -9,11 +10,16 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/internal/pgtest"
@@ -28,6 +34,9 @@ type cluster struct {
 	public string
 	api    map[*server]*apiClient
 	tu     *tutorial
+	// dbURL and env are the database and the environment every node is started with.
+	dbURL string
+	env   []string
 }
 
 // on returns u, a URL under the public URL, as sent to the node n instead of the balancer.
@@ -43,11 +52,12 @@ func startCluster(t *testing.T) *cluster {
 	if _, err := rand.Read(key); err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{public: "http://" + freeAddr(t), api: map[*server]*apiClient{}}
+	c := &cluster{public: "http://" + freeAddr(t), api: map[*server]*apiClient{}, dbURL: pgtest.URL(t)}
 	env := []string{
-		"GATEHOUSE_DATABASE_URL=" + pgtest.URL(t), "GATEHOUSE_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"GATEHOUSE_DATABASE_URL=" + c.dbURL, "GATEHOUSE_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"GATEHOUSE_PUBLIC_URL=" + c.public, "GATEHOUSE_ADMIN_USER=" + adminUser, "GATEHOUSE_ADMIN_PASSWORD=" + adminPassword,
 	}
+	c.env = env
 	c.a = startServer(t, env...)
 	c.b = startServer(t, env...)
 	if !strings.Contains(c.a.output(), "Created the default directory") || strings.Contains(c.b.output(), "Created the default directory") {
@@ -203,6 +213,27 @@ func TestMultiNode(t *testing.T) {
 
 	t.Run("KillOneNodeUnderLoad", func(t *testing.T) {
 		killNodeUnderLoad(t, c, b)
+	})
+
+	t.Run("NewerSchemaRefused", func(t *testing.T) {
+		// A node of an older version than the one that migrated the database refuses to start, saying why.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, c.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version, name)
+			SELECT max(version) + 1, 'from_a_newer_gatehouse.sql' FROM schema_migrations`); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.CommandContext(ctx, gatehouseBinary(t), "serve", "--addr", freeAddr(t), "--data", t.TempDir())
+		cmd.Env = append(os.Environ(), c.env...)
+		out, err := cmd.CombinedOutput()
+		if err == nil || ctx.Err() != nil || !strings.Contains(string(out), "newer than this version of Gatehouse") {
+			t.Errorf("serve on a newer schema: %v, want it to stop saying the schema is newer:\n%s", err, out)
+		}
 	})
 }
 
