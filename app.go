@@ -372,12 +372,16 @@ func (s *SAMLSettings) Validate() error {
 	if len(s.SigningCertificates) > MaxSPCertificates {
 		return FieldErrorf("signingCertificates", "At most %d SP signing certificates are allowed.", MaxSPCertificates)
 	}
-	for _, c := range append(slices.Clip(s.SigningCertificates), s.EncryptionCertificate) {
+	for i, c := range append(slices.Clip(s.SigningCertificates), s.EncryptionCertificate) {
+		field := "signingCertificates"
+		if i == len(s.SigningCertificates) {
+			field = "encryptionCertificate"
+		}
 		if len(c) > MaxCertificateLen {
-			return FieldErrorf("signingCertificates", "An SP certificate is over %d bytes.", MaxCertificateLen)
+			return FieldErrorf(field, "An SP certificate is over 64 KiB.")
 		}
 		if _, err := base64.StdEncoding.DecodeString(c); err != nil {
-			return FieldErrorf("signingCertificates", "An SP certificate is not base64 DER.")
+			return FieldErrorf(field, "An SP certificate is not base64 DER.")
 		}
 	}
 	if s.RequireSignedRequests && len(s.SigningCertificates) == 0 {

@@ -66,7 +66,7 @@ func TestSAMLSettingsValidate(t *testing.T) {
 		}), ""},
 		{"certificate not base64", with(func(s *SAMLSettings) { s.SigningCertificates = []string{"!!"} }), "signingCertificates"},
 		{"too many certificates", with(func(s *SAMLSettings) { s.SigningCertificates = make([]string, MaxSPCertificates+1) }), "signingCertificates"},
-		{"certificate too large", with(func(s *SAMLSettings) { s.EncryptionCertificate = strings.Repeat("A", MaxCertificateLen+4) }), "signingCertificates"},
+		{"certificate too large", with(func(s *SAMLSettings) { s.EncryptionCertificate = strings.Repeat("A", MaxCertificateLen+4) }), "encryptionCertificate"},
 		{"encryption without a certificate", with(func(s *SAMLSettings) { s.EncryptAssertions = true }), "encryptAssertions"},
 		{"encryption with a certificate", with(func(s *SAMLSettings) { s.EncryptAssertions, s.EncryptionCertificate = true, "MIIB" }), ""},
 		{"encryption method with markup", with(func(s *SAMLSettings) { s.EncryptionMethods = []string{"<x>"} }), "encryptionMethods"},

@@ -3,7 +3,9 @@ package idp
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -84,6 +86,38 @@ func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID strin
 	return a, missing, nil
 }
 
+// checkSPCertificates refuses SP certificates that next adds to prev when they are not X.509, not RSA of at least
+// 2048 bits, or expired (SECURITY-CASES 40). Certificates already registered (from metadata, which may keep an
+// expired one) are not checked again.
+func (s *Service) checkSPCertificates(prev, next *gatehouse.SAMLSettings) error {
+	check := func(field, b64 string) error {
+		c, err := saml.ParseCertificate(b64)
+		if err != nil {
+			var se *saml.Error
+			msg := "The certificate is not usable."
+			if errors.As(err, &se) {
+				msg = se.Message
+			}
+			return &gatehouse.Error{Code: gatehouse.EINVALID, Field: field, Message: msg, Err: err}
+		}
+		if c.NotAfter.Before(s.now()) {
+			return gatehouse.FieldErrorf(field, "The certificate expired on %s.", c.NotAfter.UTC().Format("2006-01-02"))
+		}
+		return nil
+	}
+	for _, c := range next.SigningCertificates {
+		if !slices.Contains(prev.SigningCertificates, c) {
+			if err := check("signingCertificates", c); err != nil {
+				return err
+			}
+		}
+	}
+	if c := next.EncryptionCertificate; c != "" && c != prev.EncryptionCertificate {
+		return check("encryptionCertificate", c)
+	}
+	return nil
+}
+
 func entityConflict(err error, entityID string) error {
 	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "entityId",
@@ -161,6 +195,9 @@ func (s *Service) UpdateApp(ctx context.Context, actor *gatehouse.User, dirID, i
 		a.Name = strings.TrimSpace(a.Name)
 		a.SAML.EntityID = strings.TrimSpace(a.SAML.EntityID)
 		if err := a.Validate(); err != nil {
+			return err
+		}
+		if err := s.checkSPCertificates(&before.SAML, &a.SAML); err != nil {
 			return err
 		}
 		a.UpdatedAt = s.now()

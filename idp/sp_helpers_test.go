@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
@@ -116,4 +117,19 @@ func weakCertificate(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(der)
+}
+
+// expiredCertificate returns a base64 certificate with a 2048-bit key that expired yesterday.
+func expiredCertificate(t *testing.T) string {
+	t.Helper()
+	der, _, err := certs.Generate("expired", time.Now().Add(-48*time.Hour), 24*time.Hour, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(der)
+}
+
+// tlsCert returns k as a tls.Certificate for goxmldsig's key store.
+func tlsCert(k *spKey) tls.Certificate {
+	return tls.Certificate{Certificate: [][]byte{k.Cert.Raw}, PrivateKey: k.Key}
 }

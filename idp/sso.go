@@ -28,6 +28,8 @@ const (
 	CodeNoCertificate = "GH5006"
 	// CodeAppNotFound: the app of a user access URL does not exist.
 	CodeAppNotFound = "GH5007"
+	// CodeNoEncryptionCertificate: the app encrypts assertions but has no usable SP encryption certificate.
+	CodeNoEncryptionCertificate = "GH5008"
 )
 
 // replayWindow is how long an AuthnRequest ID is remembered: longer than a request stays valid (issued at most 5
@@ -57,12 +59,19 @@ func (s *Service) identity(dirID string) *saml.IdentityProvider {
 	}
 }
 
-// serviceProvider maps an app to what the saml package needs to know of it.
+// serviceProvider maps an app to what the saml package needs to know of it. Assertions are encrypted when the app
+// turns encryption on and has an encryption certificate.
 func serviceProvider(a *gatehouse.App) *saml.ServiceProvider {
-	return &saml.ServiceProvider{
+	sp := &saml.ServiceProvider{
 		EntityID: a.SAML.EntityID, ACSURLs: a.SAML.ReplyURLs, NameIDFormat: a.SAML.NameIDFormat,
-		SigningOption: a.SAML.SigningOption, SigningAlgorithm: a.SAML.SigningAlgorithm,
+		SigningOption: a.SAML.SigningOption, SigningAlgorithm: a.SAML.SigningAlgorithm, ACSIndexes: a.SAML.ACSIndexes,
 	}
+	if a.SAML.EncryptAssertions && a.SAML.EncryptionCertificate != "" {
+		if c, err := saml.ParseCertificate(a.SAML.EncryptionCertificate); err == nil {
+			sp.EncryptionCert, sp.EncryptionMethods = c, a.SAML.EncryptionMethods
+		}
+	}
+	return sp
 }
 
 // StartSSO validates a decoded AuthnRequest sent to a directory's SSO endpoint and stores it as a pending
@@ -332,8 +341,13 @@ func (s *Service) responseParams(app *gatehouse.App, pr *gatehouse.SignInRequest
 			Received: app.SAML.NameIDSource,
 			Message:  "The user " + u.UserName + " has no value for " + app.SAML.NameIDSource + ", the app's NameID source. Fill it in on the user, or choose another source in Attributes & claims."}
 	}
+	sp := serviceProvider(app)
+	if app.SAML.EncryptAssertions && sp.EncryptionCert == nil {
+		return nil, &saml.Error{Code: CodeNoEncryptionCertificate, Status: saml.StatusResponder, Field: "encryptionCertificate",
+			Message: "The app " + app.Name + " encrypts assertions, but its SP encryption certificate cannot be used. Import the SP's metadata again or upload its encryption certificate."}
+	}
 	return &saml.ResponseParams{
-		SP: serviceProvider(app), ACSURL: pr.ACSURL, InResponseTo: pr.RequestID,
+		SP: sp, ACSURL: pr.ACSURL, InResponseTo: pr.RequestID,
 		NameID: nameID, NameIDFormat: format, Attributes: Claims(app, u),
 		AuthnInstant: sess.AuthnInstant, SessionIndex: "_" + sess.ID[:32],
 		AuthnContextClassRef: saml.AuthnContextPassword,

@@ -96,6 +96,8 @@ func (s *Server) patchSAML(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &settings); err != nil {
 		return err
 	}
+	// The refresh status is the server's record, not a setting.
+	settings.MetadataStatus = a.SAML.MetadataStatus
 	a, err = s.Service.UpdateApp(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"), idp.AppPatch{SAML: &settings})
 	if err != nil {
 		return err
