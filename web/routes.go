@@ -136,6 +136,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/directories/{dir}/sign-ins", s.api(s.authed(s.listSignIns)))
 	handle("GET /api/v1/directories/{dir}/sign-ins/{id}", s.api(s.authed(s.getSignIn)))
 	handle("GET /api/v1/directories/{dir}/audit", s.api(s.authed(s.listAudit)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/preview", s.api(s.authed(s.apiPreview)))
 	handle("/api/", s.api(s.apiNotFound))
 	return mux
 }
