@@ -180,6 +180,17 @@ func TestMigrate(t *testing.T) {
 			t.Errorf("second migrate: exit code %d, stderr %q; want 1 saying the database is not empty", code, stderr)
 		}
 	})
+	t.Run("KeyFileContentAsKey", func(t *testing.T) {
+		// As docs/operations.md says: --key "$(cat gatehouse-data/gatehouse.key)" is the key file's key.
+		b, err := os.ReadFile(filepath.Join(data, "gatehouse.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runCLI("migrate", "--from", data, "--to", pgtest.URL(t), "--key", string(b))
+		if code != exitOK || !strings.Contains(stdout, "Every signing key opens with the key given with --key") {
+			t.Errorf("migrate with the key file's content as --key: exit code %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+	})
 	t.Run("WrongKey", func(t *testing.T) {
 		key := make([]byte, 32)
 		rand.Read(key)
