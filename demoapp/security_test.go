@@ -37,6 +37,8 @@ func (e *env) rejected(t *testing.T, b *browser, resp string, status int, check 
 	return p
 }
 
+// TestACSSignedWithAnotherCertificate is SECURITY-CASES 16 on the service provider's side (a wrong certificate):
+// only the certificate uploaded in Settings → Access security is trusted.
 func TestACSSignedWithAnotherCertificate(t *testing.T) {
 	e := newEnv(t)
 	e.configureSSO(false)
@@ -50,6 +52,7 @@ func TestACSSignedWithAnotherCertificate(t *testing.T) {
 }
 
 // TestACSAssertionWrapping adds an unsigned assertion for the owner next to a correctly signed one for a member.
+// It is SECURITY-CASES 16 on the service provider's side (a second, unsigned assertion).
 func TestACSAssertionWrapping(t *testing.T) {
 	e := newEnv(t)
 	e.configureSSO(false)
@@ -59,6 +62,8 @@ func TestACSAssertionWrapping(t *testing.T) {
 	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "", "exactly one signed assertion")
 }
 
+// TestACSWrongAudience is SECURITY-CASES 24 on the service provider's side (wrong audience): the Audience must be
+// this app's entity ID.
 func TestACSWrongAudience(t *testing.T) {
 	e := newEnv(t)
 	e.configureSSO(false)
@@ -90,6 +95,8 @@ func TestACSWrongRecipientOrDestination(t *testing.T) {
 	}
 }
 
+// TestACSExpired is SECURITY-CASES 14 and 24 on the service provider's side (expired): an assertion past its
+// validity window is refused.
 func TestACSExpired(t *testing.T) {
 	e := newEnv(t)
 	e.configureSSO(false)
@@ -108,6 +115,8 @@ func TestACSNotYetValid(t *testing.T) {
 	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "time window", "not valid yet")
 }
 
+// TestACSReplayedAssertion is SECURITY-CASES 18 on the service provider's side (replayed): an assertion signs in
+// once.
 func TestACSReplayedAssertion(t *testing.T) {
 	e := newEnv(t)
 	e.configureSSO(false)
@@ -119,6 +128,8 @@ func TestACSReplayedAssertion(t *testing.T) {
 	e.rejected(t, nil, resp, http.StatusBadRequest, "replay", "already used to sign in")
 }
 
+// TestACSWrongInResponseTo is SECURITY-CASES 24 on the service provider's side (wrong InResponseTo): a response
+// must answer a request this browser started.
 func TestACSWrongInResponseTo(t *testing.T) {
 	e := newEnv(t)
 	e.configureSSO(false)
@@ -273,6 +284,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 
 // TestACSUploadedCertificateInKeyInfoButAnotherKey puts the uploaded certificate in KeyInfo of a signature made with
 // another key: the certificate in the response earns no trust, the signature must verify with the uploaded key.
+// It is SECURITY-CASES 16 on the service provider's side (a wrong certificate).
 func TestACSUploadedCertificateInKeyInfoButAnotherKey(t *testing.T) {
 	e := newEnv(t)
 	e.configureSSO(false)
