@@ -104,11 +104,20 @@ func runChecks(t *testing.T, k *spKit) {
 		if !gh.features.signedRequests {
 			c.notSupported("verification of signed AuthnRequests")
 		}
+		// The app must require signed requests: from the SP's metadata (AuthnRequestsSigned) or set here.
+		var st map[string]any
+		gh.api.mustCall(c, "GET", k.signed.app.path()+"/saml", nil, http.StatusOK, &st)
+		how := "required by the SP's metadata"
+		if on, _ := st["requireSignedRequests"].(bool); !on {
+			how = "required by the app's setting (the SP's metadata does not say AuthnRequestsSigned)"
+			gh.api.mustCall(c, "PATCH", k.signed.app.path()+"/saml", map[string]any{"requireSignedRequests": true}, http.StatusOK, nil)
+		}
 		b := newBrowser()
 		f := k.signed.newFlow(c, b)
-		var refused *page
+		var corrupted, unsigned *page
 		f.BeforeRequest = func(m samlMessage) {
-			refused = sendCorrupted(c, m)
+			corrupted = sendAltered(c, m, corruptSignature)
+			unsigned = sendAltered(c, m, stripSignature)
 		}
 		p := f.run(c, k.signed.start)
 		requireSignedIn(c, p)
@@ -116,14 +125,19 @@ func runChecks(t *testing.T, k *spKit) {
 		if len(reqs) != 1 || !signedRequest(reqs[0]) {
 			c.Fatalf("the signed variant sent %d AuthnRequests, the first signed: %v", len(reqs), len(reqs) > 0 && signedRequest(reqs[0]))
 		}
-		if refused == nil || refused.Status != http.StatusBadRequest {
-			st := 0
-			if refused != nil {
-				st = refused.Status
+		for _, r := range []struct {
+			what string
+			p    *page
+		}{{"with a corrupted signature", corrupted}, {"without its signature", unsigned}} {
+			if r.p == nil || r.p.Status != http.StatusBadRequest {
+				st := 0
+				if r.p != nil {
+					st = r.p.Status
+				}
+				c.Errorf("Gatehouse did not refuse a copy of the AuthnRequest %s: status %d, want 400", r.what, st)
 			}
-			c.Fatalf("Gatehouse did not refuse a copy of the AuthnRequest with a corrupted signature: status %d", st)
 		}
-		c.notePass("%s binding; a corrupted signature is refused", reqs[0].Binding)
+		c.notePass("%s binding, %s; a corrupted or removed signature is refused", reqs[0].Binding, how)
 	})
 	runCheck(t, k.name, checkIdPInit, func(c *checkT) {
 		b := newBrowser()
@@ -151,7 +165,17 @@ func runChecks(t *testing.T, k *spKit) {
 		if !gh.features.encryption {
 			c.notSupported("encrypted assertions")
 		}
-		c.Fatal("the encrypted-assertion check is not written yet")
+		encryptFor(c, gh, k.plain.app)
+		b := newBrowser()
+		f := k.plain.newFlow(c, b)
+		p := f.run(c, k.plain.start)
+		resps := f.responses()
+		if len(resps) != 1 {
+			c.Fatalf("saw %d Responses, want 1", len(resps))
+		}
+		algs := requireEncrypted(c, resps[0].XML)
+		requireSignedIn(c, p)
+		c.notePass("%s", strings.Join(algs, ", "))
 	})
 	runCheck(t, k.name, checkLogout, func(c *checkT) {
 		if k.noLogout != "" || k.plain.logout == "" {
@@ -207,6 +231,48 @@ func runChecks(t *testing.T, k *spKit) {
 	})
 }
 
+// encryptFor turns on encrypted assertions for app until the test ends; the encryption certificate must have come
+// from the SP's metadata.
+func encryptFor(t testing.TB, gh *gatehouseServer, app *registeredApp) {
+	t.Helper()
+	var st map[string]any
+	gh.api.mustCall(t, "GET", app.path()+"/saml", nil, http.StatusOK, &st)
+	if cert, _ := st["encryptionCertificate"].(string); cert == "" {
+		t.Fatalf("the app has no encryption certificate after registering the SP's metadata (imported: %v)", app.Imported)
+	}
+	gh.api.mustCall(t, "PATCH", app.path()+"/saml", map[string]any{"encryptAssertions": true}, http.StatusOK, nil)
+	gh.api.mustCall(t, "GET", app.path()+"/saml", nil, http.StatusOK, &st)
+	if on, _ := st["encryptAssertions"].(bool); !on {
+		t.Fatalf("PATCH .../saml {\"encryptAssertions\": true} did not stick: the app's settings say %v", st["encryptAssertions"])
+	}
+	t.Cleanup(func() {
+		_ = gh.api.call("PATCH", app.path()+"/saml", map[string]any{"encryptAssertions": false}, http.StatusOK, nil)
+	})
+}
+
+var (
+	plainAssertionRE = regexp.MustCompile(`<(?:\w+:)?Assertion[\s>]`)
+	encryptionAlgRE  = regexp.MustCompile(`<(?:\w+:)?EncryptionMethod\b[^>]*Algorithm="([^"]+)"`)
+)
+
+// requireEncrypted fails the test unless the Response carries an EncryptedAssertion and nothing of the assertion
+// in the clear; it returns the encryption algorithms (the fragment of their URIs).
+func requireEncrypted(t testing.TB, x []byte) []string {
+	t.Helper()
+	if !bytes.Contains(x, []byte("EncryptedAssertion")) || plainAssertionRE.Match(x) || bytes.Contains(x, []byte(userName)) {
+		t.Fatalf("the Response does not carry only an encrypted assertion:\n%s", x)
+	}
+	var algs []string
+	for _, m := range encryptionAlgRE.FindAllSubmatch(x, -1) {
+		a := string(m[1])
+		if i := strings.LastIndex(a, "#"); i >= 0 {
+			a = a[i+1:]
+		}
+		algs = append(algs, a)
+	}
+	return algs
+}
+
 // signedRequest reports whether an AuthnRequest carries a signature (in the query for the Redirect binding, in
 // the XML for POST).
 func signedRequest(m samlMessage) bool {
@@ -216,25 +282,33 @@ func signedRequest(m samlMessage) bool {
 	return bytes.Contains(m.XML, []byte("SignatureValue"))
 }
 
-// sendCorrupted sends Gatehouse, from a fresh browser, a copy of the signed AuthnRequest m whose signature no
-// longer matches, and returns Gatehouse's answer.
-func sendCorrupted(t testing.TB, m samlMessage) *page {
+// Alterations of a signed AuthnRequest that Gatehouse must refuse.
+const (
+	corruptSignature = "corrupt"
+	stripSignature   = "strip"
+)
+
+var signatureElementRE = regexp.MustCompile(`(?s)<(?:\w+:)?Signature\b.*?</(?:\w+:)?Signature>`)
+
+// sendAltered sends Gatehouse, from a fresh browser, a copy of the signed AuthnRequest m with one bit of its
+// signature flipped (corruptSignature) or without its signature (stripSignature), and returns Gatehouse's answer.
+func sendAltered(t testing.TB, m samlMessage, how string) *page {
 	t.Helper()
 	b := newBrowser()
 	if m.Binding == "redirect" {
 		u, _ := url.Parse(m.To)
 		q := u.Query()
-		sig := []byte(q.Get("Signature"))
-		if len(sig) < 8 {
-			return nil
+		if how == stripSignature {
+			q.Del("Signature")
+			q.Del("SigAlg")
+		} else {
+			raw, err := base64.StdEncoding.DecodeString(q.Get("Signature"))
+			if err != nil || len(raw) == 0 {
+				t.Fatalf("the Signature parameter is not base64: %v", err)
+			}
+			raw[0] ^= 1
+			q.Set("Signature", base64.StdEncoding.EncodeToString(raw))
 		}
-		// Flip a bit of the signature's first byte (the first base64 character).
-		raw, err := base64.StdEncoding.DecodeString(string(sig))
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw[0] ^= 1
-		q.Set("Signature", base64.StdEncoding.EncodeToString(raw))
 		u.RawQuery = q.Encode()
 		p, err := b.get(u.String())
 		if err != nil {
@@ -242,17 +316,21 @@ func sendCorrupted(t testing.TB, m samlMessage) *page {
 		}
 		return p
 	}
-	// Flip a bit of the SignatureValue.
-	loc := signatureValueRE.FindSubmatchIndex(m.XML)
-	if loc == nil {
-		return nil
+	var x []byte
+	if how == stripSignature {
+		x = signatureElementRE.ReplaceAll(m.XML, nil)
+	} else {
+		loc := signatureValueRE.FindSubmatchIndex(m.XML)
+		if loc == nil {
+			t.Fatalf("no SignatureValue in the AuthnRequest:\n%s", m.XML)
+		}
+		raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(m.XML[loc[2]:loc[3]])), ""))
+		if err != nil || len(raw) == 0 {
+			t.Fatalf("SignatureValue is not base64: %v", err)
+		}
+		raw[0] ^= 1
+		x = append(append(append([]byte(nil), m.XML[:loc[2]]...), base64.StdEncoding.EncodeToString(raw)...), m.XML[loc[3]:]...)
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(m.XML[loc[2]:loc[3]])), ""))
-	if err != nil || len(raw) == 0 {
-		t.Fatalf("SignatureValue is not base64: %v", err)
-	}
-	raw[0] ^= 1
-	x := append(append(append([]byte(nil), m.XML[:loc[2]]...), base64.StdEncoding.EncodeToString(raw)...), m.XML[loc[3]:]...)
 	p, err := b.post(m.To, m.From, map[string]string{"SAMLRequest": base64.StdEncoding.EncodeToString(x)})
 	if err != nil {
 		t.Fatal(err)

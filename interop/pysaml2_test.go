@@ -44,7 +44,9 @@ func startPySAML2(t *testing.T, gh *gatehouseServer, name string, sign bool) *va
 	port := freePort(t)
 	args := []string{script, "--port", fmt.Sprint(port), "--idp-metadata", idpMD, "--key", kp.KeyFile, "--cert", kp.CertFile}
 	if sign {
-		args = append(args, "--sign")
+		// The signed variant sends its AuthnRequests by the HTTP-POST binding, with an enveloped signature that
+		// pysaml2 makes with xmlsec1; the other SPs sign by the HTTP-Redirect binding.
+		args = append(args, "--sign", "--post")
 	}
 	cmd := exec.Command("/usr/bin/python3", args...)
 	cmd.Dir = dir

@@ -5,8 +5,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	crewjam "github.com/crewjam/saml"
 )
@@ -61,7 +64,7 @@ func TestXMLSec1(t *testing.T) {
 		if len(rs) != 1 {
 			c.Fatalf("saw %d Responses, want 1", len(rs))
 		}
-		if !bytes.Contains(rs[0].XML, []byte(userName)) {
+		if !bytes.Contains(rs[0].XML, []byte(userName)) && !bytes.Contains(rs[0].XML, []byte("EncryptedAssertion")) {
 			c.Fatalf("the Response does not name the user:\n%s", rs[0].XML)
 		}
 		return rs[0].XML
@@ -106,7 +109,23 @@ func TestXMLSec1(t *testing.T) {
 		if !gh.features.encryption {
 			c.notSupported("encrypted assertions")
 		}
-		c.Fatal("the encrypted-assertion check is not written yet")
+		encryptFor(c, gh, app)
+		x := response(c, "assertion", true)
+		algs := requireEncrypted(c, x)
+		dir := c.TempDir()
+		file := filepath.Join(dir, "response.xml")
+		writeFile(c, file, x)
+		decrypted := filepath.Join(dir, "decrypted.xml")
+		msg, err := runTool(30*time.Second, "xmlsec1", "--decrypt", "--privkey-pem", kp.KeyFile, "--output", decrypted, file)
+		out, _ := os.ReadFile(decrypted)
+		if err != nil || !bytes.Contains(out, []byte(userName)) {
+			c.Fatalf("xmlsec1 --decrypt with the SP's key failed: %v\n%s\n%s\n%s", err, msg, out, x)
+		}
+		if err := xmlsecVerify(c, out, app.CertPEM, xpathAssertionSig); err != nil {
+			c.Fatalf("the decrypted assertion's signature: %v\n%s", err, out)
+		}
+		xmlsecCount.add(1)
+		c.notePass("decrypted (%s) and its signature verified", strings.Join(algs, ", "))
 	})
 	runCheck(t, sp, checkLogout, func(c *checkT) {
 		if !gh.features.logout {

@@ -2,8 +2,8 @@
 """A small SAML service provider on pysaml2, for Gatehouse's interoperability tests.
 
 It serves, on 127.0.0.1:PORT:
-  /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect that starts
-             SP-initiated sign-in (an AuthnRequest by the HTTP-Redirect binding, signed with --sign)
+  /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect (with --post an
+             auto-submitting form) that starts SP-initiated sign-in with an AuthnRequest, signed with --sign
   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
   /metadata  this SP's metadata
   /logout    starts single logout (a LogoutRequest to the IdP)
@@ -61,6 +61,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     client = None
     config = None
     sign = False
+    post = False
     cookie = "pysaml2"
     sessions = {}
     outstanding = {}
@@ -104,10 +105,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.reply(200, json.dumps(s, indent=1), "application/json")
                     return
                 kwargs = {}
+                binding = BINDING_HTTP_REDIRECT
                 if self.sign:
-                    kwargs = {"sign": True, "sigalg": SIG_RSA_SHA256}
+                    kwargs = {"sign": True, "sigalg": SIG_RSA_SHA256, "digest_alg": DIGEST_SHA256}
+                if self.post:
+                    binding = BINDING_HTTP_POST
                 reqid, info = self.client.prepare_for_authenticate(
-                    entityid=self.idp(), relay_state="/", binding=BINDING_HTTP_REDIRECT, **kwargs)
+                    entityid=self.idp(), relay_state="/", binding=binding, **kwargs)
                 self.outstanding[reqid] = "/"
                 self.send_http_info(info)
             elif url.path == "/metadata":
@@ -189,9 +193,11 @@ def main():
     p.add_argument("--key", required=True)
     p.add_argument("--cert", required=True)
     p.add_argument("--sign", action="store_true", help="sign AuthnRequests")
+    p.add_argument("--post", action="store_true", help="send AuthnRequests by the HTTP-POST binding")
     args = p.parse_args()
     Handler.client, Handler.config = build_client(args)
     Handler.sign = args.sign
+    Handler.post = args.post
     Handler.cookie = "pysaml2_%d" % args.port
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print("pysaml2 SP listening on 127.0.0.1:%d" % args.port, flush=True)
