@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/pgtest"
 )
 
@@ -198,7 +199,7 @@ func TestMultiNode(t *testing.T) {
 		// Five wrong passwords, three on A and two on B: the limit per account and address is five, which neither
 		// node reaches alone.
 		guesser := newBrowser(t)
-		for i := range gatehouseLockoutPerAccountAddr {
+		for i := range idp.DefaultLockout.PerAccountAddr {
 			n := []*server{c.a, c.b}[i%2]
 			p := guesser.post(n.URL+"/d/default/login", map[string]string{"userName": "guessed@contoso.com", "password": fmt.Sprintf("wrong-%d", i)})
 			if p.Status != http.StatusUnauthorized && p.Status != http.StatusTooManyRequests {
@@ -236,10 +237,6 @@ func TestMultiNode(t *testing.T) {
 		}
 	})
 }
-
-// gatehouseLockoutPerAccountAddr is idp.DefaultLockout.PerAccountAddr, the failures per account and address that
-// lock.
-const gatehouseLockoutPerAccountAddr = 5
 
 // attempt is one sign-in of the load: the node it went to, whether the node answered with a signed Response, and
 // the correlation ID of the answer.
