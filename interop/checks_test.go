@@ -95,7 +95,11 @@ func runChecks(t *testing.T, k *spKit) {
 		if id, irt := messageID(reqs[0].XML), inResponseTo(resps[0].XML); id == "" || irt != id {
 			c.Errorf("Response InResponseTo=%q, want the AuthnRequest's ID %q", irt, id)
 		}
-		c.notePass("%s binding", reqs[0].Binding)
+		acs := "ACS by URL"
+		if bytes.Contains(reqs[0].XML, []byte("AssertionConsumerServiceIndex")) {
+			acs = "ACS by index"
+		}
+		c.notePass("%s binding, %s", reqs[0].Binding, acs)
 	})
 	runCheck(t, k.name, checkSPSigned, func(c *checkT) {
 		if k.signed == nil {
