@@ -290,7 +290,7 @@ func TestPortalProperties(t *testing.T) {
 	c := adminClient(t, srv)
 	app := mustApp(t, srv, "custom", nil)
 	path := "/admin/d/default/apps/" + app.ID + "/properties"
-	post := func(fields map[string]string, file string, data []byte) *page {
+	post := func(fields map[string]string, file string, data []byte) *portalResp {
 		t.Helper()
 		var b bytes.Buffer
 		mw := multipart.NewWriter(&b)

@@ -16,7 +16,7 @@ func TestPortalSignInLog(t *testing.T) {
 	app := mustApp(t, srv, "custom", nil)
 	u := mustUser(t, srv, "b.simon@contoso.com", "B. Simon", gatehouse.RoleUser)
 	// B. Simon is not assigned, so an IdP-initiated sign-in fails with GH5001.
-	bs := newClient(t, srv)
+	bs := newPortalClient(t, srv)
 	bs.signIn("default", u.UserName, userPassword)
 	if p := bs.get("/d/default/apps/" + app.ID + "/signin"); p.Status != 403 {
 		t.Fatalf("unassigned sign-in: status %d", p.Status)

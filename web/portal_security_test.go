@@ -21,7 +21,7 @@ func TestPortalPermissions(t *testing.T) {
 	roles := map[gatehouse.Role]*portalClient{}
 	for _, r := range []gatehouse.Role{gatehouse.RoleUser, gatehouse.RoleUserAdmin, gatehouse.RoleAppAdmin} {
 		mustUser(t, srv, string(r)+"@contoso.com", string(r), r)
-		c := newClient(t, srv)
+		c := newPortalClient(t, srv)
 		c.signIn("default", string(r)+"@contoso.com", userPassword)
 		roles[r] = c
 	}
@@ -39,7 +39,7 @@ func TestPortalPermissions(t *testing.T) {
 	if err := srv.Service.ChangePassword(ctx, fu, temp, userPassword); err != nil {
 		t.Fatal(err)
 	}
-	other := newClient(t, srv)
+	other := newPortalClient(t, srv)
 	other.signIn("fabrikam", "admin@fabrikam.com", userPassword)
 
 	base := "/admin/d/default"
@@ -95,7 +95,7 @@ func TestPortalPermissions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.who+" "+tt.request, func(t *testing.T) {
 			rq := requests[tt.request]
-			var p *page
+			var p *portalResp
 			if rq.method == "GET" {
 				p = tt.c.get(rq.path)
 			} else {
@@ -155,7 +155,7 @@ func TestPortalEscapesMarkup(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A failed sign-in with markup in the user name lands in the sign-in log.
-	evilLogin := newClient(t, srv)
+	evilLogin := newPortalClient(t, srv)
 	evilLogin.post("/d/default/login", url.Values{"userName": {evil}, "password": {"x"}})
 
 	base := "/admin/d/default"
@@ -220,7 +220,7 @@ func TestPortalRefusesCrossOriginPosts(t *testing.T) {
 // TestPortalNextIsLocal checks that the sign-in page the portal sends to keeps only local paths (SECURITY-CASES 30).
 func TestPortalNextIsLocal(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
-	c := newClient(t, srv)
+	c := newPortalClient(t, srv)
 	for _, next := range []string{"https://evil.example/admin/", "//evil.example/", "/\\evil.example"} {
 		p := c.post("/d/default/login", url.Values{"userName": {testserver.AdminUser}, "password": {testserver.AdminPassword}, "next": {next}})
 		if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/") || strings.HasPrefix(p.Location, "//") {

@@ -22,15 +22,15 @@ type portalClient struct {
 	c   *http.Client
 }
 
-// page is a response with its body read.
-type page struct {
+// portalResp is a response with its body read.
+type portalResp struct {
 	Status   int
 	Body     string
 	Location string
 	Header   http.Header
 }
 
-func newClient(t *testing.T, srv *testserver.Server) *portalClient {
+func newPortalClient(t *testing.T, srv *testserver.Server) *portalClient {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -50,7 +50,7 @@ func (c *portalClient) signIn(dir, userName, password string) {
 	}
 }
 
-func (c *portalClient) do(req *http.Request) *page {
+func (c *portalClient) do(req *http.Request) *portalResp {
 	c.t.Helper()
 	resp, err := c.c.Do(req)
 	if err != nil {
@@ -61,10 +61,10 @@ func (c *portalClient) do(req *http.Request) *page {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return &page{Status: resp.StatusCode, Body: string(b), Location: resp.Header.Get("Location"), Header: resp.Header}
+	return &portalResp{Status: resp.StatusCode, Body: string(b), Location: resp.Header.Get("Location"), Header: resp.Header}
 }
 
-func (c *portalClient) get(path string) *page {
+func (c *portalClient) get(path string) *portalResp {
 	c.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
 	if err != nil {
@@ -74,7 +74,7 @@ func (c *portalClient) get(path string) *page {
 }
 
 // post sends a same-origin form, as a browser does.
-func (c *portalClient) post(path string, form url.Values) *page {
+func (c *portalClient) post(path string, form url.Values) *portalResp {
 	c.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, c.srv.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -89,7 +89,7 @@ func (c *portalClient) post(path string, form url.Values) *page {
 // adminClient returns a client signed in as the test server's global admin.
 func adminClient(t *testing.T, srv *testserver.Server) *portalClient {
 	t.Helper()
-	c := newClient(t, srv)
+	c := newPortalClient(t, srv)
 	c.signIn("default", testserver.AdminUser, testserver.AdminPassword)
 	return c
 }
@@ -153,7 +153,7 @@ func idOf(body, id string) string {
 
 func TestPortalRequiresSignIn(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
-	c := newClient(t, srv)
+	c := newPortalClient(t, srv)
 	for _, path := range []string{"/admin/", "/admin/d/default/", "/admin/d/default/users?q=a"} {
 		p := c.get(path)
 		if p.Status != http.StatusSeeOther {
