@@ -3,8 +3,12 @@ package idp
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -183,7 +187,7 @@ func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) erro
 	case !signed && app.SAML.RequireSignedRequests:
 		return &saml.Error{Code: saml.CodeUnsignedRequest, Field: "Require signed requests", Status: saml.StatusRequester,
 			SubStatus: saml.StatusRequestDenied,
-			Message: "The app " + app.Name + " requires signed requests, and this request is not signed. Configure the SP to sign its requests, or turn off \"require signed requests\" for the app."}
+			Message:   "The app " + app.Name + " requires signed requests, and this request is not signed. Configure the SP to sign its requests, or turn off \"require signed requests\" for the app."}
 	case !signed || len(certs) == 0:
 		return nil
 	case msg.Binding == saml.BindingHTTPRedirect:
@@ -321,21 +325,7 @@ func (s *Service) responseParams(app *gatehouse.App, pr *gatehouse.SignInRequest
 	if pr.NameIDFormat != "" {
 		format = pr.NameIDFormat
 	}
-	var nameID string
-	switch format {
-	case gatehouse.NameIDPersistent:
-		nameID = s.pairwiseID(app.DirectoryID, app.ID, u.ID)
-	case gatehouse.NameIDTransient:
-		nameID = "_" + s.newID()
-	case gatehouse.NameIDEmail:
-		// An SP that asks for an e-mail address gets one even when the app's source is not e-mail shaped.
-		nameID = AttributeValue(u, app.SAML.NameIDSource)
-		if !strings.Contains(nameID, "@") {
-			nameID = cmp.Or(u.Mail, u.UserName)
-		}
-	default:
-		nameID = AttributeValue(u, app.SAML.NameIDSource)
-	}
+	nameID := s.nameID(app, format, sess, u)
 	if nameID == "" {
 		return nil, &saml.Error{Code: CodeNoNameIDValue, Status: saml.StatusResponder, Field: "NameID source",
 			Received: app.SAML.NameIDSource,
@@ -349,10 +339,37 @@ func (s *Service) responseParams(app *gatehouse.App, pr *gatehouse.SignInRequest
 	return &saml.ResponseParams{
 		SP: sp, ACSURL: pr.ACSURL, InResponseTo: pr.RequestID,
 		NameID: nameID, NameIDFormat: format, Attributes: Claims(app, u),
-		AuthnInstant: sess.AuthnInstant, SessionIndex: "_" + sess.ID[:32],
+		AuthnInstant: sess.AuthnInstant, SessionIndex: sessionIndex(sess),
 		AuthnContextClassRef: saml.AuthnContextPassword,
 	}, nil
 }
+
+// nameID returns the NameID of a user at an app in a format: persistent is pairwise per app and stable, transient
+// is pairwise per app and per session (so that a LogoutRequest can name it again), e-mail is the NameID source
+// when it looks like an address and the user's mail otherwise, and any other format is the NameID source.
+func (s *Service) nameID(app *gatehouse.App, format string, sess *gatehouse.Session, u *gatehouse.User) string {
+	switch format {
+	case gatehouse.NameIDPersistent:
+		return s.pairwiseID(app.DirectoryID, app.ID, u.ID)
+	case gatehouse.NameIDTransient:
+		m := hmac.New(sha256.New, s.NameIDKey)
+		fmt.Fprintf(m, "transient\x00%s\x00%s", sess.ID, app.ID)
+		return "_" + hex.EncodeToString(m.Sum(nil)[:20])
+	case gatehouse.NameIDEmail:
+		// An SP that asks for an e-mail address gets one even when the app's source is not e-mail shaped.
+		v := AttributeValue(u, app.SAML.NameIDSource)
+		if !strings.Contains(v, "@") {
+			v = cmp.Or(u.Mail, u.UserName)
+		}
+		return v
+	}
+	return AttributeValue(u, app.SAML.NameIDSource)
+}
+
+// sessionIndex returns the SessionIndex of a session's assertions: the session's store ID (the hash of the
+// cookie's secret, which cannot be turned back into the cookie), so that a LogoutRequest without the cookie still
+// names the session.
+func sessionIndex(sess *gatehouse.Session) string { return "_" + sess.ID }
 
 // AttributeValue returns the value of a user attribute such as gatehouse.AttrMail.
 func AttributeValue(u *gatehouse.User, source string) string {

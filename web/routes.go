@@ -21,6 +21,7 @@ func (s *Server) routes() *http.ServeMux {
 	// SAML endpoints and the pages users see, per directory.
 	handle("GET /d/{dir}/saml2", s.page(s.ssoRedirect))
 	handle("POST /d/{dir}/saml2", s.page(s.ssoPost))
+	handle("POST /d/{dir}/slo", s.page(s.idpLogout))
 	handle("GET /d/{dir}/sso/continue", s.page(s.ssoContinue))
 	handle("GET /d/{dir}/federationmetadata/2007-06/federationmetadata.xml", s.page(s.metadata))
 	handle("GET /d/{dir}/apps/{app}/signin", s.page(s.idpInitiated))

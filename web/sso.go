@@ -14,13 +14,25 @@ const maxSAMLForm = 256 << 10
 
 // ssoRedirect serves the HTTP-Redirect binding of the SSO endpoint.
 func (s *Server) ssoRedirect(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Get("SAMLRequest") == "" {
+	if q := r.URL.Query(); q.Get("SAMLRequest") == "" && q.Get("SAMLResponse") == "" {
 		return &saml.Error{Code: saml.CodeMalformedRequest, Field: "SAMLRequest", Status: saml.StatusRequester,
 			Message: "This is Gatehouse's single sign-on endpoint. It expects a SAML AuthnRequest from an app (a SAMLRequest parameter); open the app and sign in from there, or use My Apps."}
 	}
-	msg, err := saml.DecodeRedirect(r.URL.RawQuery, s.Service.Limits)
+	msg, err := saml.DecodeRedirectAny(r.URL.RawQuery, s.Service.Limits)
 	if err != nil {
 		return err
+	}
+	return s.dispatch(w, r, msg)
+}
+
+// dispatch serves a message of the SSO endpoint by its kind: an AuthnRequest starts a sign-on, a LogoutRequest
+// single logout, and a LogoutResponse answers an IdP-initiated LogoutRequest.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, msg *saml.Message) error {
+	switch {
+	case msg.Logout != nil:
+		return s.spLogout(w, r, msg)
+	case msg.LogoutResponse != nil:
+		return s.logoutResponse(w, r, msg)
 	}
 	return s.startSSO(w, r, msg)
 }
@@ -34,15 +46,15 @@ func (s *Server) ssoPost(w http.ResponseWriter, r *http.Request) error {
 		}
 		return &saml.Error{Code: saml.CodeMalformedRequest, Status: saml.StatusRequester, Message: "The form could not be read.", Err: err}
 	}
-	if r.PostForm.Get("SAMLRequest") == "" {
+	if r.PostForm.Get("SAMLRequest") == "" && r.PostForm.Get("SAMLResponse") == "" {
 		return &saml.Error{Code: saml.CodeMalformedRequest, Field: "SAMLRequest", Status: saml.StatusRequester,
 			Message: "The POST carried no SAMLRequest."}
 	}
-	msg, err := saml.DecodePost(r.PostForm.Get("SAMLRequest"), r.PostForm.Get("RelayState"), s.Service.Limits)
+	msg, err := saml.DecodePostAny(r.PostForm.Get("SAMLRequest"), r.PostForm.Get("SAMLResponse"), r.PostForm.Get("RelayState"), s.Service.Limits)
 	if err != nil {
 		return err
 	}
-	return s.startSSO(w, r, msg)
+	return s.dispatch(w, r, msg)
 }
 
 // startSSO validates the request, then answers at once for a signed-in user, or sends the user to sign in first.

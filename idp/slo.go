@@ -1,0 +1,294 @@
+package idp
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/saml"
+)
+
+// Codes of single logout (with the GH3xxx codes of where an answer goes).
+const (
+	// CodeNoLogoutURL: the app that sent a LogoutRequest has no logout URL registered to receive the LogoutResponse.
+	CodeNoLogoutURL = "GH3005"
+)
+
+// maxSessionApps bounds how many apps of one session get a LogoutRequest.
+const maxSessionApps = 50
+
+// LogoutMessage is one message of front-channel single logout for the browser to carry to an app: by the
+// HTTP-Redirect binding (URL, signed in its query), or by the HTTP-POST binding (PostURL, Param, Message, signed
+// inside).
+type LogoutMessage struct {
+	AppID   string
+	AppName string
+	// URL is the whole HTTP-Redirect binding URL; empty for the HTTP-POST binding.
+	URL string
+	// PostURL, Param ("SAMLRequest" or "SAMLResponse") and Message are the HTTP-POST binding's form.
+	PostURL    string
+	Param      string
+	Message    []byte
+	RelayState string
+}
+
+// Target returns the URL the message is sent to (without the Redirect binding's query).
+func (m *LogoutMessage) Target() string {
+	if m.URL != "" {
+		u, _, _ := strings.Cut(m.URL, "?")
+		return u
+	}
+	return m.PostURL
+}
+
+// Logout is the work of single logout left to the browser: a LogoutRequest for each other app the session signed
+// in to that has a logout URL, each independent of the others, and the LogoutResponse for the app that asked (nil
+// for IdP-initiated logout).
+type Logout struct {
+	Requests []LogoutMessage
+	Response *LogoutMessage
+}
+
+// SPLogout answers a LogoutRequest from an app (SP-initiated single logout). The request must be fresh, from a
+// known app, signed when the app requires signed requests (and verified whenever it is signed and the app has
+// certificates), and not replayed. The session it names is ended: the one of token (the browser's cookie) when its
+// user matches the NameID and SessionIndex, or else the one whose SessionIndex and NameID the request names. The
+// LogoutResponse goes only to the app's registered logout URL (CodeNoLogoutURL when there is none).
+func (s *Service) SPLogout(ctx context.Context, dirID string, msg *saml.Message, token string) (*Logout, error) {
+	out, app, err := s.spLogout(ctx, dirID, msg, token)
+	if err != nil {
+		attrs := []any{"directory", dirID, "code", codeOf(err), "reason", reasonOf(err)}
+		if app != nil {
+			attrs = append(attrs, "app", app.ID)
+		}
+		s.Logger.Warn("single logout refused", attrs...)
+	}
+	return out, err
+}
+
+func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message, token string) (*Logout, *gatehouse.App, error) {
+	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+		return nil, nil, err
+	}
+	r := msg.Logout
+	idp := s.identity(dirID)
+	if err := idp.ValidateLogoutRequest(r); err != nil {
+		return nil, nil, err
+	}
+	if err := saml.CheckRelayState(msg.RelayState, s.Limits.MaxRelayState); err != nil {
+		return nil, nil, err
+	}
+	app, err := s.Store.FindAppByEntityID(ctx, dirID, r.Issuer)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, nil, &saml.Error{Code: saml.CodeUnknownIssuer, Field: "Identifier (Entity ID)", Received: r.Issuer, Status: saml.StatusRequester,
+			Message: "No app in directory " + dirID + " has the Identifier (Entity ID) that this LogoutRequest's Issuer names."}
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if err := verifySignature(app, msg, r.Signed); err != nil {
+		return nil, app, err
+	}
+	dest := app.SAML.LogoutResponseURL
+	if dest == "" {
+		dest = app.SAML.LogoutURL
+	}
+	if dest == "" {
+		return nil, app, &saml.Error{Code: CodeNoLogoutURL, Field: "Logout URL", Status: saml.StatusRequester,
+			Message: "The app " + app.Name + " sent a LogoutRequest, but has no Logout URL registered in Gatehouse to receive the answer. Add the SP's single logout URL to the app (or import its metadata)."}
+	}
+	now := s.now()
+	key := "logout-request:" + dirID + ":" + app.ID + ":" + r.ID
+	if err := s.Store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return nil, app, &saml.Error{Code: saml.CodeRequestReplayed, Field: "ID", Received: r.ID, Status: saml.StatusRequester,
+			Message: "This LogoutRequest ID was already used."}
+	} else if err != nil {
+		return nil, app, err
+	}
+	sess, u := s.logoutSession(ctx, dirID, app, r, token)
+	out := &Logout{}
+	if sess != nil {
+		if out.Requests, err = s.endSession(ctx, sess, u, app.ID); err != nil {
+			return nil, app, err
+		}
+	}
+	signer, err := s.signer(ctx, dirID, app.ID)
+	if err != nil {
+		return nil, app, err
+	}
+	sp := serviceProvider(app)
+	post := app.SAML.LogoutBinding == gatehouse.BindingHTTPPost
+	resp, err := idp.LogoutResponse(sp, dest, r.ID, saml.StatusSuccess, signer, post)
+	if err != nil {
+		return nil, app, gatehouse.Internal(err)
+	}
+	m := &LogoutMessage{AppID: app.ID, AppName: app.Name, RelayState: msg.RelayState}
+	if post {
+		m.PostURL, m.Param, m.Message = dest, "SAMLResponse", resp
+	} else if m.URL, err = saml.RedirectURL(dest, "SAMLResponse", resp, msg.RelayState, signer, app.SAML.SigningAlgorithm); err != nil {
+		return nil, app, gatehouse.Internal(err)
+	}
+	out.Response = m
+	s.Logger.Info("single logout", "directory", dirID, "app", app.ID, "session_ended", sess != nil, "other_apps", len(out.Requests))
+	return out, app, nil
+}
+
+// logoutSession finds the session a LogoutRequest names: the browser's (token) when the request's NameID is the
+// user's at app and its SessionIndex (if any) is the session's, or else a session named by a SessionIndex whose
+// user has the request's NameID. It returns nil when there is none.
+func (s *Service) logoutSession(ctx context.Context, dirID string, app *gatehouse.App, r *saml.LogoutRequest, token string) (*gatehouse.Session, *gatehouse.User) {
+	matches := func(sess *gatehouse.Session, u *gatehouse.User) bool {
+		if sess == nil || u == nil || sess.DirectoryID != dirID {
+			return false
+		}
+		if len(r.SessionIndexes) > 0 && !slices.Contains(r.SessionIndexes, sessionIndex(sess)) {
+			return false
+		}
+		for _, f := range gatehouse.NameIDFormats {
+			if v := s.nameID(app, f, sess, u); v != "" && v == r.NameID {
+				return true
+			}
+		}
+		return false
+	}
+	if token != "" {
+		if sess, u, _, err := s.SessionState(ctx, token); err == nil && matches(sess, u) {
+			return sess, u
+		}
+	}
+	for _, si := range r.SessionIndexes {
+		id, ok := strings.CutPrefix(si, "_")
+		if !ok || len(id) != 64 {
+			continue
+		}
+		sess, err := s.Store.FindSession(ctx, id, s.now())
+		if err != nil {
+			continue
+		}
+		u, err := s.Store.FindUser(ctx, sess.DirectoryID, sess.UserID)
+		if err == nil && matches(sess, u) {
+			return sess, u
+		}
+	}
+	return nil, nil
+}
+
+// IdPLogout ends the browser's session (token) and returns a LogoutRequest for each app the session signed in to
+// that has a logout URL (IdP-initiated single logout, from the sign-out button). A missing or ended session is not
+// an error: there is nothing to propagate.
+func (s *Service) IdPLogout(ctx context.Context, dirID, token string) (*Logout, error) {
+	out := &Logout{}
+	if token == "" {
+		return out, nil
+	}
+	sess, u, _, err := s.SessionState(ctx, token)
+	if err != nil || sess.DirectoryID != dirID {
+		return out, s.SignOut(ctx, token)
+	}
+	if out.Requests, err = s.endSession(ctx, sess, u, ""); err != nil {
+		return nil, err
+	}
+	s.Logger.Info("single logout", "directory", dirID, "user", u.ID, "apps", len(out.Requests))
+	return out, nil
+}
+
+// endSession deletes a session and returns a LogoutRequest for each app the session signed in to, but except,
+// that has a logout URL. An app whose request cannot be built is left out and logged: one app must not keep the
+// others signed in.
+func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, except string) ([]LogoutMessage, error) {
+	apps, err := s.SessionApps(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.DeleteSession(ctx, sess.ID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		return nil, err
+	}
+	var out []LogoutMessage
+	for _, app := range apps {
+		if app.ID == except || app.SAML.LogoutURL == "" {
+			continue
+		}
+		m, err := s.logoutRequest(ctx, app, sess, u)
+		if err != nil {
+			s.Logger.Warn("single logout: build a LogoutRequest", "directory", app.DirectoryID, "app", app.ID, "err", err)
+			continue
+		}
+		out = append(out, *m)
+	}
+	return out, nil
+}
+
+// SessionApps returns the apps a session signed in to, from the sign-in log: the user's successful sign-ons to
+// apps since the session began, most recent first, each app once. (The log is the session's record of its apps;
+// two sessions of one user that overlap share it.)
+func (s *Service) SessionApps(ctx context.Context, sess *gatehouse.Session) ([]*gatehouse.App, error) {
+	events, _, err := s.Store.FindSignInEvents(ctx, sess.DirectoryID, gatehouse.SignInFilter{
+		UserID: sess.UserID, Result: gatehouse.ResultSuccess, Since: sess.CreatedAt, Limit: 500,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var apps []*gatehouse.App
+	seen := map[string]bool{}
+	for _, e := range events {
+		if e.AppID == "" || seen[e.AppID] || e.Time.Before(sess.CreatedAt) || len(apps) >= maxSessionApps {
+			continue
+		}
+		seen[e.AppID] = true
+		a, err := s.Store.FindApp(ctx, sess.DirectoryID, e.AppID)
+		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		apps = append(apps, a)
+	}
+	return apps, nil
+}
+
+// logoutRequest builds the signed LogoutRequest that tells app the user's session has ended.
+func (s *Service) logoutRequest(ctx context.Context, app *gatehouse.App, sess *gatehouse.Session, u *gatehouse.User) (*LogoutMessage, error) {
+	signer, err := s.signer(ctx, app.DirectoryID, app.ID)
+	if err != nil {
+		return nil, err
+	}
+	nameID := s.nameID(app, app.SAML.NameIDFormat, sess, u)
+	post := app.SAML.LogoutBinding == gatehouse.BindingHTTPPost
+	_, xml, err := s.identity(app.DirectoryID).LogoutRequest(&saml.LogoutParams{
+		SP: serviceProvider(app), Destination: app.SAML.LogoutURL, NameID: nameID,
+		NameIDFormat: app.SAML.NameIDFormat, SessionIndex: sessionIndex(sess),
+	}, signer, post)
+	if err != nil {
+		return nil, err
+	}
+	m := &LogoutMessage{AppID: app.ID, AppName: app.Name}
+	if post {
+		m.PostURL, m.Param, m.Message = app.SAML.LogoutURL, "SAMLRequest", xml
+		return m, nil
+	}
+	if m.URL, err = saml.RedirectURL(app.SAML.LogoutURL, "SAMLRequest", xml, "", signer, app.SAML.SigningAlgorithm); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// LogoutResponseReceived records an app's LogoutResponse to an IdP-initiated LogoutRequest. Its signature is
+// verified as a request's would be; the outcome goes to the log only, since the session has already ended.
+func (s *Service) LogoutResponseReceived(ctx context.Context, dirID string, msg *saml.Message) error {
+	r := msg.LogoutResponse
+	app, err := s.Store.FindAppByEntityID(ctx, dirID, r.Issuer)
+	if err != nil {
+		s.Logger.Warn("logout response from an unknown issuer", "directory", dirID, "issuer", truncate(r.Issuer, 256))
+		return nil
+	}
+	if err := verifySignature(app, msg, r.Signed); err != nil {
+		s.Logger.Warn("logout response refused", "directory", dirID, "app", app.ID, "code", codeOf(err), "reason", reasonOf(err))
+		return err
+	}
+	level := "info"
+	if r.Status != saml.StatusSuccess {
+		level = "warn"
+	}
+	s.Logger.Info("logout response", "directory", dirID, "app", app.ID, "status", r.Status, "level", level)
+	return nil
+}

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+	"github.com/gatehouse-idp/gatehouse/saml"
+)
+
+// TestLogoutPage runs single logout over HTTP: an SP's LogoutRequest at the SSO endpoint (told apart by its root
+// element) gets the front-channel page, whose frames and CSP name exactly the other app's logout URL, and whose
+// continue link carries the LogoutResponse to the registered logout URL; the sign-out of IdP-initiated logout
+// clears the cookie.
+func TestLogoutPage(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	svc := srv.Service
+	root, err := srv.Store.FindUserByName(ctx, "default", testserver.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	newApp := func(name string) *gatehouse.App {
+		a, _, err := svc.AddApp(ctx, root, "default", idp.AppInput{GalleryID: "custom", Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := a.SAML
+		s.EntityID = "https://" + name + ".example.test/sp"
+		s.ReplyURLs = []string{"https://" + name + ".example.test/acs"}
+		s.LogoutURL = "https://" + name + ".example.test/slo"
+		if a, err = svc.UpdateApp(ctx, root, "default", a.ID, idp.AppPatch{AssignmentRequired: &off, SAML: &s}); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a, b := newApp("a"), newApp("b")
+	token, sess, err := svc.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, app := range []*gatehouse.App{a, b} {
+		if _, err := svc.IdPInitiated(ctx, "default", app.ID, sess, root); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logout := fmt.Sprintf(`<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lo1" Version="2.0" IssueInstant="%s"><saml:Issuer>%s</saml:Issuer><saml:NameID>%s</saml:NameID></samlp:LogoutRequest>`,
+		time.Now().UTC().Format(time.RFC3339), a.SAML.EntityID, root.UserName)
+	u, err := saml.RedirectURL(srv.URL+"/d/default/saml2", "SAMLRequest", []byte(logout), "", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.AddCookie(&http.Cookie{Name: "gatehouse_session", Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	page := string(body)
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-src https://b.example.test/slo;") || strings.Contains(csp, "a.example.test") {
+		t.Errorf("CSP %q, want frame-src exactly b's logout URL", csp)
+	}
+	if !strings.Contains(page, `<iframe class="slo"`) || !strings.Contains(page, `src="https://b.example.test/slo?SAMLRequest=`) {
+		t.Errorf("no frame for b in:\n%s", page)
+	}
+	if !strings.Contains(page, `id="slo-continue" href="https://a.example.test/slo?SAMLResponse=`) {
+		t.Errorf("no LogoutResponse link to a in:\n%s", page)
+	}
+	if _, _, err := svc.SessionUser(ctx, token); err == nil {
+		t.Error("the session is still there")
+	}
+
+	// IdP-initiated: the sign-out clears the cookie; a cross-origin POST is refused.
+	token, _, err = svc.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/d/default/slo", nil)
+	req.AddCookie(&http.Cookie{Name: "gatehouse_session", Value: token})
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `href="/d/default/login"`) {
+		t.Errorf("IdP-initiated logout: %d\n%s", resp.StatusCode, body)
+	}
+	if c := resp.Header.Get("Set-Cookie"); !strings.Contains(c, "gatehouse_session=;") {
+		t.Errorf("cookie not cleared: %q", c)
+	}
+	if _, _, err := svc.SessionUser(ctx, token); err == nil {
+		t.Error("the session is still there")
+	}
+}
