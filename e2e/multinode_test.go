@@ -8,7 +8,9 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -106,6 +108,30 @@ func startCluster(t *testing.T) *cluster {
 	return c
 }
 
+// simonPassword is the password B.Simon chooses at the first sign-in.
+const simonPassword = "Blue-Ocean-Lantern-42"
+
+// startBalancer runs a round-robin HTTP load balancer on the cluster's public address in front of both nodes,
+// and returns how many requests it has passed on.
+func (c *cluster) startBalancer(t *testing.T) *atomic.Int64 {
+	t.Helper()
+	ln, err := net.Listen("tcp", strings.TrimPrefix(c.public, "http://"))
+	if err != nil {
+		t.Fatalf("listen on the public address: %v", err)
+	}
+	var n atomic.Int64
+	nodes := []*server{c.a, c.b}
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		target, _ := url.Parse(nodes[n.Add(1)%2].URL)
+		r.SetURL(target)
+		r.Out.Host = r.In.Host
+	}}
+	srv := &http.Server{Handler: proxy}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return &n
+}
+
 // signIn signs B.Simon in on node n with the temporary password and chooses a new one, leaving the session
 // cookie in the browser.
 func (c *cluster) signIn(t *testing.T, b *browser, n *server) {
@@ -114,8 +140,7 @@ func (c *cluster) signIn(t *testing.T, b *browser, n *server) {
 	if p.Status != http.StatusSeeOther || !strings.Contains(p.Location, "/d/default/password") {
 		t.Fatalf("sign-in with the temporary password on %s: status %d location %q", n.URL, p.Status, p.Location)
 	}
-	newPW := "Blue-Ocean-Lantern-42"
-	p = b.post(n.URL+"/d/default/password", map[string]string{"currentPassword": c.tu.tempPW, "newPassword": newPW, "confirmPassword": newPW})
+	p = b.post(n.URL+"/d/default/password", map[string]string{"currentPassword": c.tu.tempPW, "newPassword": simonPassword, "confirmPassword": simonPassword})
 	if p = b.follow(n.URL, p); p.Status != http.StatusOK {
 		t.Fatalf("password change on %s: status %d:\n%s", n.URL, p.Status, p.Body)
 	}
@@ -136,8 +161,9 @@ func (c *cluster) ssoURL(t *testing.T, n *server) (string, string) {
 }
 
 // TestMultiNode runs two nodes on one database: a session made on one works on the other, an admin change made
-// through one is seen by the other at once, the replay cache and the lockout counters are shared, and killing one
-// node in the middle of a load of sign-ins loses no sign-in that was answered.
+// through one is seen by the other at once, the replay cache and the lockout counters are shared, a round-robin
+// balancer on the public URL serves sign-ins from both, killing one node in the middle of a load of sign-ins loses
+// no sign-in that was answered, and a node older than the schema refuses to start.
 func TestMultiNode(t *testing.T) {
 	c := startCluster(t)
 	b := newBrowser(t)
@@ -187,6 +213,31 @@ func TestMultiNode(t *testing.T) {
 		replay := b.get(strings.Replace(u, c.a.URL, c.b.URL, 1))
 		if replay.Status != http.StatusBadRequest || !strings.Contains(replay.Body, "GH1007") {
 			t.Fatalf("the same request on B: status %d, want 400 with GH1007:\n%s", replay.Status, replay.Body)
+		}
+	})
+
+	t.Run("ThroughTheBalancer", func(t *testing.T) {
+		// The public URL, as apps have it in the metadata, reaches both nodes in turn.
+		passed := c.startBalancer(t)
+		bb := newBrowser(t)
+		p := bb.post(c.public+"/d/default/login", map[string]string{"userName": "b.simon@contoso.com", "password": simonPassword})
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("sign-in through the balancer: status %d:\n%s", p.Status, p.Body)
+		}
+		for range 4 {
+			u, err := c.tu.spConfig.MakeRedirectAuthenticationRequest("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := decodeRequestID(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xmlResp, _ := postedResponse(t, bb.get(u.String()))
+			c.tu.verify(t, xmlResp, []string{id})
+		}
+		if n := passed.Load(); n < 5 {
+			t.Errorf("the balancer passed on %d requests, want every one of the 5", n)
 		}
 	})
 
