@@ -134,7 +134,9 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		if p.Admin {
 			p.Hint = s.hintFor(r, se)
 		}
-		if isSAMLEndpoint(r) && beforeService(se.Code) {
+		// A pending sign-in that expired before the user came back is refused before CompleteSSO could log it.
+		expired := r.Pattern == "GET /d/{dir}/sso/continue" && se.Code == idp.CodeSignInExpired
+		if isSAMLEndpoint(r) && beforeService(se.Code) || expired {
 			s.Service.LogRequestFailure(r.Context(), p.DirectoryID, se)
 		}
 	case errors.As(err, &mbe):
