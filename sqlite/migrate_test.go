@@ -1,0 +1,91 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/gatehouse-idp/gatehouse/sqlite"
+)
+
+// TestMFABrandingRolloverMigration migrates a database holding rows from before 0002: users have MFA off with no
+// secret and no recovery codes, directories no logo, and certificates a zero DeactivatedAt; the new fields then
+// store as on a new database.
+func TestMFABrandingRolloverMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	b, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.OpenWithMigrations(path, fstest.MapFS{"migrations/0001_init.sql": {Data: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db := rawDB(t, path)
+	for _, q := range []string{
+		`INSERT INTO directories (id, name, domain, require_mfa, created_at, updated_at) VALUES ('d', 'D', '', 0, 1, 1)`,
+		`INSERT INTO users (directory_id, id, user_name, user_name_key, first_name, first_name_key, last_name,
+			last_name_key, display_name, display_name_key, mail, mail_key, role, disabled, must_change_password,
+			password_hash, password_changed_at, created_at, updated_at)
+			VALUES ('d', 'u1', 'b@c', 'b@c', '', '', '', '', '', '', '', '', 'user', 0, 0, '', 1, 1, 1)`,
+		`INSERT INTO certificates (directory_id, id, app_id, der, encrypted_key, thumbprint, not_before, not_after,
+			active, created_at) VALUES ('d', 'c1', NULL, x'30', x'00', 'AA', 1, 2, 0, 1)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.FindUser(ctx, "d", "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.MFAEnabled || u.MFASecret != nil || u.RecoveryCodes != nil {
+		t.Errorf("a user from before the migration: MFA %v, secret %q, codes %q; want none", u.MFAEnabled, u.MFASecret, u.RecoveryCodes)
+	}
+	d, err := s.FindDirectory(ctx, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Logo != nil || d.LogoType != "" {
+		t.Errorf("a directory from before the migration has logo %q of type %q; want none", d.Logo, d.LogoType)
+	}
+	c, err := s.FindCertificate(ctx, "d", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.DeactivatedAt.IsZero() {
+		t.Errorf("a certificate from before the migration has DeactivatedAt %v; want zero", c.DeactivatedAt)
+	}
+	u.MFAEnabled, u.MFASecret, u.RecoveryCodes = true, []byte("sealed"), []string{"h1"}
+	if err := s.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if err := s.ActivateCertificate(ctx, "d", "c1", at); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindUser(ctx, "d", "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(u, got); diff != "" {
+		t.Errorf("user mismatch (-want +got):\n%s", diff)
+	}
+	if c, err := s.FindCertificate(ctx, "d", "c1"); err != nil || !c.Active || !c.DeactivatedAt.IsZero() {
+		t.Errorf("activated certificate = %+v, %v; want active with a zero DeactivatedAt", c, err)
+	}
+}
