@@ -14,5 +14,6 @@
 //
 // Back up with pg_dump (pg_dump --format=custom --file=gatehouse.dump "$DATABASE_URL") and restore into an empty
 // database with pg_restore --no-owner --dbname="$NEW_DATABASE_URL" gatehouse.dump; signing keys are in the dump
-// sealed with the key-encryption key, which is kept apart from it (docs/operations.md).
+// sealed with the key-encryption key, which is kept apart from it (docs/operations.md). FindSessions, beside the
+// Store contract, lists a directory's live sessions for storecopy.
 package postgres

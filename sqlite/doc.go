@@ -14,4 +14,7 @@
 // Times are stored as integer microseconds since the Unix epoch and returned in UTC; SAML settings as JSON text.
 // Case-insensitive uniqueness, search and ordering of names use lower-cased copies of the names (Unicode lower
 // case, as Go's strings.ToLower computes it), kept in columns beside them.
+//
+// Backup writes a consistent copy of a database in use to a new file (VACUUM INTO), which Open takes as it is: this
+// is gatehouse backup. FindSessions, beside the Store contract, lists a directory's live sessions for storecopy.
 package sqlite
