@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/pem"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +13,6 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
-
-	"github.com/gatehouse-idp/gatehouse"
 )
 
 // tab drives one browser tab (or one isolated browser context) by element ids, failing the test with the step's
@@ -180,26 +177,19 @@ func (b *tab) screenshot(name string) {
 	}
 }
 
-// gatehouseAdmin performs the tutorial's steps in Gatehouse as its admin: in the admin portal where the portal
-// has the page, and through the REST API for a step whose page does not exist yet (a 404), saying so in the log.
+// gatehouseAdmin performs the tutorial's steps in Gatehouse's admin portal as its admin.
 type gatehouseAdmin struct {
 	*tab
 	gh        string
-	api       *apiClient
 	downloads string
 }
 
-// newGatehouseAdmin signs the admin in to the portal in b and to the REST API.
+// newGatehouseAdmin opens the admin portal in b, which sends the admin to the sign-in page first, and signs in.
 func newGatehouseAdmin(t *testing.T, b *tab, gh string) *gatehouseAdmin {
 	t.Helper()
-	a := &gatehouseAdmin{tab: b, gh: gh, api: &apiClient{t: t, base: gh}, downloads: t.TempDir()}
-	var tok struct {
-		Token string `json:"token"`
-	}
-	a.api.call("POST", "/api/v1/tokens", map[string]string{"directory": "default", "userName": demoAdminUser, "password": adminPassword, "name": "e2e"}, http.StatusCreated, &tok)
-	a.api.token = tok.Token
-
-	a.open(gh + "/d/default/login?next=" + url.QueryEscape("/admin/d/default/"))
+	a := &gatehouseAdmin{tab: b, gh: gh, downloads: t.TempDir()}
+	a.open(gh + "/admin/")
+	a.waitAt("the portal asks the admin to sign in", gh, "#userName")
 	a.do("the admin signs in", typeInto("#userName", demoAdminUser, "#password", adminPassword))
 	a.screenshot("01-admin-sign-in")
 	a.do("the admin signs in", chromedp.Click(chromedp.CSS("#sign-in")))
@@ -211,97 +201,71 @@ func newGatehouseAdmin(t *testing.T, b *tab, gh string) *gatehouseAdmin {
 	return a
 }
 
-// portal opens a portal page and reports whether it exists; when it does not, the caller does the step through the
-// API.
-func (a *gatehouseAdmin) portal(step, path string) bool {
+// portal opens a portal page, failing the test unless it answers 200.
+func (a *gatehouseAdmin) portal(step, path string) {
 	a.t.Helper()
-	status := a.open(a.gh + path)
-	if status == http.StatusNotFound {
-		a.t.Logf("%s: the portal has no page %s yet; the REST API does this step", step, path)
-		return false
-	}
-	if status != http.StatusOK {
+	if status := a.open(a.gh + path); status != http.StatusOK {
 		a.t.Fatalf("%s: portal page %s answered %d", step, path, status)
 	}
-	a.t.Logf("%s: in the portal", step)
-	return true
 }
 
 // addApp adds the gallery template galleryID, found by typing search into the gallery's search box, with the
-// template parameters params, and returns the new app's ID.
-// shotGallery and shotAdd name the screenshots of the gallery and of the add page ("" for none).
+// template parameters params, and returns the new app's ID. shotGallery and shotAdd name the screenshots of the
+// gallery and of the add page ("" for none).
 func (a *gatehouseAdmin) addApp(galleryID, search string, params map[string]string, shotGallery, shotAdd string) string {
 	a.t.Helper()
-	if a.portal("add "+galleryID+" from the gallery", "/admin/d/default/apps") && a.has("#add-from-gallery") {
-		tile := `a.gallery-tile[data-gallery-id="` + galleryID + `"]`
-		a.do("open the gallery", chromedp.Click(chromedp.CSS("#add-from-gallery")), chromedp.WaitVisible(chromedp.CSS("#gallery-search")),
-			chromedp.SendKeys(chromedp.CSS("#gallery-search"), search), chromedp.WaitVisible(chromedp.CSS(tile)))
-		if shotGallery != "" {
-			a.screenshot(shotGallery)
-		}
-		a.do("pick the tile", chromedp.Click(chromedp.CSS(tile)), chromedp.WaitVisible(chromedp.CSS("#add-app")))
-		for name, v := range params {
-			a.do("fill in "+name, typeInto("#param-"+name, v))
-		}
-		if shotAdd != "" {
-			a.screenshot(shotAdd)
-		}
-		a.do("add the app", chromedp.Click(chromedp.CSS("#add-app")), chromedp.WaitVisible(chromedp.CSS("#entityId")))
-		loc := a.location()
-		i := strings.Index(loc, "/apps/")
-		id, _, _ := strings.Cut(loc[i+len("/apps/"):], "/")
-		if i < 0 || id == "" {
-			a.t.Fatalf("after adding %s the portal is at %s, want the app's SSO page", galleryID, loc)
-		}
-		return id
+	a.portal("the app list", "/admin/d/default/apps")
+	tile := `a.gallery-tile[data-gallery-id="` + galleryID + `"]`
+	a.do("open the gallery", chromedp.Click(chromedp.CSS("#add-from-gallery")), chromedp.WaitVisible(chromedp.CSS("#gallery-search")),
+		chromedp.SendKeys(chromedp.CSS("#gallery-search"), search), chromedp.WaitVisible(chromedp.CSS(tile)))
+	if shotGallery != "" {
+		a.screenshot(shotGallery)
 	}
-	var app gatehouse.App
-	a.api.call("POST", "/api/v1/directories/default/apps", map[string]any{"galleryId": galleryID, "parameters": params}, http.StatusCreated, &app)
-	return app.ID
+	a.do("pick the tile", chromedp.Click(chromedp.CSS(tile)), chromedp.WaitVisible(chromedp.CSS("#add-app")))
+	for name, v := range params {
+		a.do("fill in "+name, typeInto("#param-"+name, v))
+	}
+	if shotAdd != "" {
+		a.screenshot(shotAdd)
+	}
+	a.do("add the app", chromedp.Click(chromedp.CSS("#add-app")))
+	a.waitFor("the app's single sign-on page", "location.pathname.endsWith('/sso') && document.querySelector('#entityId') !== null",
+		"not on the new app's single sign-on page")
+	loc := a.location()
+	_, rest, _ := strings.Cut(loc, "/apps/")
+	id, _, _ := strings.Cut(rest, "/")
+	if id == "" {
+		a.t.Fatalf("after adding %s the portal is at %s, want the app's single sign-on page", galleryID, loc)
+	}
+	return id
 }
 
-// configureBasic enters the app's basic SAML values on its single sign-on page.
+// configureBasic types the app's basic SAML values on its single sign-on page and saves them.
 func (a *gatehouseAdmin) configureBasic(appID, entityID, replyURL, signOnURL string) {
 	a.t.Helper()
-	if a.portal("basic SAML configuration", "/admin/d/default/apps/"+appID+"/sso") {
-		a.do("type the basic SAML values", typeInto("#entityId", entityID, "#replyUrls", replyURL, "#signOnUrl", signOnURL))
-		a.screenshot("05-basic-saml")
-		a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#saved")))
-		return
-	}
-	a.api.call("PATCH", "/api/v1/directories/default/apps/"+appID+"/saml", map[string]any{
-		"entityId": entityID, "replyUrls": []string{replyURL}, "signOnUrl": signOnURL}, http.StatusOK, nil)
+	a.portal("basic SAML configuration", "/admin/d/default/apps/"+appID+"/sso")
+	a.do("type the basic SAML values", typeInto("#entityId", entityID, "#replyUrls", replyURL, "#signOnUrl", signOnURL))
+	a.screenshot("05-basic-saml")
+	a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#saved")))
 }
 
 // setup returns the app's Login URL and Identifier from its "Set up" section.
 func (a *gatehouseAdmin) setup(appID string) (loginURL, identifier string) {
 	a.t.Helper()
-	if a.portal("read the set-up values", "/admin/d/default/apps/"+appID+"/sso") {
-		a.do("scroll to the set-up values", chromedp.ScrollIntoView(chromedp.CSS("#setup-loginUrl")))
-		a.screenshot("06-setup-values")
-		return a.text("#setup-loginUrl"), a.text("#setup-identifier")
-	}
-	var s struct{ LoginURL, Identifier string }
-	a.api.call("GET", "/api/v1/directories/default/apps/"+appID+"/setup", nil, http.StatusOK, &s)
-	return s.LoginURL, s.Identifier
+	a.portal("read the set-up values", "/admin/d/default/apps/"+appID+"/sso")
+	a.do("scroll to the set-up values", chromedp.ScrollIntoView(chromedp.CSS("#setup-loginUrl")))
+	a.screenshot("06-setup-values")
+	return a.text("#setup-loginUrl"), a.text("#setup-identifier")
 }
 
-// downloadCertificate downloads the app's active signing certificate (Base64) and returns the file's path,
-// checking that it is a PEM certificate.
+// downloadCertificate clicks Certificate (Base64) on the app's single sign-on page and returns the downloaded file's
+// path, checking that it is a PEM certificate.
 func (a *gatehouseAdmin) downloadCertificate(appID string) string {
 	a.t.Helper()
-	var path string
-	if a.portal("download the certificate", "/admin/d/default/apps/"+appID+"/sso") {
-		before, _ := os.ReadDir(a.downloads)
-		a.do("click Certificate (Base64)", chromedp.Click(chromedp.CSS("#download-base64")))
-		path = a.waitDownload(len(before))
-	} else {
-		data := a.api.call("GET", "/api/v1/directories/default/apps/"+appID+"/certificates/active/download?format=base64", nil, http.StatusOK, nil)
-		path = filepath.Join(a.downloads, appID+".cer")
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			a.t.Fatal(err)
-		}
-	}
+	a.portal("download the certificate", "/admin/d/default/apps/"+appID+"/sso")
+	before, _ := os.ReadDir(a.downloads)
+	a.do("click Certificate (Base64)", chromedp.Click(chromedp.CSS("#download-base64")))
+	path := a.waitDownload(len(before))
 	data, err := os.ReadFile(path)
 	if err != nil {
 		a.t.Fatal(err)
@@ -335,49 +299,32 @@ func (a *gatehouseAdmin) waitDownload(n int) string {
 	return ""
 }
 
-// createUser creates a user with a temporary password, which it returns.
+// createUser creates a user with Users → New user and returns the temporary password the portal shows.
 func (a *gatehouseAdmin) createUser(userName, first, last string, shot bool) (tempPassword string) {
 	a.t.Helper()
-	if a.portal("create "+userName, "/admin/d/default/users") {
-		a.do("open New user", chromedp.Click(chromedp.CSS("#new-user")), chromedp.WaitVisible(chromedp.CSS("#create-user")))
-		a.do("fill in the user", typeInto("#userName", userName, "#firstName", first, "#lastName", last,
-			"#displayName", first+"."+last, "#mail", userName))
-		if shot {
-			a.screenshot("08-new-user")
-		}
-		a.do("create the user", chromedp.Click(chromedp.CSS("#create-user")), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
-		if shot {
-			a.screenshot("09-temporary-password")
-		}
-		return a.text("#temporary-password")
+	a.portal("the user list", "/admin/d/default/users")
+	a.do("open New user", chromedp.Click(chromedp.CSS("#new-user")), chromedp.WaitVisible(chromedp.CSS("#create-user")))
+	a.do("fill in the user", typeInto("#userName", userName, "#firstName", first, "#lastName", last,
+		"#displayName", first+"."+last, "#mail", userName))
+	if shot {
+		a.screenshot("08-new-user")
 	}
-	var created struct {
-		TemporaryPassword string `json:"temporaryPassword"`
+	a.do("create the user", chromedp.Click(chromedp.CSS("#create-user")), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
+	if shot {
+		a.screenshot("09-temporary-password")
 	}
-	a.api.call("POST", "/api/v1/directories/default/users", map[string]string{"userName": userName, "firstName": first,
-		"lastName": last, "displayName": first + "." + last, "mail": userName, "role": "user"}, http.StatusCreated, &created)
-	return created.TemporaryPassword
+	return a.text("#temporary-password")
 }
 
-// assign assigns the user userName to the app.
+// assign assigns the user userName to the app on its Users and groups page.
 func (a *gatehouseAdmin) assign(appID, userName string, shot bool) {
 	a.t.Helper()
-	if a.portal("assign "+userName, "/admin/d/default/apps/"+appID+"/users") {
-		a.do("assign the user", typeInto("#assign-search", userName),
-			chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), chromedp.Click(chromedp.CSS("#assign")),
-			chromedp.WaitVisible(chromedp.CSS("tr[data-assignment-id]")))
-		if shot {
-			a.screenshot("11-assign")
-		}
-		return
+	a.portal("the app's users and groups", "/admin/d/default/apps/"+appID+"/users")
+	a.do("assign "+userName, typeInto("#assign-search", userName),
+		chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), chromedp.Click(chromedp.CSS("#assign")))
+	a.waitFor("the assignment is listed", "[...document.querySelectorAll('tr[data-assignment-id]')].some(r => r.textContent.includes("+jsString(userName)+"))",
+		"no row for "+userName)
+	if shot {
+		a.screenshot("11-assign")
 	}
-	var users struct {
-		Items []gatehouse.User `json:"items"`
-	}
-	a.api.call("GET", "/api/v1/directories/default/users?q="+url.QueryEscape(userName), nil, http.StatusOK, &users)
-	if len(users.Items) != 1 {
-		a.t.Fatalf("users matching %s: %+v", userName, users.Items)
-	}
-	a.api.call("POST", "/api/v1/directories/default/apps/"+appID+"/assignments",
-		map[string]string{"principalType": "user", "principalId": users.Items[0].ID}, http.StatusCreated, nil)
 }

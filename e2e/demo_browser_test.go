@@ -191,7 +191,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 	}
 
 	// use makes the helpers report to the subtest t.
-	use := func(t *testing.T) { adminTab.t, admin.api.t, user.t = t, t, t }
+	use := func(t *testing.T) { adminTab.t, user.t = t, t }
 
 	t.Run("SP-initiated from the demo app's sign-in page", func(t *testing.T) {
 		use(t)
@@ -224,6 +224,9 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		p.waitAt("Gatehouse's denial page", gh, "#error-code")
 		if got := p.text("#error-code"); got != "GH5001" {
 			t.Errorf("#error-code %q, want GH5001 (%s)", got, p.text("#error-message"))
+		}
+		if !p.has("#correlation-id") {
+			t.Error("the denial page shows no correlation ID")
 		}
 		if p.has(`form[action^="` + demo.URL + `"]`) {
 			t.Error("the denial page posts something to the demo app")
