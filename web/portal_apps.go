@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -47,6 +48,15 @@ func (s *Server) portalAppPage(w http.ResponseWriter, r *http.Request, v *portal
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "There is no page %s in the admin portal.", r.URL.Path)
 	}
 	return h(w, r, v)
+}
+
+// portalApp sends an app's own URL to its Single sign-on page.
+func (s *Server) portalApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, v.appURL(a, "sso"))
 }
 
 func (s *Server) portalApps(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -149,6 +159,8 @@ type ssoPage struct {
 	TestSP  bool
 	// Assigned reports whether the signed-in admin may sign in to the app now.
 	Assigned bool
+	// MetadataURL is the metadata form's URL: what was typed, or the URL the settings are refreshed from.
+	MetadataURL string
 
 	NameIDFormats, Attributes, NameFormats, Transforms []string
 	SigningOptions, SigningAlgorithms                  []string
@@ -192,6 +204,7 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 	if t, err := s.Service.Gallery.Find(a.GalleryID); err == nil {
 		p.Template = t
 	}
+	p.MetadataURL = a.SAML.MetadataURL
 	p.TestURL, p.TestSP = a.SAML.SignOnURL, a.SAML.SignOnURL != ""
 	if !p.TestSP {
 		p.TestURL = st.UserAccessURL
@@ -387,6 +400,59 @@ func (s *Server) portalSaveClaim(w http.ResponseWriter, r *http.Request, v *port
 		return nil
 	}
 	return redirect(w, r, v.appURL(a, "sso")+"?saved=claims#claims")
+}
+
+// maxMetadataForm bounds the metadata upload form: the 1 MiB the service accepts, and room for the form itself.
+const maxMetadataForm = 1<<20 + 64<<10
+
+// portalImportMetadata fills the Basic SAML configuration from the app's metadata: an uploaded file, or a URL the
+// server fetches now and refreshes later.
+func (s *Server) portalImportMetadata(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxMetadataForm)
+	var in idp.MetadataInput
+	if err := r.ParseMultipartForm(maxMetadataForm); err != nil {
+		v.Errors["metadata"], v.status = "The metadata file is larger than 1 MiB.", http.StatusRequestEntityTooLarge
+	} else {
+		in.URL = strings.TrimSpace(r.FormValue("metadataUrl"))
+		if fhs := r.MultipartForm.File["metadata"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			f, ferr := fhs[0].Open()
+			if ferr != nil {
+				return gatehouse.FieldErrorf("metadata", "The uploaded file could not be read.")
+			}
+			data, ferr := io.ReadAll(io.LimitReader(f, 1<<20+1))
+			f.Close()
+			if ferr != nil {
+				return gatehouse.FieldErrorf("metadata", "The uploaded file could not be read.")
+			}
+			in.Metadata, in.URL = string(data), ""
+		}
+		if in.Metadata == "" && in.URL == "" {
+			err = gatehouse.FieldErrorf("metadata", "Choose the app's metadata file, or enter the URL where the app publishes it.")
+		} else {
+			_, err = s.Service.ImportMetadata(r.Context(), v.Me, v.Dir.ID, a.ID, in)
+		}
+		if err == nil {
+			return redirect(w, r, v.appURL(a, "sso")+"?saved=metadata#basic")
+		}
+		if !v.formError(err, "metadata", "url") {
+			return err
+		}
+		if v.Problem != "" {
+			v.Errors["metadata"], v.Problem = v.Problem, ""
+		}
+	}
+	p, err := s.ssoPage(r, v, a)
+	if err != nil {
+		return err
+	}
+	p.MetadataURL = in.URL
+	v.Nav = "apps"
+	s.show(w, r, v, "app_sso.html", p)
+	return nil
 }
 
 // portalDownload serves a certificate download: the same file as the API's, authenticated by the session.

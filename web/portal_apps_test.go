@@ -363,3 +363,57 @@ func TestPortalProperties(t *testing.T) {
 		})
 	}
 }
+
+func TestPortalImportMetadata(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	app := mustApp(t, srv, "custom", nil)
+	const good = `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.com/meta">` +
+		`<SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+		`<AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.com/acs" index="0"/>` +
+		`</SPSSODescriptor></EntityDescriptor>`
+	tests := []struct {
+		name, file string
+		status     int
+		errorID    string
+	}{
+		{"metadata", good, 303, ""},
+		{"doctype", `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>` + good, 400, "error-metadata"},
+		{"nothing", "", 400, "error-metadata"},
+		{"javascript ACS", strings.Replace(good, "https://sp.example.com/acs", "javascript:alert(1)", 1), 400, "error-metadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			if tt.file != "" {
+				fw, _ := mw.CreateFormFile("metadata", "sp.xml")
+				_, _ = fw.Write([]byte(tt.file))
+			}
+			_ = mw.Close()
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/admin/d/default/apps/"+app.ID+"/sso/metadata", &b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			p := c.do(req)
+			if p.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", p.Status, tt.status, p.Body)
+			}
+			if tt.errorID != "" {
+				if idOf(p.Body, tt.errorID) == "" {
+					t.Errorf("no message at #%s\n%s", tt.errorID, p.Body)
+				}
+				return
+			}
+			a, err := srv.Store.FindApp(context.Background(), "default", app.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.SAML.EntityID != "https://sp.example.com/meta" || len(a.SAML.ReplyURLs) != 1 || a.SAML.ReplyURLs[0] != "https://sp.example.com/acs" {
+				t.Errorf("settings after import: %+v", a.SAML)
+			}
+		})
+	}
+}

@@ -68,11 +68,13 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/groups/{id}/delete", s.admin(s.portalDeleteGroup))
 	handle("GET /admin/d/{dir}/apps", s.admin(s.portalApps))
 	handle("GET /admin/d/{dir}/apps/gallery", s.admin(s.portalGallery))
+	handle("GET /admin/d/{dir}/apps/{id}", s.admin(s.portalApp))
 	// An app's pages (sso, users, preview, properties, logo, delete) and the gallery's apps (apps/gallery/{id})
 	// share the pattern apps/{id}/{page}: see portalAppPage.
 	handle("GET /admin/d/{dir}/apps/{id}/{page}", s.admin(s.portalAppPage))
 	handle("POST /admin/d/{dir}/apps/{id}/{page}", s.admin(s.portalAppPage))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/basic", s.admin(s.portalSaveBasic))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/metadata", s.admin(s.portalImportMetadata))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/nameid", s.admin(s.portalSaveNameID))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/claims", s.admin(s.portalAddClaim))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/claims/remove", s.admin(s.portalRemoveClaim))
