@@ -101,7 +101,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gatehouse serve [flags]\n\n"+
 			"Runs the Gatehouse identity provider: the SAML endpoints, sign-in pages, My Apps and the REST API.\n"+
-			"On an empty database it creates the default directory and its first global admin.\n\nFlags:\n")
+			"On an empty database it creates the default directory and its first global admin.\n"+
+			"With --with-demo it also runs the demo app (gatehouse-demo) for the tutorial in docs/tutorial.md.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
