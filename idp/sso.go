@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,9 +149,19 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message)
 		post, perr := s.errorPost(ctx, app, pr, err.(*saml.Error))
 		return p, post, perr
 	}
-	if err := saml.CheckAuthnContext(req, offeredAuthnContexts); err != nil {
-		post, perr := s.errorPost(ctx, app, pr, err.(*saml.Error))
-		return p, post, perr
+	// The class to state is chosen now, as if the user signs in with a password only, or with a second factor when
+	// the request needs one; the pending sign-in's ID carries the choice (see authnContextOf).
+	class, err := saml.ChooseAuthnContext(req.RequestedAuthnContext, saml.PasswordAuthnContexts)
+	if err != nil {
+		if class, err = saml.ChooseAuthnContext(req.RequestedAuthnContext, saml.MFAAuthnContexts); err != nil {
+			post, perr := s.errorPost(ctx, app, pr, err.(*saml.Error))
+			return p, post, perr
+		}
+	}
+	for i, c := range saml.AuthnContextClasses {
+		if c.Class == class {
+			pr.ID += authnContextSuffix + strconv.Itoa(i)
+		}
 	}
 	if req.NameIDPolicy != nil && req.NameIDPolicy.Format != saml.NameIDUnspecified {
 		pr.NameIDFormat = req.NameIDPolicy.Format
@@ -197,10 +208,30 @@ func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) erro
 	}
 }
 
-// offeredAuthnContexts are the authentication context classes a password sign-in satisfies.
-var offeredAuthnContexts = []string{
-	saml.AuthnContextPassword, saml.AuthnContextPasswordProtectedTransport,
-	"urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+// authnContextSuffix ends the ID of a pending sign-in whose request asked for an authentication context, followed by
+// the index of the class to state in saml.AuthnContextClasses. The ID is the pending sign-in's key, so the choice
+// cannot be changed without losing the sign-in.
+const authnContextSuffix = "-ac"
+
+// authnContextOf returns the authentication context class to state for a pending sign-in and a session, or a
+// CodeNoAuthnContext error when the request needs a second factor the session did not use. Without a request for
+// one, a sign-in states Password, as the seed system does.
+func authnContextOf(pr *gatehouse.SignInRequest, sess *gatehouse.Session) (string, error) {
+	_, suffix, found := strings.Cut(pr.ID, authnContextSuffix)
+	if !found {
+		return saml.AuthnContextPassword, nil
+	}
+	i, err := strconv.Atoi(suffix)
+	if err != nil || i < 0 || i >= len(saml.AuthnContextClasses) {
+		return "", gatehouse.Internal(fmt.Errorf("idp: pending sign-in %s names no authentication context", pr.ID))
+	}
+	c := saml.AuthnContextClasses[i]
+	if c.Strength >= 3 && !sess.MFA {
+		return "", &saml.Error{Code: saml.CodeNoAuthnContext, Field: "RequestedAuthnContext", Received: c.Class,
+			Status: saml.StatusRequester, SubStatus: saml.StatusNoAuthnContext,
+			Message: "The app asks for a sign-in with a second factor, and this sign-in used a password only. Set up two-step verification and sign in again."}
+	}
+	return c.Class, nil
 }
 
 // PendingSignIn returns a pending sign-in without using it.
@@ -265,6 +296,9 @@ func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignIn
 		e.Code, e.Reason = failure(err)
 	}
 	s.logSignIn(ctx, dirID, e)
+	if post != nil {
+		return post, nil // a SAML error status for the app's registered reply URL
+	}
 	return post, err
 }
 
@@ -282,6 +316,17 @@ func (s *Service) buildAnswer(ctx context.Context, dirID string, pr *gatehouse.S
 	}
 	params, err := s.responseParams(app, pr, sess, u)
 	if err != nil {
+		return app, nil, err
+	}
+	if params.AuthnContextClassRef, err = authnContextOf(pr, sess); err != nil {
+		var se *saml.Error
+		if errors.As(err, &se) && se.Code == saml.CodeNoAuthnContext {
+			post, perr := s.errorPost(ctx, app, pr, se)
+			if perr != nil {
+				return app, nil, perr
+			}
+			return app, post, err
+		}
 		return app, nil, err
 	}
 	signer, err := s.signer(ctx, dirID, app.ID)
@@ -339,8 +384,7 @@ func (s *Service) responseParams(app *gatehouse.App, pr *gatehouse.SignInRequest
 	return &saml.ResponseParams{
 		SP: sp, ACSURL: pr.ACSURL, InResponseTo: pr.RequestID,
 		NameID: nameID, NameIDFormat: format, Attributes: Claims(app, u),
-		AuthnInstant: sess.AuthnInstant, SessionIndex: sessionIndex(sess),
-		AuthnContextClassRef: saml.AuthnContextPassword,
+		AuthnInstant: sess.AuthnInstant, SessionIndex: sessionIndex(sess), SessionNotOnOrAfter: sess.ExpiresAt,
 	}, nil
 }
 

@@ -202,22 +202,101 @@ func (sp *ServiceProvider) CheckNameIDPolicy(r *AuthnRequest) error {
 		Message: "The AuthnRequest asks for a NameID format the app is not configured to give; change the app's NameID format or the SP's request."}
 }
 
-// CheckAuthnContext returns a CodeNoAuthnContext error when r requests authentication context classes and none of
-// offered satisfies the request. Only the comparisons "exact" and "minimum" can be met: a requested class in
-// offered satisfies either.
-func CheckAuthnContext(r *AuthnRequest, offered []string) error {
-	c := r.RequestedAuthnContext
-	if c == nil || len(c.ClassRefs) == 0 {
-		return nil
-	}
-	if c.Comparison == "exact" || c.Comparison == "minimum" || c.Comparison == "" {
-		for _, ref := range c.ClassRefs {
-			if slices.Contains(offered, ref) {
-				return nil
-			}
+// Authentication context classes of multi-factor sign-in, which a sign-in with a second factor satisfies.
+const (
+	AuthnContextMobileTwoFactor = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract"
+	AuthnContextTimeSyncToken   = "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken"
+	AuthnContextREFEDSMFA       = "https://refeds.org/profile/mfa"
+	AuthnContextMicrosoftMFA    = "http://schemas.microsoft.com/claims/multipleauthn"
+)
+
+// AuthnContextClasses are the authentication context classes the IdP knows, each with its strength: 0 for
+// unspecified, 1 for a password, 2 for a password over TLS, 3 for a second factor.
+var AuthnContextClasses = []struct {
+	Class    string
+	Strength int
+}{
+	{AuthnContextUnspecified, 0},
+	{AuthnContextPassword, 1},
+	{AuthnContextPasswordProtectedTransport, 2},
+	{AuthnContextMobileTwoFactor, 3},
+	{AuthnContextTimeSyncToken, 3},
+	{AuthnContextREFEDSMFA, 3},
+	{AuthnContextMicrosoftMFA, 3},
+}
+
+// PasswordAuthnContexts and MFAAuthnContexts are what a sign-in with a password, and with a password and a second
+// factor, satisfies.
+var (
+	PasswordAuthnContexts = []string{AuthnContextPassword, AuthnContextPasswordProtectedTransport, AuthnContextUnspecified}
+	MFAAuthnContexts      = []string{AuthnContextPassword, AuthnContextPasswordProtectedTransport, AuthnContextUnspecified,
+		AuthnContextMobileTwoFactor, AuthnContextTimeSyncToken, AuthnContextREFEDSMFA, AuthnContextMicrosoftMFA}
+)
+
+// strength returns the strength of a known class and false for an unknown one.
+func strength(class string) (int, bool) {
+	for _, c := range AuthnContextClasses {
+		if c.Class == class {
+			return c.Strength, true
 		}
 	}
-	return &Error{Code: CodeNoAuthnContext, Field: "RequestedAuthnContext", Received: c.Comparison + " " + strings.Join(c.ClassRefs, ", "),
+	return 0, false
+}
+
+// ChooseAuthnContext returns the authentication context class to state in the assertion for a sign-in that
+// satisfies offered, when the request asks for one: with comparison "exact" (the default) the first requested class
+// offered; with "minimum", "better" or "maximum" the requested class itself when offered, else the strongest offered
+// class at least as strong as, stronger than, or at most as strong as a requested one (by the strengths of
+// AuthnContextClasses; unknown classes match only exactly). It returns "" when the request asks for nothing, and a
+// CodeNoAuthnContext error when the request cannot be met.
+func ChooseAuthnContext(c *RequestedAuthnContext, offered []string) (string, error) {
+	if c == nil || len(c.ClassRefs) == 0 {
+		return "", nil
+	}
+	cmp := c.Comparison
+	if cmp == "" {
+		cmp = "exact"
+	}
+	if cmp != "exact" && cmp != "minimum" && cmp != "better" && cmp != "maximum" {
+		return "", &Error{Code: CodeNoAuthnContext, Field: "RequestedAuthnContext", Received: c.Comparison,
+			Expected: "exact, minimum, better or maximum", Status: StatusRequester, SubStatus: StatusNoAuthnContext,
+			Message: "The AuthnRequest's RequestedAuthnContext has an unknown Comparison."}
+	}
+	for _, ref := range c.ClassRefs {
+		if cmp != "better" && slices.Contains(offered, ref) {
+			return ref, nil
+		}
+	}
+	if cmp != "exact" {
+		best, bestStrength := "", -1
+		for _, ref := range c.ClassRefs {
+			want, ok := strength(ref)
+			if !ok {
+				continue
+			}
+			for _, o := range offered {
+				have, ok := strength(o)
+				if !ok {
+					continue
+				}
+				fits := cmp == "minimum" && have >= want || cmp == "better" && have > want || cmp == "maximum" && have <= want
+				if fits && have > bestStrength {
+					best, bestStrength = o, have
+				}
+			}
+		}
+		if best != "" {
+			return best, nil
+		}
+	}
+	return "", &Error{Code: CodeNoAuthnContext, Field: "RequestedAuthnContext", Received: cmp + " " + strings.Join(c.ClassRefs, ", "),
 		Expected: strings.Join(offered, ", "), Status: StatusRequester, SubStatus: StatusNoAuthnContext,
 		Message: "The AuthnRequest asks for a way of signing in this IdP does not offer."}
+}
+
+// CheckAuthnContext returns a CodeNoAuthnContext error when r requests authentication context classes and no
+// sign-in that satisfies offered meets the request (see ChooseAuthnContext).
+func CheckAuthnContext(r *AuthnRequest, offered []string) error {
+	_, err := ChooseAuthnContext(r.RequestedAuthnContext, offered)
+	return err
 }

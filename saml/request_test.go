@@ -178,13 +178,47 @@ func TestCheckAuthnContext(t *testing.T) {
 		{"exact-offered", &RequestedAuthnContext{Comparison: "exact", ClassRefs: []string{AuthnContextPasswordProtectedTransport}}, ""},
 		{"one-of-several", &RequestedAuthnContext{Comparison: "exact", ClassRefs: []string{"urn:example:mfa", AuthnContextPassword}}, ""},
 		{"mfa-only", &RequestedAuthnContext{Comparison: "exact", ClassRefs: []string{"urn:oasis:names:tc:SAML:2.0:ac:classes:X509"}}, CodeNoAuthnContext},
-		{"better-than", &RequestedAuthnContext{Comparison: "better", ClassRefs: []string{AuthnContextPassword}}, CodeNoAuthnContext},
+		{"better-than-password", &RequestedAuthnContext{Comparison: "better", ClassRefs: []string{AuthnContextPassword}}, ""},
+		{"better-than-tls", &RequestedAuthnContext{Comparison: "better", ClassRefs: []string{AuthnContextPasswordProtectedTransport}}, CodeNoAuthnContext},
+		{"minimum-mfa", &RequestedAuthnContext{Comparison: "minimum", ClassRefs: []string{AuthnContextREFEDSMFA}}, CodeNoAuthnContext},
+		{"unknown-comparison", &RequestedAuthnContext{Comparison: "sideways", ClassRefs: []string{AuthnContextPassword}}, CodeNoAuthnContext},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _ := errorCode(CheckAuthnContext(&AuthnRequest{RequestedAuthnContext: tt.ctx}, offered))
 			if diff := cmp.Diff(tt.code, code); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestChooseAuthnContext checks the class stated for what a sign-in offered: a sign-in with a second factor meets
+// requests for stronger classes, exactly or as a minimum.
+func TestChooseAuthnContext(t *testing.T) {
+	tests := []struct {
+		name    string
+		ctx     *RequestedAuthnContext
+		offered []string
+		want    string
+		code    string
+	}{
+		{"nothing asked", nil, PasswordAuthnContexts, "", ""},
+		{"exact password", &RequestedAuthnContext{Comparison: "exact", ClassRefs: []string{AuthnContextPassword}}, PasswordAuthnContexts, AuthnContextPassword, ""},
+		{"exact MFA without", &RequestedAuthnContext{Comparison: "exact", ClassRefs: []string{AuthnContextMobileTwoFactor}}, PasswordAuthnContexts, "", CodeNoAuthnContext},
+		{"exact MFA with", &RequestedAuthnContext{Comparison: "exact", ClassRefs: []string{AuthnContextMobileTwoFactor}}, MFAAuthnContexts, AuthnContextMobileTwoFactor, ""},
+		{"REFEDS MFA with", &RequestedAuthnContext{Comparison: "exact", ClassRefs: []string{AuthnContextREFEDSMFA}}, MFAAuthnContexts, AuthnContextREFEDSMFA, ""},
+		{"minimum TLS with MFA", &RequestedAuthnContext{Comparison: "minimum", ClassRefs: []string{AuthnContextPasswordProtectedTransport}}, MFAAuthnContexts, AuthnContextPasswordProtectedTransport, ""},
+		{"better than TLS with MFA", &RequestedAuthnContext{Comparison: "better", ClassRefs: []string{AuthnContextPasswordProtectedTransport}}, MFAAuthnContexts, AuthnContextMobileTwoFactor, ""},
+		{"maximum password", &RequestedAuthnContext{Comparison: "maximum", ClassRefs: []string{AuthnContextPassword}}, PasswordAuthnContexts, AuthnContextPassword, ""},
+		{"unknown class", &RequestedAuthnContext{Comparison: "minimum", ClassRefs: []string{"urn:example:retina"}}, MFAAuthnContexts, "", CodeNoAuthnContext},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ChooseAuthnContext(tt.ctx, tt.offered)
+			code, _ := errorCode(err)
+			if got != tt.want || code != tt.code {
+				t.Errorf("ChooseAuthnContext() = %q, %q; want %q, %q", got, code, tt.want, tt.code)
 			}
 		})
 	}
