@@ -106,7 +106,8 @@ Flags:
 		return err
 	}
 	if len(existing) > 0 {
-		return fmt.Errorf("the PostgreSQL database already holds %d directories; migrate fills an empty database only", len(existing))
+		return fmt.Errorf("the PostgreSQL database already holds %s; migrate fills an empty database only",
+			plural(len(existing), "directory", "directories"))
 	}
 	if err := storecopy.Copy(ctx, dst, src); err != nil {
 		return err
@@ -115,8 +116,9 @@ Flags:
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Copied %d directories, %d users, %d apps and %d signing certificates from %s to PostgreSQL.\n",
-		n.directories, n.users, n.apps, len(n.certificates), dbPath)
+	fmt.Fprintf(stdout, "Copied %s, %s, %s and %s from %s to PostgreSQL.\n", plural(n.directories, "directory", "directories"),
+		plural(n.users, "user", "users"), plural(n.apps, "app", "apps"),
+		plural(len(n.certificates), "signing certificate", "signing certificates"), dbPath)
 	if sealer == nil {
 		fmt.Fprintf(stdout, "No key was found beside the database: the signing keys were copied still encrypted, and open only with\n"+
 			"the key the old server used. Give every node that key with --key.\n")
@@ -135,9 +137,17 @@ Flags:
 	if c.Key == "" {
 		where = "the key file " + keyPath
 	}
-	fmt.Fprintf(stdout, "Every signing key opens with %s. Start each node with --database-url and that key (--key, or a copy of\n"+
-		"the key file in its data directory).\n", where)
+	fmt.Fprintf(stdout, "Every signing key opens with %s.\n"+
+		"Start each node with --database-url and that key (--key, or a copy of the key file in its data directory).\n", where)
 	return nil
+}
+
+// plural returns n with the singular or the plural noun.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // isPostgresURL reports whether u names a PostgreSQL database as --database-url takes it.

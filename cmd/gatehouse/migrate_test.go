@@ -140,7 +140,7 @@ func TestMigrate(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "Every signing key opens with the key file") {
 		t.Fatalf("gatehouse migrate: exit code %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stdout, "Copied 1 directories, 2 users, 1 apps") {
+	if !strings.Contains(stdout, "Copied 1 directory, 2 users, 1 app and 2 signing certificates") {
 		t.Errorf("gatehouse migrate did not sum up what it copied:\n%s", stdout)
 	}
 
@@ -176,7 +176,7 @@ func TestMigrate(t *testing.T) {
 
 	t.Run("NotIntoAFilledDatabase", func(t *testing.T) {
 		code, _, stderr := runCLI("migrate", "--from", data, "--to", url)
-		if code != exitError || !strings.Contains(stderr, "already holds 1 directories") {
+		if code != exitError || !strings.Contains(stderr, "already holds 1 directory") {
 			t.Errorf("second migrate: exit code %d, stderr %q; want 1 saying the database is not empty", code, stderr)
 		}
 	})
