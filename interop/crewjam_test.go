@@ -44,7 +44,7 @@ func startCrewjam(t *testing.T, gh *gatehouseServer, name string, signRequests b
 	kp := newKeyPair(t, t.TempDir(), "sp", name)
 	m, err := samlsp.New(samlsp.Options{
 		URL: *base, Key: kp.Key, Certificate: kp.Cert, IDPMetadata: &idpMD,
-		SignRequest: signRequests, AllowIDPInitiated: true, DefaultRedirectURI: "/hello", KeyAttributesByName: true,
+		SignRequest: signRequests, SignLogout: true, AllowIDPInitiated: true, DefaultRedirectURI: "/hello", KeyAttributesByName: true,
 	})
 	if err != nil {
 		t.Fatal(err)

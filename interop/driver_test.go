@@ -38,6 +38,8 @@ type page struct {
 	Location string
 	Body     string
 	Header   http.Header
+	// framesLoaded reports whether the logout frames of the page have been loaded.
+	framesLoaded bool
 }
 
 func (b *browser) do(req *http.Request) (*page, error) {
@@ -209,6 +211,26 @@ func (f *flow) follow(t testing.TB, p *page) *page {
 			if err != nil {
 				t.Fatalf("sign in: %v", err)
 			}
+		case strings.HasPrefix(p.URL, f.gh) && !p.framesLoaded && sloFrameRE.MatchString(p.Body):
+			// Gatehouse's logout page: load each app's frame as a browser would, then go on.
+			f.loadFrames(t, p)
+			p.framesLoaded = true
+		case strings.HasPrefix(p.URL, f.gh) && sloContinueRE.MatchString(p.Body) && !strings.Contains(p.Body, `id="slo-done"`):
+			next := html.UnescapeString(sloContinueRE.FindStringSubmatch(p.Body)[1])
+			u, err := url.Parse(p.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dest, err := u.Parse(next)
+			if err != nil {
+				t.Fatalf("slo-continue %q: %v", next, err)
+			}
+			from := p.URL
+			p, err = f.b.get(dest.String())
+			if err != nil {
+				t.Fatalf("GET %s: %v", dest, err)
+			}
+			f.noteLink(t, from, dest.String())
 		default:
 			action, _, fields := formFields(p.Body)
 			param := ""
@@ -288,6 +310,18 @@ func (f *flow) seen(m samlMessage) {
 	case m.Param == "SAMLResponse" && strings.HasPrefix(m.From, f.gh) && f.app != nil && rootName(m.XML) == "Response":
 		f.t.Helper()
 		verifyResponseSignatures(f.t, m.XML, f.app.CertPEM, f.app.App.SAML.SigningOption)
+	case m.Binding == "post" && strings.HasPrefix(m.From, f.gh) && f.app != nil && haveXMLSec():
+		// A logout message Gatehouse posts carries an enveloped signature of its own.
+		f.t.Helper()
+		if resp, _ := signatures(m.XML); !resp && !bytes.Contains(m.XML[:min(len(m.XML), 2000)], []byte("SignatureValue")) {
+			f.t.Errorf("Gatehouse posted an unsigned %s:\n%s", rootName(m.XML), m.XML)
+			return
+		}
+		if err := xmlsecVerify(f.t, m.XML, f.app.CertPEM, xpathResponseSig); err != nil {
+			f.t.Errorf("%s: %v\n%s", rootName(m.XML), err, m.XML)
+			return
+		}
+		xmlsecCount.add(1)
 	}
 }
 
@@ -303,4 +337,42 @@ func rootName(x []byte) string {
 			return se.Name.Local
 		}
 	}
+}
+
+var (
+	sloFrameRE    = regexp.MustCompile(`(?s)<iframe\b[^>]*class="slo"[^>]*>`)
+	sloContinueRE = regexp.MustCompile(`<a\b[^>]*id="slo-continue"[^>]*href="([^"]*)"`)
+)
+
+// loadFrames loads the iframes of Gatehouse's logout page in the flow's browser: a src by GET, following
+// redirects and forms; a srcdoc by submitting its form.
+func (f *flow) loadFrames(t testing.TB, p *page) {
+	t.Helper()
+	for _, tag := range sloFrameRE.FindAllString(p.Body, -1) {
+		a := attrs(tag)
+		switch {
+		case a["src"] != "":
+			f.noteLink(t, p.URL, a["src"])
+			f.run(t, a["src"])
+		case a["srcdoc"] != "":
+			action, _, fields := formFields(a["srcdoc"])
+			for _, k := range []string{"SAMLRequest", "SAMLResponse"} {
+				if v, ok := fields[k]; ok {
+					raw, _ := base64.StdEncoding.DecodeString(v)
+					f.Messages = append(f.Messages, samlMessage{Param: k, Binding: "post", From: p.URL, To: action, XML: raw})
+				}
+			}
+			q, err := f.b.post(action, p.URL, fields)
+			if err != nil {
+				t.Fatalf("POST %s: %v", action, err)
+			}
+			f.follow(t, q)
+		}
+	}
+}
+
+// noteLink records a Redirect-binding SAML message in a URL the browser opened from the page at from.
+func (f *flow) noteLink(t testing.TB, from, to string) {
+	t.Helper()
+	f.noteRedirect(t, &page{URL: from, Location: to})
 }

@@ -38,7 +38,7 @@ func haveXMLSec() bool {
 }
 
 var (
-	responseSigRE  = regexp.MustCompile(`(?s)^(?:<\?xml[^>]*\?>\s*)?<(?:\w+:)?Response\b[^>]*>\s*<(?:\w+:)?Issuer\b[^>]*>[^<]*</(?:\w+:)?Issuer>\s*<(?:\w+:)?Signature\b`)
+	responseSigRE  = regexp.MustCompile(`(?s)^(?:<\?xml[^>]*\?>\s*)?<(?:\w+:)?\w*Response\b[^>]*>\s*<(?:\w+:)?Issuer\b[^>]*>[^<]*</(?:\w+:)?Issuer>\s*<(?:\w+:)?Signature\b`)
 	assertionSigRE = regexp.MustCompile(`(?s)<(?:\w+:)?Assertion\b[^>]*>\s*<(?:\w+:)?Issuer\b[^>]*>[^<]*</(?:\w+:)?Issuer>\s*<(?:\w+:)?Signature\b`)
 )
 

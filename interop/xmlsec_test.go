@@ -2,17 +2,38 @@ package interop
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	crewjam "github.com/crewjam/saml"
+	dsig "github.com/russellhaering/goxmldsig"
 )
+
+var (
+	nameIDRE       = regexp.MustCompile(`<(?:\w+:)?NameID\b[^>]*>([^<]+)<`)
+	sessionIndexRE = regexp.MustCompile(`SessionIndex="([^"]+)"`)
+)
+
+// firstSubmatch returns the first group of re's first match in x, or "".
+func firstSubmatch(re *regexp.Regexp, x []byte) string {
+	if m := re.FindSubmatch(x); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
+
+// tamperLogout returns a copy of a signed LogoutResponse whose status says the logout failed.
+func tamperLogout(x []byte) []byte {
+	return bytes.Replace(x, []byte("status:Success"), []byte("status:Requester"), 1)
+}
 
 // TestXMLSec1 checks every kind of signature Gatehouse produces with xmlsec1, an independent implementation of
 // XML signatures in C: the Assertion, the Response, both, SP- and IdP-initiated, and signed metadata; and that
@@ -36,7 +57,9 @@ func TestXMLSec1(t *testing.T) {
 	acsURL, _ := url.Parse(base + "/saml/acs")
 	sloURL, _ := url.Parse(base + "/saml/slo")
 	spc := &crewjam.ServiceProvider{EntityID: mdURL.String(), Key: kp.Key, Certificate: kp.Cert, MetadataURL: *mdURL,
-		AcsURL: *acsURL, SloURL: *sloURL, IDPMetadata: &idpMD, AuthnNameIDFormat: crewjam.EmailAddressNameIDFormat}
+		AcsURL: *acsURL, SloURL: *sloURL, IDPMetadata: &idpMD, AuthnNameIDFormat: crewjam.EmailAddressNameIDFormat,
+		// LogoutResponses by the POST binding carry an XML signature, which xmlsec1 can check.
+		LogoutBindings: []string{crewjam.HTTPPostBinding}, SignatureMethod: dsig.RSASHA256SignatureMethod}
 	md, err := xml.Marshal(spc.Metadata())
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +154,47 @@ func TestXMLSec1(t *testing.T) {
 		if !gh.features.logout {
 			c.notSupported("single logout")
 		}
-		c.Fatal("the logout signature check is not written yet")
+		gh.api.mustCall(c, "PATCH", app.path()+"/saml", map[string]any{"signingOption": "assertion"}, 200, nil)
+		b := newBrowser()
+		f := b.flow()
+		f.StopAtResponse = true
+		u, err := spc.MakeRedirectAuthenticationRequest("")
+		if err != nil {
+			c.Fatal(err)
+		}
+		f.run(c, u.String())
+		if len(f.responses()) != 1 {
+			c.Fatalf("saw %d Responses, want 1", len(f.responses()))
+		}
+		x := f.responses()[0].XML
+		nameID, sessionIndex := firstSubmatch(nameIDRE, x), firstSubmatch(sessionIndexRE, x)
+		lr, err := spc.MakeRedirectLogoutRequest(nameID, "", crewjam.WithSessionIndexes(sessionIndex))
+		if err != nil {
+			c.Fatal(err)
+		}
+		p, err := b.get(lr.String())
+		if err != nil {
+			c.Fatal(err)
+		}
+		action, _, fields := formFields(p.Body)
+		raw, err := base64.StdEncoding.DecodeString(fields["SAMLResponse"])
+		if p.Status != 200 || action != sloURL.String() || err != nil || len(raw) == 0 {
+			c.Fatalf("Gatehouse's answer to the LogoutRequest (status %d) does not post a LogoutResponse to %s:\n%s", p.Status, sloURL, clip(p.Body))
+		}
+		if rootName(raw) != "LogoutResponse" || !bytes.Contains(raw, []byte("status:Success")) {
+			c.Fatalf("not a successful LogoutResponse:\n%s", raw)
+		}
+		if resp, _ := signatures(raw); !resp {
+			c.Fatalf("the LogoutResponse by the POST binding is not signed:\n%s", raw)
+		}
+		if err := xmlsecVerify(c, raw, app.CertPEM, xpathResponseSig); err != nil {
+			c.Fatalf("%v\n%s", err, raw)
+		}
+		xmlsecCount.add(1)
+		if err := xmlsecVerify(c, tamperLogout(raw), app.CertPEM, xpathResponseSig); err == nil {
+			c.Fatalf("xmlsec1 verified a LogoutResponse whose status was changed after signing")
+		}
+		c.notePass("LogoutResponse (POST binding) signature verified")
 	})
 	runCheck(t, sp, checkTampered, func(c *checkT) {
 		for _, option := range []string{"assertion", "response", "both"} {

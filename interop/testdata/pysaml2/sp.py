@@ -122,7 +122,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.reply(200, "not signed in")
                     return
                 from saml2.saml import name_id_from_string
-                result = self.client.global_logout(name_id_from_string(s["name_id_xml"]), sign=True, sigalg=SIG_RSA_SHA256)
+                result = self.client.global_logout(
+                    name_id_from_string(s["name_id_xml"]), sign=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
                 for _, (binding, info) in result.items():
                     self.send_http_info(info)
                     return
@@ -137,7 +138,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     info = self.client.handle_logout_request(
                         query["SAMLRequest"][0], None, BINDING_HTTP_REDIRECT,
                         relay_state=query.get("RelayState", [""])[0],
-                        sign=True, sigalg=SIG_RSA_SHA256)
+                        sign=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
                     self.end_session()
                     self.send_http_info(info)
                 else:
