@@ -314,7 +314,7 @@ func (s *Service) buildAnswer(ctx context.Context, dirID string, pr *gatehouse.S
 		return app, nil, &saml.Error{Code: saml.CodeNoReplyURL, Field: "Reply URL", Status: saml.StatusResponder,
 			Message: "The app " + app.Name + " has no Reply URL (Assertion Consumer Service URL) configured in Gatehouse, so there is nowhere to send the sign-in."}
 	}
-	params, err := s.responseParams(app, pr, sess, u)
+	params, err := s.responseParamsContext(ctx, app, pr, sess, u)
 	if err != nil {
 		return app, nil, err
 	}
@@ -364,8 +364,13 @@ func (s *Service) checkAccess(ctx context.Context, app *gatehouse.App, u *gateho
 	return nil
 }
 
-// responseParams builds the assertion's subject and claims.
+// responseParams is responseParamsContext for callers without a request context (the assertion preview).
 func (s *Service) responseParams(app *gatehouse.App, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*saml.ResponseParams, error) {
+	return s.responseParamsContext(context.Background(), app, pr, sess, u)
+}
+
+// responseParamsContext builds the assertion's subject and claims.
+func (s *Service) responseParamsContext(ctx context.Context, app *gatehouse.App, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*saml.ResponseParams, error) {
 	format := app.SAML.NameIDFormat
 	if pr.NameIDFormat != "" {
 		format = pr.NameIDFormat
@@ -381,9 +386,13 @@ func (s *Service) responseParams(app *gatehouse.App, pr *gatehouse.SignInRequest
 		return nil, &saml.Error{Code: CodeNoEncryptionCertificate, Status: saml.StatusResponder, Field: "encryptionCertificate",
 			Message: "The app " + app.Name + " encrypts assertions, but its SP encryption certificate cannot be used. Import the SP's metadata again or upload its encryption certificate."}
 	}
+	attrs, err := s.Claims(ctx, app, u)
+	if err != nil {
+		return nil, err
+	}
 	return &saml.ResponseParams{
 		SP: sp, ACSURL: pr.ACSURL, InResponseTo: pr.RequestID,
-		NameID: nameID, NameIDFormat: format, Attributes: Claims(app, u),
+		NameID: nameID, NameIDFormat: format, Attributes: attrs,
 		AuthnInstant: sess.AuthnInstant, SessionIndex: sessionIndex(sess), SessionNotOnOrAfter: sess.ExpiresAt,
 	}, nil
 }
@@ -414,42 +423,6 @@ func (s *Service) nameID(app *gatehouse.App, format string, sess *gatehouse.Sess
 // cookie's secret, which cannot be turned back into the cookie), so that a LogoutRequest without the cookie still
 // names the session.
 func sessionIndex(sess *gatehouse.Session) string { return "_" + sess.ID }
-
-// AttributeValue returns the value of a user attribute such as gatehouse.AttrMail.
-func AttributeValue(u *gatehouse.User, source string) string {
-	switch source {
-	case gatehouse.AttrUserName:
-		return u.UserName
-	case gatehouse.AttrMail:
-		return u.Mail
-	case gatehouse.AttrGivenName:
-		return u.FirstName
-	case gatehouse.AttrSurname:
-		return u.LastName
-	case gatehouse.AttrDisplayName:
-		return u.DisplayName
-	case gatehouse.AttrObjectID:
-		return u.ID
-	}
-	return ""
-}
-
-// Claims returns the attributes an app receives for a user. Claims without a value are left out, as in the seed
-// system.
-func Claims(app *gatehouse.App, u *gatehouse.User) []saml.Attribute {
-	out := make([]saml.Attribute, 0, len(app.SAML.Claims))
-	for _, c := range app.SAML.Claims {
-		v := c.Value
-		if c.Source != "" {
-			v = AttributeValue(u, c.Source)
-		}
-		if v == "" {
-			continue
-		}
-		out = append(out, saml.Attribute{Name: c.Name, NameFormat: c.NameFormat, Values: []string{v}})
-	}
-	return out
-}
 
 // PassiveFailure answers a passive request that found no session with the NoPassive status at the app's
 // registered reply URL (SECURITY-CASES 19). The pending sign-in is consumed.
