@@ -297,3 +297,41 @@ func TestPortalBrowserSignInLog(t *testing.T) {
 func jsQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
 }
+
+// TestPortalBrowserAccessible checks every main portal page for form controls without a label, and that on a
+// phone-sized screen no page scrolls sideways.
+func TestPortalBrowserAccessible(t *testing.T) {
+	b := newPortalBrowser(t)
+	app := mustApp(t, b.srv, "mixpanel", map[string]string{"org_id": "1"})
+	u := mustUser(t, b.srv, "b.simon@contoso.com", "B. Simon", gatehouse.RoleUser)
+	base := "/admin/d/default"
+	pages := []string{"/admin/", base + "/", base + "/users", base + "/users/new", base + "/users/" + u.ID, base + "/groups",
+		base + "/apps", base + "/apps/gallery", base + "/apps/gallery/mixpanel", base + "/apps/" + app.ID + "/sso",
+		base + "/apps/" + app.ID + "/users", base + "/apps/" + app.ID + "/properties", base + "/apps/" + app.ID + "/preview?user=" + u.ID,
+		base + "/sign-ins", base + "/audit"}
+	const unlabelled = `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+		.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label")).map(e => e.id || e.name).join(" ")`
+	for _, width := range []int64{1280, 390} {
+		b.do("resize", chromedp.EmulateViewport(width, 900))
+		for _, path := range pages {
+			b.open(path, "main")
+			ctx, cancel := context.WithTimeout(b.ctx, portalStep)
+			missing, err := chromedp.Run(ctx, chromedp.Evaluate[string](unlabelled))
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if missing != "" {
+				t.Errorf("%s: controls without a label: %s", path, missing)
+			}
+			if width < 500 && !b.eval(`document.documentElement.scrollWidth <= window.innerWidth + 1`) {
+				ctx, cancel := context.WithTimeout(b.ctx, portalStep)
+				wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + "#" + e.id + "." + e.className).join(" ")`))
+				cancel()
+				t.Errorf("%s scrolls sideways at %dpx: %s", path, width, wide)
+			}
+		}
+	}
+	b.open(base+"/apps/"+app.ID+"/sso", "#entityId")
+	browsertest.Screenshot(b.ctx, t, "portal-sso-phone")
+}
