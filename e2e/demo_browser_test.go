@@ -255,6 +255,20 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		p.screenshot("17-not-a-member")
 	})
 
+	t.Run("the sign-in log shows the sign-ins and Gatehouse's refusal", func(t *testing.T) {
+		use(t)
+		admin.portal("the sign-in log", "/admin/d/default/sign-ins")
+		admin.waitAt("the sign-in log", gh, "tr[data-signin-id]")
+		rows := `[...document.querySelectorAll('tr[data-signin-id]')]`
+		for what, cond := range map[string]string{
+			"B.Simon's successful sign-in to the app": rows + `.some(r => r.textContent.includes('b.simon@gatehouse.local') && r.textContent.includes('Gatehouse Demo App') && r.querySelector('.code').textContent.trim() === '')`,
+			"E.Smith's refusal with GH5001":           rows + `.some(r => r.textContent.includes('e.smith@gatehouse.local') && r.querySelector('.code').textContent.includes('GH5001'))`,
+		} {
+			admin.waitFor("the sign-in log lists "+what, cond, "no row for "+what)
+		}
+		admin.screenshot("18-sign-in-log")
+	})
+
 	t.Run("a response signed with another certificate is refused by the demo app", func(t *testing.T) {
 		use(t)
 		otherID := admin.addApp("mixpanel", "mixpa", map[string]string{"org_id": "4242"}, "", "")
@@ -270,6 +284,6 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		if msg := user.text("#error-message"); !strings.Contains(msg, "not the one uploaded in Settings → Access security") {
 			t.Errorf("error message %q does not name the certificate check", msg)
 		}
-		user.screenshot("18-wrong-certificate")
+		user.screenshot("19-wrong-certificate")
 	})
 }
