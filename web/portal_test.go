@@ -177,6 +177,9 @@ func TestPortalPages(t *testing.T) {
 		status     int
 		contains   []string
 	}{
+		{"admin without its slash", "/admin", 307, nil},
+		{"app root", base + "/apps/" + app.ID, 303, nil},
+		{"app page unknown", base + "/apps/" + app.ID + "/nosuchpage", 404, nil},
 		{"directories", "/admin/", 200, []string{`data-directory-id="default"`, `id="new-directory-id"`, `id="nav-overview"`, `id="directory-switch"`}},
 		{"overview", base + "/", 200, []string{`id="count-users">2<`, `id="count-apps">1<`, `id="count-groups">0<`, `id="count-signins-today"`, `id="expiring-certificates"`}},
 		{"users", base + "/users", 200, []string{`data-user-id="` + u.ID + `"`, `id="user-search"`, `id="new-user"`, `class="user-link"`}},
