@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
@@ -81,10 +82,23 @@ type mfaSetupPage struct {
 	Token     string
 }
 
+// groups splits s into space-separated groups of n characters, for reading a secret off the screen; authenticator
+// apps ignore the spaces.
+func groups(s string, n int) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i += n {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s[i:min(i+n, len(s))])
+	}
+	return b.String()
+}
+
 func (s *Server) setupPage(r *http.Request, b *idp.Branding, f flow, u *gatehouse.User, step idp.Step, e *idp.MFAEnrolment) mfaSetupPage {
 	return mfaSetupPage{
 		signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName},
-		Required:   step == idp.StepEnrolMFA, Replacing: u.MFAEnabled, Secret: e.Secret, Token: e.Token,
+		Required:   step == idp.StepEnrolMFA, Replacing: u.MFAEnabled, Secret: groups(e.Secret, 4), Token: e.Token,
 		// A data: URL of a PNG made here is safe to put in an img src; img-src allows data:.
 		QRCode: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRCode)),
 	}
@@ -105,7 +119,7 @@ func (s *Server) mfaSetupForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, withUser(r, u), http.StatusOK, "mfa_setup.html", s.setupPage(r, b, f, u, step, e))
+	s.render(w, headerUser(r, u, step == idp.StepDone), http.StatusOK, "mfa_setup.html", s.setupPage(r, b, f, u, step, e))
 	return nil
 }
 
@@ -144,7 +158,7 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 		}
 		p := s.setupPage(r, b, f, u, step, e)
 		p.Error, p.Field = gatehouse.ErrorMessage(err), "code"
-		s.render(w, withUser(r, u), status, "mfa_setup.html", p)
+		s.render(w, headerUser(r, u, step == idp.StepDone), status, "mfa_setup.html", p)
 		return nil
 	}
 	// Enrolling is a privilege change: a new session, made with the second factor just proven.
@@ -159,7 +173,7 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := mfaCodesPage{signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName}, Codes: codes, Continue: stepURL(b.Directory.ID, next, f)}
-	s.render(w, withUser(r, u), http.StatusOK, "mfa_codes.html", p)
+	s.render(w, headerUser(r, u, next == idp.StepDone), http.StatusOK, "mfa_codes.html", p)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
@@ -17,6 +18,25 @@ type myAppsTile struct {
 	URL string
 	// LogoURL is the app's uploaded logo, or "" for an initials tile.
 	LogoURL string
+	// Initials are up to two letters or digits of the name, for a tile without a logo.
+	Initials string
+}
+
+// tileInitials returns the first letter or digit of the first two words of name that have one, upper-cased.
+func tileInitials(name string) string {
+	var out []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				out = append(out, unicode.ToUpper(r))
+				break
+			}
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return string(out)
 }
 
 type myAppsPage struct {
@@ -61,7 +81,7 @@ func (s *Server) myApps(w http.ResponseWriter, r *http.Request) error {
 		if q != "" && !strings.Contains(strings.ToLower(t.App.Name), strings.ToLower(q)) {
 			continue
 		}
-		tile := myAppsTile{ID: t.App.ID, Name: t.App.Name, URL: t.URL}
+		tile := myAppsTile{ID: t.App.ID, Name: t.App.Name, URL: t.URL, Initials: tileInitials(t.App.Name)}
 		if len(t.App.Logo) > 0 && t.App.LogoType != "" {
 			tile.LogoURL = "/d/" + dir + "/apps/" + t.App.ID + "/logo"
 		}

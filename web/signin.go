@@ -61,6 +61,15 @@ func withUser(r *http.Request, u *gatehouse.User) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), userKey, u))
 }
 
+// headerUser puts u in the page header ("Signed in as") when the sign-in is complete; pages of an unfinished
+// sign-in offer "Not you?" instead, since the header's links would lead back to them.
+func headerUser(r *http.Request, u *gatehouse.User, complete bool) *http.Request {
+	if !complete {
+		return r
+	}
+	return withUser(r, u)
+}
+
 func userFrom(r *http.Request) *gatehouse.User {
 	u, _ := r.Context().Value(userKey).(*gatehouse.User)
 	return u
@@ -306,7 +315,7 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return nil
 	}
-	s.render(w, withUser(r, u), http.StatusOK, "password.html", passwordPage{
+	s.render(w, headerUser(r, u, !u.MustChangePassword), http.StatusOK, "password.html", passwordPage{
 		signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName}, Required: u.MustChangePassword,
 	})
 	return nil
@@ -341,7 +350,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 			err = gatehouse.FieldErrorf("currentPassword", "The current password is incorrect.")
 		}
 		p.Error, p.Field = gatehouse.ErrorMessage(err), gatehouse.ErrorField(err)
-		s.render(w, withUser(r, u), status, "password.html", p)
+		s.render(w, headerUser(r, u, !u.MustChangePassword), status, "password.html", p)
 		return nil
 	}
 	// Changing the password ended every session; a new one keeps the second factor already given.

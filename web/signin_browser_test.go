@@ -227,7 +227,7 @@ func TestBrowserMFA(t *testing.T) {
 	}
 	w.do(signinClick("#setup-mfa"), chromedp.WaitVisible(chromedp.CSS("#mfa-qr")))
 	browsertest.Screenshot(w.ctx, t, "mfa-setup")
-	secret := w.text("#mfa-secret")
+	secret := strings.ReplaceAll(w.text("#mfa-secret"), " ", "")
 	code := func() string {
 		c, err := totp.GenerateCode(secret, w.clock.Now())
 		if err != nil {
@@ -239,7 +239,7 @@ func TestBrowserMFA(t *testing.T) {
 		t.Errorf("the QR code image did not load (%v)", err)
 	}
 	w.do(signinType("#code", "000000"), signinClick("#confirm-mfa"), chromedp.WaitVisible(chromedp.CSS("#mfa-error")))
-	if again := w.text("#mfa-secret"); again != secret {
+	if again := strings.ReplaceAll(w.text("#mfa-secret"), " ", ""); again != secret {
 		t.Errorf("after a wrong first code the page shows another secret")
 	}
 	enrolCode := code()
@@ -297,7 +297,7 @@ func TestBrowserRequiredMFA(t *testing.T) {
 		signinClick("#change-password"), chromedp.WaitVisible(chromedp.CSS("#mfa-required")))
 	// Until the enrolment is done, My Apps is out of reach.
 	w.do(chromedp.Navigate(w.srv.URL+"/d/default/myapps"), chromedp.WaitVisible(chromedp.CSS("#mfa-required")))
-	c, err := totp.GenerateCode(w.text("#mfa-secret"), w.clock.Now())
+	c, err := totp.GenerateCode(strings.ReplaceAll(w.text("#mfa-secret"), " ", ""), w.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
