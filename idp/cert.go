@@ -10,6 +10,29 @@ import (
 // ExpiryWarningDays are the days before expiry at which a certificate gets a warning.
 var ExpiryWarningDays = []int{60, 30, 7}
 
+// RolloverGrace is how long a replaced signing certificate stays published in metadata after a rollover, so that
+// apps that cache metadata still trust responses signed before they refresh.
+const RolloverGrace = 30 * 24 * time.Hour
+
+// Certificate states, as CertificateInfo shows them.
+const (
+	CertActive   = "active"
+	CertNext     = "next"
+	CertPrevious = "previous"
+	CertRetired  = "retired"
+)
+
+// CertificateInfo is a signing certificate with what an admin needs to plan a rollover: its state, whether
+// metadata publishes it, the expiry warning reached (60, 30 or 7 days before NotAfter; -1 once expired; 0 for none)
+// and the whole days left.
+type CertificateInfo struct {
+	*gatehouse.Certificate
+	State         string `json:"state"`
+	Published     bool   `json:"published"`
+	ExpiryWarning int    `json:"expiryWarning"`
+	DaysLeft      int    `json:"daysLeft"`
+}
+
 // expiryWarning returns the warning threshold (60, 30 or 7 days) a certificate expiring at notAfter has reached at
 // now, 0 when none, and -1 when it has expired.
 func expiryWarning(notAfter, now time.Time) int {
@@ -24,6 +47,108 @@ func expiryWarning(notAfter, now time.Time) int {
 		}
 	}
 	return w
+}
+
+// certState returns a certificate's state and whether metadata publishes it at now: the active one; a next one
+// (inactive, never active) until it expires; a previous one for RolloverGrace after it was replaced.
+func certState(c *gatehouse.Certificate, now time.Time) (string, bool) {
+	switch {
+	case c.Active:
+		return CertActive, true
+	case c.DeactivatedAt.IsZero():
+		return CertNext, now.Before(c.NotAfter)
+	case now.Sub(c.DeactivatedAt) < RolloverGrace:
+		return CertPrevious, now.Before(c.NotAfter)
+	}
+	return CertRetired, false
+}
+
+// CertificateList returns an app's signing certificates, newest first, with their rollover state and expiry
+// warnings.
+func (s *Service) CertificateList(ctx context.Context, actor *gatehouse.User, dirID, appID string) ([]CertificateInfo, error) {
+	cs, err := s.FindCertificates(ctx, actor, dirID, appID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]CertificateInfo, 0, len(cs))
+	for _, c := range cs {
+		st, pub := certState(c, now)
+		info := CertificateInfo{Certificate: c, State: st, Published: pub, DaysLeft: max(0, int(c.NotAfter.Sub(now).Hours()/24))}
+		if st == CertActive || st == CertNext {
+			info.ExpiryWarning = expiryWarning(c.NotAfter, now)
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// CreateNextCertificate generates an app's next signing certificate: inactive, and published in the app's
+// metadata beside the active one so that the app can trust it before ActivateCertificate switches signing to it.
+// ECONFLICT when the app already has a next certificate.
+func (s *Service) CreateNextCertificate(ctx context.Context, actor *gatehouse.User, dirID, appID string) (*gatehouse.Certificate, error) {
+	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
+		return nil, err
+	}
+	c, err := s.newCertificate(dirID, appID, "Gatehouse SSO Certificate")
+	if err != nil {
+		return nil, err
+	}
+	c.Active = false
+	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		if _, err := tx.FindApp(ctx, dirID, appID); err != nil {
+			return err
+		}
+		cs, err := tx.FindCertificates(ctx, dirID, appID)
+		if err != nil {
+			return err
+		}
+		for _, o := range cs {
+			if st, _ := certState(o, s.now()); st == CertNext {
+				return gatehouse.Errorf(gatehouse.ECONFLICT, "The app already has a next certificate (%s); make it active or delete it first.", o.Thumbprint)
+			}
+		}
+		if err := tx.CreateCertificate(ctx, c); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, dirID, "certificate.create", "certificate", c.ID, nil, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ActivateCertificate makes one of an app's certificates the one that signs. The certificate it replaces stays
+// published for RolloverGrace. EINVALID for an expired certificate, ENOTFOUND when the app has no such certificate.
+func (s *Service) ActivateCertificate(ctx context.Context, actor *gatehouse.User, dirID, appID, certID string) (*gatehouse.Certificate, error) {
+	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
+		return nil, err
+	}
+	var out *gatehouse.Certificate
+	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		c, err := tx.FindCertificate(ctx, dirID, certID)
+		if err == nil && c.AppID != appID {
+			err = gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no certificate %s.", certID)
+		}
+		if err != nil {
+			return err
+		}
+		if !c.NotAfter.After(s.now()) {
+			return gatehouse.FieldErrorf("certId", "The certificate expired on %s; create a new one.", c.NotAfter.Format("2006-01-02"))
+		}
+		before := *c
+		if !c.Active {
+			if err := tx.ActivateCertificate(ctx, dirID, certID, s.now()); err != nil {
+				return err
+			}
+		}
+		if out, err = tx.FindCertificate(ctx, dirID, certID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, dirID, "certificate.activate", "certificate", c.ID, &before, out)
+	})
+	return out, err
 }
 
 // CheckCertificateExpiry logs a warning for every active signing certificate, of every directory and app, that
@@ -57,5 +182,3 @@ func (s *Service) CheckCertificateExpiry(ctx context.Context) error {
 	}
 	return nil
 }
-
-var _ = gatehouse.ENOTFOUND

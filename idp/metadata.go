@@ -15,7 +15,8 @@ func (s *Service) DirectoryMetadata(ctx context.Context, dirID string) ([]byte, 
 	return s.metadata(ctx, dirID, "")
 }
 
-// AppMetadata returns the app federation metadata: the directory's IdP endpoints with the app's certificates.
+// AppMetadata returns the app federation metadata: the directory's IdP endpoints with the app's certificates: the
+// active one first, a next one before a rollover, and the replaced one for RolloverGrace after it.
 func (s *Service) AppMetadata(ctx context.Context, dirID, appID string) ([]byte, error) {
 	if _, err := s.Store.FindApp(ctx, dirID, appID); err != nil {
 		return nil, err
@@ -30,7 +31,7 @@ func (s *Service) metadata(ctx context.Context, dirID, appID string) ([]byte, er
 	}
 	var published []*x509.Certificate
 	for _, c := range cs {
-		if !c.Active && c.NotAfter.Before(s.now()) {
+		if _, published := certState(c, s.now()); !published {
 			continue
 		}
 		x, err := x509.ParseCertificate(c.DER)

@@ -115,12 +115,33 @@ func (s *Server) getSetup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// listCertificates lists an app's certificates with their rollover state and expiry warning.
 func (s *Server) listCertificates(w http.ResponseWriter, r *http.Request) error {
-	cs, err := s.Service.FindCertificates(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"))
+	cs, err := s.Service.CertificateList(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, listOf(cs, len(cs)))
+	return nil
+}
+
+// createCertificate creates the app's next certificate.
+func (s *Server) createCertificate(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Service.CreateNextCertificate(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+// activateCertificate makes a certificate the app's signing certificate.
+func (s *Server) activateCertificate(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Service.ActivateCertificate(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"), r.PathValue("certId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
 	return nil
 }
 

@@ -131,6 +131,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /api/v1/directories/{dir}/apps/{id}/saml/metadata", s.api(s.authed(s.importMetadata)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/setup", s.api(s.authed(s.getSetup)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.listCertificates)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.createCertificate)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/certificates/{certId}/activate", s.api(s.authed(s.activateCertificate)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates/{certId}/download", s.api(s.authed(s.downloadCertificate)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.listAssignments)))
 	handle("POST /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.assign)))
