@@ -109,36 +109,61 @@ Flags:
 		return fmt.Errorf("the PostgreSQL database already holds %s; migrate fills an empty database only",
 			plural(len(existing), "directory", "directories"))
 	}
-	if err := storecopy.Copy(ctx, dst, src); err != nil {
-		return err
-	}
-	n, err := countAll(ctx, dst)
+	// The keys are checked in the source first, so a wrong key stops the move before anything is written.
+	want, err := countAll(ctx, src)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Copied %s, %s, %s and %s from %s to PostgreSQL.\n", plural(n.directories, "directory", "directories"),
-		plural(n.users, "user", "users"), plural(n.apps, "app", "apps"),
-		plural(len(n.certificates), "signing certificate", "signing certificates"), dbPath)
-	if sealer == nil {
+	if err := openKeys(sealer, want.certificates); err != nil {
+		return err
+	}
+	if err := storecopy.Copy(ctx, dst, src); err != nil {
+		return err
+	}
+	got, err := countAll(ctx, dst)
+	if err != nil {
+		return err
+	}
+	if got.directories != want.directories || got.users != want.users || got.apps != want.apps ||
+		len(got.certificates) != len(want.certificates) {
+		return fmt.Errorf("PostgreSQL holds %d directories, %d users, %d apps and %d certificates after the copy, "+
+			"but SQLite %d, %d, %d and %d", got.directories, got.users, got.apps, len(got.certificates),
+			want.directories, want.users, want.apps, len(want.certificates))
+	}
+	if err := openKeys(sealer, got.certificates); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Copied %s, %s, %s and %s from %s to PostgreSQL.\n", plural(got.directories, "directory", "directories"),
+		plural(got.users, "user", "users"), plural(got.apps, "app", "apps"),
+		plural(len(got.certificates), "signing certificate", "signing certificates"), dbPath)
+	switch {
+	case sealer == nil:
 		fmt.Fprintf(stdout, "No key was found beside the database: the signing keys were copied still encrypted, and open only with\n"+
 			"the key the old server used. Give every node that key with --key.\n")
 		return nil
+	case c.Key != "":
+		fmt.Fprintf(stdout, "Every signing key opens with the key given with --key.\n")
+	default:
+		fmt.Fprintf(stdout, "Every signing key opens with the key file %s.\n", keyPath)
 	}
-	for _, cert := range n.certificates {
+	fmt.Fprintf(stdout, "Start each node with --database-url and that key (--key, or a copy of the key file in its data directory).\n")
+	return nil
+}
+
+// openKeys checks that the signing key of every certificate opens with the sealer; a nil sealer checks nothing.
+func openKeys(sealer *certs.Sealer, list []*gatehouse.Certificate) error {
+	if sealer == nil {
+		return nil
+	}
+	for _, cert := range list {
 		if len(cert.EncryptedKey) == 0 {
 			continue
 		}
 		if _, err := sealer.OpenKey(cert.EncryptedKey, cert.ID); err != nil {
-			return fmt.Errorf("the data was copied, but the signing key of certificate %s does not open with the key given: "+
-				"give every node the key the old server used: %w", cert.ID, err)
+			return fmt.Errorf("the signing key of certificate %s does not open with the key given, so nothing was copied: "+
+				"give migrate the key the old server used (the key file in its data directory, or --key): %w", cert.ID, err)
 		}
 	}
-	where := "the key given with --key"
-	if c.Key == "" {
-		where = "the key file " + keyPath
-	}
-	fmt.Fprintf(stdout, "Every signing key opens with %s.\n"+
-		"Start each node with --database-url and that key (--key, or a copy of the key file in its data directory).\n", where)
 	return nil
 }
 

@@ -194,10 +194,19 @@ func TestMigrate(t *testing.T) {
 	t.Run("WrongKey", func(t *testing.T) {
 		key := make([]byte, 32)
 		rand.Read(key)
-		code, _, stderr := runCLI("migrate", "--from", filepath.Join(data, "gatehouse.db"), "--to", pgtest.URL(t),
+		url := pgtest.URL(t)
+		code, _, stderr := runCLI("migrate", "--from", filepath.Join(data, "gatehouse.db"), "--to", url,
 			"--key", base64.StdEncoding.EncodeToString(key))
-		if code != exitError || !strings.Contains(stderr, "does not open with the key given") {
+		if code != exitError || !strings.Contains(stderr, "does not open with the key given, so nothing was copied") {
 			t.Errorf("migrate with another key: exit code %d, stderr %q; want 1 naming the key", code, stderr)
+		}
+		s, err := postgres.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if dirs, err := s.FindDirectories(ctx); err != nil || len(dirs) != 0 {
+			t.Errorf("the database after a refused move holds %d directories (%v), want none", len(dirs), err)
 		}
 	})
 }
