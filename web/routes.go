@@ -86,6 +86,9 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/sign-ins", s.admin(s.portalSignIns))
 	handle("GET /admin/d/{dir}/sign-ins/{id}", s.admin(s.portalSignIn))
 	handle("GET /admin/d/{dir}/audit", s.admin(s.portalAudit))
+	handle("GET /admin/d/{dir}/settings", s.admin(s.portalSettings))
+	handle("POST /admin/d/{dir}/settings", s.admin(s.portalSaveSettings))
+	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))

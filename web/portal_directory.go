@@ -1,0 +1,78 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
+)
+
+// directorySettings is the directory's settings form: name, domain, the MFA policy and the sign-in page's logo.
+type directorySettings struct {
+	Name, Domain string
+	RequireMFA   bool
+	Saved        bool
+	// CanManage reports whether the admin may change the directory (global admins).
+	CanManage  bool
+	MaxLogoKiB int
+}
+
+func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalView, p directorySettings) {
+	p.CanManage = idp.ManageDirectory(v.Me.Role) || v.InstanceAdmin
+	p.MaxLogoKiB = idp.MaxLogoBytes >> 10
+	v.Nav = "settings"
+	s.show(w, r, v, "settings.html", p)
+}
+
+func (s *Server) portalSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA, Saved: r.URL.Query().Get("saved") == "1"})
+	return nil
+}
+
+func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxLogoForm)
+	if err := r.ParseMultipartForm(maxLogoForm); err != nil {
+		v.Errors["logo"], v.status = "The logo is larger than 256 KiB; choose a smaller PNG or JPEG image.", http.StatusRequestEntityTooLarge
+		s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA})
+		return nil
+	}
+	f := r.Form
+	p := directorySettings{Name: strings.TrimSpace(f.Get("name")), Domain: strings.TrimSpace(f.Get("domain")), RequireMFA: f.Get("requireMfa") == "on"}
+	_, err := s.Service.UpdateDirectory(r.Context(), v.Me, v.Dir.ID, idp.DirectoryPatch{Name: &p.Name, Domain: &p.Domain, RequireMFA: &p.RequireMFA})
+	if err == nil && f.Get("removeLogo") == "on" {
+		_, err = s.Service.DeleteDirectoryLogo(r.Context(), v.Me, v.Dir.ID)
+	} else if err == nil {
+		if fhs := r.MultipartForm.File["logo"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			var data []byte
+			if data, err = readUpload(fhs[0].Open); err == nil {
+				_, err = s.Service.SetDirectoryLogo(r.Context(), v.Me, v.Dir.ID, data)
+			}
+		}
+	}
+	if err != nil {
+		if !v.formError(err, "name", "domain", "logo") {
+			return err
+		}
+		if d, ferr := s.Service.FindDirectory(r.Context(), v.Me, v.Dir.ID); ferr == nil {
+			v.Dir = d
+		}
+		s.showSettings(w, r, v, p)
+		return nil
+	}
+	return redirect(w, r, v.Base+"/settings?saved=1")
+}
+
+// errNoDirectoryLogo is the answer for a directory without a logo.
+var errNoDirectoryLogo = gatehouse.Errorf(gatehouse.ENOTFOUND, "The directory has no logo.")
+
+// portalDirectoryLogo serves the directory's logo to its admins.
+func (s *Server) portalDirectoryLogo(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	if len(v.Dir.Logo) == 0 || (v.Dir.LogoType != "image/png" && v.Dir.LogoType != "image/jpeg") {
+		return errNoDirectoryLogo
+	}
+	w.Header().Set("Content-Type", v.Dir.LogoType)
+	w.Header().Set("Cache-Control", "private, max-age=60")
+	_, err := w.Write(v.Dir.Logo)
+	return err
+}
