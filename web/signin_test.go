@@ -328,3 +328,41 @@ func TestResetMFAAPI(t *testing.T) {
 		t.Errorf("without a token: %d", r.status)
 	}
 }
+
+// TestAppLogoInMyApps shows an app's uploaded logo on its tile, only to users who see the app.
+func TestAppLogoInMyApps(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	admin, err := srv.Store.FindUserByName(ctx, "default", testserver.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _, err := srv.Service.AddApp(ctx, admin, "default", idp.AppInput{GalleryID: "custom", Name: "Logo App"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logo := signinPNG(t, 48, 48)
+	app.Logo, app.LogoType = logo, "image/png"
+	if err := srv.Store.UpdateApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	path := "/d/default/apps/" + app.ID + "/logo"
+	c := newSigninHTTP(t, srv)
+	c.signIn(testserver.AdminUser, testserver.AdminPassword)
+	if r := c.send(http.MethodGet, path, nil, nil); r.status != http.StatusNotFound {
+		t.Errorf("logo of an app not assigned to the user: %d", r.status)
+	}
+	if _, err := srv.Service.Assign(ctx, admin, "default", app.ID, "user", admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.send(http.MethodGet, "/d/default/myapps", nil, nil); !strings.Contains(r.body, `src="`+path+`"`) {
+		t.Errorf("the tile does not show the logo")
+	}
+	r := c.send(http.MethodGet, path, nil, nil)
+	if r.status != http.StatusOK || r.body != string(logo) || r.header.Get("Content-Type") != "image/png" {
+		t.Errorf("logo: %d %q", r.status, r.header.Get("Content-Type"))
+	}
+	if r := newSigninHTTP(t, srv).send(http.MethodGet, path, nil, nil); r.status != http.StatusNotFound {
+		t.Errorf("logo without signing in: %d", r.status)
+	}
+}
