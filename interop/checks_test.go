@@ -213,6 +213,9 @@ func runChecks(t *testing.T, k *spKit) {
 				}
 			}
 		}
+		if p.Status >= 400 {
+			c.Errorf("the SP's last page after logout, %s, has status %d:\n%s", p.URL, p.Status, clip(p.Body))
+		}
 		if !sawRequest || !sawResponse {
 			c.Fatalf("logout sent a LogoutRequest to Gatehouse: %v, got a LogoutResponse back: %v; last page %s (%d):\n%s", sawRequest, sawResponse, p.URL, p.Status, clip(p.Body))
 		}
@@ -224,6 +227,55 @@ func runChecks(t *testing.T, k *spKit) {
 			c.Errorf("after single logout, signing in again did not ask for the password at Gatehouse")
 		}
 		c.notePass("%s", strings.Join(bindings, ", "))
+	})
+	runCheck(t, k.name, checkPropagated, func(c *checkT) {
+		if k.noLogout != "" || k.plain.logout == "" {
+			c.notApplicable(k.noLogout)
+		}
+		if k.signed == nil {
+			c.notApplicable("one instance of the SP only")
+		}
+		if !gh.features.logout {
+			c.notSupported("single logout")
+		}
+		// Signed in to both apps of the SP in one browser, logging out of one must log out of the other.
+		b := newBrowser()
+		requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
+		second := k.signed.newFlow(c, b)
+		requireSignedIn(c, second.run(c, k.signed.start))
+		if second.Logins != 0 {
+			c.Fatalf("the second app asked for the password again instead of using Gatehouse's session")
+		}
+		f := k.signed.newFlow(c, b)
+		f.run(c, k.signed.logout)
+		requireLogoutSent(c, f, gh, k.plain)
+		requireSignedOut(c, b, k.plain.start)
+		requireSignedOut(c, b, k.signed.start)
+		c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
+	})
+	runCheck(t, k.name, checkIdPLogout, func(c *checkT) {
+		if k.noLogout != "" || k.plain.logout == "" {
+			c.notApplicable(k.noLogout)
+		}
+		if !gh.features.logout {
+			c.notSupported("single logout")
+		}
+		// Signing out at Gatehouse (My Apps' sign-out) logs the user out of the SP.
+		b := newBrowser()
+		requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
+		p, err := b.post(gh.URL+"/d/"+directory+"/slo", gh.URL+"/d/"+directory+"/myapps", map[string]string{})
+		if err != nil {
+			c.Fatal(err)
+		}
+		f := k.plain.newFlow(c, b)
+		f.StopAtLogin = true
+		last := f.follow(c, p)
+		requireLogoutSent(c, f, gh, k.plain)
+		requireSignedOut(c, b, k.plain.start)
+		if q, err := b.get(gh.URL + "/d/" + directory + "/myapps"); err != nil || q.Status == http.StatusOK {
+			c.Errorf("My Apps still answers 200 after signing out at Gatehouse (last page %s)", last.URL)
+		}
+		c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
 	})
 	runCheck(t, k.name, checkTampered, func(c *checkT) {
 		b := newBrowser()
@@ -243,6 +295,69 @@ func runChecks(t *testing.T, k *spKit) {
 		c.Logf("the SP's refusal (status %d): %s", p.Status, clip(p.Body))
 		c.notePass("SP answered %d", p.Status)
 	})
+}
+
+// requireLogoutSent fails the test unless Gatehouse sent v's SP a LogoutRequest in f and the SP's answer was a
+// LogoutResponse that Gatehouse accepted.
+func requireLogoutSent(t testing.TB, f *flow, gh *gatehouseServer, v *variant) {
+	t.Helper()
+	host := hostOf(v.start)
+	var sent, answered bool
+	for _, m := range f.Messages {
+		switch {
+		case m.Param == "SAMLRequest" && strings.HasPrefix(m.From, gh.URL) && hostOf(m.To) == host && rootName(m.XML) == "LogoutRequest":
+			sent = true
+			defer func(x []byte) {
+				if t.Failed() {
+					t.Logf("Gatehouse's LogoutRequest to the SP:\n%s", x)
+				}
+			}(m.XML)
+		case m.Param == "SAMLResponse" && strings.HasPrefix(m.To, gh.URL) && hostOf(m.From) == host && rootName(m.XML) == "LogoutResponse":
+			answered = true
+			if !bytes.Contains(m.XML, []byte("status:Success")) {
+				t.Errorf("the SP's LogoutResponse is not a success:\n%s", m.XML)
+			}
+		}
+	}
+	if !sent {
+		t.Fatalf("Gatehouse sent no LogoutRequest to %s (%d frames on its logout page)", host, len(f.Frames))
+	}
+	if !answered {
+		t.Errorf("the SP at %s sent no LogoutResponse back to Gatehouse", host)
+	}
+	for _, p := range f.Frames {
+		defer func(p *page) {
+			if t.Failed() {
+				t.Logf("a frame of Gatehouse's logout page ended at %s (status %d):\n%s", p.URL, p.Status, clip(p.Body))
+			}
+		}(p)
+		if strings.HasPrefix(p.URL, gh.URL) && p.Status != http.StatusOK {
+			t.Errorf("Gatehouse refused the LogoutResponse of %s: status %d: %s", host, p.Status, clip(p.Body))
+		}
+	}
+}
+
+// logoutBindings lists the logout messages of a flow with their bindings.
+func logoutBindings(f *flow, gh *gatehouseServer) []string {
+	var out []string
+	for _, m := range f.Messages {
+		if n := rootName(m.XML); strings.HasPrefix(n, "Logout") {
+			dir := "to"
+			if strings.HasPrefix(m.From, gh.URL) {
+				dir = "from"
+			}
+			out = append(out, n+" "+dir+" Gatehouse by "+m.Binding)
+		}
+	}
+	return out
+}
+
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Host
 }
 
 // encryptFor turns on encrypted assertions for app until the test ends; the encryption certificate must have come

@@ -61,6 +61,8 @@ func startCrewjam(t *testing.T, gh *gatehouseServer, name string, signRequests b
 		_ = json.NewEncoder(w).Encode(attrs)
 	})))
 	mux.HandleFunc("/logout", m.HandleStartLogout)
+	// Where the middleware lands after single logout.
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "crewjam/saml SP\n") })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {

@@ -149,6 +149,10 @@ type flow struct {
 	StopAtResponse bool
 	// BeforeRequest, when set, is called with each SAMLRequest before it is sent to Gatehouse.
 	BeforeRequest func(m samlMessage)
+	// Frames are the last pages of the frames of Gatehouse's logout pages, in order.
+	Frames []*page
+	// StopAtLogin stops the flow at Gatehouse's sign-in page instead of signing in.
+	StopAtLogin bool
 	// Logins counts the times the flow signed in at Gatehouse's sign-in page.
 	Logins int
 	// app, when set, is the app whose Responses are checked with verifyResponseSignatures; t reports failures.
@@ -203,7 +207,7 @@ func (f *flow) follow(t testing.TB, p *page) *page {
 			if err != nil {
 				t.Fatalf("GET %s: %v", p.Location, err)
 			}
-		case p.Status == http.StatusOK && strings.HasPrefix(p.URL, f.gh+"/d/"+directory+"/login"):
+		case p.Status == http.StatusOK && strings.HasPrefix(p.URL, f.gh+"/d/"+directory+"/login") && !f.StopAtLogin:
 			_, _, fields := formFields(p.Body)
 			fields["userName"], fields["password"] = userName, userPassword
 			f.Logins++
@@ -353,7 +357,7 @@ func (f *flow) loadFrames(t testing.TB, p *page) {
 		switch {
 		case a["src"] != "":
 			f.noteLink(t, p.URL, a["src"])
-			f.run(t, a["src"])
+			f.Frames = append(f.Frames, f.run(t, a["src"]))
 		case a["srcdoc"] != "":
 			action, _, fields := formFields(a["srcdoc"])
 			for _, k := range []string{"SAMLRequest", "SAMLResponse"} {
@@ -366,7 +370,7 @@ func (f *flow) loadFrames(t testing.TB, p *page) {
 			if err != nil {
 				t.Fatalf("POST %s: %v", action, err)
 			}
-			f.follow(t, q)
+			f.Frames = append(f.Frames, f.follow(t, q))
 		}
 	}
 }

@@ -16,11 +16,13 @@ const (
 	checkIdPInit     = "idp-initiated"
 	checkEncrypted   = "encrypted"
 	checkLogout      = "logout"
+	checkPropagated  = "logout-propagated"
+	checkIdPLogout   = "idp-logout"
 	checkTampered    = "tampered-refused"
 	checkMetadata    = "metadata-signature"
 )
 
-var checkOrder = []string{checkSPInitiated, checkSPSigned, checkIdPInit, checkEncrypted, checkLogout, checkTampered, checkMetadata}
+var checkOrder = []string{checkSPInitiated, checkSPSigned, checkIdPInit, checkEncrypted, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkMetadata}
 
 // The service providers of the matrix, in the order they are reported.
 var spOrder = []string{"shibboleth", "simplesamlphp", "pysaml2", "node-saml", "crewjam", "xmlsec1"}

@@ -7,7 +7,7 @@
 //   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
 //   /metadata  this SP's metadata
 //   /logout    starts single logout (a LogoutRequest to the IdP)
-//   /slo       the single logout service (HTTP-Redirect): LogoutResponses and LogoutRequests from the IdP
+//   /slo       the single logout service (HTTP-Redirect and HTTP-POST): LogoutResponses and LogoutRequests from the IdP
 // Each verified sign-in is printed on standard output as one JSON line.
 //
 // Usage: node sp.js --port N --idp-sso URL --idp-entity-id ID --idp-cert FILE --key FILE --cert FILE [--sign]
@@ -133,11 +133,19 @@ async function handle(req, res) {
     );
     return reply(res, 303, "", { Location: location });
   }
-  if (req.method === "GET" && url.pathname === "/slo") {
-    const query = Object.fromEntries(url.searchParams);
-    let result;
+  if (url.pathname === "/slo" && (req.method === "GET" || req.method === "POST")) {
+    // The IdP's LogoutRequests and LogoutResponses, by the HTTP-Redirect or the HTTP-POST binding.
+    let query, result;
     try {
-      result = await saml.validateRedirectAsync(query, url.search.slice(1));
+      if (req.method === "GET") {
+        query = Object.fromEntries(url.searchParams);
+        result = await saml.validateRedirectAsync(query, url.search.slice(1));
+      } else {
+        query = await readForm(req);
+        result = query.SAMLRequest
+          ? await saml.validatePostRequestAsync(query)
+          : await saml.validatePostResponseAsync(query);
+      }
     } catch (e) {
       return reply(res, 400, "logout refused: " + e.message);
     }

@@ -135,8 +135,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     ok = resp is not None and resp.status_ok()
                     self.reply(200 if ok else 400, "signed out" if ok else "logout failed")
                 elif "SAMLRequest" in query:
+                    from saml2.saml import name_id_from_string
+                    s = self.session()
+                    name_id = name_id_from_string(s["name_id_xml"]) if s else None
                     info = self.client.handle_logout_request(
-                        query["SAMLRequest"][0], None, BINDING_HTTP_REDIRECT,
+                        query["SAMLRequest"][0], name_id, BINDING_HTTP_REDIRECT,
                         relay_state=query.get("RelayState", [""])[0],
                         sign=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
                     self.end_session()
