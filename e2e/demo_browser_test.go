@@ -120,8 +120,8 @@ func demoSignOut(b *tab, demo *demoApp) {
 
 // TestDemoTutorialInBrowser performs the founding tutorial in Chromium with the real gatehouse and gatehouse-demo
 // binaries: the admin adds the demo app from the gallery and configures single sign-on, the demo app's owner
-// uploads the certificate and invites the user, and the user signs in to the demo app from My Apps and from the
-// demo app's sign-in page. Then the refusals: a user not assigned (Gatehouse), a user not invited (the demo app)
+// uploads the certificate and invites the user, and the user signs in to the demo app from My Apps, from the demo
+// app's sign-in page, and IdP-initiated from My Apps once the Sign-on URL is empty. Then the refusals: a user not assigned (Gatehouse), a user not invited (the demo app)
 // and a response signed with another app's certificate (the demo app).
 //
 // With GATEHOUSE_SCREENSHOTS=docs/images it also makes the screenshots of docs/tutorial.md.
@@ -209,6 +209,23 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		if got := user.text("#current-user"); got != simon {
 			t.Fatalf("after SP-initiated sign-on the demo app shows %q, want %s", got, simon)
 		}
+	})
+
+	t.Run("IdP-initiated from My Apps once the Sign-on URL is empty", func(t *testing.T) {
+		use(t)
+		admin.configureBasic(appID, entityID, acsURL, "")
+		demoSignOut(user, demo)
+		user.open(gh + "/d/default/myapps")
+		user.waitAt("My Apps shows the demo app", gh, tile)
+		if href := user.attr(tile, "href"); strings.HasPrefix(href, demo.URL) {
+			t.Fatalf("without a Sign-on URL the tile still leads to the app (%s), want Gatehouse's user access URL", href)
+		}
+		user.do("click the tile", chromedp.Click(chromedp.CSS(tile)))
+		user.waitAt("signed in at the demo app", demo.URL, "#current-user, #error-page")
+		if got := user.text("#current-user"); got != simon {
+			t.Fatalf("after IdP-initiated sign-on the demo app shows %q, want %s", got, simon)
+		}
+		admin.configureBasic(appID, entityID, acsURL, signOnURL)
 	})
 
 	t.Run("a user not assigned is refused by Gatehouse", func(t *testing.T) {
