@@ -275,3 +275,88 @@ func TestPortalCreateUser(t *testing.T) {
 		})
 	}
 }
+
+func TestPortalUserPaging(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	admin := mustAdmin(t, srv)
+	for i := range 30 {
+		name := "user" + string(rune('a'+i/10)) + string(rune('a'+i%10)) + "@contoso.com"
+		if _, _, err := srv.Service.CreateUser(context.Background(), admin, "default", idp.UserInput{UserName: name, DisplayName: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := regexp.MustCompile(`<tr data-user-id=`)
+	tests := []struct {
+		name, path string
+		rows       int
+		prev, next bool
+	}{
+		{"first page", "/admin/d/default/users", 25, false, true},
+		{"second page", "/admin/d/default/users?offset=25", 6, true, false},
+		{"search pages too", "/admin/d/default/users?q=user", 25, false, true},
+		{"bad offset is the first page", "/admin/d/default/users?offset=-3", 25, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.get(tt.path)
+			if n := len(rows.FindAllString(p.Body, -1)); n != tt.rows {
+				t.Errorf("%d rows, want %d", n, tt.rows)
+			}
+			if got := strings.Contains(p.Body, `id="prev-page"`); got != tt.prev {
+				t.Errorf("previous link %v, want %v", got, tt.prev)
+			}
+			if got := strings.Contains(p.Body, `id="next-page"`); got != tt.next {
+				t.Errorf("next link %v, want %v", got, tt.next)
+			}
+		})
+	}
+	// The next link keeps the search.
+	p := c.get("/admin/d/default/users?q=user")
+	if !strings.Contains(p.Body, `href="?offset=25&amp;q=user"`) {
+		t.Errorf("the next link does not keep the search")
+	}
+}
+
+func TestPortalGroups(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	u := mustUser(t, srv, "b.simon@contoso.com", "B. Simon", gatehouse.RoleUser)
+	p := c.post("/admin/d/default/groups", url.Values{"name": {"Sales"}})
+	if p.Status != 303 {
+		t.Fatalf("create: status %d", p.Status)
+	}
+	group := p.Location
+	steps := []struct {
+		name    string
+		path    string
+		form    url.Values
+		status  int
+		errorID string
+	}{
+		{"same name again", "/admin/d/default/groups", url.Values{"name": {"sales"}}, 409, "error-name"},
+		{"empty name", "/admin/d/default/groups", url.Values{"name": {""}}, 400, "error-name"},
+		{"add member", group + "/members", url.Values{"user": {"B. Simon"}}, 303, ""},
+		{"add member twice", group + "/members", url.Values{"user": {"b.simon@contoso.com"}}, 409, ""},
+		{"add nobody", group + "/members", url.Values{"user": {"nobody"}}, 400, "error-user"},
+		{"rename", group, url.Values{"name": {"Sales EMEA"}, "description": {"Sellers"}}, 303, ""},
+		{"rename to nothing", group, url.Values{"name": {""}, "description": {""}}, 400, "error-name"},
+		{"remove member", group + "/members/" + u.ID + "/remove", nil, 303, ""},
+	}
+	for _, st := range steps {
+		p := c.post(st.path, st.form)
+		if p.Status != st.status {
+			t.Fatalf("%s: status %d, want %d\n%s", st.name, p.Status, st.status, p.Body)
+		}
+		if st.errorID != "" && idOf(p.Body, st.errorID) == "" {
+			t.Errorf("%s: no message at #%s", st.name, st.errorID)
+		}
+	}
+	p = c.get(group)
+	if !strings.Contains(p.Body, "Sales EMEA") || strings.Contains(p.Body, `data-user-id="`+u.ID+`"`) {
+		t.Error("the group page does not show the rename, or still lists the removed member")
+	}
+	if p := c.post(group+"/delete", nil); p.Status != 303 {
+		t.Errorf("delete: status %d", p.Status)
+	}
+}

@@ -229,6 +229,7 @@ type groupPage struct {
 	// Candidates feed the member search's suggestions.
 	Candidates []*gatehouse.User
 	Search     string
+	Saved      bool
 }
 
 func (s *Server) showGroup(w http.ResponseWriter, r *http.Request, v *portalView, search string) error {
@@ -245,12 +246,24 @@ func (s *Server) showGroup(w http.ResponseWriter, r *http.Request, v *portalView
 		return err
 	}
 	v.Nav = "groups"
-	s.show(w, r, v, "group.html", groupPage{Group: g, Members: members, Candidates: candidates, Search: search})
+	s.show(w, r, v, "group.html", groupPage{Group: g, Members: members, Candidates: candidates, Search: search, Saved: r.URL.Query().Get("saved") == "1"})
 	return nil
 }
 
 func (s *Server) portalGroup(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	return s.showGroup(w, r, v, "")
+}
+
+func (s *Server) portalSaveGroup(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	id := r.PathValue("id")
+	name, desc := r.PostForm.Get("name"), r.PostForm.Get("description")
+	if _, err := s.Service.UpdateGroup(r.Context(), v.Me, v.Dir.ID, id, idp.GroupPatch{Name: &name, Description: &desc}); err != nil {
+		if !v.formError(err, "name", "description") {
+			return err
+		}
+		return s.showGroup(w, r, v, "")
+	}
+	return redirect(w, r, v.Base+"/groups/"+url.PathEscape(id)+"?saved=1")
 }
 
 func (s *Server) portalAddMember(w http.ResponseWriter, r *http.Request, v *portalView) error {

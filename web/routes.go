@@ -63,6 +63,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/groups", s.admin(s.portalGroups))
 	handle("POST /admin/d/{dir}/groups", s.admin(s.portalCreateGroup))
 	handle("GET /admin/d/{dir}/groups/{id}", s.admin(s.portalGroup))
+	handle("POST /admin/d/{dir}/groups/{id}", s.admin(s.portalSaveGroup))
 	handle("POST /admin/d/{dir}/groups/{id}/members", s.admin(s.portalAddMember))
 	handle("POST /admin/d/{dir}/groups/{id}/members/{userId}/remove", s.admin(s.portalRemoveMember))
 	handle("POST /admin/d/{dir}/groups/{id}/delete", s.admin(s.portalDeleteGroup))
