@@ -50,3 +50,67 @@ func FuzzDecodePost(f *testing.F) {
 		checkFuzzResult(t, m, err)
 	})
 }
+
+func FuzzDecodeLogoutRequest(f *testing.F) {
+	f.Add(redirectQuery(f, logoutXML(), "relay"), false)
+	f.Add(redirectQuery(f, logoutXML(`<samlp:SessionIndex>_s1</samlp:SessionIndex>`, ""), ""), false)
+	f.Add("SAMLResponse="+deflateBase64(f, `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="r" Version="2.0"><samlp:Status><samlp:StatusCode Value="x"/></samlp:Status></samlp:LogoutResponse>`), false)
+	f.Add("SAMLRequest="+deflateBase64(f, `<LogoutRequest xmlns="urn:oasis:names:tc:SAML:2.0:protocol" ID="a" Version="2.0"><NameID xmlns="urn:oasis:names:tc:SAML:2.0:assertion">n</NameID></LogoutRequest>`)+"&SigAlg=x&Signature=c2ln", false)
+	f.Add(logoutXML(), true)
+	f.Add(`<!DOCTYPE x [<!ENTITY e "e">]><samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&e;</samlp:LogoutRequest>`, true)
+	f.Fuzz(func(t *testing.T, in string, post bool) {
+		var m *Message
+		var err error
+		if post {
+			m, err = DecodePostAny(base64.StdEncoding.EncodeToString([]byte(in)), "", "", fuzzLimits)
+		} else {
+			m, err = DecodeRedirectAny(in, fuzzLimits)
+		}
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Code == "" || e.Message == "" || m != nil {
+				t.Fatalf("error %v is not a *saml.Error with a code and a message, or came with a message", err)
+			}
+			return
+		}
+		switch {
+		case m.Logout != nil:
+			if m.Logout.ID == "" || m.Logout.Version != "2.0" || len(m.Logout.Raw) > fuzzLimits.MaxInflated {
+				t.Fatalf("accepted an invalid LogoutRequest: %+v", m.Logout)
+			}
+			_ = testIdP(t).ValidateLogoutRequest(m.Logout)
+		case m.LogoutResponse != nil:
+			if m.LogoutResponse.Version != "2.0" {
+				t.Fatalf("accepted an invalid LogoutResponse: %+v", m.LogoutResponse)
+			}
+		case m.Request == nil || m.Request.ID == "":
+			t.Fatalf("accepted a message without content: %+v", m)
+		}
+	})
+}
+
+func FuzzParseSPMetadata(f *testing.F) {
+	f.Add([]byte(spMetadataXML(f)))
+	f.Add([]byte(spMetadataXML(f, `index="7"`, `index="7" isDefault="true"`)))
+	f.Add([]byte(`<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:EntityDescriptor entityID="x"/></md:EntitiesDescriptor>`))
+	f.Add([]byte(`<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="e"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://a/" index="0" isDefault="false"/></md:SPSSODescriptor></md:EntityDescriptor>`))
+	f.Add([]byte(`<!DOCTYPE x><x/>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		md, err := ParseSPMetadata(data)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Code == "" || e.Message == "" || md != nil {
+				t.Fatalf("error %v is not a *saml.Error with a code and a message, or came with metadata", err)
+			}
+			return
+		}
+		if md.EntityID == "" || len(md.ACS) == 0 || len(md.ACS) > 32 {
+			t.Fatalf("accepted metadata without an entity ID or a usable ACS: %+v", md)
+		}
+		for _, e := range append(append([]Endpoint{}, md.ACS...), md.SLO...) {
+			if checkHTTPURL(e.Location) != nil {
+				t.Fatalf("accepted endpoint %q", e.Location)
+			}
+		}
+	})
+}
