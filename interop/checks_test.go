@@ -295,6 +295,44 @@ func runChecks(t *testing.T, k *spKit) {
 		c.Logf("the SP's refusal (status %d): %s", p.Status, clip(p.Body))
 		c.notePass("SP answered %d", p.Status)
 	})
+	runCheck(t, k.name, checkRollover, func(c *checkT) {
+		if !gh.features.rollover {
+			c.notSupported("certificate rollover")
+		}
+		// The SP read the IdP metadata while it published the next certificate beside the active one; once the next
+		// one signs, the SP must accept the Responses without being touched.
+		activateNext(c, gh, k.plain.app)
+		b := newBrowser()
+		f := k.plain.newFlow(c, b)
+		requireSignedIn(c, f.run(c, k.plain.start))
+		c.notePass("signed with the next certificate after make active; the SP was not reconfigured")
+	})
+}
+
+// activateNext makes the app's next certificate the active one, after checking that its metadata publishes both,
+// and from then on checks Responses against it.
+func activateNext(t testing.TB, gh *gatehouseServer, app *registeredApp) {
+	t.Helper()
+	md := app.idpMetadata(t)
+	for _, p := range [][]byte{app.CertPEM, app.NextCertPEM} {
+		if !bytes.Contains(md, []byte(pemBody(p)[:64])) {
+			t.Fatalf("the app's metadata does not publish both the active and the next certificate:\n%s", md)
+		}
+	}
+	gh.api.mustCall(t, "POST", app.path()+"/certificates/"+app.NextCertID+"/activate", nil, http.StatusOK, nil)
+	app.CertPEM = app.NextCertPEM
+}
+
+// pemBody returns the base64 body of a PEM certificate on one line.
+func pemBody(p []byte) string {
+	var body []string
+	for _, line := range strings.Split(string(p), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "-----") {
+			body = append(body, line)
+		}
+	}
+	return strings.Join(body, "")
 }
 
 // requireLogoutSent fails the test unless Gatehouse sent v's SP a LogoutRequest in f and the SP's answer was a

@@ -25,11 +25,13 @@ type features struct {
 	logout bool
 	// signedMetadata: the directory's IdP metadata can be signed.
 	signedMetadata bool
+	// rollover: an app can have a next certificate, published beside the active one, and make it active.
+	rollover bool
 }
 
 func (f features) String() string {
-	return fmt.Sprintf("metadata import %v, signed AuthnRequests %v, encrypted assertions %v, single logout %v, signed metadata %v",
-		f.metadataImport, f.signedRequests, f.encryption, f.logout, f.signedMetadata)
+	return fmt.Sprintf("metadata import %v, signed AuthnRequests %v, encrypted assertions %v, single logout %v, certificate rollover %v, signed metadata %v",
+		f.metadataImport, f.signedRequests, f.encryption, f.logout, f.rollover, f.signedMetadata)
 }
 
 // probeFeatures finds out what the running Gatehouse can do from its OpenAPI document (every route and setting is
@@ -45,6 +47,7 @@ func (s *gatehouseServer) probeFeatures() (features, error) {
 	f.signedRequests = strings.Contains(api, "requiresignedrequests") || strings.Contains(api, "authnrequestssigned")
 	f.encryption = strings.Contains(api, "encryptassertion") || strings.Contains(api, "encryptedassertion") || strings.Contains(api, "encryptassertions")
 	f.signedMetadata = strings.Contains(api, "signmetadata") || strings.Contains(api, "metadatasigned")
+	f.rollover = strings.Contains(api, "/certificates/{certid}/activate:")
 
 	// A LogoutRequest sent to the SAML endpoint is refused as "not an AuthnRequest" by a Gatehouse without single
 	// logout.

@@ -355,6 +355,10 @@ type registeredApp struct {
 	// CertPEM is the app's active signing certificate.
 	CertPEM []byte
 	Cert    *x509.Certificate
+	// NextCertID and NextCertPEM are the app's next certificate, made before the SP reads the IdP metadata (when
+	// Gatehouse has certificate rollover), so that the metadata the SP trusts publishes both.
+	NextCertID  string
+	NextCertPEM []byte
 	// Imported reports whether Gatehouse registered the SP from its metadata (otherwise the tests set entity ID and
 	// reply URLs from it).
 	Imported bool
@@ -387,7 +391,21 @@ func (s *gatehouseServer) createApp(t *testing.T, name string) *registeredApp {
 		t.Fatal(err)
 	}
 	r.Cert = cert
+	if s.features.rollover {
+		var next struct {
+			ID string `json:"id"`
+		}
+		s.api.mustCall(t, "POST", r.path()+"/certificates", nil, http.StatusCreated, &next)
+		r.NextCertID = next.ID
+		s.api.mustCall(t, "GET", r.path()+"/certificates/"+next.ID+"/download?format=pem", nil, http.StatusOK, &r.NextCertPEM)
+	}
 	return r
+}
+
+// trustedCertsPEM returns the IdP certificates an SP configured with certificate files trusts: the active one and,
+// during a rollover, the next one.
+func (r *registeredApp) trustedCertsPEM() []byte {
+	return append(append([]byte(nil), r.CertPEM...), r.NextCertPEM...)
 }
 
 // registerMetadata registers the SP from its metadata: through Gatehouse's metadata import when it has one,
@@ -421,7 +439,7 @@ func (s *gatehouseServer) registerMetadata(t *testing.T, r *registeredApp, metad
 }
 
 // idpMetadata returns the app's federation metadata.
-func (r *registeredApp) idpMetadata(t *testing.T) []byte {
+func (r *registeredApp) idpMetadata(t testing.TB) []byte {
 	t.Helper()
 	hc := &http.Client{Timeout: 30 * time.Second}
 	resp, err := hc.Get(r.MetadataURL)

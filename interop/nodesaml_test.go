@@ -71,7 +71,7 @@ func startNodeSAML(t *testing.T, gh *gatehouseServer, node, modules, name string
 	dir := t.TempDir()
 	kp := newKeyPair(t, dir, "sp", name)
 	idpCert := filepath.Join(dir, "idp.pem")
-	writeFile(t, idpCert, app.CertPEM)
+	writeFile(t, idpCert, app.trustedCertsPEM())
 	script, err := filepath.Abs("testdata/node-sp/sp.js")
 	if err != nil {
 		t.Fatal(err)

@@ -217,6 +217,19 @@ func TestXMLSec1(t *testing.T) {
 			}
 		}
 	})
+	runCheck(t, sp, checkRollover, func(c *checkT) {
+		if !gh.features.rollover {
+			c.notSupported("certificate rollover")
+		}
+		old := app.CertPEM
+		activateNext(c, gh, app)
+		x := response(c, "both", true)
+		verifyAll(c, x, "both")
+		if err := xmlsecVerify(c, x, old, xpathAssertionSig); err == nil {
+			c.Fatalf("after make active, the Response still verifies with the previous certificate")
+		}
+		c.notePass("after make active, signatures verify with the next certificate and not with the previous one")
+	})
 	runCheck(t, sp, checkMetadata, func(c *checkT) {
 		if !gh.features.signedMetadata {
 			c.notSupported("signed IdP metadata")

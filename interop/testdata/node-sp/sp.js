@@ -47,7 +47,12 @@ const options = {
   entryPoint: args["idp-sso"],
   logoutUrl: args["idp-sso"],
   idpIssuer: args["idp-entity-id"],
-  idpCert: fs.readFileSync(args["idp-cert"], "utf8"),
+  // The file may hold several certificates (the active one and, during a rollover, the next one).
+  idpCert: fs
+    .readFileSync(args["idp-cert"], "utf8")
+    .split(/(?<=-----END CERTIFICATE-----)/)
+    .map((c) => c.trim())
+    .filter((c) => c !== ""),
   audience: base + "/metadata",
   decryptionPvk: key,
   wantAssertionsSigned: true,
