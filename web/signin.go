@@ -98,7 +98,9 @@ type flow struct {
 // flowOf reads a flow from query or form values; a next that is not a local path is dropped.
 func flowOf(v url.Values) flow {
 	signin := v.Get("signin")
-	if len(signin) > 64 || !gatehouse.ValidID(signin) {
+	if len(signin) > 128 || strings.IndexFunc(signin, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) >= 0 {
 		signin = ""
 	}
 	return flow{SignIn: signin, Next: localPath(v.Get("next"))}
