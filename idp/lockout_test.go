@@ -3,11 +3,14 @@ package idp_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+	"github.com/gatehouse-idp/gatehouse/password"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -162,5 +165,49 @@ func TestLockoutDelay(t *testing.T) {
 	}
 	if got := (idp.Lockout{}).DelayAfter(3); got != 0 {
 		t.Errorf("no Delay: DelayAfter(3) = %v, want 0", got)
+	}
+}
+
+// SECURITY-CASES 31: more concurrent sign-ins than hashing slots wait their turn; no more hashes run at once than
+// the Hasher allows, and every sign-in is answered.
+func TestSecurityCase31ConcurrentSignInsQueue(t *testing.T) {
+	w := newAuthWorld(t)
+	h := password.NewHasher(testserver.TestHashParams, 1)
+	w.svc.Hasher = h
+	const n = 8
+	done := make(chan struct{})
+	peak := make(chan int)
+	go func() {
+		most := 0
+		for {
+			select {
+			case <-done:
+				peak <- most
+				return
+			default:
+				most = max(most, h.Running())
+				time.Sleep(50 * time.Microsecond)
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	codes := make([]string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.svc.Authenticate(from(fmt.Sprintf("198.51.100.%d", 150+i)), "default", fmt.Sprintf("user%d@contoso.com", i), "wrong")
+			codes[i] = gatehouse.ErrorCode(err)
+		}()
+	}
+	wg.Wait()
+	close(done)
+	if got := <-peak; got > 1 {
+		t.Errorf("%d hashes ran at once, want at most 1", got)
+	}
+	for i, c := range codes {
+		if c != gatehouse.EUNAUTHORIZED {
+			t.Errorf("sign-in %d: code %q, want unauthorized", i, c)
+		}
 	}
 }
