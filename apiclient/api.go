@@ -276,6 +276,51 @@ func (c *Client) GetSetup(ctx context.Context, dir, appID string) (*Setup, error
 	return get[Setup](ctx, c, dirPath(dir, "apps", appID, "setup"))
 }
 
+// ImportMetadata updates an app's SAML settings from its SP's metadata and returns the app.
+func (c *Client) ImportMetadata(ctx context.Context, dir, appID string, in MetadataInput) (*gatehouse.App, error) {
+	return send[gatehouse.App](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "saml", "metadata"), in)
+}
+
+// PreviewAssertion returns the assertion the user would receive at the app now, without sending it anywhere.
+func (c *Client) PreviewAssertion(ctx context.Context, dir, appID, userID string) (*Preview, error) {
+	v := new(Preview)
+	if _, err := c.do(ctx, http.MethodGet, dirPath(dir, "apps", appID, "preview"), url.Values{"user": {userID}}, nil, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// SetDirectoryLogo replaces the directory's sign-in logo with a PNG or JPEG image.
+func (c *Client) SetDirectoryLogo(ctx context.Context, dir string, image []byte, contentType string) (*gatehouse.Directory, error) {
+	return send[gatehouse.Directory](ctx, c, http.MethodPut, dirPath(dir, "logo"), rawBody{image, contentType})
+}
+
+// DeleteDirectoryLogo removes the directory's sign-in logo.
+func (c *Client) DeleteDirectoryLogo(ctx context.Context, dir string) error {
+	return c.del(ctx, dirPath(dir, "logo"))
+}
+
+// ResetMFA turns off a user's two-step verification, for example after a lost phone; they enrol again.
+func (c *Client) ResetMFA(ctx context.Context, dir, userID string) (*gatehouse.User, error) {
+	v := new(gatehouse.User)
+	if _, err := c.do(ctx, http.MethodDelete, dirPath(dir, "users", userID, "mfa"), nil, nil, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// CreateCertificate creates the app's next signing certificate, published in metadata beside the active one until
+// ActivateCertificate switches signing to it.
+func (c *Client) CreateCertificate(ctx context.Context, dir, appID string) (*gatehouse.Certificate, error) {
+	return send[gatehouse.Certificate](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "certificates"), struct{}{})
+}
+
+// ActivateCertificate makes a certificate the app's signing certificate; the one it replaces stays published for a
+// grace period.
+func (c *Client) ActivateCertificate(ctx context.Context, dir, appID, certID string) (*gatehouse.Certificate, error) {
+	return send[gatehouse.Certificate](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "certificates", certID, "activate"), struct{}{})
+}
+
 // ListCertificates returns an app's signing certificates, newest first.
 func (c *Client) ListCertificates(ctx context.Context, dir, appID string) ([]*gatehouse.Certificate, int, error) {
 	return list[*gatehouse.Certificate](ctx, c, dirPath(dir, "apps", appID, "certificates"), nil)

@@ -102,13 +102,22 @@ type response struct {
 
 // do sends a request with in encoded as JSON (unless nil) and decodes a successful response into out (unless nil).
 // An error response becomes an *Error.
+// rawBody is a request body sent as it is, such as an image, instead of as JSON.
+type rawBody struct {
+	data        []byte
+	contentType string
+}
+
 func (c *Client) do(ctx context.Context, method, p string, query url.Values, in, out any) (*response, error) {
 	u := c.server + p
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	if raw, ok := in.(rawBody); ok {
+		body, contentType = bytes.NewReader(raw.data), raw.contentType
+	} else if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return nil, fmt.Errorf("apiclient: encode %s %s: %w", method, p, err)
@@ -120,7 +129,7 @@ func (c *Client) do(ctx context.Context, method, p string, query url.Values, in,
 		return nil, fmt.Errorf("apiclient: %s %s: %w", method, p, err)
 	}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.token != "" {

@@ -445,6 +445,65 @@ func TestMethods(t *testing.T) {
 			want: request{Method: "POST", Path: "/api/v1/password", Body: `{"userName":"b@contoso.com","currentPassword":"old","newPassword":"new"}`},
 		},
 		{
+			name: "ImportMetadata", status: 200, answer: `{"id":"a1","saml":{"entityId":"https://sp.example.test"}}`,
+			call: func(c *apiclient.Client) (any, error) {
+				a, err := c.ImportMetadata(ctx, "default", "a1", apiclient.MetadataInput{URL: "https://sp.example.test/md"})
+				return a.SAML.EntityID, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/saml/metadata", Body: `{"url":"https://sp.example.test/md"}`},
+			result: "https://sp.example.test",
+		},
+		{
+			name: "PreviewAssertion", status: 200, answer: `{"nameId":"b@contoso.com","claims":[{"name":"email","values":["b@contoso.com"]}]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				p, err := c.PreviewAssertion(ctx, "default", "a1", "u1")
+				return p.NameID + " " + p.Claims[0].Values[0], err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/apps/a1/preview", Query: "user=u1"},
+			result: "b@contoso.com b@contoso.com",
+		},
+		{
+			name: "SetDirectoryLogo", status: 200, answer: `{"id":"default","logoType":"image/png"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				d, err := c.SetDirectoryLogo(ctx, "default", []byte("\x89PNG"), "image/png")
+				return d.LogoType, err
+			},
+			want:   request{Method: "PUT", Path: "/api/v1/directories/default/logo", Body: "\x89PNG"},
+			result: "image/png",
+		},
+		{
+			name: "DeleteDirectoryLogo", status: 204,
+			call: func(c *apiclient.Client) (any, error) { return nil, c.DeleteDirectoryLogo(ctx, "default") },
+			want: request{Method: "DELETE", Path: "/api/v1/directories/default/logo"},
+		},
+		{
+			name: "ResetMFA", status: 200, answer: `{"id":"u1","mfaEnabled":false}`,
+			call: func(c *apiclient.Client) (any, error) {
+				u, err := c.ResetMFA(ctx, "default", "u1")
+				return u.ID, err
+			},
+			want:   request{Method: "DELETE", Path: "/api/v1/directories/default/users/u1/mfa"},
+			result: "u1",
+		},
+		{
+			name: "CreateCertificate", status: 201, answer: `{"id":"c2","active":false}`,
+			call: func(c *apiclient.Client) (any, error) {
+				cert, err := c.CreateCertificate(ctx, "default", "a1")
+				return cert.ID, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/certificates", Body: `{}`},
+			result: "c2",
+		},
+		{
+			name: "ActivateCertificate", status: 200, answer: `{"id":"c2","active":true}`,
+			call: func(c *apiclient.Client) (any, error) {
+				cert, err := c.ActivateCertificate(ctx, "default", "a1", "c2")
+				return cert.Active, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/certificates/c2/activate", Body: `{}`},
+			result: true,
+		},
+		{
 			name: "ListSignIns", status: 200, answer: `{"items":[{"id":"e1","result":"failure"}],"total":1}`,
 			call: func(c *apiclient.Client) (any, error) {
 				l, _, err := c.ListSignIns(ctx, "default", apiclient.SignInQuery{UserID: "u1", AppID: "a1", Result: "failure", Limit: 10})

@@ -195,3 +195,43 @@ type AuditQuery struct {
 	Offset     int
 	Limit      int
 }
+
+// MetadataInput is the body of ImportMetadata: the SP's metadata XML, or a URL the server fetches and refreshes.
+type MetadataInput struct {
+	Metadata string `json:"metadata,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
+
+// Preview is the assertion a user would receive at an app now, built by the same code as a real sign-in.
+type Preview struct {
+	AppID            string           `json:"appId"`
+	UserID           string           `json:"userId"`
+	UserName         string           `json:"userName"`
+	Issuer           string           `json:"issuer"`
+	Audience         string           `json:"audience"`
+	Destination      string           `json:"destination"`
+	NameID           string           `json:"nameId"`
+	NameIDFormat     string           `json:"nameIdFormat"`
+	Claims           []PreviewClaim   `json:"claims"`
+	NotBefore        string           `json:"notBefore"`
+	NotOnOrAfter     string           `json:"notOnOrAfter"`
+	AuthnContext     string           `json:"authnContext"`
+	SigningOption    string           `json:"signingOption"`
+	SigningAlgorithm string           `json:"signingAlgorithm"`
+	Problems         []PreviewProblem `json:"problems"`
+	// XML is the signed Response exactly as it would be posted.
+	XML string `json:"xml"`
+}
+
+// PreviewClaim is one attribute of a previewed assertion.
+type PreviewClaim struct {
+	Name       string   `json:"name"`
+	NameFormat string   `json:"nameFormat,omitempty"`
+	Values     []string `json:"values"`
+}
+
+// PreviewProblem is a reason a real sign-in would fail now, with its Gatehouse code.
+type PreviewProblem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

@@ -363,11 +363,7 @@ func certList(c *cli, args []string) error {
 	}
 	return printList(c, certs, total, "certificates", []string{"ID", "STATUS", "THUMBPRINT", "VALID FROM", "EXPIRES"},
 		func(cert *gatehouse.Certificate) []string {
-			status := "inactive"
-			if cert.Active {
-				status = "active"
-			}
-			return []string{cert.ID, status, cert.Thumbprint, fmtTime(cert.NotBefore), fmtTime(cert.NotAfter)}
+			return []string{cert.ID, certStatus(cert), cert.Thumbprint, fmtTime(cert.NotBefore), fmtTime(cert.NotAfter)}
 		})
 }
 

@@ -23,6 +23,7 @@ func commands() []*command {
 		{"user enable", "USER", "Allows a disabled user to sign in again.", userEnable},
 		{"user delete", "USER", "Deletes a user with their sessions, tokens, memberships and assignments.", userDelete},
 		{"user reset-password", "USER", "Gives a user a new temporary password, shown once.", userResetPassword},
+		{"user reset-mfa", "USER", "Turns off a user's two-step verification (e.g. after a lost phone); they enrol again.", userResetMFA},
 		{"user apps", "USER", "Lists the apps assigned to a user, directly or through a group.", userApps},
 		{"user groups", "USER", "Lists the groups a user is a member of.", userGroups},
 
@@ -51,6 +52,9 @@ func commands() []*command {
 		{"app setup", "APP", "Shows the values to enter in the app to set up single sign-on with Gatehouse.", appSetup},
 		{"app cert list", "APP", "Lists an app's signing certificates.", certList},
 		{"app cert download", "APP", "Downloads an app's signing certificate or federation metadata.", certDownload},
+		{"app cert new", "APP", "Creates the app's next signing certificate, published in metadata before it signs.", certNew},
+		{"app cert activate", "APP CERT", "Makes a certificate sign the app's sign-ins; the replaced one stays published for a grace period.", certActivate},
+		{"app preview", "APP", "Shows the assertion a user would receive at the app now, without signing them in.", appPreview},
 		{"app metadata import", "APP", "Configures an app from its SP's metadata, from a file or a URL the server refreshes.", metadataImport},
 		{"app assign", "APP", "Assigns users or groups to an app.", appAssign},
 		{"app unassign", "APP", "Removes users or groups from an app's assignments.", appUnassign},

@@ -225,6 +225,8 @@ Run 'gatehouse gallery <command> --help' for a command's flags.
 Commands:
   list      Lists an app's signing certificates.
   download  Downloads an app's signing certificate or federation metadata.
+  new       Creates the app's next signing certificate, published in metadata before it signs.
+  activate  Makes a certificate sign the app's sign-ins; the replaced one stays published for a grace period.
 
 Run 'gatehouse app cert <command> --help' for a command's flags.
 `,
@@ -900,7 +902,10 @@ func TestApp(t *testing.T) {
     "nameIdSource": "",
     "claims": null,
     "signingOption": "",
-    "signingAlgorithm": ""
+    "signingAlgorithm": "",
+    "requireSignedRequests": false,
+    "allowSha1Requests": false,
+    "encryptAssertions": false
   },
   "createdAt": "0001-01-01T00:00:00Z",
   "updatedAt": "0001-01-01T00:00:00Z"
@@ -992,7 +997,10 @@ func TestApp(t *testing.T) {
   "nameIdSource": "",
   "claims": null,
   "signingOption": "",
-  "signingAlgorithm": ""
+  "signingAlgorithm": "",
+  "requireSignedRequests": false,
+  "allowSha1Requests": false,
+  "encryptAssertions": false
 }
 `,
 		},
@@ -1093,9 +1101,9 @@ func TestApp(t *testing.T) {
 				`{"id":"c2","thumbprint":"FFEE","notBefore":"2026-11-25T10:00:00Z","notAfter":"2029-11-25T10:00:00Z","active":false}`,
 				`{"id":"c1","thumbprint":"0A1B2C","notBefore":"2026-01-01T00:00:00Z","notAfter":"2029-01-01T00:00:00Z","active":true}`)}},
 			stdout: "" +
-				"ID  STATUS    THUMBPRINT  VALID FROM            EXPIRES\n" +
-				"c2  inactive  FFEE        2026-11-25 10:00:00Z  2029-11-25 10:00:00Z\n" +
-				"c1  active    0A1B2C      2026-01-01 00:00:00Z  2029-01-01 00:00:00Z\n",
+				"ID  STATUS  THUMBPRINT  VALID FROM            EXPIRES\n" +
+				"c2  next    FFEE        2026-11-25 10:00:00Z  2029-11-25 10:00:00Z\n" +
+				"c1  active  0A1B2C      2026-01-01 00:00:00Z  2029-01-01 00:00:00Z\n",
 		},
 		{
 			name: "cert download to stdout", args: []string{"app", "cert", "download", "a1"},

@@ -145,6 +145,19 @@ func TestTutorialAgainstServer(t *testing.T) {
 	out, _ = gh(0, "", "app", "cert", "download", "Mixpanel", "--format", "metadata")
 	mustContain(out, "EntityDescriptor")
 
+	// Certificate rollover: a next certificate is published, then signs; the old one is retired, not gone.
+	out, _ = gh(0, "", "--json", "app", "cert", "new", "Mixpanel")
+	var next struct{ ID, Thumbprint string }
+	if err := json.Unmarshal([]byte(out), &next); err != nil || next.ID == "" {
+		t.Fatalf("app cert new --json printed %q (%v)", out, err)
+	}
+	out, _ = gh(0, "", "app", "cert", "list", "Mixpanel")
+	mustContain(out, next.ID+"  next")
+	out, _ = gh(0, "", "app", "cert", "activate", "Mixpanel", next.ID)
+	mustContain(out, "now signs Mixpanel's sign-ins")
+	out, _ = gh(0, "", "app", "cert", "list", "Mixpanel")
+	mustContain(out, next.ID+"  active", "retired")
+
 	// 5. Assignment, directly and through a group.
 	gh(0, "", "group", "create", "Sales")
 	gh(0, "", "group", "add-member", "Sales", "b.simon@contoso.com")
@@ -153,6 +166,12 @@ func TestTutorialAgainstServer(t *testing.T) {
 	mustContain(out, "user   b.simon@contoso.com", "group  Sales")
 	out, _ = gh(0, "", "user", "apps", "b.simon@contoso.com")
 	mustContain(out, "Mixpanel")
+	out, _ = gh(0, "", "app", "preview", "Mixpanel", "--user", "b.simon@contoso.com")
+	mustContain(out, "NameID", "b.simon@contoso.com", "Claim email")
+	out, _ = gh(0, "", "app", "preview", "Mixpanel", "--user", "b.simon@contoso.com", "--xml")
+	mustContain(out, "<saml", "SignatureValue")
+	out, _ = gh(0, "", "user", "reset-mfa", "b.simon@contoso.com")
+	mustContain(out, "Two-step verification of b.simon@contoso.com is reset")
 	gh(0, "", "app", "unassign", "Mixpanel", "--group", "Sales")
 
 	// A temporary password gives no token.
