@@ -20,7 +20,7 @@ func plainApp(t *testing.T, svc *idp.Service, root *gatehouse.User, name string,
 		t.Fatal(err)
 	}
 	s := a.SAML
-	s.EntityID, s.ReplyURLs = "https://"+name+".example.test/sp", []string{"https://"+name+".example.test/acs"}
+	s.EntityID, s.ReplyURLs = "https://"+name+".example.test/sp", []string{"https://" + name + ".example.test/acs"}
 	if f != nil {
 		f(&s)
 	}
