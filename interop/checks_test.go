@@ -77,236 +77,273 @@ func clip(s string) string {
 	return s
 }
 
+// spChecks are the checks every SP is put through, in the order of the matrix.
+var spChecks = []struct {
+	name string
+	run  func(c *checkT, gh *gatehouseServer, k *spKit)
+}{
+	{checkSPInitiated, spInitiated},
+	{checkSPSigned, spInitiatedSigned},
+	{checkIdPInit, idpInitiated},
+	{checkEncrypted, encrypted},
+	{checkLogout, logout},
+	{checkPropagated, logoutPropagated},
+	{checkIdPLogout, idpLogout},
+	{checkTampered, tampered},
+	{checkRollover, rollover},
+}
+
 // runChecks runs every check of the matrix against k.
 func runChecks(t *testing.T, k *spKit) {
 	gh := startGatehouse(t)
-	runCheck(t, k.name, checkSPInitiated, func(c *checkT) {
-		b := newBrowser()
-		f := k.plain.newFlow(c, b)
-		p := f.run(c, k.plain.start)
-		requireSignedIn(c, p)
-		reqs, resps := f.requests(), f.responses()
-		if len(reqs) != 1 || len(resps) != 1 || f.Logins != 1 {
-			c.Fatalf("saw %d AuthnRequests, %d Responses and %d sign-ins, want one each", len(reqs), len(resps), f.Logins)
+	for _, ch := range spChecks {
+		runCheck(t, k.name, ch.name, func(c *checkT) { ch.run(c, gh, k) })
+	}
+}
+
+// spInitiated checks SP-initiated sign-in with an unsigned AuthnRequest: the SP shows the user, and the Response answers the request.
+func spInitiated(c *checkT, gh *gatehouseServer, k *spKit) {
+	b := newBrowser()
+	f := k.plain.newFlow(c, b)
+	p := f.run(c, k.plain.start)
+	requireSignedIn(c, p)
+	reqs, resps := f.requests(), f.responses()
+	if len(reqs) != 1 || len(resps) != 1 || f.Logins != 1 {
+		c.Fatalf("saw %d AuthnRequests, %d Responses and %d sign-ins, want one each", len(reqs), len(resps), f.Logins)
+	}
+	if signedRequest(reqs[0]) {
+		c.Errorf("the unsigned variant sent a signed AuthnRequest")
+	}
+	if id, irt := messageID(reqs[0].XML), inResponseTo(resps[0].XML); id == "" || irt != id {
+		c.Errorf("Response InResponseTo=%q, want the AuthnRequest's ID %q", irt, id)
+	}
+	acs := "ACS by URL"
+	if bytes.Contains(reqs[0].XML, []byte("AssertionConsumerServiceIndex")) {
+		acs = "ACS by index"
+	}
+	c.notePass("%s binding, %s", reqs[0].Binding, acs)
+}
+
+// spInitiatedSigned checks SP-initiated sign-in with a signed AuthnRequest from an app that requires one, and that Gatehouse refuses copies of the request with a corrupted or a removed signature.
+func spInitiatedSigned(c *checkT, gh *gatehouseServer, k *spKit) {
+	if k.signed == nil {
+		c.notApplicable(k.name + " does not sign AuthnRequests")
+	}
+	if !gh.features.signedRequests {
+		c.notSupported("verification of signed AuthnRequests")
+	}
+	// The app must require signed requests: from the SP's metadata (AuthnRequestsSigned) or set here.
+	var st map[string]any
+	gh.api.mustCall(c, "GET", k.signed.app.path()+"/saml", nil, http.StatusOK, &st)
+	how := "required by the SP's metadata"
+	if on, _ := st["requireSignedRequests"].(bool); !on {
+		how = "required by the app's setting (the SP's metadata does not say AuthnRequestsSigned)"
+		gh.api.mustCall(c, "PATCH", k.signed.app.path()+"/saml", map[string]any{"requireSignedRequests": true}, http.StatusOK, nil)
+	}
+	b := newBrowser()
+	f := k.signed.newFlow(c, b)
+	var corrupted, unsigned *page
+	f.BeforeRequest = func(m samlMessage) {
+		corrupted = sendAltered(c, m, corruptSignature)
+		unsigned = sendAltered(c, m, stripSignature)
+	}
+	p := f.run(c, k.signed.start)
+	requireSignedIn(c, p)
+	reqs := f.requests()
+	if len(reqs) != 1 || !signedRequest(reqs[0]) {
+		c.Fatalf("the signed variant sent %d AuthnRequests, the first signed: %v", len(reqs), len(reqs) > 0 && signedRequest(reqs[0]))
+	}
+	for _, r := range []struct {
+		what string
+		p    *page
+	}{{"with a corrupted signature", corrupted}, {"without its signature", unsigned}} {
+		if r.p == nil || r.p.Status != http.StatusBadRequest {
+			st := 0
+			if r.p != nil {
+				st = r.p.Status
+			}
+			c.Errorf("Gatehouse did not refuse a copy of the AuthnRequest %s: status %d, want 400", r.what, st)
 		}
-		if signedRequest(reqs[0]) {
-			c.Errorf("the unsigned variant sent a signed AuthnRequest")
-		}
-		if id, irt := messageID(reqs[0].XML), inResponseTo(resps[0].XML); id == "" || irt != id {
-			c.Errorf("Response InResponseTo=%q, want the AuthnRequest's ID %q", irt, id)
-		}
-		acs := "ACS by URL"
-		if bytes.Contains(reqs[0].XML, []byte("AssertionConsumerServiceIndex")) {
-			acs = "ACS by index"
-		}
-		c.notePass("%s binding, %s", reqs[0].Binding, acs)
-	})
-	runCheck(t, k.name, checkSPSigned, func(c *checkT) {
-		if k.signed == nil {
-			c.notApplicable(k.name + " does not sign AuthnRequests")
-		}
-		if !gh.features.signedRequests {
-			c.notSupported("verification of signed AuthnRequests")
-		}
-		// The app must require signed requests: from the SP's metadata (AuthnRequestsSigned) or set here.
-		var st map[string]any
-		gh.api.mustCall(c, "GET", k.signed.app.path()+"/saml", nil, http.StatusOK, &st)
-		how := "required by the SP's metadata"
-		if on, _ := st["requireSignedRequests"].(bool); !on {
-			how = "required by the app's setting (the SP's metadata does not say AuthnRequestsSigned)"
-			gh.api.mustCall(c, "PATCH", k.signed.app.path()+"/saml", map[string]any{"requireSignedRequests": true}, http.StatusOK, nil)
-		}
-		b := newBrowser()
-		f := k.signed.newFlow(c, b)
-		var corrupted, unsigned *page
-		f.BeforeRequest = func(m samlMessage) {
-			corrupted = sendAltered(c, m, corruptSignature)
-			unsigned = sendAltered(c, m, stripSignature)
-		}
-		p := f.run(c, k.signed.start)
-		requireSignedIn(c, p)
-		reqs := f.requests()
-		if len(reqs) != 1 || !signedRequest(reqs[0]) {
-			c.Fatalf("the signed variant sent %d AuthnRequests, the first signed: %v", len(reqs), len(reqs) > 0 && signedRequest(reqs[0]))
-		}
-		for _, r := range []struct {
-			what string
-			p    *page
-		}{{"with a corrupted signature", corrupted}, {"without its signature", unsigned}} {
-			if r.p == nil || r.p.Status != http.StatusBadRequest {
-				st := 0
-				if r.p != nil {
-					st = r.p.Status
-				}
-				c.Errorf("Gatehouse did not refuse a copy of the AuthnRequest %s: status %d, want 400", r.what, st)
+	}
+	c.notePass("%s binding, %s; a corrupted or removed signature is refused", reqs[0].Binding, how)
+}
+
+// idpInitiated checks IdP-initiated sign-on from the app's user access URL.
+func idpInitiated(c *checkT, gh *gatehouseServer, k *spKit) {
+	b := newBrowser()
+	f := k.plain.newFlow(c, b)
+	p := f.run(c, k.plain.app.UserAccessURL)
+	if len(f.responses()) != 1 {
+		c.Fatalf("saw %d Responses, want 1; last page %s:\n%s", len(f.responses()), p.URL, clip(p.Body))
+	}
+	if len(f.requests()) != 0 {
+		c.Fatalf("IdP-initiated sign-on sent %d AuthnRequests", len(f.requests()))
+	}
+	if irt := inResponseTo(f.responses()[0].XML); irt != "" {
+		c.Errorf("an IdP-initiated Response carries InResponseTo=%q", irt)
+	}
+	if !strings.Contains(p.Body, userGiven) {
+		// The SP landed somewhere else than the protected page: open it.
+		p, _ = b.get(k.plain.start)
+	}
+	requireSignedIn(c, p)
+}
+
+// encrypted checks that the SP decrypts an encrypted assertion, and that nothing of it is in the clear.
+func encrypted(c *checkT, gh *gatehouseServer, k *spKit) {
+	if k.noEncryption != "" {
+		c.notApplicable(k.noEncryption)
+	}
+	if !gh.features.encryption {
+		c.notSupported("encrypted assertions")
+	}
+	encryptFor(c, gh, k.plain.app)
+	b := newBrowser()
+	f := k.plain.newFlow(c, b)
+	p := f.run(c, k.plain.start)
+	resps := f.responses()
+	if len(resps) != 1 {
+		c.Fatalf("saw %d Responses, want 1", len(resps))
+	}
+	algs := requireEncrypted(c, resps[0].XML)
+	requireSignedIn(c, p)
+	c.notePass("%s", strings.Join(algs, ", "))
+}
+
+// logout checks SP-initiated single logout: Gatehouse answers the SP's LogoutRequest with a successful LogoutResponse, and both sessions end.
+func logout(c *checkT, gh *gatehouseServer, k *spKit) {
+	if k.noLogout != "" || k.plain.logout == "" {
+		c.notApplicable(k.noLogout)
+	}
+	if !gh.features.logout {
+		c.notSupported("single logout")
+	}
+	// The variant that signs its requests signs its LogoutRequests too, as the single logout profile wants for
+	// the front-channel bindings.
+	v := k.plain
+	if k.signed != nil {
+		v = k.signed
+	}
+	b := newBrowser()
+	requireSignedIn(c, v.newFlow(c, b).run(c, v.start))
+	f := v.newFlow(c, b)
+	p := f.run(c, v.logout)
+	var sawRequest, sawResponse bool
+	var bindings []string
+	for _, m := range f.Messages {
+		switch {
+		case m.Param == "SAMLRequest" && strings.HasPrefix(m.To, gh.URL) && bytes.Contains(m.XML, []byte("LogoutRequest")):
+			sawRequest = true
+			bindings = append(bindings, "LogoutRequest by "+m.Binding)
+		case m.Param == "SAMLResponse" && strings.HasPrefix(m.From, gh.URL) && bytes.Contains(m.XML, []byte("LogoutResponse")):
+			sawResponse = true
+			bindings = append(bindings, "LogoutResponse by "+m.Binding)
+			if !bytes.Contains(m.XML, []byte("urn:oasis:names:tc:SAML:2.0:status:Success")) {
+				c.Errorf("the LogoutResponse is not a success:\n%s", m.XML)
 			}
 		}
-		c.notePass("%s binding, %s; a corrupted or removed signature is refused", reqs[0].Binding, how)
-	})
-	runCheck(t, k.name, checkIdPInit, func(c *checkT) {
-		b := newBrowser()
-		f := k.plain.newFlow(c, b)
-		p := f.run(c, k.plain.app.UserAccessURL)
-		if len(f.responses()) != 1 {
-			c.Fatalf("saw %d Responses, want 1; last page %s:\n%s", len(f.responses()), p.URL, clip(p.Body))
-		}
-		if len(f.requests()) != 0 {
-			c.Fatalf("IdP-initiated sign-on sent %d AuthnRequests", len(f.requests()))
-		}
-		if irt := inResponseTo(f.responses()[0].XML); irt != "" {
-			c.Errorf("an IdP-initiated Response carries InResponseTo=%q", irt)
-		}
-		if !strings.Contains(p.Body, userGiven) {
-			// The SP landed somewhere else than the protected page: open it.
-			p, _ = b.get(k.plain.start)
-		}
-		requireSignedIn(c, p)
-	})
-	runCheck(t, k.name, checkEncrypted, func(c *checkT) {
-		if k.noEncryption != "" {
-			c.notApplicable(k.noEncryption)
-		}
-		if !gh.features.encryption {
-			c.notSupported("encrypted assertions")
-		}
-		encryptFor(c, gh, k.plain.app)
-		b := newBrowser()
-		f := k.plain.newFlow(c, b)
-		p := f.run(c, k.plain.start)
-		resps := f.responses()
-		if len(resps) != 1 {
-			c.Fatalf("saw %d Responses, want 1", len(resps))
-		}
-		algs := requireEncrypted(c, resps[0].XML)
-		requireSignedIn(c, p)
-		c.notePass("%s", strings.Join(algs, ", "))
-	})
-	runCheck(t, k.name, checkLogout, func(c *checkT) {
-		if k.noLogout != "" || k.plain.logout == "" {
-			c.notApplicable(k.noLogout)
-		}
-		if !gh.features.logout {
-			c.notSupported("single logout")
-		}
-		// The variant that signs its requests signs its LogoutRequests too, as the single logout profile wants for
-		// the front-channel bindings.
-		v := k.plain
-		if k.signed != nil {
-			v = k.signed
-		}
-		b := newBrowser()
-		requireSignedIn(c, v.newFlow(c, b).run(c, v.start))
-		f := v.newFlow(c, b)
-		p := f.run(c, v.logout)
-		var sawRequest, sawResponse bool
-		var bindings []string
-		for _, m := range f.Messages {
-			switch {
-			case m.Param == "SAMLRequest" && strings.HasPrefix(m.To, gh.URL) && bytes.Contains(m.XML, []byte("LogoutRequest")):
-				sawRequest = true
-				bindings = append(bindings, "LogoutRequest by "+m.Binding)
-			case m.Param == "SAMLResponse" && strings.HasPrefix(m.From, gh.URL) && bytes.Contains(m.XML, []byte("LogoutResponse")):
-				sawResponse = true
-				bindings = append(bindings, "LogoutResponse by "+m.Binding)
-				if !bytes.Contains(m.XML, []byte("urn:oasis:names:tc:SAML:2.0:status:Success")) {
-					c.Errorf("the LogoutResponse is not a success:\n%s", m.XML)
-				}
-			}
-		}
-		if p.Status >= 400 {
-			c.Errorf("the SP's last page after logout, %s, has status %d:\n%s", p.URL, p.Status, clip(p.Body))
-		}
-		if !sawRequest || !sawResponse {
-			c.Fatalf("logout sent a LogoutRequest to Gatehouse: %v, got a LogoutResponse back: %v; last page %s (%d):\n%s", sawRequest, sawResponse, p.URL, p.Status, clip(p.Body))
-		}
-		requireSignedOut(c, b, v.start)
-		// Gatehouse's own session has ended too: signing in again asks for the password.
-		f = v.newFlow(c, b)
-		requireSignedIn(c, f.run(c, v.start))
-		if f.Logins != 1 {
-			c.Errorf("after single logout, signing in again did not ask for the password at Gatehouse")
-		}
-		c.notePass("%s", strings.Join(bindings, ", "))
-	})
-	runCheck(t, k.name, checkPropagated, func(c *checkT) {
-		if k.noLogout != "" || k.plain.logout == "" {
-			c.notApplicable(k.noLogout)
-		}
-		if k.signed == nil {
-			c.notApplicable("one instance of the SP only")
-		}
-		if !gh.features.logout {
-			c.notSupported("single logout")
-		}
-		// Signed in to both apps of the SP in one browser, logging out of one must log out of the other.
-		b := newBrowser()
-		requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
-		second := k.signed.newFlow(c, b)
-		requireSignedIn(c, second.run(c, k.signed.start))
-		if second.Logins != 0 {
-			c.Fatalf("the second app asked for the password again instead of using Gatehouse's session")
-		}
-		f := k.signed.newFlow(c, b)
-		f.run(c, k.signed.logout)
-		requireLogoutSent(c, f, gh, k.plain)
-		requireSignedOut(c, b, k.plain.start)
-		requireSignedOut(c, b, k.signed.start)
-		c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
-	})
-	runCheck(t, k.name, checkIdPLogout, func(c *checkT) {
-		if k.noLogout != "" || k.plain.logout == "" {
-			c.notApplicable(k.noLogout)
-		}
-		if !gh.features.logout {
-			c.notSupported("single logout")
-		}
-		// Signing out at Gatehouse (My Apps' sign-out) logs the user out of the SP.
-		b := newBrowser()
-		requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
-		p, err := b.post(gh.URL+"/d/"+directory+"/slo", gh.URL+"/d/"+directory+"/myapps", map[string]string{})
-		if err != nil {
-			c.Fatal(err)
-		}
-		f := k.plain.newFlow(c, b)
-		f.StopAtLogin = true
-		last := f.follow(c, p)
-		requireLogoutSent(c, f, gh, k.plain)
-		requireSignedOut(c, b, k.plain.start)
-		if q, err := b.get(gh.URL + "/d/" + directory + "/myapps"); err != nil || q.Status == http.StatusOK {
-			c.Errorf("My Apps still answers 200 after signing out at Gatehouse (last page %s)", last.URL)
-		}
-		c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
-	})
-	runCheck(t, k.name, checkTampered, func(c *checkT) {
-		b := newBrowser()
-		f := k.plain.newFlow(c, b)
-		f.BeforePost = func(x []byte) []byte { return tamper(c, x) }
-		p := f.run(c, k.plain.start)
-		if len(f.responses()) != 1 {
-			c.Fatalf("saw %d Responses, want 1", len(f.responses()))
-		}
-		if p.Status == http.StatusOK && strings.Contains(p.Body, mallory) && !strings.Contains(p.Body, "SAMLRequest") {
-			c.Fatalf("the SP accepted a tampered Response and signed in %s:\n%s", mallory, clip(p.Body))
-		}
-		if k.refusal != "" && !strings.Contains(p.Body, k.refusal) {
-			c.Errorf("the SP's answer to the tampered Response (status %d) does not say %q:\n%s", p.Status, k.refusal, clip(p.Body))
-		}
-		requireSignedOut(c, b, k.plain.start)
-		c.Logf("the SP's refusal (status %d): %s", p.Status, clip(p.Body))
-		c.notePass("SP answered %d", p.Status)
-	})
-	runCheck(t, k.name, checkRollover, func(c *checkT) {
-		if !gh.features.rollover {
-			c.notSupported("certificate rollover")
-		}
-		// The SP read the IdP metadata while it published the next certificate beside the active one; once the next
-		// one signs, the SP must accept the Responses without being touched.
-		activateNext(c, gh, k.plain.app)
-		b := newBrowser()
-		f := k.plain.newFlow(c, b)
-		requireSignedIn(c, f.run(c, k.plain.start))
-		c.notePass("signed with the next certificate after make active; the SP was not reconfigured")
-	})
+	}
+	if p.Status >= 400 {
+		c.Errorf("the SP's last page after logout, %s, has status %d:\n%s", p.URL, p.Status, clip(p.Body))
+	}
+	if !sawRequest || !sawResponse {
+		c.Fatalf("logout sent a LogoutRequest to Gatehouse: %v, got a LogoutResponse back: %v; last page %s (%d):\n%s", sawRequest, sawResponse, p.URL, p.Status, clip(p.Body))
+	}
+	requireSignedOut(c, b, v.start)
+	// Gatehouse's own session has ended too: signing in again asks for the password.
+	f = v.newFlow(c, b)
+	requireSignedIn(c, f.run(c, v.start))
+	if f.Logins != 1 {
+		c.Errorf("after single logout, signing in again did not ask for the password at Gatehouse")
+	}
+	c.notePass("%s", strings.Join(bindings, ", "))
+}
+
+// logoutPropagated checks that logging out of one app of a session logs the user out of the other app too.
+func logoutPropagated(c *checkT, gh *gatehouseServer, k *spKit) {
+	if k.noLogout != "" || k.plain.logout == "" {
+		c.notApplicable(k.noLogout)
+	}
+	if k.signed == nil {
+		c.notApplicable("one instance of the SP only")
+	}
+	if !gh.features.logout {
+		c.notSupported("single logout")
+	}
+	// Signed in to both apps of the SP in one browser, logging out of one must log out of the other.
+	b := newBrowser()
+	requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
+	second := k.signed.newFlow(c, b)
+	requireSignedIn(c, second.run(c, k.signed.start))
+	if second.Logins != 0 {
+		c.Fatalf("the second app asked for the password again instead of using Gatehouse's session")
+	}
+	f := k.signed.newFlow(c, b)
+	f.run(c, k.signed.logout)
+	requireLogoutSent(c, f, gh, k.plain)
+	requireSignedOut(c, b, k.plain.start)
+	requireSignedOut(c, b, k.signed.start)
+	c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
+}
+
+// idpLogout checks that signing out at Gatehouse (My Apps' sign-out) logs the user out of the SP.
+func idpLogout(c *checkT, gh *gatehouseServer, k *spKit) {
+	if k.noLogout != "" || k.plain.logout == "" {
+		c.notApplicable(k.noLogout)
+	}
+	if !gh.features.logout {
+		c.notSupported("single logout")
+	}
+	// Signing out at Gatehouse (My Apps' sign-out) logs the user out of the SP.
+	b := newBrowser()
+	requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
+	p, err := b.post(gh.URL+"/d/"+directory+"/slo", gh.URL+"/d/"+directory+"/myapps", map[string]string{})
+	if err != nil {
+		c.Fatal(err)
+	}
+	f := k.plain.newFlow(c, b)
+	f.StopAtLogin = true
+	last := f.follow(c, p)
+	requireLogoutSent(c, f, gh, k.plain)
+	requireSignedOut(c, b, k.plain.start)
+	if q, err := b.get(gh.URL + "/d/" + directory + "/myapps"); err != nil || q.Status == http.StatusOK {
+		c.Errorf("My Apps still answers 200 after signing out at Gatehouse (last page %s)", last.URL)
+	}
+	c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
+}
+
+// tampered checks that the SP refuses a Response changed after signing, and stays signed out.
+func tampered(c *checkT, gh *gatehouseServer, k *spKit) {
+	b := newBrowser()
+	f := k.plain.newFlow(c, b)
+	f.BeforePost = func(x []byte) []byte { return tamper(c, x) }
+	p := f.run(c, k.plain.start)
+	if len(f.responses()) != 1 {
+		c.Fatalf("saw %d Responses, want 1", len(f.responses()))
+	}
+	if p.Status == http.StatusOK && strings.Contains(p.Body, mallory) && !strings.Contains(p.Body, "SAMLRequest") {
+		c.Fatalf("the SP accepted a tampered Response and signed in %s:\n%s", mallory, clip(p.Body))
+	}
+	if k.refusal != "" && !strings.Contains(p.Body, k.refusal) {
+		c.Errorf("the SP's answer to the tampered Response (status %d) does not say %q:\n%s", p.Status, k.refusal, clip(p.Body))
+	}
+	requireSignedOut(c, b, k.plain.start)
+	c.Logf("the SP's refusal (status %d): %s", p.Status, clip(p.Body))
+	c.notePass("SP answered %d", p.Status)
+}
+
+// rollover checks that the SP accepts Responses signed with the app's next certificate once it is made active, without being reconfigured.
+func rollover(c *checkT, gh *gatehouseServer, k *spKit) {
+	if !gh.features.rollover {
+		c.notSupported("certificate rollover")
+	}
+	// The SP read the IdP metadata while it published the next certificate beside the active one; once the next
+	// one signs, the SP must accept the Responses without being touched.
+	activateNext(c, gh, k.plain.app)
+	b := newBrowser()
+	f := k.plain.newFlow(c, b)
+	requireSignedIn(c, f.run(c, k.plain.start))
+	c.notePass("signed with the next certificate after make active; the SP was not reconfigured")
 }
 
 // activateNext makes the app's next certificate the active one, after checking that its metadata publishes both,
