@@ -245,11 +245,16 @@ func (s *Server) portalOverview(w http.ResponseWriter, r *http.Request, v *porta
 	if err != nil {
 		return err
 	}
+	failures, _, err := s.Service.FindSignInEvents(r.Context(), v.Me, v.Dir.ID, gatehouse.SignInFilter{Result: gatehouse.ResultFailure, Limit: 5})
+	if err != nil {
+		return err
+	}
 	v.Nav = "overview"
 	entityID, sso, md := s.Service.Endpoints(v.Dir.ID)
 	s.show(w, r, v, "overview.html", struct {
 		*idp.Overview
+		Failures                                 []*gatehouse.SignInEvent
 		EntityID, SSOURL, MetadataURL, MyAppsURL string
-	}{o, entityID, sso, md, s.Service.PublicURL + "/d/" + url.PathEscape(v.Dir.ID) + "/myapps"})
+	}{o, failures, entityID, sso, md, s.Service.PublicURL + "/d/" + url.PathEscape(v.Dir.ID) + "/myapps"})
 	return nil
 }

@@ -159,6 +159,9 @@ type ssoPage struct {
 	TestSP  bool
 	// Assigned reports whether the signed-in admin may sign in to the app now.
 	Assigned bool
+	// Certificates are all the app's signing certificates, newest first: the active one, a next one published
+	// ahead of rollover, and replaced ones still published.
+	Certificates []*gatehouse.Certificate
 	// MetadataURL is the metadata form's URL: what was typed, or the URL the settings are refreshed from.
 	MetadataURL string
 
@@ -205,6 +208,9 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		p.Template = t
 	}
 	p.MetadataURL = a.SAML.MetadataURL
+	if p.Certificates, err = s.Service.FindCertificates(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
+		return nil, err
+	}
 	p.TestURL, p.TestSP = a.SAML.SignOnURL, a.SAML.SignOnURL != ""
 	if !p.TestSP {
 		p.TestURL = st.UserAccessURL

@@ -219,6 +219,23 @@ func TestPortalDownloads(t *testing.T) {
 	if p := c.get("/admin/d/default/apps/" + app.ID + "/certificates/active/download?format=pfx"); p.Status != 400 {
 		t.Errorf("unknown format: status %d, want 400", p.Status)
 	}
+	// With a next certificate published ahead of rollover, the page lists both, each with its own download.
+	cs, err := srv.Store.FindCertificates(context.Background(), "default", app.ID)
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("certificates: %v, %d", err, len(cs))
+	}
+	next := *cs[0]
+	next.ID, next.Active = "nextcertificate", false
+	if err := srv.Store.CreateCertificate(context.Background(), &next); err != nil {
+		t.Fatal(err)
+	}
+	p := c.get("/admin/d/default/apps/" + app.ID + "/sso")
+	if !strings.Contains(p.Body, `data-certificate-id="nextcertificate"`) || !strings.Contains(p.Body, ">Next<") {
+		t.Error("the SSO page does not list the next certificate")
+	}
+	if p := c.get("/admin/d/default/apps/" + app.ID + "/certificates/nextcertificate/download?format=pem"); p.Status != 200 {
+		t.Errorf("download of the next certificate: status %d", p.Status)
+	}
 }
 
 func TestPortalAssignments(t *testing.T) {

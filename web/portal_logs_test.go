@@ -56,6 +56,9 @@ func TestPortalSignInLog(t *testing.T) {
 			}
 		})
 	}
+	if p := c.get("/admin/d/default/"); !strings.Contains(p.Body, `id="recent-failures"`) || !strings.Contains(p.Body, "GH5001") {
+		t.Error("the overview does not list the recent failure")
+	}
 	if p := c.get(base + "/nosuchevent"); p.Status != 404 {
 		t.Errorf("unknown event: status %d", p.Status)
 	}
