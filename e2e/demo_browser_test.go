@@ -134,6 +134,8 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 	ghAddr, demoAddr := freeAddr(t), freeAddr(t)
 	if os.Getenv("GATEHOUSE_SCREENSHOTS") != "" {
 		ghAddr, demoAddr = "127.0.0.1:8080", defaultDemoAddr
+		mustBeFree(t, ghAddr)
+		mustBeFree(t, demoAddr)
 	}
 	gh := startGatehouse(t, ghAddr)
 	demo := startDemoApp(t, demoAddr)

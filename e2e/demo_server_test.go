@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -103,14 +104,22 @@ func startProcess(t *testing.T, name, bin string, args, env []string, healthz st
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cancel()
-		_ = cmd.Wait()
+		<-exited
 		if t.Failed() {
 			t.Logf("%s output:\n%s", name, out.String())
 		}
 	})
 	for i := 0; ; i++ {
+		select {
+		case err := <-exited:
+			exited <- err // for the cleanup
+			t.Fatalf("%s stopped before answering: %v\n%s", name, err, out.String())
+		default:
+		}
 		resp, err := http.Get(healthz)
 		if err == nil {
 			resp.Body.Close()
@@ -118,9 +127,20 @@ func startProcess(t *testing.T, name, bin string, args, env []string, healthz st
 				return out
 			}
 		}
-		if i == 600 || cmd.ProcessState != nil {
+		if i == 600 {
 			t.Fatalf("%s did not start: %v\n%s", name, err, out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// mustBeFree fails the test when something already listens on addr, so that a test on a fixed address never
+// talks to another server.
+func mustBeFree(t *testing.T, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("%s is taken (%v); stop what listens there to make the screenshots", addr, err)
+	}
+	ln.Close()
 }
