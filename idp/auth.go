@@ -80,11 +80,12 @@ func (s *Service) authenticate(ctx context.Context, dirID, userName, pw, addr st
 	if len(pw) > password.MaxLength {
 		return nil, gatehouse.FieldErrorf("password", "Passwords are at most %d bytes.", password.MaxLength)
 	}
-	if err := s.checkLocked(ctx, dirID, userName, addr); err != nil {
+	n, err := s.checkAttempt(ctx, dirID, userName, addr)
+	if err != nil {
 		return nil, err
 	}
 	fail := func(cause string) (*gatehouse.User, error) {
-		if _, err := s.recordFailure(ctx, dirID, userName, addr); err != nil {
+		if err := s.recordFailure(ctx, dirID, userName, addr, n); err != nil {
 			return nil, err
 		}
 		return nil, errBadCredentials(cause)

@@ -11,20 +11,23 @@ import (
 
 // Lockout is the policy against password and verification-code guessing (SECURITY-CASES 25).
 //
-// Failed attempts are counted per account and client address, per account from anywhere, and per client address,
-// each over a window that starts at the first counted failure. Successful sign-ins are not counted, so a busy
-// office behind one address is not locked out by its own users. A counter that reaches its limit locks what it
-// counts (that account from that address, that account, or that address) for one Window; every lock ends by
-// itself. Each failure is also answered more slowly than the one before (Delay, doubling, at most MaxDelay).
+// Attempts on an account are counted per account and client address and per account from anywhere, before the
+// password or code is checked, in one atomic step each, so parallel guesses cannot slip past a limit; a complete
+// sign-in resets both, so people who sign in often are never locked out by their own successes. Failures are
+// also counted per client address (password spraying across accounts); that counter is not reset by a success
+// elsewhere, and reaching its limit locks the address. Every counter's window starts at its first count, so every
+// lock ends by itself, at most one Window later. Each failure is also answered more slowly than the one before
+// (Delay, doubling, at most MaxDelay).
 //
-// An attacker could keep an account locked by guessing from many addresses, so the per-account lock does not
+// An attacker could keep an account locked by guessing from many addresses, so the per-account limit does not
 // apply at a familiar address: one where the account signed in successfully in the last FamiliarFor. The owner
 // keeps signing in from their usual places while strangers wait; only the per-address and the account-and-address
 // limits apply there. Every answer is the same whether the user name exists or not: the counters are kept by the
 // name that was typed.
 type Lockout struct {
 	Window time.Duration
-	// PerAccountAddr, PerAccount and PerAddr are the failures allowed in a window.
+	// PerAccountAddr and PerAccount are the attempts allowed in a window without a complete sign-in, PerAddr the
+	// failures allowed from one address.
 	PerAccountAddr, PerAccount, PerAddr int
 	// Delay is the pause after the first failure of an account at an address; it doubles with each further failure
 	// up to MaxDelay. Zero turns the pause off.
@@ -33,8 +36,8 @@ type Lockout struct {
 	FamiliarFor time.Duration
 }
 
-// DefaultLockout allows 5 failures per account and address, 20 per account and 50 per address in 15 minutes, and
-// pauses 250 ms after a first failure, doubling up to 4 s.
+// DefaultLockout allows 5 attempts per account and address, 20 per account and 50 failures per address in 15
+// minutes, and pauses 250 ms after a first failure, doubling up to 4 s.
 var DefaultLockout = Lockout{
 	Window: 15 * time.Minute, PerAccountAddr: 5, PerAccount: 20, PerAddr: 50,
 	Delay: 250 * time.Millisecond, MaxDelay: 4 * time.Second, FamiliarFor: 30 * 24 * time.Hour,
@@ -81,9 +84,9 @@ type lockCause struct{ scope string }
 func (c lockCause) Error() string {
 	switch c.scope {
 	case scopeAccountAddr:
-		return "locked: too many failures for this account from this address"
+		return "locked: too many attempts on this account from this address"
 	case scopeAccount:
-		return "locked: too many failures for this account from unfamiliar addresses"
+		return "locked: too many attempts on this account, and this address is not one it signed in from"
 	}
 	return "locked: too many failures from this address"
 }
@@ -107,51 +110,58 @@ func (s *Service) isLocked(ctx context.Context, key string) (bool, error) {
 	return false, err
 }
 
-// checkLocked returns ERATELIMIT when an attempt on userName from addr is locked out; it counts nothing.
-func (s *Service) checkLocked(ctx context.Context, dirID, userName, addr string) error {
-	for _, c := range s.lockCounters(dirID, userName, addr) {
-		locked, err := s.isLocked(ctx, "lock:"+c.key)
-		if err != nil {
-			return err
-		}
-		if !locked {
-			continue
-		}
-		if c.scope == scopeAccount {
-			familiar, err := s.isLocked(ctx, familiarKey(dirID, userName, addr))
-			if err != nil {
-				return err
-			}
-			if familiar {
-				continue
-			}
-		}
-		return s.errLockedOut(c.scope)
+// checkAttempt counts an attempt on userName from addr and returns ERATELIMIT, without the attempt being checked,
+// when the address is locked or the attempt is over an account limit. It returns the number of attempts of the
+// account at the address in the window, for recordFailure's pause.
+func (s *Service) checkAttempt(ctx context.Context, dirID, userName, addr string) (int, error) {
+	cs := s.lockCounters(dirID, userName, addr)
+	locked, err := s.isLocked(ctx, "lock:"+cs[2].key)
+	if err != nil {
+		return 0, err
 	}
-	return nil
+	if locked {
+		return 0, s.errLockedOut(scopeAddr)
+	}
+	now := s.now()
+	n, err := s.Store.IncrementCounter(ctx, cs[0].key, now, s.Lockout.Window)
+	if err != nil {
+		return 0, err
+	}
+	if n > cs[0].limit {
+		return n, s.errLockedOut(scopeAccountAddr)
+	}
+	m, err := s.Store.IncrementCounter(ctx, cs[1].key, now, s.Lockout.Window)
+	if err != nil {
+		return n, err
+	}
+	if m > cs[1].limit {
+		familiar, err := s.isLocked(ctx, familiarKey(dirID, userName, addr))
+		if err != nil {
+			return n, err
+		}
+		if !familiar {
+			return n, s.errLockedOut(scopeAccount)
+		}
+	}
+	return n, nil
 }
 
-// recordFailure counts a failed attempt on every counter, locks the counters that reach their limit, and pauses
-// for the account-and-address counter's delay. It returns the number of failures of the account at the address.
-func (s *Service) recordFailure(ctx context.Context, dirID, userName, addr string) (int, error) {
+// recordFailure counts a failure from the address, locks the address when it reaches its limit, and pauses for
+// the nth attempt of the account at the address.
+func (s *Service) recordFailure(ctx context.Context, dirID, userName, addr string, n int) error {
 	now := s.now()
-	first := 0
-	for i, c := range s.lockCounters(dirID, userName, addr) {
-		n, err := s.Store.IncrementCounter(ctx, c.key, now, s.Lockout.Window)
-		if err != nil {
-			return 0, err
-		}
-		if i == 0 {
-			first = n
-		}
-		if c.limit > 0 && n >= c.limit {
-			err := s.Store.UseOnce(ctx, "lock:"+c.key, now, now.Add(s.Lockout.Window))
-			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
-				return 0, err
-			}
+	c := s.lockCounters(dirID, userName, addr)[2]
+	failures, err := s.Store.IncrementCounter(ctx, c.key, now, s.Lockout.Window)
+	if err != nil {
+		return err
+	}
+	if c.limit > 0 && failures >= c.limit {
+		err := s.Store.UseOnce(ctx, "lock:"+c.key, now, now.Add(s.Lockout.Window))
+		if err != nil && gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
+			return err
 		}
 	}
-	if d := s.Lockout.DelayAfter(first); d > 0 {
+	if d := s.Lockout.DelayAfter(n); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
@@ -159,7 +169,7 @@ func (s *Service) recordFailure(ctx context.Context, dirID, userName, addr strin
 		case <-t.C:
 		}
 	}
-	return first, nil
+	return nil
 }
 
 // DelayAfter returns the pause after the nth failure of an account at an address.

@@ -211,3 +211,30 @@ func TestSecurityCase31ConcurrentSignInsQueue(t *testing.T) {
 		}
 	}
 }
+
+// SECURITY-CASES 25: guesses sent in parallel cannot slip past the limit: attempts are counted before they are
+// checked.
+func TestSecurityCase25ParallelGuesses(t *testing.T) {
+	w := newAuthWorld(t)
+	const n = 20
+	codes := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.svc.Authenticate(from("198.51.100.200"), "default", userName, fmt.Sprintf("guess-%d", i))
+			codes[i] = gatehouse.ErrorCode(err)
+		}()
+	}
+	wg.Wait()
+	checked := 0
+	for _, c := range codes {
+		if c == gatehouse.EUNAUTHORIZED {
+			checked++
+		}
+	}
+	if checked != 5 {
+		t.Errorf("%d of %d parallel guesses were checked, want 5: %v", checked, n, codes)
+	}
+}

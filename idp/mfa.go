@@ -247,11 +247,12 @@ func (s *Service) verifyMFA(ctx context.Context, u *gatehouse.User, code, addr s
 	if !u.MFAEnabled {
 		return -1, gatehouse.Errorf(gatehouse.EINVALID, "Two-step verification is not set up for this account.")
 	}
-	if err := s.checkLocked(ctx, u.DirectoryID, u.UserName, addr); err != nil {
+	n, err := s.checkAttempt(ctx, u.DirectoryID, u.UserName, addr)
+	if err != nil {
 		return -1, err
 	}
 	fail := func(err error) (int, error) {
-		if _, ferr := s.recordFailure(ctx, u.DirectoryID, u.UserName, addr); ferr != nil {
+		if ferr := s.recordFailure(ctx, u.DirectoryID, u.UserName, addr, n); ferr != nil {
 			return -1, ferr
 		}
 		return -1, err
