@@ -59,6 +59,19 @@ func (o *demoOwner) accessSecurity(certFile, authURL, issuerURL, shot string) {
 	}
 }
 
+// useMetadataURL gives the demo app the IdP's federation metadata URL instead of the certificate and both URLs.
+func (o *demoOwner) useMetadataURL(metadataURL string) {
+	o.t.Helper()
+	o.open(o.demo.URL + "/settings")
+	o.do("Settings → Access security → Change settings", chromedp.Click(chromedp.CSS("#change-settings")),
+		chromedp.WaitVisible(chromedp.CSS("#save-sso")))
+	o.do("paste the App Federation Metadata URL", typeInto("#metadata-url", metadataURL),
+		chromedp.Click(chromedp.CSS("#save-sso")), chromedp.WaitVisible(chromedp.CSS("#settings-saved, #settings-error")))
+	if o.has("#settings-error") {
+		o.t.Fatalf("the demo app refused the metadata URL: %s", o.text("#settings-error"))
+	}
+}
+
 // invite invites a member by e-mail under Team.
 func (o *demoOwner) invite(email string, shot string) {
 	o.t.Helper()
@@ -304,5 +317,21 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 			t.Errorf("error message %q does not name the certificate check", msg)
 		}
 		user.screenshot("19-wrong-certificate")
+	})
+
+	t.Run("the App Federation Metadata URL sets the demo app right again", func(t *testing.T) {
+		use(t)
+		admin.portal("the set-up values", "/admin/d/default/apps/"+appID+"/sso")
+		metadataURL := admin.text("#setup-metadataUrl")
+		owner.useMetadataURL(metadataURL)
+		if got := owner.text("#current-metadata-url"); got != metadataURL {
+			t.Errorf("the demo app shows metadata URL %q, want %q", got, metadataURL)
+		}
+		user.open(demo.URL + "/signin")
+		user.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
+		user.waitAt("back at the demo app", demo.URL, "#current-user, #error-page")
+		if got := user.text("#current-user"); got != simon {
+			t.Fatalf("after the metadata URL the demo app shows %q, want %s", got, simon)
+		}
 	})
 }
