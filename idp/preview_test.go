@@ -13,7 +13,7 @@ import (
 )
 
 // previewAdmin returns the test server's global admin.
-func previewAdmin(t *testing.T, srv *testserver.Server) *gatehouse.User {
+func previewAdmin(t testing.TB, srv *testserver.Server) *gatehouse.User {
 	t.Helper()
 	us, _, err := srv.Store.FindUsers(context.Background(), "default", gatehouse.UserFilter{Query: testserver.AdminUser})
 	if err != nil {
@@ -205,6 +205,22 @@ func TestIndentXML(t *testing.T) {
 	for _, tt := range tests {
 		if got := idp.IndentXML(tt.in); got != tt.want {
 			t.Errorf("IndentXML(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func BenchmarkPreviewAssertion(b *testing.B) {
+	srv := testserver.Start(b, testserver.Options{})
+	ctx := context.Background()
+	admin := previewAdmin(b, srv)
+	a, _, err := srv.Service.AddApp(ctx, admin, "default", idp.AppInput{GalleryID: "mixpanel", Parameters: map[string]string{"org_id": "1"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := srv.Service.PreviewAssertion(ctx, admin, "default", a.ID, admin.ID); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
