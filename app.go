@@ -241,6 +241,8 @@ type SAMLSettings struct {
 	AllowSHA1Requests bool `json:"allowSha1Requests"`
 	// EncryptAssertions reports whether assertions are encrypted for EncryptionCertificate.
 	EncryptAssertions bool `json:"encryptAssertions"`
+	// SignMetadata reports whether the app's federation metadata carries a signature by its active certificate.
+	SignMetadata bool `json:"signMetadata"`
 	// MetadataURL is where the SP publishes its metadata; when set, the settings it describes are refreshed from
 	// it periodically, and MetadataStatus records how that went.
 	MetadataURL    string          `json:"metadataUrl,omitempty"`

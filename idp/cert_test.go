@@ -157,3 +157,31 @@ func TestCertificateRollover(t *testing.T) {
 		t.Errorf("activating an expired certificate: %v, want invalid", err)
 	}
 }
+
+// TestSignedMetadataOfApp signs an app's metadata when the app asks for it, and the directory's on request.
+func TestSignedMetadataOfApp(t *testing.T) {
+	svc, root := newSPService(t)
+	ctx := context.Background()
+	app := plainApp(t, svc, root, "signedmd", func(s *gatehouse.SAMLSettings) { s.SignMetadata = true })
+	md, err := svc.AppMetadata(ctx, "default", app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := svc.FindCertificates(ctx, root, "default", app.ID)
+	x, _ := x509.ParseCertificate(cs[0].DER)
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(md); err != nil {
+		t.Fatal(err)
+	}
+	v := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{x}})
+	if _, err := v.Validate(doc.Root()); err != nil {
+		t.Errorf("the app's signed metadata: %v", err)
+	}
+	md, err = svc.SignedDirectoryMetadata(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "SignatureValue") {
+		t.Error("the directory's signed metadata has no signature")
+	}
+}

@@ -12,19 +12,31 @@ func (s *Service) DirectoryMetadata(ctx context.Context, dirID string) ([]byte, 
 	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
 		return nil, err
 	}
-	return s.metadata(ctx, dirID, "")
+	return s.metadata(ctx, dirID, "", false)
+}
+
+// SignedDirectoryMetadata returns DirectoryMetadata signed with the directory's active certificate.
+func (s *Service) SignedDirectoryMetadata(ctx context.Context, dirID string) ([]byte, error) {
+	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+		return nil, err
+	}
+	return s.metadata(ctx, dirID, "", true)
 }
 
 // AppMetadata returns the app federation metadata: the directory's IdP endpoints with the app's certificates: the
-// active one first, a next one before a rollover, and the replaced one for RolloverGrace after it.
+// active one first, a next one before a rollover, and the replaced one for RolloverGrace after it; signed with the
+// app's active certificate when the app's SignMetadata is set.
 func (s *Service) AppMetadata(ctx context.Context, dirID, appID string) ([]byte, error) {
-	if _, err := s.Store.FindApp(ctx, dirID, appID); err != nil {
+	a, err := s.Store.FindApp(ctx, dirID, appID)
+	if err != nil {
 		return nil, err
 	}
-	return s.metadata(ctx, dirID, appID)
+	return s.metadata(ctx, dirID, appID, a.SAML.SignMetadata)
 }
 
-func (s *Service) metadata(ctx context.Context, dirID, appID string) ([]byte, error) {
+// metadata returns the metadata with the certificates of an app (or of the directory when appID is ""), signed with
+// the active one when sign is set.
+func (s *Service) metadata(ctx context.Context, dirID, appID string, sign bool) ([]byte, error) {
 	cs, err := s.Store.FindCertificates(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
@@ -43,6 +55,17 @@ func (s *Service) metadata(ctx context.Context, dirID, appID string) ([]byte, er
 		} else {
 			published = append(published, x)
 		}
+	}
+	if sign {
+		signer, err := s.signer(ctx, dirID, appID)
+		if err != nil {
+			return nil, err
+		}
+		md, err := s.identity(dirID).SignedMetadata(published, signer)
+		if err != nil {
+			return nil, gatehouse.Internal(err)
+		}
+		return md, nil
 	}
 	md, err := s.identity(dirID).Metadata(published)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -18,14 +19,59 @@ var MetadataNameIDFormats = []string{NameIDEmail, NameIDPersistent, NameIDTransi
 // SingleSignOnService at SSOURL for both the HTTP-Redirect and HTTP-POST bindings, the NameID formats offered,
 // validUntil (MetadataValidity from now) and cacheDuration (MetadataCacheDuration).
 func (idp *IdentityProvider) Metadata(certs []*x509.Certificate) ([]byte, error) {
+	ed, err := idp.metadataTree(certs, "")
+	if err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	doc.SetRoot(ed)
+	doc.Indent(2)
+	return doc.WriteToBytes()
+}
+
+// SignedMetadata returns the metadata of Metadata with an ID and an enveloped signature by s (RSA-SHA256, exclusive
+// C14N) as the EntityDescriptor's first child, so that SPs that verify metadata can check where it came from. The
+// document is not indented: whitespace added after signing would break the signature.
+func (idp *IdentityProvider) SignedMetadata(certs []*x509.Certificate, s *Signer) ([]byte, error) {
+	ctx, err := s.context(SHA256)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := idp.newIDs(1)
+	if err != nil {
+		return nil, err
+	}
+	ed, err := idp.metadataTree(certs, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	sig, err := ctx.ConstructSignature(ed, true)
+	if err != nil {
+		return nil, fmt.Errorf("saml: sign metadata: %w", err)
+	}
+	x509Data := lastChild(lastChild(sig, "KeyInfo"), "X509Data")
+	if x509Data == nil {
+		return nil, errors.New("saml: sign metadata: the signature has no KeyInfo/X509Data")
+	}
+	x509Data.CreateElement("X509Certificate").SetText(s.certBase64)
+	ed.InsertChildAt(0, sig)
+	return append([]byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"), serialize(ed)...), nil
+}
+
+// metadataTree builds the EntityDescriptor of Metadata, with an ID attribute when id is not empty.
+func (idp *IdentityProvider) metadataTree(certs []*x509.Certificate, id string) (*etree.Element, error) {
 	if len(certs) == 0 {
 		return nil, errors.New("saml: metadata needs at least one signing certificate")
 	}
 	now := idp.now()
 	t := newTree(32, 32, 32, 8)
-	ed := t.element(nil, "md", "EntityDescriptor", 5, 1)
+	ed := t.element(nil, "md", "EntityDescriptor", 6, 2)
 	ed.CreateAttr("xmlns:md", NamespaceMetadata)
 	ed.CreateAttr("xmlns:ds", NamespaceDSig)
+	if id != "" {
+		ed.CreateAttr("ID", id)
+	}
 	ed.CreateAttr("cacheDuration", xsDuration(durationOr(idp.MetadataCacheDuration, time.Hour)))
 	ed.CreateAttr("entityID", idp.EntityID)
 	ed.CreateAttr("validUntil", now.Add(durationOr(idp.MetadataValidity, 7*24*time.Hour)).Format(timeFormat))
@@ -56,12 +102,7 @@ func (idp *IdentityProvider) Metadata(certs []*x509.Certificate) ([]byte, error)
 	}
 	endpoint("SingleSignOnService", BindingHTTPRedirect, idp.SSOURL)
 	endpoint("SingleSignOnService", BindingHTTPPost, idp.SSOURL)
-
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	doc.SetRoot(ed)
-	doc.Indent(2)
-	return doc.WriteToBytes()
+	return ed, nil
 }
 
 // xsDuration formats d as an xs:duration in whole seconds, e.g. PT3600S.

@@ -3,12 +3,18 @@ package saml
 import (
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/beevik/etree"
 	crewjam "github.com/crewjam/saml"
 	"github.com/google/go-cmp/cmp"
+	dsig "github.com/russellhaering/goxmldsig"
 )
 
 func TestMetadataGolden(t *testing.T) {
@@ -77,5 +83,41 @@ func TestMetadataCrewjam(t *testing.T) {
 func TestMetadataNeedsCertificate(t *testing.T) {
 	if _, err := testIdP(t).Metadata(nil); err == nil {
 		t.Error("Metadata without certificates succeeded")
+	}
+}
+
+// TestSignedMetadata signs the IdP metadata and checks the signature with goxmldsig and, when installed, xmlsec1.
+func TestSignedMetadata(t *testing.T) {
+	md, err := testIdP(t).SignedMetadata([]*x509.Certificate{testCert(t)}, testSigner(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(md); err != nil {
+		t.Fatal(err)
+	}
+	if first := doc.Root().ChildElements()[0]; first.Tag != "Signature" {
+		t.Errorf("the first child of EntityDescriptor is %s, want Signature", first.Tag)
+	}
+	v := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{testCert(t)}})
+	v.Clock = dsig.NewFakeClockAt(testNow)
+	if _, err := v.Validate(doc.Root()); err != nil {
+		t.Errorf("goxmldsig rejects the metadata signature: %v", err)
+	}
+	xmlsec1, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("xmlsec1 is not installed, and CI=true requires it")
+		}
+		t.Skip("SKIPPING: xmlsec1 is not installed; install it (apt-get install xmlsec1) to verify signatures independently")
+	}
+	dir := t.TempDir()
+	certFile, file := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "metadata.xml")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: testCert(t).Raw}), 0o600)
+	os.WriteFile(file, md, 0o600)
+	cmd := exec.Command(xmlsec1, "--verify", "--pubkey-cert-pem", certFile,
+		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor", file)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("xmlsec1 rejects the metadata signature: %v\n%s", err, b)
 	}
 }

@@ -150,13 +150,16 @@ func (s *Server) writePost(w http.ResponseWriter, r *http.Request, p *idp.Post) 
 	return saml.WritePostForm(w, p.ACSURL, p.Response, p.RelayState, nonce(r))
 }
 
-// metadata serves the directory's IdP metadata, or an app's federation metadata with ?appid=.
+// metadata serves the directory's IdP metadata (signed with the directory's certificate with ?signed=1), or an
+// app's federation metadata with ?appid= (signed when the app's signMetadata is set).
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) error {
 	dir := r.PathValue("dir")
 	var md []byte
 	var err error
 	if appID := r.URL.Query().Get("appid"); appID != "" {
 		md, err = s.Service.AppMetadata(r.Context(), dir, appID)
+	} else if r.URL.Query().Get("signed") == "1" {
+		md, err = s.Service.SignedDirectoryMetadata(r.Context(), dir)
 	} else {
 		md, err = s.Service.DirectoryMetadata(r.Context(), dir)
 	}
