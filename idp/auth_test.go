@@ -3,6 +3,7 @@ package idp_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -51,7 +52,7 @@ const (
 	userPassword = "Tr0ub4dor&3-horse"
 )
 
-func newAuthWorld(t *testing.T) *authWorld {
+func newAuthWorld(t testing.TB) *authWorld {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "gatehouse.db"))
 	if err != nil {
@@ -89,7 +90,7 @@ func newAuthWorld(t *testing.T) *authWorld {
 }
 
 // newUser creates a user with a password that is not temporary.
-func (w *authWorld) newUser(t *testing.T, name, pw string) *gatehouse.User {
+func (w *authWorld) newUser(t testing.TB, name, pw string) *gatehouse.User {
 	t.Helper()
 	ctx := context.Background()
 	u, temp, err := w.svc.CreateUser(ctx, w.admin, gatehouse.DefaultDirectoryID, idp.UserInput{UserName: name, FirstName: "B", LastName: "Simon"})
@@ -266,5 +267,26 @@ func TestLoginRefusesSecondFactorAccounts(t *testing.T) {
 	_, _, err := w.svc.Login(ctx, "default", "enrolled@contoso.com", userPassword, "cli")
 	if diff := cmp.Diff(gatehouse.EFORBIDDEN, gatehouse.ErrorCode(err)); diff != "" {
 		t.Errorf("login with a second factor: code mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// BenchmarkSessionUser measures the check every signed-in page makes: a session without a second factor costs a
+// directory lookup more (for its RequireMFA) than one with.
+func BenchmarkSessionUser(b *testing.B) {
+	for _, mfa := range []bool{false, true} {
+		b.Run(fmt.Sprintf("mfa=%v", mfa), func(b *testing.B) {
+			w := newAuthWorld(b)
+			ctx := context.Background()
+			token, _, err := w.svc.CreateSession(ctx, w.user, mfa)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := w.svc.SessionUser(ctx, token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
