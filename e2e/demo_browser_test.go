@@ -134,8 +134,9 @@ func demoSignOut(b *tab, demo *demoApp) {
 // TestDemoTutorialInBrowser performs the founding tutorial in Chromium with the real gatehouse and gatehouse-demo
 // binaries: the admin adds the demo app from the gallery and configures single sign-on, the demo app's owner
 // uploads the certificate and invites the user, and the user signs in to the demo app from My Apps, from the demo
-// app's sign-in page, and IdP-initiated from My Apps once the Sign-on URL is empty. Then the refusals: a user not assigned (Gatehouse), a user not invited (the demo app)
-// and a response signed with another app's certificate (the demo app).
+// app's sign-in page, and IdP-initiated from My Apps once the Sign-on URL is empty. Then the refusals: a user not
+// assigned (Gatehouse, also in its sign-in log), a user not invited (the demo app) and a response signed with
+// another app's certificate (the demo app), which the App Federation Metadata URL then sets right.
 //
 // With GATEHOUSE_SCREENSHOTS=docs/images it also makes the screenshots of docs/tutorial.md.
 func TestDemoTutorialInBrowser(t *testing.T) {
