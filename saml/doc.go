@@ -1,7 +1,11 @@
-// Package saml implements the identity provider side of the SAML 2.0 Web Browser SSO profile: it decodes and
-// validates AuthnRequests received by the HTTP-Redirect and HTTP-POST bindings, picks the registered reply URL to
-// answer at, builds and signs Responses and error Responses, writes the auto-submitting HTML form of the HTTP-POST
-// binding, and publishes the IdP's metadata.
+// Package saml implements the identity provider side of the SAML 2.0 Web Browser SSO and Single Logout profiles:
+// it decodes and validates AuthnRequests and LogoutRequests received by the HTTP-Redirect and HTTP-POST bindings
+// (DecodeRedirectAny and DecodePostAny tell them apart by parameter and root element), verifies their signatures
+// with the SP's registered certificates only (VerifyRedirect over the query string as received, VerifyPost for
+// enveloped XML signatures), picks the registered reply URL to answer at, builds and signs Responses and error
+// Responses and encrypts their assertions for the SP (crewjam/saml's xmlenc), builds LogoutRequests and
+// LogoutResponses for either binding, writes the auto-submitting HTML form of the HTTP-POST binding, publishes the
+// IdP's metadata (signed on request), and reads SP metadata (ParseSPMetadata).
 //
 // The package knows nothing of HTTP routing, storage or the domain types: callers map an app to a
 // ServiceProvider and a directory to an IdentityProvider. Hostile input is bounded by Limits before any of it is
