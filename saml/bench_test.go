@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,3 +68,68 @@ func BenchmarkSSO(b *testing.B) {
 }
 
 var benchAttributes = defaultAttributes()
+
+// BenchmarkVerify measures checking an SP's signed AuthnRequest: by the Redirect binding (one RSA-2048
+// verification over the query string) and by the POST binding (parse, canonicalize, digest and verify with
+// goxmldsig).
+func BenchmarkVerify(b *testing.B) {
+	s := testSigner(b)
+	certs := []*x509.Certificate{testCert(b)}
+	u, err := RedirectURL("https://idp.example/", "SAMLRequest", []byte(requestXML()), "r", s, SHA256)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u[strings.Index(u, "?")+1:]
+	b.Run("redirect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := DecodeRedirectAny(q, DefaultLimits)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := VerifyRedirect(m, certs, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	signed, err := testIdP(b).LogoutResponse(testSP("", ""), "https://sp.example/slo", "_x", "", s, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("post", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := VerifyPost(signed, certs, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRespondEncrypted measures a signed Response whose assertion is encrypted for the SP (AES-256-GCM with
+// RSA-OAEP), against the same Response unencrypted in BenchmarkSSO.
+func BenchmarkRespondEncrypted(b *testing.B) {
+	s := testSigner(b)
+	idp := testIdP(b)
+	idp.Rand = rand.Reader
+	sp := testSP(SignAssertion, SHA256)
+	sp.EncryptionCert = testCert(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := idp.Respond(&ResponseParams{SP: sp, ACSURL: testACSURL, InResponseTo: testRequestID,
+			NameID: "b.simon@contoso.com", Attributes: defaultAttributes()}, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseSPMetadata measures reading a Shibboleth-shaped SP metadata document.
+func BenchmarkParseSPMetadata(b *testing.B) {
+	md := []byte(spMetadataXML(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseSPMetadata(md); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
