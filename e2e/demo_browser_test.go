@@ -292,10 +292,15 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		use(t)
 		admin.portal("the sign-in log", "/admin/d/default/sign-ins")
 		admin.waitAt("the sign-in log", gh, "tr[data-signin-id]")
-		rows := `[...document.querySelectorAll('tr[data-signin-id]')]`
+		// row(user, app, code) is a JavaScript test for a row of that user and app whose code cell holds code.
+		row := func(user, app, code string) string {
+			return `[...document.querySelectorAll('tr[data-signin-id]')].some(r => r.textContent.includes(` + jsString(user) +
+				`) && r.textContent.includes(` + jsString(app) + `) && r.querySelector('.code').textContent.trim() === ` +
+				jsString(code) + `)`
+		}
 		for what, cond := range map[string]string{
-			"B.Simon's successful sign-in to the app": rows + `.some(r => r.textContent.includes('b.simon@gatehouse.local') && r.textContent.includes('Gatehouse Demo App') && r.querySelector('.code').textContent.trim() === '')`,
-			"E.Smith's refusal with GH5001":           rows + `.some(r => r.textContent.includes('e.smith@gatehouse.local') && r.querySelector('.code').textContent.includes('GH5001'))`,
+			"B.Simon's successful sign-in to the app": row("b.simon@gatehouse.local", "Gatehouse Demo App", ""),
+			"E.Smith's refusal with GH5001":           row("e.smith@gatehouse.local", "Gatehouse Demo App", "GH5001"),
 		} {
 			admin.waitFor("the sign-in log lists "+what, cond, "no row for "+what)
 		}
