@@ -63,10 +63,16 @@ func certState(c *gatehouse.Certificate, now time.Time) (string, bool) {
 	return CertRetired, false
 }
 
-// CertificateList returns an app's signing certificates, newest first, with their rollover state and expiry
-// warnings.
+// CertificateList returns an app's signing certificates (the directory's when appID is ""), newest first, with their
+// rollover state and expiry warnings.
 func (s *Service) CertificateList(ctx context.Context, actor *gatehouse.User, dirID, appID string) ([]CertificateInfo, error) {
-	cs, err := s.FindCertificates(ctx, actor, dirID, appID)
+	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
+		return nil, err
+	}
+	if err := certificateOwner(ctx, s.Store, dirID, appID); err != nil {
+		return nil, err
+	}
+	cs, err := s.Store.FindCertificates(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +89,9 @@ func (s *Service) CertificateList(ctx context.Context, actor *gatehouse.User, di
 	return out, nil
 }
 
-// CreateNextCertificate generates an app's next signing certificate: inactive, and published in the app's
-// metadata beside the active one so that the app can trust it before ActivateCertificate switches signing to it.
-// ECONFLICT when the app already has a next certificate.
+// CreateNextCertificate generates an app's next signing certificate (the directory's when appID is ""): inactive,
+// and published in the metadata beside the active one so that the app can trust it before ActivateCertificate
+// switches signing to it. ECONFLICT when there already is a next certificate.
 func (s *Service) CreateNextCertificate(ctx context.Context, actor *gatehouse.User, dirID, appID string) (*gatehouse.Certificate, error) {
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return nil, err
@@ -96,7 +102,7 @@ func (s *Service) CreateNextCertificate(ctx context.Context, actor *gatehouse.Us
 	}
 	c.Active = false
 	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
-		if _, err := tx.FindApp(ctx, dirID, appID); err != nil {
+		if err := certificateOwner(ctx, tx, dirID, appID); err != nil {
 			return err
 		}
 		cs, err := tx.FindCertificates(ctx, dirID, appID)
@@ -119,7 +125,7 @@ func (s *Service) CreateNextCertificate(ctx context.Context, actor *gatehouse.Us
 	return c, nil
 }
 
-// ActivateCertificate makes one of an app's certificates the one that signs. The certificate it replaces stays
+// ActivateCertificate makes one of an app's certificates (the directory's when appID is "") the one that signs. The certificate it replaces stays
 // published for RolloverGrace. EINVALID for an expired certificate, ENOTFOUND when the app has no such certificate.
 func (s *Service) ActivateCertificate(ctx context.Context, actor *gatehouse.User, dirID, appID, certID string) (*gatehouse.Certificate, error) {
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
@@ -181,4 +187,14 @@ func (s *Service) CheckCertificateExpiry(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// certificateOwner returns ENOTFOUND unless the app (or, when appID is "", the directory) exists.
+func certificateOwner(ctx context.Context, st gatehouse.Store, dirID, appID string) error {
+	if appID == "" {
+		_, err := st.FindDirectory(ctx, dirID)
+		return err
+	}
+	_, err := st.FindApp(ctx, dirID, appID)
+	return err
 }

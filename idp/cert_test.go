@@ -185,3 +185,42 @@ func TestSignedMetadataOfApp(t *testing.T) {
 		t.Error("the directory's signed metadata has no signature")
 	}
 }
+
+// TestDirectoryCertificateRollover rolls the directory's own certificate over: the next one is published in the
+// directory's metadata, then signs it.
+func TestDirectoryCertificateRollover(t *testing.T) {
+	svc, root := newSPService(t)
+	ctx := context.Background()
+	before, err := svc.CertificateList(ctx, root, "default", "")
+	if err != nil || len(before) != 1 || before[0].State != idp.CertActive {
+		t.Fatalf("directory certificates %+v, %v", before, err)
+	}
+	next, err := svc.CreateNextCertificate(ctx, root, "default", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := svc.DirectoryMetadata(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(md), "<ds:X509Certificate>"); n != 2 {
+		t.Errorf("directory metadata publishes %d certificates, want 2", n)
+	}
+	if _, err := svc.ActivateCertificate(ctx, root, "default", "", next.ID); err != nil {
+		t.Fatal(err)
+	}
+	md, err = svc.SignedDirectoryMetadata(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := etree.NewDocument()
+	doc.ReadFromBytes(md)
+	x, _ := x509.ParseCertificate(next.DER)
+	v := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{x}})
+	if _, err := v.Validate(doc.Root()); err != nil {
+		t.Errorf("the directory metadata is not signed by the new certificate: %v", err)
+	}
+	if _, err := svc.ActivateCertificate(ctx, root, "default", "someapp", next.ID); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		t.Errorf("activating a directory certificate as an app's: %v", err)
+	}
+}

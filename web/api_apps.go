@@ -239,3 +239,33 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, listOf(es, total))
 	return nil
 }
+
+// listDirectoryCertificates lists the directory's own certificates (those of its IdP metadata).
+func (s *Server) listDirectoryCertificates(w http.ResponseWriter, r *http.Request) error {
+	cs, err := s.Service.CertificateList(r.Context(), userFrom(r), r.PathValue("dir"), "")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listOf(cs, len(cs)))
+	return nil
+}
+
+// createDirectoryCertificate creates the directory's next certificate.
+func (s *Server) createDirectoryCertificate(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Service.CreateNextCertificate(r.Context(), userFrom(r), r.PathValue("dir"), "")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+// activateDirectoryCertificate makes a certificate the directory's signing certificate.
+func (s *Server) activateDirectoryCertificate(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Service.ActivateCertificate(r.Context(), userFrom(r), r.PathValue("dir"), "", r.PathValue("certId"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
