@@ -280,8 +280,9 @@ func demoPublicURL(addr string) (string, error) {
 
 // print tells where the demo app is and who signs in to each of the two apps.
 func (d *demoServer) print(w io.Writer, c serveConfig, adminCreated, adminGenerated bool) {
-	fmt.Fprintf(w, "Demo app (gatehouse-demo) is listening on %s\n  Sign in:   %s/signin\n  Owner:     %s\n",
-		d.addr, d.publicURL, c.DemoOwnerEmail)
+	fmt.Fprintf(w, "Demo app (gatehouse-demo) is listening on %s\n  Sign in:   %s/signin\n"+
+		"  Its SAML values: Identifier %s, Reply URL %s, Sign-on URL %s\n  Owner:     %s\n",
+		d.addr, d.publicURL, d.app.EntityID(), d.app.ACSURL(), d.app.SignOnURL(), c.DemoOwnerEmail)
 	switch {
 	case d.generated != "":
 		fmt.Fprintf(w, "  Generated owner password (shown once, keep it safe): %s\n", d.generated)

@@ -106,6 +106,8 @@ func TestServeWithDemo(t *testing.T) {
 			"Gatehouse is listening on " + addr,
 			"Demo app (gatehouse-demo) is listening on " + demoAddr,
 			"  Sign in:   http://" + demoAddr + "/signin\n",
+			"  Its SAML values: Identifier http://" + demoAddr + "/saml/metadata, Reply URL http://" + demoAddr +
+				"/saml/acs, Sign-on URL http://" + demoAddr + "/saml/login\n",
 			"  Owner:     owner@example.com\n",
 			"Gatehouse admin portal: http://" + addr + "/admin/\n",
 			"  Admin:     admin@contoso.com (",
