@@ -244,35 +244,42 @@ func (s *Service) Login(ctx context.Context, dirID, userName, pw, tokenName stri
 	if err != nil {
 		return "", nil, err
 	}
-	// The token request has no field for a verification code: an account that must use a second factor cannot
-	// get a token with its password alone.
+	// The token request has no field for a verification code: an account that must use a second factor gets its
+	// tokens from its Security page, after signing in with the code.
+	security := s.PublicURL + "/d/" + dirID + "/security"
 	if u.MFAEnabled {
-		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a verification code, which the API token request cannot take. Use an account without two-step verification for the command line.")
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a verification code, which this request cannot take. Create an API token on your Security page, %s, and use it as GATEHOUSE_TOKEN.", security)
 	}
 	if d, err := s.Store.FindDirectory(ctx, dirID); err != nil {
 		return "", nil, err
 	} else if d.RequireMFA {
-		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification, which the API token request cannot take.", dirID)
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification, which this request cannot take. Create an API token on your Security page, %s, and use it as GATEHOUSE_TOKEN.", dirID, security)
 	}
 	if u.MustChangePassword {
 		return "", nil, gatehouse.Errorf(gatehouse.EPASSWORD, "Your password is temporary: sign in at %s/d/%s/login to change it, then try again.", s.PublicURL, dirID)
 	}
+	return s.CreateAPIToken(ctx, u, tokenName)
+}
+
+// CreateAPIToken creates an API token acting as u, who has signed in completely (for example on their Security
+// page, with their second factor), and returns its secret, shown once.
+func (s *Service) CreateAPIToken(ctx context.Context, u *gatehouse.User, tokenName string) (string, *gatehouse.APIToken, error) {
 	if tokenName = strings.TrimSpace(tokenName); tokenName == "" {
 		tokenName = "cli"
 	}
-	if len(tokenName) > 100 {
-		return "", nil, gatehouse.FieldErrorf("name", "A token name is at most 100 characters.")
+	if len(tokenName) > 100 || strings.ContainsAny(tokenName, "\x00\r\n") {
+		return "", nil, gatehouse.FieldErrorf("name", "A token name is at most 100 characters on one line.")
 	}
 	secret := TokenPrefix + s.newSecret()
 	t := &gatehouse.APIToken{
-		ID: s.newID(), SecretHash: hashSecret(secret), Prefix: secret[:len(TokenPrefix)+6], DirectoryID: dirID,
+		ID: s.newID(), SecretHash: hashSecret(secret), Prefix: secret[:len(TokenPrefix)+6], DirectoryID: u.DirectoryID,
 		UserID: u.ID, Name: tokenName, CreatedAt: s.now(),
 	}
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateAPIToken(ctx, t); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, u, dirID, "token.create", "token", t.ID, nil, t)
+		return s.audit(ctx, tx, u, u.DirectoryID, "token.create", "token", t.ID, nil, t)
 	})
 	if err != nil {
 		return "", nil, err

@@ -177,12 +177,38 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// securityPage is a user's own security settings: password and two-step verification.
+// securityPage is a user's own security settings: password, two-step verification and API tokens.
 type securityPage struct {
 	signInPage
 	MFAEnabled    bool
 	RequireMFA    bool
 	RecoveryCodes int
+	Tokens        []*gatehouse.APIToken
+	// NewToken is the secret of a token just created, shown once.
+	NewToken string
+}
+
+// securityUser returns the signed-in user of the security pages, or sends the browser to sign in.
+func (s *Server) securityUser(w http.ResponseWriter, r *http.Request, dir string) *gatehouse.User {
+	_, u := s.signedIn(r, dir)
+	if u == nil {
+		http.Redirect(w, r, loginURL(dir, "", "/d/"+dir+"/security", false), http.StatusSeeOther)
+	}
+	return u
+}
+
+// renderSecurity shows the security page of u with a message.
+func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, status int, b *idp.Branding, u *gatehouse.User, p securityPage) error {
+	dir := b.Directory.ID
+	tokens, err := s.Service.FindAPITokens(r.Context(), u, false)
+	if err != nil {
+		return err
+	}
+	p.signInPage.Brand, p.signInPage.Flow, p.signInPage.UserName = b, flow{Next: "/d/" + dir + "/security"}, u.UserName
+	p.MFAEnabled, p.RequireMFA, p.RecoveryCodes, p.Tokens = u.MFAEnabled, b.Directory.RequireMFA, len(u.RecoveryCodes), tokens
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, withUser(r, u), status, "security.html", p)
+	return nil
 }
 
 func (s *Server) security(w http.ResponseWriter, r *http.Request) error {
@@ -190,19 +216,57 @@ func (s *Server) security(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	dir := b.Directory.ID
-	_, u := s.signedIn(r, dir)
+	u := s.securityUser(w, r, b.Directory.ID)
 	if u == nil {
-		http.Redirect(w, r, loginURL(dir, "", r.URL.Path, false), http.StatusSeeOther)
 		return nil
 	}
-	p := securityPage{signInPage: signInPage{Brand: b, Flow: flow{Next: "/d/" + dir + "/security"}, UserName: u.UserName},
-		MFAEnabled: u.MFAEnabled, RequireMFA: b.Directory.RequireMFA, RecoveryCodes: len(u.RecoveryCodes)}
+	var p securityPage
 	switch r.URL.Query().Get("done") {
 	case "mfa-off":
 		p.Notice = "Two-step verification is off."
+	case "token-revoked":
+		p.Notice = "The API token is revoked."
 	}
-	s.render(w, withUser(r, u), http.StatusOK, "security.html", p)
+	return s.renderSecurity(w, r, http.StatusOK, b, u, p)
+}
+
+// createOwnToken makes an API token for the command line; it is how an account with a second factor gets one.
+func (s *Server) createOwnToken(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	u := s.securityUser(w, r, b.Directory.ID)
+	if u == nil {
+		return nil
+	}
+	secret, _, err := s.Service.CreateAPIToken(r.Context(), u, r.PostForm.Get("name"))
+	if err != nil {
+		status, ok := formProblem(w, err)
+		if !ok {
+			return err
+		}
+		return s.renderSecurity(w, r, status, b, u, securityPage{signInPage: signInPage{Error: gatehouse.ErrorMessage(err), Field: "name"}})
+	}
+	return s.renderSecurity(w, r, http.StatusOK, b, u, securityPage{NewToken: secret})
+}
+
+func (s *Server) revokeOwnToken(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.branding(r)
+	if err != nil {
+		return err
+	}
+	u := s.securityUser(w, r, b.Directory.ID)
+	if u == nil {
+		return nil
+	}
+	if err := s.Service.RevokeAPIToken(r.Context(), u, r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/d/"+b.Directory.ID+"/security?done=token-revoked", http.StatusSeeOther)
 	return nil
 }
 
@@ -214,10 +278,8 @@ func (s *Server) disableMFA(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	dir := b.Directory.ID
-	_, u := s.signedIn(r, dir)
+	u := s.securityUser(w, r, b.Directory.ID)
 	if u == nil {
-		http.Redirect(w, r, loginURL(dir, "", "/d/"+dir+"/security", false), http.StatusSeeOther)
 		return nil
 	}
 	if err := s.Service.DisableMFA(r.Context(), u, r.PostForm.Get("code")); err != nil {
@@ -225,12 +287,8 @@ func (s *Server) disableMFA(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return err
 		}
-		p := securityPage{signInPage: signInPage{Brand: b, Flow: flow{Next: "/d/" + dir + "/security"}, UserName: u.UserName,
-			Error: gatehouse.ErrorMessage(err), Field: "code"},
-			MFAEnabled: u.MFAEnabled, RequireMFA: b.Directory.RequireMFA, RecoveryCodes: len(u.RecoveryCodes)}
-		s.render(w, withUser(r, u), status, "security.html", p)
-		return nil
+		return s.renderSecurity(w, r, status, b, u, securityPage{signInPage: signInPage{Error: gatehouse.ErrorMessage(err), Field: "code"}})
 	}
-	http.Redirect(w, r, "/d/"+dir+"/security?done=mfa-off", http.StatusSeeOther)
+	http.Redirect(w, r, "/d/"+b.Directory.ID+"/security?done=mfa-off", http.StatusSeeOther)
 	return nil
 }

@@ -39,6 +39,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /d/{dir}/mfa/setup", s.page(s.mfaSetup))
 	handle("GET /d/{dir}/security", s.page(s.security))
 	handle("POST /d/{dir}/security/mfa/disable", s.page(s.disableMFA))
+	handle("POST /d/{dir}/security/tokens", s.page(s.createOwnToken))
+	handle("POST /d/{dir}/security/tokens/{id}/revoke", s.page(s.revokeOwnToken))
 	handle("GET /d/{dir}/logo", s.page(s.directoryLogo))
 	handle("GET /d/{dir}/apps/{app}/logo", s.page(s.appLogo))
 	handle("PUT /api/v1/directories/{dir}/logo", s.api(s.authed(s.putDirectoryLogo)))

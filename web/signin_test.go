@@ -151,7 +151,7 @@ func TestSecurityCase29CrossOriginForms(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	c := newSigninHTTP(t, srv)
 	for _, path := range []string{"/d/default/login", "/d/default/password", "/d/default/mfa", "/d/default/mfa/setup",
-		"/d/default/logout", "/d/default/security/mfa/disable"} {
+		"/d/default/logout", "/d/default/security/mfa/disable", "/d/default/security/tokens", "/d/default/security/tokens/x/revoke"} {
 		t.Run(path, func(t *testing.T) {
 			r := c.send(http.MethodPost, path, strings.NewReader("userName=a&password=b"), map[string]string{
 				"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
@@ -364,5 +364,38 @@ func TestAppLogoInMyApps(t *testing.T) {
 	}
 	if r := newSigninHTTP(t, srv).send(http.MethodGet, path, nil, nil); r.status != http.StatusNotFound {
 		t.Errorf("logo without signing in: %d", r.status)
+	}
+}
+
+// TestOwnAPITokens creates an API token on the Security page (how an account with a second factor gets one for
+// the CLI), uses it, and revokes it.
+func TestOwnAPITokens(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := newSigninHTTP(t, srv)
+	c.signIn(testserver.AdminUser, testserver.AdminPassword)
+	r := c.postForm("/d/default/security/tokens", url.Values{"name": {"laptop <cli>"}})
+	m := regexp.MustCompile(`id="new-token">(gh_[a-z0-9]+)<`).FindStringSubmatch(r.body)
+	if r.status != http.StatusOK || m == nil {
+		t.Fatalf("create: %d, no token shown", r.status)
+	}
+	if !strings.Contains(r.body, "laptop &lt;cli&gt;") {
+		t.Error("the token list does not show the new token's name, escaped")
+	}
+	me := c.send(http.MethodGet, "/api/v1/me", nil, map[string]string{"Authorization": "Bearer " + m[1]})
+	if me.status != http.StatusOK {
+		t.Fatalf("the new token does not work: %d", me.status)
+	}
+	id := regexp.MustCompile(`data-token-id="([a-z0-9]+)"`).FindAllStringSubmatch(r.body, -1)
+	if len(id) != 1 {
+		t.Fatalf("%d tokens listed, want 1", len(id))
+	}
+	if r := c.postForm("/d/default/security/tokens/"+id[0][1]+"/revoke", nil); r.status != http.StatusSeeOther {
+		t.Errorf("revoke: %d", r.status)
+	}
+	if me := c.send(http.MethodGet, "/api/v1/me", nil, map[string]string{"Authorization": "Bearer " + m[1]}); me.status != http.StatusUnauthorized {
+		t.Errorf("the revoked token still works: %d", me.status)
+	}
+	if r := newSigninHTTP(t, srv).postForm("/d/default/security/tokens", nil); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
+		t.Errorf("without a session: %d %s", r.status, r.header.Get("Location"))
 	}
 }
