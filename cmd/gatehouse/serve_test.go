@@ -181,7 +181,7 @@ func TestServeWithDemoAddressInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	err = runServe(context.Background(), []string{"--addr", loopbackAddr(t), "--data", t.TempDir(), "--database-url", "",
+	err = runServe(t.Context(), []string{"--addr", loopbackAddr(t), "--data", t.TempDir(), "--database-url", "",
 		"--log-level", "error", "--with-demo", "--demo-addr", ln.Addr().String()}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "demo app") || !strings.Contains(err.Error(), ln.Addr().String()) {
 		t.Fatalf("serve with the demo address in use: %v, want an error naming the demo app and the address", err)
