@@ -159,9 +159,11 @@ type ssoPage struct {
 	TestSP  bool
 	// Assigned reports whether the signed-in admin may sign in to the app now.
 	Assigned bool
-	// Certificates are all the app's signing certificates, newest first: the active one, a next one published
-	// ahead of rollover, and replaced ones still published.
-	Certificates []*gatehouse.Certificate
+	// Certificates are all the app's signing certificates, newest first, with their rollover state: the active
+	// one, a next one published ahead of rollover, and replaced ones.
+	Certificates []idp.CertificateInfo
+	// HasNext reports whether a next certificate waits to be made active.
+	HasNext bool
 	// MetadataURL is the metadata form's URL: what was typed, or the URL the settings are refreshed from.
 	MetadataURL string
 
@@ -208,9 +210,10 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		p.Template = t
 	}
 	p.MetadataURL = a.SAML.MetadataURL
-	if p.Certificates, err = s.Service.FindCertificates(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
+	if p.Certificates, err = s.Service.CertificateList(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
 		return nil, err
 	}
+	p.HasNext = slices.ContainsFunc(p.Certificates, func(c idp.CertificateInfo) bool { return c.State == idp.CertNext })
 	p.TestURL, p.TestSP = a.SAML.SignOnURL, a.SAML.SignOnURL != ""
 	if !p.TestSP {
 		p.TestURL = st.UserAccessURL
@@ -476,6 +479,30 @@ func (s *Server) portalDownload(w http.ResponseWriter, r *http.Request, v *porta
 	w.Header().Set("Cache-Control", "no-store")
 	_, err = w.Write(f.Data)
 	return err
+}
+
+// portalNewCertificate creates the app's next signing certificate, published beside the active one.
+func (s *Server) portalNewCertificate(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Service.CreateNextCertificate(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
+		return err
+	}
+	return redirect(w, r, v.appURL(a, "sso")+"?saved=next-certificate#certificate")
+}
+
+// portalActivateCertificate makes a certificate the one that signs the app's responses.
+func (s *Server) portalActivateCertificate(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Service.ActivateCertificate(r.Context(), v.Me, v.Dir.ID, a.ID, r.PathValue("certId")); err != nil {
+		return err
+	}
+	return redirect(w, r, v.appURL(a, "sso")+"?saved=certificate#certificate")
 }
 
 // Assignments.

@@ -219,22 +219,44 @@ func TestPortalDownloads(t *testing.T) {
 	if p := c.get("/admin/d/default/apps/" + app.ID + "/certificates/active/download?format=pfx"); p.Status != 400 {
 		t.Errorf("unknown format: status %d, want 400", p.Status)
 	}
-	// With a next certificate published ahead of rollover, the page lists both, each with its own download.
+}
+
+func TestPortalCertificateRollover(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	app := mustApp(t, srv, "mixpanel", map[string]string{"org_id": "1"})
+	base := "/admin/d/default/apps/" + app.ID
+	if p := c.post(base+"/certificates", nil); p.Status != 303 {
+		t.Fatalf("new certificate: status %d\n%s", p.Status, p.Body)
+	}
+	if p := c.post(base+"/certificates", nil); p.Status != 409 {
+		t.Errorf("a second next certificate: status %d, want 409", p.Status)
+	}
 	cs, err := srv.Store.FindCertificates(context.Background(), "default", app.ID)
-	if err != nil || len(cs) != 1 {
+	if err != nil || len(cs) != 2 {
 		t.Fatalf("certificates: %v, %d", err, len(cs))
 	}
-	next := *cs[0]
-	next.ID, next.Active = "nextcertificate", false
-	if err := srv.Store.CreateCertificate(context.Background(), &next); err != nil {
-		t.Fatal(err)
+	var next *gatehouse.Certificate
+	for _, x := range cs {
+		if !x.Active {
+			next = x
+		}
 	}
-	p := c.get("/admin/d/default/apps/" + app.ID + "/sso")
-	if !strings.Contains(p.Body, `data-certificate-id="nextcertificate"`) || !strings.Contains(p.Body, ">Next<") {
-		t.Error("the SSO page does not list the next certificate")
+	p := c.get(base + "/sso")
+	if !strings.Contains(p.Body, `data-certificate-id="`+next.ID+`" data-state="next"`) || strings.Contains(p.Body, `id="new-certificate"`) {
+		t.Error("the SSO page does not list the next certificate, or still offers a new one")
 	}
-	if p := c.get("/admin/d/default/apps/" + app.ID + "/certificates/nextcertificate/download?format=pem"); p.Status != 200 {
+	if p := c.get(base + "/certificates/" + next.ID + "/download?format=pem"); p.Status != 200 {
 		t.Errorf("download of the next certificate: status %d", p.Status)
+	}
+	if p := c.post(base+"/certificates/"+next.ID+"/activate", nil); p.Status != 303 {
+		t.Fatalf("activate: status %d\n%s", p.Status, p.Body)
+	}
+	if p := c.get(base + "/sso"); idOf(p.Body, "cert-thumbprint") != next.Thumbprint {
+		t.Errorf("the active thumbprint is %q, want the new %q", idOf(p.Body, "cert-thumbprint"), next.Thumbprint)
+	}
+	if p := c.post(base+"/certificates/nosuch/activate", nil); p.Status != 404 {
+		t.Errorf("activating an unknown certificate: status %d, want 404", p.Status)
 	}
 }
 

@@ -85,6 +85,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/apps/{id}/sso/claim", s.admin(s.portalSaveClaim))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/signing", s.admin(s.portalSaveSigning))
 	handle("GET /admin/d/{dir}/apps/{id}/certificates/{certId}/download", s.admin(s.portalDownload))
+	handle("POST /admin/d/{dir}/apps/{id}/certificates", s.admin(s.portalNewCertificate))
+	handle("POST /admin/d/{dir}/apps/{id}/certificates/{certId}/activate", s.admin(s.portalActivateCertificate))
 	handle("POST /admin/d/{dir}/apps/{id}/users/{assignmentId}/remove", s.admin(s.portalUnassign))
 	handle("GET /admin/d/{dir}/sign-ins", s.admin(s.portalSignIns))
 	handle("GET /admin/d/{dir}/sign-ins/{id}", s.admin(s.portalSignIn))
