@@ -133,8 +133,9 @@ type samlMessage struct {
 	From, To string
 	// XML is the decoded message (inflated for the Redirect binding).
 	XML []byte
-	// Query is the Redirect binding's query (with SigAlg and Signature when signed).
-	Query url.Values
+	// Query is the Redirect binding's query (with SigAlg and Signature when signed), RawQuery the same as sent.
+	Query    url.Values
+	RawQuery string
 }
 
 // flow drives one sign-in (or sign-out) through the SP and Gatehouse.
@@ -298,7 +299,7 @@ func (f *flow) noteRedirect(t testing.TB, p *page) {
 			if err != nil {
 				t.Fatalf("%s in %s does not inflate: %v", param, p.Location, err)
 			}
-			m := samlMessage{Param: param, Binding: "redirect", From: p.URL, To: p.Location, XML: x, Query: q}
+			m := samlMessage{Param: param, Binding: "redirect", From: p.URL, To: p.Location, XML: x, Query: q, RawQuery: u.RawQuery}
 			f.Messages = append(f.Messages, m)
 			f.seen(m)
 		}
@@ -308,20 +309,32 @@ func (f *flow) noteRedirect(t testing.TB, p *page) {
 // seen checks a message as it goes by: a SAMLRequest to Gatehouse is handed to BeforeRequest, and a Response from
 // Gatehouse has its signatures verified.
 func (f *flow) seen(m samlMessage) {
+	if f.t == nil {
+		return
+	}
+	app := f.app
+	if a := appFor(m.To); a != nil && strings.HasPrefix(m.From, f.gh) {
+		// A logout page sends messages to the other apps of the session too.
+		app = a
+	}
 	switch {
 	case m.Param == "SAMLRequest" && strings.HasPrefix(m.To, f.gh) && f.BeforeRequest != nil:
 		f.BeforeRequest(m)
-	case m.Param == "SAMLResponse" && strings.HasPrefix(m.From, f.gh) && f.app != nil && rootName(m.XML) == "Response":
+	case m.Param == "SAMLResponse" && strings.HasPrefix(m.From, f.gh) && app != nil && rootName(m.XML) == "Response":
 		f.t.Helper()
-		verifyResponseSignatures(f.t, m.XML, f.app.CertPEM, f.app.App.SAML.SigningOption)
-	case m.Binding == "post" && strings.HasPrefix(m.From, f.gh) && f.app != nil && haveXMLSec():
+		verifyResponseSignatures(f.t, m.XML, app.CertPEM, app.App.SAML.SigningOption)
+	case m.Binding == "redirect" && strings.HasPrefix(m.From, f.gh) && app != nil && m.Query.Get("Signature") != "":
+		// A Redirect-binding signature covers the query string, not the XML: OpenSSL checks it.
+		f.t.Helper()
+		verifyQuerySignature(f.t, m, app.CertPEM)
+	case m.Binding == "post" && strings.HasPrefix(m.From, f.gh) && app != nil && haveXMLSec():
 		// A logout message Gatehouse posts carries an enveloped signature of its own.
 		f.t.Helper()
 		if resp, _ := signatures(m.XML); !resp && !bytes.Contains(m.XML[:min(len(m.XML), 2000)], []byte("SignatureValue")) {
 			f.t.Errorf("Gatehouse posted an unsigned %s:\n%s", rootName(m.XML), m.XML)
 			return
 		}
-		if err := xmlsecVerify(f.t, m.XML, f.app.CertPEM, xpathResponseSig); err != nil {
+		if err := xmlsecVerify(f.t, m.XML, app.CertPEM, xpathResponseSig); err != nil {
 			f.t.Errorf("%s: %v\n%s", rootName(m.XML), err, m.XML)
 			return
 		}
@@ -363,7 +376,9 @@ func (f *flow) loadFrames(t testing.TB, p *page) {
 			for _, k := range []string{"SAMLRequest", "SAMLResponse"} {
 				if v, ok := fields[k]; ok {
 					raw, _ := base64.StdEncoding.DecodeString(v)
-					f.Messages = append(f.Messages, samlMessage{Param: k, Binding: "post", From: p.URL, To: action, XML: raw})
+					m := samlMessage{Param: k, Binding: "post", From: p.URL, To: action, XML: raw}
+					f.Messages = append(f.Messages, m)
+					f.seen(m)
 				}
 			}
 			q, err := f.b.post(action, p.URL, fields)

@@ -428,6 +428,7 @@ func (s *gatehouseServer) registerMetadata(t *testing.T, r *registeredApp, metad
 		s.api.mustCall(t, "PATCH", r.path()+"/saml", settings, http.StatusOK, nil)
 	}
 	s.api.mustCall(t, "GET", r.path(), nil, http.StatusOK, &r.App)
+	appsByHost.Store(hostOf(md.ACSURLs[0]), r)
 	if r.App.SAML.EntityID != md.EntityID {
 		t.Fatalf("registered entity ID = %q, want %q from the SP's metadata", r.App.SAML.EntityID, md.EntityID)
 	}
@@ -436,6 +437,18 @@ func (s *gatehouseServer) registerMetadata(t *testing.T, r *registeredApp, metad
 			t.Fatalf("registered reply URLs %v lack %q from the SP's metadata", r.App.SAML.ReplyURLs, u)
 		}
 	}
+}
+
+// appsByHost maps the host (and port) of each registered SP to its app, so that a message Gatehouse sends is
+// checked against the certificate of the app it is for.
+var appsByHost sync.Map
+
+// appFor returns the app whose SP serves u, or nil.
+func appFor(u string) *registeredApp {
+	if v, ok := appsByHost.Load(hostOf(u)); ok {
+		return v.(*registeredApp)
+	}
+	return nil
 }
 
 // idpMetadata returns the app's federation metadata.

@@ -151,7 +151,11 @@ func matrixTable() string {
 		b.WriteString("\nSPs were registered " + matrix.registration + ".")
 	}
 	if n := xmlsecCount.get(); n > 0 {
-		fmt.Fprintf(&b, " xmlsec1 verified %d signatures Gatehouse made in the run.", n)
+		fmt.Fprintf(&b, " xmlsec1 verified %d XML signatures Gatehouse made in the run", n)
+		if m := opensslCount.get(); m > 0 {
+			fmt.Fprintf(&b, ", and OpenSSL %d signatures of its Redirect-binding logout messages", m)
+		}
+		b.WriteString(".")
 	}
 	b.WriteString("\n")
 	return b.String()

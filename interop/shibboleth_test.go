@@ -91,7 +91,7 @@ func startShibboleth(t *testing.T, gh *gatehouseServer, name string, sign bool) 
 			t.Logf("%s apache error log:\n%s", name, log)
 		}
 	})
-	waitHTTP(t, ap, cfg.Base+"/Shibboleth.sso/Metadata", 30*time.Second)
+	waitHTTP(t, ap, cfg.Base+"/Shibboleth.sso/Metadata", 60*time.Second)
 
 	gh.registerMetadata(t, app, fetch(t, cfg.Base+"/Shibboleth.sso/Metadata"), map[string]any{"relayState": cfg.Base + "/secure/index.html"})
 	return &variant{app: app, start: cfg.Base + "/secure/index.html", logout: cfg.Base + "/Shibboleth.sso/Logout"}

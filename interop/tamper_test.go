@@ -2,6 +2,9 @@ package interop
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,3 +137,61 @@ func verifyResponseSignatures(t testing.TB, xmlResp, certPEM []byte, signingOpti
 
 // xmlsecCount counts the signatures xmlsec1 verified in the whole run.
 var xmlsecCount counter
+
+// opensslCount counts the Redirect-binding signatures OpenSSL verified in the whole run.
+var opensslCount counter
+
+// verifyQuerySignature checks, with the openssl command (when installed), the signature of a Redirect-binding
+// message Gatehouse sent: over "SAMLRequest=…&RelayState=…&SigAlg=…" exactly as the query carries them.
+func verifyQuerySignature(t testing.TB, m samlMessage, certPEM []byte) {
+	t.Helper()
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Log("openssl is not installed: the Redirect-binding signature is left to the SP")
+		return
+	}
+	raw := map[string]string{}
+	for _, kv := range strings.Split(m.RawQuery, "&") {
+		k, _, _ := strings.Cut(kv, "=")
+		raw[k] = kv
+	}
+	var signed []string
+	for _, k := range []string{m.Param, "RelayState", "SigAlg"} {
+		if kv, ok := raw[k]; ok {
+			signed = append(signed, kv)
+		}
+	}
+	digest := map[string]string{
+		"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": "-sha256",
+		"http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": "-sha512",
+		"http://www.w3.org/2000/09/xmldsig#rsa-sha1":        "-sha1",
+	}[m.Query.Get("SigAlg")]
+	if digest == "" {
+		t.Errorf("Gatehouse signed a %s with SigAlg %q", rootName(m.XML), m.Query.Get("SigAlg"))
+		return
+	}
+	sig, err := base64.StdEncoding.DecodeString(m.Query.Get("Signature"))
+	if err != nil {
+		t.Errorf("the Signature of a %s is not base64: %v", rootName(m.XML), err)
+		return
+	}
+	block, _ := pem.Decode(certPEM)
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(cert.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	data, sigFile, keyFile := filepath.Join(dir, "signed.txt"), filepath.Join(dir, "sig.bin"), filepath.Join(dir, "pub.pem")
+	writeFile(t, data, []byte(strings.Join(signed, "&")))
+	writeFile(t, sigFile, sig)
+	writeFile(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	out, err := runTool(30*time.Second, "openssl", "dgst", digest, "-verify", keyFile, "-signature", sigFile, data)
+	if err != nil || !strings.Contains(string(out), "Verified OK") {
+		t.Errorf("openssl does not verify the Redirect-binding signature of Gatehouse's %s: %v\n%s\nquery: %s", rootName(m.XML), err, out, m.RawQuery)
+		return
+	}
+	opensslCount.add(1)
+}
