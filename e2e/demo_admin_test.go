@@ -251,6 +251,17 @@ func (a *gatehouseAdmin) configureBasic(appID, entityID, replyURL, signOnURL str
 	a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#saved")))
 }
 
+// signWith sets what Gatehouse signs for the app (assertion, response or both) in its signing settings.
+func (a *gatehouseAdmin) signWith(appID, option string) {
+	a.t.Helper()
+	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso")
+	a.do("sign the "+option, chromedp.SetValue(chromedp.CSS("#signingOption"), option),
+		chromedp.Click(chromedp.CSS("#save-signing")), chromedp.WaitVisible(chromedp.CSS("#saved")))
+	if got := a.value("#signingOption"); got != option {
+		a.t.Fatalf("signing option after saving %q, want %q", got, option)
+	}
+}
+
 // setup returns the app's Login URL and Identifier from its "Set up" section.
 func (a *gatehouseAdmin) setup(appID string) (loginURL, identifier string) {
 	a.t.Helper()

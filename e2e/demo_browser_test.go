@@ -134,9 +134,10 @@ func demoSignOut(b *tab, demo *demoApp) {
 // TestDemoTutorialInBrowser performs the founding tutorial in Chromium with the real gatehouse and gatehouse-demo
 // binaries: the admin adds the demo app from the gallery and configures single sign-on, the demo app's owner
 // uploads the certificate and invites the user, and the user signs in to the demo app from My Apps, from the demo
-// app's sign-in page, and IdP-initiated from My Apps once the Sign-on URL is empty. Then the refusals: a user not
-// assigned (Gatehouse, also in its sign-in log), a user not invited (the demo app) and a response signed with
-// another app's certificate (the demo app), which the App Federation Metadata URL then sets right.
+// app's sign-in page, IdP-initiated from My Apps once the Sign-on URL is empty, and with Gatehouse signing the
+// response, both or the assertion. Then the refusals: a user not assigned (Gatehouse, also in its sign-in log), a
+// user not invited (the demo app) and a response signed with another app's certificate (the demo app), which the
+// App Federation Metadata URL then sets right.
 //
 // With GATEHOUSE_SCREENSHOTS=docs/images it also makes the screenshots of docs/tutorial.md.
 func TestDemoTutorialInBrowser(t *testing.T) {
@@ -242,6 +243,19 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 			t.Fatalf("after IdP-initiated sign-on the demo app shows %q, want %s", got, simon)
 		}
 		admin.configureBasic(appID, entityID, acsURL, signOnURL)
+	})
+
+	t.Run("the demo app accepts every signing option", func(t *testing.T) {
+		use(t)
+		for _, option := range []string{"response", "both", "assertion"} {
+			admin.signWith(appID, option)
+			demoSignOut(user, demo)
+			user.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
+			user.waitAt("back at the demo app", demo.URL, "#current-user, #error-page")
+			if !user.has("#current-user") || user.text("#current-user") != simon {
+				t.Fatalf("signing the %s: the demo app answers %s", option, user.text("main"))
+			}
+		}
 	})
 
 	t.Run("a user not assigned is refused by Gatehouse", func(t *testing.T) {
