@@ -2,7 +2,10 @@ package interop
 
 import (
 	"bytes"
+	"crypto/sha1"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
 	"encoding/xml"
 	"fmt"
 	"net/url"
@@ -28,6 +31,43 @@ func firstSubmatch(re *regexp.Regexp, x []byte) string {
 		return string(m[1])
 	}
 	return ""
+}
+
+// verifyMetadata checks with xmlsec1 that metadata carries an enveloped signature that verifies with certPEM, and
+// that changing an endpoint after signing breaks it.
+func verifyMetadata(t testing.TB, md, certPEM []byte) {
+	t.Helper()
+	if !bytes.Contains(md, []byte("SignatureValue")) {
+		t.Fatalf("the metadata is not signed:\n%s", md)
+	}
+	if err := xmlsecVerify(t, md, certPEM, xpathResponseSig); err != nil {
+		t.Fatalf("%v\n%s", err, md)
+	}
+	xmlsecCount.add(1)
+	changed := bytes.Replace(md, []byte("/saml2\""), []byte("/evil\""), 1)
+	if bytes.Equal(changed, md) {
+		t.Fatalf("the metadata has no /saml2 endpoint to change:\n%s", md)
+	}
+	if err := xmlsecVerify(t, changed, certPEM, xpathResponseSig); err == nil {
+		t.Fatalf("xmlsec1 verified metadata whose endpoint was changed after signing")
+	}
+}
+
+var x509CertRE = regexp.MustCompile(`<(?:\w+:)?X509Certificate>([^<]+)<`)
+
+// certByThumbprint returns, as PEM, the certificate in md whose SHA-1 thumbprint (upper-case hex) is thumbprint.
+func certByThumbprint(md []byte, thumbprint string) []byte {
+	for _, m := range x509CertRE.FindAllSubmatch(md, -1) {
+		der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(m[1])), ""))
+		if err != nil {
+			continue
+		}
+		sum := sha1.Sum(der)
+		if strings.EqualFold(hex.EncodeToString(sum[:]), thumbprint) {
+			return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+		}
+	}
+	return nil
 }
 
 // tamperLogout returns a copy of a signed LogoutResponse whose status says the logout failed.
@@ -238,7 +278,30 @@ func TestXMLSec1(t *testing.T) {
 		if !gh.features.signedMetadata {
 			c.notSupported("signed IdP metadata")
 		}
-		c.Fatal("the metadata signature check is not written yet")
+		// The app's federation metadata, signed with the app's active certificate.
+		gh.api.mustCall(c, "PATCH", app.path()+"/saml", map[string]any{"signMetadata": true}, 200, nil)
+		verifyMetadata(c, app.idpMetadata(c), app.CertPEM)
+		// The directory's metadata, signed with the directory's active certificate when asked for.
+		var certs struct {
+			Items []struct {
+				Thumbprint string `json:"thumbprint"`
+				Active     bool   `json:"active"`
+			} `json:"items"`
+		}
+		gh.api.mustCall(c, "GET", "/api/v1/directories/"+directory+"/certificates", nil, 200, &certs)
+		var thumbprint string
+		for _, ct := range certs.Items {
+			if ct.Active {
+				thumbprint = ct.Thumbprint
+			}
+		}
+		md := fetch(c, gh.URL+"/d/"+directory+"/federationmetadata/2007-06/federationmetadata.xml?signed=1")
+		certPEM := certByThumbprint(md, thumbprint)
+		if certPEM == nil {
+			c.Fatalf("the directory's metadata does not publish its active certificate (thumbprint %q):\n%s", thumbprint, md)
+		}
+		verifyMetadata(c, md, certPEM)
+		c.notePass("app and directory metadata signatures verify; a changed endpoint breaks them")
 	})
 	t.Logf("xmlsec1 verified %d signatures of Gatehouse in this run", xmlsecCount.get())
 }
