@@ -285,10 +285,10 @@ func (s *Service) LogoutResponseReceived(ctx context.Context, dirID string, msg 
 		s.Logger.Warn("logout response refused", "directory", dirID, "app", app.ID, "code", codeOf(err), "reason", reasonOf(err))
 		return err
 	}
-	level := "info"
 	if r.Status != saml.StatusSuccess {
-		level = "warn"
+		s.Logger.Warn("logout response: the app did not sign out", "directory", dirID, "app", app.ID, "status", r.Status)
+		return nil
 	}
-	s.Logger.Info("logout response", "directory", dirID, "app", app.ID, "status", r.Status, "level", level)
+	s.Logger.Info("logout response", "directory", dirID, "app", app.ID, "status", r.Status)
 	return nil
 }

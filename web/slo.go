@@ -20,7 +20,7 @@ import (
 // POST binding). Without JavaScript the same link or button is there to press.
 var logoutPage = template.Must(template.New("logout").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
-<title>Signing out</title><link rel="stylesheet" href="/static/app.css"></head>
+<title>Signing out</title><link rel="stylesheet" href="/static/style.css"></head>
 <body><main class="card"><h1>Signing out</h1>
 {{if .Frames}}<p>Signing you out of {{len .Frames}} app{{if gt (len .Frames) 1}}s{{end}}:</p><ul id="slo-apps">{{range .Frames}}<li>{{.AppName}}</li>{{end}}</ul>
 {{range .Frames}}<iframe class="slo" title="Sign out of {{.AppName}}" width="1" height="1" hidden sandbox="allow-forms allow-scripts allow-same-origin" {{if .URL}}src="{{.URL}}"{{else}}srcdoc="{{.Srcdoc}}"{{end}}></iframe>
