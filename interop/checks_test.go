@@ -30,6 +30,8 @@ type variant struct {
 	start string
 	// logout starts SP-initiated single logout ("" when the SP has none).
 	logout string
+	// shib is the configuration of a Shibboleth variant.
+	shib *shibConfig
 }
 
 // newFlow returns a flow in b whose Gatehouse Responses are checked against v's app: its signatures verified by

@@ -31,7 +31,7 @@ func checksOf(sp string) []string {
 	for _, c := range checkOrder {
 		switch {
 		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout):
-		case sp != "xmlsec1" && c == checkMetadata:
+		case sp != "xmlsec1" && sp != "shibboleth" && c == checkMetadata:
 		default:
 			out = append(out, c)
 		}
