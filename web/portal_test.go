@@ -185,6 +185,8 @@ func TestPortalPages(t *testing.T) {
 		{"users", base + "/users", 200, []string{`data-user-id="` + u.ID + `"`, `id="user-search"`, `id="new-user"`, `class="user-link"`}},
 		{"users search", base + "/users?q=simon", 200, []string{`data-user-id="` + u.ID + `"`}},
 		{"users search none", base + "/users?q=nobody-at-all", 200, []string{`No user matches`}},
+		{"users by role", base + "/users?role=global-admin", 200, []string{`id="role-filter"`, `<option value="global-admin" selected>`}},
+		{"users by unknown role", base + "/users?role=emperor", 200, []string{`data-user-id="` + u.ID + `"`}},
 		{"new user", base + "/users/new", 200, []string{`id="userName"`, `id="firstName"`, `id="lastName"`, `id="displayName"`, `id="mail"`, `id="role"`, `id="create-user"`}},
 		{"user", base + "/users/" + u.ID, 200, []string{`id="save-user"`, `id="disable-user"`, `id="reset-password"`, `id="delete-user"`}},
 		{"user of nowhere", base + "/users/nosuchuser", 404, nil},

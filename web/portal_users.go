@@ -34,7 +34,10 @@ var userFields = []string{"userName", "firstName", "lastName", "displayName", "m
 
 func (s *Server) portalUsers(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	q := r.URL.Query()
-	f := gatehouse.UserFilter{Query: q.Get("q"), Offset: offsetParam(r), Limit: usersPageSize}
+	f := gatehouse.UserFilter{Query: q.Get("q"), Role: gatehouse.Role(q.Get("role")), Offset: offsetParam(r), Limit: usersPageSize}
+	if !f.Role.Valid() {
+		f.Role = ""
+	}
 	us, total, err := s.Service.FindUsers(r.Context(), v.Me, v.Dir.ID, f)
 	if err != nil {
 		return err
@@ -42,9 +45,11 @@ func (s *Server) portalUsers(w http.ResponseWriter, r *http.Request, v *portalVi
 	v.Nav = "users"
 	s.show(w, r, v, "users.html", struct {
 		Query string
+		Role  gatehouse.Role
+		Roles []gatehouse.Role
 		Users []*gatehouse.User
 		Pager pager
-	}{f.Query, us, newPager(q, f.Offset, f.Limit, total)})
+	}{f.Query, f.Role, gatehouse.Roles, us, newPager(q, f.Offset, f.Limit, total)})
 	return nil
 }
 
