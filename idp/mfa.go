@@ -195,7 +195,7 @@ func (s *Service) ConfirmMFAEnrolment(ctx context.Context, u *gatehouse.User, to
 		return nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "code",
 			Message: "That code does not match. Check that your authenticator app's clock is right and enter the code it shows now."}
 	}
-	if err := s.useStep(ctx, u, step); err != nil {
+	if err := s.useStep(ctx, u, secret, step); err != nil {
 		return nil, err
 	}
 	sealed, err := s.sealSecret([]byte(secret), secretAAD(u))
@@ -269,7 +269,7 @@ func (s *Service) verifyMFA(ctx context.Context, u *gatehouse.User, code, addr s
 		if !ok {
 			return fail(errBadCode("wrong TOTP code"))
 		}
-		if err := s.useStep(ctx, u, step); gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
+		if err := s.useStep(ctx, u, string(secret), step); gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED {
 			return fail(err)
 		} else if err != nil {
 			return -1, err
@@ -288,10 +288,13 @@ func (s *Service) verifyMFA(ctx context.Context, u *gatehouse.User, code, addr s
 	return remaining, s.recordSuccess(ctx, u.DirectoryID, u.UserName, addr)
 }
 
-// useStep records that u's TOTP code of a time step was used; a second use is refused.
-func (s *Service) useStep(ctx context.Context, u *gatehouse.User, step int64) error {
+// useStep records that u's TOTP code of a time step was used; a second use is refused. The key names the secret
+// too (by a short hash), so that confirming a new authenticator is not refused because the old one's code of the
+// same step was just used.
+func (s *Service) useStep(ctx context.Context, u *gatehouse.User, secret string, step int64) error {
 	now := s.now()
-	key := "totp:" + u.DirectoryID + ":" + u.ID + ":" + strconv.FormatInt(step, 10)
+	fp := sha256.Sum256([]byte(secret))
+	key := "totp:" + u.DirectoryID + ":" + u.ID + ":" + hex.EncodeToString(fp[:6]) + ":" + strconv.FormatInt(step, 10)
 	// The code of a step is valid until the skew lets it go; remember it a little longer than that.
 	err := s.Store.UseOnce(ctx, key, now, now.Add((2*totpSkew+2)*totpPeriod*time.Second))
 	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/base64"
 	"html/template"
 	"net/http"
@@ -145,7 +146,17 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, _, step := s.signingIn(r, b.Directory.ID)
 	token := r.PostForm.Get("enrolment")
-	codes, err := s.Service.ConfirmMFAEnrolment(r.Context(), u, token, r.PostForm.Get("code"))
+	var codes []string
+	// Replacing an authenticator takes a code of the old one too, so that a session alone (a browser left open)
+	// cannot move the account to someone else's phone.
+	if u.MFAEnabled {
+		if err = s.Service.VerifyMFA(r.Context(), u, r.PostForm.Get("currentCode")); err != nil {
+			err = &gatehouse.Error{Code: gatehouse.ErrorCode(err), Field: "currentCode", Message: "The code of your current authenticator app is not right: " + gatehouse.ErrorMessage(err)}
+		}
+	}
+	if err == nil {
+		codes, err = s.Service.ConfirmMFAEnrolment(r.Context(), u, token, r.PostForm.Get("code"))
+	}
 	if err != nil {
 		status, ok := formProblem(w, err)
 		if !ok {
@@ -157,7 +168,7 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 			return serr
 		}
 		p := s.setupPage(r, b, f, u, step, e)
-		p.Error, p.Field = gatehouse.ErrorMessage(err), "code"
+		p.Error, p.Field = gatehouse.ErrorMessage(err), cmp.Or(gatehouse.ErrorField(err), "code")
 		s.render(w, headerUser(r, u, step == idp.StepDone), status, "mfa_setup.html", p)
 		return nil
 	}

@@ -14,10 +14,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+	"github.com/pquerna/otp/totp"
 )
 
 // signinHTTP is a browser without JavaScript for the sign-in pages: a cookie jar that does not follow redirects.
@@ -397,5 +399,59 @@ func TestOwnAPITokens(t *testing.T) {
 	}
 	if r := newSigninHTTP(t, srv).postForm("/d/default/security/tokens", nil); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login") {
 		t.Errorf("without a session: %d %s", r.status, r.header.Get("Location"))
+	}
+}
+
+// TestReplaceAuthenticatorNeedsCurrentCode: a signed-in session alone cannot move the account to another
+// authenticator; the current one's code (or a recovery code) is needed too.
+func TestReplaceAuthenticatorNeedsCurrentCode(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	admin, err := srv.Store.FindUserByName(ctx, "default", testserver.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := srv.Service.StartMFAEnrolment(ctx, admin, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := totp.GenerateCode(e.Secret, time.Now())
+	recovery, err := srv.Service.ConfirmMFAEnrolment(ctx, admin, e.Token, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newSigninHTTP(t, srv)
+	if r := c.signIn(testserver.AdminUser, testserver.AdminPassword); !strings.HasPrefix(r.header.Get("Location"), "/d/default/mfa") {
+		t.Fatalf("after the password: Location %q, want the code step", r.header.Get("Location"))
+	}
+	if r := c.postForm("/d/default/mfa", url.Values{"code": {recovery[0]}}); r.status != http.StatusSeeOther {
+		t.Fatalf("recovery code: %d", r.status)
+	}
+	page := c.send(http.MethodGet, "/d/default/mfa/setup", nil, nil)
+	token := regexp.MustCompile(`name="enrolment" value="([^"]+)"`).FindStringSubmatch(page.body)
+	secret := regexp.MustCompile(`id="mfa-secret">([^<]+)<`).FindStringSubmatch(page.body)
+	if token == nil || secret == nil || !strings.Contains(page.body, `id="current-code"`) {
+		t.Fatalf("the set-up page lacks the enrolment, the secret or the current code field")
+	}
+	code, _ := totp.GenerateCode(strings.ReplaceAll(secret[1], " ", ""), time.Now())
+	before, _ := srv.Store.FindUser(ctx, "default", admin.ID)
+	steps := []struct {
+		name        string
+		currentCode string
+		status      int
+	}{
+		{"no current code", "", http.StatusUnauthorized},
+		{"a wrong current code", "abcde-fghij", http.StatusUnauthorized},
+		{"a recovery code as the current code", recovery[1], http.StatusOK},
+	}
+	for _, st := range steps {
+		r := c.postForm("/d/default/mfa/setup", url.Values{"enrolment": {token[1]}, "code": {code}, "currentCode": {st.currentCode}})
+		if r.status != st.status {
+			t.Fatalf("%s: status %d, want %d", st.name, r.status, st.status)
+		}
+		after, _ := srv.Store.FindUser(ctx, "default", admin.ID)
+		if replaced := !bytes.Equal(after.MFASecret, before.MFASecret); replaced != (st.status == http.StatusOK) {
+			t.Errorf("%s: secret replaced %v", st.name, replaced)
+		}
 	}
 }
