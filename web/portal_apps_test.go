@@ -401,6 +401,15 @@ func TestPortalProperties(t *testing.T) {
 			}
 		})
 	}
+	if p := c.get("/admin/d/default/apps/" + app.ID + "/delete"); p.Status != 200 || !strings.Contains(p.Body, `id="confirm-delete"`) {
+		t.Fatalf("delete confirmation: status %d", p.Status)
+	}
+	if p := c.post("/admin/d/default/apps/"+app.ID+"/delete", nil); p.Status != 303 {
+		t.Fatalf("delete: status %d", p.Status)
+	}
+	if _, err := srv.Store.FindApp(context.Background(), "default", app.ID); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		t.Errorf("the app is still there: %v", err)
+	}
 }
 
 func TestPortalImportMetadata(t *testing.T) {
