@@ -98,7 +98,7 @@ func (s *Service) checkSPCertificates(prev, next *gatehouse.SAMLSettings) error 
 			if errors.As(err, &se) {
 				msg = se.Message
 			}
-			return &gatehouse.Error{Code: gatehouse.EINVALID, Field: field, Message: msg, Err: err}
+			return gatehouse.FieldErrorf(field, "%s", msg)
 		}
 		if c.NotAfter.Before(s.now()) {
 			return gatehouse.FieldErrorf(field, "The certificate expired on %s.", c.NotAfter.UTC().Format("2006-01-02"))

@@ -106,7 +106,8 @@ func metadataError(err error) error {
 	if se.Code == saml.CodeRequestTooLarge {
 		code = gatehouse.ETOOLARGE
 	}
-	return &gatehouse.Error{Code: code, Field: "metadata", Message: "The SP metadata was refused (" + se.Code + "): " + msg, Err: err}
+	// The saml error is not kept as the cause: the API answers with the application code, and the message says all.
+	return &gatehouse.Error{Code: code, Field: "metadata", Message: "The SP metadata was refused (" + se.Code + "): " + msg}
 }
 
 // FetchMetadata gets SP metadata from an http or https URL: at most saml.MaxMetadataSize bytes, within
