@@ -96,7 +96,7 @@ func groups(s string, n int) string {
 	return b.String()
 }
 
-func (s *Server) setupPage(r *http.Request, b *idp.Branding, f flow, u *gatehouse.User, step idp.Step, e *idp.MFAEnrolment) mfaSetupPage {
+func setupPage(b *idp.Branding, f flow, u *gatehouse.User, step idp.Step, e *idp.MFAEnrolment) mfaSetupPage {
 	return mfaSetupPage{
 		signInPage: signInPage{Brand: b, Flow: f, UserName: u.UserName},
 		Required:   step == idp.StepEnrolMFA, Replacing: u.MFAEnabled, Secret: groups(e.Secret, 4), Token: e.Token,
@@ -120,7 +120,7 @@ func (s *Server) mfaSetupForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, headerUser(r, u, step == idp.StepDone), http.StatusOK, "mfa_setup.html", s.setupPage(r, b, f, u, step, e))
+	s.render(w, headerUser(r, u, step == idp.StepDone), http.StatusOK, "mfa_setup.html", setupPage(b, f, u, step, e))
 	return nil
 }
 
@@ -167,7 +167,7 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 		if serr != nil {
 			return serr
 		}
-		p := s.setupPage(r, b, f, u, step, e)
+		p := setupPage(b, f, u, step, e)
 		p.Error, p.Field = gatehouse.ErrorMessage(err), cmp.Or(gatehouse.ErrorField(err), "code")
 		s.render(w, headerUser(r, u, step == idp.StepDone), status, "mfa_setup.html", p)
 		return nil
