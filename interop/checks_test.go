@@ -88,6 +88,7 @@ var spChecks = []struct {
 	{checkSPSigned, spInitiatedSigned},
 	{checkIdPInit, idpInitiated},
 	{checkEncrypted, encrypted},
+	{checkClaims, claims},
 	{checkLogout, logout},
 	{checkPropagated, logoutPropagated},
 	{checkIdPLogout, idpLogout},
@@ -210,6 +211,48 @@ func encrypted(c *checkT, gh *gatehouseServer, k *spKit) {
 	algs := requireEncrypted(c, resps[0].XML)
 	requireSignedIn(c, p)
 	c.notePass("%s", strings.Join(algs, ", "))
+}
+
+// extraClaims are claims that exercise Gatehouse's claim features, and the values each must reach the SP with.
+var extraClaims = []struct {
+	claim map[string]any
+	want  []string
+}{
+	{map[string]any{"name": "groups", "groups": "all"}, []string{groupNames[0], groupNames[1]}},
+	{map[string]any{"name": "upn_upper", "source": "user.userprincipalname", "transform": "upper"}, []string{strings.ToUpper(userName)}},
+	{map[string]any{"name": "mail_prefix", "source": "user.mail", "transform": "mailPrefix"}, []string{"b.simon"}},
+	{map[string]any{"name": "full_name", "source": "user.givenname", "transform": "join", "joinSource": "user.surname", "separator": " "}, []string{userGiven + " " + userSurname}},
+	{map[string]any{"name": "department", "value": "Interop", "values": []string{"Quality"}}, []string{"Interop", "Quality"}},
+	{map[string]any{"name": "urn:oid:2.5.4.11", "nameFormat": "urn:oasis:names:tc:SAML:2.0:attrname-format:uri", "source": "user.displayname"}, []string{userGiven + " " + userSurname + " (display)"}},
+}
+
+// claims checks that the SP receives claims made with Gatehouse's claim features: a multi-valued group claim by
+// group name, transforms (upper case, mail prefix, join), a multi-valued constant and a URI-named claim.
+func claims(c *checkT, gh *gatehouseServer, k *spKit) {
+	app := k.plain.app
+	var st struct {
+		Claims []map[string]any `json:"claims"`
+	}
+	gh.api.mustCall(c, "GET", app.path()+"/saml", nil, http.StatusOK, &st)
+	all := append([]map[string]any(nil), st.Claims...)
+	for _, x := range extraClaims {
+		all = append(all, x.claim)
+	}
+	gh.api.mustCall(c, "PATCH", app.path()+"/saml", map[string]any{"claims": all}, http.StatusOK, nil)
+	c.Cleanup(func() {
+		_ = gh.api.call("PATCH", app.path()+"/saml", map[string]any{"claims": st.Claims}, http.StatusOK, nil)
+	})
+	b := newBrowser()
+	p := k.plain.newFlow(c, b).run(c, k.plain.start)
+	requireSignedIn(c, p)
+	for _, x := range extraClaims {
+		for _, v := range x.want {
+			if !strings.Contains(p.Body, v) {
+				c.Errorf("the SP's page does not show %q of claim %v:\n%s", v, x.claim["name"], clip(p.Body))
+			}
+		}
+	}
+	c.notePass("group claim (2 values), upper, mailPrefix, join, multi-valued constant, URI name")
 }
 
 // logout checks SP-initiated single logout: Gatehouse answers the SP's LogoutRequest with a successful LogoutResponse, and both sessions end.

@@ -35,6 +35,9 @@ const (
 	directory     = "default"
 )
 
+// groupNames are the groups the test user is a member of, for group claims.
+var groupNames = []string{"Finance Team", "Interop Admins"}
+
 // gatehouseServer is the running gatehouse serve process that every test of the package shares.
 type gatehouseServer struct {
 	URL string
@@ -167,12 +170,23 @@ func launch() (*gatehouseServer, error) {
 		TemporaryPassword string         `json:"temporaryPassword"`
 	}
 	if err := s.api.call("POST", "/api/v1/directories/"+directory+"/users", map[string]string{
-		"userName": userName, "firstName": userGiven, "lastName": userSurname, "displayName": userGiven + " " + userSurname,
+		"userName": userName, "firstName": userGiven, "lastName": userSurname, "displayName": userGiven + " " + userSurname + " (display)",
 		"mail": userName, "role": "user",
 	}, http.StatusCreated, &created); err != nil {
 		return nil, err
 	}
 	s.user = created.User
+	for _, name := range groupNames {
+		var g struct {
+			ID string `json:"id"`
+		}
+		if err := s.api.call("POST", "/api/v1/directories/"+directory+"/groups", map[string]string{"name": name}, http.StatusCreated, &g); err != nil {
+			return nil, err
+		}
+		if err := s.api.call("PUT", "/api/v1/directories/"+directory+"/groups/"+g.ID+"/members/"+s.user.ID, nil, http.StatusNoContent, nil); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.replaceTemporaryPassword(created.TemporaryPassword); err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ const (
 	checkSPSigned    = "sp-initiated-signed"
 	checkIdPInit     = "idp-initiated"
 	checkEncrypted   = "encrypted"
+	checkClaims      = "claims"
 	checkLogout      = "logout"
 	checkPropagated  = "logout-propagated"
 	checkIdPLogout   = "idp-logout"
@@ -23,14 +24,14 @@ const (
 	checkMetadata    = "metadata-signature"
 )
 
-var checkOrder = []string{checkSPInitiated, checkSPSigned, checkIdPInit, checkEncrypted, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
+var checkOrder = []string{checkSPInitiated, checkSPSigned, checkIdPInit, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
 
 // checksOf returns the checks sp is put through.
 func checksOf(sp string) []string {
 	var out []string
 	for _, c := range checkOrder {
 		switch {
-		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout):
+		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout || c == checkClaims):
 		case sp != "xmlsec1" && sp != "shibboleth" && c == checkMetadata:
 		default:
 			out = append(out, c)
