@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"testing"
@@ -111,6 +112,26 @@ func FuzzParseSPMetadata(f *testing.F) {
 			if checkHTTPURL(e.Location) != nil {
 				t.Fatalf("accepted endpoint %q", e.Location)
 			}
+		}
+	})
+}
+
+func FuzzParseCertificate(f *testing.F) {
+	f.Add(base64.StdEncoding.EncodeToString(testCert(f).Raw))
+	f.Add("MIIB\n  AAAA\t==")
+	f.Add(base64.StdEncoding.EncodeToString([]byte("garbage")))
+	f.Add("")
+	f.Fuzz(func(t *testing.T, b64 string) {
+		c, err := ParseCertificate(b64)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Code != CodeBadMetadata || e.Message == "" || c != nil {
+				t.Fatalf("error %v is not a CodeBadMetadata *saml.Error, or came with a certificate", err)
+			}
+			return
+		}
+		if k, ok := c.PublicKey.(*rsa.PublicKey); !ok || k.N.BitLen() < 2048 {
+			t.Fatalf("accepted a certificate without an RSA key of 2048 bits: %T", c.PublicKey)
 		}
 	})
 }
