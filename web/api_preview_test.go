@@ -73,3 +73,56 @@ func TestAPIPreview(t *testing.T) {
 		})
 	}
 }
+
+func TestAPIAppLogo(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	app := mustApp(t, srv, "custom", nil)
+	mustUser(t, srv, "users@contoso.com", "U", gatehouse.RoleUserAdmin)
+	token, _, err := srv.Service.Login(context.Background(), "default", testserver.AdminUser, testserver.AdminPassword, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	userAdmin, _, err := srv.Service.Login(context.Background(), "default", "users@contoso.com", userPassword, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := srv.URL + "/api/v1/directories/default/apps/" + app.ID + "/logo"
+	tests := []struct {
+		name, method, token string
+		body                []byte
+		status              int
+		logoType            string
+	}{
+		{"png", http.MethodPut, token, pngOf(t, 16, 16), 200, "image/png"},
+		{"not an image", http.MethodPut, token, []byte("<svg/>"), 400, "image/png"},
+		{"empty", http.MethodPut, token, nil, 400, "image/png"},
+		{"too large", http.MethodPut, token, make([]byte, 300<<10), 413, "image/png"},
+		{"a user admin", http.MethodPut, userAdmin, pngOf(t, 16, 16), 403, "image/png"},
+		{"delete", http.MethodDelete, token, nil, 204, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, url, strings.NewReader(string(tt.body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+tt.token)
+			req.Header.Set("Content-Type", "image/png")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.status)
+			}
+			a, err := srv.Store.FindApp(context.Background(), "default", app.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.LogoType != tt.logoType {
+				t.Errorf("logo type %q, want %q", a.LogoType, tt.logoType)
+			}
+		})
+	}
+}
