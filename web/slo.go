@@ -159,10 +159,28 @@ func (s *Server) logoutResponse(w http.ResponseWriter, r *http.Request, msg *sam
 // LogoutRequest to each app the session signed in to, then continues to the sign-in page.
 func (s *Server) idpLogout(w http.ResponseWriter, r *http.Request) error {
 	dir := r.PathValue("dir")
-	l, err := s.Service.IdPLogout(r.Context(), dir, s.sessionToken(r))
-	if err != nil {
+	done := "/d/" + url.PathEscape(dir) + "/login"
+	if handled, err := s.frontChannelLogout(w, r, done); err != nil || handled {
 		return err
 	}
+	return s.writeLogout(w, r, &idp.Logout{}, done)
+}
+
+// frontChannelLogout ends the browser's session and clears its cookie; when apps of the session have a logout URL
+// it writes the logout page that sends them LogoutRequests and then goes to done, and reports true. With nothing to
+// propagate it writes nothing and reports false, so a sign-out handler can answer as it always does:
+//
+//	if handled, err := s.frontChannelLogout(w, r, doneURL); err != nil || handled {
+//		return err
+//	}
+func (s *Server) frontChannelLogout(w http.ResponseWriter, r *http.Request, done string) (bool, error) {
+	l, err := s.Service.IdPLogout(r.Context(), r.PathValue("dir"), s.sessionToken(r))
+	if err != nil {
+		return false, err
+	}
 	s.clearSessionCookie(w)
-	return s.writeLogout(w, r, l, "/d/"+url.PathEscape(dir)+"/login")
+	if len(l.Requests) == 0 {
+		return false, nil
+	}
+	return true, s.writeLogout(w, r, l, done)
 }
