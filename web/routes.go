@@ -153,6 +153,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/directories/{dir}/sign-ins/{id}", s.api(s.authed(s.getSignIn)))
 	handle("GET /api/v1/directories/{dir}/audit", s.api(s.authed(s.listAudit)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/preview", s.api(s.authed(s.apiPreview)))
+	handle("PUT /api/v1/directories/{dir}/apps/{id}/logo", s.api(s.authed(s.apiPutAppLogo)))
+	handle("DELETE /api/v1/directories/{dir}/apps/{id}/logo", s.api(s.authed(s.apiDeleteAppLogo)))
 	handle("/api/", s.api(s.apiNotFound))
 	return mux
 }
