@@ -90,6 +90,8 @@ func (s *Server) writeLogout(w http.ResponseWriter, r *http.Request, l *idp.Logo
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	policy := "default-src 'self'; script-src 'nonce-" + nonce(r) + "'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	slices.Sort(frameSrc)
+	slices.Sort(formAction)
 	policy += "; frame-src " + orNone(frameSrc)
 	policy += "; form-action " + strings.Join(append([]string{"'self'"}, formAction...), " ")
 	h.Set("Content-Security-Policy", policy)

@@ -42,12 +42,17 @@ func TestLogoutPage(t *testing.T) {
 		}
 		return a
 	}
-	a, b := newApp("a"), newApp("b")
+	a, b, c := newApp("a"), newApp("b"), newApp("c")
+	cs := c.SAML
+	cs.LogoutBinding = gatehouse.BindingHTTPPost
+	if _, err := svc.UpdateApp(ctx, root, "default", c.ID, idp.AppPatch{SAML: &cs}); err != nil {
+		t.Fatal(err)
+	}
 	token, sess, err := svc.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, app := range []*gatehouse.App{a, b} {
+	for _, app := range []*gatehouse.App{a, b, c} {
 		if _, err := svc.IdPInitiated(ctx, "default", app.ID, sess, root); err != nil {
 			t.Fatal(err)
 		}
@@ -71,8 +76,12 @@ func TestLogoutPage(t *testing.T) {
 	}
 	page := string(body)
 	csp := resp.Header.Get("Content-Security-Policy")
-	if !strings.Contains(csp, "frame-src https://b.example.test/slo;") || strings.Contains(csp, "a.example.test") {
-		t.Errorf("CSP %q, want frame-src exactly b's logout URL", csp)
+	if !strings.Contains(csp, "; frame-src https://b.example.test/slo https://c.example.test/slo;") || strings.Contains(csp, "a.example.test") ||
+		!strings.HasSuffix(csp, "; form-action 'self' https://c.example.test/slo") {
+		t.Errorf("CSP %q, want frame-src exactly b's and c's logout URLs and form-action c's", csp)
+	}
+	if !strings.Contains(page, `srcdoc="&lt;!DOCTYPE html&gt;`) || !strings.Contains(page, `name=&#34;SAMLRequest&#34;`) {
+		t.Errorf("no auto-posting frame for c in:\n%s", page)
 	}
 	if !strings.Contains(page, `<iframe class="slo"`) || !strings.Contains(page, `src="https://b.example.test/slo?SAMLRequest=`) {
 		t.Errorf("no frame for b in:\n%s", page)
