@@ -374,7 +374,11 @@ func tampered(c *checkT, gh *gatehouseServer, k *spKit) {
 	}
 	requireSignedOut(c, b, k.plain.start)
 	c.Logf("the SP's refusal (status %d): %s", p.Status, clip(p.Body))
-	c.notePass("SP answered %d", p.Status)
+	if k.refusal != "" {
+		c.notePass("SP answered %d: %s", p.Status, k.refusal)
+	} else {
+		c.notePass("SP answered %d", p.Status)
+	}
 }
 
 // rollover checks that the SP accepts Responses signed with the app's next certificate once it is made active, without being reconfigured.

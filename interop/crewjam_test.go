@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -23,6 +24,8 @@ func TestCrewjam(t *testing.T) {
 		name:   "crewjam",
 		plain:  startCrewjam(t, gh, "crewjam", false),
 		signed: startCrewjam(t, gh, "crewjam-signed", true),
+		// crewjam/saml's words when the assertion's signature does not verify.
+		refusal: "cannot validate signature",
 	})
 }
 
@@ -48,6 +51,15 @@ func startCrewjam(t *testing.T, gh *gatehouseServer, name string, signRequests b
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A refusal says why on the page (this SP is for tests), instead of logging the whole Response.
+	m.OnError = func(w http.ResponseWriter, _ *http.Request, err error) {
+		msg := err.Error()
+		var ie *crewjam.InvalidResponseError
+		if errors.As(err, &ie) && ie.PrivateErr != nil {
+			msg = ie.PrivateErr.Error()
+		}
+		http.Error(w, "refused: "+msg, http.StatusForbidden)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/saml/", m)

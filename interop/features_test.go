@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"bytes"
-	"compress/flate"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -53,12 +51,8 @@ func (s *gatehouseServer) probeFeatures() (features, error) {
 	// logout.
 	lr := fmt.Sprintf(`<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_probe%d" Version="2.0" IssueInstant="%s"><saml:Issuer>https://probe.invalid/sp</saml:Issuer><saml:NameID>nobody@contoso.com</saml:NameID></samlp:LogoutRequest>`,
 		time.Now().UnixNano(), time.Now().UTC().Format("2006-01-02T15:04:05Z"))
-	var z bytes.Buffer
-	w, _ := flate.NewWriter(&z, flate.DefaultCompression)
-	_, _ = io.WriteString(w, lr)
-	_ = w.Close()
 	hc := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Get(s.URL + "/d/" + directory + "/saml2?SAMLRequest=" + url.QueryEscape(base64.StdEncoding.EncodeToString(z.Bytes())))
+	resp, err := hc.Get(s.URL + "/d/" + directory + "/saml2?SAMLRequest=" + url.QueryEscape(base64.StdEncoding.EncodeToString(deflate([]byte(lr)))))
 	if err != nil {
 		return f, err
 	}
