@@ -238,3 +238,26 @@ func TestSecurityCase25ParallelGuesses(t *testing.T) {
 		t.Errorf("%d of %d parallel guesses were checked, want 5: %v", checked, n, codes)
 	}
 }
+
+// BenchmarkAuthenticate compares a wrong password for a known user with an unknown user name at production
+// hashing parameters (SECURITY-CASES 26: they should cost the same); the lockout limits are raised out of the way.
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, user := range []string{userName, "nobody@contoso.com"} {
+		b.Run(user, func(b *testing.B) {
+			w := newAuthWorld(b)
+			w.svc.Hasher = password.NewHasher(password.DefaultParams, 1)
+			w.svc.Lockout = idp.Lockout{Window: time.Minute, PerAccountAddr: 1 << 30, PerAccount: 1 << 30, PerAddr: 1 << 30}
+			// The stored hash must be made with the production parameters too.
+			if err := w.svc.ChangePassword(from("203.0.113.250"), w.user, userPassword, "Another-Horse-99"); err != nil {
+				b.Fatal(err)
+			}
+			ctx := from("198.51.100.250")
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := w.svc.Authenticate(ctx, "default", user, "wrong"); gatehouse.ErrorCode(err) != gatehouse.EUNAUTHORIZED {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
