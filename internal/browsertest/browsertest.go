@@ -58,7 +58,7 @@ func Screenshot(ctx context.Context, t testing.TB, name string) {
 	if dir == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 is PNG; below it chromedp gives JPEG
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
