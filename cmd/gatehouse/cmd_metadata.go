@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"os"
 	"time"
 
-	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/apiclient"
 	"github.com/gatehouse-idp/gatehouse/idp"
 )
@@ -29,7 +24,7 @@ func metadataImport(c *cli, args []string) error {
 	if (*file == "") == (*u == "") {
 		return usagef("give exactly one of --file and --url")
 	}
-	in := idp.MetadataInput{URL: *u}
+	in := apiclient.MetadataInput{URL: *u}
 	if *file != "" {
 		var data []byte
 		if *file == "-" {
@@ -47,54 +42,15 @@ func metadataImport(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	var out gatehouse.App
-	p := "/api/v1/directories/" + url.PathEscape(c.directory) + "/apps/" + url.PathEscape(a.ID) + "/saml/metadata"
-	if err := c.postJSON(p, in, &out); err != nil {
+	out, err := cl.ImportMetadata(c.ctx, c.directory, a.ID, in)
+	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(&out)
+		return c.printJSON(out)
 	}
 	c.say("Configured %s from its SP metadata.\n", clean(out.Name))
-	return c.printApp(&out)
-}
-
-// postJSON POSTs in as JSON to the server's path p and decodes the answer into out; an error answer becomes an
-// *apiclient.Error.
-func (c *cli) postJSON(p string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(c.ctx, http.MethodPost, c.server+p, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("User-Agent", "gatehouse-cli/"+version())
-	hc := c.hc
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := &apiclient.Error{Status: resp.StatusCode}
-		if json.Unmarshal(b, e) != nil || e.Code == "" {
-			e = &apiclient.Error{Status: resp.StatusCode, Message: http.StatusText(resp.StatusCode)}
-		}
-		return e
-	}
-	return json.Unmarshal(b, out)
+	return c.printApp(out)
 }
 
 // refreshMetadata fetches the SP metadata of apps configured from a URL again every interval (checking every
