@@ -204,9 +204,10 @@ func (f *flow) follow(t testing.TB, p *page) *page {
 		switch {
 		case p.Status >= 300 && p.Status < 400 && p.Location != "":
 			f.noteRedirect(t, p)
-			p, err = f.b.get(p.Location)
+			loc := p.Location
+			p, err = f.b.get(loc)
 			if err != nil {
-				t.Fatalf("GET %s: %v", p.Location, err)
+				t.Fatalf("GET %s: %v", loc, err)
 			}
 		case p.Status == http.StatusOK && strings.HasPrefix(p.URL, f.gh+"/d/"+directory+"/login") && !f.StopAtLogin:
 			_, _, fields := formFields(p.Body)
@@ -230,12 +231,11 @@ func (f *flow) follow(t testing.TB, p *page) *page {
 			if err != nil {
 				t.Fatalf("slo-continue %q: %v", next, err)
 			}
-			from := p.URL
+			f.noteLink(t, p.URL, dest.String())
 			p, err = f.b.get(dest.String())
 			if err != nil {
 				t.Fatalf("GET %s: %v", dest, err)
 			}
-			f.noteLink(t, from, dest.String())
 		default:
 			action, _, fields := formFields(p.Body)
 			param := ""
