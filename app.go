@@ -242,7 +242,7 @@ type SAMLSettings struct {
 	// EncryptAssertions reports whether assertions are encrypted for EncryptionCertificate.
 	EncryptAssertions bool `json:"encryptAssertions"`
 	// SignMetadata reports whether the app's federation metadata carries a signature by its active certificate.
-	SignMetadata bool `json:"signMetadata"`
+	SignMetadata bool `json:"signMetadata,omitempty"`
 	// MetadataURL is where the SP publishes its metadata; when set, the settings it describes are refreshed from
 	// it periodically, and MetadataStatus records how that went.
 	MetadataURL    string          `json:"metadataUrl,omitempty"`
