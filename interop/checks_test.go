@@ -374,10 +374,23 @@ func tampered(c *checkT, gh *gatehouseServer, k *spKit) {
 	}
 	requireSignedOut(c, b, k.plain.start)
 	c.Logf("the SP's refusal (status %d): %s", p.Status, clip(p.Body))
+
+	// The same tampered Response signed again with another key, whose certificate its KeyInfo carries: the SP must
+	// trust only Gatehouse's certificates from the metadata.
+	forger := newKeyPair(c, c.TempDir(), "forger", "Gatehouse SSO Certificate")
+	b = newBrowser()
+	f = k.plain.newFlow(c, b)
+	f.BeforePost = func(x []byte) []byte { return forge(c, tamper(c, x), forger.Key, forger.Cert) }
+	q := f.run(c, k.plain.start)
+	if q.Status == http.StatusOK && strings.Contains(q.Body, mallory) && !strings.Contains(q.Body, "SAMLRequest") {
+		c.Fatalf("the SP accepted a tampered Response signed again with another key and signed in %s:\n%s", mallory, clip(q.Body))
+	}
+	requireSignedOut(c, b, k.plain.start)
+	c.Logf("the SP's refusal of the re-signed Response (status %d): %s", q.Status, clip(q.Body))
 	if k.refusal != "" {
-		c.notePass("SP answered %d: %s", p.Status, k.refusal)
+		c.notePass("SP answered %d: %s; also refused when signed again with another key", p.Status, k.refusal)
 	} else {
-		c.notePass("SP answered %d", p.Status)
+		c.notePass("SP answered %d; also refused when signed again with another key", p.Status)
 	}
 }
 

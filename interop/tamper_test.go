@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -12,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
 )
 
 // mallory is who a tampered Response claims to be.
@@ -25,6 +29,52 @@ func tamper(t testing.TB, xmlResp []byte) []byte {
 		t.Fatalf("the Response does not name %s, so it cannot be tampered with:\n%s", userName, xmlResp)
 	}
 	return bytes.ReplaceAll(xmlResp, []byte(userName), []byte(mallory))
+}
+
+// forge returns a copy of a Response whose signatures (of the Response, the Assertion or both, as in xmlResp) are
+// replaced by signatures made with key, another key than Gatehouse's, with key's certificate in their KeyInfo: an SP
+// that trusts only the IdP's certificates from its metadata must refuse it.
+func forge(t testing.TB, xmlResp []byte, key *rsa.PrivateKey, cert *x509.Certificate) []byte {
+	t.Helper()
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(xmlResp); err != nil {
+		t.Fatal(err)
+	}
+	ctx, err := dsig.NewSigningContext(key, [][]byte{cert.Raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	if err := ctx.SetSignatureMethod(dsig.RSASHA256SignatureMethod); err != nil {
+		t.Fatal(err)
+	}
+	// resign replaces el's signature, if it has one, with a new one placed after its Issuer.
+	resign := func(el *etree.Element) {
+		old := el.SelectElement("Signature")
+		if old == nil {
+			return
+		}
+		el.RemoveChild(old)
+		sig, err := ctx.ConstructSignature(el, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := 0
+		if issuer := el.SelectElement("Issuer"); issuer != nil {
+			at = issuer.Index() + 1
+		}
+		el.InsertChildAt(at, sig)
+	}
+	resp := doc.Root()
+	if a := resp.SelectElement("Assertion"); a != nil {
+		resign(a)
+	}
+	resign(resp)
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // Namespaces of the elements whose ID attributes signatures refer to.

@@ -241,8 +241,25 @@ func TestXMLSec1(t *testing.T) {
 		c.notePass("LogoutResponse (POST binding) signature verified")
 	})
 	runCheck(t, sp, checkTampered, func(c *checkT) {
+		forger := newKeyPair(c, c.TempDir(), "forger", "Gatehouse SSO Certificate")
 		for _, option := range []string{"assertion", "response", "both"} {
 			x := tamper(c, response(c, option, true))
+			// The forgery the SPs get is well made: its signatures verify with the forger's key, not Gatehouse's.
+			forged := forge(c, x, forger.Key, forger.Cert)
+			fr, fa := signatures(forged)
+			var xps []string
+			if fr {
+				xps = append(xps, xpathResponseSig)
+			}
+			if fa {
+				xps = append(xps, xpathAssertionSig)
+			}
+			if err := xmlsecVerify(c, forged, forger.CertPEM, xps...); err != nil {
+				c.Fatalf("the forged Response does not verify with the forger's key: %v", err)
+			}
+			if err := xmlsecVerify(c, forged, app.CertPEM, xps...); err == nil {
+				c.Fatalf("the forged Response verifies with Gatehouse's certificate")
+			}
 			resp, assertion := signatures(x)
 			for _, s := range []struct {
 				signed bool
@@ -260,6 +277,7 @@ func TestXMLSec1(t *testing.T) {
 				}
 			}
 		}
+		c.notePass("changed after signing; the forgery the SPs get verifies only with the forger's key")
 	})
 	runCheck(t, sp, checkRollover, func(c *checkT) {
 		if !gh.features.rollover {
