@@ -135,6 +135,7 @@ type passwordChange struct {
 
 // apiChangePassword lets a user replace their password, a temporary one included, without a browser. It needs no
 // bearer token: the current password proves who the caller is, with the sign-in page's throttling and messages.
+// Accounts with two-step verification are refused: they change their password after a full sign-in.
 func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error {
 	var in passwordChange
 	if err := decode(w, r, &in); err != nil {
@@ -146,6 +147,11 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error
 	u, err := s.Service.Authenticate(r.Context(), in.Directory, in.UserName, in.CurrentPassword)
 	if err != nil {
 		return err
+	}
+	// A password alone must not take over an account that signs in with a second factor.
+	if u.MFAEnabled {
+		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a verification code, which this request cannot take. Sign in at %s/d/%s/login and change your password at %s/d/%s/password.",
+			s.PublicURL, u.DirectoryID, s.PublicURL, u.DirectoryID)
 	}
 	if err := s.Service.ChangePassword(r.Context(), u, in.CurrentPassword, in.NewPassword); err != nil {
 		return err
