@@ -3,7 +3,6 @@ package interop
 import (
 	"fmt"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -109,9 +108,9 @@ func matrixTable() string {
 	b.WriteString("\n|---|")
 	b.WriteString(strings.Repeat("---|", len(checkOrder)))
 	b.WriteString("\n")
-	type noteKey struct{ check, note string }
-	notes := map[noteKey][]string{}
-	var keys []noteKey
+	// The notes of the cells that did not pass, each note once with the checks and SPs it applies to.
+	var notes []string
+	where := map[string][]string{}
 	sps := append([]string(nil), spOrder...)
 	for sp := range matrix.results {
 		if !contains(sps, sp) {
@@ -132,21 +131,19 @@ func matrixTable() string {
 			}
 			b.WriteString(" " + o.Result + " |")
 			if o.Note != "" && o.Result != resultPass {
-				k := noteKey{c, o.Note}
-				if notes[k] == nil {
-					keys = append(keys, k)
+				if where[o.Note] == nil {
+					notes = append(notes, o.Note)
 				}
-				notes[k] = append(notes[k], sp)
+				where[o.Note] = append(where[o.Note], sp+" "+c)
 			}
 		}
 		b.WriteString("\n")
 	}
-	sort.SliceStable(keys, func(i, j int) bool { return keys[i].check < keys[j].check })
-	if len(keys) > 0 {
+	if len(notes) > 0 {
 		b.WriteString("\n")
 	}
-	for _, k := range keys {
-		fmt.Fprintf(&b, "- %s (%s): %s\n", k.check, strings.Join(notes[k], ", "), k.note)
+	for _, n := range notes {
+		fmt.Fprintf(&b, "- %s: %s\n", n, compactCells(where[n]))
 	}
 	if matrix.registration != "" {
 		b.WriteString("\nSPs were registered " + matrix.registration + ".")
@@ -160,6 +157,45 @@ func matrixTable() string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// compactCells lists "sp check" cells, an SP whose every check is listed as "sp (every check)", and one check of
+// several SPs as "check (sp, sp)".
+func compactCells(cells []string) string {
+	bySP := map[string][]string{}
+	byCheck := map[string][]string{}
+	var spList, checkList []string
+	for _, cell := range cells {
+		sp, c, _ := strings.Cut(cell, " ")
+		if bySP[sp] == nil {
+			spList = append(spList, sp)
+		}
+		if byCheck[c] == nil {
+			checkList = append(checkList, c)
+		}
+		bySP[sp] = append(bySP[sp], c)
+		byCheck[c] = append(byCheck[c], sp)
+	}
+	var out []string
+	done := map[string]bool{}
+	for _, sp := range spList {
+		if len(bySP[sp]) == len(checksOf(sp)) {
+			out = append(out, sp+" (every check)")
+			done[sp] = true
+		}
+	}
+	for _, c := range checkList {
+		var rest []string
+		for _, sp := range byCheck[c] {
+			if !done[sp] {
+				rest = append(rest, sp)
+			}
+		}
+		if len(rest) > 0 {
+			out = append(out, c+" ("+strings.Join(rest, ", ")+")")
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func contains(list []string, s string) bool {
