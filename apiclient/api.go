@@ -321,6 +321,31 @@ func (c *Client) ActivateCertificate(ctx context.Context, dir, appID, certID str
 	return send[gatehouse.Certificate](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "certificates", certID, "activate"), struct{}{})
 }
 
+// SetAppLogo replaces the app's My Apps tile image with a PNG or JPEG image.
+func (c *Client) SetAppLogo(ctx context.Context, dir, appID string, image []byte, contentType string) (*gatehouse.App, error) {
+	return send[gatehouse.App](ctx, c, http.MethodPut, dirPath(dir, "apps", appID, "logo"), rawBody{image, contentType})
+}
+
+// DeleteAppLogo removes the app's tile image; My Apps shows its initials again.
+func (c *Client) DeleteAppLogo(ctx context.Context, dir, appID string) error {
+	return c.del(ctx, dirPath(dir, "apps", appID, "logo"))
+}
+
+// ListDirectoryCertificates returns the directory's own signing certificates (of its IdP metadata), newest first.
+func (c *Client) ListDirectoryCertificates(ctx context.Context, dir string) ([]*gatehouse.Certificate, int, error) {
+	return list[*gatehouse.Certificate](ctx, c, dirPath(dir, "certificates"), nil)
+}
+
+// CreateDirectoryCertificate creates the directory's next signing certificate.
+func (c *Client) CreateDirectoryCertificate(ctx context.Context, dir string) (*gatehouse.Certificate, error) {
+	return send[gatehouse.Certificate](ctx, c, http.MethodPost, dirPath(dir, "certificates"), struct{}{})
+}
+
+// ActivateDirectoryCertificate makes a certificate sign the directory's metadata.
+func (c *Client) ActivateDirectoryCertificate(ctx context.Context, dir, certID string) (*gatehouse.Certificate, error) {
+	return send[gatehouse.Certificate](ctx, c, http.MethodPost, dirPath(dir, "certificates", certID, "activate"), struct{}{})
+}
+
 // ListCertificates returns an app's signing certificates, newest first.
 func (c *Client) ListCertificates(ctx context.Context, dir, appID string) ([]*gatehouse.Certificate, int, error) {
 	return list[*gatehouse.Certificate](ctx, c, dirPath(dir, "apps", appID, "certificates"), nil)

@@ -504,6 +504,47 @@ func TestMethods(t *testing.T) {
 			result: true,
 		},
 		{
+			name: "SetAppLogo", status: 200, answer: `{"id":"a1","logoType":"image/jpeg"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				a, err := c.SetAppLogo(ctx, "default", "a1", []byte("\xff\xd8"), "image/jpeg")
+				return a.LogoType, err
+			},
+			want:   request{Method: "PUT", Path: "/api/v1/directories/default/apps/a1/logo", Body: "\xff\xd8"},
+			result: "image/jpeg",
+		},
+		{
+			name: "DeleteAppLogo", status: 204,
+			call: func(c *apiclient.Client) (any, error) { return nil, c.DeleteAppLogo(ctx, "default", "a1") },
+			want: request{Method: "DELETE", Path: "/api/v1/directories/default/apps/a1/logo"},
+		},
+		{
+			name: "ListDirectoryCertificates", status: 200, answer: `{"items":[{"id":"d1","active":true}],"total":1}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, _, err := c.ListDirectoryCertificates(ctx, "default")
+				return l[0].ID, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/certificates"},
+			result: "d1",
+		},
+		{
+			name: "CreateDirectoryCertificate", status: 201, answer: `{"id":"d2"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				cert, err := c.CreateDirectoryCertificate(ctx, "default")
+				return cert.ID, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/certificates", Body: `{}`},
+			result: "d2",
+		},
+		{
+			name: "ActivateDirectoryCertificate", status: 200, answer: `{"id":"d2","active":true}`,
+			call: func(c *apiclient.Client) (any, error) {
+				cert, err := c.ActivateDirectoryCertificate(ctx, "default", "d2")
+				return cert.ID, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/certificates/d2/activate", Body: `{}`},
+			result: "d2",
+		},
+		{
 			name: "ListSignIns", status: 200, answer: `{"items":[{"id":"e1","result":"failure"}],"total":1}`,
 			call: func(c *apiclient.Client) (any, error) {
 				l, _, err := c.ListSignIns(ctx, "default", apiclient.SignInQuery{UserID: "u1", AppID: "a1", Result: "failure", Limit: 10})

@@ -17,6 +17,8 @@ type TokenInput struct {
 	Directory string `json:"directory,omitempty"`
 	UserName  string `json:"userName"`
 	Password  string `json:"password"`
+	// Code is the verification or recovery code of an account with two-step verification.
+	Code string `json:"code,omitempty"`
 	// Name labels the token, such as "cli".
 	Name string `json:"name,omitempty"`
 }

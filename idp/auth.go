@@ -238,22 +238,32 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 const TokenPrefix = "gh_"
 
 // Login authenticates a user name and password and creates an API token acting as that user. Users with a
-// temporary password must change it first (EPASSWORD).
+// temporary password must change it first (EPASSWORD); users with two-step verification use LoginWithCode.
 func (s *Service) Login(ctx context.Context, dirID, userName, pw, tokenName string) (string, *gatehouse.APIToken, error) {
+	return s.LoginWithCode(ctx, dirID, userName, pw, "", tokenName)
+}
+
+// LoginWithCode is Login for every account: code is the verification code (or a recovery code) of a user with
+// two-step verification, and is ignored for others. A user who must enrol first (the directory requires two-step
+// verification) gets EFORBIDDEN naming their Security page.
+func (s *Service) LoginWithCode(ctx context.Context, dirID, userName, pw, code, tokenName string) (string, *gatehouse.APIToken, error) {
 	u, err := s.Authenticate(ctx, dirID, userName, pw)
 	if err != nil {
 		return "", nil, err
 	}
-	// The token request has no field for a verification code: an account that must use a second factor gets its
-	// tokens from its Security page, after signing in with the code.
 	security := s.PublicURL + "/d/" + dirID + "/security"
 	if u.MFAEnabled {
-		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a verification code, which this request cannot take. Create an API token on your Security page, %s, and use it as GATEHOUSE_TOKEN.", security)
-	}
-	if d, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+		if strings.TrimSpace(code) == "" {
+			return "", nil, &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Field: "code",
+				Message: "Your account signs in with a verification code: send it with the password (gatehouse login --code), or create an API token on your Security page, " + security + "."}
+		}
+		if err := s.VerifyMFA(ctx, u, code); err != nil {
+			return "", nil, err
+		}
+	} else if d, err := s.Store.FindDirectory(ctx, dirID); err != nil {
 		return "", nil, err
 	} else if d.RequireMFA {
-		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification, which this request cannot take. Create an API token on your Security page, %s, and use it as GATEHOUSE_TOKEN.", dirID, security)
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification: sign in at %s/d/%s/login to set it up, then try again with your code.", dirID, s.PublicURL, dirID)
 	}
 	if u.MustChangePassword {
 		return "", nil, gatehouse.Errorf(gatehouse.EPASSWORD, "Your password is temporary: sign in at %s/d/%s/login to change it, then try again.", s.PublicURL, dirID)

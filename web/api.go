@@ -106,7 +106,9 @@ type tokenRequest struct {
 	Directory string `json:"directory"`
 	UserName  string `json:"userName"`
 	Password  string `json:"password"`
-	Name      string `json:"name"`
+	// Code is the verification or recovery code of an account with two-step verification.
+	Code string `json:"code"`
+	Name string `json:"name"`
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
@@ -117,7 +119,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if in.Directory == "" {
 		in.Directory = gatehouse.DefaultDirectoryID
 	}
-	secret, t, err := s.Service.Login(r.Context(), in.Directory, in.UserName, in.Password, in.Name)
+	secret, t, err := s.Service.LoginWithCode(r.Context(), in.Directory, in.UserName, in.Password, in.Code, in.Name)
 	if err != nil {
 		return err
 	}

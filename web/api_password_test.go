@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+	"github.com/pquerna/otp/totp"
 )
 
 // TestAPIChangePassword changes passwords through POST /api/v1/password, which takes the current password instead of
@@ -72,5 +74,58 @@ func TestAPIChangePassword(t *testing.T) {
 	}
 	if got, _ := srv.Store.FindUser(ctx, "default", mfa.ID); got.PasswordHash != mfa.PasswordHash {
 		t.Error("the two-step account's password changed")
+	}
+}
+
+// TestAPITokenWithCode creates API tokens for an account with two-step verification: the password alone is
+// refused naming the code field, a code already used is refused as a replay, and a recovery code works once.
+func TestAPITokenWithCode(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	root, err := srv.Store.FindUserByName(ctx, "default", testserver.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := srv.Service.StartMFAEnrolment(ctx, root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used, err := totp.GenerateCode(e.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recovery, err := srv.Service.ConfirmMFAEnrolment(ctx, root, e.Token, used)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(code string) (int, string) {
+		t.Helper()
+		body := `{"userName":"` + testserver.AdminUser + `","password":"` + testserver.AdminPassword + `","code":"` + code + `"}`
+		resp, err := http.Post(srv.URL+"/api/v1/tokens", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		name   string
+		code   string
+		status int
+		want   string
+	}{
+		{"no code", "", 403, `"field": "code"`},
+		{"the code used at enrolment (replay)", used, 401, "already"},
+		{"a recovery code", recovery[0], 201, `"token": "gh_`},
+		{"the same recovery code again", recovery[0], 401, "not right"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := post(tt.code)
+			if status != tt.status || !strings.Contains(body, tt.want) {
+				t.Errorf("status %d, body %s; want %d with %q", status, body, tt.status, tt.want)
+			}
+		})
 	}
 }

@@ -22,6 +22,7 @@ func login(c *cli, args []string) error {
 	stdin := fs.Bool("password-stdin", false, "read the password from standard input instead of prompting")
 	export := fs.Bool("export", false, "print a shell command that sets GATEHOUSE_TOKEN")
 	name := fs.String("name", "cli", "a `LABEL` to tell the token apart from others")
+	code := fs.String("code", "", "the verification `CODE` from your authenticator app (or a recovery code), for an account with two-step verification")
 	if _, err := c.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func login(c *cli, args []string) error {
 		return usagef("the password is empty")
 	}
 	token, t, err := c.client().CreateToken(c.ctx, apiclient.TokenInput{
-		Directory: c.directory, UserName: *user, Password: password, Name: *name,
+		Directory: c.directory, UserName: *user, Password: password, Code: *code, Name: *name,
 	})
 	if err != nil {
 		return err

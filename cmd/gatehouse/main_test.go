@@ -372,6 +372,13 @@ func TestLogin(t *testing.T) {
 			stderr: "Password for admin@fabrikam.com: \n",
 		},
 		{
+			name: "with a verification code", args: []string{"login", "--user", "admin@contoso.com", "--password-stdin", "--code", "123456"},
+			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\n",
+			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"default","userName":"admin@contoso.com","password":"pw","code":"123456","name":"cli"}`, status: 201, answer: tokenAnswer}},
+			stdout: "gh_s3cret\n",
+			stderr: "Keep this token secret; it is not shown again. Set GATEHOUSE_TOKEN to it, or pass --token.\n",
+		},
+		{
 			name: "prompt on a terminal", args: []string{"login", "--user", "admin@contoso.com"}, terminal: true,
 			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\n",
 			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"default","userName":"admin@contoso.com","password":"pw","name":"cli"}`, status: 201, answer: tokenAnswer}},
