@@ -65,6 +65,9 @@ func (s *Service) Authenticate(ctx context.Context, dirID, userName, pw string) 
 	e := &gatehouse.SignInEvent{UserName: userName, Result: gatehouse.ResultSuccess}
 	if u != nil {
 		e.UserID = u.ID
+	} else if known, ferr := s.Store.FindUserByName(ctx, dirID, userName); ferr == nil {
+		// A failed attempt on an existing account belongs in that user's log; only admins read it.
+		e.UserID = known.ID
 	}
 	if err != nil {
 		e.Result = gatehouse.ResultFailure

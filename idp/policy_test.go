@@ -122,3 +122,20 @@ func TestSignOnPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedSignInsInUserLog checks that failed password attempts on an existing account are in that user's sign-in
+// log (which only admins read), while the person signing in gets one message for every failure.
+func TestFailedSignInsInUserLog(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	u := userWithRole(t, srv, admin(t, srv), "default", "typo@contoso.com", gatehouse.RoleUser)
+	_, errKnown := srv.Service.Authenticate(ctx, "default", "typo@contoso.com", "wrong password")
+	_, errUnknown := srv.Service.Authenticate(ctx, "default", "nobody@contoso.com", "wrong password")
+	if errKnown == nil || errUnknown == nil || gatehouse.ErrorMessage(errKnown) != gatehouse.ErrorMessage(errUnknown) {
+		t.Errorf("known user: %v; unknown user: %v; want the same failure", errKnown, errUnknown)
+	}
+	events, _, err := srv.Store.FindSignInEvents(ctx, "default", gatehouse.SignInFilter{UserID: u.ID})
+	if err != nil || len(events) != 1 || events[0].Result != gatehouse.ResultFailure {
+		t.Fatalf("the user's sign-in log: %v, %+v; want the one failed attempt", err, events)
+	}
+}
