@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,6 +85,7 @@ var spChecks = []struct {
 	name string
 	run  func(c *checkT, gh *gatehouseServer, k *spKit)
 }{
+	{checkImport, metadataImport},
 	{checkSPInitiated, spInitiated},
 	{checkSPSigned, spInitiatedSigned},
 	{checkIdPInit, idpInitiated},
@@ -101,6 +103,66 @@ func runChecks(t *testing.T, k *spKit) {
 	gh := startGatehouse(t)
 	for _, ch := range spChecks {
 		runCheck(t, k.name, ch.name, func(c *checkT) { ch.run(c, gh, k) })
+	}
+}
+
+// metadataImport checks that Gatehouse registered each instance of the SP from the SP's own metadata, with the
+// settings that metadata describes.
+func metadataImport(c *checkT, gh *gatehouseServer, k *spKit) {
+	if !gh.features.metadataImport {
+		c.notSupported("SP metadata import")
+	}
+	n := 0
+	for _, v := range []*variant{k.plain, k.signed} {
+		if v == nil {
+			continue
+		}
+		if !v.app.Imported {
+			c.Fatalf("%s was not registered through Gatehouse's metadata import", v.app.App.Name)
+		}
+		requireImported(c, gh, v.app)
+		n++
+	}
+	c.notePass("%d instances: entity ID, POST ACS with index, logout URL, certificates, AuthnRequestsSigned", n)
+}
+
+// requireImported fails the test unless the app's settings are what its SP's metadata describes.
+func requireImported(t testing.TB, gh *gatehouseServer, app *registeredApp) {
+	t.Helper()
+	var st struct {
+		EntityID              string   `json:"entityId"`
+		ReplyURLs             []string `json:"replyUrls"`
+		ACSIndexes            []int    `json:"acsIndexes"`
+		LogoutURL             string   `json:"logoutUrl"`
+		SigningCertificates   []string `json:"signingCertificates"`
+		EncryptionCertificate string   `json:"encryptionCertificate"`
+		RequireSignedRequests bool     `json:"requireSignedRequests"`
+	}
+	gh.api.mustCall(t, "GET", app.path()+"/saml", nil, http.StatusOK, &st)
+	md := app.SP
+	if st.EntityID != md.EntityID {
+		t.Errorf("entity ID %q, want %q", st.EntityID, md.EntityID)
+	}
+	for i, u := range md.ACSURLs {
+		j := slices.Index(st.ReplyURLs, u)
+		switch {
+		case j < 0:
+			t.Errorf("reply URLs %v lack the HTTP-POST ACS %s", st.ReplyURLs, u)
+		case j < len(st.ACSIndexes) && md.ACSIndexes[i] != 0 && st.ACSIndexes[j] != md.ACSIndexes[i]:
+			t.Errorf("the ACS %s has index %d, want %d from the metadata", u, st.ACSIndexes[j], md.ACSIndexes[i])
+		}
+	}
+	if st.LogoutURL != md.SLOURL {
+		t.Errorf("logout URL %q, want %q", st.LogoutURL, md.SLOURL)
+	}
+	if (md.SigningKeys > 0) != (len(st.SigningCertificates) > 0) {
+		t.Errorf("%d signing certificates, but the metadata has %d signing keys", len(st.SigningCertificates), md.SigningKeys)
+	}
+	if (md.EncryptionKeys > 0) != (st.EncryptionCertificate != "") {
+		t.Errorf("encryption certificate %v, but the metadata has %d encryption keys", st.EncryptionCertificate != "", md.EncryptionKeys)
+	}
+	if st.RequireSignedRequests != md.AuthnRequestsSigned {
+		t.Errorf("requireSignedRequests %v, but the metadata says AuthnRequestsSigned %v", st.RequireSignedRequests, md.AuthnRequestsSigned)
 	}
 }
 

@@ -315,18 +315,31 @@ func (c *apiClient) mustCall(t testing.TB, method, path string, body any, want i
 // import metadata yet and to check what Gatehouse imported.
 type spMetadata struct {
 	EntityID string
-	ACSURLs  []string
-	SLOURL   string
+	// ACSURLs are the HTTP-POST assertion consumer services, ACSIndexes their indexes.
+	ACSURLs    []string
+	ACSIndexes []int
+	// SLOURL is the single logout service by HTTP-Redirect, or else by HTTP-POST.
+	SLOURL string
 	// AuthnRequestsSigned is the SPSSODescriptor's AuthnRequestsSigned.
 	AuthnRequestsSigned bool
+	// SigningKeys and EncryptionKeys count the KeyDescriptors for each use (one without a use counts for both).
+	SigningKeys, EncryptionKeys int
 }
+
+const (
+	bindingPost     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+	bindingRedirect = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+)
 
 func parseSPMetadata(data []byte) (*spMetadata, error) {
 	var ed struct {
 		EntityID string `xml:"entityID,attr"`
 		SP       struct {
 			AuthnRequestsSigned string `xml:"AuthnRequestsSigned,attr"`
-			ACS                 []struct {
+			Keys                []struct {
+				Use string `xml:"use,attr"`
+			} `xml:"KeyDescriptor"`
+			ACS []struct {
 				Binding  string `xml:"Binding,attr"`
 				Location string `xml:"Location,attr"`
 				Index    int    `xml:"index,attr"`
@@ -341,14 +354,25 @@ func parseSPMetadata(data []byte) (*spMetadata, error) {
 		return nil, fmt.Errorf("SP metadata: %w", err)
 	}
 	md := &spMetadata{EntityID: ed.EntityID, AuthnRequestsSigned: ed.SP.AuthnRequestsSigned == "true" || ed.SP.AuthnRequestsSigned == "1"}
-	for _, a := range ed.SP.ACS {
-		if a.Binding == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" {
-			md.ACSURLs = append(md.ACSURLs, a.Location)
+	for _, k := range ed.SP.Keys {
+		if k.Use != "encryption" {
+			md.SigningKeys++
+		}
+		if k.Use != "signing" {
+			md.EncryptionKeys++
 		}
 	}
-	for _, s := range ed.SP.SLO {
-		if md.SLOURL == "" || s.Binding == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" {
-			md.SLOURL = s.Location
+	for _, a := range ed.SP.ACS {
+		if a.Binding == bindingPost {
+			md.ACSURLs = append(md.ACSURLs, a.Location)
+			md.ACSIndexes = append(md.ACSIndexes, a.Index)
+		}
+	}
+	for _, binding := range []string{bindingRedirect, bindingPost} {
+		for _, s := range ed.SP.SLO {
+			if s.Binding == binding && md.SLOURL == "" {
+				md.SLOURL = s.Location
+			}
 		}
 	}
 	if md.EntityID == "" || len(md.ACSURLs) == 0 {

@@ -10,6 +10,7 @@ import (
 
 // The checks of the matrix, in the order they are reported.
 const (
+	checkImport      = "metadata-import"
 	checkSPInitiated = "sp-initiated"
 	checkSPSigned    = "sp-initiated-signed"
 	checkIdPInit     = "idp-initiated"
@@ -23,7 +24,7 @@ const (
 	checkMetadata    = "metadata-signature"
 )
 
-var checkOrder = []string{checkSPInitiated, checkSPSigned, checkIdPInit, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
+var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
 
 // checksOf returns the checks sp is put through.
 func checksOf(sp string) []string {

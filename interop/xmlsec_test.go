@@ -155,6 +155,13 @@ func TestXMLSec1(t *testing.T) {
 		xmlsecCount.add(len(xps))
 	}
 
+	runCheck(t, sp, checkImport, func(c *checkT) {
+		if !gh.features.metadataImport {
+			c.notSupported("SP metadata import")
+		}
+		requireImported(c, gh, app)
+		c.notePass("crewjam/saml's metadata for the verifying SP")
+	})
 	runCheck(t, sp, checkSPInitiated, func(c *checkT) {
 		for _, option := range []string{"assertion", "response", "both"} {
 			verifyAll(c, response(c, option, true), option)
