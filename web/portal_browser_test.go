@@ -68,7 +68,8 @@ func (b *portalBrowser) clickTo(step, sel, want string) {
 	b.eval("(window.portalOldPage = true)")
 	b.do(step, chromedp.Click(chromedp.CSS(sel)))
 	for range 200 {
-		if b.eval("!window.portalOldPage && document.readyState === 'complete' && document.querySelector(" + jsQuote(want) + ") !== null") {
+		// While the page is navigating the evaluation can fail (its context is destroyed): that is "not yet".
+		if b.tryEval("!window.portalOldPage && document.readyState === 'complete' && document.querySelector(" + jsQuote(want) + ") !== null") {
 			b.do(step, chromedp.WaitVisible(chromedp.CSS(want)))
 			return
 		}
@@ -103,6 +104,14 @@ func (b *portalBrowser) eval(expr string) bool {
 		b.t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return ok
+}
+
+// tryEval is eval for polling: an evaluation that fails counts as false.
+func (b *portalBrowser) tryEval(expr string) bool {
+	ctx, cancel := context.WithTimeout(b.ctx, portalStep)
+	defer cancel()
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+	return err == nil && ok
 }
 
 func (b *portalBrowser) location() string {
