@@ -23,6 +23,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
+from saml2.saml import name_id_from_string
 from saml2.xmldsig import SIG_RSA_SHA256, DIGEST_SHA256
 
 
@@ -121,7 +122,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if not s:
                     self.reply(200, "not signed in")
                     return
-                from saml2.saml import name_id_from_string
                 result = self.client.global_logout(
                     name_id_from_string(s["name_id_xml"]), sign=True, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256)
                 for _, (binding, info) in result.items():
@@ -135,7 +135,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     ok = resp is not None and resp.status_ok()
                     self.reply(200 if ok else 400, "signed out" if ok else "logout failed")
                 elif "SAMLRequest" in query:
-                    from saml2.saml import name_id_from_string
                     s = self.session()
                     name_id = name_id_from_string(s["name_id_xml"]) if s else None
                     info = self.client.handle_logout_request(
