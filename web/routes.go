@@ -138,6 +138,9 @@ func (s *Server) routes() *http.ServeMux {
 	handle("PATCH /api/v1/directories/{dir}/apps/{id}/saml", s.api(s.authed(s.patchSAML)))
 	handle("POST /api/v1/directories/{dir}/apps/{id}/saml/metadata", s.api(s.authed(s.importMetadata)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/setup", s.api(s.authed(s.getSetup)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/preview", s.api(s.authed(s.apiPreview)))
+	handle("PUT /api/v1/directories/{dir}/apps/{id}/logo", s.api(s.authed(s.apiPutAppLogo)))
+	handle("DELETE /api/v1/directories/{dir}/apps/{id}/logo", s.api(s.authed(s.apiDeleteAppLogo)))
 	handle("GET /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.listCertificates)))
 	handle("POST /api/v1/directories/{dir}/apps/{id}/certificates", s.api(s.authed(s.createCertificate)))
 	handle("POST /api/v1/directories/{dir}/apps/{id}/certificates/{certId}/activate", s.api(s.authed(s.activateCertificate)))
@@ -152,9 +155,6 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/directories/{dir}/sign-ins", s.api(s.authed(s.listSignIns)))
 	handle("GET /api/v1/directories/{dir}/sign-ins/{id}", s.api(s.authed(s.getSignIn)))
 	handle("GET /api/v1/directories/{dir}/audit", s.api(s.authed(s.listAudit)))
-	handle("GET /api/v1/directories/{dir}/apps/{id}/preview", s.api(s.authed(s.apiPreview)))
-	handle("PUT /api/v1/directories/{dir}/apps/{id}/logo", s.api(s.authed(s.apiPutAppLogo)))
-	handle("DELETE /api/v1/directories/{dir}/apps/{id}/logo", s.api(s.authed(s.apiDeleteAppLogo)))
 	handle("/api/", s.api(s.apiNotFound))
 	return mux
 }

@@ -365,17 +365,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if err := s.Service.SignOut(r.Context(), s.sessionToken(r)); err != nil {
-		return err
-	}
-	s.clearSessionCookie(w)
 	dir := r.PathValue("dir")
+	done := flow{}.url(dir, "login", "signedout", "1")
 	if r.PostForm.Get("switch") == "1" {
 		f := flowOf(r.PostForm)
-		http.Redirect(w, r, loginURL(dir, f.SignIn, f.Next, false), http.StatusSeeOther)
-		return nil
+		done = loginURL(dir, f.SignIn, f.Next, false)
 	}
-	http.Redirect(w, r, flow{}.url(dir, "login", "signedout", "1"), http.StatusSeeOther)
+	// Signing out of Gatehouse signs out of the session's apps too (IdP-initiated single logout), through a page
+	// that sends each app with a logout URL its LogoutRequest and then goes on to done.
+	if handled, err := s.frontChannelLogout(w, r, done); err != nil || handled {
+		return err
+	}
+	http.Redirect(w, r, done, http.StatusSeeOther)
 	return nil
 }
 

@@ -116,3 +116,65 @@ func TestLogoutPage(t *testing.T) {
 		t.Error("the session is still there")
 	}
 }
+
+// TestSignOutLogsOutOfApps checks that the sign-out button (POST /d/{dir}/logout, in the header of My Apps) is
+// IdP-initiated single logout: a session that signed in to an app with a logout URL gets the page that sends the
+// app its LogoutRequest and then goes on to the sign-in page; a session without such apps is simply redirected.
+func TestSignOutLogsOutOfApps(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	svc := srv.Service
+	root, err := srv.Store.FindUserByName(ctx, "default", testserver.AdminUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	a, _, err := svc.AddApp(ctx, root, "default", idp.AppInput{GalleryID: "custom", Name: "Wiki"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.SAML
+	s.EntityID, s.ReplyURLs, s.LogoutURL = "https://wiki.example.test/sp", []string{"https://wiki.example.test/acs"}, "https://wiki.example.test/slo"
+	if _, err := svc.UpdateApp(ctx, root, "default", a.ID, idp.AppPatch{AssignmentRequired: &off, SAML: &s}); err != nil {
+		t.Fatal(err)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	signOut := func(token string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/d/default/logout", strings.NewReader(""))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "gatehouse_session", Value: token})
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(body)
+	}
+
+	token, sess, err := svc.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.IdPInitiated(ctx, "default", a.ID, sess, root); err != nil {
+		t.Fatal(err)
+	}
+	resp, page := signOut(token)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `src="https://wiki.example.test/slo?SAMLRequest=`) ||
+		!strings.Contains(page, `/d/default/login?signedout=1`) {
+		t.Errorf("sign-out after signing in to Wiki: %d\n%s", resp.StatusCode, page)
+	}
+	if _, _, err := svc.SessionUser(ctx, token); err == nil {
+		t.Error("the session is still there")
+	}
+
+	token, _, err = svc.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, _ = signOut(token)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/d/default/login?signedout=1" {
+		t.Errorf("sign-out without apps: %d to %q, want 303 to the sign-in page", resp.StatusCode, loc)
+	}
+}
