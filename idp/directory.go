@@ -12,7 +12,19 @@ import (
 // one is generated and returned, to be shown once; it is not temporary, so the admin can create an API token
 // without a browser. Bootstrap does nothing on a database that already has users, and reports whether it created
 // the admin.
+//
+// Several nodes may start at once on one empty database: the one whose transaction loses gets ECONFLICT and tries
+// again, finding what the winner created.
 func (s *Service) Bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
+	for attempt := 1; ; attempt++ {
+		created, generated, err = s.bootstrap(ctx, adminUser, adminPassword)
+		if gatehouse.ErrorCode(err) != gatehouse.ECONFLICT || attempt == 3 {
+			return created, generated, err
+		}
+	}
+}
+
+func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
 	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
 		if _, err := tx.FindDirectory(ctx, gatehouse.DefaultDirectoryID); gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			d := &gatehouse.Directory{ID: gatehouse.DefaultDirectoryID, Name: "Default Directory", Domain: domainOf(adminUser)}
