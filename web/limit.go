@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
 // limiter is a token bucket per client address (SECURITY-CASES 43). Its memory is bounded: when it tracks max
@@ -72,7 +73,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := s.limiter.allow(clientAddr(r), time.Now())
+		ok, wait := s.limiter.allow(idp.RequestInfoFrom(r.Context()).ClientAddr, time.Now())
 		if !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 			err := gatehouse.Errorf(gatehouse.ERATELIMIT, "Too many requests from your address; wait a moment and try again.")

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"runtime/debug"
@@ -35,6 +36,10 @@ type Server struct {
 	// RateLimit turns rate limiting off.
 	RateLimit float64
 	RateBurst int
+	// TrustedProxies are the reverse proxies and load balancers in front of the server. For a request from one of
+	// them the client address is taken from X-Forwarded-For (the rightmost address that is not a trusted proxy),
+	// so that lockout, rate limits and the logs see people, not the proxy. Empty: the connection's address.
+	TrustedProxies []netip.Prefix
 
 	secure  bool
 	pages   map[string]*template.Template
@@ -226,18 +231,49 @@ func (s *Server) requestContext(next http.Handler) http.Handler {
 		w.Header().Set("X-Correlation-ID", cid)
 		ctx := context.WithValue(r.Context(), correlationKey, cid)
 		ctx = context.WithValue(ctx, nonceKey, randomString(16))
-		ctx = idp.WithRequestInfo(ctx, idp.RequestInfo{CorrelationID: cid, ClientAddr: clientAddr(r), UserAgent: r.UserAgent()})
+		ctx = idp.WithRequestInfo(ctx, idp.RequestInfo{CorrelationID: cid, ClientAddr: s.clientAddr(r), UserAgent: r.UserAgent()})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
-// clientAddr returns the client's IP address.
-func clientAddr(r *http.Request) string {
+// clientAddr returns the client's IP address: the connection's, or for a request from a trusted proxy the
+// rightmost X-Forwarded-For address that is not a trusted proxy. Addresses left of that one are the client's own
+// claims and are ignored, so a client cannot choose its address by sending the header itself.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !s.trustedProxy(addr) {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: trust nothing further left
+		}
+		addr = a.Unmap()
+		if !s.trustedProxy(addr) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+// trustedProxy reports whether addr is one of TrustedProxies.
+func (s *Server) trustedProxy(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // securityHeaders sets the headers every response carries (SECURITY-CASES 33): a CSP that allows only this

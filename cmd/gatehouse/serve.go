@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -42,6 +43,7 @@ type serveConfig struct {
 	LogFormat         string
 	RateLimit         float64
 	RateBurst         int
+	TrustedProxies    string
 	SessionIdle       time.Duration
 	SessionMax        time.Duration
 	AssertionLifetime time.Duration
@@ -79,6 +81,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	fs.Float64Var(&c.RateLimit, "rate-limit", rate, "requests per second allowed per client address, 0 for no limit (env GATEHOUSE_RATE_LIMIT)")
 	burst, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_RATE_BURST", "200"))
 	fs.IntVar(&c.RateBurst, "rate-burst", burst, "requests a client may send in a burst above the rate (env GATEHOUSE_RATE_BURST)")
+	str(&c.TrustedProxies, "trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies and load balancers whose X-Forwarded-For names the client (default: none, the connection's address is the client's)")
 	dur(&c.SessionIdle, "session-idle", "GATEHOUSE_SESSION_IDLE", time.Hour, "sign-in session idle timeout")
 	dur(&c.SessionMax, "session-max", "GATEHOUSE_SESSION_MAX", 12*time.Hour, "sign-in session absolute timeout")
 	dur(&c.MetadataRefresh, "metadata-refresh", "GATEHOUSE_METADATA_REFRESH", idp.MetadataRefreshInterval, "how often SP metadata URLs are fetched again")
@@ -159,7 +162,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 
-	srv := &web.Server{Service: svc, Logger: logger, PublicURL: c.PublicURL, RateLimit: c.RateLimit, RateBurst: c.RateBurst}
+	proxies, err := parsePrefixes(c.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	srv := &web.Server{Service: svc, Logger: logger, PublicURL: c.PublicURL, RateLimit: c.RateLimit, RateBurst: c.RateBurst,
+		TrustedProxies: proxies}
 	if err := srv.Init(); err != nil {
 		return err
 	}
@@ -359,4 +367,24 @@ func cleanup(ctx context.Context, store gatehouse.Store, logger *slog.Logger) {
 			}
 		}
 	}
+}
+
+// parsePrefixes parses a comma-separated list of IP addresses and CIDR ranges; an address is a range of one.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR range such as 10.0.0.0/8", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
