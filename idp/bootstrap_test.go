@@ -50,7 +50,9 @@ func TestBootstrapRace(t *testing.T) {
 		created := make([]bool, len(services))
 		errs := make([]error, len(services))
 		for i, svc := range services {
-			wg.Go(func() { created[i], _, errs[i] = svc.Bootstrap(ctx, "admin@contoso.com", "correct horse battery staple") })
+			wg.Go(func() {
+				created[i], _, errs[i] = svc.Bootstrap(ctx, "admin@contoso.com", "correct horse battery staple")
+			})
 		}
 		wg.Wait()
 		for i, err := range errs {

@@ -9,6 +9,12 @@ import (
 // logSignIn appends to the sign-in log and the process log. A failure to write the log is logged, not returned:
 // the sign-in itself has been decided.
 func (s *Service) logSignIn(ctx context.Context, dirID string, e *gatehouse.SignInEvent) {
+	_ = s.recordSignIn(ctx, dirID, e) // a failure is logged; the caller's answer does not depend on it
+}
+
+// recordSignIn is logSignIn for callers that must not go on when the sign-in log cannot be written: the log of
+// successful SSO answers is also the list of apps that single logout signs out of.
+func (s *Service) recordSignIn(ctx context.Context, dirID string, e *gatehouse.SignInEvent) error {
 	info := RequestInfoFrom(ctx)
 	e.ID, e.DirectoryID, e.Time = s.newID(), dirID, s.now()
 	e.CorrelationID, e.ClientAddr = info.CorrelationID, info.ClientAddr
@@ -19,7 +25,9 @@ func (s *Service) logSignIn(ctx context.Context, dirID string, e *gatehouse.Sign
 		logAttr("correlation_id", e.CorrelationID), logAttr("client", e.ClientAddr))
 	if err := s.Store.CreateSignInEvent(context.WithoutCancel(ctx), e); err != nil {
 		s.Logger.ErrorContext(ctx, "write sign-in log", "err", err, "correlation_id", e.CorrelationID)
+		return err
 	}
+	return nil
 }
 
 // FindSignInEvents searches the sign-in log.

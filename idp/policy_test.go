@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
 	"github.com/gatehouse-idp/gatehouse/saml"
+	"github.com/gatehouse-idp/gatehouse/web"
 )
 
 // TestSignOnPolicy signs users in to apps from My Apps (IdP-initiated) and checks which get an assertion, and with
@@ -137,5 +139,51 @@ func TestFailedSignInsInUserLog(t *testing.T) {
 	events, _, err := srv.Store.FindSignInEvents(ctx, "default", gatehouse.SignInFilter{UserID: u.ID})
 	if err != nil || len(events) != 1 || events[0].Result != gatehouse.ResultFailure {
 		t.Fatalf("the user's sign-in log: %v, %+v; want the one failed attempt", err, events)
+	}
+}
+
+// failingSignInLog is a store whose sign-in log can be made to fail.
+type failingSignInLog struct {
+	gatehouse.Store
+	fail *atomic.Bool
+}
+
+func (s failingSignInLog) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent) error {
+	if s.fail.Load() {
+		return gatehouse.Errorf(gatehouse.EINTERNAL, "the log is full")
+	}
+	return s.Store.CreateSignInEvent(ctx, e)
+}
+
+// TestNoAssertionWithoutLog checks that no assertion leaves when its success cannot be written to the sign-in log,
+// which single logout reads to know the apps of a session.
+func TestNoAssertionWithoutLog(t *testing.T) {
+	fail := new(atomic.Bool)
+	srv := testserver.Start(t, testserver.Options{Configure: func(svc *idp.Service, _ *web.Server) {
+		svc.Store = failingSignInLog{svc.Store, fail}
+	}})
+	ctx := context.Background()
+	root := admin(t, srv)
+	off := false
+	a, _, err := srv.Service.AddApp(ctx, root, "default", idp.AppInput{GalleryID: "custom", Name: "Wiki"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.SAML
+	s.EntityID, s.ReplyURLs = "https://wiki.example.test/sp", []string{"https://wiki.example.test/acs"}
+	if _, err := srv.Service.UpdateApp(ctx, root, "default", a.ID, idp.AppPatch{AssignmentRequired: &off, SAML: &s}); err != nil {
+		t.Fatal(err)
+	}
+	_, sess, err := srv.Service.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail.Store(true)
+	if post, err := srv.Service.IdPInitiated(ctx, "default", a.ID, sess, root); err == nil || post != nil {
+		t.Errorf("IdPInitiated with a failing log = %v, %v; want an error and no response", post, err)
+	}
+	fail.Store(false)
+	if _, err := srv.Service.IdPInitiated(ctx, "default", a.ID, sess, root); err != nil {
+		t.Errorf("IdPInitiated once the log works again: %v", err)
 	}
 }

@@ -295,7 +295,10 @@ func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignIn
 		e.Result = gatehouse.ResultFailure
 		e.Code, e.Reason = failure(err)
 	}
-	s.logSignIn(ctx, dirID, e)
+	if lerr := s.recordSignIn(ctx, dirID, e); lerr != nil && err == nil {
+		// No assertion leaves without its record: single logout and the admins' log depend on it.
+		return nil, lerr
+	}
 	if post != nil {
 		return post, nil // a SAML error status for the app's registered reply URL
 	}
