@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/xml"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -393,7 +394,7 @@ func logoutPropagated(c *checkT, gh *gatehouseServer, k *spKit) {
 	c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
 }
 
-// idpLogout checks that signing out at Gatehouse (My Apps' sign-out) logs the user out of the SP.
+// idpLogout checks that signing out at Gatehouse — the sign-out button of My Apps — logs the user out of the SP.
 func idpLogout(c *checkT, gh *gatehouseServer, k *spKit) {
 	if k.noLogout != "" || k.plain.logout == "" {
 		c.notApplicable(k.noLogout)
@@ -401,10 +402,18 @@ func idpLogout(c *checkT, gh *gatehouseServer, k *spKit) {
 	if !gh.features.logout {
 		c.notSupported("single logout")
 	}
-	// Signing out at Gatehouse (My Apps' sign-out) logs the user out of the SP.
 	b := newBrowser()
 	requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
-	p, err := b.post(gh.URL+"/d/"+directory+"/slo", gh.URL+"/d/"+directory+"/myapps", map[string]string{})
+	myApps := gh.URL + "/d/" + directory + "/myapps"
+	m, err := b.get(myApps)
+	if err != nil {
+		c.Fatal(err)
+	}
+	action := signOutRE.FindStringSubmatch(m.Body)
+	if m.Status != http.StatusOK || action == nil {
+		c.Fatalf("My Apps (status %d) has no sign-out form:\n%s", m.Status, clip(m.Body))
+	}
+	p, err := b.post(gh.URL+html.UnescapeString(action[1]), myApps, map[string]string{})
 	if err != nil {
 		c.Fatal(err)
 	}
@@ -413,11 +422,14 @@ func idpLogout(c *checkT, gh *gatehouseServer, k *spKit) {
 	last := f.follow(c, p)
 	requireLogoutSent(c, f, gh, k.plain)
 	requireSignedOut(c, b, k.plain.start)
-	if q, err := b.get(gh.URL + "/d/" + directory + "/myapps"); err != nil || q.Status == http.StatusOK {
+	if q, err := b.get(myApps); err != nil || q.Status == http.StatusOK {
 		c.Errorf("My Apps still answers 200 after signing out at Gatehouse (last page %s)", last.URL)
 	}
-	c.notePass("%s", strings.Join(logoutBindings(f, gh), ", "))
+	c.notePass("My Apps' sign-out: %s", strings.Join(logoutBindings(f, gh), ", "))
 }
+
+// signOutRE finds the action of the sign-out form in Gatehouse's page header.
+var signOutRE = regexp.MustCompile(`<form method="post" action="([^"]*/logout)"[^>]*>\s*<button[^>]*id="sign-out"`)
 
 // tampered checks that the SP refuses a Response changed after signing, and stays signed out.
 func tampered(c *checkT, gh *gatehouseServer, k *spKit) {
