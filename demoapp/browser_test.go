@@ -1,52 +1,27 @@
 package demoapp
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gatehouse-idp/gatehouse/internal/browsertest"
 	ghsaml "github.com/gatehouse-idp/gatehouse/saml"
 )
-
-// chromium returns the path of a Chromium or Chrome binary. It skips the test when there is none, except under
-// CI=true, where it fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed, and CI=true requires the browser test to run")
-	}
-	t.Skip("SKIPPING the browser test: chromium is not installed")
-	return ""
-}
 
 // TestBrowserTutorial drives the app's pages in headless Chromium by their element ids, as the two-process browser
 // test does: the owner signs in, uploads the IdP certificate, sets both URLs and invites a member, who then signs
 // in with SSO from the IdP's auto-submitted form.
 func TestBrowserTutorial(t *testing.T) {
-	exe := chromium(t)
+	ctx := browsertest.New(t, 90*time.Second)
 	e := newEnv(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.WindowSize(1280, 1000))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
 	do := func(step string, a ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, a...); err != nil {
