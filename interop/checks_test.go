@@ -32,6 +32,8 @@ type variant struct {
 	start string
 	// logout starts SP-initiated single logout ("" when the SP has none).
 	logout string
+	// force starts SP-initiated sign-in with ForceAuthn ("" when the SP cannot ask for it).
+	force string
 	// shib is the configuration of a Shibboleth variant.
 	shib *shibConfig
 }
@@ -90,6 +92,7 @@ var spChecks = []struct {
 	{checkSPInitiated, spInitiated},
 	{checkSPSigned, spInitiatedSigned},
 	{checkIdPInit, idpInitiated},
+	{checkForceAuthn, forceAuthn},
 	{checkEncrypted, encrypted},
 	{checkClaims, claims},
 	{checkLogout, logout},
@@ -253,6 +256,38 @@ func idpInitiated(c *checkT, gh *gatehouseServer, k *spKit) {
 		p, _ = b.get(k.plain.start)
 	}
 	requireSignedIn(c, p)
+}
+
+// forceAuthn checks that an AuthnRequest with ForceAuthn makes Gatehouse ask for the password again although the
+// user is signed in, and that the SP then signs the user in.
+func forceAuthn(c *checkT, gh *gatehouseServer, k *spKit) {
+	if k.plain.force == "" {
+		c.notApplicable(k.name + " cannot ask for ForceAuthn here")
+	}
+	b := newBrowser()
+	requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
+	f := k.plain.newFlow(c, b)
+	p := f.run(c, k.plain.force)
+	reqs := f.requests()
+	if len(reqs) != 1 || !forceAuthnRE.Match(reqs[0].XML) {
+		c.Fatalf("the SP did not send one AuthnRequest with ForceAuthn (%d requests):\n%s", len(reqs), firstXML(reqs))
+	}
+	if f.Logins != 1 {
+		c.Fatalf("Gatehouse did not ask for the password again for a ForceAuthn request (sign-ins: %d)", f.Logins)
+	}
+	if !strings.Contains(p.Body, userGiven) {
+		p, _ = b.get(k.plain.start)
+	}
+	requireSignedIn(c, p)
+}
+
+var forceAuthnRE = regexp.MustCompile(`ForceAuthn="(true|1)"`)
+
+func firstXML(ms []samlMessage) []byte {
+	if len(ms) == 0 {
+		return nil
+	}
+	return ms[0].XML
 }
 
 // encrypted checks that the SP decrypts an encrypted assertion, and that nothing of it is in the clear.

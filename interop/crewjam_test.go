@@ -73,6 +73,16 @@ func startCrewjam(t *testing.T, gh *gatehouseServer, name string, signRequests b
 		_ = json.NewEncoder(w).Encode(attrs)
 	})))
 	mux.HandleFunc("/logout", m.HandleStartLogout)
+	// /force starts sign-in with ForceAuthn, coming back to /hello. The checks run one at a time, so the setting
+	// can be switched around the one request.
+	mux.HandleFunc("/force", func(w http.ResponseWriter, r *http.Request) {
+		force, off := true, false
+		m.ServiceProvider.ForceAuthn = &force
+		defer func() { m.ServiceProvider.ForceAuthn = &off }()
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/hello"
+		m.HandleStartAuthFlow(w, r2)
+	})
 	// Where the middleware lands after single logout.
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "crewjam/saml SP\n") })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -85,7 +95,7 @@ func startCrewjam(t *testing.T, gh *gatehouseServer, name string, signRequests b
 
 	md := fetch(t, base.String()+"saml/metadata")
 	gh.registerMetadata(t, app, md, map[string]any{"relayState": "/hello"})
-	return &variant{app: app, start: base.String() + "hello", logout: base.String() + "logout"}
+	return &variant{app: app, start: base.String() + "hello", logout: base.String() + "logout", force: base.String() + "force"}
 }
 
 // fetch GETs u and returns the body, failing the test unless the status is 200.

@@ -14,6 +14,7 @@ const (
 	checkSPInitiated = "sp-initiated"
 	checkSPSigned    = "sp-initiated-signed"
 	checkIdPInit     = "idp-initiated"
+	checkForceAuthn  = "force-authn"
 	checkEncrypted   = "encrypted"
 	checkClaims      = "claims"
 	checkLogout      = "logout"
@@ -24,14 +25,14 @@ const (
 	checkMetadata    = "metadata-signature"
 )
 
-var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
+var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
 
 // checksOf returns the checks sp is put through.
 func checksOf(sp string) []string {
 	var out []string
 	for _, c := range checkOrder {
 		switch {
-		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout || c == checkClaims):
+		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout || c == checkClaims || c == checkForceAuthn):
 		case sp != "xmlsec1" && sp != "shibboleth" && c == checkMetadata:
 		default:
 			out = append(out, c)

@@ -3,6 +3,7 @@ package interop
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,7 +128,8 @@ func startShibboleth(t *testing.T, gh *gatehouseServer, name string, sign bool) 
 	waitHTTP(t, ap, cfg.Base+"/Shibboleth.sso/Metadata", 60*time.Second)
 
 	gh.registerMetadata(t, app, fetch(t, cfg.Base+"/Shibboleth.sso/Metadata"), map[string]any{"relayState": cfg.Base + "/secure/index.html"})
-	return &variant{app: app, start: cfg.Base + "/secure/index.html", logout: cfg.Base + "/Shibboleth.sso/Logout", shib: &cfg}
+	return &variant{app: app, start: cfg.Base + "/secure/index.html", logout: cfg.Base + "/Shibboleth.sso/Logout", shib: &cfg,
+		force: cfg.Base + "/Shibboleth.sso/Login?forceAuthn=1&target=" + url.QueryEscape(cfg.Base+"/secure/index.html")}
 }
 
 // writeShibConfig writes Shibboleth's and Apache's configuration for cfg into cfg.Dir.

@@ -4,6 +4,7 @@
 // It serves, on 127.0.0.1:PORT:
 //   /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect that starts
 //              SP-initiated sign-in (an AuthnRequest by the HTTP-Redirect binding, signed with --sign)
+//   /force     starts SP-initiated sign-in with ForceAuthn, even when signed in
 //   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
 //   /metadata  this SP's metadata
 //   /logout    starts single logout (a LogoutRequest to the IdP)
@@ -66,6 +67,8 @@ if (args.sign) {
   options.publicCert = cert;
 }
 const saml = new SAML(options);
+// /force starts sign-in with ForceAuthn; it shares the cache of request IDs the ACS checks InResponseTo against.
+const samlForce = new SAML({ ...options, forceAuthn: true, cacheProvider: saml.cacheProvider });
 const cookieName = "nodesaml_" + args.port;
 const sessions = new Map();
 
@@ -100,6 +103,10 @@ async function handle(req, res) {
     const { profile } = session(req);
     if (profile) return reply(res, 200, JSON.stringify(profile, null, 1), { "Content-Type": "application/json" });
     const location = await saml.getAuthorizeUrlAsync("/", undefined, {});
+    return reply(res, 303, "", { Location: location });
+  }
+  if (req.method === "GET" && url.pathname === "/force") {
+    const location = await samlForce.getAuthorizeUrlAsync("/", undefined, {});
     return reply(res, 303, "", { Location: location });
   }
   if (req.method === "GET" && url.pathname === "/metadata") {

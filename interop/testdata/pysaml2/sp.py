@@ -4,6 +4,7 @@
 It serves, on 127.0.0.1:PORT:
   /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect (with --post an
              auto-submitting form) that starts SP-initiated sign-in with an AuthnRequest, signed with --sign
+  /force     starts SP-initiated sign-in with ForceAuthn, even when signed in
   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
   /metadata  this SP's metadata
   /logout    starts single logout (a LogoutRequest to the IdP)
@@ -100,15 +101,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         try:
-            if url.path == "/":
+            if url.path in ("/", "/force"):
                 s = self.session()
-                if s:
+                if s and url.path == "/":
                     self.reply(200, json.dumps(s, indent=1), "application/json")
                     return
                 kwargs = {}
+                if url.path == "/force":
+                    kwargs["force_authn"] = "true"
                 binding = BINDING_HTTP_REDIRECT
                 if self.sign:
-                    kwargs = {"sign": True, "sigalg": SIG_RSA_SHA256, "digest_alg": DIGEST_SHA256}
+                    kwargs.update({"sign": True, "sigalg": SIG_RSA_SHA256, "digest_alg": DIGEST_SHA256})
                 if self.post:
                     binding = BINDING_HTTP_POST
                 reqid, info = self.client.prepare_for_authenticate(

@@ -3,6 +3,7 @@
 //
 //   /app      the protected page: the signed-in user's NameID and attributes as JSON; without a session it starts
 //             SP-initiated sign-in with the authentication source default-sp
+//   /force    starts SP-initiated sign-in with ForceAuthn, even when signed in
 //   /logout   starts single logout, then comes back to /loggedout
 //   anything else is SimpleSAMLphp's own www directory (module.php/saml/sp/... for the SAML endpoints).
 //
@@ -24,6 +25,11 @@ switch ($path) {
             'idp' => $as->getAuthData('saml:sp:IdP'),
             'attributes' => $as->getAttributes(),
         ], JSON_PRETTY_PRINT);
+        return true;
+    case '/force':
+        require_once '/usr/share/simplesamlphp/lib/_autoload.php';
+        $as = new \SimpleSAML\Auth\Simple('default-sp');
+        $as->login(['ForceAuthn' => true, 'ReturnTo' => $base . '/app']);
         return true;
     case '/logout':
         require_once '/usr/share/simplesamlphp/lib/_autoload.php';
