@@ -64,4 +64,7 @@ print_matrix() {
 	rm -f "$INTEROP_MATRIX"
 }
 trap print_matrix EXIT
+# Browser tests save screenshots of the key screens here (git ignores it).
+export GATEHOUSE_ARTIFACTS="${GATEHOUSE_ARTIFACTS:-$PWD/artifacts}"
+echo "test.sh: test artifacts (screenshots) go to $GATEHOUSE_ARTIFACTS"
 go test -count=1 -timeout 25m "${args[@]}"
