@@ -54,6 +54,9 @@ type Service struct {
 	// signers caches decrypted signing keys by certificate ID. Certificates are immutable, so entries never go
 	// stale; the map is bounded by maxSigners.
 	signers map[string]*saml.Signer
+
+	// signIns counts this node's sign-in log entries by result, for the metrics.
+	signIns signInCounters
 }
 
 const maxSigners = 1024

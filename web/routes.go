@@ -16,6 +16,7 @@ func (s *Server) routes() *http.ServeMux {
 	static, _ := fs.Sub(assets, "static")
 	handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	handle("GET /healthz", http.HandlerFunc(s.healthz))
+	handle("GET /metrics", s.api(s.authed(s.metrics)))
 	handle("GET /{$}", s.page(s.home))
 
 	// SAML endpoints and the pages users see, per directory.
