@@ -32,8 +32,8 @@ type variant struct {
 	start string
 	// logout starts SP-initiated single logout ("" when the SP has none).
 	logout string
-	// force starts SP-initiated sign-in with ForceAuthn ("" when the SP cannot ask for it).
-	force string
+	// force and passive start SP-initiated sign-in with ForceAuthn and with IsPassive ("" when the SP cannot ask).
+	force, passive string
 	// shib is the configuration of a Shibboleth variant.
 	shib *shibConfig
 }
@@ -93,6 +93,7 @@ var spChecks = []struct {
 	{checkSPSigned, spInitiatedSigned},
 	{checkIdPInit, idpInitiated},
 	{checkForceAuthn, forceAuthn},
+	{checkPassive, isPassive},
 	{checkEncrypted, encrypted},
 	{checkClaims, claims},
 	{checkLogout, logout},
@@ -262,7 +263,7 @@ func idpInitiated(c *checkT, gh *gatehouseServer, k *spKit) {
 // user is signed in, and that the SP then signs the user in.
 func forceAuthn(c *checkT, gh *gatehouseServer, k *spKit) {
 	if k.plain.force == "" {
-		c.notApplicable(k.name + " cannot ask for ForceAuthn here")
+		c.notApplicable(k.name + " has no option to send ForceAuthn")
 	}
 	b := newBrowser()
 	requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.start))
@@ -282,6 +283,44 @@ func forceAuthn(c *checkT, gh *gatehouseServer, k *spKit) {
 }
 
 var forceAuthnRE = regexp.MustCompile(`ForceAuthn="(true|1)"`)
+
+// isPassive checks IsPassive: without a session at Gatehouse the SP gets a NoPassive status, and the user neither
+// sees Gatehouse's sign-in page nor is signed in; with one, the user is signed in without being asked anything.
+func isPassive(c *checkT, gh *gatehouseServer, k *spKit) {
+	if k.plain.passive == "" {
+		c.notApplicable(k.name + " has no option to send IsPassive")
+	}
+	b := newBrowser()
+	f := k.plain.newFlow(c, b)
+	f.StopAtLogin = true
+	p := f.run(c, k.plain.passive)
+	reqs, resps := f.requests(), f.responses()
+	if len(reqs) != 1 || !isPassiveRE.Match(reqs[0].XML) {
+		c.Fatalf("the SP did not send one AuthnRequest with IsPassive (%d requests):\n%s", len(reqs), firstXML(reqs))
+	}
+	if strings.HasPrefix(p.URL, gh.URL+"/d/"+directory+"/login") {
+		c.Fatalf("a passive request without a session showed Gatehouse's sign-in page")
+	}
+	if len(resps) != 1 || !bytes.Contains(resps[0].XML, []byte("urn:oasis:names:tc:SAML:2.0:status:NoPassive")) {
+		c.Fatalf("Gatehouse did not answer the passive request with the NoPassive status:\n%s", firstXML(resps))
+	}
+	requireSignedOut(c, b, k.plain.start)
+	// Signed in at Gatehouse through another sign-in, a passive request signs the user in without a question.
+	b = newBrowser()
+	requireSignedIn(c, k.plain.newFlow(c, b).run(c, k.plain.app.UserAccessURL))
+	f = k.plain.newFlow(c, b)
+	p = f.run(c, k.plain.passive)
+	if f.Logins != 0 {
+		c.Fatalf("a passive request with a session asked for the password")
+	}
+	if !strings.Contains(p.Body, userGiven) {
+		p, _ = b.get(k.plain.start)
+	}
+	requireSignedIn(c, p)
+	c.notePass("NoPassive without a session, silent sign-in with one")
+}
+
+var isPassiveRE = regexp.MustCompile(`IsPassive="(true|1)"`)
 
 func firstXML(ms []samlMessage) []byte {
 	if len(ms) == 0 {

@@ -15,6 +15,7 @@ const (
 	checkSPSigned    = "sp-initiated-signed"
 	checkIdPInit     = "idp-initiated"
 	checkForceAuthn  = "force-authn"
+	checkPassive     = "is-passive"
 	checkEncrypted   = "encrypted"
 	checkClaims      = "claims"
 	checkLogout      = "logout"
@@ -25,14 +26,14 @@ const (
 	checkMetadata    = "metadata-signature"
 )
 
-var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
+var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkPassive, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
 
 // checksOf returns the checks sp is put through.
 func checksOf(sp string) []string {
 	var out []string
 	for _, c := range checkOrder {
 		switch {
-		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout || c == checkClaims || c == checkForceAuthn):
+		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout || c == checkClaims || c == checkForceAuthn || c == checkPassive):
 		case sp != "xmlsec1" && sp != "shibboleth" && c == checkMetadata:
 		default:
 			out = append(out, c)

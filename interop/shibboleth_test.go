@@ -129,7 +129,8 @@ func startShibboleth(t *testing.T, gh *gatehouseServer, name string, sign bool) 
 
 	gh.registerMetadata(t, app, fetch(t, cfg.Base+"/Shibboleth.sso/Metadata"), map[string]any{"relayState": cfg.Base + "/secure/index.html"})
 	return &variant{app: app, start: cfg.Base + "/secure/index.html", logout: cfg.Base + "/Shibboleth.sso/Logout", shib: &cfg,
-		force: cfg.Base + "/Shibboleth.sso/Login?forceAuthn=1&target=" + url.QueryEscape(cfg.Base+"/secure/index.html")}
+		force:   cfg.Base + "/Shibboleth.sso/Login?forceAuthn=1&target=" + url.QueryEscape(cfg.Base+"/secure/index.html"),
+		passive: cfg.Base + "/Shibboleth.sso/Login?isPassive=1&target=" + url.QueryEscape(cfg.Base+"/public.html")}
 }
 
 // writeShibConfig writes Shibboleth's and Apache's configuration for cfg into cfg.Dir.
@@ -138,7 +139,7 @@ func writeShibConfig(t testing.TB, cfg *shibConfig) {
 	for _, f := range []struct{ src, dst string }{
 		{"shibboleth2.xml.tmpl", "shibboleth2.xml"}, {"httpd.conf.tmpl", "httpd.conf"},
 		{"attribute-map.xml", "attribute-map.xml"}, {"shibd.logger", "shibd.logger"}, {"native.logger", "native.logger"},
-		{"index.html", "htdocs/secure/index.html"},
+		{"index.html", "htdocs/secure/index.html"}, {"public.html", "htdocs/public.html"},
 	} {
 		tmpl, err := template.ParseFiles(filepath.Join("testdata/shibboleth", f.src))
 		if err != nil {

@@ -151,12 +151,18 @@ func verifyResponseSignatures(t testing.TB, xmlResp, certPEM []byte, signingOpti
 	t.Helper()
 	resp, assertion := signatures(xmlResp)
 	encrypted := bytes.Contains(xmlResp, []byte("EncryptedAssertion"))
-	switch signingOption {
-	case "response":
+	statusOnly := !encrypted && !plainAssertionRE.Match(xmlResp)
+	switch {
+	case statusOnly:
+		// An error status (NoPassive, …) comes without an assertion, in a signed Response.
+		if !resp {
+			t.Errorf("a Response without an assertion is not signed:\n%s", xmlResp)
+		}
+	case signingOption == "response":
 		if !resp {
 			t.Errorf("signing option response, but the Response is not signed:\n%s", xmlResp)
 		}
-	case "both":
+	case signingOption == "both":
 		if !resp || (!assertion && !encrypted) {
 			t.Errorf("signing option both, but the Response (%v) or the Assertion (%v) is not signed:\n%s", resp, assertion, xmlResp)
 		}

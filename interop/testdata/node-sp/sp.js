@@ -4,7 +4,7 @@
 // It serves, on 127.0.0.1:PORT:
 //   /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect that starts
 //              SP-initiated sign-in (an AuthnRequest by the HTTP-Redirect binding, signed with --sign)
-//   /force     starts SP-initiated sign-in with ForceAuthn, even when signed in
+//   /force     starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive
 //   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
 //   /metadata  this SP's metadata
 //   /logout    starts single logout (a LogoutRequest to the IdP)
@@ -69,6 +69,8 @@ if (args.sign) {
 const saml = new SAML(options);
 // /force starts sign-in with ForceAuthn; it shares the cache of request IDs the ACS checks InResponseTo against.
 const samlForce = new SAML({ ...options, forceAuthn: true, cacheProvider: saml.cacheProvider });
+// /passive starts sign-in with IsPassive.
+const samlPassive = new SAML({ ...options, passive: true, cacheProvider: saml.cacheProvider });
 const cookieName = "nodesaml_" + args.port;
 const sessions = new Map();
 
@@ -105,8 +107,9 @@ async function handle(req, res) {
     const location = await saml.getAuthorizeUrlAsync("/", undefined, {});
     return reply(res, 303, "", { Location: location });
   }
-  if (req.method === "GET" && url.pathname === "/force") {
-    const location = await samlForce.getAuthorizeUrlAsync("/", undefined, {});
+  if (req.method === "GET" && (url.pathname === "/force" || url.pathname === "/passive")) {
+    const s = url.pathname === "/force" ? samlForce : samlPassive;
+    const location = await s.getAuthorizeUrlAsync("/", undefined, {});
     return reply(res, 303, "", { Location: location });
   }
   if (req.method === "GET" && url.pathname === "/metadata") {

@@ -4,7 +4,7 @@
 It serves, on 127.0.0.1:PORT:
   /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect (with --post an
              auto-submitting form) that starts SP-initiated sign-in with an AuthnRequest, signed with --sign
-  /force     starts SP-initiated sign-in with ForceAuthn, even when signed in
+  /force     starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive
   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
   /metadata  this SP's metadata
   /logout    starts single logout (a LogoutRequest to the IdP)
@@ -101,7 +101,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         try:
-            if url.path in ("/", "/force"):
+            if url.path in ("/", "/force", "/passive"):
                 s = self.session()
                 if s and url.path == "/":
                     self.reply(200, json.dumps(s, indent=1), "application/json")
@@ -109,6 +109,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 kwargs = {}
                 if url.path == "/force":
                     kwargs["force_authn"] = "true"
+                if url.path == "/passive":
+                    kwargs["is_passive"] = "true"
                 binding = BINDING_HTTP_REDIRECT
                 if self.sign:
                     kwargs.update({"sign": True, "sigalg": SIG_RSA_SHA256, "digest_alg": DIGEST_SHA256})

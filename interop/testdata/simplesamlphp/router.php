@@ -3,7 +3,8 @@
 //
 //   /app      the protected page: the signed-in user's NameID and attributes as JSON; without a session it starts
 //             SP-initiated sign-in with the authentication source default-sp
-//   /force    starts SP-initiated sign-in with ForceAuthn, even when signed in
+//   /force    starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive, coming
+//             to /passive-failed when the IdP has no session
 //   /logout   starts single logout, then comes back to /loggedout
 //   anything else is SimpleSAMLphp's own www directory (module.php/saml/sp/... for the SAML endpoints).
 //
@@ -30,6 +31,14 @@ switch ($path) {
         require_once '/usr/share/simplesamlphp/lib/_autoload.php';
         $as = new \SimpleSAML\Auth\Simple('default-sp');
         $as->login(['ForceAuthn' => true, 'ReturnTo' => $base . '/app']);
+        return true;
+    case '/passive':
+        require_once '/usr/share/simplesamlphp/lib/_autoload.php';
+        $as = new \SimpleSAML\Auth\Simple('default-sp');
+        $as->login(['isPassive' => true, 'ReturnTo' => $base . '/app', 'ErrorURL' => $base . '/passive-failed']);
+        return true;
+    case '/passive-failed':
+        echo "passive sign-in failed: no session at the IdP\n";
         return true;
     case '/logout':
         require_once '/usr/share/simplesamlphp/lib/_autoload.php';
