@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -318,7 +319,23 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		} {
 			admin.waitFor("the sign-in log lists "+what, cond, "no row for "+what)
 		}
-		admin.screenshot("18-sign-in-log")
+		// The refusal's detail, as the admin finds it from the code and correlation ID on the user's page.
+		ctx, cancel := context.WithTimeout(admin.ctx, stepTimeout)
+		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('tr[data-signin-id]')]`+
+			`.find(r => r.querySelector('.code').textContent.includes('GH5001')).querySelector('a.signin-link').href`))
+		cancel()
+		if err != nil {
+			t.Fatalf("the GH5001 row's link: %v", err)
+		}
+		admin.open(href)
+		admin.waitAt("the sign-in's detail", gh, "#signin-code")
+		if got := admin.text("#signin-code"); got != "GH5001" {
+			t.Errorf("#signin-code %q, want GH5001", got)
+		}
+		if admin.text("#signin-correlation-id") == "" {
+			t.Error("the sign-in's detail shows no correlation ID")
+		}
+		admin.screenshot("18-sign-in-detail")
 	})
 
 	t.Run("a response signed with another certificate is refused by the demo app", func(t *testing.T) {
