@@ -89,6 +89,18 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 	if err := verifySignature(app, msg, r.Signed); err != nil {
 		return nil, app, err
 	}
+	// The bindings require LogoutRequests to be signed. An unsigned one from an app that has registered a signing
+	// certificate is refused; from one that has none, it may end only the session of the browser that carries it,
+	// never one found by the SessionIndex and NameID that every app of the session knows.
+	signed := r.Signed
+	if msg.Binding == saml.BindingHTTPRedirect {
+		signed = msg.SigAlg != ""
+	}
+	if !signed && len(spCertificates(app)) > 0 {
+		return nil, app, &saml.Error{Code: saml.CodeUnsignedRequest, Field: "SP signing certificate", Status: saml.StatusRequester,
+			SubStatus: saml.StatusRequestDenied,
+			Message: "The app " + app.Name + " sent an unsigned LogoutRequest, but it has a signing certificate registered in Gatehouse: single logout messages must be signed. Configure the SP to sign its logout requests."}
+	}
 	dest := app.SAML.LogoutResponseURL
 	if dest == "" {
 		dest = app.SAML.LogoutURL
@@ -105,7 +117,7 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 	} else if err != nil {
 		return nil, app, err
 	}
-	sess, u := s.logoutSession(ctx, dirID, app, r, token)
+	sess, u := s.logoutSession(ctx, dirID, app, r, token, signed)
 	out := &Logout{}
 	if sess != nil {
 		if out.Requests, err = s.endSession(ctx, sess, u, app.ID); err != nil {
@@ -136,7 +148,9 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 // logoutSession finds the session a LogoutRequest names: the browser's (token) when the request's NameID is the
 // user's at app and its SessionIndex (if any) is the session's, or else a session named by a SessionIndex whose
 // user has the request's NameID. It returns nil when there is none.
-func (s *Service) logoutSession(ctx context.Context, dirID string, app *gatehouse.App, r *saml.LogoutRequest, token string) (*gatehouse.Session, *gatehouse.User) {
+//
+// An unsigned request (signed false) may only end the browser's own session.
+func (s *Service) logoutSession(ctx context.Context, dirID string, app *gatehouse.App, r *saml.LogoutRequest, token string, signed bool) (*gatehouse.Session, *gatehouse.User) {
 	matches := func(sess *gatehouse.Session, u *gatehouse.User) bool {
 		if sess == nil || u == nil || sess.DirectoryID != dirID {
 			return false
@@ -155,6 +169,9 @@ func (s *Service) logoutSession(ctx context.Context, dirID string, app *gatehous
 		if sess, u, _, err := s.SessionState(ctx, token); err == nil && matches(sess, u) {
 			return sess, u
 		}
+	}
+	if !signed {
+		return nil, nil
 	}
 	for _, si := range r.SessionIndexes {
 		id, ok := strings.CutPrefix(si, "_")

@@ -263,3 +263,56 @@ func postMessageAny(t testing.TB, msg string) *saml.Message {
 	}
 	return m
 }
+
+// TestUnsignedLogoutRequest holds the rule for unsigned LogoutRequests: refused from an app that has a signing
+// certificate registered, even when it does not require signed AuthnRequests; from an app without one, they end
+// only the session of the browser that carries the cookie, never a session found by its SessionIndex and NameID,
+// which every app of the session knows (a cross-site page could otherwise sign anyone out).
+func TestUnsignedLogoutRequest(t *testing.T) {
+	svc, root := newSPService(t)
+	ctx := context.Background()
+	keyed := sloApp(t, svc, root, "keyed", saml.BindingHTTPRedirect, newSPKey(t, "keyed"))
+	lax := keyed.SAML
+	lax.RequireSignedRequests = false
+	if _, err := svc.UpdateApp(ctx, root, "default", keyed.ID, idp.AppPatch{SAML: &lax}); err != nil {
+		t.Fatal(err)
+	}
+	bare := sloApp(t, svc, root, "bare", saml.BindingHTTPRedirect, nil)
+	signIn := func(app *gatehouse.App) (string, [3]string) {
+		token, sess, err := svc.CreateSession(ctx, root, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := svc.IdPInitiated(ctx, "default", app.ID, sess, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, f, si := subject(t, post.Response)
+		return token, [3]string{n, f, si}
+	}
+	unsigned := func(app *gatehouse.App, s [3]string) *saml.Message {
+		return decodeAny(t, redirectQuery(t, "SAMLRequest", logoutRequest(app.SAML.EntityID, s[0], s[1], s[2]), "", nil, ""))
+	}
+
+	token, s := signIn(keyed)
+	if _, err := svc.SPLogout(ctx, "default", unsigned(keyed, s), token); codeOf(err) != saml.CodeUnsignedRequest {
+		t.Errorf("unsigned from an app with a certificate: %v, want %s", err, saml.CodeUnsignedRequest)
+	}
+	if _, _, err := svc.SessionUser(ctx, token); err != nil {
+		t.Error("a refused LogoutRequest ended the session")
+	}
+
+	token, s = signIn(bare)
+	if _, err := svc.SPLogout(ctx, "default", unsigned(bare, s), ""); err != nil {
+		t.Fatalf("unsigned without the cookie: %v, want an answer that ends nothing", err)
+	}
+	if _, _, err := svc.SessionUser(ctx, token); err != nil {
+		t.Error("an unsigned LogoutRequest without the browser's cookie ended the session it named")
+	}
+	if _, err := svc.SPLogout(ctx, "default", unsigned(bare, s), token); err != nil {
+		t.Fatalf("unsigned with the cookie: %v", err)
+	}
+	if _, _, err := svc.SessionUser(ctx, token); err == nil {
+		t.Error("an unsigned LogoutRequest with the browser's own cookie did not end its session")
+	}
+}
