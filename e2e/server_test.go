@@ -62,7 +62,9 @@ type server struct {
 	URL  string
 	Data string
 	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	// mu guards out, which a goroutine fills with the process's output.
+	mu  *sync.Mutex
+	out *bytes.Buffer
 }
 
 // startServer runs `gatehouse serve` on a free loopback port with a fresh data directory and waits until it
@@ -71,14 +73,14 @@ func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
 	bin := gatehouseBinary(t)
 	addr := freeAddr(t)
-	s := &server{URL: "http://" + addr, Data: t.TempDir(), out: &bytes.Buffer{}}
+	s := &server{URL: "http://" + addr, Data: t.TempDir(), mu: new(sync.Mutex), out: &bytes.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cmd = exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data", s.Data, "--log-level", "debug", "--rate-limit", "0")
 	s.cmd.Env = append(os.Environ(), env...)
 	pr, pw := io.Pipe()
 	s.cmd.Stdout = pw
 	s.cmd.Stderr = pw
-	var mu sync.Mutex
+	mu := s.mu
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
@@ -119,7 +121,11 @@ func startServer(t *testing.T, env ...string) *server {
 }
 
 // output returns what the server printed so far.
-func (s *server) output() string { return s.out.String() }
+func (s *server) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
 
 // apiClient calls the REST API with a bearer token.
 type apiClient struct {
