@@ -97,6 +97,14 @@ func TestServeWithDemo(t *testing.T) {
 	if apps.Total != 0 {
 		t.Errorf("Gatehouse starts with %d apps, want none: wiring the demo app is the tutorial", apps.Total)
 	}
+	// The gallery proposes the demo app where --demo-addr put it.
+	var tmpl struct {
+		Parameters []struct{ Name, Default string } `json:"parameters"`
+	}
+	api.call("GET", "/api/v1/gallery/gatehouse-demo", nil, http.StatusOK, &tmpl)
+	if len(tmpl.Parameters) != 1 || tmpl.Parameters[0].Default != demoURL {
+		t.Errorf("the gallery proposes %+v, want demo_url %s", tmpl.Parameters, demoURL)
+	}
 	if s := b.get(demoURL + "/saml/login"); s.Status < 400 {
 		t.Errorf("the demo app's SSO answers %d before it is set up, want an error page", s.Status)
 	}

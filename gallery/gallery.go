@@ -289,3 +289,30 @@ func (t *Template) clone() *Template {
 	c.SAML.Claims = slices.Clone(t.SAML.Claims)
 	return &c
 }
+
+// WithDefault returns a copy of the gallery in which the parameter param of the template templateID defaults to
+// value, such as the demo app's address when it runs elsewhere than its usual one. The value must complete the
+// template's settings validly.
+func (g *Gallery) WithDefault(templateID, param, value string) (*Gallery, error) {
+	t, err := g.Find(templateID)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(t.Parameters, func(p Parameter) bool { return p.Name == param })
+	if i < 0 {
+		return nil, gatehouse.Errorf(gatehouse.EINVALID, "%s has no parameter %q; %s.", t.Name, param, t.parameterList())
+	}
+	if _, _, err := t.Settings(map[string]string{param: value}); err != nil {
+		return nil, err
+	}
+	t.Parameters[i].Default = value
+	out := &Gallery{templates: make([]*Template, len(g.templates)), byID: make(map[string]*Template, len(g.byID))}
+	for j, old := range g.templates {
+		if old.ID == templateID {
+			old = t
+		}
+		out.templates[j] = old
+		out.byID[old.ID] = old
+	}
+	return out, nil
+}

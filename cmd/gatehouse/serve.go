@@ -143,6 +143,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if c.WithDemo {
+		// The gallery proposes the demo app's address, wherever --demo-addr puts it.
+		demoURL, err := demoPublicURL(c.DemoAddr)
+		if err != nil {
+			return err
+		}
+		if g, err = g.WithDefault("gatehouse-demo", "demo_url", demoURL); err != nil {
+			return fmt.Errorf("--demo-addr %q: %w", c.DemoAddr, err)
+		}
+	}
 	svc := &idp.Service{
 		Store: store, Gallery: g, Hasher: password.NewHasher(password.DefaultParams, c.HashConcurrency), Sealer: sealer,
 		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
@@ -307,8 +317,8 @@ func (d *demoServer) print(w io.Writer, c serveConfig, adminCreated, adminGenera
 		admin = "password as given with --admin-password"
 	}
 	fmt.Fprintf(w, "Gatehouse admin portal: %s/admin/\n  Admin:     %s (%s)\n", c.PublicURL, c.AdminUser, admin)
-	fmt.Fprintf(w, "Nothing connects the two yet: docs/tutorial.md walks through it. In the gallery, add %q with the\n"+
-		"demo app base URL %s, then enter Gatehouse's values in the demo app under Settings → Access security.\n",
+	fmt.Fprintf(w, "Nothing connects the two yet: docs/tutorial.md walks through it. In the gallery, add %q (it\n"+
+		"proposes the demo app base URL %s), then enter Gatehouse's values in the demo app under Settings → Access security.\n",
 		"Gatehouse Demo App", d.publicURL)
 }
 

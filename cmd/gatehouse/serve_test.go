@@ -111,7 +111,7 @@ func TestServeWithDemo(t *testing.T) {
 			"  Owner:     owner@example.com\n",
 			"Gatehouse admin portal: http://" + addr + "/admin/\n",
 			"  Admin:     admin@contoso.com (",
-			"demo app base URL http://" + demoAddr + ",",
+			"proposes the demo app base URL http://" + demoAddr + ")",
 		} {
 			if !strings.Contains(text, want) {
 				t.Errorf("output lacks %q:\n%s", want, text)
