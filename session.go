@@ -73,16 +73,20 @@ type SignInEvent struct {
 	Reason        string `json:"reason,omitempty"`
 	CorrelationID string `json:"correlationId"`
 	ClientAddr    string `json:"clientAddr"`
+	// SessionID is the session (its store ID) a SAML sign-on was answered for; single logout reads which apps a
+	// session signed in to from it. It is not shown: it is the key of a live session.
+	SessionID string `json:"-"`
 }
 
 // SignInFilter selects sign-in events. Zero values match everything.
 type SignInFilter struct {
-	UserID string
-	AppID  string
-	Result string
-	Since  time.Time
-	Offset int
-	Limit  int
+	UserID    string
+	AppID     string
+	Result    string
+	SessionID string
+	Since     time.Time
+	Offset    int
+	Limit     int
 }
 
 // AuditEvent records one admin change: who did what to which object, with the object before and after as JSON.

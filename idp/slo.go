@@ -99,7 +99,7 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 	if !signed && len(spCertificates(app)) > 0 {
 		return nil, app, &saml.Error{Code: saml.CodeUnsignedRequest, Field: "SP signing certificate", Status: saml.StatusRequester,
 			SubStatus: saml.StatusRequestDenied,
-			Message: "The app " + app.Name + " sent an unsigned LogoutRequest, but it has a signing certificate registered in Gatehouse: single logout messages must be signed. Configure the SP to sign its logout requests."}
+			Message:   "The app " + app.Name + " sent an unsigned LogoutRequest, but it has a signing certificate registered in Gatehouse: single logout messages must be signed. Configure the SP to sign its logout requests."}
 	}
 	dest := app.SAML.LogoutResponseURL
 	if dest == "" {
@@ -235,12 +235,11 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 	return out, nil
 }
 
-// SessionApps returns the apps a session signed in to, from the sign-in log: the user's successful sign-ons to
-// apps since the session began, most recent first, each app once. (The log is the session's record of its apps;
-// two sessions of one user that overlap share it.)
+// SessionApps returns the apps a session signed in to, from the sign-in log: the successful sign-ons answered for
+// this session, most recent first, each app once. Another session of the same user has its own list.
 func (s *Service) SessionApps(ctx context.Context, sess *gatehouse.Session) ([]*gatehouse.App, error) {
 	events, _, err := s.Store.FindSignInEvents(ctx, sess.DirectoryID, gatehouse.SignInFilter{
-		UserID: sess.UserID, Result: gatehouse.ResultSuccess, Since: sess.CreatedAt, Limit: 500,
+		SessionID: sess.ID, Result: gatehouse.ResultSuccess, Limit: 500,
 	})
 	if err != nil {
 		return nil, err

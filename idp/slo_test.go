@@ -316,3 +316,37 @@ func TestUnsignedLogoutRequest(t *testing.T) {
 		t.Error("an unsigned LogoutRequest with the browser's own cookie did not end its session")
 	}
 }
+
+// TestSessionAppsPerSession checks that two overlapping sessions of one user (a laptop and a phone) each sign out
+// of their own apps only.
+func TestSessionAppsPerSession(t *testing.T) {
+	svc, root := newSPService(t)
+	ctx := context.Background()
+	x := sloApp(t, svc, root, "x", saml.BindingHTTPRedirect, newSPKey(t, "x"))
+	y := sloApp(t, svc, root, "y", saml.BindingHTTPRedirect, newSPKey(t, "y"))
+	laptop, laptopSess, err := svc.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, phoneSess, err := svc.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.IdPInitiated(ctx, "default", x.ID, laptopSess, root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.IdPInitiated(ctx, "default", y.ID, phoneSess, root); err != nil {
+		t.Fatal(err)
+	}
+	apps, err := svc.SessionApps(ctx, phoneSess)
+	if err != nil || len(apps) != 1 || apps[0].ID != y.ID {
+		t.Errorf("the phone's apps: %v, %v; want y only", apps, err)
+	}
+	l, err := svc.IdPLogout(ctx, "default", laptop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Requests) != 1 || l.Requests[0].AppID != x.ID {
+		t.Errorf("the laptop's sign-out sends %+v, want one LogoutRequest, to x", l.Requests)
+	}
+}

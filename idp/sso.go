@@ -287,6 +287,9 @@ func (s *Service) IdPInitiated(ctx context.Context, dirID, appID string, sess *g
 // answer applies the sign-on policy and builds the signed Response, logging the outcome.
 func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
 	e := &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: pr.AppID, Result: gatehouse.ResultSuccess}
+	if sess != nil {
+		e.SessionID = sess.ID
+	}
 	app, post, err := s.buildAnswer(ctx, dirID, pr, sess, u)
 	if app != nil {
 		e.AppName = app.Name

@@ -9,12 +9,12 @@ import (
 )
 
 const signInEventColumns = `directory_id, id, time, user_id, user_name, app_id, app_name, result, code, reason,
-	correlation_id, client_addr`
+	correlation_id, client_addr, session_id`
 
 func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 	var e gatehouse.SignInEvent
 	if err := row.Scan(&e.DirectoryID, &e.ID, &e.Time, &e.UserID, &e.UserName, &e.AppID, &e.AppName, &e.Result,
-		&e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr); err != nil {
+		&e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr, &e.SessionID); err != nil {
 		return nil, err
 	}
 	e.Time = utc(e.Time)
@@ -25,15 +25,15 @@ func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 // user name an attacker typed) is logged with U+FFFD in its place rather than lost.
 func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO sign_in_events (`+signInEventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		e.DirectoryID, e.ID, e.Time, text(e.UserID), text(e.UserName), text(e.AppID), text(e.AppName), text(e.Result),
-		text(e.Code), text(e.Reason), text(e.CorrelationID), text(e.ClientAddr))
+		text(e.Code), text(e.Reason), text(e.CorrelationID), text(e.ClientAddr), text(e.SessionID))
 	return wrap(err, "create sign-in event")
 }
 
 // signInFilter is the WHERE clause of FindSignInEvents: $1 the directory, then the filter's fields.
 const signInFilter = `directory_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = '' OR app_id = $3)
-	AND ($4 = '' OR result = $4) AND time >= $5`
+	AND ($4 = '' OR result = $4) AND time >= $5 AND ($6 = '' OR session_id = $6)`
 
 // FindSignInEvents returns matching events newest first, and how many match in all.
 func (s *Store) FindSignInEvents(ctx context.Context, directoryID string, f gatehouse.SignInFilter) ([]*gatehouse.SignInEvent, int, error) {
@@ -41,8 +41,8 @@ func (s *Store) FindSignInEvents(ctx context.Context, directoryID string, f gate
 	return queryPage(ctx, s.db, "find sign-in events", scanSignInEvent,
 		`SELECT count(*) FROM sign_in_events WHERE `+signInFilter,
 		`SELECT `+signInEventColumns+`, count(*) OVER () FROM sign_in_events WHERE `+signInFilter+`
-		ORDER BY time DESC, id DESC OFFSET $6 LIMIT $7`,
-		offset, directoryID, f.UserID, f.AppID, f.Result, f.Since, offset, limit)
+		ORDER BY time DESC, id DESC OFFSET $7 LIMIT $8`,
+		offset, directoryID, f.UserID, f.AppID, f.Result, f.Since, f.SessionID, offset, limit)
 }
 
 // FindSignInEvent returns the sign-in event with the given ID.

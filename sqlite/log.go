@@ -7,12 +7,12 @@ import (
 )
 
 const signInEventColumns = `directory_id, id, time, user_id, user_name, app_id, app_name, result, code, reason,
-	correlation_id, client_addr`
+	correlation_id, client_addr, session_id`
 
 func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 	var e gatehouse.SignInEvent
 	if err := row.Scan(&e.DirectoryID, &e.ID, timeAt{&e.Time}, &e.UserID, &e.UserName, &e.AppID, &e.AppName,
-		&e.Result, &e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr); err != nil {
+		&e.Result, &e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr, &e.SessionID); err != nil {
 		return nil, err
 	}
 	return &e, nil
@@ -21,9 +21,9 @@ func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 // CreateSignInEvent appends e to the sign-in log.
 func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO sign_in_events (`+signInEventColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.DirectoryID, e.ID, micros(e.Time), e.UserID, e.UserName, e.AppID, e.AppName, e.Result, e.Code, e.Reason,
-		e.CorrelationID, e.ClientAddr)
+		e.CorrelationID, e.ClientAddr, e.SessionID)
 	return wrap(err, "create sign-in event", msgs{
 		conflict: "A sign-in event with this ID already exists.",
 		missing:  "The directory does not exist.",
@@ -32,20 +32,20 @@ func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent)
 
 // signInFilter is the WHERE clause of FindSignInEvents: ?1 the directory, then the filter's fields.
 const signInFilter = `directory_id = ?1 AND (?2 = '' OR user_id = ?2) AND (?3 = '' OR app_id = ?3)
-	AND (?4 = '' OR result = ?4) AND time >= ?5`
+	AND (?4 = '' OR result = ?4) AND time >= ?5 AND (?6 = '' OR session_id = ?6)`
 
 // FindSignInEvents returns matching events newest first, and how many match in all. Events at or after f.Since
 // match; a zero Since matches every event. The count and the page are two statements (unlike FindUsers): the log
 // grows without bound, and a window count would read every matching row for each page instead of one index range.
 func (s *Store) FindSignInEvents(ctx context.Context, directoryID string, f gatehouse.SignInFilter) ([]*gatehouse.SignInEvent, int, error) {
 	offset, limit := page(f.Offset, f.Limit)
-	args := []any{directoryID, f.UserID, f.AppID, f.Result, micros(f.Since)}
+	args := []any{directoryID, f.UserID, f.AppID, f.Result, micros(f.Since), f.SessionID}
 	var n int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sign_in_events WHERE `+signInFilter, args...).Scan(&n); err != nil {
 		return nil, 0, internal(err, "count sign-in events")
 	}
 	events, err := queryList(ctx, s.r, "find sign-in events", scanSignInEvent, `SELECT `+signInEventColumns+`
-		FROM sign_in_events WHERE `+signInFilter+` ORDER BY time DESC, id DESC LIMIT ?6 OFFSET ?7`,
+		FROM sign_in_events WHERE `+signInFilter+` ORDER BY time DESC, id DESC LIMIT ?7 OFFSET ?8`,
 		append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err

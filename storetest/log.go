@@ -23,6 +23,9 @@ func testSignInEvents(t *testing.T, open Opener) {
 		if i%4 == 3 {
 			e.Result, e.Code, e.Reason = gatehouse.ResultFailure, gatehouse.EUNAUTHORIZED, "Wrong password."
 		}
+		if i%4 == 0 {
+			e.SessionID = "sess-a"
+		}
 		must(t, s.CreateSignInEvent(ctx, e))
 		events = append(events, e)
 	}
@@ -65,6 +68,7 @@ func testSignInEvents(t *testing.T, open Opener) {
 		{"User", gatehouse.SignInFilter{UserID: "alice"}, byUser, len(byUser)},
 		{"App", gatehouse.SignInFilter{AppID: "zoom"}, where(func(e *gatehouse.SignInEvent) bool { return e.AppID == "zoom" }), 6},
 		{"Result", gatehouse.SignInFilter{Result: gatehouse.ResultFailure}, failures, 3},
+		{"Session", gatehouse.SignInFilter{SessionID: "sess-a"}, where(func(e *gatehouse.SignInEvent) bool { return e.SessionID == "sess-a" }), 3},
 		{"Since", gatehouse.SignInFilter{Since: t0.Add(8*time.Minute + 30*time.Second)}, newest[:3], 3},
 		{"UserAndResult", gatehouse.SignInFilter{UserID: "alice", Result: gatehouse.ResultFailure},
 			where(func(e *gatehouse.SignInEvent) bool { return e.UserID == "alice" && e.Result == gatehouse.ResultFailure }), 1},
