@@ -154,6 +154,16 @@ type SAMLPatch struct {
 	Claims           *[]gatehouse.Claim `json:"claims,omitempty"`
 	SigningOption    *string            `json:"signingOption,omitempty"`
 	SigningAlgorithm *string            `json:"signingAlgorithm,omitempty"`
+	// LogoutBinding is the binding of the app's logout URL (the SAML binding URI).
+	LogoutBinding *string `json:"logoutBinding,omitempty"`
+	// SigningCertificates are the PEM certificates the app signs its requests with; EncryptionCertificate the PEM
+	// certificate assertions are encrypted for.
+	SigningCertificates   *[]string `json:"signingCertificates,omitempty"`
+	EncryptionCertificate *string   `json:"encryptionCertificate,omitempty"`
+	RequireSignedRequests *bool     `json:"requireSignedRequests,omitempty"`
+	AllowSHA1Requests     *bool     `json:"allowSha1Requests,omitempty"`
+	EncryptAssertions     *bool     `json:"encryptAssertions,omitempty"`
+	SignMetadata          *bool     `json:"signMetadata,omitempty"`
 }
 
 // Setup holds the values to enter in an app to set up single sign-on with Gatehouse.

@@ -138,6 +138,14 @@ func samlSet(c *cli, args []string) error {
 	nameIDSource := fs.String("nameid-source", "", "the user `ATTRIBUTE` of the NameID: userprincipalname, mail, givenname, surname, displayname or objectid")
 	signingOption := fs.String("signing-option", "", "what to `SIGN`: assertion, response or both")
 	signingAlgorithm := fs.String("signing-algorithm", "", "the signature `ALGORITHM`: sha256 or sha1")
+	logoutBinding := fs.String("logout-binding", "", "the `BINDING` of the logout URL: redirect or post")
+	var signingCerts stringList
+	fs.Var(&signingCerts, "signing-certificate", "a PEM `FILE` with a certificate the app signs its requests with (repeatable; replaces the list)")
+	encryptionCert := fs.String("encryption-certificate", "", "a PEM `FILE` with the certificate to encrypt assertions for (empty: none)")
+	requireSigned := fs.Bool("require-signed-requests", false, "refuse AuthnRequests and LogoutRequests that are not signed with a registered certificate")
+	allowSHA1 := fs.Bool("allow-sha1-requests", false, "accept requests signed with RSA-SHA1 (older SPs)")
+	encrypt := fs.Bool("encrypt-assertions", false, "encrypt assertions for the encryption certificate")
+	signMetadata := fs.Bool("sign-metadata", false, "sign the app's federation metadata")
 	pos, err := c.parse(fs, args, 1, 1)
 	if err != nil {
 		return err
@@ -157,6 +165,45 @@ func samlSet(c *cli, args []string) error {
 	if isSet(fs, "nameid-source") {
 		s := attribute(*nameIDSource)
 		in.NameIDSource = &s
+	}
+	if isSet(fs, "logout-binding") {
+		b, ok := map[string]string{"redirect": gatehouse.BindingHTTPRedirect, "post": gatehouse.BindingHTTPPost}[*logoutBinding]
+		if !ok {
+			return usagef("--logout-binding %q is unknown: choose redirect or post", *logoutBinding)
+		}
+		in.LogoutBinding = &b
+	}
+	if len(signingCerts) > 0 {
+		pems := make([]string, len(signingCerts))
+		for i, f := range signingCerts {
+			if pems[i], err = readPEMFile(f); err != nil {
+				return err
+			}
+		}
+		in.SigningCertificates = &pems
+	}
+	if isSet(fs, "encryption-certificate") {
+		pem := ""
+		if *encryptionCert != "" {
+			if pem, err = readPEMFile(*encryptionCert); err != nil {
+				return err
+			}
+		}
+		in.EncryptionCertificate = &pem
+	}
+	for _, b := range []struct {
+		flag  string
+		value *bool
+		field **bool
+	}{
+		{"require-signed-requests", requireSigned, &in.RequireSignedRequests},
+		{"allow-sha1-requests", allowSHA1, &in.AllowSHA1Requests},
+		{"encrypt-assertions", encrypt, &in.EncryptAssertions},
+		{"sign-metadata", signMetadata, &in.SignMetadata},
+	} {
+		if isSet(fs, b.flag) {
+			*b.field = b.value
+		}
 	}
 	cl := c.client()
 	var app *gatehouse.App
@@ -411,4 +458,16 @@ func certDownload(c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stderr, "Wrote %s (%d bytes).\n", file, len(b))
 	return nil
+}
+
+// readPEMFile reads a certificate file to send to the server, which checks it; it must at least be text.
+func readPEMFile(name string) (string, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return "", err
+	}
+	if len(b) > 64<<10 {
+		return "", fmt.Errorf("%s is larger than 64 KiB; give a PEM certificate", name)
+	}
+	return string(b), nil
 }

@@ -121,6 +121,20 @@ func TestTutorialAgainstServer(t *testing.T) {
 	mustContain(out, "https://mixpanel.com/report", "https://sso.mixpanel.com/sso/saml2 (default)", "https://eu.mixpanel.com/sso/saml2")
 	_, errOut = gh(1, "", "app", "saml", "set", "Mixpanel", "--reply-url", "javascript:alert(1)")
 	mustContain(errOut, "Code:            invalid", "Field:           replyUrls", "Correlation ID:")
+	// Protocol options: a logout binding and SHA-1 requests on, then off again; signed requests need the SP's
+	// certificate first; a garbage certificate is refused.
+	out, _ = gh(0, "", "--json", "app", "saml", "set", "Mixpanel", "--logout-binding", "post", "--allow-sha1-requests")
+	mustContain(out, `"allowSha1Requests": true`, `"logoutBinding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"`)
+	out, _ = gh(0, "", "--json", "app", "saml", "set", "Mixpanel", "--allow-sha1-requests=false")
+	mustContain(out, `"allowSha1Requests": false`)
+	_, errOut = gh(1, "", "app", "saml", "set", "Mixpanel", "--require-signed-requests")
+	mustContain(errOut, "requireSignedRequests", "signing certificate")
+	garbage := filepath.Join(t.TempDir(), "sp.pem")
+	if err := os.WriteFile(garbage, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut = gh(1, "", "app", "saml", "set", "Mixpanel", "--encryption-certificate", garbage)
+	mustContain(errOut, "Code:            invalid", "encryptionCertificate")
 	gh(0, "", "app", "claim", "set", "Mixpanel", "department", "--value", "Sales")
 	out, _ = gh(0, "", "app", "claim", "list", "Mixpanel")
 	mustContain(out, "email", "department")
