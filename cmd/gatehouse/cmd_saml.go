@@ -72,6 +72,28 @@ func printSAML(c *cli, s *gatehouse.SAMLSettings, indent string) {
 	t.row(indent+"NameID source:", s.NameIDSource)
 	t.row(indent+"Signing option:", s.SigningOption)
 	t.row(indent+"Signing algorithm:", s.SigningAlgorithm)
+	// The protocol options show when they are set.
+	if s.LogoutBinding != "" {
+		t.row(indent+"Logout binding:", s.LogoutBinding)
+	}
+	if n := len(s.SigningCertificates); n > 0 {
+		t.row(indent+"SP signing certificates:", fmt.Sprint(n))
+	}
+	if s.RequireSignedRequests {
+		t.row(indent+"Signed requests:", "required")
+	}
+	if s.AllowSHA1Requests {
+		t.row(indent+"SHA-1 requests:", "allowed")
+	}
+	if s.EncryptionCertificate != "" {
+		t.row(indent+"Encrypt assertions:", map[bool]string{true: "yes", false: "no (an encryption certificate is registered)"}[s.EncryptAssertions])
+	}
+	if s.SignMetadata {
+		t.row(indent+"Metadata:", "signed")
+	}
+	if s.MetadataURL != "" {
+		t.row(indent+"SP metadata URL:", s.MetadataURL)
+	}
 	t.row(indent+"Claims:", fmt.Sprint(len(s.Claims)))
 	t.flush()
 	if len(s.Claims) > 0 {
