@@ -350,3 +350,33 @@ func TestSessionAppsPerSession(t *testing.T) {
 		t.Errorf("the laptop's sign-out sends %+v, want one LogoutRequest, to x", l.Requests)
 	}
 }
+
+// TestSignOn answers a signed-in user's AuthnRequest at once: the Response answers the request, nothing is left
+// pending, the request ID cannot be used again, and the checks of StartSSO still apply.
+func TestSignOn(t *testing.T) {
+	svc, root := newSPService(t)
+	ctx := context.Background()
+	a := sloApp(t, svc, root, "a", saml.BindingHTTPRedirect, nil)
+	_, sess, err := svc.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := authnRequest(a.SAML.EntityID, "")
+	post, err := svc.SignOn(ctx, "default", postMessage(t, req), sess, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if post.ACSURL != a.SAML.ReplyURLs[0] || !strings.Contains(string(post.Response), `InResponseTo="`+postMessage(t, req).Request.ID+`"`) {
+		t.Errorf("the answer goes to %s and does not answer the request:\n%s", post.ACSURL, post.Response)
+	}
+	if _, err := svc.SignOn(ctx, "default", postMessage(t, req), sess, root); codeOf(err) != saml.CodeRequestReplayed {
+		t.Errorf("the same request again: %v, want %s", err, saml.CodeRequestReplayed)
+	}
+	if _, err := svc.SignOn(ctx, "default", postMessage(t, authnRequest("https://nobody.example.test", "")), sess, root); codeOf(err) != saml.CodeUnknownIssuer {
+		t.Errorf("an unknown issuer: %v, want %s", err, saml.CodeUnknownIssuer)
+	}
+	events, _, err := svc.Store.FindSignInEvents(ctx, "default", gatehouse.SignInFilter{SessionID: sess.ID})
+	if err != nil || len(events) != 1 || events[0].AppID != a.ID {
+		t.Errorf("the session's sign-in log: %+v, %v; want the one sign-on to a", events, err)
+	}
+}

@@ -60,6 +60,15 @@ func (s *Server) ssoPost(w http.ResponseWriter, r *http.Request) error {
 // startSSO validates the request, then answers at once for a signed-in user, or sends the user to sign in first.
 func (s *Server) startSSO(w http.ResponseWriter, r *http.Request, msg *saml.Message) error {
 	dir := r.PathValue("dir")
+	sess, u := s.signedIn(r, dir)
+	if u != nil && !u.MustChangePassword && msg.Request != nil && !msg.Request.ForceAuthn {
+		// Answered at once, without a pending sign-in to store and take back.
+		post, err := s.Service.SignOn(r.Context(), dir, msg, sess, u)
+		if err != nil {
+			return err
+		}
+		return s.writePost(w, r, post)
+	}
 	p, post, err := s.Service.StartSSO(r.Context(), dir, msg)
 	if err != nil {
 		return err
@@ -67,23 +76,15 @@ func (s *Server) startSSO(w http.ResponseWriter, r *http.Request, msg *saml.Mess
 	if post != nil {
 		return s.writePost(w, r, post)
 	}
-	sess, u := s.signedIn(r, dir)
-	force := p.Request.ForceAuthn
-	switch {
-	case p.IsPassive && (u == nil || force || u.MustChangePassword):
+	// Nobody is signed in, the password is temporary, or the app asks for a fresh sign-in.
+	if p.IsPassive {
 		post, err := s.Service.PassiveFailure(r.Context(), dir, p.Request.ID)
 		if err != nil {
 			return err
 		}
 		return s.writePost(w, r, post)
-	case u != nil && !force && !u.MustChangePassword:
-		post, err := s.Service.CompleteSSO(r.Context(), dir, p.Request.ID, sess, u)
-		if err != nil {
-			return err
-		}
-		return s.writePost(w, r, post)
 	}
-	http.Redirect(w, r, loginURL(dir, p.Request.ID, "", force), http.StatusSeeOther)
+	http.Redirect(w, r, loginURL(dir, p.Request.ID, "", p.Request.ForceAuthn), http.StatusSeeOther)
 	return nil
 }
 
