@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/gatehouse-idp/gatehouse/sqlite"
 )
@@ -38,16 +36,10 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{err.Error()}
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		fs.Usage()
-		return &usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	case to == "":
 		fs.Usage()
 		return &usageError{"--to is required"}

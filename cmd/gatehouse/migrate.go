@@ -49,16 +49,10 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return &usageError{err.Error()}
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		fs.Usage()
-		return &usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	case c.From == "":
 		fs.Usage()
 		return &usageError{"--from is required"}
@@ -258,4 +252,19 @@ func runOperation(ctx context.Context, args []string, sys system) int {
 	}
 	fmt.Fprintf(sys.stderr, "gatehouse %s: %v\n", args[0], err)
 	return exitError
+}
+
+// parseNoArgs parses a server-side command's flags and refuses positional arguments, both as usage errors.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return &usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	}
+	return nil
 }
