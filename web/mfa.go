@@ -34,11 +34,10 @@ func (s *Server) mfaUser(w http.ResponseWriter, r *http.Request, f flow, want ..
 }
 
 func (s *Server) mfaForm(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.branding(r)
+	b, f, err := s.signInForm(w, r)
 	if err != nil {
 		return err
 	}
-	f := flowOf(r.URL.Query())
 	_, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
 	if !ok {
 		return nil
@@ -48,14 +47,10 @@ func (s *Server) mfaForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.branding(r)
+	b, f, err := s.signInForm(w, r)
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := flowOf(r.PostForm)
 	_, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
 	if !ok {
 		return nil
@@ -106,11 +101,10 @@ func setupPage(b *idp.Branding, f flow, u *gatehouse.User, step idp.Step, e *idp
 }
 
 func (s *Server) mfaSetupForm(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.branding(r)
+	b, f, err := s.signInForm(w, r)
 	if err != nil {
 		return err
 	}
-	f := flowOf(r.URL.Query())
 	_, u, ok := s.mfaUser(w, r, f, idp.StepEnrolMFA, idp.StepDone)
 	if !ok {
 		return nil
@@ -132,14 +126,10 @@ type mfaCodesPage struct {
 }
 
 func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.branding(r)
+	b, f, err := s.signInForm(w, r)
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := flowOf(r.PostForm)
 	_, u, ok := s.mfaUser(w, r, f, idp.StepEnrolMFA, idp.StepDone)
 	if !ok {
 		return nil

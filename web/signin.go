@@ -195,6 +195,22 @@ func (s *Server) branding(r *http.Request) (*idp.Branding, error) {
 	return s.Service.DirectoryBranding(r.Context(), r.PathValue("dir"))
 }
 
+// signInForm starts a sign-in page's handler: the directory's branding, and the sign-in flow the request carries,
+// in its form for a POST (which it parses) or in its query otherwise.
+func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) (*idp.Branding, flow, error) {
+	b, err := s.branding(r)
+	if err != nil {
+		return nil, flow{}, err
+	}
+	if r.Method != http.MethodPost {
+		return b, flowOf(r.URL.Query()), nil
+	}
+	if err := parseForm(w, r); err != nil {
+		return nil, flow{}, err
+	}
+	return b, flowOf(r.PostForm), nil
+}
+
 // directory returns the directory named in the request's path.
 func (s *Server) directory(r *http.Request) (*gatehouse.Directory, error) {
 	return s.Service.Store.FindDirectory(r.Context(), r.PathValue("dir"))
@@ -308,11 +324,10 @@ func (s *Server) passwordUser(w http.ResponseWriter, r *http.Request, f flow) (*
 }
 
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.branding(r)
+	b, f, err := s.signInForm(w, r)
 	if err != nil {
 		return err
 	}
-	f := flowOf(r.URL.Query())
 	_, u, ok := s.passwordUser(w, r, f)
 	if !ok {
 		return nil
@@ -324,14 +339,10 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.branding(r)
+	b, f, err := s.signInForm(w, r)
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	f := flowOf(r.PostForm)
 	sess, u, ok := s.passwordUser(w, r, f)
 	if !ok {
 		return nil
