@@ -145,12 +145,7 @@ func appUpdate(c *cli, args []string) error {
 
 func appDelete(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	pos, err := c.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl := c.client()
-	a, err := c.resolveApp(cl, pos[0])
+	cl, a, _, err := c.parseApp(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -270,12 +265,7 @@ func appUnassign(c *cli, args []string) error {
 
 func appAssignments(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	pos, err := c.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl := c.client()
-	a, err := c.resolveApp(cl, pos[0])
+	cl, a, _, err := c.parseApp(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}

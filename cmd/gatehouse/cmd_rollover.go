@@ -22,12 +22,7 @@ func certStatus(cert *gatehouse.Certificate) string {
 
 func certNew(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	pos, err := c.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl := c.client()
-	a, err := c.resolveApp(cl, pos[0])
+	cl, a, _, err := c.parseApp(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -46,12 +41,7 @@ func certNew(c *cli, args []string) error {
 
 func certActivate(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	pos, err := c.parse(fs, args, 2, 2)
-	if err != nil {
-		return err
-	}
-	cl := c.client()
-	a, err := c.resolveApp(cl, pos[0])
+	cl, a, pos, err := c.parseApp(fs, args, 2, 2)
 	if err != nil {
 		return err
 	}

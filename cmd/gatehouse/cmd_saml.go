@@ -130,12 +130,7 @@ func (c *cli) printSAMLSettings(s *gatehouse.SAMLSettings) error {
 
 func samlShow(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	pos, err := c.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl := c.client()
-	a, err := c.resolveApp(cl, pos[0])
+	cl, a, _, err := c.parseApp(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -377,12 +372,7 @@ func claimRemove(c *cli, args []string) error {
 
 func appSetup(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	pos, err := c.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl := c.client()
-	a, err := c.resolveApp(cl, pos[0])
+	cl, a, _, err := c.parseApp(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -417,12 +407,7 @@ func appSetup(c *cli, args []string) error {
 
 func certList(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	pos, err := c.parse(fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl := c.client()
-	a, err := c.resolveApp(cl, pos[0])
+	cl, a, _, err := c.parseApp(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}

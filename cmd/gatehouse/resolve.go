@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 
@@ -100,4 +101,19 @@ func (c *cli) resolveApp(cl *apiclient.Client, ref string) (*gatehouse.App, erro
 		},
 		func(a *gatehouse.App) string { return a.ID },
 		func(a *gatehouse.App) string { return a.Name })
+}
+
+// parseApp parses a command whose first argument names an app (by name or ID), between min and max arguments in
+// all, and finds the app. It returns the API client, the app and the arguments.
+func (c *cli) parseApp(fs *flag.FlagSet, args []string, min, max int) (*apiclient.Client, *gatehouse.App, []string, error) {
+	pos, err := c.parse(fs, args, min, max)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cl := c.client()
+	a, err := c.resolveApp(cl, pos[0])
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cl, a, pos, nil
 }
