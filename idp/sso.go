@@ -98,7 +98,7 @@ func (s *Service) SignOn(ctx context.Context, dirID string, msg *saml.Message, s
 	if err != nil || post != nil {
 		return post, err
 	}
-	return s.answer(ctx, dirID, p.Request, sess, u)
+	return s.answer(ctx, dirID, p.Request, p.App, sess, u)
 }
 
 func (s *Service) startSSOLogged(ctx context.Context, dirID string, msg *saml.Message, park bool) (*Pending, *Post, error) {
@@ -282,7 +282,7 @@ func (s *Service) CompleteSSO(ctx context.Context, dirID, pendingID string, sess
 		s.logSignIn(ctx, dirID, &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, Result: gatehouse.ResultFailure, Code: codeOf(err), Reason: reasonOf(err)})
 		return nil, err
 	}
-	return s.answer(ctx, dirID, pr, sess, u)
+	return s.answer(ctx, dirID, pr, nil, sess, u)
 }
 
 // IdPInitiated signs a user in to an app from My Apps or the app's user access URL (SECURITY-CASES 23), with the
@@ -301,16 +301,17 @@ func (s *Service) IdPInitiated(ctx context.Context, dirID, appID string, sess *g
 	if len(app.SAML.ReplyURLs) > 0 {
 		pr.ACSURL = app.SAML.ReplyURLs[0]
 	}
-	return s.answer(ctx, dirID, pr, sess, u)
+	return s.answer(ctx, dirID, pr, app, sess, u)
 }
 
-// answer applies the sign-on policy and builds the signed Response, logging the outcome.
-func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
+// answer applies the sign-on policy and builds the signed Response, logging the outcome. app is pr's app when the
+// caller has just read it, or nil to read it here.
+func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, app *gatehouse.App, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
 	e := &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: pr.AppID, Result: gatehouse.ResultSuccess}
 	if sess != nil {
 		e.SessionID = sess.ID
 	}
-	app, post, err := s.buildAnswer(ctx, dirID, pr, sess, u)
+	app, post, err := s.buildAnswer(ctx, dirID, pr, app, sess, u)
 	if app != nil {
 		e.AppName = app.Name
 	}
@@ -328,10 +329,12 @@ func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignIn
 	return post, err
 }
 
-func (s *Service) buildAnswer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, sess *gatehouse.Session, u *gatehouse.User) (*gatehouse.App, *Post, error) {
-	app, err := s.Store.FindApp(ctx, dirID, pr.AppID)
-	if err != nil {
-		return nil, nil, err
+func (s *Service) buildAnswer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, app *gatehouse.App, sess *gatehouse.Session, u *gatehouse.User) (*gatehouse.App, *Post, error) {
+	if app == nil {
+		var err error
+		if app, err = s.Store.FindApp(ctx, dirID, pr.AppID); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := s.checkAccess(ctx, app, u); err != nil {
 		return app, nil, err
