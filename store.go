@@ -123,6 +123,9 @@ type Store interface {
 	// UseOnce records key until expiresAt. ECONFLICT if the key was recorded before and has not expired at now; this
 	// is the replay cache of AuthnRequest and assertion IDs.
 	UseOnce(ctx context.Context, key string, now, expiresAt time.Time) error
+	// IsUsed reports whether key was recorded by UseOnce and has not expired at now. It only reads: however the
+	// calls of several nodes interleave, it never records a key.
+	IsUsed(ctx context.Context, key string, now time.Time) (bool, error)
 
 	// IncrementCounter adds one to the counter named key and returns its new value. A counter whose first increment
 	// is older than window starts again at one. ResetCounter sets it to zero; a missing counter is not an error.

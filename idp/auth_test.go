@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,20 +14,30 @@ import (
 	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
 	"github.com/gatehouse-idp/gatehouse/password"
-	"github.com/gatehouse-idp/gatehouse/sqlite"
 	"github.com/google/go-cmp/cmp"
 )
 
 // clock is a settable clock for the services under test.
 type clock struct {
-	mu sync.Mutex // guards t
+	mu sync.Mutex // guards t and tick
 	t  time.Time
+	// tick is how far the clock moves after each reading; zero stops it.
+	tick time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	now := c.t
+	c.t = c.t.Add(c.tick)
+	return now
+}
+
+// Tick makes the clock move by d after each reading, so that parallel callers each read a different time.
+func (c *clock) Tick(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tick = d
 }
 
 func (c *clock) Add(d time.Duration) {
@@ -54,11 +63,12 @@ const (
 
 func newAuthWorld(t testing.TB) *authWorld {
 	t.Helper()
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	return newAuthWorldOn(t, openSQLite(t))
+}
+
+// newAuthWorldOn returns the world of newAuthWorld on an open, empty store.
+func newAuthWorldOn(t testing.TB, store gatehouse.Store) *authWorld {
+	t.Helper()
 	kek := make([]byte, 32)
 	if _, err := rand.Read(kek); err != nil {
 		t.Fatal(err)

@@ -98,16 +98,10 @@ func minutes(d time.Duration) string {
 	return "a minute"
 }
 
-// isLocked reports whether a lock key is held. UseOnce with an expiry of now records nothing that outlasts the
-// call, and answers ECONFLICT exactly when the key was recorded with a later expiry: it is the store's read of a
-// replay-cache key.
+// isLocked reports whether a lock key is held. Only recordFailure writes lock keys (and recordSuccess familiar
+// keys), so only counted failures can lock: the read records nothing, whatever order parallel sign-ins commit in.
 func (s *Service) isLocked(ctx context.Context, key string) (bool, error) {
-	now := s.now()
-	err := s.Store.UseOnce(ctx, key, now, now)
-	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-		return true, nil
-	}
-	return false, err
+	return s.Store.IsUsed(ctx, key, s.now())
 }
 
 // checkAttempt counts an attempt on userName from addr and returns ERATELIMIT, without the attempt being checked,

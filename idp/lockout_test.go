@@ -1,7 +1,9 @@
 package idp_test
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -9,8 +11,11 @@ import (
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/internal/pgtest"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
 	"github.com/gatehouse-idp/gatehouse/password"
+	"github.com/gatehouse-idp/gatehouse/postgres"
+	"github.com/gatehouse-idp/gatehouse/sqlite"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -102,6 +107,87 @@ func TestSecurityCase25SuccessesDoNotCount(t *testing.T) {
 		{name: "four failures again are not a lock", addr: "203.0.113.9", user: userName, pw: "typo", repeat: 4, want: gatehouse.EUNAUTHORIZED},
 		{name: "and the right password works", addr: "203.0.113.9", user: userName, pw: userPassword},
 	})
+}
+
+// SECURITY-CASES 25: only counted failures lock. Two sign-ins from one address that commit in the opposite order
+// to the times they read (the later one first) must both get in: the first one's read of the address lock is not a
+// lock for the second.
+func TestSecurityCase25SignInsOutOfOrderAreNotLocked(t *testing.T) {
+	w := newAuthWorld(t)
+	other := w.newUser(t, "e.ortiz@contoso.com", userPassword)
+	const office = "203.0.113.9"
+	runAttempts(t, w, []attempt{
+		{name: "a sign-in that read 09:00:01", wait: time.Second, addr: office, user: userName, pw: userPassword},
+		{name: "a sign-in from the same address that read 09:00:00", wait: -time.Second, addr: office, user: other.UserName, pw: userPassword},
+		{name: "the first user again, at 09:00:00", addr: office, user: userName, pw: userPassword},
+	})
+}
+
+// SECURITY-CASES 25: many people signing in correctly at once from one address (an office behind one NAT address)
+// are never locked out, on either store: no failure is counted, so no attempt may be refused.
+func TestSecurityCase25ParallelCorrectSignInsFromOneAddress(t *testing.T) {
+	for _, st := range []struct {
+		name string
+		open func(testing.TB) gatehouse.Store
+	}{
+		{"SQLite", openSQLite},
+		{"PostgreSQL", openPostgres},
+	} {
+		t.Run(st.name, func(t *testing.T) {
+			w := newAuthWorldOn(t, st.open(t))
+			const people, rounds, office = 32, 8, "203.0.113.9"
+			names := make([]string, people)
+			for i := range people {
+				names[i] = w.newUser(t, fmt.Sprintf("person%d@contoso.com", i), userPassword).UserName
+			}
+			// Every reading of the clock is a microsecond later than the one before, so parallel sign-ins read
+			// different times and commit in any order.
+			w.clock.Tick(time.Microsecond)
+			var mu sync.Mutex // guards answers
+			answers := map[string]int{}
+			var wg sync.WaitGroup
+			for i := range people {
+				wg.Go(func() {
+					for range rounds {
+						answer := "signed in"
+						if _, err := w.svc.Authenticate(from(office), "default", names[i], userPassword); err != nil {
+							answer = err.Error()
+						}
+						mu.Lock()
+						answers[answer]++
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			want := map[string]int{"signed in": people * rounds}
+			if diff := cmp.Diff(want, answers); diff != "" {
+				t.Errorf("answers to correct sign-ins from one address (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// openSQLite opens a new SQLite store in a temporary directory, closed when the test ends.
+func openSQLite(tb testing.TB) gatehouse.Store {
+	tb.Helper()
+	store, err := sqlite.Open(filepath.Join(tb.TempDir(), "gatehouse.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	return store
+}
+
+// openPostgres opens a store on a new PostgreSQL database, closed when the test ends.
+func openPostgres(tb testing.TB) gatehouse.Store {
+	tb.Helper()
+	store, err := postgres.Open(context.Background(), pgtest.URL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	return store
 }
 
 // SECURITY-CASES 26: an unknown user name gets exactly the answer of a wrong password, locked or not.

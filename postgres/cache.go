@@ -23,6 +23,16 @@ func (s *Store) UseOnce(ctx context.Context, key string, now, expiresAt time.Tim
 	return nil
 }
 
+// IsUsed reports whether key was recorded by UseOnce and has not expired at now. It only reads.
+func (s *Store) IsUsed(ctx context.Context, key string, now time.Time) (bool, error) {
+	var used bool
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM replay WHERE key = $1 AND expires_at > $2)`, key, now).Scan(&used)
+	if err != nil {
+		return false, wrap(err, "is used")
+	}
+	return used, nil
+}
+
 // IncrementCounter adds one to the counter named key and returns its new value, in one statement. A counter whose
 // first increment is older than window starts again at one. The counter expires, for DeleteExpired, when its window
 // ends.

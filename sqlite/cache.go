@@ -27,6 +27,16 @@ func (s *Store) UseOnce(ctx context.Context, key string, now, expiresAt time.Tim
 	return nil
 }
 
+// IsUsed reports whether key was recorded by UseOnce and has not expired at now. It only reads.
+func (s *Store) IsUsed(ctx context.Context, key string, now time.Time) (bool, error) {
+	var used bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM replay WHERE key = ? AND expires_at > ?)`, key, micros(now)).Scan(&used)
+	if err != nil {
+		return false, internal(err, "is used")
+	}
+	return used, nil
+}
+
 // IncrementCounter adds one to the counter named key and returns its new value, in one statement. A counter whose
 // first increment is older than window starts again at one.
 func (s *Store) IncrementCounter(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {

@@ -270,6 +270,46 @@ func testUseOnce(t *testing.T, open Opener) {
 	}
 }
 
+// testIsUsed checks that IsUsed answers what UseOnce recorded and records nothing itself, whatever order the times
+// of the calls come in: a read at a later time followed by a use at an earlier one, as two nodes or two requests
+// can commit, must leave the key free for that use.
+func testIsUsed(t *testing.T, open Opener) {
+	s := open(t)
+	used := func(key string, at time.Time) func() (bool, error) {
+		return func() (bool, error) { return s.IsUsed(ctx, key, at) }
+	}
+	use := func(key string, now, expires time.Time) func() (bool, error) {
+		return func() (bool, error) { return true, s.UseOnce(ctx, key, now, expires) }
+	}
+	steps := []struct {
+		name string
+		call func() (bool, error)
+		want bool
+	}{
+		{"NeverUsed", used("lock:a", t0), false},
+		{"ReadAtALaterTime", used("lock:a", t0.Add(time.Minute)), false},
+		{"UseAtAnEarlierTimeStillWorks", use("lock:a", t0, t0.Add(5*time.Minute)), true},
+		{"Used", used("lock:a", t0.Add(time.Second)), true},
+		{"UsedJustBeforeExpiry", used("lock:a", t0.Add(5*time.Minute-time.Microsecond)), true},
+		{"NotUsedAtExpiry", used("lock:a", t0.Add(5*time.Minute)), false},
+		{"NotUsedAfterExpiry", used("lock:a", t0.Add(6*time.Minute)), false},
+		{"OtherKey", used("lock:b", t0.Add(time.Second)), false},
+		{"CaseMatters", used("LOCK:A", t0.Add(time.Second)), false},
+		{"QuoteInKey", used("lock:' OR '1'='1", t0.Add(time.Second)), false},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			got, err := st.call()
+			must(t, err)
+			if got != st.want {
+				t.Errorf("got %v, want %v", got, st.want)
+			}
+		})
+	}
+	// The reads above recorded nothing: "lock:b" is still free to use at the earliest time.
+	wantCode(t, "UseOnce of a key only read before", s.UseOnce(ctx, "lock:b", t0, t0.Add(time.Minute)), "")
+}
+
 func testCounters(t *testing.T, open Opener) {
 	s := open(t)
 	const window = time.Minute

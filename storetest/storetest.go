@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"APITokens", testAPITokens},
 		{"SignInRequests", testSignInRequests},
 		{"UseOnce", testUseOnce},
+		{"IsUsed", testIsUsed},
 		{"Counters", testCounters},
 		{"SignInEvents", testSignInEvents},
 		{"AuditEvents", testAuditEvents},
