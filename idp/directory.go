@@ -25,6 +25,20 @@ func (s *Service) Bootstrap(ctx context.Context, adminUser, adminPassword string
 }
 
 func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
+	u := &gatehouse.User{
+		DirectoryID: gatehouse.DefaultDirectoryID, UserName: adminUser, DisplayName: "Administrator",
+		Role: gatehouse.RoleGlobalAdmin,
+	}
+	// The password is hashed before the transaction, as every hash is; when the directory already has users, the
+	// hash is not needed, which costs one hash at start-up.
+	if adminPassword == "" {
+		generated, u.PasswordHash, err = s.newPassword(ctx)
+	} else {
+		u.PasswordHash, err = s.Hasher.Hash(ctx, adminPassword)
+	}
+	if err != nil {
+		return false, "", err
+	}
 	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
 		if _, err := tx.FindDirectory(ctx, gatehouse.DefaultDirectoryID); gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			d := &gatehouse.Directory{ID: gatehouse.DefaultDirectoryID, Name: "Default Directory", Domain: domainOf(adminUser)}
@@ -38,23 +52,18 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		if err != nil || total > 0 {
 			return err
 		}
-		generate := adminPassword == ""
-		if generate {
-			if generated, err = s.generatePassword(); err != nil {
-				return err
-			}
-			adminPassword = generated
+		if err := u.Validate(); err != nil {
+			return err
 		}
-		u := &gatehouse.User{
-			DirectoryID: gatehouse.DefaultDirectoryID, UserName: adminUser, DisplayName: "Administrator",
-			Role: gatehouse.RoleGlobalAdmin,
-		}
-		if err := s.insertUser(ctx, tx, nil, u, adminPassword); err != nil {
+		if err := s.insertUser(ctx, tx, nil, u); err != nil {
 			return err
 		}
 		created = true
 		return nil
 	})
+	if !created {
+		generated = ""
+	}
 	return created, generated, err
 }
 

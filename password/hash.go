@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -72,6 +73,9 @@ func (p Params) validate() error {
 // Hasher hashes and verifies passwords with argon2id, running at most a fixed number of hashes at once. It is safe
 // for concurrent use.
 type Hasher struct {
+	// Rand is the source of new hashes' salts, crypto/rand when nil. Set it before the Hasher is used.
+	Rand io.Reader
+
 	params Params
 	// slots holds one token per running hash; its capacity is the concurrency.
 	slots chan struct{}
@@ -133,7 +137,11 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 		return "", err
 	}
 	salt := make([]byte, h.params.SaltLen)
-	rand.Read(salt)
+	if h.Rand == nil {
+		rand.Read(salt) // never fails since Go 1.24
+	} else if _, err := io.ReadFull(h.Rand, salt); err != nil {
+		return "", gatehouse.Internal(fmt.Errorf("password: read salt: %w", err))
+	}
 	key, err := h.derive(ctx, pw, salt, h.params)
 	if err != nil {
 		return "", err

@@ -308,6 +308,38 @@ func TestGenerateBadSource(t *testing.T) {
 	}
 }
 
+// TestHashSaltSource checks that a new hash takes its salt from Rand, and that a source that fails is an internal
+// error rather than a hash with a weak salt.
+func TestHashSaltSource(t *testing.T) {
+	ctx := context.Background()
+	salt := bytes.Repeat([]byte{0xA5}, tiny.SaltLen)
+	tests := []struct {
+		name     string
+		rnd      *bytes.Reader
+		wantSalt string
+		wantCode string
+	}{
+		{"salt read from Rand", bytes.NewReader(salt), "paWlpaWlpaWlpaWlpaWlpQ", ""},
+		{"short source", bytes.NewReader(salt[:3]), "", gatehouse.EINTERNAL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := password.NewHasher(tiny, 1)
+			h.Rand = tt.rnd
+			hash, err := h.Hash(ctx, "correct horse")
+			if got := gatehouse.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("Hash: %v, want code %q", err, tt.wantCode)
+			}
+			if err != nil {
+				return
+			}
+			if parts := strings.Split(hash, "$"); len(parts) != 6 || parts[4] != tt.wantSalt {
+				t.Errorf("Hash = %q, want the salt %q", hash, tt.wantSalt)
+			}
+		})
+	}
+}
+
 func TestCheckPolicy(t *testing.T) {
 	const user = "b.simon@contoso.com"
 	tests := []struct {
