@@ -121,7 +121,7 @@ func (s *Service) checkSPCertificates(prev, next *gatehouse.SAMLSettings) error 
 func entityConflict(err error, entityID string) error {
 	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "entityId",
-			Message: "Another app in this directory already has the Identifier " + entityID + "; each app needs its own."}
+			Message: gatehouse.Messagef("Another app in this directory already has the Identifier %q; each app needs its own.", entityID)}
 	}
 	return err
 }

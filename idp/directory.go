@@ -90,7 +90,7 @@ func (s *Service) createDirectory(ctx context.Context, tx gatehouse.Store, actor
 	}
 	if err := tx.CreateDirectory(ctx, d); err != nil {
 		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "id", Message: "A directory with ID " + d.ID + " already exists."}
+			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "id", Message: gatehouse.Messagef("A directory with ID %q already exists.", d.ID)}
 		}
 		return err
 	}

@@ -36,7 +36,7 @@ func (s *Service) CreateGroup(ctx context.Context, actor *gatehouse.User, dirID 
 
 func groupConflict(err error, name string) error {
 	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "name", Message: "A group named " + name + " already exists in this directory."}
+		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "name", Message: gatehouse.Messagef("A group named %q already exists in this directory.", name)}
 	}
 	return err
 }

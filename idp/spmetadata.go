@@ -140,19 +140,19 @@ func FetchMetadata(ctx context.Context, rawURL string) ([]byte, error) {
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "url", Err: err,
-			Message: "The metadata could not be fetched from " + rawURL + ": " + fetchReason(err) + "."}
+			Message: gatehouse.Messagef("The metadata could not be fetched from %q: %s.", rawURL, fetchReason(err))}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, gatehouse.FieldErrorf("url", "Fetching the metadata from %s answered HTTP %d, not 200.", rawURL, resp.StatusCode)
+		return nil, gatehouse.FieldErrorf("url", "Fetching the metadata from %q answered HTTP %d, not 200.", rawURL, resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, saml.MaxMetadataSize+1))
 	if err != nil {
 		return nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "url", Err: err,
-			Message: "The metadata could not be read from " + rawURL + ": " + fetchReason(err) + "."}
+			Message: gatehouse.Messagef("The metadata could not be read from %q: %s.", rawURL, fetchReason(err))}
 	}
 	if len(data) > saml.MaxMetadataSize {
-		return nil, &gatehouse.Error{Code: gatehouse.ETOOLARGE, Field: "url", Message: "The metadata at " + rawURL + " is larger than 1 MiB."}
+		return nil, &gatehouse.Error{Code: gatehouse.ETOOLARGE, Field: "url", Message: gatehouse.Messagef("The metadata at %q is larger than 1 MiB.", rawURL)}
 	}
 	return data, nil
 }

@@ -77,7 +77,7 @@ func (s *Service) insertUser(ctx context.Context, tx gatehouse.Store, actor *gat
 	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = s.now(), s.now(), s.now()
 	if err := tx.CreateUser(ctx, u); err != nil {
 		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "userName", Message: "A user named " + u.UserName + " already exists in this directory."}
+			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "userName", Message: gatehouse.Messagef("A user named %q already exists in this directory.", u.UserName)}
 		}
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *gatehouse.User, dirID, 
 		u.UpdatedAt = s.now()
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-				return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "userName", Message: "A user named " + u.UserName + " already exists in this directory."}
+				return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "userName", Message: gatehouse.Messagef("A user named %q already exists in this directory.", u.UserName)}
 			}
 			return err
 		}

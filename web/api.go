@@ -99,7 +99,7 @@ func (s *Server) openAPIDoc(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) error {
-	return gatehouse.Errorf(gatehouse.ENOTFOUND, "There is no API route %s %s; see /api/v1/openapi.yaml.", r.Method, r.URL.Path)
+	return gatehouse.Errorf(gatehouse.ENOTFOUND, "There is no API route %s %q; see /api/v1/openapi.yaml.", r.Method, r.URL.Path)
 }
 
 type tokenRequest struct {
