@@ -33,6 +33,12 @@ type App struct {
 
 // Validate returns EINVALID, naming the field, when the app cannot be stored.
 func (a *App) Validate() error {
+	if err := checkText("name", a.Name); err != nil {
+		return err
+	}
+	if err := checkText("notes", a.Notes); err != nil {
+		return err
+	}
 	if a.Name == "" || len(a.Name) > 256 || strings.ContainsAny(a.Name, "\x00\r\n") {
 		return FieldErrorf("name", "An app name is 1 to 256 characters without control characters.")
 	}

@@ -24,6 +24,9 @@ type Directory struct {
 
 // Validate returns EINVALID when the directory cannot be stored.
 func (d *Directory) Validate() error {
+	if err := checkText("name", d.Name); err != nil {
+		return err
+	}
 	switch {
 	case !ValidID(d.ID):
 		return FieldErrorf("id", "A directory ID is 1 to 64 lower-case letters, digits or hyphens.")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/username"
 )
 
 // Bootstrap prepares an empty database: it creates the default directory with its signing certificate and, when
@@ -50,6 +51,9 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		}
 		_, total, err := tx.FindUsers(ctx, gatehouse.DefaultDirectoryID, gatehouse.UserFilter{Limit: 1})
 		if err != nil || total > 0 {
+			return err
+		}
+		if err := username.Check(u.UserName); err != nil {
 			return err
 		}
 		if err := u.Validate(); err != nil {

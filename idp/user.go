@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/password"
+	"github.com/gatehouse-idp/gatehouse/username"
 )
 
 // UserInput is what an admin gives to create a user.
@@ -43,6 +44,9 @@ func (s *Service) CreateUser(ctx context.Context, actor *gatehouse.User, dirID s
 		u.Role = gatehouse.RoleUser
 	}
 	u.MustChangePassword = true
+	if err := username.Check(u.UserName); err != nil {
+		return nil, "", err
+	}
 	if err := u.Validate(); err != nil {
 		return nil, "", err
 	}
@@ -145,6 +149,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor *gatehouse.User, dirID, 
 		u.UserName, u.Mail = strings.TrimSpace(u.UserName), strings.TrimSpace(u.Mail)
 		if err := s.checkRoleChange(actor, &before, u); err != nil {
 			return err
+		}
+		if u.UserName != before.UserName {
+			if err := username.Check(u.UserName); err != nil {
+				return err
+			}
 		}
 		if err := u.Validate(); err != nil {
 			return err

@@ -93,3 +93,67 @@ func TestPasswordsAreHashedOutsideTransactions(t *testing.T) {
 		})
 	}
 }
+
+// A user name that looks like someone else's is refused on every path that creates or renames a user, and nothing
+// is stored; a name stored before the rule keeps working (the username package tests each class of name).
+func TestUserNameRuleOnEveryPath(t *testing.T) {
+	const lookalike = "admin@gatehouse.locаl" // a Cyrillic а
+	w := newAuthWorld(t)
+	ctx := context.Background()
+	dir := gatehouse.DefaultDirectoryID
+	// A name that an older rule allowed, stored as it was then.
+	legacy := &gatehouse.User{ID: "legacy", DirectoryID: dir, UserName: "r&d@contoso.com", DisplayName: "R&D", Role: gatehouse.RoleUser}
+	if err := w.store.CreateUser(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"CreateUser", func() error {
+			_, _, err := w.svc.CreateUser(ctx, w.admin, dir, idp.UserInput{UserName: lookalike, DisplayName: "Admin"})
+			return err
+		}},
+		{"UpdateUser renames", func() error {
+			_, err := w.svc.UpdateUser(ctx, w.admin, dir, w.user.ID, idp.UserPatch{UserName: ptr(lookalike)})
+			return err
+		}},
+		{"UpdateUser renames an old name", func() error {
+			_, err := w.svc.UpdateUser(ctx, w.admin, dir, legacy.ID, idp.UserPatch{UserName: ptr("r&d\u200b@contoso.com")})
+			return err
+		}},
+		{"Bootstrap", func() error {
+			svc := &idp.Service{Store: openSQLite(t), Gallery: w.svc.Gallery, Hasher: w.svc.Hasher, Sealer: w.svc.Sealer,
+				PublicURL: w.svc.PublicURL, NameIDKey: w.svc.NameIDKey}
+			if err := svc.Init(); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := svc.Bootstrap(ctx, lookalike, "")
+			if _, total, ferr := svc.Store.FindUsers(ctx, dir, gatehouse.UserFilter{}); ferr != nil || total != 0 {
+				t.Errorf("after a refused bootstrap: %d users, %v; want none", total, ferr)
+			}
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if gatehouse.ErrorCode(err) != gatehouse.EINVALID || gatehouse.ErrorField(err) != "userName" {
+				t.Fatalf("got %v, want an invalid userName", err)
+			}
+		})
+	}
+	if _, err := w.store.FindUserByName(ctx, dir, lookalike); gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		t.Errorf("the look-alike name was stored: %v", err)
+	}
+	if u, err := w.store.FindUser(ctx, dir, w.user.ID); err != nil || u.UserName != userName {
+		t.Errorf("the renamed user is %v, %v; want %s", u, err, userName)
+	}
+	// The old name is kept when other fields change.
+	u, err := w.svc.UpdateUser(ctx, w.admin, dir, legacy.ID, idp.UserPatch{DisplayName: ptr("Research")})
+	if err != nil || u.UserName != legacy.UserName {
+		t.Errorf("changing the display name of %s: %v, %v", legacy.UserName, u, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

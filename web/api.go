@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -46,16 +47,22 @@ func (s *Server) authed(h handlerFunc) handlerFunc {
 	}
 }
 
-// decode reads a JSON body into v, rejecting unknown fields and trailing data.
+// decode reads a JSON body into v, rejecting unknown fields, trailing data and strings that are not UTF-8 text.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return gatehouse.Errorf(gatehouse.ETOOLARGE, "The request body is larger than %d bytes.", maxJSONBody)
 		}
+		return &gatehouse.Error{Code: gatehouse.EINVALID, Message: "The request body could not be read.", Err: err}
+	}
+	if err := checkJSONText(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return &gatehouse.Error{Code: gatehouse.EINVALID, Message: "The request body is not valid JSON for this call: " + jsonProblem(err), Err: err}
 	}
 	if _, err := dec.Token(); err != io.EOF {

@@ -1,0 +1,143 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+)
+
+// apiCaller sends API requests as the test server's global admin.
+type apiCaller struct {
+	t     *testing.T
+	srv   *testserver.Server
+	token string
+}
+
+func newAPICaller(t *testing.T, srv *testserver.Server) *apiCaller {
+	return &apiCaller{t: t, srv: srv, token: apiToken(t, srv)}
+}
+
+// call sends a raw body and returns the status and the decoded JSON answer.
+func (c *apiCaller) call(method, path, body string) (int, map[string]any) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			c.t.Fatalf("%s %s: answer is not JSON: %s", method, path, b)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// SECURITY-CASES 10 for the REST API: a string that is not UTF-8 text (raw bytes, or an escaped lone surrogate) is
+// refused with 400 naming the field, instead of being stored as U+FFFD, and nothing is stored.
+func TestAPIRefusesStringsThatAreNotUTF8(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := newAPICaller(t, srv)
+	_, app := c.call("POST", "/api/v1/directories/default/apps", `{"galleryId":"custom","name":"Before"}`)
+	appPath := "/api/v1/directories/default/apps/" + app["id"].(string)
+	tests := []struct {
+		name, method, path, body string
+		// field is the field the answer must name, "" for none.
+		field string
+	}{
+		{"user name", "POST", "/api/v1/directories/default/users", "{\"userName\":\"b.simon\xff@contoso.com\",\"displayName\":\"B\"}", "userName"},
+		{"display name", "POST", "/api/v1/directories/default/users", "{\"userName\":\"b.simon@contoso.com\",\"displayName\":\"B\xc3\x28\"}", "displayName"},
+		{"lone surrogate escape", "POST", "/api/v1/directories/default/users", `{"userName":"b.simon@contoso.com","displayName":"B\ud800"}`, "displayName"},
+		{"group name", "POST", "/api/v1/directories/default/groups", "{\"name\":\"Sales\xfe\"}", "name"},
+		{"nested field", "PATCH", appPath, "{\"saml\":{\"replyUrls\":[\"https://sp.example.test/acs\",\"https://sp.example.test/\xe2\x82\"]}}", "saml.replyUrls[1]"},
+		{"field name", "POST", "/api/v1/directories/default/groups", "{\"na\xffme\":\"Sales\"}", ""},
+		{"app name", "PATCH", appPath, "{\"name\":\"\xc0\xaf\"}", "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out := c.call(tt.method, tt.path, tt.body)
+			if status != http.StatusBadRequest || out["code"] != gatehouse.EINVALID || out["field"] != nilIfEmpty(tt.field) {
+				t.Errorf("status %d, answer %v; want 400 invalid naming %q", status, out, tt.field)
+			}
+			if msg, _ := out["message"].(string); !strings.Contains(msg, "UTF-8") {
+				t.Errorf("message %q does not say what is wrong", msg)
+			}
+		})
+	}
+	ctx := context.Background()
+	if _, total, err := srv.Store.FindUsers(ctx, "default", gatehouse.UserFilter{}); err != nil || total != 1 {
+		t.Errorf("%d users after the refusals (%v), want only the admin", total, err)
+	}
+	if gs, err := srv.Store.FindGroups(ctx, "default", ""); err != nil || len(gs) != 0 {
+		t.Errorf("groups after the refusals: %v, %v; want none", gs, err)
+	}
+	if a, err := srv.Store.FindApp(ctx, "default", app["id"].(string)); err != nil || a.Name != "Before" || len(a.SAML.ReplyURLs) != 0 {
+		t.Errorf("the app after the refusals: %+v, %v; want it unchanged", a, err)
+	}
+	// A U+FFFD that was sent, raw or escaped, is text like any other.
+	for _, name := range []string{"Raw \uFFFD", `Escaped \uFFFD`} {
+		if status, out := c.call("POST", "/api/v1/directories/default/groups", `{"name":"`+name+`"}`); status != http.StatusCreated {
+			t.Errorf("group %q: status %d %v, want 201", name, status, out)
+		}
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// A user name that looks like someone else's is refused through the REST API and the portal, with a message that
+// names the character at fault.
+func TestLookalikeUserNamesRefused(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := newAPICaller(t, srv)
+	portal := adminClient(t, srv)
+	tests := []struct {
+		name, userName, want string
+	}{
+		{"Cyrillic letter", "admin@gatehouse.locаl", "mixes Latin and Cyrillic letters"},
+		{"zero-width space", "ad\u200bmin@gatehouse.local", "U+200B, an invisible character"},
+		{"combining mark", "admi\u0301n@gatehouse.local", "combining mark (U+0301)"},
+		{"bidi control", "admin\u202e@gatehouse.local", "U+202E, a text-direction control"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]string{"userName": tt.userName, "displayName": "Admin"})
+			status, out := c.call("POST", "/api/v1/directories/default/users", string(body))
+			if msg, _ := out["message"].(string); status != http.StatusBadRequest || out["field"] != "userName" || !strings.Contains(msg, tt.want) {
+				t.Errorf("API: status %d, answer %v; want 400 on userName saying %q", status, out, tt.want)
+			}
+			p := portal.post("/admin/d/default/users", url.Values{"userName": {tt.userName}, "displayName": {"Admin"}, "role": {"user"}})
+			if msg := html.UnescapeString(idOf(p.Body, "error-userName")); p.Status != http.StatusBadRequest || !strings.Contains(msg, tt.want) {
+				t.Errorf("portal: status %d, message %q; want 400 saying %q", p.Status, msg, tt.want)
+			}
+		})
+	}
+	if _, total, err := srv.Store.FindUsers(context.Background(), "default", gatehouse.UserFilter{}); err != nil || total != 1 {
+		t.Errorf("%d users after the refusals (%v), want only the admin", total, err)
+	}
+	// An internationalised domain in its proper form is a user name like any other.
+	body, _ := json.Marshal(map[string]string{"userName": "anna@bücher.example", "displayName": "Anna"})
+	if status, out := c.call("POST", "/api/v1/directories/default/users", string(body)); status != http.StatusCreated {
+		t.Errorf("IDN user name: status %d %v, want 201", status, out)
+	}
+}
