@@ -1,100 +1,38 @@
 package demoapp
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
 )
 
 // maxCertSize is the largest certificate upload accepted.
-const maxCertSize = 64 << 10
+const maxCertSize = certs.MaxUpload
 
 // minRSABits is the smallest RSA key accepted in an IdP certificate.
 const minRSABits = 2048
 
-// parseIdPCertificate reads the IdP's signing certificate from an upload or pasted text: PEM, Base64 (a .cer file
-// as Gatehouse and Entra download it) or raw DER. It returns an EINVALID or ETOOLARGE *Error saying what is wrong
-// with anything else: federation metadata XML, a private key, garbage, an expired or not yet valid certificate,
-// an RSA key under 2048 bits or an unsupported key type.
+// parseIdPCertificate reads the IdP's signing certificate from an upload or pasted text — PEM, Base64 (a .cer file
+// as Gatehouse and Entra download it) or raw DER — with certs.Parse, Gatehouse's one reader of certificates, and
+// checks it for a SAML IdP (checkIdPCertificate). Anything else is an EINVALID or ETOOLARGE *Error saying what it
+// is instead: federation metadata XML, a private key, several certificates, garbage, an expired or not yet valid
+// certificate, an RSA key under 2048 bits or an unsupported key type.
 func parseIdPCertificate(data []byte, now time.Time) (*x509.Certificate, error) {
-	if len(data) > maxCertSize {
-		return nil, &Error{Code: ETOOLARGE, Check: "certificate",
-			Message: fmt.Sprintf("The certificate file is larger than %d KiB. Upload the IdP's signing certificate (Base64 .cer or PEM).", maxCertSize>>10)}
-	}
-	invalid := func(format string, args ...any) error {
-		return &Error{Code: EINVALID, Check: "certificate", Message: fmt.Sprintf(format, args...)}
-	}
-	if cert, err := x509.ParseCertificate(data); err == nil {
-		return checkIdPCertificate(cert, now) // a raw DER .cer file, whose bytes must not be trimmed
-	}
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
-	if len(trimmed) == 0 {
-		return nil, invalid("The certificate is empty. Choose the .cer or .pem file, or paste its text.")
-	}
-	if trimmed[0] == '<' {
-		return nil, invalid("This is an XML file (federation metadata), not a certificate. " +
-			"In Gatehouse, download “Certificate (Base64)” or “PEM” from the app's SAML signing certificate and upload that, " +
-			"or enter the App Federation Metadata URL instead.")
-	}
-
-	var der []byte
-	if bytes.Contains(trimmed, []byte("-----BEGIN")) {
-		rest := trimmed
-		for {
-			var block *pem.Block
-			block, rest = pem.Decode(rest)
-			if block == nil {
-				break
-			}
-			if strings.Contains(block.Type, "PRIVATE KEY") {
-				return nil, invalid("This is a private key. Never upload a private key: upload the IdP's certificate " +
-					"(the public part, “-----BEGIN CERTIFICATE-----”).")
-			}
-			if block.Type == "CERTIFICATE" && der == nil {
-				der = block.Bytes
-			}
-		}
-		if der == nil {
-			return nil, invalid("The PEM text holds no certificate (no “-----BEGIN CERTIFICATE-----” block).")
-		}
-	} else if c, err := x509.ParseCertificate(trimmed); err == nil {
-		der = c.Raw // a raw DER .cer file
-	} else {
-		if !utf8.Valid(trimmed) {
-			return nil, invalid("This file is not a certificate. Upload the IdP's signing certificate (Base64 .cer or PEM).")
-		}
-		clean := strings.Map(func(r rune) rune {
-			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
-				return -1
-			}
-			return r
-		}, string(trimmed))
-		b, err := base64.StdEncoding.DecodeString(clean)
-		if err != nil {
-			return nil, invalid("This is not a certificate: it is neither PEM, Base64 nor DER. " +
-				"Upload the IdP's signing certificate (Base64 .cer or PEM).")
-		}
-		der = b
-	}
-
-	cert, err := x509.ParseCertificate(der)
+	cert, err := certs.Parse(data)
 	if err != nil {
-		if _, kerr := x509.ParsePKCS8PrivateKey(der); kerr == nil {
-			return nil, invalid("This is a private key. Never upload a private key: upload the IdP's certificate.")
+		code := EINVALID
+		if gatehouse.ErrorCode(err) == gatehouse.ETOOLARGE {
+			code = ETOOLARGE
 		}
-		if _, kerr := x509.ParsePKCS1PrivateKey(der); kerr == nil {
-			return nil, invalid("This is a private key. Never upload a private key: upload the IdP's certificate.")
-		}
-		return nil, invalid("This is not a valid X.509 certificate (%s).", shortReason(err))
+		return nil, &Error{Code: code, Check: "certificate", Message: gatehouse.ErrorMessage(err)}
 	}
 	return checkIdPCertificate(cert, now)
 }

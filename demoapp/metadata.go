@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -14,6 +13,9 @@ import (
 	"time"
 
 	"github.com/crewjam/saml"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
 )
 
 // maxMetadataSize bounds a fetched federation metadata document.
@@ -112,13 +114,9 @@ func parseIdPMetadata(body []byte, now time.Time) (*idpMetadata, error) {
 			continue
 		}
 		for _, c := range kd.KeyInfo.X509Data.X509Certificates {
-			der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(c.Data), ""))
+			cert, err := certs.Parse([]byte(c.Data))
 			if err != nil {
-				return nil, invalid("its signing certificate is not valid Base64.")
-			}
-			cert, err := x509.ParseCertificate(der)
-			if err != nil {
-				return nil, invalid("its signing certificate cannot be read (%s).", shortReason(err))
+				return nil, invalid("its signing certificate cannot be read: %s", gatehouse.ErrorMessage(err))
 			}
 			cert, err = checkIdPCertificate(cert, now)
 			if err != nil {

@@ -40,20 +40,20 @@ func TestParseIdPCertificate(t *testing.T) {
 		{"Base64 .cer with CRLF lines", b64(idp.cert.Raw), "", ""},
 		{"raw DER .cer", idp.cert.Raw, "", ""},
 		{"PEM with a BOM and spaces", append([]byte("\xef\xbb\xbf  \n"), pemOf("CERTIFICATE", idp.cert.Raw)...), "", ""},
-		{"federation metadata XML", []byte(`<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>`), EINVALID, "XML file"},
+		{"federation metadata XML", []byte(`<?xml version="1.0"?><EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>`), EINVALID, "federation metadata XML, not a certificate"},
 		{"PKCS#8 private key", pemOf("PRIVATE KEY", pkcs8), EINVALID, "private key"},
 		{"PKCS#1 private key", pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(idp.key)), EINVALID, "private key"},
 		{"certificate with its key", append(pemOf("CERTIFICATE", idp.cert.Raw), pemOf("PRIVATE KEY", pkcs8)...), EINVALID, "private key"},
 		{"Base64 private key", b64(pkcs8), EINVALID, "private key"},
-		{"garbage text", []byte("this is not a certificate at all"), EINVALID, "not a certificate"},
-		{"garbage bytes", []byte{0xff, 0x00, 0x13, 0x37, 0x80}, EINVALID, "not a certificate"},
-		{"Base64 of garbage", []byte(base64.StdEncoding.EncodeToString([]byte("hello world"))), EINVALID, "not a valid X.509 certificate"},
-		{"PEM without a certificate", pemOf("PUBLIC KEY", []byte{1, 2, 3}), EINVALID, "no certificate"},
+		{"garbage text", []byte("this is not a certificate at all"), EINVALID, "not a readable X.509 certificate"},
+		{"garbage bytes", []byte{0xff, 0x00, 0x13, 0x37, 0x80}, EINVALID, "not a readable X.509 certificate"},
+		{"Base64 of garbage", []byte(base64.StdEncoding.EncodeToString([]byte("hello world"))), EINVALID, "not a readable X.509 certificate"},
+		{"PEM without a certificate", pemOf("PUBLIC KEY", []byte{1, 2, 3}), EINVALID, "bare public key, not a certificate"},
 		{"empty", []byte("  \n"), EINVALID, "empty"},
 		{"expired", pemOf("CERTIFICATE", expired.cert.Raw), EINVALID, "expired on"},
 		{"not yet valid", pemOf("CERTIFICATE", future.cert.Raw), EINVALID, "not valid until"},
 		{"RSA 1024", pemOf("CERTIFICATE", small.cert.Raw), EINVALID, "1024 bits; at least 2048"},
-		{"oversize", append(pemOf("CERTIFICATE", idp.cert.Raw), make([]byte, maxCertSize)...), ETOOLARGE, "larger than 64 KiB"},
+		{"oversize", append(pemOf("CERTIFICATE", idp.cert.Raw), make([]byte, maxCertSize)...), ETOOLARGE, "over the 64 KiB allowed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,12 +100,12 @@ func TestAccessSecurityUploadErrors(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"xml", []byte(`<?xml version="1.0"?><EntityDescriptor/>`), http.StatusBadRequest, "This is an XML file (federation metadata), not a certificate"},
+		{"xml", []byte(`<?xml version="1.0"?><EntityDescriptor/>`), http.StatusBadRequest, "This is federation metadata XML, not a certificate"},
 		{"private key", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), http.StatusBadRequest, "This is a private key"},
-		{"garbage", []byte("garbage\x00\x01"), http.StatusBadRequest, "not a certificate"},
+		{"garbage", []byte("garbage\x00\x01"), http.StatusBadRequest, "not a readable X.509 certificate"},
 		{"expired", []byte(expired.pem()), http.StatusBadRequest, "This certificate expired on"},
 		{"small RSA", []byte(small.pem()), http.StatusBadRequest, "RSA key has 1024 bits"},
-		{"oversize", make([]byte, maxCertSize+1), http.StatusRequestEntityTooLarge, "larger than 64 KiB"},
+		{"oversize", make([]byte, maxCertSize+1), http.StatusRequestEntityTooLarge, "over the 64 KiB allowed"},
 		{"far oversize", make([]byte, 4*maxCertSize), http.StatusRequestEntityTooLarge, "larger than 64 KiB"},
 	}
 	for _, tt := range tests {

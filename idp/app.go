@@ -3,7 +3,7 @@ package idp
 import (
 	"context"
 	"crypto/x509"
-	"errors"
+	"encoding/base64"
 	"net/url"
 	"slices"
 	"strings"
@@ -86,34 +86,43 @@ func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID strin
 	return a, missing, nil
 }
 
-// checkSPCertificates refuses SP certificates that next adds to prev when they are not X.509, not RSA of at least
-// 2048 bits, or expired (SECURITY-CASES 40). Certificates already registered (from metadata, which may keep an
-// expired one) are not checked again.
-func (s *Service) checkSPCertificates(prev, next *gatehouse.SAMLSettings) error {
-	check := func(field, b64 string) error {
-		c, err := saml.ParseCertificate(b64)
+// readSPCertificates reads the SP certificates that next adds to prev — PEM, DER in base64 or bare base64, as the
+// API, the portal and the CLI take them — with certs.Parse, stores each as base64 DER, and refuses one that is not
+// an RSA certificate of at least 2048 bits or has expired (SECURITY-CASES 40), naming the field and the problem.
+// Certificates already registered (from metadata, which may keep an expired one) are not checked again.
+func (s *Service) readSPCertificates(prev, next *gatehouse.SAMLSettings) error {
+	read := func(field, text string) (string, error) {
+		c, err := certs.Parse([]byte(text))
 		if err != nil {
-			var se *saml.Error
-			msg := "The certificate is not usable."
-			if errors.As(err, &se) {
-				msg = se.Message
-			}
-			return gatehouse.FieldErrorf(field, "%s", msg)
+			return "", certs.InField(err, field)
 		}
-		if c.NotAfter.Before(s.now()) {
-			return gatehouse.FieldErrorf(field, "The certificate expired on %s.", c.NotAfter.UTC().Format("2006-01-02"))
+		b64 := base64.StdEncoding.EncodeToString(c.Raw)
+		if field == "encryptionCertificate" && b64 == prev.EncryptionCertificate || field == "signingCertificates" && slices.Contains(prev.SigningCertificates, b64) {
+			return b64, nil
 		}
-		return nil
+		return b64, certs.InField(certs.Check(c, s.now()), field)
 	}
-	for _, c := range next.SigningCertificates {
-		if !slices.Contains(prev.SigningCertificates, c) {
-			if err := check("signingCertificates", c); err != nil {
-				return err
-			}
+	signing := make([]string, 0, len(next.SigningCertificates))
+	for _, text := range next.SigningCertificates {
+		if slices.Contains(prev.SigningCertificates, text) {
+			signing = append(signing, text)
+			continue
 		}
+		b64, err := read("signingCertificates", text)
+		if err != nil {
+			return err
+		}
+		signing = append(signing, b64)
 	}
-	if c := next.EncryptionCertificate; c != "" && c != prev.EncryptionCertificate {
-		return check("encryptionCertificate", c)
+	if len(next.SigningCertificates) > 0 {
+		next.SigningCertificates = signing
+	}
+	if text := next.EncryptionCertificate; text != "" && text != prev.EncryptionCertificate {
+		b64, err := read("encryptionCertificate", text)
+		if err != nil {
+			return err
+		}
+		next.EncryptionCertificate = b64
 	}
 	return nil
 }
@@ -194,10 +203,10 @@ func (s *Service) UpdateApp(ctx context.Context, actor *gatehouse.User, dirID, i
 		setIf(&a.SAML, p.SAML)
 		a.Name = strings.TrimSpace(a.Name)
 		a.SAML.EntityID = strings.TrimSpace(a.SAML.EntityID)
-		if err := a.Validate(); err != nil {
+		if err := s.readSPCertificates(&before.SAML, &a.SAML); err != nil {
 			return err
 		}
-		if err := s.checkSPCertificates(&before.SAML, &a.SAML); err != nil {
+		if err := a.Validate(); err != nil {
 			return err
 		}
 		a.UpdatedAt = s.now()

@@ -1,6 +1,7 @@
 package idp_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -155,12 +156,14 @@ func TestSecurityCase40CertificateUpload(t *testing.T) {
 	expired := expiredCertificate(t)
 	tests := []struct {
 		name, cert, contains string
+		// code is the error's code, EINVALID when empty.
+		code string
 	}{
-		{"garbage", base64.StdEncoding.EncodeToString([]byte("garbage")), "X.509"},
-		{"not base64", "%%%", "base64"},
-		{"expired", expired, "expired"},
-		{"RSA under 2048 bits", weakCertificate(t), "2048"},
-		{"over 64 KiB", strings.Repeat("A", 64<<10+4), "64"},
+		{"garbage", base64.StdEncoding.EncodeToString([]byte("garbage")), "X.509", ""},
+		{"not base64", "%%%", "not a readable X.509 certificate", ""},
+		{"expired", expired, "expired", ""},
+		{"RSA under 2048 bits", weakCertificate(t), "2048", ""},
+		{"over 64 KiB", strings.Repeat("A", 64<<10+4), "over the 64 KiB allowed", gatehouse.ETOOLARGE},
 	}
 	for _, tt := range tests {
 		for _, field := range []string{"signingCertificates", "encryptionCertificate"} {
@@ -172,8 +175,9 @@ func TestSecurityCase40CertificateUpload(t *testing.T) {
 					s.EncryptionCertificate = tt.cert
 				}
 				_, err := svc.UpdateApp(ctx, root, "default", a.ID, idp.AppPatch{SAML: &s})
-				if gatehouse.ErrorCode(err) != gatehouse.EINVALID || !strings.Contains(gatehouse.ErrorMessage(err), tt.contains) {
-					t.Fatalf("UpdateApp() = %v, want invalid mentioning %q", err, tt.contains)
+				code := cmp.Or(tt.code, gatehouse.EINVALID)
+				if gatehouse.ErrorCode(err) != code || gatehouse.ErrorField(err) != field || !strings.Contains(gatehouse.ErrorMessage(err), tt.contains) {
+					t.Fatalf("UpdateApp() = %v (field %q), want %s on %s mentioning %q", err, gatehouse.ErrorField(err), code, field, tt.contains)
 				}
 			})
 		}

@@ -5,7 +5,8 @@
 // enveloped XML signatures), picks the registered reply URL to answer at, builds and signs Responses and error
 // Responses and encrypts their assertions for the SP (crewjam/saml's xmlenc), builds LogoutRequests and
 // LogoutResponses for either binding, writes the auto-submitting HTML form of the HTTP-POST binding, publishes the
-// IdP's metadata (signed on request), and reads SP metadata (ParseSPMetadata).
+// IdP's metadata (signed on request), and reads SP metadata (ParseSPMetadata), whose certificates it reads with
+// package certs, the one reader of certificates Gatehouse is given.
 //
 // The package knows nothing of HTTP routing, storage or the domain types: callers map an app to a
 // ServiceProvider and a directory to an IdentityProvider. Hostile input is bounded by Limits before any of it is

@@ -2,14 +2,16 @@ package saml
 
 import (
 	"cmp"
-	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/xml"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
 )
 
 // CodeBadMetadata means SP metadata was refused: it is not a single SAML 2.0 EntityDescriptor with an
@@ -313,34 +315,17 @@ func metadataBool(field, s string) (bool, error) {
 	return false, &Error{Code: CodeBadMetadata, Field: field, Received: s, Message: field + " must be true or false."}
 }
 
-// ParseCertificate parses a base64 DER certificate (whitespace allowed) and checks that it holds an RSA key of at
-// least 2048 bits. It does not check the validity period: SP metadata certificates are trusted as keys, and many
-// SPs keep using a certificate past its date. Errors are *Error values with CodeBadMetadata.
-func ParseCertificate(b64 string) (*x509.Certificate, error) {
-	clean := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-			return -1
-		}
-		return r
-	}, b64)
-	if len(clean) > 64<<10 {
-		return nil, metadataError("X509Certificate", "A certificate is longer than 64 KiB.")
+// ParseCertificate reads the certificate of a metadata X509Certificate element, or one registered for an app, with
+// certs.Parse, and checks that it holds an RSA key of at least 2048 bits. It does not check the validity period: SP
+// metadata certificates are trusted as keys, and many SPs keep using a certificate past its date. Errors are *Error
+// values with CodeBadMetadata and certs' message.
+func ParseCertificate(text string) (*x509.Certificate, error) {
+	c, err := certs.Parse([]byte(text))
+	if err == nil {
+		err = certs.Check(c, time.Time{})
 	}
-	der, err := base64.StdEncoding.DecodeString(clean)
 	if err != nil {
-		return nil, metadataError("X509Certificate", "A certificate is not valid base64.")
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, &Error{Code: CodeBadMetadata, Field: "X509Certificate", Err: err, Message: "A certificate is not a valid X.509 certificate."}
-	}
-	pub, ok := c.PublicKey.(*rsa.PublicKey)
-	if !ok {
-		return nil, metadataError("X509Certificate", "A certificate does not hold an RSA key; Gatehouse verifies RSA signatures only.")
-	}
-	if pub.N.BitLen() < 2048 {
-		return nil, &Error{Code: CodeBadMetadata, Field: "X509Certificate", Received: strconv.Itoa(pub.N.BitLen()) + " bits",
-			Expected: "at least 2048 bits", Message: "A certificate's RSA key is shorter than 2048 bits."}
+		return nil, &Error{Code: CodeBadMetadata, Field: "X509Certificate", Err: err, Message: gatehouse.ErrorMessage(err)}
 	}
 	return c, nil
 }

@@ -2,15 +2,20 @@ package web_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"html"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
 )
 
@@ -139,5 +144,62 @@ func TestLookalikeUserNamesRefused(t *testing.T) {
 	body, _ := json.Marshal(map[string]string{"userName": "anna@bücher.example", "displayName": "Anna"})
 	if status, out := c.call("POST", "/api/v1/directories/default/users", string(body)); status != http.StatusCreated {
 		t.Errorf("IDN user name: status %d %v, want 201", status, out)
+	}
+}
+
+// The REST API takes an SP certificate as PEM or base64 DER through the one certificate reader, stores it as base64
+// DER, and refuses what is not a usable certificate naming the field and the problem (SECURITY-CASES 40).
+func TestAPISPCertificateForms(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := newAPICaller(t, srv)
+	_, app := c.call("POST", "/api/v1/directories/default/apps", `{"galleryId":"custom","name":"SP"}`)
+	path := "/api/v1/directories/default/apps/" + app["id"].(string) + "/saml"
+	der, key, err := certs.Generate("sp.example.test", time.Now(), 365*24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(der)
+	pemText := string(certs.EncodePEM(der))
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	tests := []struct {
+		name  string
+		field string
+		value string
+		// status and want: the answer, and a part of its message when refused.
+		status int
+		want   string
+	}{
+		{"PEM signing certificate", "signingCertificates", pemText, http.StatusOK, ""},
+		{"Base64 .cer with CRLF", "signingCertificates", string(certs.EncodeBase64(der)), http.StatusOK, ""},
+		{"base64 DER", "signingCertificates", b64, http.StatusOK, ""},
+		{"PEM encryption certificate", "encryptionCertificate", pemText, http.StatusOK, ""},
+		{"private key", "signingCertificates", keyPEM, http.StatusBadRequest, "This is a private key, not a certificate."},
+		{"chain", "encryptionCertificate", pemText + pemText + pemText, http.StatusBadRequest, `3 certificates found: "sp.example.test" (expires`},
+		{"garbage", "signingCertificates", "hello", http.StatusBadRequest, "This is not a readable X.509 certificate."},
+		{"over 64 KiB", "encryptionCertificate", strings.Repeat("\n", 64<<10) + pemText, http.StatusRequestEntityTooLarge, "over the 64 KiB allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var value any = tt.value
+			if tt.field == "signingCertificates" {
+				value = []string{tt.value}
+			}
+			body, _ := json.Marshal(map[string]any{"signingCertificates": []string{}, "encryptionCertificate": "", tt.field: value})
+			status, out := c.call("PATCH", path, string(body))
+			if status != tt.status {
+				t.Fatalf("status %d %v, want %d", status, out, tt.status)
+			}
+			if tt.want == "" {
+				got, _ := json.Marshal(out[tt.field])
+				if want, _ := json.Marshal(value); tt.field == "encryptionCertificate" && string(got) != `"`+b64+`"` ||
+					tt.field == "signingCertificates" && string(got) != `["`+b64+`"]` {
+					t.Errorf("%s = %s, want base64 DER (sent %.40s…)", tt.field, got, want)
+				}
+				return
+			}
+			if msg, _ := out["message"].(string); out["field"] != tt.field || !strings.Contains(msg, tt.want) {
+				t.Errorf("answer %v, want field %s and %q", out, tt.field, tt.want)
+			}
+		})
 	}
 }

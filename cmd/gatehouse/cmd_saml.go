@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/apiclient"
+	"github.com/gatehouse-idp/gatehouse/certs"
 )
 
 // nameIDFormats maps the short names the CLI accepts to NameID format URIs.
@@ -157,8 +160,8 @@ func samlSet(c *cli, args []string) error {
 	signingAlgorithm := fs.String("signing-algorithm", "", "the signature `ALGORITHM`: sha256 or sha1")
 	logoutBinding := fs.String("logout-binding", "", "the `BINDING` of the logout URL: redirect or post")
 	var signingCerts stringList
-	fs.Var(&signingCerts, "signing-certificate", "a PEM `FILE` with a certificate the app signs its requests with (repeatable; replaces the list)")
-	encryptionCert := fs.String("encryption-certificate", "", "a PEM `FILE` with the certificate to encrypt assertions for (empty: none)")
+	fs.Var(&signingCerts, "signing-certificate", "a certificate `FILE` (PEM, DER or Base64 .cer) the app signs its requests with (repeatable; replaces the list)")
+	encryptionCert := fs.String("encryption-certificate", "", "a certificate `FILE` (PEM, DER or Base64 .cer) to encrypt assertions for (empty: none)")
 	requireSigned := fs.Bool("require-signed-requests", false, "refuse AuthnRequests and LogoutRequests that are not signed with a registered certificate")
 	allowSHA1 := fs.Bool("allow-sha1-requests", false, "accept requests signed with RSA-SHA1 (older SPs)")
 	encrypt := fs.Bool("encrypt-assertions", false, "encrypt assertions for the encryption certificate")
@@ -191,22 +194,22 @@ func samlSet(c *cli, args []string) error {
 		in.LogoutBinding = &b
 	}
 	if len(signingCerts) > 0 {
-		pems := make([]string, len(signingCerts))
+		certificates := make([]string, len(signingCerts))
 		for i, f := range signingCerts {
-			if pems[i], err = readPEMFile(f); err != nil {
+			if certificates[i], err = readCertificateFile(f); err != nil {
 				return err
 			}
 		}
-		in.SigningCertificates = &pems
+		in.SigningCertificates = &certificates
 	}
 	if isSet(fs, "encryption-certificate") {
-		pem := ""
+		cert := ""
 		if *encryptionCert != "" {
-			if pem, err = readPEMFile(*encryptionCert); err != nil {
+			if cert, err = readCertificateFile(*encryptionCert); err != nil {
 				return err
 			}
 		}
-		in.EncryptionCertificate = &pem
+		in.EncryptionCertificate = &cert
 	}
 	for _, b := range []struct {
 		flag  string
@@ -467,14 +470,22 @@ func certDownload(c *cli, args []string) error {
 	return nil
 }
 
-// readPEMFile reads a certificate file to send to the server, which checks it; it must at least be text.
-func readPEMFile(name string) (string, error) {
-	b, err := os.ReadFile(name)
+// readCertificateFile reads a certificate file in PEM, DER or Base64 (.cer) with certs.Parse, the server's own
+// reader, so that a file that is no certificate is refused naming the file before anything is sent. The server
+// gets the base64 of the DER and checks the certificate (key, validity) itself.
+func readCertificateFile(name string) (string, error) {
+	f, err := os.Open(name)
 	if err != nil {
 		return "", err
 	}
-	if len(b) > 64<<10 {
-		return "", fmt.Errorf("%s is larger than 64 KiB; give a PEM certificate", name)
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, certs.MaxUpload+1))
+	if err != nil {
+		return "", err
 	}
-	return string(b), nil
+	c, err := certs.Parse(b)
+	if err != nil {
+		return "", fmt.Errorf("%s: %s", name, gatehouse.ErrorMessage(err))
+	}
+	return base64.StdEncoding.EncodeToString(c.Raw), nil
 }

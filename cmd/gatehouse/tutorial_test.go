@@ -134,7 +134,7 @@ func TestTutorialAgainstServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, errOut = gh(1, "", "app", "saml", "set", "Mixpanel", "--encryption-certificate", garbage)
-	mustContain(errOut, "Code:            invalid", "encryptionCertificate")
+	mustContain(errOut, "sp.pem: This is not a readable X.509 certificate")
 	gh(0, "", "app", "claim", "set", "Mixpanel", "department", "--value", "Sales")
 	out, _ = gh(0, "", "app", "claim", "list", "Mixpanel")
 	mustContain(out, "email", "department")

@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	mathrand "math/rand/v2"
 	"strings"
@@ -25,6 +26,8 @@ import (
 type certOpts struct {
 	notBefore, notAfter time.Time
 	key                 crypto.Signer
+	// name is the subject's common name, sp.example.com when empty.
+	name string
 }
 
 // testCert returns a self-signed certificate valid around now (or as opts say) with testKey (or opts.key).
@@ -39,8 +42,11 @@ func testCert(tb testing.TB, opts certOpts) []byte {
 	if opts.key == nil {
 		opts.key = testKey
 	}
+	if opts.name == "" {
+		opts.name = "sp.example.com"
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "sp.example.com"},
+		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: opts.name},
 		NotBefore: opts.notBefore, NotAfter: opts.notAfter, KeyUsage: x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, opts.key.Public(), opts.key)
@@ -78,6 +84,17 @@ func TestParseUploaded(t *testing.T) {
 		`<IDPSSODescriptor><KeyDescriptor><ds:X509Certificate>` + base64.StdEncoding.EncodeToString(der) +
 		`</ds:X509Certificate></KeyDescriptor></IDPSSODescriptor></EntityDescriptor>`
 
+	var chain []byte
+	for _, c := range []struct {
+		name     string
+		notAfter time.Time
+	}{
+		{"sp.example.com", time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)},
+		{"Contoso Issuing CA", time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"Contoso Root CA", time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		chain = append(chain, pemOf("CERTIFICATE", testCert(t, certOpts{name: c.name, notAfter: c.notAfter}))...)
+	}
 	tests := []struct {
 		name     string
 		data     []byte
@@ -90,7 +107,7 @@ func TestParseUploaded(t *testing.T) {
 		{"PEM with byte order mark and blank lines", append([]byte("\xef\xbb\xbf\n\n"), pemLF...), "", ""},
 		{"PEM with text around it", append(append([]byte("subject=CN = sp\nissuer=CN = sp\n"), pemLF...), "trailing notes\n"...), "", ""},
 		{"bare base64 body", []byte(base64.StdEncoding.EncodeToString(der)), "", ""},
-		{"over 64 KiB", append(bytes.Clone(pemLF), bytes.Repeat([]byte("\n"), certs.MaxUpload)...), gatehouse.ETOOLARGE, "larger than 64 KiB"},
+		{"over 64 KiB", append(bytes.Clone(pemLF), bytes.Repeat([]byte("\n"), certs.MaxUpload)...), gatehouse.ETOOLARGE, "over the 64 KiB allowed"},
 		{"empty", nil, gatehouse.EINVALID, "empty"},
 		{"white space only", []byte(" \r\n\t"), gatehouse.EINVALID, "empty"},
 		{"garbage text", []byte("hello, this is not a certificate"), gatehouse.EINVALID, "not a readable X.509 certificate"},
@@ -100,13 +117,14 @@ func TestParseUploaded(t *testing.T) {
 		{"damaged PEM", []byte("-----BEGIN CERTIFICATE-----\nMIIB!!!\n-----END CERTIFICATE-----\n"), gatehouse.EINVALID, "PEM data is damaged"},
 		{"PEM without END", bytes.TrimSuffix(pemLF, []byte("-----END CERTIFICATE-----\n")), gatehouse.EINVALID, "PEM data is damaged"},
 		{"PEM with garbage inside", pemOf("CERTIFICATE", []byte("nonsense")), gatehouse.EINVALID, "not a readable X.509 certificate"},
-		{"federation metadata XML", []byte(metadata), gatehouse.EINVALID, "federation metadata XML; upload the Base64 certificate (.cer) instead"},
+		{"federation metadata XML", []byte(metadata), gatehouse.EINVALID, "This is federation metadata XML, not a certificate"},
 		{"XML with byte order mark", []byte("\xef\xbb\xbf" + metadata), gatehouse.EINVALID, "federation metadata XML"},
-		{"PKCS#8 private key PEM", pemOf("PRIVATE KEY", pkcs8), gatehouse.EINVALID, "This is a private key; upload the certificate"},
+		{"PKCS#8 private key PEM", pemOf("PRIVATE KEY", pkcs8), gatehouse.EINVALID, "This is a private key, not a certificate"},
 		{"PKCS#1 private key PEM", pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(testKey)), gatehouse.EINVALID, "private key"},
 		{"private key DER", pkcs8, gatehouse.EINVALID, "private key"},
 		{"certificate and key together", append(bytes.Clone(pemLF), pemOf("PRIVATE KEY", pkcs8)...), gatehouse.EINVALID, "private key"},
-		{"two certificates", append(bytes.Clone(pemLF), pemLF...), gatehouse.EINVALID, "holds 2 certificates"},
+		{"two certificates", append(bytes.Clone(pemLF), pemLF...), gatehouse.EINVALID, `2 certificates found: "sp.example.com" (expires `},
+		{"a chain", chain, gatehouse.EINVALID, `3 certificates found: "sp.example.com" (expires 2026-03-02), "Contoso Issuing CA" (expires 2031-01-01), "Contoso Root CA" (expires 2036-01-01). Give only the one certificate the app uses`},
 		{"certificate request", pemOf("CERTIFICATE REQUEST", []byte("x")), gatehouse.EINVALID, "certificate signing request"},
 		{"public key", pemOf("PUBLIC KEY", []byte("x")), gatehouse.EINVALID, "bare public key"},
 		{"other PEM block", pemOf("X\x01<b>", []byte("x")), gatehouse.EINVALID, "is not a certificate"},
@@ -145,6 +163,26 @@ func TestParseUploaded(t *testing.T) {
 				t.Errorf("message %q repeats markup or control characters from the upload", msg)
 			}
 		})
+	}
+}
+
+// TestParseDoesNotJudge checks that Parse reads an expired certificate, which Check refuses at a time and accepts
+// with a zero time (for SP metadata), and that InField renames the field of either's errors.
+func TestParseDoesNotJudge(t *testing.T) {
+	expired := testCert(t, certOpts{notBefore: now.Add(-48 * time.Hour), notAfter: now.Add(-time.Hour)})
+	c, err := certs.Parse(pemOf("CERTIFICATE", expired))
+	if err != nil {
+		t.Fatalf("Parse of an expired certificate: %v", err)
+	}
+	if err := certs.Check(c, time.Time{}); err != nil {
+		t.Errorf("Check without a time: %v", err)
+	}
+	err = certs.InField(certs.Check(c, now), "encryptionCertificate")
+	if gatehouse.ErrorField(err) != "encryptionCertificate" || !strings.Contains(gatehouse.ErrorMessage(err), "expired on") {
+		t.Errorf("Check at now in another field: %v (field %q)", err, gatehouse.ErrorField(err))
+	}
+	if err := certs.InField(errors.New("other"), "x"); err.Error() != "other" {
+		t.Errorf("InField changed another error: %v", err)
 	}
 }
 
