@@ -203,3 +203,56 @@ func TestAPISPCertificateForms(t *testing.T) {
 		})
 	}
 }
+
+// A POST to a portal form that carries a file (the directory's settings with the logo, an app's properties, the
+// SP metadata upload) that is not the multipart upload the page sends is answered with what is wrong with it, not
+// "The logo is larger than 256 KiB"; a URL-encoded form without the file is simply read.
+func TestPortalUploadFormsSayWhatIsWrong(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	admin := adminClient(t, srv)
+	app := mustApp(t, srv, "custom", nil)
+	send := func(path, contentType, body string) *portalResp {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		return admin.do(req)
+	}
+	settings, properties, metadata := "/admin/d/default/settings", "/admin/d/default/apps/"+app.ID+"/properties", "/admin/d/default/apps/"+app.ID+"/sso/metadata"
+	const damaged = "--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nContoso"
+	tests := []struct {
+		name, path, contentType, body string
+		status                        int
+		// errorID and want: the field message expected on the page, "" when the form is saved.
+		errorID, want string
+	}{
+		{"settings, URL-encoded", settings, "application/x-www-form-urlencoded", "name=Contoso+Ltd&domain=contoso.com", http.StatusSeeOther, "", ""},
+		{"settings, plain text", settings, "text/plain", "name=Contoso", http.StatusBadRequest, "error-logo", `The form was sent as "text/plain"`},
+		{"settings, no content type", settings, "", "name=Contoso", http.StatusBadRequest, "error-logo", `The form was sent as "no content type"`},
+		{"settings, damaged multipart", settings, "multipart/form-data; boundary=x", damaged, http.StatusBadRequest, "error-logo", "multipart/form-data body is incomplete or damaged"},
+		{"settings, too large", settings, "multipart/form-data; boundary=x", damaged + strings.Repeat("a", 400<<10), http.StatusRequestEntityTooLarge, "error-logo", "The logo is larger than 256 KiB"},
+		{"properties, URL-encoded", properties, "application/x-www-form-urlencoded", "name=Renamed", http.StatusSeeOther, "", ""},
+		{"properties, damaged multipart", properties, "multipart/form-data; boundary=x", damaged, http.StatusBadRequest, "error-logo", "incomplete or damaged"},
+		{"metadata, plain text", metadata, "text/plain", "<EntityDescriptor/>", http.StatusBadRequest, "error-metadata", "The form was sent as"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := send(tt.path, tt.contentType, tt.body)
+			if p.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", p.Status, tt.status, p.Body)
+			}
+			if tt.errorID == "" {
+				return
+			}
+			if got := html.UnescapeString(idOf(p.Body, tt.errorID)); !strings.Contains(got, tt.want) {
+				t.Errorf("#%s says %q, want %q", tt.errorID, got, tt.want)
+			}
+		})
+	}
+	if d, err := srv.Store.FindDirectory(context.Background(), "default"); err != nil || d.Name != "Contoso Ltd" {
+		t.Errorf("after the URL-encoded settings form: %+v, %v", d, err)
+	}
+}

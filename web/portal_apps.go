@@ -421,13 +421,12 @@ func (s *Server) portalImportMetadata(w http.ResponseWriter, r *http.Request, v 
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxMetadataForm)
 	var in idp.MetadataInput
-	if err := r.ParseMultipartForm(maxMetadataForm); err != nil {
-		v.Errors["metadata"], v.status = "The metadata file is larger than 1 MiB.", http.StatusRequestEntityTooLarge
+	if err := parseUploadForm(w, r, maxMetadataForm, "metadata", "The metadata file is larger than 1 MiB."); err != nil {
+		v.formError(err, "metadata")
 	} else {
 		in.URL = strings.TrimSpace(r.FormValue("metadataUrl"))
-		if fhs := r.MultipartForm.File["metadata"]; len(fhs) > 0 && fhs[0].Size > 0 {
+		if fhs := fileHeaders(r, "metadata"); len(fhs) > 0 && fhs[0].Size > 0 {
 			f, ferr := fhs[0].Open()
 			if ferr != nil {
 				return gatehouse.FieldErrorf("metadata", "The uploaded file could not be read.")
@@ -625,17 +624,10 @@ func (s *Server) portalSaveProperties(w http.ResponseWriter, r *http.Request, v 
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxLogoForm)
-	if err := r.ParseMultipartForm(maxLogoForm); err != nil {
-		if r.ContentLength > maxLogoForm || strings.Contains(err.Error(), "too large") {
-			v.Errors["logo"] = "The logo is larger than 256 KiB; choose a smaller PNG or JPEG image."
-			v.status = http.StatusRequestEntityTooLarge
-			s.showProperties(w, r, v, a, propertiesPage{Name: a.Name, Enabled: a.Enabled, AssignmentRequired: a.AssignmentRequired, Visible: a.Visible, Notes: a.Notes})
-			return nil
-		}
-		if err := r.ParseForm(); err != nil {
-			return gatehouse.Errorf(gatehouse.EINVALID, "The form could not be read.")
-		}
+	if err := parseUploadForm(w, r, maxLogoForm, "logo", "The logo is larger than 256 KiB; choose a smaller PNG or JPEG image."); err != nil {
+		v.formError(err, "logo")
+		s.showProperties(w, r, v, a, propertiesPage{Name: a.Name, Enabled: a.Enabled, AssignmentRequired: a.AssignmentRequired, Visible: a.Visible, Notes: a.Notes})
+		return nil
 	}
 	f := r.Form
 	p := propertiesPage{Name: f.Get("name"), Enabled: f.Get("enabled") == "on", AssignmentRequired: f.Get("assignmentRequired") == "on",

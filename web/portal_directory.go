@@ -31,9 +31,8 @@ func (s *Server) portalSettings(w http.ResponseWriter, r *http.Request, v *porta
 }
 
 func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxLogoForm)
-	if err := r.ParseMultipartForm(maxLogoForm); err != nil {
-		v.Errors["logo"], v.status = "The logo is larger than 256 KiB; choose a smaller PNG or JPEG image.", http.StatusRequestEntityTooLarge
+	if err := parseUploadForm(w, r, maxLogoForm, "logo", "The logo is larger than 256 KiB; choose a smaller PNG or JPEG image."); err != nil {
+		v.formError(err, "logo")
 		s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA})
 		return nil
 	}
@@ -42,7 +41,7 @@ func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *p
 	_, err := s.Service.UpdateDirectory(r.Context(), v.Me, v.Dir.ID, idp.DirectoryPatch{Name: &p.Name, Domain: &p.Domain, RequireMFA: &p.RequireMFA})
 	if err == nil && f.Get("removeLogo") == "on" {
 		_, err = s.Service.DeleteDirectoryLogo(r.Context(), v.Me, v.Dir.ID)
-	} else if err == nil {
+	} else if err == nil && r.MultipartForm != nil {
 		if fhs := r.MultipartForm.File["logo"]; len(fhs) > 0 && fhs[0].Size > 0 {
 			var data []byte
 			if data, err = readUpload(fhs[0].Open); err == nil {
