@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"encoding/pem"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -255,4 +257,93 @@ func TestPortalUploadFormsSayWhatIsWrong(t *testing.T) {
 	if d, err := srv.Store.FindDirectory(context.Background(), "default"); err != nil || d.Name != "Contoso Ltd" {
 		t.Errorf("after the URL-encoded settings form: %+v, %v", d, err)
 	}
+}
+
+// The portal takes an app's SP certificates as a file (PEM, DER or Base64) or pasted, through the one certificate
+// reader, refuses what is not a usable certificate with the reason, and removes them again.
+func TestPortalSPCertificates(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	admin := adminClient(t, srv)
+	app := mustApp(t, srv, "custom", nil)
+	der, key, err := certs.Generate("sp.example.test", time.Now(), 365*24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := certs.Generate("sp2.example.test", time.Now(), 365*24*time.Hour, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: must(x509.MarshalPKCS8PrivateKey(key))})
+	upload := func(use string, file []byte, text string) *portalResp {
+		t.Helper()
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		_ = mw.WriteField("use", use)
+		_ = mw.WriteField("certificateText", text)
+		if file != nil {
+			fw, _ := mw.CreateFormFile("certificate", "sp.cer")
+			_, _ = fw.Write(file)
+		}
+		_ = mw.Close()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/admin/d/default/apps/"+app.ID+"/sso/sp-certificates", &b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		return admin.do(req)
+	}
+	tests := []struct {
+		name, use string
+		file      []byte
+		text      string
+		// status and want: the answer, and the message at #error-certificate when refused.
+		status int
+		want   string
+	}{
+		{"PEM file for signing", "signing", certs.EncodePEM(der), "", http.StatusSeeOther, ""},
+		{"DER file for signing", "signing", other, "", http.StatusSeeOther, ""},
+		{"Base64 pasted for encryption", "encryption", nil, string(certs.EncodeBase64(der)), http.StatusSeeOther, ""},
+		{"the same signing certificate again", "signing", certs.EncodeBase64(der), "", http.StatusConflict, "registered already"},
+		{"private key", "signing", keyPEM, "", http.StatusBadRequest, "This is a private key, not a certificate."},
+		{"chain", "encryption", nil, string(bytes.Repeat(certs.EncodePEM(der), 3)), http.StatusBadRequest, `3 certificates found: "sp.example.test"`},
+		{"nothing", "signing", nil, "  ", http.StatusBadRequest, "Choose the app's certificate file, or paste the certificate."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := upload(tt.use, tt.file, tt.text)
+			if p.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", p.Status, tt.status, p.Body)
+			}
+			if got := html.UnescapeString(idOf(p.Body, "error-certificate")); tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("#error-certificate says %q, want %q", got, tt.want)
+			}
+		})
+	}
+	a, err := srv.Store.FindApp(context.Background(), "default", app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64, b64Other := base64.StdEncoding.EncodeToString(der), base64.StdEncoding.EncodeToString(other)
+	if strings.Join(a.SAML.SigningCertificates, ",") != b64+","+b64Other || a.SAML.EncryptionCertificate != b64 {
+		t.Fatalf("registered signing %v and encryption %q, want the two certificates as base64 DER", a.SAML.SigningCertificates, a.SAML.EncryptionCertificate)
+	}
+	page := admin.get("/admin/d/default/apps/" + app.ID + "/sso")
+	if n := strings.Count(page.Body, `data-thumbprint="`+certs.Thumbprint(der)+`"`); n != 2 {
+		t.Errorf("the SSO page lists the first certificate %d times, want 2 (signing and encryption)", n)
+	}
+	p := admin.post("/admin/d/default/apps/"+app.ID+"/sso/sp-certificates/remove", url.Values{"use": {"signing"}, "thumbprint": {certs.Thumbprint(der)}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("remove: status %d\n%s", p.Status, p.Body)
+	}
+	if a, err = srv.Store.FindApp(context.Background(), "default", app.ID); err != nil || strings.Join(a.SAML.SigningCertificates, ",") != b64Other {
+		t.Errorf("after removing: signing %v, %v; want only the second certificate", a.SAML.SigningCertificates, err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

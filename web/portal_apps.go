@@ -166,6 +166,8 @@ type ssoPage struct {
 	HasNext bool
 	// MetadataURL is the metadata form's URL: what was typed, or the URL the settings are refreshed from.
 	MetadataURL string
+	// SPCertificates are the certificates the app's SP registered: signing ones, then the encryption one.
+	SPCertificates []idp.SPCertificate
 
 	NameIDFormats, Attributes, NameFormats, Transforms []string
 	SigningOptions, SigningAlgorithms                  []string
@@ -210,6 +212,7 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		p.Template = t
 	}
 	p.MetadataURL = a.SAML.MetadataURL
+	p.SPCertificates = s.Service.SPCertificates(a)
 	if p.Certificates, err = s.Service.CertificateList(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
 		return nil, err
 	}

@@ -85,6 +85,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/apps/{id}/sso/claim", s.admin(s.portalClaim))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/claim", s.admin(s.portalSaveClaim))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/signing", s.admin(s.portalSaveSigning))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/sp-certificates", s.admin(s.portalAddSPCertificate))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/sp-certificates/remove", s.admin(s.portalRemoveSPCertificate))
 	handle("GET /admin/d/{dir}/apps/{id}/certificates/{certId}/download", s.admin(s.portalDownload))
 	handle("POST /admin/d/{dir}/apps/{id}/certificates", s.admin(s.portalNewCertificate))
 	handle("POST /admin/d/{dir}/apps/{id}/certificates/{certId}/activate", s.admin(s.portalActivateCertificate))
