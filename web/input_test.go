@@ -347,3 +347,28 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// An error that quotes a value quotes at most a short prefix of it: a 10 KB value does not come back whole.
+func TestAPIErrorsQuoteAShortPrefix(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := newAPICaller(t, srv)
+	long := strings.Repeat("a", 10<<10)
+	tests := []struct {
+		name, method, path, body string
+	}{
+		{"user name", "POST", "/api/v1/directories/default/users", `{"userName":"` + long + `@contoso.com","displayName":"A"}`},
+		{"user name without @", "POST", "/api/v1/directories/default/users", `{"userName":"` + long[:200] + `","displayName":"A"}`},
+		{"role", "POST", "/api/v1/directories/default/users", `{"userName":"a@contoso.com","displayName":"A","role":"` + long + `"}`},
+		{"unknown route", "GET", "/api/v1/" + long, ""},
+		{"gallery ID", "POST", "/api/v1/directories/default/apps", `{"galleryId":"` + long + `"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out := c.call(tt.method, tt.path, tt.body)
+			msg, _ := out["message"].(string)
+			if status < 400 || msg == "" || len(msg) > 400 || strings.Contains(msg, long[:200]+"a") {
+				t.Errorf("status %d, message of %d bytes: %.300q…; want an error quoting at most %d bytes", status, len(msg), msg, gatehouse.MaxQuoted)
+			}
+		})
+	}
+}
