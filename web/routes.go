@@ -16,6 +16,8 @@ func (s *Server) routes() *http.ServeMux {
 	static, _ := fs.Sub(assets, "static")
 	handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	handle("GET /healthz", http.HandlerFunc(s.healthz))
+	handle("GET /healthz/live", http.HandlerFunc(s.healthLive))
+	handle("GET /healthz/ready", http.HandlerFunc(s.healthReady))
 	handle("GET /metrics", s.api(s.authed(s.metrics)))
 	handle("GET /{$}", s.page(s.home))
 
