@@ -177,8 +177,28 @@ func TestMetricNames(t *testing.T) {
 	}
 }
 
-// TestGrafanaDashboard checks docs/grafana-dashboard.json against a running Gatehouse: every metric name any panel
-// or variable reads is one Gatehouse exposes, and every gatehouse_ metric has a panel.
+// alertRules returns the alert rules docs/operations.md suggests (the YAML block that starts with "groups:") and
+// their expressions.
+func alertRules(t *testing.T) (string, []string) {
+	t.Helper()
+	b, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```yaml\n(groups:.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("docs/operations.md has no alert rules")
+	}
+	var exprs []string
+	for _, e := range regexp.MustCompile(`(?m)^\s+expr: (.+)$`).FindAllSubmatch(m[1], -1) {
+		exprs = append(exprs, string(e[1]))
+	}
+	return string(m[1]), exprs
+}
+
+// TestGrafanaDashboard checks docs/grafana-dashboard.json, and the alert rules of docs/operations.md, against a
+// running Gatehouse: every metric name any panel, variable or rule reads is one Gatehouse exposes, and every
+// gatehouse_ metric has a panel.
 func TestGrafanaDashboard(t *testing.T) {
 	d := readDashboard(t)
 	if len(d.exprs) < 15 || len(d.vars) < 2 {
@@ -202,6 +222,17 @@ func TestGrafanaDashboard(t *testing.T) {
 	for _, n := range d.vars {
 		if !exposed[n] {
 			t.Errorf("a dashboard variable reads %s, which Gatehouse does not expose", n)
+		}
+	}
+	_, rules := alertRules(t)
+	if len(rules) < 5 {
+		t.Errorf("%d alert rules found in docs/operations.md", len(rules))
+	}
+	for _, expr := range rules {
+		for _, n := range metricNames(expr) {
+			if !exposed[n] {
+				t.Errorf("the alert rule %s in docs/operations.md reads %s, which Gatehouse does not expose", expr, n)
+			}
 		}
 	}
 	var unused []string
@@ -308,9 +339,18 @@ func (p *prometheus) query(q string) (status, errText string, values []string) {
 }
 
 // TestPrometheus has a real Prometheus scrape `gatehouse serve --metrics-addr` and answers PromQL queries for the
-// sign-ins it counted, and runs every expression of the Grafana dashboard.
+// sign-ins it counted, and runs every expression of the Grafana dashboard; promtool checks the alert rules of
+// docs/operations.md.
 func TestPrometheus(t *testing.T) {
 	tooltest.Require(t, "prometheus", "prometheus")
+	rules, _ := alertRules(t)
+	file := filepath.Join(t.TempDir(), "rules.yml")
+	if err := os.WriteFile(file, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(tooltest.Require(t, "promtool", "prometheus"), "check", "rules", file).CombinedOutput(); err != nil {
+		t.Errorf("promtool check rules on the alert rules of docs/operations.md: %v\n%s", err, out)
+	}
 	s := startOpsServer(t)
 	target := strings.TrimSuffix(strings.TrimPrefix(s.MetricsURL, "http://"), "/metrics")
 	p := startPrometheus(t, target)
