@@ -13,6 +13,18 @@ import (
 	"github.com/gatehouse-idp/gatehouse/metrics"
 )
 
+// secretValue is a string flag whose value --help never prints, even when it came from the environment.
+type secretValue struct{ p *string }
+
+func (v secretValue) String() string {
+	return ""
+}
+
+func (v secretValue) Set(s string) error {
+	*v.p = s
+	return nil
+}
+
 // listenMetrics listens on the metrics address. The metrics are served there without a token, so an address beyond
 // this machine is refused unless allowRemote: a Prometheus on the same host (or a sidecar) scrapes loopback.
 func listenMetrics(addr string, allowRemote bool) (net.Listener, error) {

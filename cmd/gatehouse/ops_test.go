@@ -181,8 +181,9 @@ func mustPort(t *testing.T) int {
 }
 
 // TestServeHelpListsOperations checks that `gatehouse serve --help` lists the operations flags with their
-// environment variables.
+// environment variables, and never the SMTP password.
 func TestServeHelpListsOperations(t *testing.T) {
+	t.Setenv("GATEHOUSE_SMTP_PASSWORD", "smtp-secret-from-env")
 	var stderr bytes.Buffer
 	if err := runServe(t.Context(), []string{"--help"}, io.Discard, &stderr); err == nil {
 		t.Fatal("serve --help ran the server")
@@ -194,6 +195,9 @@ func TestServeHelpListsOperations(t *testing.T) {
 		if !strings.Contains(stderr.String(), "-"+flag) || !strings.Contains(stderr.String(), env) {
 			missing = append(missing, flag)
 		}
+	}
+	if strings.Contains(stderr.String(), "smtp-secret-from-env") {
+		t.Errorf("serve --help shows the SMTP password from the environment:\n%s", stderr.String())
 	}
 	if d := cmp.Diff([]string(nil), missing); d != "" {
 		t.Errorf("flags missing from serve --help (-want +got):\n%s\n%s", d, stderr.String())

@@ -114,7 +114,8 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	fs.IntVar(&c.SMTPPort, "smtp-port", port, "SMTP server port: 587 for starttls, 465 for tls (env GATEHOUSE_SMTP_PORT)")
 	str(&c.SMTPTLS, "smtp-tls", "GATEHOUSE_SMTP_TLS", "starttls", "SMTP encryption: starttls, tls (implicit, SMTPS) or none (only for a server on this machine)")
 	str(&c.SMTPUser, "smtp-user", "GATEHOUSE_SMTP_USER", "", "SMTP user name; no authentication when empty")
-	str(&c.SMTPPassword, "smtp-password", "GATEHOUSE_SMTP_PASSWORD", "", "SMTP password (prefer the environment variable to the flag)")
+	c.SMTPPassword = getenv("GATEHOUSE_SMTP_PASSWORD")
+	fs.Var(secretValue{&c.SMTPPassword}, "smtp-password", "SMTP `password`; prefer the environment variable to the flag, which other users of the machine can see (env GATEHOUSE_SMTP_PASSWORD)")
 	str(&c.SMTPFrom, "smtp-from", "GATEHOUSE_SMTP_FROM", "", "sender of the e-mails, e.g. \"Gatehouse <gatehouse@contoso.com>\"")
 	dur(&c.CertNoticeInterval, "cert-notice-interval", "GATEHOUSE_CERT_NOTICE_INTERVAL", time.Hour, "how often the certificate expiry e-mails that are due are sent (also at start); each is sent once")
 	withDemo, _ := strconv.ParseBool(getenv("GATEHOUSE_WITH_DEMO"))
@@ -132,7 +133,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	serveFlags(fs, &c, os.Getenv)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gatehouse serve [flags]\n\n"+
-			"Runs the Gatehouse identity provider: the SAML endpoints, sign-in pages, My Apps and the REST API.\n"+
+			"Runs the Gatehouse identity provider: the SAML endpoints, sign-in pages, My Apps and the REST API, the\n"+
+			"health checks (/healthz/live, /healthz/ready), metrics, and the certificate expiry e-mails (with --smtp-host).\n"+
 			"On an empty database it creates the default directory and its first global admin.\n"+
 			"With --with-demo it also runs the demo app (gatehouse-demo) for the tutorial in docs/tutorial.md.\n\nFlags:\n")
 		fs.PrintDefaults()
