@@ -181,6 +181,9 @@ var constraintMessages = map[string]string{
 	"notification_emails_directory_id_fkey":                "The directory does not exist.",
 	"notification_emails_directory_id_app_id_fkey":         "The app does not exist in the directory.",
 	"certificate_notices_directory_id_certificate_id_fkey": "The certificate does not exist.",
+	// The upserts of ClaimCertificateNotice and the replacement in SetNotificationEmails never violate these.
+	"certificate_notices_pkey":  "The notice was claimed already.",
+	"notification_emails_owner": "The app (or the directory) has a notification list already.",
 	// The upserts of UseOnce and IncrementCounter never violate these.
 	"replay_pkey":   "This ID has been used already.",
 	"counters_pkey": "The counter exists already.",
