@@ -19,8 +19,9 @@ type Observer interface {
 type SignInLabels struct {
 	// Result is gatehouse.ResultSuccess or gatehouse.ResultFailure.
 	Result string
-	// App is the ID of the app signed in to when the app exists, AppNone for a sign-in to Gatehouse itself (a
-	// password or a code), and AppOther for an app ID that names no app.
+	// App is the ID of the app signed in to when the app exists, AppNone when the entry names no app (a password
+	// or a code, or a SAML request refused before its app was known, such as one from an unknown Issuer), and
+	// AppOther for an app ID that names no app.
 	App string
 	// Code is the failure's code when it is one of KnownCodes, "" for a success and CodeOther otherwise.
 	Code string

@@ -73,7 +73,7 @@ func New(opts Options) (*Metrics, error) {
 		}),
 		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "sign_ins_total",
-			Help: "Sign-in attempts (passwords, codes and SAML sign-ons) this node answered since it started, by result, app (its ID; \"none\" for a sign-in to Gatehouse itself, \"other\" for an unknown app) and error code (\"other\" for a code outside the known set).",
+			Help: "Sign-in attempts (passwords, codes and SAML sign-ons) this node answered since it started, by result, app (its ID; \"none\" when no app is known, as for a password; \"other\" for an app ID that names no app) and error code (\"other\" for a code outside the known set).",
 		}, []string{"result", "app", "code"}),
 		signOn: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "sign_on_duration_seconds",
