@@ -144,6 +144,22 @@ type Store interface {
 	// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now.
 	DeleteExpired(ctx context.Context, now time.Time) error
 
+	// SetNotificationEmails replaces the addresses e-mailed before an app's signing certificate expires, or, when
+	// appID is "", the directory's default list for its own certificate and for apps without a list; an empty list
+	// removes them. ENOTFOUND if the app or the directory does not exist.
+	SetNotificationEmails(ctx context.Context, directoryID, appID string, emails []string) error
+	// FindNotificationEmails returns those addresses in the order they were set; none is an empty list.
+	FindNotificationEmails(ctx context.Context, directoryID, appID string) ([]string, error)
+	// ClaimCertificateNotice records that the caller is sending n, claimed at n.ClaimedAt, so that no other caller
+	// sends it. ECONFLICT when n was sent, or when another claim of it is younger than lease; ENOTFOUND when the
+	// directory has no such certificate.
+	ClaimCertificateNotice(ctx context.Context, n *CertificateNotice, lease time.Duration) error
+	// FinishCertificateNotice records that a claimed notice was sent at n.SentAt or, when n.SentAt is zero, drops the
+	// claim so that the notice is tried again. ENOTFOUND when n is not claimed and unsent.
+	FinishCertificateNotice(ctx context.Context, n *CertificateNotice) error
+	// FindCertificateNotices returns the directory's notices, sent or claimed, ordered by claim time.
+	FindCertificateNotices(ctx context.Context, directoryID string) ([]*CertificateNotice, error)
+
 	// Close releases the store's resources.
 	Close() error
 }

@@ -563,6 +563,42 @@ func TestMethods(t *testing.T) {
 			result: "e1",
 		},
 		{
+			name: "DirectoryNotifications", status: 200, answer: `{"emails":["ops@contoso.com"],"recipients":["ops@contoso.com"]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				n, err := c.DirectoryNotifications(ctx, "default")
+				return n.Recipients, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/notifications"},
+			result: []string{"ops@contoso.com"},
+		},
+		{
+			name: "SetDirectoryNotifications none", status: 200, answer: `{"emails":[],"recipients":[]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				n, err := c.SetDirectoryNotifications(ctx, "default", nil)
+				return len(n.Emails), err
+			},
+			want:   request{Method: "PUT", Path: "/api/v1/directories/default/notifications", Body: `{"emails":[]}`},
+			result: 0,
+		},
+		{
+			name: "AppNotifications", status: 200, answer: `{"emails":[],"recipients":["ops@contoso.com"]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				n, err := c.AppNotifications(ctx, "default", "a1")
+				return n.Recipients, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/apps/a1/notifications"},
+			result: []string{"ops@contoso.com"},
+		},
+		{
+			name: "SetAppNotifications", status: 200, answer: `{"emails":["wiki@contoso.com"],"recipients":["wiki@contoso.com"]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				n, err := c.SetAppNotifications(ctx, "default", "a1", []string{"wiki@contoso.com"})
+				return n.Emails, err
+			},
+			want:   request{Method: "PUT", Path: "/api/v1/directories/default/apps/a1/notifications", Body: `{"emails":["wiki@contoso.com"]}`},
+			result: []string{"wiki@contoso.com"},
+		},
+		{
 			name: "ListAudit", status: 200, answer: `{"items":[{"id":"v1","action":"app.create"}],"total":1}`,
 			call: func(c *apiclient.Client) (any, error) {
 				l, _, err := c.ListAudit(ctx, "default", apiclient.AuditQuery{ActorID: "u1", TargetType: "app", TargetID: "a1", Offset: 2})

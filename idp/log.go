@@ -19,7 +19,7 @@ func (s *Service) recordSignIn(ctx context.Context, dirID string, e *gatehouse.S
 	e.ID, e.DirectoryID, e.Time = s.newID(), dirID, s.now()
 	e.CorrelationID, e.ClientAddr = info.CorrelationID, info.ClientAddr
 	e.UserName, e.Reason = truncate(e.UserName, 256), truncate(e.Reason, 2048)
-	s.signIns.add(e.Result)
+	s.observeSignIn(ctx, e)
 	s.Logger.LogAttrs(ctx, levelOf(e), "sign-in",
 		logAttr("directory", dirID), logAttr("user", e.UserName), logAttr("app", e.AppName),
 		logAttr("result", e.Result), logAttr("code", e.Code), logAttr("reason", e.Reason),

@@ -3,34 +3,13 @@ package idp
 import (
 	"context"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
 
-// signInCounters counts sign-in log entries by result since the process started.
-type signInCounters struct {
-	success, failure atomic.Int64
-}
-
-func (c *signInCounters) add(result string) {
-	if result == gatehouse.ResultSuccess {
-		c.success.Add(1)
-	} else {
-		c.failure.Add(1)
-	}
-}
-
-// Metrics is what the metrics endpoint reports: the state of every active and next signing certificate, so that
-// monitoring can warn before one expires (the portal, the API and the log warn too), and this node's sign-ins.
-type Metrics struct {
-	Certificates []CertificateMetric
-	// SignIns counts this node's sign-in attempts since it started, by result ("success", "failure").
-	SignIns map[string]int64
-}
-
-// CertificateMetric is one signing certificate that signs or will sign.
+// CertificateMetric is one signing certificate that signs or will sign, as the metrics report it so that monitoring
+// can warn before one expires (the portal, the API, the log and the notification e-mails warn too).
 type CertificateMetric struct {
 	DirectoryID string
 	// AppID is empty for the directory's own certificate.
@@ -44,19 +23,24 @@ type CertificateMetric struct {
 	Warning int
 }
 
-// Metrics gathers the metrics. Only instance admins may read them: they name every directory and app.
-func (s *Service) Metrics(ctx context.Context, actor *gatehouse.User) (*Metrics, error) {
+// AuthorizeMetrics returns nil when actor may read the metrics: only instance admins may, since they name every
+// directory and app. The metrics listener of `gatehouse serve --metrics-addr` serves them without a token.
+func (s *Service) AuthorizeMetrics(ctx context.Context, actor *gatehouse.User) error {
 	if !IsInstanceAdmin(actor) {
-		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only global admins of the default directory can read the metrics.")
+		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only global admins of the default directory can read the metrics.")
 	}
+	return nil
+}
+
+// CertificateMetrics returns every active and next (published) signing certificate of every directory and app,
+// soonest expiry first. It is for the metrics collector, which has no acting user.
+func (s *Service) CertificateMetrics(ctx context.Context) ([]CertificateMetric, error) {
 	dirs, err := s.Store.FindDirectories(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	m := &Metrics{SignIns: map[string]int64{
-		gatehouse.ResultSuccess: s.signIns.success.Load(), gatehouse.ResultFailure: s.signIns.failure.Load(),
-	}}
+	var out []CertificateMetric
 	for _, d := range dirs {
 		owners := []string{""}
 		apps, err := s.Store.FindApps(ctx, d.ID, "")
@@ -76,13 +60,13 @@ func (s *Service) Metrics(ctx context.Context, actor *gatehouse.User) (*Metrics,
 				if state != CertActive && (state != CertNext || !published) {
 					continue
 				}
-				m.Certificates = append(m.Certificates, CertificateMetric{
+				out = append(out, CertificateMetric{
 					DirectoryID: d.ID, AppID: owner, ID: c.ID, Thumbprint: c.Thumbprint, State: state,
 					NotAfter: c.NotAfter, Warning: expiryWarning(c.NotAfter, now),
 				})
 			}
 		}
 	}
-	sort.SliceStable(m.Certificates, func(i, j int) bool { return m.Certificates[i].NotAfter.Before(m.Certificates[j].NotAfter) })
-	return m, nil
+	sort.SliceStable(out, func(i, j int) bool { return out[i].NotAfter.Before(out[j].NotAfter) })
+	return out, nil
 }

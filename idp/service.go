@@ -55,8 +55,8 @@ type Service struct {
 	// stale; the map is bounded by maxSigners.
 	signers map[string]*saml.Signer
 
-	// signIns counts this node's sign-in log entries by result, for the metrics.
-	signIns signInCounters
+	// observer is told of sign-ins, for the metrics; nil when none was set.
+	observer Observer
 }
 
 const maxSigners = 1024

@@ -243,3 +243,6 @@ func decode(encoded string) (p Params, salt, key []byte, err error) {
 	}
 	return p, salt, key, nil
 }
+
+// Concurrency returns the number of hashes the Hasher runs at once at most.
+func (h *Hasher) Concurrency() int { return cap(h.slots) }

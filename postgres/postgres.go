@@ -29,6 +29,8 @@ type Store struct {
 	pool *pgxpool.Pool
 	db   querier // pool, or tx inside InTx
 	tx   pgx.Tx  // nil outside InTx
+	// schema is the number of the newest migration this code has, which CheckSchema expects the database to be at.
+	schema int
 }
 
 // Open connects to the database at url (a postgres:// URL or a keyword/value connection string, as libpq takes),
@@ -56,7 +58,7 @@ func open(ctx context.Context, url string, fsys fs.FS) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	s := &Store{pool: pool, db: pool}
+	s := &Store{pool: pool, db: pool, schema: len(ms)}
 	if err := s.migrate(ctx, ms); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
@@ -93,7 +95,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	}
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&Store{pool: s.pool, db: txQuerier{tx}, tx: tx}); err != nil {
+	if err := fn(&Store{pool: s.pool, db: txQuerier{tx}, tx: tx, schema: s.schema}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -175,6 +177,13 @@ var constraintMessages = map[string]string{
 	"sign_in_events_directory_id_fkey":          "The directory does not exist.",
 	"audit_events_pkey":                         "An audit event with this ID already exists.",
 	"audit_events_directory_id_fkey":            "The directory does not exist.",
+	// Certificate expiry notices and who they go to.
+	"notification_emails_directory_id_fkey":                "The directory does not exist.",
+	"notification_emails_directory_id_app_id_fkey":         "The app does not exist in the directory.",
+	"certificate_notices_directory_id_certificate_id_fkey": "The certificate does not exist.",
+	// The upserts of ClaimCertificateNotice and the replacement in SetNotificationEmails never violate these.
+	"certificate_notices_pkey":  "The notice was claimed already.",
+	"notification_emails_owner": "The app (or the directory) has a notification list already.",
 	// The upserts of UseOnce and IncrementCounter never violate these.
 	"replay_pkey":   "This ID has been used already.",
 	"counters_pkey": "The counter exists already.",

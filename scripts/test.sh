@@ -2,8 +2,9 @@
 # Runs Gatehouse's full test suite. It first installs what the tests need and is missing: Debian packages (xmlsec1
 # to verify signatures independently, Chromium for browser tests, PostgreSQL for the second store, and the SAML
 # service providers of the interoperability suite in interop/: Shibboleth SP 3 with Apache, SimpleSAMLphp with PHP,
-# pysaml2, and Node.js with npm for @node-saml/node-saml) and npm packages. Tests that need a tool skip with a loud
-# message when it is missing; with CI=true they fail instead.
+# pysaml2, and Node.js with npm for @node-saml/node-saml; Prometheus, whose promtool checks the metrics and whose
+# server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to) and npm packages. Tests that need a tool
+# skip with a loud message when it is missing; with CI=true they fail instead.
 #
 #   scripts/test.sh              the whole suite
 #   scripts/test.sh ./saml/...   only some packages (any go test arguments)
@@ -12,7 +13,8 @@ cd "$(dirname "$0")/.."
 
 export PATH="/usr/local/go/bin:$PATH"
 debian_packages=(xmlsec1 chromium postgresql
-	libapache2-mod-shib apache2 simplesamlphp php-cli php-xml php-mbstring php-curl python3-pysaml2)
+	libapache2-mod-shib apache2 simplesamlphp php-cli php-xml php-mbstring php-curl python3-pysaml2
+	prometheus python3-aiosmtpd)
 # Node.js and npm may come from elsewhere than Debian (a nodejs package that bundles npm conflicts with Debian's npm):
 # ask for Debian's only when the command is missing.
 command -v node >/dev/null 2>&1 || debian_packages+=(nodejs)

@@ -44,6 +44,8 @@ type Store struct {
 	r       querier // readDB, or tx inside InTx
 	tx      *sql.Tx // nil outside InTx
 	stmts   *stmtCache
+	// schema is the number of the newest migration this code has, which CheckSchema expects the database to be at.
+	schema int
 }
 
 // stmtCache holds the prepared statements of the hot lookups on the reading pool, so that they are parsed once per
@@ -128,7 +130,8 @@ func open(path string, fsys fs.FS) (*Store, error) {
 		readDB.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{writeDB: writeDB, readDB: readDB, w: writeDB, r: readDB, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}, nil
+	return &Store{writeDB: writeDB, readDB: readDB, w: writeDB, r: readDB, stmts: &stmtCache{m: map[string]*sql.Stmt{}},
+		schema: len(ms)}, nil
 }
 
 // Close closes every connection. Inside InTx it does nothing. It first lets SQLite refresh the statistics its query
@@ -170,7 +173,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	}
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback()
-	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: tx, r: tx, tx: tx, stmts: s.stmts}); err != nil {
+	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: tx, r: tx, tx: tx, stmts: s.stmts, schema: s.schema}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -51,6 +51,9 @@ func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.D
 	if err := createCertificates(ctx, dst, certs); err != nil {
 		return err
 	}
+	if err := copyNotifications(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
 	tokens, err := src.FindAPITokens(ctx, d.ID, "")
 	if err != nil {
 		return fmt.Errorf("read API tokens: %w", err)
@@ -207,4 +210,44 @@ func copyAuditEvents(ctx context.Context, dst, src gatehouse.Store, directoryID 
 			return nil
 		}
 	}
+}
+
+// copyNotifications copies who is e-mailed before the directory's and its apps' certificates expire, and the notices
+// sent (or being sent), so that the new store does not send them again.
+func copyNotifications(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	apps, err := src.FindApps(ctx, directoryID, "")
+	if err != nil {
+		return fmt.Errorf("read apps: %w", err)
+	}
+	owners := []string{""}
+	for _, a := range apps {
+		owners = append(owners, a.ID)
+	}
+	for _, owner := range owners {
+		emails, err := src.FindNotificationEmails(ctx, directoryID, owner)
+		if err != nil {
+			return fmt.Errorf("read notification e-mails of %q: %w", owner, err)
+		}
+		if len(emails) == 0 {
+			continue
+		}
+		if err := dst.SetNotificationEmails(ctx, directoryID, owner, emails); err != nil {
+			return fmt.Errorf("set notification e-mails of %q: %w", owner, err)
+		}
+	}
+	notices, err := src.FindCertificateNotices(ctx, directoryID)
+	if err != nil {
+		return fmt.Errorf("read certificate notices: %w", err)
+	}
+	for _, n := range notices {
+		if err := dst.ClaimCertificateNotice(ctx, n, 0); err != nil {
+			return fmt.Errorf("copy the %d-day notice of certificate %s: %w", n.Days, n.CertificateID, err)
+		}
+		if !n.SentAt.IsZero() {
+			if err := dst.FinishCertificateNotice(ctx, n); err != nil {
+				return fmt.Errorf("copy the %d-day notice of certificate %s: %w", n.Days, n.CertificateID, err)
+			}
+		}
+	}
+	return nil
 }

@@ -79,6 +79,11 @@ func seed(t *testing.T, s gatehouse.Store) {
 			must(t, s.CreateCertificate(ctx, &gatehouse.Certificate{ID: "c-idp", DirectoryID: id, DER: []byte{0x30, 3},
 				EncryptedKey: []byte("sealed-3"), Thumbprint: "CC", NotBefore: at, NotAfter: at.AddDate(10, 0, 0),
 				Active: true, CreatedAt: at}))
+			must(t, s.SetNotificationEmails(ctx, id, "", []string{"ops@" + id + ".example.com"}))
+			must(t, s.SetNotificationEmails(ctx, id, "a-mixpanel", []string{"analytics@" + id + ".example.com", "ops@" + id + ".example.com"}))
+			must(t, s.ClaimCertificateNotice(ctx, &gatehouse.CertificateNotice{DirectoryID: id, CertificateID: "c-old", Days: 60, ClaimedAt: at}, time.Hour))
+			must(t, s.FinishCertificateNotice(ctx, &gatehouse.CertificateNotice{DirectoryID: id, CertificateID: "c-old", Days: 60, ClaimedAt: at, SentAt: at.Add(time.Second)}))
+			must(t, s.ClaimCertificateNotice(ctx, &gatehouse.CertificateNotice{DirectoryID: id, CertificateID: "c-idp", Days: 30, ClaimedAt: at.Add(time.Minute)}, time.Hour))
 			must(t, s.CreateAssignment(ctx, &gatehouse.Assignment{ID: "x-group", DirectoryID: id, AppID: "a-mixpanel",
 				PrincipalType: gatehouse.PrincipalGroup, PrincipalID: "g-sales", CreatedAt: at}))
 			must(t, s.CreateAssignment(ctx, &gatehouse.Assignment{ID: "x-user", DirectoryID: id, AppID: "a-mixpanel",
@@ -134,6 +139,9 @@ type contents struct {
 	Sessions    map[string][]*gatehouse.Session
 	SignIns     map[string][]*gatehouse.SignInEvent
 	Audit       map[string][]*gatehouse.AuditEvent
+	// Notify holds the notification e-mails by directory/app; Notices the certificate notices by directory.
+	Notify  map[string][]string
+	Notices map[string][]*gatehouse.CertificateNotice
 }
 
 // read returns everything Copy copies from s.
@@ -144,7 +152,7 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		Members: map[string][]*gatehouse.User{}, Apps: map[string][]*gatehouse.App{},
 		Certs: map[string][]*gatehouse.Certificate{}, Assignments: map[string][]*gatehouse.Assignment{},
 		Tokens: map[string][]*gatehouse.APIToken{}, Sessions: map[string][]*gatehouse.Session{}, SignIns: map[string][]*gatehouse.SignInEvent{},
-		Audit: map[string][]*gatehouse.AuditEvent{}}
+		Audit: map[string][]*gatehouse.AuditEvent{}, Notify: map[string][]string{}, Notices: map[string][]*gatehouse.CertificateNotice{}}
 	var err error
 	c.Directories, err = s.FindDirectories(ctx)
 	must(t, err)
@@ -182,6 +190,14 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		must(t, err)
 		c.Audit[d.ID], _, err = s.FindAuditEvents(ctx, d.ID, gatehouse.AuditFilter{Limit: 1000})
 		must(t, err)
+		c.Notify[d.ID+"/"], err = s.FindNotificationEmails(ctx, d.ID, "")
+		must(t, err)
+		for _, a := range c.Apps[d.ID] {
+			c.Notify[d.ID+"/"+a.ID], err = s.FindNotificationEmails(ctx, d.ID, a.ID)
+			must(t, err)
+		}
+		c.Notices[d.ID], err = s.FindCertificateNotices(ctx, d.ID)
+		must(t, err)
 	}
 	return c
 }
@@ -197,6 +213,9 @@ func testCopy(t *testing.T, dst, src gatehouse.Store) {
 	}
 	if len(want.Sessions["default"]) != 2 {
 		t.Fatalf("source has %d live sessions in default, want 2", len(want.Sessions["default"]))
+	}
+	if len(want.Notices["default"]) != 2 || len(want.Notify["default/a-mixpanel"]) != 2 {
+		t.Fatalf("source has notices %v and notification e-mails %v, want 2 of each", want.Notices["default"], want.Notify["default/a-mixpanel"])
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("copy mismatch (-source +destination):\n%s", diff)

@@ -48,6 +48,9 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"SQLInjection", testSQLInjection},
 		{"Cascades", testCascades},
 		{"Concurrency", testConcurrency},
+		{"NotificationEmails", testNotificationEmails},
+		{"CertificateNotices", testCertificateNotices},
+		{"Health", testHealth},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

@@ -168,6 +168,10 @@ type ssoPage struct {
 	MetadataURL string
 	// SPCertificates are the certificates the app's SP registered: signing ones, then the encryption one.
 	SPCertificates []idp.SPCertificate
+	// Notifications say who is e-mailed before the certificate expires; NotifyForm is its form's text: the stored
+	// list, or what was typed.
+	Notifications *idp.NotificationSettings
+	NotifyForm    string
 
 	NameIDFormats, Attributes, NameFormats, Transforms []string
 	SigningOptions, SigningAlgorithms                  []string
@@ -217,6 +221,10 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		return nil, err
 	}
 	p.HasNext = slices.ContainsFunc(p.Certificates, func(c idp.CertificateInfo) bool { return c.State == idp.CertNext })
+	if p.Notifications, err = s.Service.NotificationSettings(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
+		return nil, err
+	}
+	p.NotifyForm = notifyForm(p.Notifications)
 	p.TestURL, p.TestSP = a.SAML.SignOnURL, a.SAML.SignOnURL != ""
 	if !p.TestSP {
 		p.TestURL = st.UserAccessURL

@@ -16,25 +16,39 @@ type directorySettings struct {
 	// CanManage reports whether the admin may change the directory (global admins).
 	CanManage  bool
 	MaxLogoKiB int
+	// Notifications is the directory's default list of addresses e-mailed before a signing certificate expires;
+	// NotifyForm is its form's text (what was typed, after an error); NotifySaved reports that the list was saved.
+	Notifications *idp.NotificationSettings
+	NotifyForm    string
+	NotifySaved   bool
 }
 
-func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalView, p directorySettings) {
+func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalView, p directorySettings) error {
 	p.CanManage = idp.ManageDirectory(v.Me.Role) || v.InstanceAdmin
 	p.MaxLogoKiB = idp.MaxLogoBytes >> 10
+	n, err := s.Service.NotificationSettings(r.Context(), v.Me, v.Dir.ID, "")
+	if err != nil {
+		return err
+	}
+	p.Notifications = n
+	if p.NotifyForm == "" && v.Errors["emails"] == "" {
+		p.NotifyForm = notifyForm(n)
+	}
 	v.Nav = "settings"
 	s.show(w, r, v, "settings.html", p)
+	return nil
 }
 
 func (s *Server) portalSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA, Saved: r.URL.Query().Get("saved") == "1"})
-	return nil
+	saved := r.URL.Query().Get("saved")
+	return s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA,
+		Saved: saved == "1", NotifySaved: saved == "notifications"})
 }
 
 func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	if err := parseUploadForm(w, r, maxLogoForm, "logo", "The logo is larger than 256 KiB; choose a smaller PNG or JPEG image."); err != nil {
 		v.formError(err, "logo")
-		s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA})
-		return nil
+		return s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA})
 	}
 	f := r.Form
 	p := directorySettings{Name: strings.TrimSpace(f.Get("name")), Domain: strings.TrimSpace(f.Get("domain")), RequireMFA: f.Get("requireMfa") == "on"}
@@ -56,8 +70,7 @@ func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *p
 		if d, ferr := s.Service.FindDirectory(r.Context(), v.Me, v.Dir.ID); ferr == nil {
 			v.Dir = d
 		}
-		s.showSettings(w, r, v, p)
-		return nil
+		return s.showSettings(w, r, v, p)
 	}
 	return redirect(w, r, v.Base+"/settings?saved=1")
 }

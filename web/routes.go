@@ -16,6 +16,8 @@ func (s *Server) routes() *http.ServeMux {
 	static, _ := fs.Sub(assets, "static")
 	handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	handle("GET /healthz", http.HandlerFunc(s.healthz))
+	handle("GET /healthz/live", http.HandlerFunc(s.healthLive))
+	handle("GET /healthz/ready", http.HandlerFunc(s.healthReady))
 	handle("GET /metrics", s.api(s.authed(s.metrics)))
 	handle("GET /{$}", s.page(s.home))
 
@@ -97,6 +99,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/settings", s.admin(s.portalSettings))
 	handle("POST /admin/d/{dir}/settings", s.admin(s.portalSaveSettings))
 	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
+	handle("POST /admin/d/{dir}/settings/notifications", s.admin(s.portalSaveDirectoryNotifications))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/notifications", s.admin(s.portalSaveAppNotifications))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))
@@ -154,6 +158,11 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.listAssignments)))
 	handle("POST /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.assign)))
 	handle("DELETE /api/v1/directories/{dir}/apps/{id}/assignments/{assignmentId}", s.api(s.authed(s.unassign)))
+
+	handle("GET /api/v1/directories/{dir}/notifications", s.api(s.authed(s.getNotifications)))
+	handle("PUT /api/v1/directories/{dir}/notifications", s.api(s.authed(s.putNotifications)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/notifications", s.api(s.authed(s.getNotifications)))
+	handle("PUT /api/v1/directories/{dir}/apps/{id}/notifications", s.api(s.authed(s.putNotifications)))
 
 	handle("GET /api/v1/directories/{dir}/sign-ins", s.api(s.authed(s.listSignIns)))
 	handle("GET /api/v1/directories/{dir}/sign-ins/{id}", s.api(s.authed(s.getSignIn)))

@@ -40,6 +40,13 @@ type Server struct {
 	// them the client address is taken from X-Forwarded-For (the rightmost address that is not a trusted proxy),
 	// so that lockout, rate limits and the logs see people, not the proxy. Empty: the connection's address.
 	TrustedProxies []netip.Prefix
+	// Metrics serves GET /metrics (the Prometheus exposition format) to an instance admin's API token; nil answers
+	// 404. Instrument, when set, wraps the whole handler to measure every request; it must pass the request it is
+	// given on unchanged, since it reads the route pattern the mux sets on it. ReadyTimeout bounds the checks of
+	// GET /healthz/ready (2 seconds when zero).
+	Metrics      http.Handler
+	Instrument   func(http.Handler) http.Handler
+	ReadyTimeout time.Duration
 
 	secure  bool
 	pages   map[string]*template.Template
@@ -173,7 +180,11 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errForbiddenOrigin())
 	}))
-	return s.recoverPanics(s.requestContext(s.rateLimit(s.securityHeaders(cop.Handler(mux)))))
+	h := s.rateLimit(s.securityHeaders(cop.Handler(mux)))
+	if s.Instrument != nil {
+		h = s.Instrument(h)
+	}
+	return s.recoverPanics(s.requestContext(h))
 }
 
 // wrap turns an error-returning page handler into an http.Handler that renders its error as a page.

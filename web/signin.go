@@ -400,11 +400,3 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "home.html", nil)
 	return nil
 }
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.Service.Store.FindDirectory(r.Context(), gatehouse.DefaultDirectoryID); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-}

@@ -14,6 +14,8 @@ func commands() []*command {
 		{"directory show", "[ID]", "Shows a directory (by default the one selected by --directory).", directoryShow},
 		{"directory update", "[ID]", "Changes a directory's name, domain or MFA requirement.", directoryUpdate},
 		{"directory delete", "ID", "Deletes a directory and everything in it.", directoryDelete},
+		{"directory notifications show", "", "Shows the directory's default list of addresses e-mailed before a signing certificate expires.", directoryNotificationsShow},
+		{"directory notifications set", "[ADDRESS...]", "Sets the directory's default list (up to 5 addresses), used by its own certificate and apps without a list.", directoryNotificationsSet},
 
 		{"user create", "USERNAME", "Creates a user with a temporary password that is shown once and must be changed at first sign-in.", userCreate},
 		{"user list", "", "Lists and searches the users of the directory.", userList},
@@ -54,6 +56,8 @@ func commands() []*command {
 		{"app cert download", "APP", "Downloads an app's signing certificate or federation metadata.", certDownload},
 		{"app cert new", "APP", "Creates the app's next signing certificate, published in metadata before it signs.", certNew},
 		{"app cert activate", "APP CERT", "Makes a certificate sign the app's sign-ins; the replaced one stays published for a grace period.", certActivate},
+		{"app notifications show", "APP", "Shows who is e-mailed 60, 30 and 7 days before the app's signing certificate expires.", appNotificationsShow},
+		{"app notifications set", "APP [ADDRESS...]", "Sets the addresses (up to 5) e-mailed before the app's signing certificate expires.", appNotificationsSet},
 		{"app preview", "APP", "Shows the assertion a user would receive at the app now, without signing them in.", appPreview},
 		{"app metadata import", "APP", "Configures an app from its SP's metadata, from a file or a URL the server refreshes.", metadataImport},
 		{"app assign", "APP", "Assigns users or groups to an app.", appAssign},
@@ -108,6 +112,13 @@ func examples(name string) []string {
 			"gatehouse app cert download Mixpanel --format base64 --out Mixpanel.cer",
 			"gatehouse app cert download Mixpanel --format metadata > Mixpanel.xml",
 		}
+	case "app notifications set":
+		return []string{
+			"gatehouse app notifications set Mixpanel ops@contoso.com analytics@contoso.com",
+			"gatehouse app notifications set Mixpanel --none",
+		}
+	case "directory notifications set":
+		return []string{"gatehouse directory notifications set --directory contoso it-ops@contoso.com"}
 	case "app assign":
 		return []string{"gatehouse app assign Mixpanel --user b.simon@contoso.com --group Sales"}
 	case "signins list":

@@ -24,8 +24,10 @@ import (
 	"github.com/gatehouse-idp/gatehouse/demoapp"
 	"github.com/gatehouse-idp/gatehouse/gallery"
 	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/metrics"
 	"github.com/gatehouse-idp/gatehouse/password"
 	"github.com/gatehouse-idp/gatehouse/postgres"
+	"github.com/gatehouse-idp/gatehouse/smtp"
 	"github.com/gatehouse-idp/gatehouse/sqlite"
 	"github.com/gatehouse-idp/gatehouse/web"
 )
@@ -49,6 +51,21 @@ type serveConfig struct {
 	AssertionLifetime time.Duration
 	MetadataRefresh   time.Duration
 	HashConcurrency   int
+	ReadyTimeout      time.Duration
+
+	// MetricsAddr, when set, is a second listener that serves GET /metrics without a token; MetricsAllowRemote
+	// lets it be an address other than loopback.
+	MetricsAddr        string
+	MetricsAllowRemote bool
+
+	// The SMTP server of the certificate expiry notices; none are sent without SMTPHost.
+	SMTPHost           string
+	SMTPPort           int
+	SMTPTLS            string
+	SMTPUser           string
+	SMTPPassword       string
+	SMTPFrom           string
+	CertNoticeInterval time.Duration
 
 	// WithDemo runs the demo app (gatehouse-demo) in the same process, for a quick look at single sign-on.
 	WithDemo          bool
@@ -88,6 +105,19 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	dur(&c.AssertionLifetime, "assertion-lifetime", "GATEHOUSE_ASSERTION_LIFETIME", 5*time.Minute, "how long an assertion is valid after issue")
 	hc, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_HASH_CONCURRENCY", strconv.Itoa(runtime.NumCPU())))
 	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "password hashes computed at once; more wait (env GATEHOUSE_HASH_CONCURRENCY)")
+	dur(&c.ReadyTimeout, "ready-timeout", "GATEHOUSE_READY_TIMEOUT", 2*time.Second, "how long GET /healthz/ready (and /healthz) waits for the database before it answers 503")
+	str(&c.MetricsAddr, "metrics-addr", "GATEHOUSE_METRICS_ADDR", "", "also serve GET /metrics, without a token, on this address, e.g. 127.0.0.1:9464 (default: off; /metrics on --addr needs an instance admin's token)")
+	allowRemote, _ := strconv.ParseBool(getenv("GATEHOUSE_METRICS_ALLOW_REMOTE"))
+	fs.BoolVar(&c.MetricsAllowRemote, "metrics-allow-remote", allowRemote, "let --metrics-addr be an address other than loopback; anyone who reaches it reads the metrics (env GATEHOUSE_METRICS_ALLOW_REMOTE)")
+	str(&c.SMTPHost, "smtp-host", "GATEHOUSE_SMTP_HOST", "", "SMTP server that sends the certificate expiry e-mails (default: none, no e-mails)")
+	port, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_SMTP_PORT", "587"))
+	fs.IntVar(&c.SMTPPort, "smtp-port", port, "SMTP server port: 587 for starttls, 465 for tls (env GATEHOUSE_SMTP_PORT)")
+	str(&c.SMTPTLS, "smtp-tls", "GATEHOUSE_SMTP_TLS", "starttls", "SMTP encryption: starttls, tls (implicit, SMTPS) or none (only for a server on this machine)")
+	str(&c.SMTPUser, "smtp-user", "GATEHOUSE_SMTP_USER", "", "SMTP user name; no authentication when empty")
+	c.SMTPPassword = getenv("GATEHOUSE_SMTP_PASSWORD")
+	fs.Var(secretValue{&c.SMTPPassword}, "smtp-password", "SMTP `password`; prefer the environment variable to the flag, which other users of the machine can see (env GATEHOUSE_SMTP_PASSWORD)")
+	str(&c.SMTPFrom, "smtp-from", "GATEHOUSE_SMTP_FROM", "", "sender of the e-mails, e.g. \"Gatehouse <gatehouse@contoso.com>\"")
+	dur(&c.CertNoticeInterval, "cert-notice-interval", "GATEHOUSE_CERT_NOTICE_INTERVAL", time.Hour, "how often the certificate expiry e-mails that are due are sent (also at start); each is sent once")
 	withDemo, _ := strconv.ParseBool(getenv("GATEHOUSE_WITH_DEMO"))
 	fs.BoolVar(&c.WithDemo, "with-demo", withDemo, "also run the demo app (gatehouse-demo) in this process, with its data under <data>/demo (env GATEHOUSE_WITH_DEMO)")
 	str(&c.DemoAddr, "demo-addr", "GATEHOUSE_DEMO_ADDR", defaultDemoAddr, "address the demo app listens on with --with-demo")
@@ -103,7 +133,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	serveFlags(fs, &c, os.Getenv)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gatehouse serve [flags]\n\n"+
-			"Runs the Gatehouse identity provider: the SAML endpoints, sign-in pages, My Apps and the REST API.\n"+
+			"Runs the Gatehouse identity provider: the SAML endpoints, sign-in pages, My Apps and the REST API, the\n"+
+			"health checks (/healthz/live, /healthz/ready), metrics, and the certificate expiry e-mails (with --smtp-host).\n"+
 			"On an empty database it creates the default directory and its first global admin.\n"+
 			"With --with-demo it also runs the demo app (gatehouse-demo) for the tutorial in docs/tutorial.md.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -153,13 +184,29 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--demo-addr %q: %w", c.DemoAddr, err)
 		}
 	}
+	hasher := password.NewHasher(password.DefaultParams, c.HashConcurrency)
 	svc := &idp.Service{
-		Store: store, Gallery: g, Hasher: password.NewHasher(password.DefaultParams, c.HashConcurrency), Sealer: sealer,
+		Store: store, Gallery: g, Hasher: hasher, Sealer: sealer,
 		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
 	}
 	if err := svc.Init(); err != nil {
 		return err
+	}
+	m, err := metrics.New(metrics.Options{Certificates: svc.CertificateMetrics, Hasher: hasher, Version: version(), Logger: logger})
+	if err != nil {
+		return err
+	}
+	svc.SetObserver(m)
+	var mailer *smtp.Sender
+	if c.SMTPHost != "" {
+		if mailer, err = smtp.New(smtp.Config{Host: c.SMTPHost, Port: c.SMTPPort, TLS: c.SMTPTLS, Username: c.SMTPUser,
+			Password: c.SMTPPassword, From: c.SMTPFrom}); err != nil {
+			return err
+		}
+		if c.CertNoticeInterval <= 0 {
+			return fmt.Errorf("--cert-notice-interval %s: want a positive duration such as 1h", c.CertNoticeInterval)
+		}
 	}
 	created, generated, err := svc.Bootstrap(ctx, c.AdminUser, c.AdminPassword)
 	if err != nil {
@@ -177,9 +224,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	srv := &web.Server{Service: svc, Logger: logger, PublicURL: c.PublicURL, RateLimit: c.RateLimit, RateBurst: c.RateBurst,
-		TrustedProxies: proxies}
+		TrustedProxies: proxies, Metrics: m.Handler(), Instrument: m.Instrument, ReadyTimeout: c.ReadyTimeout}
 	if err := srv.Init(); err != nil {
 		return err
+	}
+	var mln net.Listener
+	if c.MetricsAddr != "" {
+		if mln, err = listenMetrics(c.MetricsAddr, c.MetricsAllowRemote); err != nil {
+			return err
+		}
+		defer mln.Close()
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -194,11 +248,31 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	go cleanup(ctx, store, logger)
 	go refreshMetadata(ctx, svc, c.MetadataRefresh, logger)
-	errc := make(chan error, 2)
+	if mailer != nil {
+		job, err := newNoticeJob(svc, mailer, m, logger)
+		if err != nil {
+			hs.Close()
+			return err
+		}
+		go job.run(ctx, c.CertNoticeInterval)
+	} else {
+		logger.Info("certificate expiry e-mails are off: no --smtp-host")
+	}
+	errc := make(chan error, 3)
 	go func() { errc <- hs.Serve(ln) }()
+	var ms *http.Server
+	if mln != nil {
+		ms = metricsServer(m, logger)
+		go func() { errc <- ms.Serve(mln) }()
+		defer ms.Close()
+	}
 	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
 	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n  My Apps:   %s/d/default/myapps\n  SSO URL:   %s\n  API:       %s/api/v1 (description at /api/v1/openapi.yaml)\n",
 		ln.Addr(), c.PublicURL, sso, c.PublicURL)
+	if mln != nil {
+		fmt.Fprintf(stdout, "  Metrics:   http://%s/metrics (no token)\n", mln.Addr())
+		logger.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
 	var demo *demoServer
 	if c.WithDemo {

@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-idp/gatehouse/certs"
 	"github.com/gatehouse-idp/gatehouse/gallery"
 	"github.com/gatehouse-idp/gatehouse/idp"
+	"github.com/gatehouse-idp/gatehouse/metrics"
 	"github.com/gatehouse-idp/gatehouse/password"
 	"github.com/gatehouse-idp/gatehouse/sqlite"
 	"github.com/gatehouse-idp/gatehouse/web"
@@ -33,6 +34,10 @@ type Server struct {
 	Store   gatehouse.Store
 	Web     *web.Server
 	HTTP    *httptest.Server
+	// Metrics are the server's metrics, served on /metrics to an instance admin's token.
+	Metrics *metrics.Metrics
+	// DBPath is the SQLite database file.
+	DBPath string
 }
 
 // Options change the server before it starts; the zero value is the default.
@@ -49,7 +54,8 @@ var TestHashParams = password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLe
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := sqlite.Open(filepath.Join(dir, "gatehouse.db"))
+	dbPath := filepath.Join(dir, "gatehouse.db")
+	store, err := sqlite.Open(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +70,17 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
+	hasher := password.NewHasher(TestHashParams, 2)
 	svc := &idp.Service{
-		Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(TestHashParams, 2), Sealer: sealer,
+		Store: store, Gallery: gallery.MustLoad(), Hasher: hasher, Sealer: sealer,
 		PublicURL: url, NameIDKey: kek,
 	}
-	srv := &web.Server{Service: svc, PublicURL: url}
+	m, err := metrics.New(metrics.Options{Certificates: svc.CertificateMetrics, Hasher: hasher})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetObserver(m)
+	srv := &web.Server{Service: svc, PublicURL: url, Metrics: m.Handler(), Instrument: m.Instrument}
 	if opts.Configure != nil {
 		opts.Configure(svc, srv)
 	}
@@ -84,5 +96,5 @@ func Start(t testing.TB, opts Options) *Server {
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Server{URL: url, Service: svc, Store: store, Web: srv, HTTP: hs}
+	return &Server{URL: url, Service: svc, Store: store, Web: srv, HTTP: hs, Metrics: m, DBPath: dbPath}
 }
