@@ -47,6 +47,11 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"SQLInjection", testSQLInjection},
 		{"Cascades", testCascades},
 		{"Concurrency", testConcurrency},
+		{"ProvisioningFields", testProvisioningFields},
+		{"QueryUsers", testQueryUsers},
+		{"QueryGroups", testQueryGroups},
+		{"SCIMTokens", testSCIMTokens},
+		{"ForUpdate", testForUpdate},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
