@@ -92,7 +92,9 @@ func or(l, r *gatehouse.Filter) *gatehouse.Filter {
 	return &gatehouse.Filter{Op: gatehouse.FilterOr, Left: l, Right: r}
 }
 
-func not(f *gatehouse.Filter) *gatehouse.Filter { return &gatehouse.Filter{Op: gatehouse.FilterNot, Left: f} }
+func not(f *gatehouse.Filter) *gatehouse.Filter {
+	return &gatehouse.Filter{Op: gatehouse.FilterNot, Left: f}
+}
 
 // testQueryUsers checks every operator on every kind of attribute, sorting, paging and totals.
 func testQueryUsers(t *testing.T, open Opener) {
