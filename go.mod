@@ -18,6 +18,7 @@ require (
 require (
 	github.com/q-uint/parser v0.3.1 // indirect
 	github.com/scim2/filter-parser/v2 v2.3.1 // indirect
+	golang.org/x/time v0.16.0 // indirect
 )
 
 require (

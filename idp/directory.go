@@ -47,7 +47,7 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		}
 		u := &gatehouse.User{
 			DirectoryID: gatehouse.DefaultDirectoryID, UserName: adminUser, DisplayName: "Administrator",
-			Role: gatehouse.RoleGlobalAdmin,
+			Role: gatehouse.RoleGlobalAdmin, Source: gatehouse.SourceSetup,
 		}
 		if err := s.insertUser(ctx, tx, nil, u, adminPassword); err != nil {
 			return err

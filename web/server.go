@@ -44,6 +44,8 @@ type Server struct {
 	secure  bool
 	pages   map[string]*template.Template
 	limiter *limiter
+	// scimLimits is the rate limit of each SCIM token.
+	scimLimits scimLimiter
 	openAPI []byte
 	// patterns lists the registered route patterns, for the test that checks the OpenAPI document.
 	patterns []string
