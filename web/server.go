@@ -46,7 +46,7 @@ type Server struct {
 	limiter *limiter
 	// scimLimits is the rate limit of each SCIM token.
 	scimLimits scimLimiter
-	openAPI []byte
+	openAPI    []byte
 	// patterns lists the registered route patterns, for the test that checks the OpenAPI document.
 	patterns []string
 }
