@@ -146,6 +146,9 @@ func resolve(rt *ResourceType, doc map[string]any, path string, create bool) (*t
 		return nil, badRequest(TypeInvalidPath, "The path %s names a schema, not an attribute.", quote(path))
 	}
 	p, err := filter.ParsePath([]byte(rest))
+	if msg, ok := refused[strings.ToLower(strings.SplitN(rest, "[", 2)[0])]; ok {
+		return nil, Mutability("%s", msg)
+	}
 	if err != nil {
 		return nil, &Error{Status: 400, Type: TypeInvalidPath, Detail: "The path " + quote(path) + " is not a SCIM attribute path.", Err: err}
 	}
