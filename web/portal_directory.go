@@ -16,11 +16,17 @@ type directorySettings struct {
 	// CanManage reports whether the admin may change the directory (global admins).
 	CanManage  bool
 	MaxLogoKiB int
+	// SCIM is the provisioning section (portal_scim.go); scimName keeps its form's name field after an error.
+	SCIM     *scimSettings
+	scimName string
 }
 
 func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalView, p directorySettings) {
 	p.CanManage = idp.ManageDirectory(v.Me.Role) || v.InstanceAdmin
 	p.MaxLogoKiB = idp.MaxLogoBytes >> 10
+	if sc, err := s.scimSection(r, v); err == nil {
+		sc.Name, p.SCIM = p.scimName, sc
+	}
 	v.Nav = "settings"
 	s.show(w, r, v, "settings.html", p)
 }

@@ -114,6 +114,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/settings", s.admin(s.portalSettings))
 	handle("POST /admin/d/{dir}/settings", s.admin(s.portalSaveSettings))
 	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
+	handle("POST /admin/d/{dir}/settings/scim-tokens", s.admin(s.portalCreateSCIMToken))
+	handle("POST /admin/d/{dir}/settings/scim-tokens/{id}/revoke", s.admin(s.portalRevokeSCIMToken))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))
