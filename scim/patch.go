@@ -137,6 +137,8 @@ type target struct {
 	attr      *Attribute
 	filter    filter.Expression
 	sub       *Attribute
+	// readOnly reports whether the client may not change the target.
+	readOnly bool
 }
 
 // resolve parses path against rt and finds its container in doc, creating an extension's object when create.
@@ -186,10 +188,22 @@ func resolve(rt *ResourceType, doc map[string]any, path string, create bool) (*t
 	if t.filter != nil && !a.MultiValued {
 		return nil, badRequest(TypeInvalidPath, "%s is not multi-valued: a value filter does not apply.", a.Name)
 	}
-	if a.Mutability == readOnly || t.sub != nil && t.sub.Mutability == readOnly {
-		return nil, Mutability("%s is read-only.", path)
-	}
+	t.readOnly = a.Mutability == readOnly || t.sub != nil && t.sub.Mutability == readOnly
 	return t, nil
+}
+
+// echoes reports whether an add or replace of a read-only attribute sets the value it has: clients echo id in a
+// replace without a path ({"id": ..., "displayName": ...} to rename a group), which changes nothing.
+func (t *target) echoes(op Operation) bool {
+	if op.Op == "remove" || t.filter != nil {
+		return false
+	}
+	cur := t.container[t.attr.Name]
+	if t.sub != nil {
+		m, _ := cur.(map[string]any)
+		cur = m[t.sub.Name]
+	}
+	return sameValue(op.Value, cur)
 }
 
 func addSchema(doc map[string]any, urn string) {
@@ -207,6 +221,12 @@ func applyPath(rt *ResourceType, doc map[string]any, op Operation, path string) 
 	t, err := resolve(rt, doc, path, op.Op != "remove")
 	if err != nil {
 		return err
+	}
+	if t.readOnly {
+		if t.echoes(op) {
+			return nil
+		}
+		return Mutability("%s is read-only.", path)
 	}
 	a, name := t.attr, t.attr.Name
 	switch {
