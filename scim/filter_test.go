@@ -151,7 +151,7 @@ func TestUserRoundTrip(t *testing.T) {
 		DisplayName: "B. Simon", Mail: "b.simon@contoso.com", ExternalID: "E1", Department: "Sales",
 		EmployeeNumber: "42", CostCenter: "C", Organization: "O", Division: "D", ManagerID: "m1", Disabled: true,
 		SCIMAttributes: `{"emails":[{"primary":true,"type":"work","value":"b.simon@contoso.com"},{"type":"home","value":"b@home.example"}],"name":{"middleName":"J"},"title":"Guide"}`,
-		CreatedAt: time.Unix(1, 0).UTC(), UpdatedAt: time.Unix(2, 0).UTC()}
+		CreatedAt:      time.Unix(1, 0).UTC(), UpdatedAt: time.Unix(2, 0).UTC()}
 	doc := scim.UserResource(u, []*gatehouse.Group{{ID: "g1", Name: "Sales"}}, "https://idp.example.com/d/d/scim/v2")
 	got := *u
 	got.UserName, got.Department, got.SCIMAttributes = "", "", ""
