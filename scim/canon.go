@@ -109,6 +109,10 @@ func singleValue(a *Attribute, v any, path string) (any, error) {
 	}
 	switch a.Type {
 	case typeComplex:
+		if s, ok := v.(string); ok && a.Name == "manager" {
+			// Entra ID sends the manager as the manager's id alone, not as {"value": id}.
+			v = map[string]any{"value": s}
+		}
 		m, ok := v.(map[string]any)
 		if !ok {
 			return nil, InvalidValue("%s must be an object.", path)

@@ -505,6 +505,18 @@ func TestSCIMQuirks(t *testing.T) {
 		e.patch("/Users/"+uid, patchOp(map[string]any{"op": "Add",
 			"path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": map[string]any{"value": oid}}), http.StatusOK)
 	})
+	t.Run("ManagerAsBareID", func(t *testing.T) {
+		// Entra ID sets the manager with the manager's id as the value, not {"value": id}. scim-patch copies the
+		// string as it is; Gatehouse stores the manager, so the result is checked here rather than against it.
+		e.t = t
+		e.must(http.StatusOK, "PATCH", "/Users/"+uid, patchOp(map[string]any{"op": "Add",
+			"path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": oid}))
+		after := e.must(http.StatusOK, "GET", "/Users/"+uid, nil).Doc
+		ent, _ := after["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"].(map[string]any)
+		if fmt.Sprint(ent["manager"]) != fmt.Sprintf("map[value:%s]", oid) {
+			t.Errorf("manager = %v", ent["manager"])
+		}
+	})
 	t.Run("ValuePathComparisonFilter", func(t *testing.T) {
 		// emails[type eq "work"].value eq "x" is outside RFC 7644's grammar; it is read as a value filter.
 		e.t = t
