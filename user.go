@@ -67,7 +67,7 @@ type User struct {
 	RecoveryCodes []string `json:"-"`
 	// Source says where the user came from (portal, api, cli, scim or setup); empty for users created before
 	// Gatehouse recorded it.
-	Source UserSource `json:"source"`
+	Source UserSource `json:"source,omitempty"`
 	// ExternalID is the provisioning client's own identifier of the user (SCIM externalId).
 	ExternalID string `json:"externalId,omitempty"`
 	// The attributes of the SCIM enterprise user extension; ManagerID is the ID of the user's manager.

@@ -16,15 +16,10 @@ import (
 	"github.com/gatehouse-idp/gatehouse/scim"
 )
 
-// The SCIM endpoint's rate limit per token: a steady rate and a burst, enough for a client's initial cycle while
-// one runaway client cannot take the server.
-const (
-	scimRate  = 50
-	scimBurst = 200
-)
-
 // scimLimiter is a rate limiter per SCIM token. Its memory is bounded: past maxTokens tokens, it starts afresh.
 type scimLimiter struct {
+	rate  rate.Limit
+	burst int
 	// mu guards limiters.
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -41,7 +36,7 @@ func (l *scimLimiter) allow(tokenID string, now time.Time) (bool, time.Duration)
 		if l.limiters == nil || len(l.limiters) >= maxTokens {
 			l.limiters = map[string]*rate.Limiter{}
 		}
-		lim = rate.NewLimiter(scimRate, scimBurst)
+		lim = rate.NewLimiter(l.rate, l.burst)
 		l.limiters[tokenID] = lim
 	}
 	l.mu.Unlock()
@@ -75,9 +70,11 @@ func (s *Server) serveSCIM(w http.ResponseWriter, r *http.Request, h scimFunc) e
 	if err != nil {
 		return err
 	}
-	if ok, wait := s.scimLimits.allow(t.ID, time.Now()); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-		return &scim.Error{Status: http.StatusTooManyRequests, Detail: "Too many requests with this SCIM token; slow down and retry after the time in Retry-After."}
+	if s.SCIMRateLimit > 0 {
+		if ok, wait := s.scimLimits.allow(t.ID, time.Now()); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			return &scim.Error{Status: http.StatusTooManyRequests, Detail: "Too many requests with this SCIM token; slow down and retry after the time in Retry-After."}
+		}
 	}
 	if ct := r.Header.Get("Content-Type"); r.ContentLength != 0 && ct != "" {
 		mt, _, _ := strings.Cut(ct, ";")

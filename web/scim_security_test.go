@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/scim"
 )
 
@@ -385,5 +384,4 @@ func TestSCIMFilterDifferential(t *testing.T) {
 			t.Errorf("Gatehouse accepts %q", f)
 		}
 	}
-	_ = gatehouse.SourceSCIM
 }

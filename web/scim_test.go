@@ -16,8 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/scimref"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+	"github.com/gatehouse-idp/gatehouse/web"
 )
 
 // scimEnv is a test server with a SCIM token of the default directory and an admin API token.
@@ -33,7 +35,10 @@ type scimEnv struct {
 
 func newSCIMEnv(t *testing.T) *scimEnv {
 	t.Helper()
-	srv := testserver.Start(t, testserver.Options{})
+	// The limits gatehouse serve sets by default.
+	srv := testserver.Start(t, testserver.Options{Configure: func(_ *idp.Service, w *web.Server) {
+		w.SCIMRateLimit, w.SCIMRateBurst = 50, 200
+	}})
 	ref := scimref.Get(t)
 	api, _, err := srv.Service.Login(context.Background(), "default", testserver.AdminUser, testserver.AdminPassword, "test")
 	if err != nil {

@@ -28,6 +28,25 @@ func TestSCIM(t *testing.T) {
 				"s1  Okta  ghs_abc  admin@fabrikam.com  2026-11-25 10:00:00Z  -\n",
 		},
 		{
+			name: "a provisioned user", args: []string{"user", "show", "u9"},
+			calls: []call{{method: "GET", path: "/api/v1/directories/default/users/u9", answer: `{"id":"u9","userName":"p.lee@contoso.com",` +
+				`"displayName":"Pat Lee","role":"user","source":"scim","externalId":"00u1",` + ts + `}`}},
+			stdout: "" +
+				"ID:                u9\n" +
+				"User name:         p.lee@contoso.com\n" +
+				"Display name:      Pat Lee\n" +
+				"First name:        -\n" +
+				"Last name:         -\n" +
+				"Mail:              -\n" +
+				"Role:              user\n" +
+				"Status:            no password yet (reset it to give a temporary one)\n" +
+				"Password changed:  -\n" +
+				"Created:           2026-11-25 10:00:00Z\n" +
+				"Updated:           2026-11-25 11:00:00Z\n" +
+				"Source:            scim\n" +
+				"External ID:       00u1\n",
+		},
+		{
 			name: "token revoke", args: []string{"scim", "token", "revoke", "s1"},
 			calls:  []call{{method: "DELETE", path: "/api/v1/directories/default/scim-tokens/s1", status: 204}},
 			stdout: "Revoked SCIM token s1.\n",
