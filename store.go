@@ -145,6 +145,9 @@ type Store interface {
 	// QueryUsers returns the directory's users that q selects, and how many match in all (ignoring paging). A
 	// filter on user name, external ID or ID uses an index.
 	QueryUsers(ctx context.Context, directoryID string, q Query) ([]*User, int, error)
+	// FindGroupsOfUsers returns, by user ID, the groups each of the users is a member of, ordered by name; users
+	// without groups, and IDs of no user of the directory, have no entry.
+	FindGroupsOfUsers(ctx context.Context, directoryID string, userIDs []string) (map[string][]*Group, error)
 	// QueryGroups returns the directory's groups that q selects, and how many match in all (ignoring paging).
 	QueryGroups(ctx context.Context, directoryID string, q Query) ([]*Group, int, error)
 

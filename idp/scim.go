@@ -168,12 +168,19 @@ func (s *Service) SCIMListUsers(ctx context.Context, t *gatehouse.SCIMToken, p *
 	if p.Query.Limit == 0 {
 		users = nil
 	}
-	for _, u := range users {
-		doc, err := s.userResource(ctx, s.Store, u, p.Projection.Wants("groups"))
-		if err != nil {
+	groups := map[string][]*gatehouse.Group{}
+	if p.Projection.Wants("groups") && len(users) > 0 {
+		ids := make([]string, len(users))
+		for i, u := range users {
+			ids[i] = u.ID
+		}
+		if groups, err = s.Store.FindGroupsOfUsers(ctx, t.DirectoryID, ids); err != nil {
 			return nil, err
 		}
-		docs = append(docs, p.Projection.Apply(doc))
+	}
+	base := s.SCIMBaseURL(t.DirectoryID)
+	for _, u := range users {
+		docs = append(docs, p.Projection.Apply(scim.UserResource(u, groups[u.ID], base)))
 	}
 	return scim.ListResponse(docs, total, p.StartIndex), nil
 }

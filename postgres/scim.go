@@ -155,3 +155,30 @@ func (s *Store) DeleteSCIMToken(ctx context.Context, directoryID, id string) err
 	return s.exec(ctx, "delete SCIM token", "The SCIM token does not exist.",
 		`DELETE FROM scim_tokens WHERE directory_id = $1 AND id = $2`, directoryID, id)
 }
+
+// FindGroupsOfUsers returns the groups of each of the users, in one query.
+func (s *Store) FindGroupsOfUsers(ctx context.Context, directoryID string, userIDs []string) (map[string][]*gatehouse.Group, error) {
+	out := map[string][]*gatehouse.Group{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var userID string
+	_, err := queryList(ctx, s.db, "find groups of users", func(row scanner) (*gatehouse.Group, error) {
+		g, err := scanGroup(withUserID{row, &userID})
+		if err == nil {
+			out[userID] = append(out[userID], g)
+		}
+		return g, err
+	}, `SELECT `+groupColumns+`, m.user_id
+		FROM group_members m JOIN groups g ON g.directory_id = m.directory_id AND g.id = m.group_id
+		WHERE m.directory_id = $1 AND m.user_id = ANY($2) ORDER BY `+groupOrder, directoryID, userIDs)
+	return out, err
+}
+
+// withUserID scans a row whose last column is a user ID into id.
+type withUserID struct {
+	scanner
+	id *string
+}
+
+func (w withUserID) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.id)...) }

@@ -206,6 +206,26 @@ func testQueryGroups(t *testing.T, open Opener) {
 	wantCode(t, "userName on groups", err, gatehouse.EINVALID)
 }
 
+// testFindGroupsOfUsers reads the groups of several users at once.
+func testFindGroupsOfUsers(t *testing.T, open Opener) {
+	s := open(t)
+	scimWorld(t, s)
+	must(t, s.AddGroupMember(ctx, "d", "g1", "u0"))
+	got, err := s.FindGroupsOfUsers(ctx, "d", []string{"u0", "u1", "u2", "u3", "nobody", "e0"})
+	must(t, err)
+	names := map[string][]string{}
+	for id, gs := range got {
+		names[id] = ids(gs, groupID)
+	}
+	diff(t, "groups of users", map[string][]string{"u0": {"g1", "g0"}, "u1": {"g0"}, "u2": {"g1"}}, names)
+	got, err = s.FindGroupsOfUsers(ctx, "e", []string{"u0"})
+	must(t, err)
+	diff(t, "groups of users of another directory", map[string][]*gatehouse.Group{}, got)
+	got, err = s.FindGroupsOfUsers(ctx, "d", nil)
+	must(t, err)
+	diff(t, "groups of no users", map[string][]*gatehouse.Group{}, got)
+}
+
 // testSCIMTokens checks the SCIM token life cycle and that tokens stay in their directory.
 func testSCIMTokens(t *testing.T, open Opener) {
 	s := open(t)

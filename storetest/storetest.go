@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"ProvisioningFields", testProvisioningFields},
 		{"QueryUsers", testQueryUsers},
 		{"QueryGroups", testQueryGroups},
+		{"FindGroupsOfUsers", testFindGroupsOfUsers},
 		{"SCIMTokens", testSCIMTokens},
 		{"ForUpdate", testForUpdate},
 	} {

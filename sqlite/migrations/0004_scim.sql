@@ -10,10 +10,10 @@ ALTER TABLE users ADD COLUMN organization TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN division TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN manager_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN scim_attributes TEXT NOT NULL DEFAULT '';
-CREATE INDEX users_external_id ON users (directory_id, external_id) WHERE external_id <> '';
+CREATE INDEX users_external_id ON users (directory_id, external_id);
 
 ALTER TABLE groups ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
-CREATE INDEX groups_external_id ON groups (directory_id, external_id) WHERE external_id <> '';
+CREATE INDEX groups_external_id ON groups (directory_id, external_id);
 
 -- The bearer tokens of a directory's SCIM endpoint; only the SHA-256 hash of the secret is kept.
 CREATE TABLE scim_tokens (
