@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/scim"
@@ -87,7 +88,7 @@ func (s *Service) SCIMToken(ctx context.Context, dirID, secret string) (*gatehou
 		return nil, err
 	}
 	now := s.now()
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > 60e9 {
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		if err := s.Store.TouchSCIMToken(ctx, t.ID, now); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 			return nil, err
 		}

@@ -45,6 +45,10 @@ func TestPortalSCIMTokens(t *testing.T) {
 		}
 	}
 
+	if list := c.get("/admin/d/default/users"); !strings.Contains(list.Body, "<td>SCIM</td>") || !strings.Contains(list.Body, "No password yet") {
+		t.Errorf("the users page does not show the provisioned user's source and missing password:\n%s", list.Body)
+	}
+
 	settings = c.get("/admin/d/default/settings")
 	ids := regexp.MustCompile(`id="revoke-scim-token-([a-z0-9]+)"`).FindStringSubmatch(settings.Body)
 	if ids == nil || !strings.Contains(settings.Body, "Entra ID") {
