@@ -4,20 +4,19 @@ package scim
 const MaxBodyBytes = 1 << 20
 
 // ServiceProviderConfig returns the service provider configuration of the endpoint at base (RFC 7643 section 5).
-func ServiceProviderConfig(base, docs string) map[string]any {
+func ServiceProviderConfig(base string) map[string]any {
 	return map[string]any{
-		"schemas":          []string{SPConfigSchema},
-		"documentationUri": docs,
-		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":           map[string]any{"supported": true, "maxResults": MaxCount},
-		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": true},
-		"etag":             map[string]any{"supported": true},
+		"schemas":        []string{SPConfigSchema},
+		"patch":          map[string]any{"supported": true},
+		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":         map[string]any{"supported": true, "maxResults": MaxCount},
+		"changePassword": map[string]any{"supported": false},
+		"sort":           map[string]any{"supported": true},
+		"etag":           map[string]any{"supported": true},
 		"authenticationSchemes": []any{map[string]any{
 			"type": "oauthbearertoken", "name": "Bearer token",
-			"description":      "A SCIM token of the directory, created by its admin in the portal, the API or the CLI.",
-			"documentationUri": docs, "primary": true,
+			"description": "A SCIM token of the directory, created by its admin in the portal, the API or the CLI.",
+			"primary":     true,
 		}},
 		"meta": map[string]any{"resourceType": "ServiceProviderConfig", "location": base + "/ServiceProviderConfig"},
 	}

@@ -278,8 +278,7 @@ func (s *Server) scimDelete(rt *scim.ResourceType) scimFunc {
 }
 
 func (s *Server) scimServiceProviderConfig(w http.ResponseWriter, r *http.Request, t *gatehouse.SCIMToken) error {
-	writeSCIM(w, http.StatusOK, scim.ServiceProviderConfig(s.Service.SCIMBaseURL(t.DirectoryID),
-		"https://github.com/gatehouse-idp/gatehouse/blob/main/docs/scim.md"))
+	writeSCIM(w, http.StatusOK, scim.ServiceProviderConfig(s.Service.SCIMBaseURL(t.DirectoryID)))
 	return nil
 }
 
