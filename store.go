@@ -141,6 +141,29 @@ type Store interface {
 	// FindAuditEvents returns matching events newest first, and how many match in all.
 	FindAuditEvents(ctx context.Context, directoryID string, f AuditFilter) ([]*AuditEvent, int, error)
 
+	// FindUserForUpdate and FindGroupForUpdate are FindUser and FindGroup that, inside InTx, also hold the object
+	// against changes by other transactions until the transaction ends, so a read-modify-write loses no update.
+	FindUserForUpdate(ctx context.Context, directoryID, id string) (*User, error)
+	FindGroupForUpdate(ctx context.Context, directoryID, id string) (*Group, error)
+	// QueryUsers returns the directory's users that q selects, and how many match in all (ignoring paging). A
+	// filter on user name, external ID or ID uses an index.
+	QueryUsers(ctx context.Context, directoryID string, q Query) ([]*User, int, error)
+	// FindGroupsOfUsers returns, by user ID, the groups each of the users is a member of, ordered by name; users
+	// without groups, and IDs of no user of the directory, have no entry.
+	FindGroupsOfUsers(ctx context.Context, directoryID string, userIDs []string) (map[string][]*Group, error)
+	// QueryGroups returns the directory's groups that q selects, and how many match in all (ignoring paging).
+	QueryGroups(ctx context.Context, directoryID string, q Query) ([]*Group, int, error)
+
+	// CreateSCIMToken stores t. ENOTFOUND if there is no such directory. FindSCIMTokenBySecretHash returns ENOTFOUND
+	// when no token has that hash.
+	CreateSCIMToken(ctx context.Context, t *SCIMToken) error
+	FindSCIMTokenBySecretHash(ctx context.Context, secretHash string) (*SCIMToken, error)
+	// FindSCIMTokens returns the directory's SCIM tokens, newest first.
+	FindSCIMTokens(ctx context.Context, directoryID string) ([]*SCIMToken, error)
+	// TouchSCIMToken sets the token's LastUsedAt.
+	TouchSCIMToken(ctx context.Context, id string, at time.Time) error
+	DeleteSCIMToken(ctx context.Context, directoryID, id string) error
+
 	// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now.
 	DeleteExpired(ctx context.Context, now time.Time) error
 

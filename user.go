@@ -65,10 +65,42 @@ type User struct {
 	// MFASecret is the TOTP secret sealed with the instance's key-encryption key; it never leaves the server.
 	MFASecret []byte `json:"-"`
 	// RecoveryCodes are the SHA-256 hashes (hex) of the unused one-time recovery codes.
-	RecoveryCodes []string  `json:"-"`
-	CreatedAt     time.Time `json:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt"`
+	RecoveryCodes []string `json:"-"`
+	// Source says where the user came from (portal, api, cli, scim or setup); empty for users created before
+	// Gatehouse recorded it.
+	Source UserSource `json:"source,omitempty"`
+	// ExternalID is the provisioning client's own identifier of the user (SCIM externalId).
+	ExternalID string `json:"externalId,omitempty"`
+	// The attributes of the SCIM enterprise user extension; ManagerID is the ID of the user's manager.
+	Department     string `json:"department,omitempty"`
+	EmployeeNumber string `json:"employeeNumber,omitempty"`
+	CostCenter     string `json:"costCenter,omitempty"`
+	Organization   string `json:"organization,omitempty"`
+	Division       string `json:"division,omitempty"`
+	ManagerID      string `json:"managerId,omitempty"`
+	// SCIMAttributes holds, as a JSON object, the SCIM core attributes a provisioning client set that have no field
+	// of their own (title, phone numbers, addresses, further e-mails, ...); empty for none.
+	SCIMAttributes string    `json:"-"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
 }
+
+// UserSource says how a user got into the directory.
+type UserSource string
+
+// The sources of users.
+const (
+	SourcePortal UserSource = "portal"
+	SourceAPI    UserSource = "api"
+	SourceCLI    UserSource = "cli"
+	SourceSCIM   UserSource = "scim"
+	// SourceSetup is the first admin, created when the server starts on an empty database.
+	SourceSetup UserSource = "setup"
+)
+
+// HasPassword reports whether the user has a password; a user provisioned over SCIM has none until an admin sets a
+// temporary one.
+func (u *User) HasPassword() bool { return u.PasswordHash != "" }
 
 // Name returns the display name, or the user name when there is no display name.
 func (u *User) Name() string {
@@ -94,6 +126,9 @@ func (u *User) Validate() error {
 	}
 	for _, f := range []struct{ name, v string }{
 		{"firstName", u.FirstName}, {"lastName", u.LastName}, {"displayName", u.DisplayName},
+		{"externalId", u.ExternalID}, {"department", u.Department}, {"employeeNumber", u.EmployeeNumber},
+		{"costCenter", u.CostCenter}, {"organization", u.Organization}, {"division", u.Division},
+		{"managerId", u.ManagerID},
 	} {
 		if len(f.v) > 256 {
 			return FieldErrorf(f.name, "%s is at most 256 characters.", f.name)
@@ -128,12 +163,14 @@ type UserFilter struct {
 
 // Group is a named set of users in a directory.
 type Group struct {
-	ID          string    `json:"id"`
-	DirectoryID string    `json:"directoryId"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	ID          string `json:"id"`
+	DirectoryID string `json:"directoryId"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// ExternalID is the provisioning client's own identifier of the group (SCIM externalId).
+	ExternalID string    `json:"externalId,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
 // Validate returns EINVALID when the group cannot be stored.
@@ -146,6 +183,9 @@ func (g *Group) Validate() error {
 	}
 	if g.Name == "" || len(g.Name) > 256 || strings.ContainsAny(g.Name, "\x00\r\n") {
 		return FieldErrorf("name", "A group name is 1 to 256 characters without control characters.")
+	}
+	if len(g.ExternalID) > 256 || strings.ContainsAny(g.ExternalID, "\x00\r\n") {
+		return FieldErrorf("externalId", "An external ID is at most 256 characters without control characters.")
 	}
 	if len(g.Description) > 1024 {
 		return FieldErrorf("description", "A description is at most 1024 characters.")

@@ -393,3 +393,35 @@ func (c *Client) ListAudit(ctx context.Context, dir string, q AuditQuery) ([]*ga
 	return list[*gatehouse.AuditEvent](ctx, c, dirPath(dir, "audit"), query("actor", q.ActorID,
 		"targetType", q.TargetType, "targetId", q.TargetID, "offset", itoa(q.Offset), "limit", itoa(q.Limit)))
 }
+
+// SCIMEndpoint is the answer of GetSCIM.
+type SCIMEndpoint struct {
+	BaseURL string `json:"baseUrl"`
+}
+
+// GetSCIM returns the directory's SCIM endpoint.
+func (c *Client) GetSCIM(ctx context.Context, dir string) (*SCIMEndpoint, error) {
+	return get[SCIMEndpoint](ctx, c, dirPath(dir, "scim"))
+}
+
+// NewSCIMToken is the answer of CreateSCIMToken: Token is the secret, shown once.
+type NewSCIMToken struct {
+	Token     string               `json:"token"`
+	SCIMToken *gatehouse.SCIMToken `json:"scimToken"`
+	BaseURL   string               `json:"baseUrl"`
+}
+
+// CreateSCIMToken creates a SCIM token of the directory named after the client that will use it.
+func (c *Client) CreateSCIMToken(ctx context.Context, dir, name string) (*NewSCIMToken, error) {
+	return send[NewSCIMToken](ctx, c, http.MethodPost, dirPath(dir, "scim-tokens"), map[string]string{"name": name})
+}
+
+// ListSCIMTokens returns the directory's SCIM tokens, newest first.
+func (c *Client) ListSCIMTokens(ctx context.Context, dir string) ([]*gatehouse.SCIMToken, int, error) {
+	return list[*gatehouse.SCIMToken](ctx, c, dirPath(dir, "scim-tokens"), nil)
+}
+
+// DeleteSCIMToken revokes a SCIM token.
+func (c *Client) DeleteSCIMToken(ctx context.Context, dir, id string) error {
+	return c.del(ctx, dirPath(dir, "scim-tokens", id))
+}

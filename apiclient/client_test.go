@@ -607,6 +607,38 @@ func TestMethods(t *testing.T) {
 			want:   request{Method: "GET", Path: "/api/v1/directories/default/audit", Query: "actor=u1&offset=2&targetId=a1&targetType=app"},
 			result: "app.create",
 		},
+		{
+			name: "GetSCIM", status: 200, answer: `{"baseUrl":"https://idp.example.com/d/default/scim/v2"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				e, err := c.GetSCIM(ctx, "default")
+				return e.BaseURL, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/scim"},
+			result: "https://idp.example.com/d/default/scim/v2",
+		},
+		{
+			name: "CreateSCIMToken", status: 201, answer: `{"token":"ghs_abc","scimToken":{"id":"s1","name":"Entra ID"},"baseUrl":"https://idp.example.com/d/default/scim/v2"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				n, err := c.CreateSCIMToken(ctx, "default", "Entra ID")
+				return []any{n.Token, n.SCIMToken.ID, n.BaseURL}, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/scim-tokens", Body: `{"name":"Entra ID"}`},
+			result: []any{"ghs_abc", "s1", "https://idp.example.com/d/default/scim/v2"},
+		},
+		{
+			name: "ListSCIMTokens", status: 200, answer: `{"items":[{"id":"s1","name":"Entra ID"}],"total":1}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, n, err := c.ListSCIMTokens(ctx, "default")
+				return []any{l[0].Name, n}, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/scim-tokens"},
+			result: []any{"Entra ID", 1},
+		},
+		{
+			name: "DeleteSCIMToken", status: 204,
+			call: func(c *apiclient.Client) (any, error) { return nil, c.DeleteSCIMToken(ctx, "default", "s1") },
+			want: request{Method: "DELETE", Path: "/api/v1/directories/default/scim-tokens/s1"},
+		},
 	}
 	routes := documentedRoutes(t)
 	covered := map[string]bool{}

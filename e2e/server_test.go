@@ -26,7 +26,7 @@ var (
 )
 
 // gatehouseBinary builds cmd/gatehouse once per test run and returns its path.
-func gatehouseBinary(t *testing.T) string {
+func gatehouseBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "gatehouse-e2e-bin")
@@ -47,7 +47,7 @@ func gatehouseBinary(t *testing.T) string {
 }
 
 // freeAddr returns a free loopback address.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -71,9 +71,15 @@ type server struct {
 // answers. The process is stopped when the test ends.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
+	return startServerIn(t, t.TempDir(), env...)
+}
+
+// startServerIn is startServer with the data directory data, which may hold a database already.
+func startServerIn(t testing.TB, data string, env ...string) *server {
+	t.Helper()
 	bin := gatehouseBinary(t)
 	addr := freeAddr(t)
-	s := &server{URL: "http://" + addr, Data: t.TempDir(), mu: new(sync.Mutex), out: &bytes.Buffer{}}
+	s := &server{URL: "http://" + addr, Data: data, mu: new(sync.Mutex), out: &bytes.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cmd = exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data", s.Data, "--log-level", "debug", "--rate-limit", "0")
 	s.cmd.Env = append(os.Environ(), env...)

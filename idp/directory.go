@@ -28,7 +28,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminUser, adminPassword string
 func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
 	u := &gatehouse.User{
 		DirectoryID: gatehouse.DefaultDirectoryID, UserName: adminUser, DisplayName: "Administrator",
-		Role: gatehouse.RoleGlobalAdmin,
+		Role: gatehouse.RoleGlobalAdmin, Source: gatehouse.SourceSetup,
 	}
 	// The password is hashed before the transaction, as every hash is; when the directory already has users, the
 	// hash is not needed, which costs one hash at start-up.

@@ -17,6 +17,8 @@ type UserInput struct {
 	DisplayName string         `json:"displayName"`
 	Mail        string         `json:"mail"`
 	Role        gatehouse.Role `json:"role"`
+	// Source is where the request came from (portal, api or cli); the caller sets it, never the request body.
+	Source gatehouse.UserSource `json:"-"`
 }
 
 // CreateUser creates a user with a generated temporary password, which is returned once and must be changed at
@@ -36,6 +38,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *gatehouse.User, dirID s
 		DisplayName: strings.TrimSpace(in.DisplayName),
 		Mail:        strings.TrimSpace(in.Mail),
 		Role:        in.Role,
+		Source:      in.Source,
 	}
 	if u.DisplayName == "" {
 		u.DisplayName = strings.TrimSpace(u.FirstName + " " + u.LastName)

@@ -6,14 +6,15 @@ import (
 	"github.com/gatehouse-idp/gatehouse"
 )
 
-const groupColumns = `g.directory_id, g.id, g.name, g.description, g.created_at, g.updated_at`
+const groupColumns = `g.directory_id, g.id, g.name, g.description, g.created_at, g.updated_at, g.external_id`
 
 // groupOrder orders groups by name: case-insensitively, then byte-wise, the same on every database collation.
 const groupOrder = `g.name_key COLLATE "C", g.name COLLATE "C", g.id`
 
 func scanGroup(row scanner) (*gatehouse.Group, error) {
 	var g gatehouse.Group
-	if err := row.Scan(&g.DirectoryID, &g.ID, &g.Name, &g.Description, &g.CreatedAt, &g.UpdatedAt); err != nil {
+	if err := row.Scan(&g.DirectoryID, &g.ID, &g.Name, &g.Description, &g.CreatedAt, &g.UpdatedAt,
+		&g.ExternalID); err != nil {
 		return nil, err
 	}
 	g.CreatedAt, g.UpdatedAt = utc(g.CreatedAt), utc(g.UpdatedAt)
@@ -23,8 +24,8 @@ func scanGroup(row scanner) (*gatehouse.Group, error) {
 // CreateGroup stores g. ECONFLICT if the directory has a group with the same name, ignoring case.
 func (s *Store) CreateGroup(ctx context.Context, g *gatehouse.Group) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO groups (directory_id, id, name, name_key, description, created_at,
-		updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, g.CreatedAt, g.UpdatedAt)
+		updated_at, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, g.CreatedAt, g.UpdatedAt, g.ExternalID)
 	return wrap(err, "create group")
 }
 
@@ -45,11 +46,12 @@ func (s *Store) FindGroups(ctx context.Context, directoryID, query string) ([]*g
 		ORDER BY `+groupOrder, directoryID, key(query))
 }
 
-// UpdateGroup replaces the group's name, description and UpdatedAt. ECONFLICT as in CreateGroup.
+// UpdateGroup replaces the group's name, description, external ID and UpdatedAt. ECONFLICT as in CreateGroup.
 func (s *Store) UpdateGroup(ctx context.Context, g *gatehouse.Group) error {
 	return s.exec(ctx, "update group", "The group does not exist.", `UPDATE groups
-		SET name = $3, name_key = $4, description = $5, updated_at = $6 WHERE directory_id = $1 AND id = $2`,
-		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, g.UpdatedAt)
+		SET name = $3, name_key = $4, description = $5, updated_at = $6, external_id = $7
+		WHERE directory_id = $1 AND id = $2`,
+		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, g.UpdatedAt, g.ExternalID)
 }
 
 // DeleteGroup deletes the group and, by cascade, its memberships and assignments.

@@ -9,12 +9,14 @@ import (
 
 const userColumns = `directory_id, id, user_name, first_name, last_name, display_name, mail, role, disabled,
 	must_change_password, password_hash, password_changed_at, created_at, updated_at, mfa_enabled, mfa_secret,
-	recovery_codes`
+	recovery_codes, source, external_id, department, employee_number, cost_center, organization, division, manager_id,
+	scim_attributes`
 
 // userColumnsOf is userColumns qualified with the table alias u.
 const userColumnsOf = `u.directory_id, u.id, u.user_name, u.first_name, u.last_name, u.display_name, u.mail, u.role,
 	u.disabled, u.must_change_password, u.password_hash, u.password_changed_at, u.created_at, u.updated_at,
-	u.mfa_enabled, u.mfa_secret, u.recovery_codes`
+	u.mfa_enabled, u.mfa_secret, u.recovery_codes, u.source, u.external_id, u.department, u.employee_number,
+	u.cost_center, u.organization, u.division, u.manager_id, u.scim_attributes`
 
 // userOrder orders users by user name: case-insensitively, then byte-wise, the same on every database collation.
 const userOrder = `u.user_name_key COLLATE "C", u.user_name COLLATE "C", u.id`
@@ -34,7 +36,8 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 	var u gatehouse.User
 	if err := row.Scan(&u.DirectoryID, &u.ID, &u.UserName, &u.FirstName, &u.LastName, &u.DisplayName, &u.Mail,
 		&u.Role, &u.Disabled, &u.MustChangePassword, &u.PasswordHash, &u.PasswordChangedAt, &u.CreatedAt,
-		&u.UpdatedAt, &u.MFAEnabled, &u.MFASecret, &u.RecoveryCodes); err != nil {
+		&u.UpdatedAt, &u.MFAEnabled, &u.MFASecret, &u.RecoveryCodes, &u.Source, &u.ExternalID, &u.Department,
+		&u.EmployeeNumber, &u.CostCenter, &u.Organization, &u.Division, &u.ManagerID, &u.SCIMAttributes); err != nil {
 		return nil, err
 	}
 	if len(u.RecoveryCodes) == 0 {
@@ -49,10 +52,13 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO users (`+userColumns+`, user_name_key, first_name_key, last_name_key,
 		display_name_key, mail_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+			$23, $24, $25, $26, $27, $28, $29, $30, $31)`,
 		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
 		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt, u.MFAEnabled, u.MFASecret,
-		textArray(u.RecoveryCodes), key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail))
+		textArray(u.RecoveryCodes), u.Source, u.ExternalID, u.Department, u.EmployeeNumber, u.CostCenter,
+		u.Organization, u.Division, u.ManagerID, u.SCIMAttributes,
+		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail))
 	return wrap(err, "create user")
 }
 
@@ -97,12 +103,15 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 		first_name = $4, last_name = $5, display_name = $6, mail = $7, role = $8, disabled = $9,
 		must_change_password = $10, password_hash = $11, password_changed_at = $12, updated_at = $13,
 		user_name_key = $14, first_name_key = $15, last_name_key = $16, display_name_key = $17, mail_key = $18,
-		mfa_enabled = $19, mfa_secret = $20, recovery_codes = $21
+		mfa_enabled = $19, mfa_secret = $20, recovery_codes = $21, source = $22, external_id = $23,
+		department = $24, employee_number = $25, cost_center = $26, organization = $27, division = $28,
+		manager_id = $29, scim_attributes = $30
 		WHERE directory_id = $1 AND id = $2`,
 		u.DirectoryID, u.ID, u.UserName, u.FirstName, u.LastName, u.DisplayName, u.Mail, u.Role, u.Disabled,
 		u.MustChangePassword, u.PasswordHash, u.PasswordChangedAt, u.UpdatedAt,
 		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail),
-		u.MFAEnabled, u.MFASecret, textArray(u.RecoveryCodes))
+		u.MFAEnabled, u.MFASecret, textArray(u.RecoveryCodes), u.Source, u.ExternalID, u.Department, u.EmployeeNumber,
+		u.CostCenter, u.Organization, u.Division, u.ManagerID, u.SCIMAttributes)
 }
 
 // DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.

@@ -2,9 +2,9 @@
 # Runs Gatehouse's full test suite. It first installs what the tests need and is missing: Debian packages (xmlsec1
 # to verify signatures independently, Chromium for browser tests, PostgreSQL for the second store, and the SAML
 # service providers of the interoperability suite in interop/: Shibboleth SP 3 with Apache, SimpleSAMLphp with PHP,
-# pysaml2, and Node.js with npm for @node-saml/node-saml; Prometheus, whose promtool checks the metrics and whose
-# server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to) and npm packages. Tests that need a tool
-# skip with a loud message when it is missing; with CI=true they fail instead.
+# pysaml2, and Node.js with npm for @node-saml/node-saml and the SCIM references; Prometheus, whose promtool checks
+# the metrics and whose server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to) and npm packages.
+# Tests that need a tool skip with a loud message when it is missing; with CI=true they fail instead.
 #
 #   scripts/test.sh              the whole suite
 #   scripts/test.sh ./saml/...   only some packages (any go test arguments)
@@ -47,6 +47,20 @@ if command -v npm >/dev/null 2>&1; then
 		mkdir -p "$node_sp_dir"
 		cp "$node_sp/package.json" "$node_sp/package-lock.json" "$node_sp_dir/"
 		npm ci --prefix "$node_sp_dir" --no-audit --no-fund --ignore-scripts
+	fi
+fi
+
+# The independent SCIM references of the SCIM tests (scim-patch, scim2-parse-filter, scimmy), from their lockfile,
+# into the cache directory internal/scimref uses.
+scim_ref=internal/scimref/testdata
+if command -v npm >/dev/null 2>&1; then
+	scim_ref_hash=$(cat "$scim_ref/package.json" "$scim_ref/package-lock.json" | sha256sum | cut -c1-12)
+	scim_ref_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-scim/reference-$scim_ref_hash"
+	if [ ! -f "$scim_ref_dir/node_modules/scimmy/package.json" ]; then
+		echo "test.sh: npm ci for $scim_ref"
+		mkdir -p "$scim_ref_dir"
+		cp "$scim_ref/package.json" "$scim_ref/package-lock.json" "$scim_ref_dir/"
+		npm ci --prefix "$scim_ref_dir" --no-audit --no-fund --ignore-scripts
 	fi
 fi
 

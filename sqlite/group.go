@@ -6,14 +6,15 @@ import (
 	"github.com/gatehouse-idp/gatehouse"
 )
 
-const groupColumns = `g.directory_id, g.id, g.name, g.description, g.created_at, g.updated_at`
+const groupColumns = `g.directory_id, g.id, g.name, g.description, g.created_at, g.updated_at, g.external_id`
 
 // groupOrder orders groups by name: case-insensitively, then byte-wise.
 const groupOrder = `g.name_key, g.name, g.id`
 
 func scanGroup(row scanner) (*gatehouse.Group, error) {
 	var g gatehouse.Group
-	if err := row.Scan(&g.DirectoryID, &g.ID, &g.Name, &g.Description, timeAt{&g.CreatedAt}, timeAt{&g.UpdatedAt}); err != nil {
+	if err := row.Scan(&g.DirectoryID, &g.ID, &g.Name, &g.Description, timeAt{&g.CreatedAt}, timeAt{&g.UpdatedAt},
+		&g.ExternalID); err != nil {
 		return nil, err
 	}
 	return &g, nil
@@ -27,8 +28,8 @@ var groupConflict = msgs{
 // CreateGroup stores g. ECONFLICT if the directory has a group with the same name, ignoring case.
 func (s *Store) CreateGroup(ctx context.Context, g *gatehouse.Group) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO groups (directory_id, id, name, name_key, description, created_at,
-		updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, micros(g.CreatedAt), micros(g.UpdatedAt))
+		updated_at, external_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, micros(g.CreatedAt), micros(g.UpdatedAt), g.ExternalID)
 	return wrap(err, "create group", groupConflict)
 }
 
@@ -49,11 +50,11 @@ func (s *Store) FindGroups(ctx context.Context, directoryID, query string) ([]*g
 		ORDER BY `+groupOrder, directoryID, key(query))
 }
 
-// UpdateGroup replaces the group's name, description and UpdatedAt. ECONFLICT as in CreateGroup.
+// UpdateGroup replaces the group's name, description, external ID and UpdatedAt. ECONFLICT as in CreateGroup.
 func (s *Store) UpdateGroup(ctx context.Context, g *gatehouse.Group) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE groups SET name = ?3, name_key = ?4, description = ?5, updated_at = ?6
-		WHERE directory_id = ?1 AND id = ?2`,
-		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, micros(g.UpdatedAt))
+	res, err := s.w.ExecContext(ctx, `UPDATE groups SET name = ?3, name_key = ?4, description = ?5, updated_at = ?6,
+		external_id = ?7 WHERE directory_id = ?1 AND id = ?2`,
+		g.DirectoryID, g.ID, g.Name, key(g.Name), g.Description, micros(g.UpdatedAt), g.ExternalID)
 	return changed(res, wrap(err, "update group", groupConflict), "update group", "The group does not exist.")
 }
 

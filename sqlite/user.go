@@ -9,7 +9,8 @@ import (
 
 const userColumns = `u.directory_id, u.id, u.user_name, u.first_name, u.last_name, u.display_name, u.mail, u.role,
 	u.disabled, u.must_change_password, u.password_hash, u.password_changed_at, u.mfa_enabled, u.mfa_secret,
-	u.recovery_codes, u.created_at, u.updated_at`
+	u.recovery_codes, u.created_at, u.updated_at, u.source, u.external_id, u.department, u.employee_number,
+	u.cost_center, u.organization, u.division, u.manager_id, u.scim_attributes`
 
 // userOrder orders users by user name: case-insensitively, then byte-wise.
 const userOrder = `u.user_name_key, u.user_name, u.id`
@@ -18,7 +19,9 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 	var u gatehouse.User
 	if err := row.Scan(&u.DirectoryID, &u.ID, &u.UserName, &u.FirstName, &u.LastName, &u.DisplayName, &u.Mail,
 		&u.Role, &u.Disabled, &u.MustChangePassword, &u.PasswordHash, timeAt{&u.PasswordChangedAt}, &u.MFAEnabled,
-		&u.MFASecret, stringsAt{&u.RecoveryCodes}, timeAt{&u.CreatedAt}, timeAt{&u.UpdatedAt}); err != nil {
+		&u.MFASecret, stringsAt{&u.RecoveryCodes}, timeAt{&u.CreatedAt}, timeAt{&u.UpdatedAt}, &u.Source,
+		&u.ExternalID, &u.Department, &u.EmployeeNumber, &u.CostCenter, &u.Organization, &u.Division, &u.ManagerID,
+		&u.SCIMAttributes); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -38,12 +41,14 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO users (directory_id, id, user_name, user_name_key, first_name,
 		first_name_key, last_name, last_name_key, display_name, display_name_key, mail, mail_key, role, disabled,
 		must_change_password, password_hash, password_changed_at, mfa_enabled, mfa_secret, recovery_codes, created_at,
-		updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updated_at, source, external_id, department, employee_number, cost_center, organization, division, manager_id,
+		scim_attributes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.DirectoryID, u.ID, u.UserName, key(u.UserName), u.FirstName, key(u.FirstName), u.LastName, key(u.LastName),
 		u.DisplayName, key(u.DisplayName), u.Mail, key(u.Mail), string(u.Role), u.Disabled, u.MustChangePassword,
 		u.PasswordHash, micros(u.PasswordChangedAt), u.MFAEnabled, u.MFASecret, jsonStrings(u.RecoveryCodes),
-		micros(u.CreatedAt), micros(u.UpdatedAt))
+		micros(u.CreatedAt), micros(u.UpdatedAt), string(u.Source), u.ExternalID, u.Department, u.EmployeeNumber,
+		u.CostCenter, u.Organization, u.Division, u.ManagerID, u.SCIMAttributes)
 	return wrap(err, "create user", userConflict)
 }
 
@@ -88,12 +93,15 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE users SET user_name = ?3, user_name_key = ?4, first_name = ?5,
 		first_name_key = ?6, last_name = ?7, last_name_key = ?8, display_name = ?9, display_name_key = ?10, mail = ?11,
 		mail_key = ?12, role = ?13, disabled = ?14, must_change_password = ?15, password_hash = ?16,
-		password_changed_at = ?17, updated_at = ?18, mfa_enabled = ?19, mfa_secret = ?20, recovery_codes = ?21
+		password_changed_at = ?17, updated_at = ?18, mfa_enabled = ?19, mfa_secret = ?20, recovery_codes = ?21,
+		source = ?22, external_id = ?23, department = ?24, employee_number = ?25, cost_center = ?26,
+		organization = ?27, division = ?28, manager_id = ?29, scim_attributes = ?30
 		WHERE directory_id = ?1 AND id = ?2`,
 		u.DirectoryID, u.ID, u.UserName, key(u.UserName), u.FirstName, key(u.FirstName), u.LastName, key(u.LastName),
 		u.DisplayName, key(u.DisplayName), u.Mail, key(u.Mail), string(u.Role), u.Disabled, u.MustChangePassword,
 		u.PasswordHash, micros(u.PasswordChangedAt), micros(u.UpdatedAt), u.MFAEnabled, u.MFASecret,
-		jsonStrings(u.RecoveryCodes))
+		jsonStrings(u.RecoveryCodes), string(u.Source), u.ExternalID, u.Department, u.EmployeeNumber, u.CostCenter,
+		u.Organization, u.Division, u.ManagerID, u.SCIMAttributes)
 	return changed(res, wrap(err, "update user", userConflict), "update user", "The user does not exist.")
 }
 

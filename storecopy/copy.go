@@ -63,6 +63,15 @@ func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.D
 			return fmt.Errorf("create API token %s: %w", t.ID, err)
 		}
 	}
+	scimTokens, err := src.FindSCIMTokens(ctx, d.ID)
+	if err != nil {
+		return fmt.Errorf("read SCIM tokens: %w", err)
+	}
+	for _, t := range scimTokens {
+		if err := dst.CreateSCIMToken(ctx, t); err != nil {
+			return fmt.Errorf("create SCIM token %s: %w", t.ID, err)
+		}
+	}
 	if err := copySessions(ctx, dst, src, d.ID); err != nil {
 		return err
 	}

@@ -52,9 +52,14 @@ func seed(t *testing.T, s gatehouse.Store) {
 				PasswordChangedAt: at, MFAEnabled: true, MFASecret: []byte("sealed-totp-" + id),
 				RecoveryCodes: []string{"hash-1", "hash-2"}, CreatedAt: at, UpdatedAt: at}))
 			must(t, s.CreateUser(ctx, &gatehouse.User{ID: "u-simon", DirectoryID: id, UserName: "b.simon@" + id + ".example.com",
-				DisplayName: "B. Simon", Role: gatehouse.RoleUser, Disabled: true, CreatedAt: at, UpdatedAt: at}))
+				DisplayName: "B. Simon", Role: gatehouse.RoleUser, Disabled: true, Source: gatehouse.SourceSCIM,
+				ExternalID: "ext-simon", Department: "Sales", EmployeeNumber: "42", CostCenter: "C1", Organization: "Contoso",
+				Division: "EMEA", ManagerID: "u-admin", SCIMAttributes: `{"title":"Tour Guide"}`, CreatedAt: at, UpdatedAt: at}))
+			used := at.Add(time.Minute)
+			must(t, s.CreateSCIMToken(ctx, &gatehouse.SCIMToken{ID: "scim-" + id, DirectoryID: id, Name: "Entra ID",
+				SecretHash: "scim-hash-" + id, Prefix: "ghs_abc", CreatedBy: "admin@" + id, CreatedAt: at, LastUsedAt: &used}))
 			must(t, s.CreateGroup(ctx, &gatehouse.Group{ID: "g-sales", DirectoryID: id, Name: "Sales", Description: "All of sales",
-				CreatedAt: at, UpdatedAt: at}))
+				ExternalID: "ext-sales", CreatedAt: at, UpdatedAt: at}))
 			must(t, s.AddGroupMember(ctx, id, "g-sales", "u-simon"))
 			must(t, s.AddGroupMember(ctx, id, "g-sales", "u-admin"))
 			saml := gatehouse.DefaultSAMLSettings()
@@ -136,6 +141,7 @@ type contents struct {
 	Certs       map[string][]*gatehouse.Certificate // by directory/app
 	Assignments map[string][]*gatehouse.Assignment  // by directory/app
 	Tokens      map[string][]*gatehouse.APIToken
+	SCIMTokens  map[string][]*gatehouse.SCIMToken
 	Sessions    map[string][]*gatehouse.Session
 	SignIns     map[string][]*gatehouse.SignInEvent
 	Audit       map[string][]*gatehouse.AuditEvent
@@ -151,7 +157,7 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 	c := &contents{Users: map[string][]*gatehouse.User{}, Groups: map[string][]*gatehouse.Group{},
 		Members: map[string][]*gatehouse.User{}, Apps: map[string][]*gatehouse.App{},
 		Certs: map[string][]*gatehouse.Certificate{}, Assignments: map[string][]*gatehouse.Assignment{},
-		Tokens: map[string][]*gatehouse.APIToken{}, Sessions: map[string][]*gatehouse.Session{}, SignIns: map[string][]*gatehouse.SignInEvent{},
+		Tokens: map[string][]*gatehouse.APIToken{}, SCIMTokens: map[string][]*gatehouse.SCIMToken{}, Sessions: map[string][]*gatehouse.Session{}, SignIns: map[string][]*gatehouse.SignInEvent{},
 		Audit: map[string][]*gatehouse.AuditEvent{}, Notify: map[string][]string{}, Notices: map[string][]*gatehouse.CertificateNotice{}}
 	var err error
 	c.Directories, err = s.FindDirectories(ctx)
@@ -183,6 +189,8 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 			must(t, err)
 		}
 		c.Tokens[d.ID], err = s.FindAPITokens(ctx, d.ID, "")
+		must(t, err)
+		c.SCIMTokens[d.ID], err = s.FindSCIMTokens(ctx, d.ID)
 		must(t, err)
 		c.Sessions[d.ID], err = s.(storecopy.SessionFinder).FindSessions(ctx, d.ID, time.Now())
 		must(t, err)
@@ -216,6 +224,9 @@ func testCopy(t *testing.T, dst, src gatehouse.Store) {
 	}
 	if len(want.Notices["default"]) != 2 || len(want.Notify["default/a-mixpanel"]) != 2 {
 		t.Fatalf("source has notices %v and notification e-mails %v, want 2 of each", want.Notices["default"], want.Notify["default/a-mixpanel"])
+	}
+	if len(want.SCIMTokens["default"]) != 1 {
+		t.Fatalf("source has %d SCIM tokens in default, want 1", len(want.SCIMTokens["default"]))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("copy mismatch (-source +destination):\n%s", diff)

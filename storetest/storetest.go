@@ -51,6 +51,12 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"NotificationEmails", testNotificationEmails},
 		{"CertificateNotices", testCertificateNotices},
 		{"Health", testHealth},
+		{"ProvisioningFields", testProvisioningFields},
+		{"QueryUsers", testQueryUsers},
+		{"QueryGroups", testQueryGroups},
+		{"FindGroupsOfUsers", testFindGroupsOfUsers},
+		{"SCIMTokens", testSCIMTokens},
+		{"ForUpdate", testForUpdate},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

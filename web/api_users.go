@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
@@ -35,6 +36,10 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	var in idp.UserInput
 	if err := decode(w, r, &in); err != nil {
 		return err
+	}
+	in.Source = gatehouse.SourceAPI
+	if strings.HasPrefix(r.UserAgent(), "gatehouse-cli/") {
+		in.Source = gatehouse.SourceCLI
 	}
 	u, pw, err := s.Service.CreateUser(r.Context(), userFrom(r), r.PathValue("dir"), in)
 	if err != nil {

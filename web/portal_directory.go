@@ -21,6 +21,9 @@ type directorySettings struct {
 	Notifications *idp.NotificationSettings
 	NotifyForm    string
 	NotifySaved   bool
+	// SCIM is the provisioning section (portal_scim.go); scimName keeps its form's name field after an error.
+	SCIM     *scimSettings
+	scimName string
 }
 
 func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalView, p directorySettings) error {
@@ -33,6 +36,9 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalV
 	p.Notifications = n
 	if p.NotifyForm == "" && v.Errors["emails"] == "" {
 		p.NotifyForm = notifyForm(n)
+	}
+	if sc, err := s.scimSection(r, v); err == nil {
+		sc.Name, p.SCIM = p.scimName, sc
 	}
 	v.Nav = "settings"
 	s.show(w, r, v, "settings.html", p)

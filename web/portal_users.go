@@ -70,6 +70,7 @@ func (s *Server) portalCreateUser(w http.ResponseWriter, r *http.Request, v *por
 	in := formUser(r)
 	u, pw, err := s.Service.CreateUser(r.Context(), v.Me, v.Dir.ID, idp.UserInput{
 		UserName: in.UserName, FirstName: in.FirstName, LastName: in.LastName, DisplayName: in.DisplayName, Mail: in.Mail, Role: in.Role,
+		Source: gatehouse.SourcePortal,
 	})
 	v.Nav = "users"
 	if err != nil {

@@ -3,6 +3,8 @@ package web
 import (
 	"io/fs"
 	"net/http"
+
+	"github.com/gatehouse-idp/gatehouse/scim"
 )
 
 // routes registers every route of the server in one place.
@@ -49,6 +51,23 @@ func (s *Server) routes() *http.ServeMux {
 	handle("PUT /api/v1/directories/{dir}/logo", s.api(s.authed(s.putDirectoryLogo)))
 	handle("DELETE /api/v1/directories/{dir}/logo", s.api(s.authed(s.deleteDirectoryLogo)))
 	handle("DELETE /api/v1/directories/{dir}/users/{id}/mfa", s.api(s.authed(s.resetMFA)))
+
+	// The directory's SCIM 2.0 endpoint, for provisioning clients with a SCIM token (scim.go).
+	for _, rt := range []*scim.ResourceType{scim.Users, scim.Groups} {
+		base := "/d/{dir}/scim/v2" + rt.Endpoint
+		handle("GET "+base, s.scimAPI(s.scimList(rt)))
+		handle("POST "+base, s.scimAPI(s.scimCreate(rt)))
+		handle("GET "+base+"/{id}", s.scimAPI(s.scimGet(rt)))
+		handle("PUT "+base+"/{id}", s.scimAPI(s.scimReplace(rt)))
+		handle("PATCH "+base+"/{id}", s.scimAPI(s.scimPatch(rt)))
+		handle("DELETE "+base+"/{id}", s.scimAPI(s.scimDelete(rt)))
+	}
+	handle("GET /d/{dir}/scim/v2/ServiceProviderConfig", s.scimAPI(s.scimServiceProviderConfig))
+	handle("GET /d/{dir}/scim/v2/ResourceTypes", s.scimAPI(s.scimResourceTypes))
+	handle("GET /d/{dir}/scim/v2/ResourceTypes/{name}", s.scimAPI(s.scimResourceTypes))
+	handle("GET /d/{dir}/scim/v2/Schemas", s.scimAPI(s.scimSchemas))
+	handle("GET /d/{dir}/scim/v2/Schemas/{id}", s.scimAPI(s.scimSchemas))
+	handle("/d/{dir}/scim/v2/", s.scimAPI(s.scimNotFound))
 
 	// The admin portal: pages for signed-in admins, every change a POST (portal*.go).
 	handle("GET /admin/{$}", s.admin(s.portalDirectories))
@@ -101,6 +120,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
 	handle("POST /admin/d/{dir}/settings/notifications", s.admin(s.portalSaveDirectoryNotifications))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/notifications", s.admin(s.portalSaveAppNotifications))
+	handle("POST /admin/d/{dir}/settings/scim-tokens", s.admin(s.portalCreateSCIMToken))
+	handle("POST /admin/d/{dir}/settings/scim-tokens/{id}/revoke", s.admin(s.portalRevokeSCIMToken))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))
@@ -167,6 +188,10 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/directories/{dir}/sign-ins", s.api(s.authed(s.listSignIns)))
 	handle("GET /api/v1/directories/{dir}/sign-ins/{id}", s.api(s.authed(s.getSignIn)))
 	handle("GET /api/v1/directories/{dir}/audit", s.api(s.authed(s.listAudit)))
+	handle("GET /api/v1/directories/{dir}/scim", s.api(s.authed(s.getSCIM)))
+	handle("GET /api/v1/directories/{dir}/scim-tokens", s.api(s.authed(s.listSCIMTokens)))
+	handle("POST /api/v1/directories/{dir}/scim-tokens", s.api(s.authed(s.createSCIMToken)))
+	handle("DELETE /api/v1/directories/{dir}/scim-tokens/{id}", s.api(s.authed(s.revokeSCIMToken)))
 	handle("/api/", s.api(s.apiNotFound))
 	return mux
 }

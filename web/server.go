@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
@@ -36,6 +38,10 @@ type Server struct {
 	// RateLimit turns rate limiting off.
 	RateLimit float64
 	RateBurst int
+	// SCIMRateLimit is the sustained requests per second allowed per SCIM token and SCIMRateBurst its burst; a zero
+	// SCIMRateLimit turns the limit off.
+	SCIMRateLimit float64
+	SCIMRateBurst int
 	// TrustedProxies are the reverse proxies and load balancers in front of the server. For a request from one of
 	// them the client address is taken from X-Forwarded-For (the rightmost address that is not a trusted proxy),
 	// so that lockout, rate limits and the logs see people, not the proxy. Empty: the connection's address.
@@ -51,7 +57,9 @@ type Server struct {
 	secure  bool
 	pages   map[string]*template.Template
 	limiter *limiter
-	openAPI []byte
+	// scimLimits is the rate limit of each SCIM token.
+	scimLimits scimLimiter
+	openAPI    []byte
 	// patterns lists the registered route patterns, for the test that checks the OpenAPI document.
 	patterns []string
 }
@@ -79,6 +87,7 @@ func (s *Server) Init() error {
 	if s.RateLimit > 0 {
 		s.limiter = newLimiter(s.RateLimit, s.RateBurst, 100_000)
 	}
+	s.scimLimits = scimLimiter{rate: rate.Limit(s.SCIMRateLimit), burst: max(s.SCIMRateBurst, 1)}
 	return nil
 }
 

@@ -18,13 +18,15 @@ func userStatus(u *gatehouse.User) string {
 		return "disabled"
 	case u.MustChangePassword:
 		return "password change required"
+	case u.Source == gatehouse.SourceSCIM && u.PasswordChangedAt.IsZero():
+		return "no password yet (reset it to give a temporary one)"
 	}
 	return "active"
 }
 
 // userFields describes a user as key-value lines.
 func userFields(u *gatehouse.User) [][2]string {
-	return [][2]string{
+	fields := [][2]string{
 		{"ID", u.ID},
 		{"User name", u.UserName},
 		{"Display name", u.DisplayName},
@@ -37,6 +39,13 @@ func userFields(u *gatehouse.User) [][2]string {
 		{"Created", fmtTime(u.CreatedAt)},
 		{"Updated", fmtTime(u.UpdatedAt)},
 	}
+	if u.Source != "" {
+		fields = append(fields, [2]string{"Source", string(u.Source)})
+	}
+	if u.ExternalID != "" {
+		fields = append(fields, [2]string{"External ID", u.ExternalID})
+	}
+	return fields
 }
 
 // userHeader and userRow make the table of users.

@@ -64,6 +64,11 @@ func commands() []*command {
 		{"app unassign", "APP", "Removes users or groups from an app's assignments.", appUnassign},
 		{"app assignments", "APP", "Lists the users and groups assigned to an app.", appAssignments},
 
+		{"scim url", "", "Shows the directory's SCIM 2.0 tenant URL, for Entra ID, Okta and other provisioning clients.", scimURL},
+		{"scim token create", "NAME", "Creates a SCIM token named after the client that uses it; the secret is shown once.", scimTokenCreate},
+		{"scim token list", "", "Lists the directory's SCIM tokens.", scimTokenList},
+		{"scim token revoke", "ID...", "Revokes SCIM tokens; they stop working at once.", scimTokenRevoke},
+
 		{"signins list", "", "Lists sign-in events, newest first.", signinsList},
 		{"signins show", "ID", "Shows one sign-in event.", signinsShow},
 		{"audit list", "", "Lists audit events (admin changes), newest first.", auditList},

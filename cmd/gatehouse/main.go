@@ -204,6 +204,7 @@ var nouns = [][2]string{
 	{"group", "Manage groups and their members."},
 	{"gallery", "Browse the app gallery."},
 	{"app", "Manage apps: add from the gallery, SAML settings, claims, certificates, assignments."},
+	{"scim", "The directory's SCIM 2.0 endpoint for provisioning clients: its URL and tokens."},
 	{"signins", "Read the sign-in log."},
 	{"audit", "Read the audit log of admin changes."},
 	{"migrate", "Copy a SQLite deployment into PostgreSQL (gatehouse migrate --help)."},

@@ -45,6 +45,8 @@ type serveConfig struct {
 	LogFormat         string
 	RateLimit         float64
 	RateBurst         int
+	SCIMRateLimit     float64
+	SCIMRateBurst     int
 	TrustedProxies    string
 	SessionIdle       time.Duration
 	SessionMax        time.Duration
@@ -98,6 +100,10 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	fs.Float64Var(&c.RateLimit, "rate-limit", rate, "requests per second allowed per client address, 0 for no limit (env GATEHOUSE_RATE_LIMIT)")
 	burst, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_RATE_BURST", "200"))
 	fs.IntVar(&c.RateBurst, "rate-burst", burst, "requests a client may send in a burst above the rate (env GATEHOUSE_RATE_BURST)")
+	scimRate, _ := strconv.ParseFloat(envOr(getenv, "GATEHOUSE_SCIM_RATE_LIMIT", "50"), 64)
+	fs.Float64Var(&c.SCIMRateLimit, "scim-rate-limit", scimRate, "SCIM requests per second allowed per SCIM token, 0 for no limit (env GATEHOUSE_SCIM_RATE_LIMIT)")
+	scimBurst, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_SCIM_RATE_BURST", "200"))
+	fs.IntVar(&c.SCIMRateBurst, "scim-rate-burst", scimBurst, "SCIM requests a token may send in a burst above the rate (env GATEHOUSE_SCIM_RATE_BURST)")
 	str(&c.TrustedProxies, "trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of reverse proxies and load balancers whose X-Forwarded-For names the client (default: none, the connection's address is the client's)")
 	dur(&c.SessionIdle, "session-idle", "GATEHOUSE_SESSION_IDLE", time.Hour, "sign-in session idle timeout")
 	dur(&c.SessionMax, "session-max", "GATEHOUSE_SESSION_MAX", 12*time.Hour, "sign-in session absolute timeout")
@@ -224,6 +230,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	srv := &web.Server{Service: svc, Logger: logger, PublicURL: c.PublicURL, RateLimit: c.RateLimit, RateBurst: c.RateBurst,
+		SCIMRateLimit: c.SCIMRateLimit, SCIMRateBurst: c.SCIMRateBurst,
 		TrustedProxies: proxies, Metrics: m.Handler(), Instrument: m.Instrument, ReadyTimeout: c.ReadyTimeout}
 	if err := srv.Init(); err != nil {
 		return err
