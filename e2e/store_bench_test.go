@@ -67,17 +67,17 @@ func benchmarkSSO(b *testing.B, store gatehouse.Store, parked bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := &idp.Service{
+	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Sealer: sealer, PublicURL: "http://127.0.0.1:8080", NameIDKey: kek,
 		Hasher: password.NewHasher(password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLen: 32, SaltLen: 16}, 2),
-	}
+	})
 	must := func(err error) {
 		b.Helper()
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	must(svc.Init())
+	must(err)
 	_, _, err = svc.Bootstrap(ctx, adminUser, adminPassword)
 	must(err)
 	dir := gatehouse.DefaultDirectoryID
@@ -121,7 +121,7 @@ func benchmarkSSO(b *testing.B, store gatehouse.Store, parked bool) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			msg, err := saml.DecodeRedirect(queries[next.Add(1)-1], svc.Limits)
+			msg, err := saml.DecodeRedirect(queries[next.Add(1)-1], svc.Limits())
 			if err != nil {
 				b.Error(err)
 				return

@@ -25,7 +25,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminUser, adminPassword string
 }
 
 func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if _, err := tx.FindDirectory(ctx, gatehouse.DefaultDirectoryID); gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			d := &gatehouse.Directory{ID: gatehouse.DefaultDirectoryID, Name: "Default Directory", Domain: domainOf(adminUser)}
 			if err := s.createDirectory(ctx, tx, nil, d); err != nil {
@@ -70,7 +70,7 @@ func (s *Service) CreateDirectory(ctx context.Context, actor *gatehouse.User, d 
 	if !IsInstanceAdmin(actor) {
 		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only global admins of the default directory can create directories.")
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error { return s.createDirectory(ctx, tx, actor, d) })
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error { return s.createDirectory(ctx, tx, actor, d) })
 }
 
 func (s *Service) createDirectory(ctx context.Context, tx gatehouse.Store, actor *gatehouse.User, d *gatehouse.Directory) error {
@@ -99,12 +99,12 @@ func (s *Service) createDirectory(ctx context.Context, tx gatehouse.Store, actor
 // other admins.
 func (s *Service) FindDirectories(ctx context.Context, actor *gatehouse.User) ([]*gatehouse.Directory, error) {
 	if IsInstanceAdmin(actor) {
-		return s.Store.FindDirectories(ctx)
+		return s.store.FindDirectories(ctx)
 	}
 	if err := s.Authorize(ctx, actor, actor.DirectoryID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	d, err := s.Store.FindDirectory(ctx, actor.DirectoryID)
+	d, err := s.store.FindDirectory(ctx, actor.DirectoryID)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (s *Service) FindDirectory(ctx context.Context, actor *gatehouse.User, id s
 	if err := s.Authorize(ctx, actor, id, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindDirectory(ctx, id)
+	return s.store.FindDirectory(ctx, id)
 }
 
 // DirectoryPatch lists the directory fields to change; nil fields stay as they are.
@@ -132,7 +132,7 @@ func (s *Service) UpdateDirectory(ctx context.Context, actor *gatehouse.User, id
 		return nil, err
 	}
 	var out *gatehouse.Directory
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		d, err := tx.FindDirectory(ctx, id)
 		if err != nil {
 			return err
@@ -163,7 +163,7 @@ func (s *Service) DeleteDirectory(ctx context.Context, actor *gatehouse.User, id
 	if id == gatehouse.DefaultDirectoryID {
 		return gatehouse.Errorf(gatehouse.EINVALID, "The default directory cannot be deleted.")
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		d, err := tx.FindDirectory(ctx, id)
 		if err != nil {
 			return err
@@ -180,4 +180,15 @@ func setIf[T any](dst *T, src *T) {
 	if src != nil {
 		*dst = *src
 	}
+}
+
+// OwnDirectory returns the directory of a signed-in user, whatever their role.
+func (s *Service) OwnDirectory(ctx context.Context, u *gatehouse.User) (*gatehouse.Directory, error) {
+	return s.store.FindDirectory(ctx, u.DirectoryID)
+}
+
+// Ready returns nil when the service can serve requests: its store answers and the default directory exists.
+func (s *Service) Ready(ctx context.Context) error {
+	_, err := s.store.FindDirectory(ctx, gatehouse.DefaultDirectoryID)
+	return err
 }

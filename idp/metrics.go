@@ -49,7 +49,7 @@ func (s *Service) Metrics(ctx context.Context, actor *gatehouse.User) (*Metrics,
 	if !IsInstanceAdmin(actor) {
 		return nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only global admins of the default directory can read the metrics.")
 	}
-	dirs, err := s.Store.FindDirectories(ctx)
+	dirs, err := s.store.FindDirectories(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Service) Metrics(ctx context.Context, actor *gatehouse.User) (*Metrics,
 	}}
 	for _, d := range dirs {
 		owners := []string{""}
-		apps, err := s.Store.FindApps(ctx, d.ID, "")
+		apps, err := s.store.FindApps(ctx, d.ID, "")
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +67,7 @@ func (s *Service) Metrics(ctx context.Context, actor *gatehouse.User) (*Metrics,
 			owners = append(owners, a.ID)
 		}
 		for _, owner := range owners {
-			cs, err := s.Store.FindCertificates(ctx, d.ID, owner)
+			cs, err := s.store.FindCertificates(ctx, d.ID, owner)
 			if err != nil {
 				return nil, err
 			}

@@ -159,8 +159,8 @@ func (s failingSignInLog) CreateSignInEvent(ctx context.Context, e *gatehouse.Si
 // which single logout reads to know the apps of a session.
 func TestNoAssertionWithoutLog(t *testing.T) {
 	fail := new(atomic.Bool)
-	srv := testserver.Start(t, testserver.Options{Configure: func(svc *idp.Service, _ *web.Server) {
-		svc.Store = failingSignInLog{svc.Store, fail}
+	srv := testserver.Start(t, testserver.Options{Configure: func(c *idp.Config, _ *web.Server) {
+		c.Store = failingSignInLog{c.Store, fail}
 	}})
 	ctx := context.Background()
 	root := admin(t, srv)

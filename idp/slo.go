@@ -62,13 +62,13 @@ func (s *Service) SPLogout(ctx context.Context, dirID string, msg *saml.Message,
 		if app != nil {
 			attrs = append(attrs, "app", app.ID)
 		}
-		s.Logger.Warn("single logout refused", attrs...)
+		s.logger.Warn("single logout refused", attrs...)
 	}
 	return out, err
 }
 
 func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message, token string) (*Logout, *gatehouse.App, error) {
-	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+	if _, err := s.store.FindDirectory(ctx, dirID); err != nil {
 		return nil, nil, err
 	}
 	r := msg.Logout
@@ -76,10 +76,10 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 	if err := idp.ValidateLogoutRequest(r); err != nil {
 		return nil, nil, err
 	}
-	if err := saml.CheckRelayState(msg.RelayState, s.Limits.MaxRelayState); err != nil {
+	if err := saml.CheckRelayState(msg.RelayState, s.limits.MaxRelayState); err != nil {
 		return nil, nil, err
 	}
-	app, err := s.Store.FindAppByEntityID(ctx, dirID, r.Issuer)
+	app, err := s.store.FindAppByEntityID(ctx, dirID, r.Issuer)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil, nil, &saml.Error{Code: saml.CodeUnknownIssuer, Field: "Identifier (Entity ID)", Received: r.Issuer, Status: saml.StatusRequester,
 			Message: "No app in directory " + dirID + " has the Identifier (Entity ID) that this LogoutRequest's Issuer names."}
@@ -111,7 +111,7 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 	}
 	now := s.now()
 	key := "logout-request:" + dirID + ":" + app.ID + ":" + r.ID
-	if err := s.Store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+	if err := s.store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 		return nil, app, &saml.Error{Code: saml.CodeRequestReplayed, Field: "ID", Received: r.ID, Status: saml.StatusRequester,
 			Message: "This LogoutRequest ID was already used."}
 	} else if err != nil {
@@ -141,7 +141,7 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 		return nil, app, gatehouse.Internal(err)
 	}
 	out.Response = m
-	s.Logger.Info("single logout", "directory", dirID, "app", app.ID, "session_ended", sess != nil, "other_apps", len(out.Requests))
+	s.logger.Info("single logout", "directory", dirID, "app", app.ID, "session_ended", sess != nil, "other_apps", len(out.Requests))
 	return out, app, nil
 }
 
@@ -178,11 +178,11 @@ func (s *Service) logoutSession(ctx context.Context, dirID string, app *gatehous
 		if !ok || len(id) != 64 {
 			continue
 		}
-		sess, err := s.Store.FindSession(ctx, id, s.now())
+		sess, err := s.store.FindSession(ctx, id, s.now())
 		if err != nil {
 			continue
 		}
-		u, err := s.Store.FindUser(ctx, sess.DirectoryID, sess.UserID)
+		u, err := s.store.FindUser(ctx, sess.DirectoryID, sess.UserID)
 		if err == nil && matches(sess, u) {
 			return sess, u
 		}
@@ -205,7 +205,7 @@ func (s *Service) IdPLogout(ctx context.Context, dirID, token string) (*Logout, 
 	if out.Requests, err = s.endSession(ctx, sess, u, ""); err != nil {
 		return nil, err
 	}
-	s.Logger.Info("single logout", "directory", dirID, "user", u.ID, "apps", len(out.Requests))
+	s.logger.Info("single logout", "directory", dirID, "user", u.ID, "apps", len(out.Requests))
 	return out, nil
 }
 
@@ -217,7 +217,7 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.DeleteSession(ctx, sess.ID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+	if err := s.store.DeleteSession(ctx, sess.ID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 		return nil, err
 	}
 	var out []LogoutMessage
@@ -227,7 +227,7 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 		}
 		m, err := s.logoutRequest(ctx, app, sess, u)
 		if err != nil {
-			s.Logger.Warn("single logout: build a LogoutRequest", "directory", app.DirectoryID, "app", app.ID, "err", err)
+			s.logger.Warn("single logout: build a LogoutRequest", "directory", app.DirectoryID, "app", app.ID, "err", err)
 			continue
 		}
 		out = append(out, *m)
@@ -238,7 +238,7 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 // SessionApps returns the apps a session signed in to, from the sign-in log: the successful sign-ons answered for
 // this session, most recent first, each app once. Another session of the same user has its own list.
 func (s *Service) SessionApps(ctx context.Context, sess *gatehouse.Session) ([]*gatehouse.App, error) {
-	events, _, err := s.Store.FindSignInEvents(ctx, sess.DirectoryID, gatehouse.SignInFilter{
+	events, _, err := s.store.FindSignInEvents(ctx, sess.DirectoryID, gatehouse.SignInFilter{
 		SessionID: sess.ID, Result: gatehouse.ResultSuccess, Limit: 500,
 	})
 	if err != nil {
@@ -251,7 +251,7 @@ func (s *Service) SessionApps(ctx context.Context, sess *gatehouse.Session) ([]*
 			continue
 		}
 		seen[e.AppID] = true
-		a, err := s.Store.FindApp(ctx, sess.DirectoryID, e.AppID)
+		a, err := s.store.FindApp(ctx, sess.DirectoryID, e.AppID)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			continue
 		} else if err != nil {
@@ -292,19 +292,19 @@ func (s *Service) logoutRequest(ctx context.Context, app *gatehouse.App, sess *g
 // verified as a request's would be; the outcome goes to the log only, since the session has already ended.
 func (s *Service) LogoutResponseReceived(ctx context.Context, dirID string, msg *saml.Message) error {
 	r := msg.LogoutResponse
-	app, err := s.Store.FindAppByEntityID(ctx, dirID, r.Issuer)
+	app, err := s.store.FindAppByEntityID(ctx, dirID, r.Issuer)
 	if err != nil {
-		s.Logger.Warn("logout response from an unknown issuer", "directory", dirID, "issuer", truncate(r.Issuer, 256))
+		s.logger.Warn("logout response from an unknown issuer", "directory", dirID, "issuer", truncate(r.Issuer, 256))
 		return nil
 	}
 	if err := verifySignature(app, msg, r.Signed); err != nil {
-		s.Logger.Warn("logout response refused", "directory", dirID, "app", app.ID, "code", codeOf(err), "reason", reasonOf(err))
+		s.logger.Warn("logout response refused", "directory", dirID, "app", app.ID, "code", codeOf(err), "reason", reasonOf(err))
 		return err
 	}
 	if r.Status != saml.StatusSuccess {
-		s.Logger.Warn("logout response: the app did not sign out", "directory", dirID, "app", app.ID, "status", r.Status)
+		s.logger.Warn("logout response: the app did not sign out", "directory", dirID, "app", app.ID, "status", r.Status)
 		return nil
 	}
-	s.Logger.Info("logout response", "directory", dirID, "app", app.ID, "status", r.Status)
+	s.logger.Info("logout response", "directory", dirID, "app", app.ID, "status", r.Status)
 	return nil
 }

@@ -375,7 +375,7 @@ func TestSignOn(t *testing.T) {
 	if _, err := svc.SignOn(ctx, "default", postMessage(t, authnRequest("https://nobody.example.test", "")), sess, root); codeOf(err) != saml.CodeUnknownIssuer {
 		t.Errorf("an unknown issuer: %v, want %s", err, saml.CodeUnknownIssuer)
 	}
-	events, _, err := svc.Store.FindSignInEvents(ctx, "default", gatehouse.SignInFilter{SessionID: sess.ID})
+	events, _, err := svc.FindSignInEvents(ctx, root, "default", gatehouse.SignInFilter{SessionID: sess.ID})
 	if err != nil || len(events) != 1 || events[0].AppID != a.ID {
 		t.Errorf("the session's sign-in log: %+v, %v; want the one sign-on to a", events, err)
 	}

@@ -25,8 +25,9 @@ import (
 // spTestHash are argon2id parameters small enough for tests.
 var spTestHash = password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLen: 32, SaltLen: 16}
 
-// newSPService returns a service on a fresh SQLite database with the default directory, and its admin.
-func newSPService(t *testing.T) (*idp.Service, *gatehouse.User) {
+// newSPService returns a service on a fresh SQLite database with the default directory, and its admin; opts change
+// the service's configuration before it is built.
+func newSPService(t *testing.T, opts ...func(*idp.Config)) (*idp.Service, *gatehouse.User) {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "gatehouse.db"))
 	if err != nil {
@@ -39,9 +40,13 @@ func newSPService(t *testing.T) (*idp.Service, *gatehouse.User) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &idp.Service{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(spTestHash, 2), Sealer: sealer,
+	cfg := idp.Config{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(spTestHash, 2), Sealer: sealer,
 		PublicURL: "http://127.0.0.1:8080", NameIDKey: kek}
-	if err := svc.Init(); err != nil {
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := idp.New(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

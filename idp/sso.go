@@ -60,7 +60,7 @@ type Pending struct {
 func (s *Service) identity(dirID string) *saml.IdentityProvider {
 	entityID, sso, _ := s.Endpoints(dirID)
 	return &saml.IdentityProvider{
-		EntityID: entityID, SSOURL: sso, SLOURL: sso, Now: s.Now, Rand: s.Rand, Lifetime: s.AssertionLifetime,
+		EntityID: entityID, SSOURL: sso, SLOURL: sso, Now: s.clock, Rand: s.rand, Lifetime: s.assertionLifetime,
 	}
 }
 
@@ -117,7 +117,7 @@ func (s *Service) startSSOLogged(ctx context.Context, dirID string, msg *saml.Me
 
 // startSSO validates msg's AuthnRequest and, when park is true, stores it as a pending sign-in.
 func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message, park bool) (*Pending, *Post, error) {
-	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+	if _, err := s.store.FindDirectory(ctx, dirID); err != nil {
 		return nil, nil, err
 	}
 	req := msg.Request
@@ -125,10 +125,10 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message,
 	if err := idp.ValidateRequest(req); err != nil {
 		return nil, nil, err
 	}
-	if err := saml.CheckRelayState(msg.RelayState, s.Limits.MaxRelayState); err != nil {
+	if err := saml.CheckRelayState(msg.RelayState, s.limits.MaxRelayState); err != nil {
 		return nil, nil, err
 	}
-	app, err := s.Store.FindAppByEntityID(ctx, dirID, req.Issuer)
+	app, err := s.store.FindAppByEntityID(ctx, dirID, req.Issuer)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil, nil, &saml.Error{
 			Code: saml.CodeUnknownIssuer, Field: "Identifier (Entity ID)", Received: req.Issuer,
@@ -150,7 +150,7 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message,
 	}
 	now := s.now()
 	key := "authn-request:" + dirID + ":" + app.ID + ":" + req.ID
-	if err := s.Store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+	if err := s.store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 		return p, nil, &saml.Error{
 			Code: saml.CodeRequestReplayed, Field: "ID", Received: req.ID, Status: saml.StatusRequester,
 			Message: "This AuthnRequest ID was already used. Each sign-in must start with a new request from the app.",
@@ -160,7 +160,7 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message,
 	}
 	pr := &gatehouse.SignInRequest{
 		ID: s.newID(), DirectoryID: dirID, AppID: app.ID, RequestID: req.ID, ACSURL: acs, RelayState: msg.RelayState,
-		ForceAuthn: req.ForceAuthn, CreatedAt: now, ExpiresAt: now.Add(s.SignInRequestTTL),
+		ForceAuthn: req.ForceAuthn, CreatedAt: now, ExpiresAt: now.Add(s.signInRequestTTL),
 	}
 	// A NameIDPolicy or an authentication context the app cannot get is answered at its registered reply URL.
 	if err := sp.CheckNameIDPolicy(req); err != nil {
@@ -185,7 +185,7 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message,
 		pr.NameIDFormat = req.NameIDPolicy.Format
 	}
 	if park {
-		if err := s.Store.CreateSignInRequest(ctx, pr); err != nil {
+		if err := s.store.CreateSignInRequest(ctx, pr); err != nil {
 			return p, nil, err
 		}
 	}
@@ -256,7 +256,7 @@ func authnContextOf(pr *gatehouse.SignInRequest, sess *gatehouse.Session) (strin
 
 // PendingSignIn returns a pending sign-in without using it.
 func (s *Service) PendingSignIn(ctx context.Context, dirID, id string) (*gatehouse.SignInRequest, error) {
-	r, err := s.Store.FindSignInRequest(ctx, dirID, id, s.now())
+	r, err := s.store.FindSignInRequest(ctx, dirID, id, s.now())
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil, errSignInExpired()
 	}
@@ -274,7 +274,7 @@ func errSignInExpired() error {
 // it (SECURITY-CASES 5) and builds the signed Response for the registered reply URL. The pending sign-in is
 // consumed.
 func (s *Service) CompleteSSO(ctx context.Context, dirID, pendingID string, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
-	pr, err := s.Store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
+	pr, err := s.store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		err = errSignInExpired()
 	}
@@ -288,7 +288,7 @@ func (s *Service) CompleteSSO(ctx context.Context, dirID, pendingID string, sess
 // IdPInitiated signs a user in to an app from My Apps or the app's user access URL (SECURITY-CASES 23), with the
 // app's default relay state.
 func (s *Service) IdPInitiated(ctx context.Context, dirID, appID string, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
-	app, err := s.Store.FindApp(ctx, dirID, appID)
+	app, err := s.store.FindApp(ctx, dirID, appID)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		err = &saml.Error{Code: CodeAppNotFound, Status: saml.StatusRequester, Received: appID,
 			Message: "There is no such app in this directory. The link may be out of date; open the app from My Apps."}
@@ -332,7 +332,7 @@ func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignIn
 func (s *Service) buildAnswer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, app *gatehouse.App, sess *gatehouse.Session, u *gatehouse.User) (*gatehouse.App, *Post, error) {
 	if app == nil {
 		var err error
-		if app, err = s.Store.FindApp(ctx, dirID, pr.AppID); err != nil {
+		if app, err = s.store.FindApp(ctx, dirID, pr.AppID); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -382,7 +382,7 @@ func (s *Service) checkAccess(ctx context.Context, app *gatehouse.App, u *gateho
 	if !app.AssignmentRequired {
 		return nil
 	}
-	ok, err := s.Store.IsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
+	ok, err := s.store.IsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
 	if err != nil {
 		return err
 	}
@@ -434,7 +434,7 @@ func (s *Service) nameID(app *gatehouse.App, format string, sess *gatehouse.Sess
 	case gatehouse.NameIDPersistent:
 		return s.pairwiseID(app.DirectoryID, app.ID, u.ID)
 	case gatehouse.NameIDTransient:
-		m := hmac.New(sha256.New, s.NameIDKey)
+		m := hmac.New(sha256.New, s.nameIDKey)
 		fmt.Fprintf(m, "transient\x00%s\x00%s", sess.ID, app.ID)
 		return "_" + hex.EncodeToString(m.Sum(nil)[:20])
 	case gatehouse.NameIDEmail:
@@ -456,11 +456,11 @@ func sessionIndex(sess *gatehouse.Session) string { return "_" + sess.ID }
 // PassiveFailure answers a passive request that found no session with the NoPassive status at the app's
 // registered reply URL (SECURITY-CASES 19). The pending sign-in is consumed.
 func (s *Service) PassiveFailure(ctx context.Context, dirID, pendingID string) (*Post, error) {
-	pr, err := s.Store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
+	pr, err := s.store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
 	if err != nil {
 		return nil, err
 	}
-	app, err := s.Store.FindApp(ctx, dirID, pr.AppID)
+	app, err := s.store.FindApp(ctx, dirID, pr.AppID)
 	if err != nil {
 		return nil, err
 	}
@@ -498,7 +498,7 @@ func (s *Service) signer(ctx context.Context, dirID, appID string) (*saml.Signer
 	if ok {
 		return sg, nil
 	}
-	key, err := s.Sealer.OpenKey(c.EncryptedKey, c.ID)
+	key, err := s.sealer.OpenKey(c.EncryptedKey, c.ID)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}

@@ -47,7 +47,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *gatehouse.User, dirID s
 		return nil, "", err
 	}
 	u.MustChangePassword = true
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error { return s.insertUser(ctx, tx, actor, u, temp) })
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error { return s.insertUser(ctx, tx, actor, u, temp) })
 	if err != nil {
 		return nil, "", err
 	}
@@ -59,7 +59,7 @@ func (s *Service) insertUser(ctx context.Context, tx gatehouse.Store, actor *gat
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	hash, err := s.Hasher.Hash(ctx, pw)
+	hash, err := s.hasher.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Service) insertUser(ctx context.Context, tx gatehouse.Store, actor *gat
 }
 
 func (s *Service) generatePassword() (string, error) {
-	pw, err := password.Generate(s.Rand)
+	pw, err := password.Generate(s.rand)
 	if err != nil {
 		return "", gatehouse.Internal(err)
 	}
@@ -88,7 +88,7 @@ func (s *Service) FindUser(ctx context.Context, actor *gatehouse.User, dirID, id
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindUser(ctx, dirID, id)
+	return s.store.FindUser(ctx, dirID, id)
 }
 
 // FindUsers searches the directory's users.
@@ -99,7 +99,7 @@ func (s *Service) FindUsers(ctx context.Context, actor *gatehouse.User, dirID st
 	if f.Role != "" && !f.Role.Valid() {
 		return nil, 0, gatehouse.FieldErrorf("role", "Role %q is unknown.", f.Role)
 	}
-	return s.Store.FindUsers(ctx, dirID, f)
+	return s.store.FindUsers(ctx, dirID, f)
 }
 
 // UserPatch lists the user fields to change; nil fields stay as they are.
@@ -120,7 +120,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *gatehouse.User, dirID, 
 		return nil, err
 	}
 	var out *gatehouse.User
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *gatehouse.User, dirI
 		return nil, "", err
 	}
 	var out *gatehouse.User
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -190,7 +190,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *gatehouse.User, dirI
 		if err := s.checkRoleChange(actor, u, u); err != nil {
 			return err
 		}
-		if u.PasswordHash, err = s.Hasher.Hash(ctx, temp); err != nil {
+		if u.PasswordHash, err = s.hasher.Hash(ctx, temp); err != nil {
 			return err
 		}
 		u.MustChangePassword = true
@@ -219,7 +219,7 @@ func (s *Service) DeleteUser(ctx context.Context, actor *gatehouse.User, dirID, 
 	if actor.ID == id {
 		return gatehouse.Errorf(gatehouse.EINVALID, "You cannot delete yourself; ask another admin.")
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err

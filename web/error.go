@@ -260,16 +260,16 @@ func (s *Server) appForReplyURL(r *http.Request) *gatehouse.App {
 	var err error
 	switch r.Method {
 	case http.MethodGet:
-		msg, err = saml.DecodeRedirect(r.URL.RawQuery, s.Service.Limits)
+		msg, err = saml.DecodeRedirect(r.URL.RawQuery, s.Service.Limits())
 	case http.MethodPost:
-		msg, err = saml.DecodePost(r.PostForm.Get("SAMLRequest"), r.PostForm.Get("RelayState"), s.Service.Limits)
+		msg, err = saml.DecodePost(r.PostForm.Get("SAMLRequest"), r.PostForm.Get("RelayState"), s.Service.Limits())
 	default:
 		return nil
 	}
 	if err != nil || msg.Request.ACSURL == "" {
 		return nil
 	}
-	apps, err := s.Service.Store.FindApps(r.Context(), r.PathValue("dir"), "")
+	apps, err := s.Service.FindApps(r.Context(), userFrom(r), r.PathValue("dir"), "")
 	if err != nil {
 		return nil
 	}

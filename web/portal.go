@@ -255,6 +255,6 @@ func (s *Server) portalOverview(w http.ResponseWriter, r *http.Request, v *porta
 		*idp.Overview
 		Failures                                 []*gatehouse.SignInEvent
 		EntityID, SSOURL, MetadataURL, MyAppsURL string
-	}{o, failures, entityID, sso, md, s.Service.PublicURL + "/d/" + url.PathEscape(v.Dir.ID) + "/myapps"})
+	}{o, failures, entityID, sso, md, s.Service.PublicURL() + "/d/" + url.PathEscape(v.Dir.ID) + "/myapps"})
 	return nil
 }

@@ -21,7 +21,7 @@ func (s *Server) cookieName() string {
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-		MaxAge: int(s.Service.SessionMax.Seconds()),
+		MaxAge: int(s.Service.SessionMax().Seconds()),
 	})
 }
 
@@ -211,11 +211,6 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) (*idp.Brandi
 	return b, flowOf(r.PostForm), nil
 }
 
-// directory returns the directory named in the request's path.
-func (s *Server) directory(r *http.Request) (*gatehouse.Directory, error) {
-	return s.Service.Store.FindDirectory(r.Context(), r.PathValue("dir"))
-}
-
 type loginPage struct {
 	signInPage
 	Force bool
@@ -402,7 +397,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.Service.Store.FindDirectory(r.Context(), gatehouse.DefaultDirectoryID); err != nil {
+	if err := s.Service.Ready(r.Context()); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}

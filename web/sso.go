@@ -18,7 +18,7 @@ func (s *Server) ssoRedirect(w http.ResponseWriter, r *http.Request) error {
 		return &saml.Error{Code: saml.CodeMalformedRequest, Field: "SAMLRequest", Status: saml.StatusRequester,
 			Message: "This is Gatehouse's single sign-on endpoint. It expects a SAML AuthnRequest from an app (a SAMLRequest parameter); open the app and sign in from there, or use My Apps."}
 	}
-	msg, err := saml.DecodeRedirectAny(r.URL.RawQuery, s.Service.Limits)
+	msg, err := saml.DecodeRedirectAny(r.URL.RawQuery, s.Service.Limits())
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *Server) ssoPost(w http.ResponseWriter, r *http.Request) error {
 		return &saml.Error{Code: saml.CodeMalformedRequest, Field: "SAMLRequest", Status: saml.StatusRequester,
 			Message: "The POST carried no SAMLRequest."}
 	}
-	msg, err := saml.DecodePostAny(r.PostForm.Get("SAMLRequest"), r.PostForm.Get("SAMLResponse"), r.PostForm.Get("RelayState"), s.Service.Limits)
+	msg, err := saml.DecodePostAny(r.PostForm.Get("SAMLRequest"), r.PostForm.Get("SAMLResponse"), r.PostForm.Get("RelayState"), s.Service.Limits())
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (s *Server) ssoContinue(w http.ResponseWriter, r *http.Request) error {
 // idpInitiated serves an app's user access URL: IdP-initiated sign-on, after signing in when needed.
 func (s *Server) idpInitiated(w http.ResponseWriter, r *http.Request) error {
 	dir := r.PathValue("dir")
-	if _, err := s.directory(r); err != nil {
+	if _, err := s.branding(r); err != nil {
 		return err
 	}
 	sess, u := s.signedIn(r, dir)

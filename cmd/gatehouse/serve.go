@@ -153,12 +153,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--demo-addr %q: %w", c.DemoAddr, err)
 		}
 	}
-	svc := &idp.Service{
+	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: g, Hasher: password.NewHasher(password.DefaultParams, c.HashConcurrency), Sealer: sealer,
 		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
-	}
-	if err := svc.Init(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	created, generated, err := svc.Bootstrap(ctx, c.AdminUser, c.AdminPassword)

@@ -30,6 +30,7 @@ type Server struct {
 	// URL is the base URL, e.g. http://127.0.0.1:41234, and the server's public URL.
 	URL     string
 	Service *idp.Service
+	// Store is the service's store, as Configure left it.
 	Store   gatehouse.Store
 	Web     *web.Server
 	HTTP    *httptest.Server
@@ -37,8 +38,9 @@ type Server struct {
 
 // Options change the server before it starts; the zero value is the default.
 type Options struct {
-	// Configure, when set, is called with the service and the web server before they are initialised.
-	Configure func(svc *idp.Service, srv *web.Server)
+	// Configure, when set, is called with the service's configuration and the web server before they are built
+	// and initialised.
+	Configure func(cfg *idp.Config, srv *web.Server)
 }
 
 // TestHashParams are argon2id parameters small enough for tests; production uses password.DefaultParams.
@@ -64,17 +66,19 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
-	svc := &idp.Service{
+	cfg := idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(TestHashParams, 2), Sealer: sealer,
 		PublicURL: url, NameIDKey: kek,
 	}
-	srv := &web.Server{Service: svc, PublicURL: url}
+	srv := &web.Server{PublicURL: url}
 	if opts.Configure != nil {
-		opts.Configure(svc, srv)
+		opts.Configure(&cfg, srv)
 	}
-	if err := svc.Init(); err != nil {
+	svc, err := idp.New(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
+	srv.Service = svc
 	if _, _, err := svc.Bootstrap(context.Background(), AdminUser, AdminPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -84,5 +88,5 @@ func Start(t testing.TB, opts Options) *Server {
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Server{URL: url, Service: svc, Store: store, Web: srv, HTTP: hs}
+	return &Server{URL: url, Service: svc, Store: cfg.Store, Web: srv, HTTP: hs}
 }
