@@ -31,9 +31,9 @@ type Server struct {
 	URL     string
 	Service *idp.Service
 	// Store is the service's store, as Configure left it.
-	Store   gatehouse.Store
-	Web     *web.Server
-	HTTP    *httptest.Server
+	Store gatehouse.Store
+	Web   *web.Server
+	HTTP  *httptest.Server
 }
 
 // Options change the server before it starts; the zero value is the default.
