@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -168,7 +167,7 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message,
 		return p, post, perr
 	}
 	// The class to state is chosen now, as if the user signs in with a password only, or with a second factor when
-	// the request needs one; the pending sign-in's ID carries the choice (see authnContextOf).
+	// the request needs one (see authnContextOf).
 	class, err := saml.ChooseAuthnContext(req.RequestedAuthnContext, saml.PasswordAuthnContexts)
 	if err != nil {
 		if class, err = saml.ChooseAuthnContext(req.RequestedAuthnContext, saml.MFAAuthnContexts); err != nil {
@@ -176,11 +175,7 @@ func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message,
 			return p, post, perr
 		}
 	}
-	for i, c := range saml.AuthnContextClasses {
-		if c.Class == class {
-			pr.ID += authnContextSuffix + strconv.Itoa(i)
-		}
-	}
+	pr.AuthnContext = class
 	if req.NameIDPolicy != nil && req.NameIDPolicy.Format != saml.NameIDUnspecified {
 		pr.NameIDFormat = req.NameIDPolicy.Format
 	}
@@ -228,22 +223,21 @@ func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) erro
 	}
 }
 
-// authnContextSuffix ends the ID of a pending sign-in whose request asked for an authentication context, followed by
-// the index of the class to state in saml.AuthnContextClasses. The ID is the pending sign-in's key, so the choice
-// cannot be changed without losing the sign-in.
-const authnContextSuffix = "-ac"
-
 // authnContextOf returns the authentication context class to state for a pending sign-in and a session, or a
 // CodeNoAuthnContext error when the request needs a second factor the session did not use. Without a request for
 // one, a sign-in states Password, as the seed system does.
 func authnContextOf(pr *gatehouse.SignInRequest, sess *gatehouse.Session) (string, error) {
-	_, suffix, found := strings.Cut(pr.ID, authnContextSuffix)
-	if !found {
+	if pr.AuthnContext == "" {
 		return saml.AuthnContextPassword, nil
 	}
-	i, err := strconv.Atoi(suffix)
-	if err != nil || i < 0 || i >= len(saml.AuthnContextClasses) {
-		return "", gatehouse.Internal(fmt.Errorf("idp: pending sign-in %s names no authentication context", pr.ID))
+	i := -1
+	for j, c := range saml.AuthnContextClasses {
+		if c.Class == pr.AuthnContext {
+			i = j
+		}
+	}
+	if i < 0 {
+		return "", gatehouse.Internal(fmt.Errorf("idp: pending sign-in %s names an unknown authentication context %q", pr.ID, pr.AuthnContext))
 	}
 	c := saml.AuthnContextClasses[i]
 	if c.Strength >= 3 && !sess.MFA {
