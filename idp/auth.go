@@ -196,6 +196,16 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*gatehouse.Ses
 // sign-in is complete. An idle, expired or revoked session, or one whose user is disabled or gone, is
 // EUNAUTHORIZED. The idle clock is reset at most once a minute.
 func (s *Service) SessionState(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, Step, error) {
+	sess, u, step, err := s.sessionState(ctx, token)
+	if err == nil && u.Disabled {
+		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
+	}
+	return sess, u, step, err
+}
+
+// sessionState is SessionState for the sign-on policy, which refuses a disabled user itself: the session of a
+// disabled user is returned with its user.
+func (s *Service) sessionState(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, Step, error) {
 	if token == "" {
 		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Sign in first.")
 	}
@@ -207,7 +217,7 @@ func (s *Service) SessionState(ctx context.Context, token string) (*gatehouse.Se
 		return nil, nil, 0, err
 	}
 	u, err := s.store.FindUser(ctx, sess.DirectoryID, sess.UserID)
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && u.Disabled {
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	} else if err != nil {
 		return nil, nil, 0, err
@@ -368,16 +378,4 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-// LogRequestFailure writes a SAML request that failed before StartSSO could read it (its encoding, size or XML
-// was refused) to the directory's sign-in log, so that every failed sign-on is there, even one with no app and no
-// user known yet. A directory that does not exist has no log; nothing is written then.
-func (s *Service) LogRequestFailure(ctx context.Context, dirID string, err error) {
-	if _, ferr := s.store.FindDirectory(ctx, dirID); ferr != nil {
-		return
-	}
-	e := &gatehouse.SignInEvent{Result: gatehouse.ResultFailure}
-	e.Code, e.Reason = failure(err)
-	s.logSignIn(ctx, dirID, e)
 }

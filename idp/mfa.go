@@ -39,6 +39,9 @@ const (
 	StepChangePassword
 	// StepEnrolMFA: the directory requires a second factor and the user has none yet.
 	StepEnrolMFA
+	// StepPassword: sign in with a user name and password; a session has none of the steps before it. A sign-on
+	// asks for it when there is no session, or when the app asks for a fresh sign-in (SignInPrompt).
+	StepPassword
 )
 
 // String returns the step's name, for logs and tests.
@@ -52,6 +55,8 @@ func (s Step) String() string {
 		return "change-password"
 	case StepEnrolMFA:
 		return "enrol-mfa"
+	case StepPassword:
+		return "password"
 	}
 	return "step(" + strconv.Itoa(int(s)) + ")"
 }

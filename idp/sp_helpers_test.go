@@ -138,3 +138,13 @@ func expiredCertificate(t *testing.T) string {
 func tlsCert(k *spKey) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{k.Cert.Raw}, PrivateKey: k.Key}
 }
+
+// withPassword replaces u's temporary password temp by a password of u's own, as the user does at the first
+// sign-in: a user with a temporary password is sent to change it before any sign-on.
+func withPassword(t testing.TB, svc *idp.Service, u *gatehouse.User, temp string) *gatehouse.User {
+	t.Helper()
+	if err := svc.ChangePassword(context.Background(), u, temp, "Own-Password-"+u.ID); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -128,7 +128,7 @@ func (v *portalView) formError(err error, fields ...string) bool {
 		return false
 	}
 	msg, field := gatehouse.ErrorMessage(err), gatehouse.ErrorField(err)
-	v.status = statusOf[gatehouse.ErrorCode(err)]
+	v.status = statusOf(gatehouse.ErrorCode(err))
 	for _, f := range fields {
 		if f == field {
 			v.Errors[field] = msg

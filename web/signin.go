@@ -268,7 +268,7 @@ func formProblem(w http.ResponseWriter, err error) (int, bool) {
 	if code == gatehouse.ERATELIMIT {
 		w.Header().Set("Retry-After", "60")
 	}
-	return statusOf[code], true
+	return statusOf(code), true
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
