@@ -150,9 +150,6 @@ func New(c Config) (*Service, error) {
 // PublicURL returns the externally visible base URL, without a trailing slash.
 func (s *Service) PublicURL() string { return s.publicURL }
 
-// Limits returns the bounds of what a SAML request may cost.
-func (s *Service) Limits() saml.Limits { return s.limits }
-
 // SessionMax returns the absolute session timeout, which is also the session cookie's lifetime.
 func (s *Service) SessionMax() time.Duration { return s.sessionMax }
 
