@@ -119,15 +119,6 @@ func postMessage(t testing.TB, msg string) *saml.Message {
 	return m
 }
 
-func redirectMessage(t testing.TB, q string) *saml.Message {
-	t.Helper()
-	m, err := saml.DecodeRedirect(q, saml.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 // codeOf returns the Gatehouse code of a refusal or a SAML error, or "" for nil.
 func codeOf(err error) string {
 	var f *idp.Failure
