@@ -47,7 +47,11 @@ type SignInRequest struct {
 	RelayState string `json:"relayState"`
 	ForceAuthn bool   `json:"forceAuthn"`
 	// NameIDFormat is the format asked for by the request's NameIDPolicy, if any.
-	NameIDFormat string    `json:"nameIdFormat"`
+	NameIDFormat string `json:"nameIdFormat"`
+	// AuthnContext is the authentication context class the assertion will state, chosen from the request's
+	// RequestedAuthnContext when it was validated; empty when the request asked for none (a password sign-in then
+	// states Password).
+	AuthnContext string    `json:"authnContext"`
 	CreatedAt    time.Time `json:"createdAt"`
 	ExpiresAt    time.Time `json:"expiresAt"`
 }
@@ -56,6 +60,14 @@ type SignInRequest struct {
 const (
 	ResultSuccess = "success"
 	ResultFailure = "failure"
+)
+
+// Protocols of sign-in log entries.
+const (
+	// ProtocolGatehouse marks a step of signing in to Gatehouse itself: a password, a verification code.
+	ProtocolGatehouse = ""
+	// ProtocolSAML marks a SAML sign-on to an app, answered or refused.
+	ProtocolSAML = "saml"
 )
 
 // SignInEvent is one entry of the sign-in log: a password sign-in or a SAML sign-on attempt.
@@ -69,8 +81,14 @@ type SignInEvent struct {
 	AppName     string    `json:"appName,omitempty"`
 	Result      string    `json:"result"`
 	// Code is the Gatehouse error code of a failure; Reason is its explanation.
-	Code          string `json:"code,omitempty"`
-	Reason        string `json:"reason,omitempty"`
+	Code   string `json:"code,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Protocol is what the attempt was: ProtocolGatehouse or ProtocolSAML.
+	Protocol string `json:"protocol,omitempty"`
+	// Hint says an admin how to fix a failure, naming the setting; Setting names that setting for a link to it
+	// (one of the names package idp gives its settings), or is empty.
+	Hint          string `json:"hint,omitempty"`
+	Setting       string `json:"setting,omitempty"`
 	CorrelationID string `json:"correlationId"`
 	ClientAddr    string `json:"clientAddr"`
 	// SessionID is the session (its store ID) a SAML sign-on was answered for; single logout reads which apps a

@@ -463,20 +463,35 @@ func TestSignInDenials(t *testing.T) {
 		t.Error("denial page has no correlation ID")
 	}
 
-	// An ACS URL that is not registered: a 400 page, never a redirect or a response (SECURITY-CASES 1).
+	// An ACS URL that is not registered: a 400 page, never a redirect or a response (SECURITY-CASES 1). The user
+	// sees the code; the directory's admin also sees both URLs (the registered one is for admins only).
+	admin := newBrowser(t)
+	if p := admin.post(base+"/d/default/login", map[string]string{"userName": adminUser, "password": adminPassword}); p.Status != http.StatusSeeOther {
+		t.Fatalf("admin sign-in: status %d", p.Status)
+	}
 	acs, _ := url.Parse("https://evil.example.test/acs")
 	tu.spConfig.AcsURL = *acs
 	bad, _ := tu.startSP(t, b, "")
 	if bad.Status != http.StatusBadRequest || bad.Location != "" || !strings.Contains(bad.Body, "GH3001") ||
+		strings.Contains(bad.Body, "https://evil.example.test/acs") || strings.Contains(bad.Body, spACS) {
+		t.Fatalf("unregistered ACS: status %d location %q, want a 400 page with the code that names neither URL to a user:\n%s", bad.Status, bad.Location, bad.Body)
+	}
+	bad, _ = tu.startSP(t, admin, "")
+	if bad.Status != http.StatusBadRequest || bad.Location != "" || !strings.Contains(bad.Body, "GH3001") ||
 		!strings.Contains(bad.Body, "https://evil.example.test/acs") || !strings.Contains(bad.Body, spACS) {
-		t.Fatalf("unregistered ACS: status %d location %q, want a 400 page naming both URLs:\n%s", bad.Status, bad.Location, bad.Body)
+		t.Fatalf("unregistered ACS: status %d location %q, want a 400 page naming both URLs to the admin:\n%s", bad.Status, bad.Location, bad.Body)
 	}
 
-	// An Issuer no app has (SECURITY-CASES 4).
+	// An Issuer no app has (SECURITY-CASES 4): the page names the directory to anyone, and the Issuer to its admin.
 	tu.spConfig.EntityID = "https://unknown.example.test/"
 	unknown, _ := tu.startSP(t, b, "")
+	if unknown.Status != http.StatusBadRequest || !strings.Contains(unknown.Body, "GH2001") || !strings.Contains(unknown.Body, "directory default") ||
+		strings.Contains(unknown.Body, "https://unknown.example.test/") {
+		t.Fatalf("unknown issuer: status %d, want 400 naming the directory but not the Issuer to a user:\n%s", unknown.Status, unknown.Body)
+	}
+	unknown, _ = tu.startSP(t, admin, "")
 	if unknown.Status != http.StatusBadRequest || !strings.Contains(unknown.Body, "GH2001") || !strings.Contains(unknown.Body, "https://unknown.example.test/") {
-		t.Fatalf("unknown issuer: status %d, want 400 naming the issuer:\n%s", unknown.Status, unknown.Body)
+		t.Fatalf("unknown issuer: status %d, want 400 naming the Issuer to the admin:\n%s", unknown.Status, unknown.Body)
 	}
 
 	// A cross-origin form post to the sign-in page is refused (SECURITY-CASES 29).

@@ -36,7 +36,7 @@ func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID strin
 	if in.GalleryID == "" {
 		in.GalleryID = "custom"
 	}
-	t, err := s.Gallery.Find(in.GalleryID)
+	t, err := s.gallery.Find(in.GalleryID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID strin
 	if err != nil {
 		return nil, nil, err
 	}
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateApp(ctx, a, cert); err != nil {
 			return entityConflict(err, a.SAML.EntityID)
 		}
@@ -137,7 +137,7 @@ func entityConflict(err error, entityID string) error {
 
 // newCertificate generates a signing certificate whose private key is sealed with the instance key.
 func (s *Service) newCertificate(dirID, appID, commonName string) (*gatehouse.Certificate, error) {
-	der, key, err := certs.Generate(commonName, s.now(), s.CertValidity, s.Rand)
+	der, key, err := certs.Generate(commonName, s.now(), s.certValidity, s.rand)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}
@@ -146,7 +146,7 @@ func (s *Service) newCertificate(dirID, appID, commonName string) (*gatehouse.Ce
 		return nil, gatehouse.Internal(err)
 	}
 	id := s.newID()
-	sealed, err := s.Sealer.SealKey(key, id)
+	sealed, err := s.sealer.SealKey(key, id)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}
@@ -162,7 +162,7 @@ func (s *Service) FindApps(ctx context.Context, actor *gatehouse.User, dirID, qu
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindApps(ctx, dirID, query)
+	return s.store.FindApps(ctx, dirID, query)
 }
 
 // FindApp returns an app.
@@ -170,7 +170,7 @@ func (s *Service) FindApp(ctx context.Context, actor *gatehouse.User, dirID, id 
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindApp(ctx, dirID, id)
+	return s.store.FindApp(ctx, dirID, id)
 }
 
 // AppPatch lists the app fields to change; nil fields stay as they are.
@@ -189,7 +189,7 @@ func (s *Service) UpdateApp(ctx context.Context, actor *gatehouse.User, dirID, i
 		return nil, err
 	}
 	var out *gatehouse.App
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		a, err := tx.FindApp(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -224,7 +224,7 @@ func (s *Service) DeleteApp(ctx context.Context, actor *gatehouse.User, dirID, i
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		a, err := tx.FindApp(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -252,7 +252,7 @@ type Setup struct {
 
 // Endpoints returns a directory's public SAML endpoints.
 func (s *Service) Endpoints(dirID string) (entityID, ssoURL, metadataURL string) {
-	base := s.PublicURL + "/d/" + url.PathEscape(dirID)
+	base := s.publicURL + "/d/" + url.PathEscape(dirID)
 	return base, base + "/saml2", base + "/federationmetadata/2007-06/federationmetadata.xml"
 }
 
@@ -264,7 +264,7 @@ func (s *Service) AppMetadataURL(dirID, appID string) string {
 
 // UserAccessURL returns the URL that starts IdP-initiated sign-on to an app.
 func (s *Service) UserAccessURL(dirID, appID string) string {
-	return s.PublicURL + "/d/" + url.PathEscape(dirID) + "/apps/" + url.PathEscape(appID) + "/signin"
+	return s.publicURL + "/d/" + url.PathEscape(dirID) + "/apps/" + url.PathEscape(appID) + "/signin"
 }
 
 // Setup returns the values to configure in the app.
@@ -272,7 +272,7 @@ func (s *Service) Setup(ctx context.Context, actor *gatehouse.User, dirID, appID
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	a, err := s.Store.FindApp(ctx, dirID, appID)
+	a, err := s.store.FindApp(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ func (s *Service) Setup(ctx context.Context, actor *gatehouse.User, dirID, appID
 
 // activeCertificate returns the active certificate of an app (or of the directory when appID is "").
 func (s *Service) activeCertificate(ctx context.Context, dirID, appID string) (*gatehouse.Certificate, error) {
-	cs, err := s.Store.FindCertificates(ctx, dirID, appID)
+	cs, err := s.store.FindCertificates(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -307,10 +307,10 @@ func (s *Service) FindCertificates(ctx context.Context, actor *gatehouse.User, d
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.FindApp(ctx, dirID, appID); err != nil {
+	if _, err := s.store.FindApp(ctx, dirID, appID); err != nil {
 		return nil, err
 	}
-	return s.Store.FindCertificates(ctx, dirID, appID)
+	return s.store.FindCertificates(ctx, dirID, appID)
 }
 
 // Certificate download formats.
@@ -334,7 +334,7 @@ func (s *Service) CertificateFile(ctx context.Context, actor *gatehouse.User, di
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	a, err := s.Store.FindApp(ctx, dirID, appID)
+	a, err := s.store.FindApp(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +342,7 @@ func (s *Service) CertificateFile(ctx context.Context, actor *gatehouse.User, di
 	if certID == "active" {
 		c, err = s.activeCertificate(ctx, dirID, appID)
 	} else {
-		c, err = s.Store.FindCertificate(ctx, dirID, certID)
+		c, err = s.store.FindCertificate(ctx, dirID, certID)
 		if err == nil && c.AppID != appID {
 			err = gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no certificate %s.", certID)
 		}
@@ -368,5 +368,8 @@ func (s *Service) CertificateFile(ctx context.Context, actor *gatehouse.User, di
 	return nil, gatehouse.FieldErrorf("format", "Format %q is unknown; choose base64, raw, pem or metadata.", format)
 }
 
-// Gallery returns the gallery templates that match query.
-func (s *Service) GalleryTemplates(query string) []*gallery.Template { return s.Gallery.Search(query) }
+// GalleryTemplates returns the gallery templates that match query.
+func (s *Service) GalleryTemplates(query string) []*gallery.Template { return s.gallery.Search(query) }
+
+// GalleryTemplate returns the gallery template with an ID, or ENOTFOUND.
+func (s *Service) GalleryTemplate(id string) (*gallery.Template, error) { return s.gallery.Find(id) }

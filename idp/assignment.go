@@ -27,7 +27,7 @@ func (s *Service) Assign(ctx context.Context, actor *gatehouse.User, dirID, appI
 		ID: s.newID(), DirectoryID: dirID, AppID: appID, PrincipalType: principalType, PrincipalID: principalID,
 		CreatedAt: s.now(),
 	}
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateAssignment(ctx, a); err != nil {
 			switch gatehouse.ErrorCode(err) {
 			case gatehouse.ECONFLICT:
@@ -50,7 +50,7 @@ func (s *Service) Unassign(ctx context.Context, actor *gatehouse.User, dirID, ap
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		as, err := tx.FindAssignments(ctx, dirID, appID)
 		if err != nil {
 			return err
@@ -72,7 +72,7 @@ func (s *Service) FindAssignments(ctx context.Context, actor *gatehouse.User, di
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	as, err := s.Store.FindAssignments(ctx, dirID, appID)
+	as, err := s.store.FindAssignments(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -81,11 +81,11 @@ func (s *Service) FindAssignments(ctx context.Context, actor *gatehouse.User, di
 		v := &AssignmentView{Assignment: *a}
 		switch a.PrincipalType {
 		case gatehouse.PrincipalUser:
-			if u, err := s.Store.FindUser(ctx, dirID, a.PrincipalID); err == nil {
+			if u, err := s.store.FindUser(ctx, dirID, a.PrincipalID); err == nil {
 				v.PrincipalName, v.DisplayName = u.UserName, u.Name()
 			}
 		case gatehouse.PrincipalGroup:
-			if g, err := s.Store.FindGroup(ctx, dirID, a.PrincipalID); err == nil {
+			if g, err := s.store.FindGroup(ctx, dirID, a.PrincipalID); err == nil {
 				v.PrincipalName, v.DisplayName = g.Name, g.Name
 			}
 		}
@@ -99,7 +99,7 @@ func (s *Service) FindUserApps(ctx context.Context, actor *gatehouse.User, dirID
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindUserApps(ctx, dirID, userID)
+	return s.store.FindUserApps(ctx, dirID, userID)
 }
 
 // Tile is an app as My Apps shows it.
@@ -112,7 +112,7 @@ type Tile struct {
 // MyApps returns the tiles of the apps the signed-in user may open: assigned, enabled and visible apps. Apps that
 // do not require assignment are not listed unless assigned, as in the seed system.
 func (s *Service) MyApps(ctx context.Context, u *gatehouse.User) ([]Tile, error) {
-	apps, err := s.Store.FindUserApps(ctx, u.DirectoryID, u.ID)
+	apps, err := s.store.FindUserApps(ctx, u.DirectoryID, u.ID)
 	if err != nil {
 		return nil, err
 	}

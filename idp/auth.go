@@ -65,7 +65,7 @@ func (s *Service) Authenticate(ctx context.Context, dirID, userName, pw string) 
 	e := &gatehouse.SignInEvent{UserName: userName, Result: gatehouse.ResultSuccess}
 	if u != nil {
 		e.UserID = u.ID
-	} else if known, ferr := s.Store.FindUserByName(ctx, dirID, userName); ferr == nil {
+	} else if known, ferr := s.store.FindUserByName(ctx, dirID, userName); ferr == nil {
 		// A failed attempt on an existing account belongs in that user's log; only admins read it.
 		e.UserID = known.ID
 	}
@@ -93,15 +93,15 @@ func (s *Service) authenticate(ctx context.Context, dirID, userName, pw, addr st
 		}
 		return nil, errBadCredentials(cause)
 	}
-	u, err := s.Store.FindUserByName(ctx, dirID, userName)
+	u, err := s.store.FindUserByName(ctx, dirID, userName)
 	switch {
 	case gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND:
-		s.Hasher.VerifyDummy(ctx, pw)
+		s.hasher.VerifyDummy(ctx, pw)
 		return fail("no user has this name")
 	case err != nil:
 		return nil, err
 	}
-	ok, err := s.Hasher.Verify(ctx, u.PasswordHash, pw)
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, pw)
 	switch {
 	case err != nil:
 		return nil, err
@@ -115,10 +115,10 @@ func (s *Service) authenticate(ctx context.Context, dirID, userName, pw, addr st
 			return nil, err
 		}
 	}
-	if s.Hasher.NeedsRehash(u.PasswordHash) {
-		if h, err := s.Hasher.Hash(ctx, pw); err == nil {
+	if s.hasher.NeedsRehash(u.PasswordHash) {
+		if h, err := s.hasher.Hash(ctx, pw); err == nil {
 			u.PasswordHash = h
-			_ = s.Store.UpdateUser(ctx, u) // best effort: the old hash still works
+			_ = s.store.UpdateUser(ctx, u) // best effort: the old hash still works
 		}
 	}
 	return u, nil
@@ -139,11 +139,11 @@ func (s *Service) ChangePassword(ctx context.Context, u *gatehouse.User, current
 	if current == next {
 		return gatehouse.FieldErrorf("newPassword", "Choose a new password that differs from the current one.")
 	}
-	hash, err := s.Hasher.Hash(ctx, next)
+	hash, err := s.hasher.Hash(ctx, next)
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		fresh, err := tx.FindUser(ctx, u.DirectoryID, u.ID)
 		if err != nil {
 			return err
@@ -169,10 +169,10 @@ func (s *Service) CreateSession(ctx context.Context, u *gatehouse.User, mfa bool
 	info := RequestInfoFrom(ctx)
 	sess := &gatehouse.Session{
 		ID: hashSecret(token), DirectoryID: u.DirectoryID, UserID: u.ID, CreatedAt: now, AuthnInstant: now,
-		LastSeenAt: now, ExpiresAt: now.Add(s.SessionMax), MFA: mfa,
+		LastSeenAt: now, ExpiresAt: now.Add(s.sessionMax), MFA: mfa,
 		ClientAddr: info.ClientAddr, UserAgent: truncate(info.UserAgent, 512),
 	}
-	if err := s.Store.CreateSession(ctx, sess); err != nil {
+	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", nil, err
 	}
 	return token, sess, nil
@@ -196,18 +196,28 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*gatehouse.Ses
 // sign-in is complete. An idle, expired or revoked session, or one whose user is disabled or gone, is
 // EUNAUTHORIZED. The idle clock is reset at most once a minute.
 func (s *Service) SessionState(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, Step, error) {
+	sess, u, step, err := s.sessionState(ctx, token)
+	if err == nil && u.Disabled {
+		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
+	}
+	return sess, u, step, err
+}
+
+// sessionState is SessionState for the sign-on policy, which refuses a disabled user itself: the session of a
+// disabled user is returned with its user.
+func (s *Service) sessionState(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, Step, error) {
 	if token == "" {
 		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Sign in first.")
 	}
 	now := s.now()
-	sess, err := s.Store.FindSession(ctx, hashSecret(token), now)
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && now.Sub(sess.LastSeenAt) > s.SessionIdle {
+	sess, err := s.store.FindSession(ctx, hashSecret(token), now)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && now.Sub(sess.LastSeenAt) > s.sessionIdle {
 		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	} else if err != nil {
 		return nil, nil, 0, err
 	}
-	u, err := s.Store.FindUser(ctx, sess.DirectoryID, sess.UserID)
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && u.Disabled {
+	u, err := s.store.FindUser(ctx, sess.DirectoryID, sess.UserID)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	} else if err != nil {
 		return nil, nil, 0, err
@@ -218,7 +228,7 @@ func (s *Service) SessionState(ctx context.Context, token string) (*gatehouse.Se
 	}
 	if now.Sub(sess.LastSeenAt) > time.Minute {
 		sess.LastSeenAt = now
-		if err := s.Store.UpdateSession(ctx, sess); err != nil {
+		if err := s.store.UpdateSession(ctx, sess); err != nil {
 			return nil, nil, 0, err
 		}
 	}
@@ -230,7 +240,7 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	err := s.Store.DeleteSession(ctx, hashSecret(token))
+	err := s.store.DeleteSession(ctx, hashSecret(token))
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil
 	}
@@ -254,7 +264,7 @@ func (s *Service) LoginWithCode(ctx context.Context, dirID, userName, pw, code, 
 	if err != nil {
 		return "", nil, err
 	}
-	security := s.PublicURL + "/d/" + dirID + "/security"
+	security := s.publicURL + "/d/" + dirID + "/security"
 	if u.MFAEnabled {
 		if strings.TrimSpace(code) == "" {
 			return "", nil, &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Field: "code",
@@ -263,13 +273,13 @@ func (s *Service) LoginWithCode(ctx context.Context, dirID, userName, pw, code, 
 		if err := s.VerifyMFA(ctx, u, code); err != nil {
 			return "", nil, err
 		}
-	} else if d, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+	} else if d, err := s.store.FindDirectory(ctx, dirID); err != nil {
 		return "", nil, err
 	} else if d.RequireMFA {
-		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification: sign in at %s/d/%s/login to set it up, then try again with your code.", dirID, s.PublicURL, dirID)
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification: sign in at %s/d/%s/login to set it up, then try again with your code.", dirID, s.publicURL, dirID)
 	}
 	if u.MustChangePassword {
-		return "", nil, gatehouse.Errorf(gatehouse.EPASSWORD, "Your password is temporary: sign in at %s/d/%s/login to change it, then try again.", s.PublicURL, dirID)
+		return "", nil, gatehouse.Errorf(gatehouse.EPASSWORD, "Your password is temporary: sign in at %s/d/%s/login to change it, then try again.", s.publicURL, dirID)
 	}
 	return s.CreateAPIToken(ctx, u, tokenName)
 }
@@ -288,7 +298,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, u *gatehouse.User, tokenNa
 		ID: s.newID(), SecretHash: hashSecret(secret), Prefix: secret[:len(TokenPrefix)+6], DirectoryID: u.DirectoryID,
 		UserID: u.ID, Name: tokenName, CreatedAt: s.now(),
 	}
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateAPIToken(ctx, t); err != nil {
 			return err
 		}
@@ -308,20 +318,20 @@ func (s *Service) TokenUser(ctx context.Context, secret string) (*gatehouse.User
 		return nil, nil, fail
 	}
 	now := s.now()
-	t, err := s.Store.FindAPITokenBySecretHash(ctx, hashSecret(secret), now)
+	t, err := s.store.FindAPITokenBySecretHash(ctx, hashSecret(secret), now)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		return nil, nil, fail
 	} else if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.Store.FindUser(ctx, t.DirectoryID, t.UserID)
+	u, err := s.store.FindUser(ctx, t.DirectoryID, t.UserID)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && u.Disabled {
 		return nil, nil, fail
 	} else if err != nil {
 		return nil, nil, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
-		if err := s.Store.TouchAPIToken(ctx, t.ID, now); err != nil {
+		if err := s.store.TouchAPIToken(ctx, t.ID, now); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -337,12 +347,12 @@ func (s *Service) FindAPITokens(ctx context.Context, actor *gatehouse.User, all 
 		}
 		userID = ""
 	}
-	return s.Store.FindAPITokens(ctx, actor.DirectoryID, userID)
+	return s.store.FindAPITokens(ctx, actor.DirectoryID, userID)
 }
 
 // RevokeAPIToken deletes one of the actor's tokens; global admins may revoke any token of their directory.
 func (s *Service) RevokeAPIToken(ctx context.Context, actor *gatehouse.User, id string) error {
-	ts, err := s.Store.FindAPITokens(ctx, actor.DirectoryID, "")
+	ts, err := s.store.FindAPITokens(ctx, actor.DirectoryID, "")
 	if err != nil {
 		return err
 	}
@@ -353,7 +363,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor *gatehouse.User, id 
 		if t.UserID != actor.ID && actor.Role != gatehouse.RoleGlobalAdmin {
 			break
 		}
-		return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+		return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 			if err := tx.DeleteAPIToken(ctx, actor.DirectoryID, id); err != nil {
 				return err
 			}
@@ -368,16 +378,4 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
-}
-
-// LogRequestFailure writes a SAML request that failed before StartSSO could read it (its encoding, size or XML
-// was refused) to the directory's sign-in log, so that every failed sign-on is there, even one with no app and no
-// user known yet. A directory that does not exist has no log; nothing is written then.
-func (s *Service) LogRequestFailure(ctx context.Context, dirID string, err error) {
-	if _, ferr := s.Store.FindDirectory(ctx, dirID); ferr != nil {
-		return
-	}
-	e := &gatehouse.SignInEvent{Result: gatehouse.ResultFailure}
-	e.Code, e.Reason = failure(err)
-	s.logSignIn(ctx, dirID, e)
 }

@@ -61,13 +61,13 @@ const (
 	userPassword = "Tr0ub4dor&3-horse"
 )
 
-func newAuthWorld(t testing.TB) *authWorld {
+func newAuthWorld(t testing.TB, opts ...func(*idp.Config)) *authWorld {
 	t.Helper()
-	return newAuthWorldOn(t, openSQLite(t))
+	return newAuthWorldOn(t, openSQLite(t), opts...)
 }
 
 // newAuthWorldOn returns the world of newAuthWorld on an open, empty store.
-func newAuthWorldOn(t testing.TB, store gatehouse.Store) *authWorld {
+func newAuthWorldOn(t testing.TB, store gatehouse.Store, opts ...func(*idp.Config)) *authWorld {
 	t.Helper()
 	kek := make([]byte, 32)
 	if _, err := rand.Read(kek); err != nil {
@@ -80,11 +80,15 @@ func newAuthWorldOn(t testing.TB, store gatehouse.Store) *authWorld {
 	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	lockout := idp.DefaultLockout
 	lockout.Delay = 0
-	svc := &idp.Service{
+	cfg := idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(testserver.TestHashParams, 2), Sealer: sealer,
 		PublicURL: "http://127.0.0.1:1", NameIDKey: kek, Now: c.Now, Lockout: lockout,
 	}
-	if err := svc.Init(); err != nil {
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := idp.New(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

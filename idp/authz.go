@@ -40,7 +40,7 @@ func (s *Service) Authorize(ctx context.Context, actor *gatehouse.User, dirID st
 		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your role (%s) does not allow this action.", actor.Role)
 	}
 	if actor.DirectoryID != dirID {
-		if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+		if _, err := s.store.FindDirectory(ctx, dirID); err != nil {
 			return err
 		}
 	}

@@ -33,18 +33,19 @@ func TestBootstrapRace(t *testing.T) {
 	for round := range 3 {
 		url := pgtest.URL(t)
 		var services []*idp.Service
+		var stores []gatehouse.Store
 		for range 2 {
 			store, err := postgres.Open(ctx, url)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { store.Close() })
-			svc := &idp.Service{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(testserver.TestHashParams, 2),
-				Sealer: sealer, PublicURL: "http://127.0.0.1:8080", NameIDKey: kek}
-			if err := svc.Init(); err != nil {
+			svc, err := idp.New(idp.Config{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(testserver.TestHashParams, 2),
+				Sealer: sealer, PublicURL: "http://127.0.0.1:8080", NameIDKey: kek})
+			if err != nil {
 				t.Fatal(err)
 			}
-			services = append(services, svc)
+			services, stores = append(services, svc), append(stores, store)
 		}
 		var wg sync.WaitGroup
 		created := make([]bool, len(services))
@@ -63,7 +64,7 @@ func TestBootstrapRace(t *testing.T) {
 		if created[0] == created[1] {
 			t.Errorf("round %d: created = %v, want exactly one node to create the admin", round, created)
 		}
-		if _, err := services[0].Store.FindUserByName(ctx, gatehouse.DefaultDirectoryID, "admin@contoso.com"); err != nil {
+		if _, err := stores[0].FindUserByName(ctx, gatehouse.DefaultDirectoryID, "admin@contoso.com"); err != nil {
 			t.Errorf("round %d: the admin: %v", round, err)
 		}
 	}

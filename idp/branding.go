@@ -70,7 +70,7 @@ func (s *Service) DeleteDirectoryLogo(ctx context.Context, actor *gatehouse.User
 
 func (s *Service) updateLogo(ctx context.Context, actor *gatehouse.User, dirID, action string, data []byte, typ string) (*gatehouse.Directory, error) {
 	var out *gatehouse.Directory
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		d, err := tx.FindDirectory(ctx, dirID)
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ type Branding struct {
 // DirectoryBranding returns the branding of a directory's sign-in pages. It needs no signed-in user: the sign-in
 // page is public.
 func (s *Service) DirectoryBranding(ctx context.Context, dirID string) (*Branding, error) {
-	d, err := s.Store.FindDirectory(ctx, dirID)
+	d, err := s.store.FindDirectory(ctx, dirID)
 	if err != nil {
 		return nil, err
 	}

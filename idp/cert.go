@@ -69,10 +69,10 @@ func (s *Service) CertificateList(ctx context.Context, actor *gatehouse.User, di
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	if err := certificateOwner(ctx, s.Store, dirID, appID); err != nil {
+	if err := certificateOwner(ctx, s.store, dirID, appID); err != nil {
 		return nil, err
 	}
-	cs, err := s.Store.FindCertificates(ctx, dirID, appID)
+	cs, err := s.store.FindCertificates(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Service) CreateNextCertificate(ctx context.Context, actor *gatehouse.Us
 		return nil, err
 	}
 	c.Active = false
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := certificateOwner(ctx, tx, dirID, appID); err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (s *Service) ActivateCertificate(ctx context.Context, actor *gatehouse.User
 		return nil, err
 	}
 	var out *gatehouse.Certificate
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		c, err := tx.FindCertificate(ctx, dirID, certID)
 		if err == nil && c.AppID != appID {
 			err = gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no certificate %s.", certID)
@@ -160,13 +160,13 @@ func (s *Service) ActivateCertificate(ctx context.Context, actor *gatehouse.User
 // CheckCertificateExpiry logs a warning for every active signing certificate, of every directory and app, that
 // expires within 60 days (or has expired), naming the threshold reached: 60, 30 or 7 days.
 func (s *Service) CheckCertificateExpiry(ctx context.Context) error {
-	dirs, err := s.Store.FindDirectories(ctx)
+	dirs, err := s.store.FindDirectories(ctx)
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	for _, d := range dirs {
-		cs, err := s.Store.FindExpiringCertificates(ctx, d.ID, now.Add(time.Duration(ExpiryWarningDays[0])*24*time.Hour))
+		cs, err := s.store.FindExpiringCertificates(ctx, d.ID, now.Add(time.Duration(ExpiryWarningDays[0])*24*time.Hour))
 		if err != nil {
 			return err
 		}
@@ -177,11 +177,11 @@ func (s *Service) CheckCertificateExpiry(ctx context.Context) error {
 				owner = "app " + c.AppID
 			}
 			if w < 0 {
-				s.Logger.Error("signing certificate expired", "directory", d.ID, "owner", owner, "certificate", c.ID,
+				s.logger.Error("signing certificate expired", "directory", d.ID, "owner", owner, "certificate", c.ID,
 					"thumbprint", c.Thumbprint, "not_after", c.NotAfter)
 				continue
 			}
-			s.Logger.Warn("signing certificate expires soon", "directory", d.ID, "owner", owner, "certificate", c.ID,
+			s.logger.Warn("signing certificate expires soon", "directory", d.ID, "owner", owner, "certificate", c.ID,
 				"thumbprint", c.Thumbprint, "not_after", c.NotAfter, "warning_days", w,
 				"days_left", int(c.NotAfter.Sub(now).Hours()/24))
 		}

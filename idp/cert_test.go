@@ -74,12 +74,13 @@ func states(t *testing.T, svc *idp.Service, root *gatehouse.User, app *gatehouse
 // TestCertificateRollover creates a next certificate, publishes it beside the active one, switches signing to it,
 // keeps the old one published for the grace period, and warns before certificates expire.
 func TestCertificateRollover(t *testing.T) {
-	svc, root := newSPService(t)
-	ctx := context.Background()
 	now := time.Now().UTC()
-	svc.Now = func() time.Time { return now }
 	var logs bytes.Buffer
-	svc.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	svc, root := newSPService(t, func(c *idp.Config) {
+		c.Now = func() time.Time { return now }
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	ctx := context.Background()
 	app := plainApp(t, svc, root, "roll", nil)
 	cs, err := svc.FindCertificates(ctx, root, "default", app.ID)
 	if err != nil || len(cs) != 1 {
@@ -131,11 +132,14 @@ func TestCertificateRollover(t *testing.T) {
 	}
 
 	// Expiry warnings: a certificate valid for 20 more days has reached the 30-day warning.
-	svc.CertValidity = 20 * 24 * time.Hour
+	// (It is made as if long ago, so that its default validity of three years ends in 20 days.)
+	today := now
+	now = now.Add(20*24*time.Hour - 3*365*24*time.Hour)
 	short, err := svc.CreateNextCertificate(ctx, root, "default", app.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	now = today
 	if _, err := svc.ActivateCertificate(ctx, root, "default", app.ID, short.ID); err != nil {
 		t.Fatal(err)
 	}

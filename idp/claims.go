@@ -82,11 +82,11 @@ func (s *Service) Claims(ctx context.Context, app *gatehouse.App, u *gatehouse.U
 
 // userGroups returns the names of the user's groups, and of those among them that are assigned to the app.
 func (s *Service) userGroups(ctx context.Context, app *gatehouse.App, u *gatehouse.User) (all, assigned []string, err error) {
-	gs, err := s.Store.FindUserGroups(ctx, app.DirectoryID, u.ID)
+	gs, err := s.store.FindUserGroups(ctx, app.DirectoryID, u.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	as, err := s.Store.FindAssignments(ctx, app.DirectoryID, app.ID)
+	as, err := s.store.FindAssignments(ctx, app.DirectoryID, app.ID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,7 +14,7 @@ import (
 func TestClaims(t *testing.T) {
 	svc, root := newSPService(t)
 	ctx := context.Background()
-	u, _, err := svc.CreateUser(ctx, root, "default", idp.UserInput{UserName: "b.simon@contoso.com", FirstName: "B", LastName: "Simon",
+	u, temp, err := svc.CreateUser(ctx, root, "default", idp.UserInput{UserName: "b.simon@contoso.com", FirstName: "B", LastName: "Simon",
 		DisplayName: "B. Simon", Mail: "B.Simon@Contoso.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +71,7 @@ func TestClaims(t *testing.T) {
 		t.Errorf("claims mismatch (-want +got):\n%s", diff)
 	}
 	// The claims reach the assertion.
-	_, sess, _ := svc.CreateSession(ctx, u, false)
-	doc := spInitiated(t, svc, app, sess, u, "", "")
+	doc := spInitiated(t, svc, app, newSession(t, svc, withPassword(t, svc, u, temp), false), "", "")
 	var names []string
 	for _, a := range doc.FindElements("//Attribute") {
 		names = append(names, a.SelectAttrValue("Name", ""))

@@ -35,12 +35,12 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 	if adminPassword == "" {
 		generated, u.PasswordHash, err = s.newPassword(ctx)
 	} else {
-		u.PasswordHash, err = s.Hasher.Hash(ctx, adminPassword)
+		u.PasswordHash, err = s.hasher.Hash(ctx, adminPassword)
 	}
 	if err != nil {
 		return false, "", err
 	}
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if _, err := tx.FindDirectory(ctx, gatehouse.DefaultDirectoryID); gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			d := &gatehouse.Directory{ID: gatehouse.DefaultDirectoryID, Name: "Default Directory", Domain: domainOf(adminUser)}
 			if err := s.createDirectory(ctx, tx, nil, d); err != nil {
@@ -83,7 +83,7 @@ func (s *Service) CreateDirectory(ctx context.Context, actor *gatehouse.User, d 
 	if !IsInstanceAdmin(actor) {
 		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Only global admins of the default directory can create directories.")
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error { return s.createDirectory(ctx, tx, actor, d) })
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error { return s.createDirectory(ctx, tx, actor, d) })
 }
 
 func (s *Service) createDirectory(ctx context.Context, tx gatehouse.Store, actor *gatehouse.User, d *gatehouse.Directory) error {
@@ -112,12 +112,12 @@ func (s *Service) createDirectory(ctx context.Context, tx gatehouse.Store, actor
 // other admins.
 func (s *Service) FindDirectories(ctx context.Context, actor *gatehouse.User) ([]*gatehouse.Directory, error) {
 	if IsInstanceAdmin(actor) {
-		return s.Store.FindDirectories(ctx)
+		return s.store.FindDirectories(ctx)
 	}
 	if err := s.Authorize(ctx, actor, actor.DirectoryID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	d, err := s.Store.FindDirectory(ctx, actor.DirectoryID)
+	d, err := s.store.FindDirectory(ctx, actor.DirectoryID)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (s *Service) FindDirectory(ctx context.Context, actor *gatehouse.User, id s
 	if err := s.Authorize(ctx, actor, id, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindDirectory(ctx, id)
+	return s.store.FindDirectory(ctx, id)
 }
 
 // DirectoryPatch lists the directory fields to change; nil fields stay as they are.
@@ -145,7 +145,7 @@ func (s *Service) UpdateDirectory(ctx context.Context, actor *gatehouse.User, id
 		return nil, err
 	}
 	var out *gatehouse.Directory
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		d, err := tx.FindDirectory(ctx, id)
 		if err != nil {
 			return err
@@ -176,7 +176,7 @@ func (s *Service) DeleteDirectory(ctx context.Context, actor *gatehouse.User, id
 	if id == gatehouse.DefaultDirectoryID {
 		return gatehouse.Errorf(gatehouse.EINVALID, "The default directory cannot be deleted.")
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		d, err := tx.FindDirectory(ctx, id)
 		if err != nil {
 			return err
@@ -194,3 +194,9 @@ func setIf[T any](dst *T, src *T) {
 		*dst = *src
 	}
 }
+
+// OwnDirectory returns the directory of a signed-in user, whatever their role.
+func (s *Service) OwnDirectory(ctx context.Context, u *gatehouse.User) (*gatehouse.Directory, error) {
+	return s.store.FindDirectory(ctx, u.DirectoryID)
+}
+

@@ -21,15 +21,15 @@ import (
 func signInTo(t *testing.T, svc *idp.Service, root *gatehouse.User, app *gatehouse.App) []byte {
 	t.Helper()
 	ctx := context.Background()
-	_, sess, err := svc.CreateSession(ctx, root, false)
+	token, _, err := svc.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	post, err := svc.IdPInitiated(ctx, "default", app.ID, sess, root)
-	if err != nil {
-		t.Fatal(err)
+	a, err := svc.OpenApp(ctx, "default", app.ID, token)
+	if err != nil || a.Post == nil {
+		t.Fatalf("OpenApp = %+v, %v; want a Response", a, err)
 	}
-	return post.Response
+	return a.Post.Response
 }
 
 // openApp adds an app from metadata with the encryption key enc that anyone may use.

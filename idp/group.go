@@ -25,7 +25,7 @@ func (s *Service) CreateGroup(ctx context.Context, actor *gatehouse.User, dirID 
 	if err := g.Validate(); err != nil {
 		return nil, err
 	}
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return groupConflict(err, g.Name)
 		}
@@ -46,7 +46,7 @@ func (s *Service) FindGroup(ctx context.Context, actor *gatehouse.User, dirID, i
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindGroup(ctx, dirID, id)
+	return s.store.FindGroup(ctx, dirID, id)
 }
 
 // FindGroups returns the groups whose name contains query.
@@ -54,7 +54,7 @@ func (s *Service) FindGroups(ctx context.Context, actor *gatehouse.User, dirID, 
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindGroups(ctx, dirID, query)
+	return s.store.FindGroups(ctx, dirID, query)
 }
 
 // GroupPatch lists the group fields to change; nil fields stay as they are.
@@ -69,7 +69,7 @@ func (s *Service) UpdateGroup(ctx context.Context, actor *gatehouse.User, dirID,
 		return nil, err
 	}
 	var out *gatehouse.Group
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		g, err := tx.FindGroup(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ func (s *Service) DeleteGroup(ctx context.Context, actor *gatehouse.User, dirID,
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		g, err := tx.FindGroup(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -113,7 +113,7 @@ func (s *Service) AddGroupMember(ctx context.Context, actor *gatehouse.User, dir
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.AddGroupMember(ctx, dirID, groupID, userID); err != nil {
 			if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 				return gatehouse.Errorf(gatehouse.ECONFLICT, "The user is already a member of the group.")
@@ -129,7 +129,7 @@ func (s *Service) RemoveGroupMember(ctx context.Context, actor *gatehouse.User, 
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.RemoveGroupMember(ctx, dirID, groupID, userID); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *Service) FindGroupMembers(ctx context.Context, actor *gatehouse.User, d
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindGroupMembers(ctx, dirID, groupID)
+	return s.store.FindGroupMembers(ctx, dirID, groupID)
 }
 
 // FindUserGroups returns the groups a user is a member of.
@@ -150,5 +150,5 @@ func (s *Service) FindUserGroups(ctx context.Context, actor *gatehouse.User, dir
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindUserGroups(ctx, dirID, userID)
+	return s.store.FindUserGroups(ctx, dirID, userID)
 }

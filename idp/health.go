@@ -27,7 +27,7 @@ type ReadinessCheck struct {
 func (s *Service) Ready(ctx context.Context) []ReadinessCheck {
 	out := []ReadinessCheck{{Name: CheckDatabase}, {Name: CheckSchema}, {Name: CheckKey}}
 	if out[0].Err = s.CheckDatabase(ctx); out[0].Err == nil {
-		if hc, ok := s.Store.(gatehouse.HealthChecker); ok {
+		if hc, ok := s.store.(gatehouse.HealthChecker); ok {
 			out[1].Err = hc.CheckSchema(ctx)
 		}
 	}
@@ -43,13 +43,13 @@ func (s *Service) Ready(ctx context.Context) []ReadinessCheck {
 // checkKey opens the private key of the default directory's active signing certificate with the instance key. A
 // node started with another key than the one that sealed the keys cannot sign anything.
 func (s *Service) checkKey(ctx context.Context) error {
-	cs, err := s.Store.FindCertificates(ctx, gatehouse.DefaultDirectoryID, "")
+	cs, err := s.store.FindCertificates(ctx, gatehouse.DefaultDirectoryID, "")
 	if err != nil {
 		return err
 	}
 	for _, c := range cs {
 		if c.Active {
-			if _, err := s.Sealer.OpenKey(c.EncryptedKey, c.ID); err != nil {
+			if _, err := s.sealer.OpenKey(c.EncryptedKey, c.ID); err != nil {
 				return fmt.Errorf("the key does not open the signing key of certificate %s: %w", c.ID, err)
 			}
 			return nil
@@ -61,6 +61,6 @@ func (s *Service) checkKey(ctx context.Context) error {
 // CheckDatabase returns an error unless the database answers a read: the default directory, which every
 // database Gatehouse runs on has.
 func (s *Service) CheckDatabase(ctx context.Context) error {
-	_, err := s.Store.FindDirectory(ctx, gatehouse.DefaultDirectoryID)
+	_, err := s.store.FindDirectory(ctx, gatehouse.DefaultDirectoryID)
 	return err
 }

@@ -61,9 +61,9 @@ type lockCounter struct {
 func (s *Service) lockCounters(dirID, userName, addr string) []lockCounter {
 	name := strings.ToLower(strings.TrimSpace(userName))
 	return []lockCounter{
-		{scopeAccountAddr, "pw-acct-addr:" + dirID + ":" + name + ":" + addr, s.Lockout.PerAccountAddr},
-		{scopeAccount, "pw-acct:" + dirID + ":" + name, s.Lockout.PerAccount},
-		{scopeAddr, "pw-addr:" + addr, s.Lockout.PerAddr},
+		{scopeAccountAddr, "pw-acct-addr:" + dirID + ":" + name + ":" + addr, s.lockout.PerAccountAddr},
+		{scopeAccount, "pw-acct:" + dirID + ":" + name, s.lockout.PerAccount},
+		{scopeAddr, "pw-addr:" + addr, s.lockout.PerAddr},
 	}
 }
 
@@ -74,7 +74,7 @@ func familiarKey(dirID, userName, addr string) string {
 // errLockedOut is the answer while a lock holds; it says nothing about whether the account exists.
 func (s *Service) errLockedOut(scope string) error {
 	return &gatehouse.Error{Code: gatehouse.ERATELIMIT,
-		Message: "Too many failed sign-in attempts. Wait " + minutes(s.Lockout.Window) + ", then try again.",
+		Message: "Too many failed sign-in attempts. Wait " + minutes(s.lockout.Window) + ", then try again.",
 		Err:     lockCause{scope}}
 }
 
@@ -101,7 +101,7 @@ func minutes(d time.Duration) string {
 // isLocked reports whether a lock key is held. Only recordFailure writes lock keys (and recordSuccess familiar
 // keys), so only counted failures can lock: the read records nothing, whatever order parallel sign-ins commit in.
 func (s *Service) isLocked(ctx context.Context, key string) (bool, error) {
-	return s.Store.IsUsed(ctx, key, s.now())
+	return s.store.IsUsed(ctx, key, s.now())
 }
 
 // checkAttempt counts an attempt on userName from addr and returns ERATELIMIT, without the attempt being checked,
@@ -117,14 +117,14 @@ func (s *Service) checkAttempt(ctx context.Context, dirID, userName, addr string
 		return 0, s.errLockedOut(scopeAddr)
 	}
 	now := s.now()
-	n, err := s.Store.IncrementCounter(ctx, cs[0].key, now, s.Lockout.Window)
+	n, err := s.store.IncrementCounter(ctx, cs[0].key, now, s.lockout.Window)
 	if err != nil {
 		return 0, err
 	}
 	if n > cs[0].limit {
 		return n, s.errLockedOut(scopeAccountAddr)
 	}
-	m, err := s.Store.IncrementCounter(ctx, cs[1].key, now, s.Lockout.Window)
+	m, err := s.store.IncrementCounter(ctx, cs[1].key, now, s.lockout.Window)
 	if err != nil {
 		return n, err
 	}
@@ -145,17 +145,17 @@ func (s *Service) checkAttempt(ctx context.Context, dirID, userName, addr string
 func (s *Service) recordFailure(ctx context.Context, dirID, userName, addr string, n int) error {
 	now := s.now()
 	c := s.lockCounters(dirID, userName, addr)[2]
-	failures, err := s.Store.IncrementCounter(ctx, c.key, now, s.Lockout.Window)
+	failures, err := s.store.IncrementCounter(ctx, c.key, now, s.lockout.Window)
 	if err != nil {
 		return err
 	}
 	if c.limit > 0 && failures >= c.limit {
-		err := s.Store.UseOnce(ctx, "lock:"+c.key, now, now.Add(s.Lockout.Window))
+		err := s.store.UseOnce(ctx, "lock:"+c.key, now, now.Add(s.lockout.Window))
 		if err != nil && gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
 			return err
 		}
 	}
-	if d := s.Lockout.DelayAfter(n); d > 0 {
+	if d := s.lockout.DelayAfter(n); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
@@ -186,17 +186,17 @@ func (l Lockout) DelayAfter(n int) time.Duration {
 // address spent guessing others.
 func (s *Service) recordSuccess(ctx context.Context, dirID, userName, addr string) error {
 	for _, c := range s.lockCounters(dirID, userName, addr)[:2] {
-		if err := s.Store.ResetCounter(ctx, c.key); err != nil {
+		if err := s.store.ResetCounter(ctx, c.key); err != nil {
 			return err
 		}
 	}
-	if s.Lockout.FamiliarFor <= 0 {
+	if s.lockout.FamiliarFor <= 0 {
 		return nil
 	}
 	now := s.now()
 	key := familiarKey(dirID, userName, addr)
 	// A familiar address stays familiar; refreshing it is not worth a second write per sign-in.
-	if err := s.Store.UseOnce(ctx, key, now, now.Add(s.Lockout.FamiliarFor)); err != nil && gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
+	if err := s.store.UseOnce(ctx, key, now, now.Add(s.lockout.FamiliarFor)); err != nil && gatehouse.ErrorCode(err) != gatehouse.ECONFLICT {
 		return err
 	}
 	return nil

@@ -257,9 +257,8 @@ func TestLockoutDelay(t *testing.T) {
 // SECURITY-CASES 31: more concurrent sign-ins than hashing slots wait their turn; no more hashes run at once than
 // the Hasher allows, and every sign-in is answered.
 func TestSecurityCase31ConcurrentSignInsQueue(t *testing.T) {
-	w := newAuthWorld(t)
 	h := password.NewHasher(testserver.TestHashParams, 1)
-	w.svc.Hasher = h
+	w := newAuthWorld(t, func(c *idp.Config) { c.Hasher = h })
 	const n = 8
 	done := make(chan struct{})
 	peak := make(chan int)
@@ -330,9 +329,10 @@ func TestSecurityCase25ParallelGuesses(t *testing.T) {
 func BenchmarkAuthenticate(b *testing.B) {
 	for _, user := range []string{userName, "nobody@contoso.com"} {
 		b.Run(user, func(b *testing.B) {
-			w := newAuthWorld(b)
-			w.svc.Hasher = password.NewHasher(password.DefaultParams, 1)
-			w.svc.Lockout = idp.Lockout{Window: time.Minute, PerAccountAddr: 1 << 30, PerAccount: 1 << 30, PerAddr: 1 << 30}
+			w := newAuthWorld(b, func(c *idp.Config) {
+				c.Hasher = password.NewHasher(password.DefaultParams, 1)
+				c.Lockout = idp.Lockout{Window: time.Minute, PerAccountAddr: 1 << 30, PerAccount: 1 << 30, PerAddr: 1 << 30}
+			})
 			// The stored hash must be made with the production parameters too.
 			if err := w.svc.ChangePassword(from("203.0.113.250"), w.user, userPassword, "Another-Horse-99"); err != nil {
 				b.Fatal(err)

@@ -20,12 +20,12 @@ func (s *Service) recordSignIn(ctx context.Context, dirID string, e *gatehouse.S
 	e.CorrelationID, e.ClientAddr = info.CorrelationID, info.ClientAddr
 	e.UserName, e.Reason = truncate(e.UserName, 256), truncate(e.Reason, 2048)
 	s.observeSignIn(ctx, e)
-	s.Logger.LogAttrs(ctx, levelOf(e), "sign-in",
+	s.logger.LogAttrs(ctx, levelOf(e), "sign-in",
 		logAttr("directory", dirID), logAttr("user", e.UserName), logAttr("app", e.AppName),
 		logAttr("result", e.Result), logAttr("code", e.Code), logAttr("reason", e.Reason),
 		logAttr("correlation_id", e.CorrelationID), logAttr("client", e.ClientAddr))
-	if err := s.Store.CreateSignInEvent(context.WithoutCancel(ctx), e); err != nil {
-		s.Logger.ErrorContext(ctx, "write sign-in log", "err", err, "correlation_id", e.CorrelationID)
+	if err := s.store.CreateSignInEvent(context.WithoutCancel(ctx), e); err != nil {
+		s.logger.ErrorContext(ctx, "write sign-in log", "err", err, "correlation_id", e.CorrelationID)
 		return err
 	}
 	return nil
@@ -36,7 +36,7 @@ func (s *Service) FindSignInEvents(ctx context.Context, actor *gatehouse.User, d
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, 0, err
 	}
-	return s.Store.FindSignInEvents(ctx, dirID, f)
+	return s.store.FindSignInEvents(ctx, dirID, f)
 }
 
 // FindSignInEvent returns one sign-in log entry.
@@ -44,7 +44,7 @@ func (s *Service) FindSignInEvent(ctx context.Context, actor *gatehouse.User, di
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindSignInEvent(ctx, dirID, id)
+	return s.store.FindSignInEvent(ctx, dirID, id)
 }
 
 // FindAuditEvents searches the audit log.
@@ -52,5 +52,5 @@ func (s *Service) FindAuditEvents(ctx context.Context, actor *gatehouse.User, di
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, 0, err
 	}
-	return s.Store.FindAuditEvents(ctx, dirID, f)
+	return s.store.FindAuditEvents(ctx, dirID, f)
 }

@@ -9,7 +9,7 @@ import (
 
 // DirectoryMetadata returns the IdP metadata of a directory with the directory's certificates.
 func (s *Service) DirectoryMetadata(ctx context.Context, dirID string) ([]byte, error) {
-	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+	if _, err := s.store.FindDirectory(ctx, dirID); err != nil {
 		return nil, err
 	}
 	return s.metadata(ctx, dirID, "", false)
@@ -17,7 +17,7 @@ func (s *Service) DirectoryMetadata(ctx context.Context, dirID string) ([]byte, 
 
 // SignedDirectoryMetadata returns DirectoryMetadata signed with the directory's active certificate.
 func (s *Service) SignedDirectoryMetadata(ctx context.Context, dirID string) ([]byte, error) {
-	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+	if _, err := s.store.FindDirectory(ctx, dirID); err != nil {
 		return nil, err
 	}
 	return s.metadata(ctx, dirID, "", true)
@@ -27,7 +27,7 @@ func (s *Service) SignedDirectoryMetadata(ctx context.Context, dirID string) ([]
 // active one first, a next one before a rollover, and the replaced one for RolloverGrace after it; signed with the
 // app's active certificate when the app's SignMetadata is set.
 func (s *Service) AppMetadata(ctx context.Context, dirID, appID string) ([]byte, error) {
-	a, err := s.Store.FindApp(ctx, dirID, appID)
+	a, err := s.store.FindApp(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (s *Service) AppMetadata(ctx context.Context, dirID, appID string) ([]byte,
 // metadata returns the metadata with the certificates of an app (or of the directory when appID is ""), signed with
 // the active one when sign is set.
 func (s *Service) metadata(ctx context.Context, dirID, appID string, sign bool) ([]byte, error) {
-	cs, err := s.Store.FindCertificates(ctx, dirID, appID)
+	cs, err := s.store.FindCertificates(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (s *Service) AuthorizeMetrics(ctx context.Context, actor *gatehouse.User) e
 // CertificateMetrics returns every active and next (published) signing certificate of every directory and app,
 // soonest expiry first. It is for the metrics collector, which has no acting user.
 func (s *Service) CertificateMetrics(ctx context.Context) ([]CertificateMetric, error) {
-	dirs, err := s.Store.FindDirectories(ctx)
+	dirs, err := s.store.FindDirectories(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Service) CertificateMetrics(ctx context.Context) ([]CertificateMetric, 
 	var out []CertificateMetric
 	for _, d := range dirs {
 		owners := []string{""}
-		apps, err := s.Store.FindApps(ctx, d.ID, "")
+		apps, err := s.store.FindApps(ctx, d.ID, "")
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +51,7 @@ func (s *Service) CertificateMetrics(ctx context.Context) ([]CertificateMetric, 
 			owners = append(owners, a.ID)
 		}
 		for _, owner := range owners {
-			cs, err := s.Store.FindCertificates(ctx, d.ID, owner)
+			cs, err := s.store.FindCertificates(ctx, d.ID, owner)
 			if err != nil {
 				return nil, err
 			}

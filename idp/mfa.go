@@ -39,6 +39,9 @@ const (
 	StepChangePassword
 	// StepEnrolMFA: the directory requires a second factor and the user has none yet.
 	StepEnrolMFA
+	// StepPassword: sign in with a user name and password; a session has none of the steps before it. A sign-on
+	// asks for it when there is no session, or when the app asks for a fresh sign-in (SignInPrompt).
+	StepPassword
 )
 
 // String returns the step's name, for logs and tests.
@@ -52,6 +55,8 @@ func (s Step) String() string {
 		return "change-password"
 	case StepEnrolMFA:
 		return "enrol-mfa"
+	case StepPassword:
+		return "password"
 	}
 	return "step(" + strconv.Itoa(int(s)) + ")"
 }
@@ -69,7 +74,7 @@ func (s *Service) SignInStep(ctx context.Context, sess *gatehouse.Session, u *ga
 	case u.MFAEnabled || sess.MFA:
 		return StepDone, nil
 	}
-	d, err := s.Store.FindDirectory(ctx, u.DirectoryID)
+	d, err := s.store.FindDirectory(ctx, u.DirectoryID)
 	if err != nil {
 		return 0, err
 	}
@@ -123,12 +128,12 @@ type MFAEnrolment struct {
 // for it, so a page that is left open changes nothing. Given the token of an earlier enrolment of u that has not
 // expired, it returns that enrolment again (for a page shown again after a wrong first code).
 func (s *Service) StartMFAEnrolment(ctx context.Context, u *gatehouse.User, token string) (*MFAEnrolment, error) {
-	d, err := s.Store.FindDirectory(ctx, u.DirectoryID)
+	d, err := s.store.FindDirectory(ctx, u.DirectoryID)
 	if err != nil {
 		return nil, err
 	}
 	opts := totp.GenerateOpts{
-		Issuer: "Gatehouse " + d.Name, AccountName: u.UserName, Period: totpPeriod, SecretSize: 20, Rand: s.Rand,
+		Issuer: "Gatehouse " + d.Name, AccountName: u.UserName, Period: totpPeriod, SecretSize: 20, Rand: s.rand,
 	}
 	expires := s.now().Add(enrolmentTTL)
 	if secret, exp, err := s.openEnrolment(u, token); err == nil {
@@ -206,7 +211,7 @@ func (s *Service) ConfirmMFAEnrolment(ctx context.Context, u *gatehouse.User, to
 	if err != nil {
 		return nil, err
 	}
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		fresh, err := tx.FindUser(ctx, u.DirectoryID, u.ID)
 		if err != nil {
 			return err
@@ -296,7 +301,7 @@ func (s *Service) useStep(ctx context.Context, u *gatehouse.User, secret string,
 	fp := sha256.Sum256([]byte(secret))
 	key := "totp:" + u.DirectoryID + ":" + u.ID + ":" + hex.EncodeToString(fp[:6]) + ":" + strconv.FormatInt(step, 10)
 	// The code of a step is valid until the skew lets it go; remember it a little longer than that.
-	err := s.Store.UseOnce(ctx, key, now, now.Add((2*totpSkew+2)*totpPeriod*time.Second))
+	err := s.store.UseOnce(ctx, key, now, now.Add((2*totpSkew+2)*totpPeriod*time.Second))
 	if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 		return errCodeReused()
 	}
@@ -307,7 +312,7 @@ func (s *Service) useStep(ctx context.Context, u *gatehouse.User, secret string,
 func (s *Service) useRecoveryCode(ctx context.Context, u *gatehouse.User, code string) (int, error) {
 	h := hashRecoveryCode(code)
 	left := 0
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		fresh, err := tx.FindUser(ctx, u.DirectoryID, u.ID)
 		if err != nil {
 			return err
@@ -331,7 +336,7 @@ func (s *Service) useRecoveryCode(ctx context.Context, u *gatehouse.User, code s
 // DisableMFA turns off u's second factor after checking a current code (or a recovery code). A directory that
 // requires a second factor does not allow it; its users set up a new authenticator instead.
 func (s *Service) DisableMFA(ctx context.Context, u *gatehouse.User, code string) error {
-	d, err := s.Store.FindDirectory(ctx, u.DirectoryID)
+	d, err := s.store.FindDirectory(ctx, u.DirectoryID)
 	if err != nil {
 		return err
 	}
@@ -341,7 +346,7 @@ func (s *Service) DisableMFA(ctx context.Context, u *gatehouse.User, code string
 	if err := s.VerifyMFA(ctx, u, code); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		fresh, err := tx.FindUser(ctx, u.DirectoryID, u.ID)
 		if err != nil {
 			return err
@@ -363,7 +368,7 @@ func (s *Service) ResetMFA(ctx context.Context, actor *gatehouse.User, dirID, id
 		return nil, err
 	}
 	var out *gatehouse.User
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -424,7 +429,7 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 func (s *Service) newRecoveryCodes() (codes, hashes []string, err error) {
 	for range RecoveryCodeCount {
 		b := make([]byte, 7)
-		if _, err := io.ReadFull(s.Rand, b); err != nil {
+		if _, err := io.ReadFull(s.rand, b); err != nil {
 			return nil, nil, gatehouse.Internal(err)
 		}
 		c := idEncoding.EncodeToString(b)[:10]
@@ -448,7 +453,7 @@ const sealV1 = 1
 // its key file, so secrets are encrypted at rest with a key that never enters the database. (certs.Sealer seals
 // only RSA keys.)
 func (s *Service) secretAEAD() (cipher.AEAD, error) {
-	m := hmac.New(sha256.New, s.NameIDKey)
+	m := hmac.New(sha256.New, s.nameIDKey)
 	m.Write([]byte("gatehouse TOTP secret v1"))
 	block, err := aes.NewCipher(m.Sum(nil))
 	if err != nil {
@@ -468,7 +473,7 @@ func (s *Service) sealSecret(plain []byte, aad string) ([]byte, error) {
 	}
 	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plain)+aead.Overhead())
 	out[0] = sealV1
-	if _, err := io.ReadFull(s.Rand, out[1:]); err != nil {
+	if _, err := io.ReadFull(s.rand, out[1:]); err != nil {
 		return nil, gatehouse.Internal(err)
 	}
 	return aead.Seal(out, out[1:], plain, append([]byte{sealV1}, aad...)), nil

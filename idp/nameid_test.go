@@ -31,23 +31,33 @@ func plainApp(t *testing.T, svc *idp.Service, root *gatehouse.User, name string,
 	return a
 }
 
-// spInitiated runs an SP-initiated sign-on of the request extra (attributes and elements after Issuer) for a
-// session, and returns the parsed Response.
-func spInitiated(t *testing.T, svc *idp.Service, app *gatehouse.App, sess *gatehouse.Session, u *gatehouse.User, attrs, elems string) *etree.Document {
+// session is a signed-in browser: its cookie token and its session.
+type session struct {
+	token string
+	*gatehouse.Session
+}
+
+// newSession signs u in, with a second factor when mfa is set.
+func newSession(t testing.TB, svc *idp.Service, u *gatehouse.User, mfa bool) session {
 	t.Helper()
-	ctx := context.Background()
-	xml := strings.Replace(authnRequest(app.SAML.EntityID, attrs), "</samlp:AuthnRequest>", elems+"</samlp:AuthnRequest>", 1)
-	p, post, err := svc.StartSSO(ctx, "default", postMessage(t, xml))
+	token, sess, err := svc.CreateSession(context.Background(), u, mfa)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if post == nil {
-		if post, err = svc.CompleteSSO(ctx, "default", p.Request.ID, sess, u); err != nil {
-			t.Fatal(err)
-		}
+	return session{token, sess}
+}
+
+// spInitiated runs an SP-initiated sign-on (HTTP-POST binding) of the request with extra attributes and elements
+// after Issuer for the browser of sess, and returns the parsed Response.
+func spInitiated(t *testing.T, svc *idp.Service, app *gatehouse.App, sess session, attrs, elems string) *etree.Document {
+	t.Helper()
+	xml := strings.Replace(authnRequest(app.SAML.EntityID, attrs), "</samlp:AuthnRequest>", elems+"</samlp:AuthnRequest>", 1)
+	a, err := send(svc, viaPost(xml), sess.token)
+	if err != nil || a.Post == nil {
+		t.Fatalf("SAMLPost = %+v, %v; want a Response", a, err)
 	}
 	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(post.Response); err != nil {
+	if err := doc.ReadFromBytes(a.Post.Response); err != nil {
 		t.Fatal(err)
 	}
 	return doc
@@ -67,13 +77,11 @@ func statusOf(doc *etree.Document) string {
 // (SECURITY-CASES 21).
 func TestNameIDFormats(t *testing.T) {
 	svc, root := newSPService(t)
-	ctx := context.Background()
 	a := plainApp(t, svc, root, "pa", nil)
 	b := plainApp(t, svc, root, "pb", nil)
-	_, s1, _ := svc.CreateSession(ctx, root, false)
-	_, s2, _ := svc.CreateSession(ctx, root, false)
-	nameID := func(app *gatehouse.App, sess *gatehouse.Session, format string) (string, string) {
-		doc := spInitiated(t, svc, app, sess, root, "", `<samlp:NameIDPolicy Format="`+format+`" AllowCreate="true"/>`)
+	s1, s2 := newSession(t, svc, root, false), newSession(t, svc, root, false)
+	nameID := func(app *gatehouse.App, sess session, format string) (string, string) {
+		doc := spInitiated(t, svc, app, sess, "", `<samlp:NameIDPolicy Format="`+format+`" AllowCreate="true"/>`)
 		n := doc.FindElement("//NameID")
 		if n == nil {
 			t.Fatalf("no NameID for %s: status %s", format, statusOf(doc))
@@ -100,7 +108,7 @@ func TestNameIDFormats(t *testing.T) {
 		t.Errorf("unspecified asks for nothing in particular: %q %q, want the app's own format", e, f)
 	}
 	t.Run("SecurityCase21 InvalidNameIDPolicy", func(t *testing.T) {
-		doc := spInitiated(t, svc, a, s1, root, "", `<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"/>`)
+		doc := spInitiated(t, svc, a, s1, "", `<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName"/>`)
 		if got := statusOf(doc); got != "Requester/InvalidNameIDPolicy" || doc.FindElement("//Assertion") != nil {
 			t.Errorf("status %s, want Requester/InvalidNameIDPolicy without an assertion", got)
 		}
@@ -111,10 +119,8 @@ func TestNameIDFormats(t *testing.T) {
 // a session (SECURITY-CASES 19), and the AuthnInstant, SessionIndex and SessionNotOnOrAfter of the assertion.
 func TestAuthnRequestOptions(t *testing.T) {
 	svc, root := newSPService(t)
-	ctx := context.Background()
 	a := plainApp(t, svc, root, "opts", nil)
-	_, pw, _ := svc.CreateSession(ctx, root, false)
-	_, mfa, _ := svc.CreateSession(ctx, root, true)
+	pw, mfa := newSession(t, svc, root, false), newSession(t, svc, root, true)
 	rac := func(cmp string, refs ...string) string {
 		s := `<samlp:RequestedAuthnContext Comparison="` + cmp + `">`
 		for _, r := range refs {
@@ -124,7 +130,7 @@ func TestAuthnRequestOptions(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		sess   *gatehouse.Session
+		sess   session
 		elems  string
 		status string
 		class  string
@@ -140,7 +146,7 @@ func TestAuthnRequestOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := spInitiated(t, svc, a, tt.sess, root, "", tt.elems)
+			doc := spInitiated(t, svc, a, tt.sess, "", tt.elems)
 			if got := statusOf(doc); got != tt.status {
 				t.Fatalf("status %s, want %s", got, tt.status)
 			}
@@ -160,13 +166,11 @@ func TestAuthnRequestOptions(t *testing.T) {
 		})
 	}
 	t.Run("SecurityCase19 passive without a session", func(t *testing.T) {
-		p, post, err := svc.StartSSO(ctx, "default", postMessage(t, authnRequest(a.SAML.EntityID, ` IsPassive="true"`)))
-		if err != nil || post != nil || !p.IsPassive {
-			t.Fatalf("StartSSO() = %+v, %v, %v", p, post, err)
+		ans, err := send(svc, viaPost(authnRequest(a.SAML.EntityID, ` IsPassive="true"`)), "")
+		if err != nil || ans.Post == nil {
+			t.Fatalf("SAMLPost = %+v, %v; want a Response", ans, err)
 		}
-		if post, err = svc.PassiveFailure(ctx, "default", p.Request.ID); err != nil {
-			t.Fatal(err)
-		}
+		post := ans.Post
 		doc := etree.NewDocument()
 		doc.ReadFromBytes(post.Response)
 		if got := statusOf(doc); got != "Responder/NoPassive" || post.ACSURL != a.SAML.ReplyURLs[0] {

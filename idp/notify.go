@@ -26,10 +26,10 @@ func (s *Service) NotificationSettings(ctx context.Context, actor *gatehouse.Use
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	if err := certificateOwner(ctx, s.Store, dirID, appID); err != nil {
+	if err := certificateOwner(ctx, s.store, dirID, appID); err != nil {
 		return nil, err
 	}
-	return s.notificationSettings(ctx, s.Store, dirID, appID)
+	return s.notificationSettings(ctx, s.store, dirID, appID)
 }
 
 func (s *Service) notificationSettings(ctx context.Context, st gatehouse.Store, dirID, appID string) (*NotificationSettings, error) {
@@ -63,7 +63,7 @@ func (s *Service) SetNotificationEmails(ctx context.Context, actor *gatehouse.Us
 		return nil, err
 	}
 	var out *NotificationSettings
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := certificateOwner(ctx, tx, dirID, appID); err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ const NoticeClaimLease = 15 * time.Minute
 // next run. Certificates that have expired and owners without recipients get no mail. It returns how many notices
 // it sent, and the errors of those it could not send.
 func (s *Service) SendCertificateNotices(ctx context.Context, m gatehouse.Mailer) (int, error) {
-	dirs, err := s.Store.FindDirectories(ctx)
+	dirs, err := s.store.FindDirectories(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) SendCertificateNotices(ctx context.Context, m gatehouse.Mailer
 	sent := 0
 	var errs []error
 	for _, d := range dirs {
-		cs, err := s.Store.FindExpiringCertificates(ctx, d.ID, now.Add(time.Duration(ExpiryWarningDays[0])*24*time.Hour))
+		cs, err := s.store.FindExpiringCertificates(ctx, d.ID, now.Add(time.Duration(ExpiryWarningDays[0])*24*time.Hour))
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -135,17 +135,17 @@ func (s *Service) sendCertificateNotice(ctx context.Context, m gatehouse.Mailer,
 	if days <= 0 {
 		return false, nil
 	}
-	ns, err := s.notificationSettings(ctx, s.Store, d.ID, c.AppID)
+	ns, err := s.notificationSettings(ctx, s.store, d.ID, c.AppID)
 	if err != nil {
 		return false, err
 	}
 	if len(ns.Recipients) == 0 {
-		s.Logger.DebugContext(ctx, "no one to notify of a certificate expiry", "directory", d.ID, "app", c.AppID, "certificate", c.ID)
+		s.logger.DebugContext(ctx, "no one to notify of a certificate expiry", "directory", d.ID, "app", c.AppID, "certificate", c.ID)
 		return false, nil
 	}
 	var app *gatehouse.App
 	if c.AppID != "" {
-		if app, err = s.Store.FindApp(ctx, d.ID, c.AppID); err != nil {
+		if app, err = s.store.FindApp(ctx, d.ID, c.AppID); err != nil {
 			return false, err
 		}
 	}
@@ -154,26 +154,26 @@ func (s *Service) sendCertificateNotice(ctx context.Context, m gatehouse.Mailer,
 		return false, err
 	}
 	n := &gatehouse.CertificateNotice{DirectoryID: d.ID, CertificateID: c.ID, Days: days, ClaimedAt: now}
-	if err := s.Store.ClaimCertificateNotice(ctx, n, NoticeClaimLease); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+	if err := s.store.ClaimCertificateNotice(ctx, n, NoticeClaimLease); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 		return false, nil // sent already, or another node is sending it
 	} else if err != nil {
 		return false, err
 	}
 	mail := s.certificateNotice(d, app, c, next, ns.Recipients, now)
 	if err := m.Send(ctx, mail); err != nil {
-		if rerr := s.Store.FinishCertificateNotice(context.WithoutCancel(ctx), n); rerr != nil {
+		if rerr := s.store.FinishCertificateNotice(context.WithoutCancel(ctx), n); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		s.Logger.WarnContext(ctx, "certificate expiry notice not sent; it is tried again at the next run", "directory", d.ID,
+		s.logger.WarnContext(ctx, "certificate expiry notice not sent; it is tried again at the next run", "directory", d.ID,
 			"app", c.AppID, "certificate", c.ID, "days", days, "err", err)
 		return false, err
 	}
 	n.SentAt = s.now()
-	if err := s.Store.FinishCertificateNotice(context.WithoutCancel(ctx), n); err != nil {
+	if err := s.store.FinishCertificateNotice(context.WithoutCancel(ctx), n); err != nil {
 		// The mail went; the claim stays and keeps other nodes from sending it again for its lease.
 		return true, err
 	}
-	s.Logger.InfoContext(ctx, "certificate expiry notice sent", "directory", d.ID, "app", c.AppID, "certificate", c.ID,
+	s.logger.InfoContext(ctx, "certificate expiry notice sent", "directory", d.ID, "app", c.AppID, "certificate", c.ID,
 		"days", days, "to", strings.Join(ns.Recipients, ","))
 	type notice struct {
 		Days       int       `json:"days"`
@@ -182,14 +182,14 @@ func (s *Service) sendCertificateNotice(ctx context.Context, m gatehouse.Mailer,
 		Recipients []string  `json:"recipients"`
 		Subject    string    `json:"subject"`
 	}
-	err = s.audit(ctx, s.Store, nil, d.ID, "certificate.expiry_notice", "certificate", c.ID, nil,
+	err = s.audit(ctx, s.store, nil, d.ID, "certificate.expiry_notice", "certificate", c.ID, nil,
 		notice{days, c.Thumbprint, c.NotAfter, ns.Recipients, mail.Subject})
 	return true, err
 }
 
 // nextCertificate returns the owner's next certificate (created, published, never active), or nil.
 func (s *Service) nextCertificate(ctx context.Context, dirID, appID string, now time.Time) (*gatehouse.Certificate, error) {
-	cs, err := s.Store.FindCertificates(ctx, dirID, appID)
+	cs, err := s.store.FindCertificates(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -224,20 +224,20 @@ func (s *Service) certificateNotice(d *gatehouse.Directory, app *gatehouse.App, 
 		if next != nil {
 			line("  1. The next certificate exists already (thumbprint %s, ID %s).", next.Thumbprint, next.ID)
 		} else {
-			line("  1. Create the next certificate: POST %s/api/v1/directories/%s/certificates", s.PublicURL, url.PathEscape(d.ID))
+			line("  1. Create the next certificate: POST %s/api/v1/directories/%s/certificates", s.publicURL, url.PathEscape(d.ID))
 		}
 		line("  2. Give it to those apps: the directory's federation metadata publishes it beside the active one:")
 		_, _, md := s.Endpoints(d.ID)
 		line("     %s", md)
 		line("  3. Once they trust it, make it active:")
-		line("     POST %s/api/v1/directories/%s/certificates/{certId}/activate", s.PublicURL, url.PathEscape(d.ID))
+		line("     POST %s/api/v1/directories/%s/certificates/{certId}/activate", s.publicURL, url.PathEscape(d.ID))
 		line("     The replaced certificate stays in the metadata for 30 days.")
 		s.noticeFooter(&b, "the directory's default notification list")
 		return &gatehouse.Mail{To: to, Subject: subject, Text: b.String()}
 	}
 	subject := fmt.Sprintf("Action required: the SAML signing certificate of %s expires in %d days, on %s",
 		app.Name, days, c.NotAfter.UTC().Format("2006-01-02"))
-	ssoPage := fmt.Sprintf("%s/admin/d/%s/apps/%s/sso", s.PublicURL, url.PathEscape(d.ID), url.PathEscape(app.ID))
+	ssoPage := fmt.Sprintf("%s/admin/d/%s/apps/%s/sso", s.publicURL, url.PathEscape(d.ID), url.PathEscape(app.ID))
 	line("The SAML signing certificate that Gatehouse signs %s's sign-ins with expires in %d days.", app.Name, days)
 	line("")
 	line("  App:         %s (ID %s)", app.Name, app.ID)
@@ -267,6 +267,6 @@ func (s *Service) certificateNotice(d *gatehouse.Directory, app *gatehouse.App, 
 
 // noticeFooter says why the recipient gets the notice and when the next one comes.
 func (s *Service) noticeFooter(b *strings.Builder, list string) {
-	fmt.Fprintf(b, "\nYou receive this because your address is on %s in Gatehouse (%s).\n", list, s.PublicURL)
+	fmt.Fprintf(b, "\nYou receive this because your address is on %s in Gatehouse (%s).\n", list, s.publicURL)
 	fmt.Fprintf(b, "Gatehouse sends this notice 60, 30 and 7 days before a signing certificate expires.\n")
 }

@@ -42,9 +42,9 @@ func noticeNode(t *testing.T, store gatehouse.Store, kek []byte, c *noticeClock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &idp.Service{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(spTestHash, 1), Sealer: sealer,
-		PublicURL: "https://login.contoso.com", NameIDKey: kek, Now: c.Now}
-	if err := svc.Init(); err != nil {
+	svc, err := idp.New(idp.Config{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(spTestHash, 1), Sealer: sealer,
+		PublicURL: "https://login.contoso.com", NameIDKey: kek, Now: c.Now})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := svc.Bootstrap(context.Background(), "admin@contoso.com", "correct horse battery staple"); err != nil {
@@ -76,8 +76,8 @@ func sinkMailer(t *testing.T, sink *smtpsink.Sink) *smtp.Sender {
 func addApp(t *testing.T, svc *idp.Service, root *gatehouse.User, dirID, name string, validity time.Duration) (*gatehouse.App, *gatehouse.Certificate) {
 	t.Helper()
 	ctx := context.Background()
-	svc.CertValidity = validity
-	defer func() { svc.CertValidity = 3 * 365 * 24 * time.Hour }()
+	svc.SetCertValidity(validity)
+	defer svc.SetCertValidity(3 * 365 * 24 * time.Hour)
 	a, _, err := svc.AddApp(ctx, root, dirID, idp.AppInput{GalleryID: "custom", Name: name})
 	if err != nil {
 		t.Fatal(err)
@@ -318,6 +318,7 @@ func TestCertificateNoticesTwoNodes(t *testing.T) {
 	kek := newKEK(t)
 	c := &noticeClock{t: time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)}
 	var nodes []*idp.Service
+	var first gatehouse.Store
 	for range 2 {
 		store, err := postgres.Open(ctx, url)
 		if err != nil {
@@ -325,8 +326,11 @@ func TestCertificateNoticesTwoNodes(t *testing.T) {
 		}
 		t.Cleanup(func() { store.Close() })
 		nodes = append(nodes, noticeNode(t, store, kek, c))
+		if first == nil {
+			first = store
+		}
 	}
-	root, err := nodes[0].Store.FindUserByName(ctx, "default", "admin@contoso.com")
+	root, err := first.FindUserByName(ctx, "default", "admin@contoso.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +381,8 @@ func TestCertificateNoticesTwoNodes(t *testing.T) {
 // TestNotificationSettings checks who may read and change the notification lists, what is refused, and that every
 // change is in the audit log.
 func TestNotificationSettings(t *testing.T) {
-	svc, root := newSPService(t)
+	var store gatehouse.Store
+	svc, root := newSPService(t, func(c *idp.Config) { store = c.Store })
 	ctx := context.Background()
 	app, _, err := svc.AddApp(ctx, root, "default", idp.AppInput{GalleryID: "custom", Name: "Wiki"})
 	if err != nil {
@@ -440,7 +445,7 @@ func TestNotificationSettings(t *testing.T) {
 		t.Errorf("stored list (-want +got):\n%s", d)
 	}
 
-	events, _, err := svc.Store.FindAuditEvents(ctx, "default", gatehouse.AuditFilter{TargetType: "app", TargetID: app.ID, Limit: 100})
+	events, _, err := store.FindAuditEvents(ctx, "default", gatehouse.AuditFilter{TargetType: "app", TargetID: app.ID, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,28 +41,28 @@ func (s *Service) Overview(ctx context.Context, actor *gatehouse.User, dirID str
 	}
 	var o Overview
 	var err error
-	if _, o.Users, err = s.Store.FindUsers(ctx, dirID, gatehouse.UserFilter{Limit: 1}); err != nil {
+	if _, o.Users, err = s.store.FindUsers(ctx, dirID, gatehouse.UserFilter{Limit: 1}); err != nil {
 		return nil, err
 	}
-	groups, err := s.Store.FindGroups(ctx, dirID, "")
+	groups, err := s.store.FindGroups(ctx, dirID, "")
 	if err != nil {
 		return nil, err
 	}
 	o.Groups = len(groups)
-	apps, err := s.Store.FindApps(ctx, dirID, "")
+	apps, err := s.store.FindApps(ctx, dirID, "")
 	if err != nil {
 		return nil, err
 	}
 	o.Apps = len(apps)
 	now := s.now()
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if _, o.SignInsToday, err = s.Store.FindSignInEvents(ctx, dirID, gatehouse.SignInFilter{Since: midnight, Limit: 1}); err != nil {
+	if _, o.SignInsToday, err = s.store.FindSignInEvents(ctx, dirID, gatehouse.SignInFilter{Since: midnight, Limit: 1}); err != nil {
 		return nil, err
 	}
-	if _, o.FailedToday, err = s.Store.FindSignInEvents(ctx, dirID, gatehouse.SignInFilter{Since: midnight, Result: gatehouse.ResultFailure, Limit: 1}); err != nil {
+	if _, o.FailedToday, err = s.store.FindSignInEvents(ctx, dirID, gatehouse.SignInFilter{Since: midnight, Result: gatehouse.ResultFailure, Limit: 1}); err != nil {
 		return nil, err
 	}
-	cs, err := s.Store.FindExpiringCertificates(ctx, dirID, now.Add(ExpiryWarning))
+	cs, err := s.store.FindExpiringCertificates(ctx, dirID, now.Add(ExpiryWarning))
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Service) SetAppLogo(ctx context.Context, actor *gatehouse.User, dirID, 
 		typ = "image/" + format
 	}
 	var out *gatehouse.App
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		a, err := tx.FindApp(ctx, dirID, appID)
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ func TestOverview(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := testserver.Start(t, testserver.Options{Configure: func(svc *idp.Service, _ *web.Server) { svc.CertValidity = tt.validity }})
+			srv := testserver.Start(t, testserver.Options{Configure: func(c *idp.Config, _ *web.Server) { c.CertValidity = tt.validity }})
 			ctx := context.Background()
 			admin := previewAdmin(t, srv)
 			svc := srv.Service

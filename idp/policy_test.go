@@ -14,6 +14,16 @@ import (
 	"github.com/gatehouse-idp/gatehouse/web"
 )
 
+// activeUser creates a user of the default directory who has set their own password.
+func activeUser(t *testing.T, srv *testserver.Server, actor *gatehouse.User, name string) *gatehouse.User {
+	t.Helper()
+	u, temp, err := srv.Service.CreateUser(context.Background(), actor, "default", idp.UserInput{UserName: name, FirstName: "T", LastName: "User"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return withPassword(t, srv.Service, u, temp)
+}
+
 // TestSignOnPolicy signs users in to apps from My Apps (IdP-initiated) and checks which get an assertion, and with
 // which Gatehouse code the others are refused; each refusal is in the sign-in log with its code.
 func TestSignOnPolicy(t *testing.T) {
@@ -47,9 +57,9 @@ func TestSignOnPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	member := userWithRole(t, srv, root, "default", "member@contoso.com", gatehouse.RoleUser)
-	outsider := userWithRole(t, srv, root, "default", "outsider@contoso.com", gatehouse.RoleUser)
-	gone := userWithRole(t, srv, root, "default", "gone@contoso.com", gatehouse.RoleUser)
+	member := activeUser(t, srv, root, "member@contoso.com")
+	outsider := activeUser(t, srv, root, "outsider@contoso.com")
+	gone := activeUser(t, srv, root, "gone@contoso.com")
 	for _, a := range []*gatehouse.App{wiki, closed, noReply} {
 		for _, u := range []*gatehouse.User{member, gone} {
 			if _, err := svc.Assign(ctx, root, "default", a.ID, gatehouse.PrincipalUser, u.ID); err != nil {
@@ -62,26 +72,27 @@ func TestSignOnPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grouped := userWithRole(t, srv, root, "default", "grouped@contoso.com", gatehouse.RoleUser)
+	grouped := activeUser(t, srv, root, "grouped@contoso.com")
 	if err := svc.AddGroupMember(ctx, root, "default", g.ID, grouped.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Assign(ctx, root, "default", wiki.ID, gatehouse.PrincipalGroup, g.ID); err != nil {
 		t.Fatal(err)
 	}
-	sessions := map[string]*gatehouse.Session{}
+	tokens := map[string]string{}
 	for _, u := range []*gatehouse.User{member, outsider, gone, grouped} {
-		_, sess, err := svc.CreateSession(ctx, u, false)
+		token, _, err := svc.CreateSession(ctx, u, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sessions[u.ID] = sess
+		tokens[u.ID] = token
 	}
-	yes := true
-	if _, err := svc.UpdateUser(ctx, root, "default", gone.ID, idp.UserPatch{Disabled: &yes}); err != nil {
+	// Disabling a user through the service ends their sessions; in the store directly it leaves the session, as a
+	// sign-on racing the change would see it, and the policy still refuses.
+	gone.Disabled = true
+	if err := srv.Store.UpdateUser(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
-	gone.Disabled = true
 
 	tests := []struct {
 		name string
@@ -100,19 +111,19 @@ func TestSignOnPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			post, err := svc.IdPInitiated(ctx, "default", tt.app, sessions[tt.user.ID], tt.user)
-			var se *saml.Error
+			a, err := svc.OpenApp(ctx, "default", tt.app, tokens[tt.user.ID])
+			var f *idp.Failure
 			switch {
-			case tt.code == "" && err != nil:
-				t.Fatalf("IdPInitiated: %v, want a response", err)
+			case tt.code == "" && (err != nil || a.Post == nil):
+				t.Fatalf("OpenApp: %+v, %v, want a response", a, err)
 			case tt.code == "":
-				if post.ACSURL != settings.ReplyURLs[0] || !strings.Contains(string(post.Response), tt.user.UserName) {
-					t.Errorf("post to %s does not carry %s", post.ACSURL, tt.user.UserName)
+				if a.Post.ACSURL != settings.ReplyURLs[0] || !strings.Contains(string(a.Post.Response), tt.user.UserName) {
+					t.Errorf("post to %s does not carry %s", a.Post.ACSURL, tt.user.UserName)
 				}
-			case !errors.As(err, &se) || se.Code != tt.code:
-				t.Fatalf("IdPInitiated: %v, want %s", err, tt.code)
-			case post != nil:
-				t.Errorf("a refused sign-in still produced a response for %s", post.ACSURL)
+			case !errors.As(err, &f) || f.Code != tt.code:
+				t.Fatalf("OpenApp: %+v, %v, want %s", a, err, tt.code)
+			case a != nil:
+				t.Errorf("a refused sign-in still produced an answer: %+v", a)
 			}
 			events, _, err := srv.Store.FindSignInEvents(ctx, "default", gatehouse.SignInFilter{UserID: tt.user.ID, Limit: 1})
 			if err != nil || len(events) == 0 {
@@ -159,8 +170,8 @@ func (s failingSignInLog) CreateSignInEvent(ctx context.Context, e *gatehouse.Si
 // which single logout reads to know the apps of a session.
 func TestNoAssertionWithoutLog(t *testing.T) {
 	fail := new(atomic.Bool)
-	srv := testserver.Start(t, testserver.Options{Configure: func(svc *idp.Service, _ *web.Server) {
-		svc.Store = failingSignInLog{svc.Store, fail}
+	srv := testserver.Start(t, testserver.Options{Configure: func(c *idp.Config, _ *web.Server) {
+		c.Store = failingSignInLog{c.Store, fail}
 	}})
 	ctx := context.Background()
 	root := admin(t, srv)
@@ -174,16 +185,16 @@ func TestNoAssertionWithoutLog(t *testing.T) {
 	if _, err := srv.Service.UpdateApp(ctx, root, "default", a.ID, idp.AppPatch{AssignmentRequired: &off, SAML: &s}); err != nil {
 		t.Fatal(err)
 	}
-	_, sess, err := srv.Service.CreateSession(ctx, root, false)
+	token, _, err := srv.Service.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fail.Store(true)
-	if post, err := srv.Service.IdPInitiated(ctx, "default", a.ID, sess, root); err == nil || post != nil {
-		t.Errorf("IdPInitiated with a failing log = %v, %v; want an error and no response", post, err)
+	if ans, err := srv.Service.OpenApp(ctx, "default", a.ID, token); err == nil || ans != nil {
+		t.Errorf("OpenApp with a failing log = %+v, %v; want an error and no answer", ans, err)
 	}
 	fail.Store(false)
-	if _, err := srv.Service.IdPInitiated(ctx, "default", a.ID, sess, root); err != nil {
-		t.Errorf("IdPInitiated once the log works again: %v", err)
+	if ans, err := srv.Service.OpenApp(ctx, "default", a.ID, token); err != nil || ans.Post == nil {
+		t.Errorf("OpenApp once the log works again: %+v, %v", ans, err)
 	}
 }

@@ -60,11 +60,11 @@ func (s *Service) PreviewAssertion(ctx context.Context, actor *gatehouse.User, d
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	app, err := s.Store.FindApp(ctx, dirID, appID)
+	app, err := s.store.FindApp(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.Store.FindUser(ctx, dirID, userID)
+	u, err := s.store.FindUser(ctx, dirID, userID)
 	if err != nil {
 		return nil, err
 	}

@@ -32,16 +32,16 @@ func previewAdmin(t testing.TB, srv *testserver.Server) *gatehouse.User {
 func realAssertion(t *testing.T, srv *testserver.Server, u *gatehouse.User, appID string) *etree.Element {
 	t.Helper()
 	ctx := context.Background()
-	_, sess, err := srv.Service.CreateSession(ctx, u, false)
+	token, _, err := srv.Service.CreateSession(ctx, u, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	post, err := srv.Service.IdPInitiated(ctx, "default", appID, sess, u)
-	if err != nil {
-		t.Fatal(err)
+	a, err := srv.Service.OpenApp(ctx, "default", appID, token)
+	if err != nil || a.Post == nil {
+		t.Fatalf("OpenApp = %+v, %v; want a Response", a, err)
 	}
 	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(post.Response); err != nil {
+	if err := doc.ReadFromBytes(a.Post.Response); err != nil {
 		t.Fatal(err)
 	}
 	return doc.FindElement("/Response/Assertion")
@@ -52,18 +52,21 @@ func TestPreviewAssertion(t *testing.T) {
 	ctx := context.Background()
 	admin := previewAdmin(t, srv)
 	svc := srv.Service
-	u, _, err := svc.CreateUser(ctx, admin, "default", idp.UserInput{UserName: "b.simon@contoso.com", FirstName: "B.", LastName: "Simon", Mail: "b.simon@contoso.com"})
+	u, uTemp, err := svc.CreateUser(ctx, admin, "default", idp.UserInput{UserName: "b.simon@contoso.com", FirstName: "B.", LastName: "Simon", Mail: "b.simon@contoso.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	noMail, _, err := svc.CreateUser(ctx, admin, "default", idp.UserInput{UserName: "nomail@contoso.com", DisplayName: "No Mail"})
+	noMail, noMailTemp, err := svc.CreateUser(ctx, admin, "default", idp.UserInput{UserName: "nomail@contoso.com", DisplayName: "No Mail"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, _, err := svc.CreateUser(ctx, admin, "default", idp.UserInput{UserName: "plain@contoso.com", DisplayName: "Plain"})
+	plain, plainTemp, err := svc.CreateUser(ctx, admin, "default", idp.UserInput{UserName: "plain@contoso.com", DisplayName: "Plain"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	withPassword(t, svc, u, uTemp)
+	withPassword(t, svc, noMail, noMailTemp)
+	withPassword(t, svc, plain, plainTemp)
 	app := func(change func(a *gatehouse.App), assign ...*gatehouse.User) *gatehouse.App {
 		t.Helper()
 		a, _, err := svc.AddApp(ctx, admin, "default", idp.AppInput{GalleryID: "custom", Name: "App"})

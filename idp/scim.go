@@ -17,7 +17,7 @@ import (
 const SCIMTokenPrefix = "ghs_"
 
 // SCIMBaseURL returns the base URL of the directory's SCIM endpoint.
-func (s *Service) SCIMBaseURL(dirID string) string { return s.PublicURL + "/d/" + dirID + "/scim/v2" }
+func (s *Service) SCIMBaseURL(dirID string) string { return s.publicURL + "/d/" + dirID + "/scim/v2" }
 
 // CreateSCIMToken creates a bearer token for the directory's SCIM endpoint and returns its secret, shown once.
 // Global admins of the directory may.
@@ -31,7 +31,7 @@ func (s *Service) CreateSCIMToken(ctx context.Context, actor *gatehouse.User, di
 	secret := SCIMTokenPrefix + s.newSecret()
 	t := &gatehouse.SCIMToken{ID: s.newID(), DirectoryID: dirID, Name: name, SecretHash: hashSecret(secret),
 		Prefix: secret[:len(SCIMTokenPrefix)+6], CreatedBy: actor.UserName, CreatedAt: s.now()}
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateSCIMToken(ctx, t); err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func (s *Service) FindSCIMTokens(ctx context.Context, actor *gatehouse.User, dir
 	if err := s.Authorize(ctx, actor, dirID, ManageDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindSCIMTokens(ctx, dirID)
+	return s.store.FindSCIMTokens(ctx, dirID)
 }
 
 // RevokeSCIMToken deletes a SCIM token; it stops working at once.
@@ -56,7 +56,7 @@ func (s *Service) RevokeSCIMToken(ctx context.Context, actor *gatehouse.User, di
 	if err := s.Authorize(ctx, actor, dirID, ManageDirectory); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		ts, err := tx.FindSCIMTokens(ctx, dirID)
 		if err != nil {
 			return err
@@ -81,7 +81,7 @@ func (s *Service) SCIMToken(ctx context.Context, dirID, secret string) (*gatehou
 	if !strings.HasPrefix(secret, SCIMTokenPrefix) || len(secret) > 200 {
 		return nil, fail
 	}
-	t, err := s.Store.FindSCIMTokenBySecretHash(ctx, hashSecret(secret))
+	t, err := s.store.FindSCIMTokenBySecretHash(ctx, hashSecret(secret))
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && t.DirectoryID != dirID {
 		return nil, fail
 	} else if err != nil {
@@ -89,7 +89,7 @@ func (s *Service) SCIMToken(ctx context.Context, dirID, secret string) (*gatehou
 	}
 	now := s.now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
-		if err := s.Store.TouchSCIMToken(ctx, t.ID, now); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		if err := s.store.TouchSCIMToken(ctx, t.ID, now); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 			return nil, err
 		}
 	}
@@ -137,11 +137,11 @@ func checkVersion(ifMatch, version string) error {
 
 // SCIMGetUser returns a user's resource.
 func (s *Service) SCIMGetUser(ctx context.Context, t *gatehouse.SCIMToken, id string, p scim.Projection) (map[string]any, error) {
-	u, err := s.Store.FindUser(ctx, t.DirectoryID, id)
+	u, err := s.store.FindUser(ctx, t.DirectoryID, id)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := s.userResource(ctx, s.Store, u, p.Wants("groups"))
+	doc, err := s.userResource(ctx, s.store, u, p.Wants("groups"))
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (s *Service) userResource(ctx context.Context, st gatehouse.Store, u *gateh
 
 // SCIMListUsers returns a list response of the users the parameters select.
 func (s *Service) SCIMListUsers(ctx context.Context, t *gatehouse.SCIMToken, p *scim.ListParams) (map[string]any, error) {
-	users, total, err := s.Store.QueryUsers(ctx, t.DirectoryID, p.Query)
+	users, total, err := s.store.QueryUsers(ctx, t.DirectoryID, p.Query)
 	if err != nil {
 		return nil, scimFilterError(err)
 	}
@@ -175,7 +175,7 @@ func (s *Service) SCIMListUsers(ctx context.Context, t *gatehouse.SCIMToken, p *
 		for i, u := range users {
 			ids[i] = u.ID
 		}
-		if groups, err = s.Store.FindGroupsOfUsers(ctx, t.DirectoryID, ids); err != nil {
+		if groups, err = s.store.FindGroupsOfUsers(ctx, t.DirectoryID, ids); err != nil {
 			return nil, err
 		}
 	}
@@ -210,7 +210,7 @@ func (s *Service) SCIMCreateUser(ctx context.Context, t *gatehouse.SCIMToken, bo
 	}
 	u.ID = s.newID()
 	u.CreatedAt, u.UpdatedAt = s.now(), s.now()
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 				return &scim.Error{Status: http.StatusConflict, Type: scim.TypeUniqueness,
@@ -250,7 +250,7 @@ func (s *Service) SCIMPatchUser(ctx context.Context, t *gatehouse.SCIMToken, id,
 // change, and stores what changed: a user set inactive is disabled and their sessions end.
 func (s *Service) changeUser(ctx context.Context, t *gatehouse.SCIMToken, id, ifMatch string, change func(cur map[string]any) (map[string]any, error)) (map[string]any, error) {
 	var out map[string]any
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUserForUpdate(ctx, t.DirectoryID, id)
 		if err != nil {
 			return err
@@ -312,7 +312,7 @@ func guardAdmin(u *gatehouse.User, disable bool) error {
 
 // SCIMDeleteUser deletes a user.
 func (s *Service) SCIMDeleteUser(ctx context.Context, t *gatehouse.SCIMToken, id, ifMatch string) error {
-	return scimError(s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return scimError(s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUserForUpdate(ctx, t.DirectoryID, id)
 		if err != nil {
 			return err
@@ -332,11 +332,11 @@ func (s *Service) SCIMDeleteUser(ctx context.Context, t *gatehouse.SCIMToken, id
 
 // SCIMGetGroup returns a group's resource; its members only when the projection wants them.
 func (s *Service) SCIMGetGroup(ctx context.Context, t *gatehouse.SCIMToken, id string, p scim.Projection) (map[string]any, error) {
-	g, err := s.Store.FindGroup(ctx, t.DirectoryID, id)
+	g, err := s.store.FindGroup(ctx, t.DirectoryID, id)
 	if err != nil {
 		return nil, err
 	}
-	doc, err := s.groupResource(ctx, s.Store, g, p.Wants("members"))
+	doc, err := s.groupResource(ctx, s.store, g, p.Wants("members"))
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +356,7 @@ func (s *Service) groupResource(ctx context.Context, st gatehouse.Store, g *gate
 
 // SCIMListGroups returns a list response of the groups the parameters select.
 func (s *Service) SCIMListGroups(ctx context.Context, t *gatehouse.SCIMToken, p *scim.ListParams) (map[string]any, error) {
-	groups, total, err := s.Store.QueryGroups(ctx, t.DirectoryID, p.Query)
+	groups, total, err := s.store.QueryGroups(ctx, t.DirectoryID, p.Query)
 	if err != nil {
 		return nil, scimFilterError(err)
 	}
@@ -365,7 +365,7 @@ func (s *Service) SCIMListGroups(ctx context.Context, t *gatehouse.SCIMToken, p 
 	}
 	docs := make([]map[string]any, 0, len(groups))
 	for _, g := range groups {
-		doc, err := s.groupResource(ctx, s.Store, g, p.Projection.Wants("members"))
+		doc, err := s.groupResource(ctx, s.store, g, p.Projection.Wants("members"))
 		if err != nil {
 			return nil, err
 		}
@@ -391,7 +391,7 @@ func (s *Service) SCIMCreateGroup(ctx context.Context, t *gatehouse.SCIMToken, b
 	g.ID = s.newID()
 	g.CreatedAt, g.UpdatedAt = s.now(), s.now()
 	var out map[string]any
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return groupConflict(err, g.Name)
 		}
@@ -442,7 +442,7 @@ func (s *Service) SCIMPatchGroup(ctx context.Context, t *gatehouse.SCIMToken, id
 // of its resource: the name, the external ID, members added and removed.
 func (s *Service) changeGroup(ctx context.Context, t *gatehouse.SCIMToken, id, ifMatch string, change func(cur map[string]any) (map[string]any, error)) (map[string]any, error) {
 	var out map[string]any
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		g, err := tx.FindGroupForUpdate(ctx, t.DirectoryID, id)
 		if err != nil {
 			return err
@@ -508,7 +508,7 @@ func (s *Service) changeGroup(ctx context.Context, t *gatehouse.SCIMToken, id, i
 
 // SCIMDeleteGroup deletes a group.
 func (s *Service) SCIMDeleteGroup(ctx context.Context, t *gatehouse.SCIMToken, id, ifMatch string) error {
-	return scimError(s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return scimError(s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		g, err := tx.FindGroupForUpdate(ctx, t.DirectoryID, id)
 		if err != nil {
 			return err

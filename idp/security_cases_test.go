@@ -25,7 +25,7 @@ func TestSecurityCasesOfMetadataApps(t *testing.T) {
 	app := sloApp(t, svc, root, "cases", saml.BindingHTTPRedirect, k)
 	start := func(attrs string) error {
 		q := redirectQuery(t, "SAMLRequest", authnRequest(app.SAML.EntityID, attrs), "", k, saml.SHA256)
-		_, _, err := svc.StartSSO(ctx, "default", redirectMessage(t, q))
+		_, err := svc.SAMLRedirect(ctx, "default", q, "")
 		return err
 	}
 	t.Run("SecurityCase1 ACS URL not registered", func(t *testing.T) {
@@ -82,10 +82,7 @@ func TestSecurityCasesOfMetadataApps(t *testing.T) {
 	})
 	refuse := func(t *testing.T, q, want string) {
 		t.Helper()
-		m, err := saml.DecodeRedirectAny(q, saml.DefaultLimits)
-		if err == nil {
-			_, err = svc.SPLogout(ctx, "default", m, "")
-		}
+		_, err := svc.SAMLRedirect(ctx, "default", q, "")
 		if codeOf(err) != want {
 			t.Errorf("got %v, want %s", err, want)
 		}
@@ -108,8 +105,7 @@ func TestSecurityCasesOfMetadataApps(t *testing.T) {
 	})
 	t.Run("SecurityCase24 encrypted Response properties", func(t *testing.T) {
 		a := openApp(t, svc, root, "https://cases24.example.test/sp", enc, "")
-		_, sess, _ := svc.CreateSession(ctx, root, false)
-		doc := spInitiated(t, svc, a, sess, root, "", "")
+		doc := spInitiated(t, svc, a, newSession(t, svc, root, false), "", "")
 		resp := doc.Root()
 		if resp.SelectAttrValue("Destination", "") != a.SAML.ReplyURLs[0] || !regexp.MustCompile(`^_[0-9a-f]{32}$`).MatchString(resp.SelectAttrValue("ID", "")) ||
 			resp.SelectAttrValue("InResponseTo", "") == "" {

@@ -22,19 +22,25 @@ import (
 	"github.com/gatehouse-idp/gatehouse/saml"
 )
 
-// Service is the Gatehouse application layer. Set the fields, then call Init before use.
-type Service struct {
+// Config is what a Service is built from: its dependencies and its policy settings. The zero value of an optional
+// field means its default.
+type Config struct {
+	// Store, Gallery, Hasher and Sealer are required.
 	Store   gatehouse.Store
 	Gallery *gallery.Gallery
 	Hasher  *password.Hasher
 	Sealer  *certs.Sealer
-	// PublicURL is the externally visible base URL without a trailing slash, e.g. "http://127.0.0.1:8080".
+	// PublicURL is the externally visible base URL, e.g. "http://127.0.0.1:8080" (required; a trailing slash is
+	// removed).
 	PublicURL string
-	// NameIDKey keys the pairwise persistent NameIDs; it must be the same on every node and stable over time.
+	// NameIDKey keys the pairwise persistent NameIDs; it must be the same on every node and stable over time, and
+	// at least 16 bytes long.
 	NameIDKey []byte
-	Logger    *slog.Logger
-	Now       func() time.Time
-	Rand      io.Reader
+	// Logger receives the process log (discarded when nil).
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil) and Rand the randomness (crypto/rand when nil).
+	Now  func() time.Time
+	Rand io.Reader
 
 	// CertValidity is the lifetime of generated signing certificates (3 years when zero).
 	CertValidity time.Duration
@@ -48,6 +54,28 @@ type Service struct {
 	Limits saml.Limits
 	// Lockout is the password-guessing policy (DefaultLockout when zero).
 	Lockout Lockout
+}
+
+// Service is the Gatehouse application layer: every operation of the REST API, the portal, the sign-in pages and
+// the SAML endpoints is one of its methods. Build it with New; its dependencies are its own.
+type Service struct {
+	store     gatehouse.Store
+	gallery   *gallery.Gallery
+	hasher    *password.Hasher
+	sealer    *certs.Sealer
+	publicURL string
+	nameIDKey []byte
+	logger    *slog.Logger
+	clock     func() time.Time
+	rand      io.Reader
+
+	certValidity      time.Duration
+	sessionIdle       time.Duration
+	sessionMax        time.Duration
+	signInRequestTTL  time.Duration
+	assertionLifetime time.Duration
+	limits            saml.Limits
+	lockout           Lockout
 
 	// mu guards signers.
 	mu sync.Mutex
@@ -61,66 +89,79 @@ type Service struct {
 
 const maxSigners = 1024
 
-// Init fills in defaults and checks that the required fields are set.
-func (s *Service) Init() error {
+// New returns a Service built from c, with defaults for the optional settings. It fails when a required
+// dependency is missing.
+func New(c Config) (*Service, error) {
 	switch {
-	case s.Store == nil:
-		return fmt.Errorf("idp: Store is required")
-	case s.Gallery == nil:
-		return fmt.Errorf("idp: Gallery is required")
-	case s.Hasher == nil:
-		return fmt.Errorf("idp: Hasher is required")
-	case s.Sealer == nil:
-		return fmt.Errorf("idp: Sealer is required")
-	case s.PublicURL == "":
-		return fmt.Errorf("idp: PublicURL is required")
-	case len(s.NameIDKey) < 16:
-		return fmt.Errorf("idp: NameIDKey of at least 16 bytes is required")
+	case c.Store == nil:
+		return nil, fmt.Errorf("idp: Store is required")
+	case c.Gallery == nil:
+		return nil, fmt.Errorf("idp: Gallery is required")
+	case c.Hasher == nil:
+		return nil, fmt.Errorf("idp: Hasher is required")
+	case c.Sealer == nil:
+		return nil, fmt.Errorf("idp: Sealer is required")
+	case c.PublicURL == "":
+		return nil, fmt.Errorf("idp: PublicURL is required")
+	case len(c.NameIDKey) < 16:
+		return nil, fmt.Errorf("idp: NameIDKey of at least 16 bytes is required")
 	}
-	s.PublicURL = strings.TrimRight(s.PublicURL, "/")
-	if s.Logger == nil {
-		s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &Service{
+		store: c.Store, gallery: c.Gallery, hasher: c.Hasher, sealer: c.Sealer,
+		publicURL: strings.TrimRight(c.PublicURL, "/"), nameIDKey: c.NameIDKey,
+		logger: c.Logger, clock: c.Now, rand: c.Rand,
+		certValidity: c.CertValidity, sessionIdle: c.SessionIdle, sessionMax: c.SessionMax,
+		signInRequestTTL: c.SignInRequestTTL, assertionLifetime: c.AssertionLifetime, limits: c.Limits, lockout: c.Lockout,
+		signers: map[string]*saml.Signer{},
 	}
-	if s.Now == nil {
-		s.Now = time.Now
+	if s.logger == nil {
+		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if s.Rand == nil {
-		s.Rand = rand.Reader
+	if s.clock == nil {
+		s.clock = time.Now
 	}
-	if s.CertValidity == 0 {
-		s.CertValidity = 3 * 365 * 24 * time.Hour
+	if s.rand == nil {
+		s.rand = rand.Reader
 	}
-	if s.SessionIdle == 0 {
-		s.SessionIdle = time.Hour
+	if s.certValidity == 0 {
+		s.certValidity = 3 * 365 * 24 * time.Hour
 	}
-	if s.SessionMax == 0 {
-		s.SessionMax = 12 * time.Hour
+	if s.sessionIdle == 0 {
+		s.sessionIdle = time.Hour
 	}
-	if s.SignInRequestTTL == 0 {
-		s.SignInRequestTTL = 15 * time.Minute
+	if s.sessionMax == 0 {
+		s.sessionMax = 12 * time.Hour
 	}
-	if s.AssertionLifetime == 0 {
-		s.AssertionLifetime = 5 * time.Minute
+	if s.signInRequestTTL == 0 {
+		s.signInRequestTTL = 15 * time.Minute
 	}
-	if s.Limits == (saml.Limits{}) {
-		s.Limits = saml.DefaultLimits
+	if s.assertionLifetime == 0 {
+		s.assertionLifetime = 5 * time.Minute
 	}
-	if s.Lockout == (Lockout{}) {
-		s.Lockout = DefaultLockout
+	if s.limits == (saml.Limits{}) {
+		s.limits = saml.DefaultLimits
 	}
-	s.signers = map[string]*saml.Signer{}
-	return nil
+	if s.lockout == (Lockout{}) {
+		s.lockout = DefaultLockout
+	}
+	return s, nil
 }
 
+// PublicURL returns the externally visible base URL, without a trailing slash.
+func (s *Service) PublicURL() string { return s.publicURL }
+
+// SessionMax returns the absolute session timeout, which is also the session cookie's lifetime.
+func (s *Service) SessionMax() time.Duration { return s.sessionMax }
+
 // now returns the current time in UTC, truncated to microseconds so that it round-trips through every store.
-func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // newID returns a random object ID of 26 characters (128 bits) that satisfies gatehouse.ValidID.
 func (s *Service) newID() string {
 	b := make([]byte, 16)
-	if _, err := io.ReadFull(s.Rand, b); err != nil {
+	if _, err := io.ReadFull(s.rand, b); err != nil {
 		panic(fmt.Sprintf("idp: read random: %v", err)) // the system's randomness failing is not recoverable
 	}
 	return idEncoding.EncodeToString(b)
@@ -129,7 +170,7 @@ func (s *Service) newID() string {
 // newSecret returns a random URL-safe secret of 256 bits.
 func (s *Service) newSecret() string {
 	b := make([]byte, 32)
-	if _, err := io.ReadFull(s.Rand, b); err != nil {
+	if _, err := io.ReadFull(s.rand, b); err != nil {
 		panic(fmt.Sprintf("idp: read random: %v", err))
 	}
 	return idEncoding.EncodeToString(b)
@@ -143,7 +184,7 @@ func hashSecret(secret string) string {
 
 // pairwiseID returns the stable persistent NameID of a user at an app.
 func (s *Service) pairwiseID(dirID, appID, userID string) string {
-	m := hmac.New(sha256.New, s.NameIDKey)
+	m := hmac.New(sha256.New, s.nameIDKey)
 	fmt.Fprintf(m, "%s\x00%s\x00%s", dirID, appID, userID)
 	return idEncoding.EncodeToString(m.Sum(nil))
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -86,6 +87,29 @@ func signXML(t testing.TB, msg string, k *spKey, method string) string {
 	return out
 }
 
+// samlIn is a SAML message as a binding carries it to the SAML endpoint: the HTTP-Redirect query string, or the
+// HTTP-POST form.
+type samlIn struct {
+	query string
+	form  url.Values
+}
+
+// viaRedirect carries an HTTP-Redirect query string.
+func viaRedirect(query string) samlIn { return samlIn{query: query} }
+
+// viaPost carries msg as the SAMLRequest of an HTTP-POST form.
+func viaPost(msg string) samlIn {
+	return samlIn{form: url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString([]byte(msg))}}}
+}
+
+// send sends m to the default directory's SAML endpoint from a browser with the session cookie token.
+func send(svc *idp.Service, m samlIn, token string) (*idp.Answer, error) {
+	if m.form != nil {
+		return svc.SAMLPost(context.Background(), "default", m.form, nil, token)
+	}
+	return svc.SAMLRedirect(context.Background(), "default", m.query, token)
+}
+
 func postMessage(t testing.TB, msg string) *saml.Message {
 	t.Helper()
 	m, err := saml.DecodePost(base64.StdEncoding.EncodeToString([]byte(msg)), "", saml.DefaultLimits)
@@ -95,21 +119,16 @@ func postMessage(t testing.TB, msg string) *saml.Message {
 	return m
 }
 
-func redirectMessage(t testing.TB, q string) *saml.Message {
-	t.Helper()
-	m, err := saml.DecodeRedirect(q, saml.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// codeOf returns the Gatehouse code of a SAML error, or "" for nil.
+// codeOf returns the Gatehouse code of a refusal or a SAML error, or "" for nil.
 func codeOf(err error) string {
-	if err == nil {
+	var f *idp.Failure
+	var se *saml.Error
+	switch {
+	case err == nil:
 		return ""
-	}
-	if se, ok := err.(*saml.Error); ok {
+	case errors.As(err, &f):
+		return f.Code
+	case errors.As(err, &se):
 		return se.Code
 	}
 	return "other: " + err.Error()
@@ -145,52 +164,52 @@ func TestSignedAuthnRequests(t *testing.T) {
 
 	tests := []struct {
 		name string
-		msg  func() *saml.Message
+		msg  func() samlIn
 		want string
 	}{
-		{"redirect RSA-SHA256", func() *saml.Message {
-			return redirectMessage(t, redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "state", sp, saml.SHA256))
+		{"redirect RSA-SHA256", func() samlIn {
+			return viaRedirect(redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "state", sp, saml.SHA256))
 		}, ""},
-		{"redirect RSA-SHA512", func() *saml.Message {
-			return redirectMessage(t, signedQuery(t, authnRequest(issuer, ""), sp, crypto.SHA512, saml.SigAlgRSASHA512))
+		{"redirect RSA-SHA512", func() samlIn {
+			return viaRedirect(signedQuery(t, authnRequest(issuer, ""), sp, crypto.SHA512, saml.SigAlgRSASHA512))
 		}, ""},
-		{"SecurityCase15 redirect unsigned", func() *saml.Message {
-			return redirectMessage(t, redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", nil, ""))
+		{"SecurityCase15 redirect unsigned", func() samlIn {
+			return viaRedirect(redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", nil, ""))
 		}, saml.CodeUnsignedRequest},
-		{"SecurityCase15 redirect forged signature", func() *saml.Message {
-			return redirectMessage(t, redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", other, saml.SHA256))
+		{"SecurityCase15 redirect forged signature", func() samlIn {
+			return viaRedirect(redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", other, saml.SHA256))
 		}, saml.CodeBadSignature},
-		{"SecurityCase15 redirect query changed after signing", func() *saml.Message { return redirectMessage(t, tamperedRelay) }, saml.CodeBadSignature},
-		{"SecurityCase17 redirect RSA-SHA1 not allowed", func() *saml.Message {
-			return redirectMessage(t, redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", sp, saml.SHA1))
+		{"SecurityCase15 redirect query changed after signing", func() samlIn { return viaRedirect(tamperedRelay) }, saml.CodeBadSignature},
+		{"SecurityCase17 redirect RSA-SHA1 not allowed", func() samlIn {
+			return viaRedirect(redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", sp, saml.SHA1))
 		}, saml.CodeWeakSignatureAlgorithm},
-		{"SecurityCase17 redirect HMAC", func() *saml.Message {
-			return redirectMessage(t, signedQuery(t, authnRequest(issuer, ""), sp, crypto.SHA256, "http://www.w3.org/2000/09/xmldsig#hmac-sha1"))
+		{"SecurityCase17 redirect HMAC", func() samlIn {
+			return viaRedirect(signedQuery(t, authnRequest(issuer, ""), sp, crypto.SHA256, "http://www.w3.org/2000/09/xmldsig#hmac-sha1"))
 		}, saml.CodeWeakSignatureAlgorithm},
-		{"SecurityCase17 redirect DSA", func() *saml.Message {
-			return redirectMessage(t, signedQuery(t, authnRequest(issuer, ""), sp, crypto.SHA256, "http://www.w3.org/2000/09/xmldsig#dsa-sha1"))
+		{"SecurityCase17 redirect DSA", func() samlIn {
+			return viaRedirect(signedQuery(t, authnRequest(issuer, ""), sp, crypto.SHA256, "http://www.w3.org/2000/09/xmldsig#dsa-sha1"))
 		}, saml.CodeWeakSignatureAlgorithm},
-		{"post signed", func() *saml.Message { return postMessage(t, signXML(t, authnRequest(issuer, ""), sp, "")) }, ""},
-		{"post RSA-SHA384", func() *saml.Message {
-			return postMessage(t, signXML(t, authnRequest(issuer, ""), sp, dsig.RSASHA384SignatureMethod))
+		{"post signed", func() samlIn { return viaPost(signXML(t, authnRequest(issuer, ""), sp, "")) }, ""},
+		{"post RSA-SHA384", func() samlIn {
+			return viaPost(signXML(t, authnRequest(issuer, ""), sp, dsig.RSASHA384SignatureMethod))
 		}, ""},
-		{"SecurityCase15 post unsigned", func() *saml.Message { return postMessage(t, authnRequest(issuer, "")) }, saml.CodeUnsignedRequest},
-		{"SecurityCase16 post signed by a key not registered", func() *saml.Message {
-			return postMessage(t, signXML(t, authnRequest(issuer, ""), other, ""))
+		{"SecurityCase15 post unsigned", func() samlIn { return viaPost(authnRequest(issuer, "")) }, saml.CodeUnsignedRequest},
+		{"SecurityCase16 post signed by a key not registered", func() samlIn {
+			return viaPost(signXML(t, authnRequest(issuer, ""), other, ""))
 		}, saml.CodeBadSignature},
-		{"SecurityCase16 post signature references another element", func() *saml.Message { return postMessage(t, wrapped) }, saml.CodeBadSignature},
-		{"SecurityCase16 post content changed after signing", func() *saml.Message {
-			return postMessage(t, strings.Replace(signXML(t, authnRequest(issuer, ` ForceAuthn="false"`), sp, ""), `ForceAuthn="false"`, `ForceAuthn="true"`, 1))
+		{"SecurityCase16 post signature references another element", func() samlIn { return viaPost(wrapped) }, saml.CodeBadSignature},
+		{"SecurityCase16 post content changed after signing", func() samlIn {
+			return viaPost(strings.Replace(signXML(t, authnRequest(issuer, ` ForceAuthn="false"`), sp, ""), `ForceAuthn="false"`, `ForceAuthn="true"`, 1))
 		}, saml.CodeBadSignature},
-		{"SecurityCase17 post RSA-SHA1 not allowed", func() *saml.Message {
-			return postMessage(t, signXML(t, authnRequest(issuer, ""), sp, dsig.RSASHA1SignatureMethod))
+		{"SecurityCase17 post RSA-SHA1 not allowed", func() samlIn {
+			return viaPost(signXML(t, authnRequest(issuer, ""), sp, dsig.RSASHA1SignatureMethod))
 		}, saml.CodeWeakSignatureAlgorithm},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := svc.StartSSO(ctx, "default", tt.msg())
+			_, err := send(svc, tt.msg(), "")
 			if got := codeOf(err); got != tt.want {
-				t.Fatalf("StartSSO() = %v, want code %q", err, tt.want)
+				t.Fatalf("SAML endpoint: %v, want code %q", err, tt.want)
 			}
 		})
 	}
@@ -201,10 +220,10 @@ func TestSignedAuthnRequests(t *testing.T) {
 	if _, err := svc.UpdateApp(ctx, root, "default", app.ID, idp.AppPatch{SAML: &s}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.StartSSO(ctx, "default", redirectMessage(t, redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", sp, saml.SHA1))); err != nil {
+	if _, err := send(svc, viaRedirect(redirectQuery(t, "SAMLRequest", authnRequest(issuer, ""), "", sp, saml.SHA1)), ""); err != nil {
 		t.Errorf("RSA-SHA1 with SHA-1 allowed: %v", err)
 	}
-	if _, _, err := svc.StartSSO(ctx, "default", postMessage(t, signXML(t, authnRequest(issuer, ""), sp, dsig.RSASHA1SignatureMethod))); err != nil {
+	if _, err := send(svc, viaPost(signXML(t, authnRequest(issuer, ""), sp, dsig.RSASHA1SignatureMethod)), ""); err != nil {
 		t.Errorf("POST RSA-SHA1 with SHA-1 allowed: %v", err)
 	}
 	// Without "require signed requests", an unsigned request passes but a badly signed one still fails.
@@ -212,10 +231,10 @@ func TestSignedAuthnRequests(t *testing.T) {
 	if _, err := svc.UpdateApp(ctx, root, "default", app.ID, idp.AppPatch{SAML: &s}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.StartSSO(ctx, "default", postMessage(t, authnRequest(issuer, ""))); err != nil {
+	if _, err := send(svc, viaPost(authnRequest(issuer, "")), ""); err != nil {
 		t.Errorf("unsigned request, signatures optional: %v", err)
 	}
-	if _, _, err := svc.StartSSO(ctx, "default", postMessage(t, signXML(t, authnRequest(issuer, ""), other, ""))); codeOf(err) != saml.CodeBadSignature {
+	if _, err := send(svc, viaPost(signXML(t, authnRequest(issuer, ""), other, "")), ""); codeOf(err) != saml.CodeBadSignature {
 		t.Errorf("badly signed request, signatures optional: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -50,44 +51,47 @@ type Logout struct {
 	Response *LogoutMessage
 }
 
-// SPLogout answers a LogoutRequest from an app (SP-initiated single logout). The request must be fresh, from a
+// spLogout answers a LogoutRequest from an app (SP-initiated single logout). The request must be fresh, from a
 // known app, signed when the app requires signed requests (and verified whenever it is signed and the app has
-// certificates), and not replayed. The session it names is ended: the one of token (the browser's cookie) when its
-// user matches the NameID and SessionIndex, or else the one whose SessionIndex and NameID the request names. The
-// LogoutResponse goes only to the app's registered logout URL (CodeNoLogoutURL when there is none).
-func (s *Service) SPLogout(ctx context.Context, dirID string, msg *saml.Message, token string) (*Logout, error) {
-	out, app, err := s.spLogout(ctx, dirID, msg, token)
+// certificates), and not replayed. The session it names is ended: the browser's (at.token) when its user matches the
+// NameID and SessionIndex, or else the one whose SessionIndex and NameID the request names. The LogoutResponse goes
+// only to the app's registered logout URL (CodeNoLogoutURL when there is none). Refusals are logged in the process
+// log, not the sign-in log.
+func (s *Service) spLogout(ctx context.Context, at *attempt, msg *saml.Message) (*Answer, error) {
+	out, err := s.logoutRequestOf(ctx, at, msg)
 	if err != nil {
-		attrs := []any{"directory", dirID, "code", codeOf(err), "reason", reasonOf(err)}
-		if app != nil {
-			attrs = append(attrs, "app", app.ID)
-		}
-		s.Logger.Warn("single logout refused", attrs...)
+		return nil, s.refuse(ctx, at, err)
 	}
-	return out, err
+	a := &Answer{Logout: out, ClearSession: true}
+	if sess, _, err := s.SessionUser(ctx, at.token); err == nil && sess.DirectoryID == at.dirID {
+		a.ClearSession = false // the request named another session than the browser's
+	}
+	return a, nil
 }
 
-func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message, token string) (*Logout, *gatehouse.App, error) {
-	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
-		return nil, nil, err
-	}
+// logoutRequestOf checks a LogoutRequest, ends the session it names and returns the work of single logout.
+func (s *Service) logoutRequestOf(ctx context.Context, at *attempt, msg *saml.Message) (*Logout, error) {
+	dirID, token := at.dirID, at.token
 	r := msg.Logout
 	idp := s.identity(dirID)
 	if err := idp.ValidateLogoutRequest(r); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := saml.CheckRelayState(msg.RelayState, s.Limits.MaxRelayState); err != nil {
-		return nil, nil, err
+	if err := saml.CheckRelayState(msg.RelayState, s.limits.MaxRelayState); err != nil {
+		return nil, err
 	}
-	app, err := s.Store.FindAppByEntityID(ctx, dirID, r.Issuer)
+	app, err := s.store.FindAppByEntityID(ctx, dirID, r.Issuer)
+	if err == nil {
+		at.app = app
+	}
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return nil, nil, &saml.Error{Code: saml.CodeUnknownIssuer, Field: "Identifier (Entity ID)", Received: r.Issuer, Status: saml.StatusRequester,
+		return nil, &saml.Error{Code: saml.CodeUnknownIssuer, Field: "Identifier (Entity ID)", Received: r.Issuer, Status: saml.StatusRequester,
 			Message: "No app in directory " + dirID + " has the Identifier (Entity ID) that this LogoutRequest's Issuer names."}
 	} else if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := verifySignature(app, msg, r.Signed); err != nil {
-		return nil, app, err
+		return nil, err
 	}
 	// The bindings require LogoutRequests to be signed. An unsigned one from an app that has registered a signing
 	// certificate is refused; from one that has none, it may end only the session of the browser that carries it,
@@ -97,7 +101,7 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 		signed = msg.SigAlg != ""
 	}
 	if !signed && len(spCertificates(app)) > 0 {
-		return nil, app, &saml.Error{Code: saml.CodeUnsignedRequest, Field: "SP signing certificate", Status: saml.StatusRequester,
+		return nil, &saml.Error{Code: saml.CodeUnsignedRequest, Field: "SP signing certificate", Status: saml.StatusRequester,
 			SubStatus: saml.StatusRequestDenied,
 			Message:   "The app " + app.Name + " sent an unsigned LogoutRequest, but it has a signing certificate registered in Gatehouse: single logout messages must be signed. Configure the SP to sign its logout requests."}
 	}
@@ -106,43 +110,43 @@ func (s *Service) spLogout(ctx context.Context, dirID string, msg *saml.Message,
 		dest = app.SAML.LogoutURL
 	}
 	if dest == "" {
-		return nil, app, &saml.Error{Code: CodeNoLogoutURL, Field: "Logout URL", Status: saml.StatusRequester,
+		return nil, &saml.Error{Code: CodeNoLogoutURL, Field: "Logout URL", Status: saml.StatusRequester,
 			Message: "The app " + app.Name + " sent a LogoutRequest, but has no Logout URL registered in Gatehouse to receive the answer. Add the SP's single logout URL to the app (or import its metadata)."}
 	}
 	now := s.now()
 	key := "logout-request:" + dirID + ":" + app.ID + ":" + r.ID
-	if err := s.Store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-		return nil, app, &saml.Error{Code: saml.CodeRequestReplayed, Field: "ID", Received: r.ID, Status: saml.StatusRequester,
+	if err := s.store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return nil, &saml.Error{Code: saml.CodeRequestReplayed, Field: "ID", Received: r.ID, Status: saml.StatusRequester,
 			Message: "This LogoutRequest ID was already used."}
 	} else if err != nil {
-		return nil, app, err
+		return nil, err
 	}
 	sess, u := s.logoutSession(ctx, dirID, app, r, token, signed)
 	out := &Logout{}
 	if sess != nil {
 		if out.Requests, err = s.endSession(ctx, sess, u, app.ID); err != nil {
-			return nil, app, err
+			return nil, err
 		}
 	}
 	signer, err := s.signer(ctx, dirID, app.ID)
 	if err != nil {
-		return nil, app, err
+		return nil, err
 	}
 	sp := serviceProvider(app)
 	post := app.SAML.LogoutBinding == gatehouse.BindingHTTPPost
 	resp, err := idp.LogoutResponse(sp, dest, r.ID, saml.StatusSuccess, signer, post)
 	if err != nil {
-		return nil, app, gatehouse.Internal(err)
+		return nil, gatehouse.Internal(err)
 	}
 	m := &LogoutMessage{AppID: app.ID, AppName: app.Name, RelayState: msg.RelayState}
 	if post {
 		m.PostURL, m.Param, m.Message = dest, "SAMLResponse", resp
 	} else if m.URL, err = saml.RedirectURL(dest, "SAMLResponse", resp, msg.RelayState, signer, app.SAML.SigningAlgorithm); err != nil {
-		return nil, app, gatehouse.Internal(err)
+		return nil, gatehouse.Internal(err)
 	}
 	out.Response = m
-	s.Logger.Info("single logout", "directory", dirID, "app", app.ID, "session_ended", sess != nil, "other_apps", len(out.Requests))
-	return out, app, nil
+	s.logger.Info("single logout", "directory", dirID, "app", app.ID, "session_ended", sess != nil, "other_apps", len(out.Requests))
+	return out, nil
 }
 
 // logoutSession finds the session a LogoutRequest names: the browser's (token) when the request's NameID is the
@@ -178,11 +182,11 @@ func (s *Service) logoutSession(ctx context.Context, dirID string, app *gatehous
 		if !ok || len(id) != 64 {
 			continue
 		}
-		sess, err := s.Store.FindSession(ctx, id, s.now())
+		sess, err := s.store.FindSession(ctx, id, s.now())
 		if err != nil {
 			continue
 		}
-		u, err := s.Store.FindUser(ctx, sess.DirectoryID, sess.UserID)
+		u, err := s.store.FindUser(ctx, sess.DirectoryID, sess.UserID)
 		if err == nil && matches(sess, u) {
 			return sess, u
 		}
@@ -205,7 +209,7 @@ func (s *Service) IdPLogout(ctx context.Context, dirID, token string) (*Logout, 
 	if out.Requests, err = s.endSession(ctx, sess, u, ""); err != nil {
 		return nil, err
 	}
-	s.Logger.Info("single logout", "directory", dirID, "user", u.ID, "apps", len(out.Requests))
+	s.logger.Info("single logout", "directory", dirID, "user", u.ID, "apps", len(out.Requests))
 	return out, nil
 }
 
@@ -217,7 +221,7 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.DeleteSession(ctx, sess.ID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+	if err := s.store.DeleteSession(ctx, sess.ID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 		return nil, err
 	}
 	var out []LogoutMessage
@@ -227,7 +231,7 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 		}
 		m, err := s.logoutRequest(ctx, app, sess, u)
 		if err != nil {
-			s.Logger.Warn("single logout: build a LogoutRequest", "directory", app.DirectoryID, "app", app.ID, "err", err)
+			s.logger.Warn("single logout: build a LogoutRequest", "directory", app.DirectoryID, "app", app.ID, "err", err)
 			continue
 		}
 		out = append(out, *m)
@@ -238,7 +242,7 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 // SessionApps returns the apps a session signed in to, from the sign-in log: the successful sign-ons answered for
 // this session, most recent first, each app once. Another session of the same user has its own list.
 func (s *Service) SessionApps(ctx context.Context, sess *gatehouse.Session) ([]*gatehouse.App, error) {
-	events, _, err := s.Store.FindSignInEvents(ctx, sess.DirectoryID, gatehouse.SignInFilter{
+	events, _, err := s.store.FindSignInEvents(ctx, sess.DirectoryID, gatehouse.SignInFilter{
 		SessionID: sess.ID, Result: gatehouse.ResultSuccess, Limit: 500,
 	})
 	if err != nil {
@@ -251,7 +255,7 @@ func (s *Service) SessionApps(ctx context.Context, sess *gatehouse.Session) ([]*
 			continue
 		}
 		seen[e.AppID] = true
-		a, err := s.Store.FindApp(ctx, sess.DirectoryID, e.AppID)
+		a, err := s.store.FindApp(ctx, sess.DirectoryID, e.AppID)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			continue
 		} else if err != nil {
@@ -288,23 +292,25 @@ func (s *Service) logoutRequest(ctx context.Context, app *gatehouse.App, sess *g
 	return m, nil
 }
 
-// LogoutResponseReceived records an app's LogoutResponse to an IdP-initiated LogoutRequest. Its signature is
-// verified as a request's would be; the outcome goes to the log only, since the session has already ended.
-func (s *Service) LogoutResponseReceived(ctx context.Context, dirID string, msg *saml.Message) error {
-	r := msg.LogoutResponse
-	app, err := s.Store.FindAppByEntityID(ctx, dirID, r.Issuer)
+// logoutResponse records an app's LogoutResponse to an IdP-initiated LogoutRequest, which arrives in the app's
+// frame of the logout page. Its signature is verified as a request's would be; the outcome goes to the process
+// log only, since the session has already ended, and the answer is a short page for the frame.
+func (s *Service) logoutResponse(ctx context.Context, at *attempt, msg *saml.Message) *Answer {
+	ok := &Answer{Notice: &Notice{Status: http.StatusOK, Text: "Signed out."}}
+	r, dirID := msg.LogoutResponse, at.dirID
+	app, err := s.store.FindAppByEntityID(ctx, dirID, r.Issuer)
 	if err != nil {
-		s.Logger.Warn("logout response from an unknown issuer", "directory", dirID, "issuer", truncate(r.Issuer, 256))
-		return nil
+		s.logger.Warn("logout response from an unknown issuer", "directory", dirID, "issuer", truncate(r.Issuer, 256))
+		return ok
 	}
 	if err := verifySignature(app, msg, r.Signed); err != nil {
-		s.Logger.Warn("logout response refused", "directory", dirID, "app", app.ID, "code", codeOf(err), "reason", reasonOf(err))
-		return err
+		s.logger.Warn("logout response refused", "directory", dirID, "app", app.ID, "code", codeOf(err), "reason", reasonOf(err))
+		return &Answer{Notice: &Notice{Status: http.StatusBadRequest, Text: "The app's logout response was refused."}}
 	}
 	if r.Status != saml.StatusSuccess {
-		s.Logger.Warn("logout response: the app did not sign out", "directory", dirID, "app", app.ID, "status", r.Status)
-		return nil
+		s.logger.Warn("logout response: the app did not sign out", "directory", dirID, "app", app.ID, "status", r.Status)
+		return ok
 	}
-	s.Logger.Info("logout response", "directory", dirID, "app", app.ID, "status", r.Status)
-	return nil
+	s.logger.Info("logout response", "directory", dirID, "app", app.ID, "status", r.Status)
+	return ok
 }

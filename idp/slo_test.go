@@ -111,17 +111,13 @@ func TestSingleLogout(t *testing.T) {
 	a.SAML = setTransient
 
 	signInAll := func() (string, map[string][3]string) {
-		token, sess, err := svc.CreateSession(ctx, root, false)
+		token, _, err := svc.CreateSession(ctx, root, false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		subj := map[string][3]string{}
 		for _, app := range []*gatehouse.App{a, b, c} {
-			post, err := svc.IdPInitiated(ctx, "default", app.ID, sess, root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, f, si := subject(t, post.Response)
+			n, f, si := subject(t, openAs(t, svc, app, token))
 			subj[app.ID] = [3]string{n, f, si}
 		}
 		return token, subj
@@ -134,7 +130,7 @@ func TestSingleLogout(t *testing.T) {
 			t.Fatalf("transient NameID %q format %q", s[0], s[1])
 		}
 		q := redirectQuery(t, "SAMLRequest", logoutRequest(a.SAML.EntityID, s[0], s[1], s[2]), "back-to-a", ka, saml.SHA256)
-		l, err := svc.SPLogout(ctx, "default", decodeAny(t, q), token)
+		l, err := spLogout(t, svc, viaRedirect(q), token)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +159,7 @@ func TestSingleLogout(t *testing.T) {
 			t.Errorf("b's LogoutRequest names %q %v, want %q %q", m.Logout.NameID, m.Logout.SessionIndexes, subj[b.ID][0], subj[b.ID][2])
 		}
 		// The same request again is a replay.
-		if _, err := svc.SPLogout(ctx, "default", decodeAny(t, q), token); codeOf(err) != saml.CodeRequestReplayed {
+		if _, err := spLogout(t, svc, viaRedirect(q), token); codeOf(err) != saml.CodeRequestReplayed {
 			t.Errorf("replayed LogoutRequest: %v", err)
 		}
 	})
@@ -171,8 +167,7 @@ func TestSingleLogout(t *testing.T) {
 	t.Run("SP-initiated, POST binding, without the cookie", func(t *testing.T) {
 		token, subj := signInAll()
 		s := subj[b.ID]
-		msg := postMessageAny(t, signXML(t, logoutRequest(b.SAML.EntityID, s[0], s[1], s[2]), kb, ""))
-		l, err := svc.SPLogout(ctx, "default", msg, "")
+		l, err := spLogout(t, svc, viaPost(signXML(t, logoutRequest(b.SAML.EntityID, s[0], s[1], s[2]), kb, "")), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +185,7 @@ func TestSingleLogout(t *testing.T) {
 	t.Run("a NameID of another user ends nothing", func(t *testing.T) {
 		token, subj := signInAll()
 		q := redirectQuery(t, "SAMLRequest", logoutRequest(a.SAML.EntityID, "_someone-else", gatehouse.NameIDTransient, subj[a.ID][2]), "", ka, saml.SHA256)
-		l, err := svc.SPLogout(ctx, "default", decodeAny(t, q), token)
+		l, err := spLogout(t, svc, viaRedirect(q), token)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -233,19 +228,19 @@ func TestSingleLogout(t *testing.T) {
 		token, subj := signInAll()
 		tests := []struct {
 			name string
-			msg  *saml.Message
+			msg  samlIn
 			want string
 		}{
-			{"unsigned when the app requires signatures", decodeAny(t, redirectQuery(t, "SAMLRequest", logoutRequest(a.SAML.EntityID, subj[a.ID][0], "", ""), "", nil, "")), saml.CodeUnsignedRequest},
-			{"signed by another key", decodeAny(t, redirectQuery(t, "SAMLRequest", logoutRequest(a.SAML.EntityID, subj[a.ID][0], "", ""), "", kb, saml.SHA256)), saml.CodeBadSignature},
-			{"unknown issuer", decodeAny(t, redirectQuery(t, "SAMLRequest", logoutRequest("https://nobody.example.test", "x", "", ""), "", nil, "")), saml.CodeUnknownIssuer},
-			{"no logout URL for the answer", decodeAny(t, redirectQuery(t, "SAMLRequest", logoutRequest(c.SAML.EntityID, subj[c.ID][0], "", ""), "", nil, "")), idp.CodeNoLogoutURL},
-			{"wrong destination", decodeAny(t, redirectQuery(t, "SAMLRequest", strings.Replace(logoutRequest(a.SAML.EntityID, "x", "", ""), "127.0.0.1:8080", "evil.example", 1), "", ka, saml.SHA256)), saml.CodeWrongDestination},
+			{"unsigned when the app requires signatures", viaRedirect(redirectQuery(t, "SAMLRequest", logoutRequest(a.SAML.EntityID, subj[a.ID][0], "", ""), "", nil, "")), saml.CodeUnsignedRequest},
+			{"signed by another key", viaRedirect(redirectQuery(t, "SAMLRequest", logoutRequest(a.SAML.EntityID, subj[a.ID][0], "", ""), "", kb, saml.SHA256)), saml.CodeBadSignature},
+			{"unknown issuer", viaRedirect(redirectQuery(t, "SAMLRequest", logoutRequest("https://nobody.example.test", "x", "", ""), "", nil, "")), saml.CodeUnknownIssuer},
+			{"no logout URL for the answer", viaRedirect(redirectQuery(t, "SAMLRequest", logoutRequest(c.SAML.EntityID, subj[c.ID][0], "", ""), "", nil, "")), idp.CodeNoLogoutURL},
+			{"wrong destination", viaRedirect(redirectQuery(t, "SAMLRequest", strings.Replace(logoutRequest(a.SAML.EntityID, "x", "", ""), "127.0.0.1:8080", "evil.example", 1), "", ka, saml.SHA256)), saml.CodeWrongDestination},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				if _, err := svc.SPLogout(ctx, "default", tt.msg, token); codeOf(err) != tt.want {
-					t.Fatalf("SPLogout() = %v, want %s", err, tt.want)
+				if _, err := spLogout(t, svc, tt.msg, token); codeOf(err) != tt.want {
+					t.Fatalf("LogoutRequest: %v, want %s", err, tt.want)
 				}
 				if _, _, err := svc.SessionUser(ctx, token); err != nil {
 					t.Error("a refused LogoutRequest ended the session")
@@ -255,13 +250,28 @@ func TestSingleLogout(t *testing.T) {
 	})
 }
 
-func postMessageAny(t testing.TB, msg string) *saml.Message {
+// spLogout sends a LogoutRequest to the SAML endpoint from a browser with the session cookie token, and returns the
+// single logout it starts.
+func spLogout(t *testing.T, svc *idp.Service, m samlIn, token string) (*idp.Logout, error) {
 	t.Helper()
-	m, err := saml.DecodePostAny(base64.StdEncoding.EncodeToString([]byte(msg)), "", "", saml.DefaultLimits)
+	a, err := send(svc, m, token)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return m
+	if a.Logout == nil {
+		t.Fatalf("a LogoutRequest answered %+v, want single logout", a)
+	}
+	return a.Logout, nil
+}
+
+// openAs signs the browser with the session cookie token in to app (IdP-initiated) and returns the Response.
+func openAs(t *testing.T, svc *idp.Service, app *gatehouse.App, token string) []byte {
+	t.Helper()
+	a, err := svc.OpenApp(context.Background(), "default", app.ID, token)
+	if err != nil || a.Post == nil {
+		t.Fatalf("OpenApp(%s) = %+v, %v; want a Response", app.Name, a, err)
+	}
+	return a.Post.Response
 }
 
 // TestUnsignedLogoutRequest holds the rule for unsigned LogoutRequests: refused from an app that has a signing
@@ -279,23 +289,19 @@ func TestUnsignedLogoutRequest(t *testing.T) {
 	}
 	bare := sloApp(t, svc, root, "bare", saml.BindingHTTPRedirect, nil)
 	signIn := func(app *gatehouse.App) (string, [3]string) {
-		token, sess, err := svc.CreateSession(ctx, root, false)
+		token, _, err := svc.CreateSession(ctx, root, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		post, err := svc.IdPInitiated(ctx, "default", app.ID, sess, root)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, f, si := subject(t, post.Response)
+		n, f, si := subject(t, openAs(t, svc, app, token))
 		return token, [3]string{n, f, si}
 	}
-	unsigned := func(app *gatehouse.App, s [3]string) *saml.Message {
-		return decodeAny(t, redirectQuery(t, "SAMLRequest", logoutRequest(app.SAML.EntityID, s[0], s[1], s[2]), "", nil, ""))
+	unsigned := func(app *gatehouse.App, s [3]string) samlIn {
+		return viaRedirect(redirectQuery(t, "SAMLRequest", logoutRequest(app.SAML.EntityID, s[0], s[1], s[2]), "", nil, ""))
 	}
 
 	token, s := signIn(keyed)
-	if _, err := svc.SPLogout(ctx, "default", unsigned(keyed, s), token); codeOf(err) != saml.CodeUnsignedRequest {
+	if _, err := spLogout(t, svc, unsigned(keyed, s), token); codeOf(err) != saml.CodeUnsignedRequest {
 		t.Errorf("unsigned from an app with a certificate: %v, want %s", err, saml.CodeUnsignedRequest)
 	}
 	if _, _, err := svc.SessionUser(ctx, token); err != nil {
@@ -303,13 +309,13 @@ func TestUnsignedLogoutRequest(t *testing.T) {
 	}
 
 	token, s = signIn(bare)
-	if _, err := svc.SPLogout(ctx, "default", unsigned(bare, s), ""); err != nil {
+	if _, err := spLogout(t, svc, unsigned(bare, s), ""); err != nil {
 		t.Fatalf("unsigned without the cookie: %v, want an answer that ends nothing", err)
 	}
 	if _, _, err := svc.SessionUser(ctx, token); err != nil {
 		t.Error("an unsigned LogoutRequest without the browser's cookie ended the session it named")
 	}
-	if _, err := svc.SPLogout(ctx, "default", unsigned(bare, s), token); err != nil {
+	if _, err := spLogout(t, svc, unsigned(bare, s), token); err != nil {
 		t.Fatalf("unsigned with the cookie: %v", err)
 	}
 	if _, _, err := svc.SessionUser(ctx, token); err == nil {
@@ -324,20 +330,16 @@ func TestSessionAppsPerSession(t *testing.T) {
 	ctx := context.Background()
 	x := sloApp(t, svc, root, "x", saml.BindingHTTPRedirect, newSPKey(t, "x"))
 	y := sloApp(t, svc, root, "y", saml.BindingHTTPRedirect, newSPKey(t, "y"))
-	laptop, laptopSess, err := svc.CreateSession(ctx, root, false)
+	laptop, _, err := svc.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, phoneSess, err := svc.CreateSession(ctx, root, false)
+	phone, phoneSess, err := svc.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.IdPInitiated(ctx, "default", x.ID, laptopSess, root); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.IdPInitiated(ctx, "default", y.ID, phoneSess, root); err != nil {
-		t.Fatal(err)
-	}
+	openAs(t, svc, x, laptop)
+	openAs(t, svc, y, phone)
 	apps, err := svc.SessionApps(ctx, phoneSess)
 	if err != nil || len(apps) != 1 || apps[0].ID != y.ID {
 		t.Errorf("the phone's apps: %v, %v; want y only", apps, err)
@@ -352,30 +354,31 @@ func TestSessionAppsPerSession(t *testing.T) {
 }
 
 // TestSignOn answers a signed-in user's AuthnRequest at once: the Response answers the request, nothing is left
-// pending, the request ID cannot be used again, and the checks of StartSSO still apply.
+// pending, the request ID cannot be used again, and the request's checks still apply.
 func TestSignOn(t *testing.T) {
 	svc, root := newSPService(t)
 	ctx := context.Background()
 	a := sloApp(t, svc, root, "a", saml.BindingHTTPRedirect, nil)
-	_, sess, err := svc.CreateSession(ctx, root, false)
+	token, sess, err := svc.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := authnRequest(a.SAML.EntityID, "")
-	post, err := svc.SignOn(ctx, "default", postMessage(t, req), sess, root)
-	if err != nil {
-		t.Fatal(err)
+	ans, err := send(svc, viaPost(req), token)
+	if err != nil || ans.Post == nil {
+		t.Fatalf("SAMLPost = %+v, %v; want a Response at once", ans, err)
 	}
+	post := ans.Post
 	if post.ACSURL != a.SAML.ReplyURLs[0] || !strings.Contains(string(post.Response), `InResponseTo="`+postMessage(t, req).Request.ID+`"`) {
 		t.Errorf("the answer goes to %s and does not answer the request:\n%s", post.ACSURL, post.Response)
 	}
-	if _, err := svc.SignOn(ctx, "default", postMessage(t, req), sess, root); codeOf(err) != saml.CodeRequestReplayed {
+	if _, err := send(svc, viaPost(req), token); codeOf(err) != saml.CodeRequestReplayed {
 		t.Errorf("the same request again: %v, want %s", err, saml.CodeRequestReplayed)
 	}
-	if _, err := svc.SignOn(ctx, "default", postMessage(t, authnRequest("https://nobody.example.test", "")), sess, root); codeOf(err) != saml.CodeUnknownIssuer {
+	if _, err := send(svc, viaPost(authnRequest("https://nobody.example.test", "")), token); codeOf(err) != saml.CodeUnknownIssuer {
 		t.Errorf("an unknown issuer: %v, want %s", err, saml.CodeUnknownIssuer)
 	}
-	events, _, err := svc.Store.FindSignInEvents(ctx, "default", gatehouse.SignInFilter{SessionID: sess.ID})
+	events, _, err := svc.FindSignInEvents(ctx, root, "default", gatehouse.SignInFilter{SessionID: sess.ID})
 	if err != nil || len(events) != 1 || events[0].AppID != a.ID {
 		t.Errorf("the session's sign-in log: %+v, %v; want the one sign-on to a", events, err)
 	}

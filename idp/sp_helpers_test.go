@@ -25,8 +25,9 @@ import (
 // spTestHash are argon2id parameters small enough for tests.
 var spTestHash = password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLen: 32, SaltLen: 16}
 
-// newSPService returns a service on a fresh SQLite database with the default directory, and its admin.
-func newSPService(t *testing.T) (*idp.Service, *gatehouse.User) {
+// newSPService returns a service on a fresh SQLite database with the default directory, and its admin; opts change
+// the service's configuration before it is built.
+func newSPService(t *testing.T, opts ...func(*idp.Config)) (*idp.Service, *gatehouse.User) {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "gatehouse.db"))
 	if err != nil {
@@ -39,9 +40,13 @@ func newSPService(t *testing.T) (*idp.Service, *gatehouse.User) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &idp.Service{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(spTestHash, 2), Sealer: sealer,
+	cfg := idp.Config{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(spTestHash, 2), Sealer: sealer,
 		PublicURL: "http://127.0.0.1:8080", NameIDKey: kek}
-	if err := svc.Init(); err != nil {
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc, err := idp.New(cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -132,4 +137,14 @@ func expiredCertificate(t *testing.T) string {
 // tlsCert returns k as a tls.Certificate for goxmldsig's key store.
 func tlsCert(k *spKey) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{k.Cert.Raw}, PrivateKey: k.Key}
+}
+
+// withPassword replaces u's temporary password temp by a password of u's own, as the user does at the first
+// sign-in: a user with a temporary password is sent to change it before any sign-on.
+func withPassword(t testing.TB, svc *idp.Service, u *gatehouse.User, temp string) *gatehouse.User {
+	t.Helper()
+	if err := svc.ChangePassword(context.Background(), u, temp, "Own-Password-"+u.ID); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -115,7 +115,7 @@ func (s *Service) RemoveSPCertificate(ctx context.Context, actor *gatehouse.User
 // changeSPCertificates applies change to an app's SAML settings and stores them, in one transaction.
 func (s *Service) changeSPCertificates(ctx context.Context, actor *gatehouse.User, dirID, appID string, change func(*gatehouse.SAMLSettings) error) (*gatehouse.App, error) {
 	var out *gatehouse.App
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		a, err := tx.FindApp(ctx, dirID, appID)
 		if err != nil {
 			return err

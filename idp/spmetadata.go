@@ -44,7 +44,7 @@ func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dir
 		return nil, err
 	}
 	var out *gatehouse.App
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		a, err := tx.FindApp(ctx, dirID, appID)
 		if err != nil {
 			return err
@@ -228,13 +228,13 @@ func (s *Service) RefreshMetadata(ctx context.Context, every time.Duration) (int
 	if every == 0 {
 		every = MetadataRefreshInterval
 	}
-	dirs, err := s.Store.FindDirectories(ctx)
+	dirs, err := s.store.FindDirectories(ctx)
 	if err != nil {
 		return 0, err
 	}
 	tried := 0
 	for _, d := range dirs {
-		apps, err := s.Store.FindApps(ctx, d.ID, "")
+		apps, err := s.store.FindApps(ctx, d.ID, "")
 		if err != nil {
 			return tried, err
 		}
@@ -256,7 +256,7 @@ func (s *Service) RefreshMetadata(ctx context.Context, every time.Duration) (int
 // refreshApp fetches one app's metadata and stores the outcome.
 func (s *Service) refreshApp(ctx context.Context, a *gatehouse.App) {
 	md, ferr := s.readMetadata(ctx, MetadataInput{URL: a.SAML.MetadataURL})
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		fresh, err := tx.FindApp(ctx, a.DirectoryID, a.ID)
 		if err != nil {
 			return err
@@ -301,10 +301,10 @@ func (s *Service) refreshApp(ctx context.Context, a *gatehouse.App) {
 		return tx.UpdateApp(ctx, fresh)
 	})
 	if ferr != nil {
-		s.Logger.Warn("refresh SP metadata", "directory", a.DirectoryID, "app", a.ID, "url", a.SAML.MetadataURL, "err", ferr)
+		s.logger.Warn("refresh SP metadata", "directory", a.DirectoryID, "app", a.ID, "url", a.SAML.MetadataURL, "err", ferr)
 	}
 	if err != nil {
-		s.Logger.Error("store refreshed SP metadata", "directory", a.DirectoryID, "app", a.ID, "err", err)
+		s.logger.Error("store refreshed SP metadata", "directory", a.DirectoryID, "app", a.ID, "err", err)
 	}
 }
 

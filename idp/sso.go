@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,26 +40,11 @@ const (
 // minutes ago or 3 minutes ahead).
 const replayWindow = 10 * time.Minute
 
-// Post is an answer for an app's assertion consumer service, to be sent by the auto-submitting form.
-type Post struct {
-	ACSURL     string
-	Response   []byte
-	RelayState string
-	AppName    string
-}
-
-// Pending is a validated AuthnRequest that waits for the user to sign in.
-type Pending struct {
-	Request   *gatehouse.SignInRequest
-	App       *gatehouse.App
-	IsPassive bool
-}
-
 // identity returns the IdP identity of a directory.
 func (s *Service) identity(dirID string) *saml.IdentityProvider {
 	entityID, sso, _ := s.Endpoints(dirID)
 	return &saml.IdentityProvider{
-		EntityID: entityID, SSOURL: sso, SLOURL: sso, Now: s.Now, Rand: s.Rand, Lifetime: s.AssertionLifetime,
+		EntityID: entityID, SSOURL: sso, SLOURL: sso, Now: s.clock, Rand: s.rand, Lifetime: s.assertionLifetime,
 	}
 }
 
@@ -79,118 +63,76 @@ func serviceProvider(a *gatehouse.App) *saml.ServiceProvider {
 	return sp
 }
 
-// StartSSO validates a decoded AuthnRequest sent to a directory's SSO endpoint and stores it as a pending
-// sign-in. It returns a *saml.Error, to be shown on an error page and never sent anywhere, when the request is
-// malformed, stale, replayed, from an unknown Issuer or for an unregistered reply URL (SECURITY-CASES 1–14, 18).
-// When the request can be answered only with a SAML error status at the app's registered reply URL (a NameIDPolicy
-// or AuthnContext the app cannot get), the Post is that answer.
-func (s *Service) StartSSO(ctx context.Context, dirID string, msg *saml.Message) (*Pending, *Post, error) {
-	return s.startSSOLogged(ctx, dirID, msg, true)
-}
-
-// SignOn answers an AuthnRequest at once for a user who is signed in (sess, u) and need not sign in again: it
-// validates the request exactly as StartSSO does, then answers it like CompleteSSO, without storing it as a pending
-// sign-in, so that a sign-on costs two writes (the request ID's replay record and the sign-in log) instead of four.
-// The caller must have checked that the request does not ask for ForceAuthn and that u's password is not
-// temporary; IsPassive needs nothing more, since the user is signed in.
-func (s *Service) SignOn(ctx context.Context, dirID string, msg *saml.Message, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
-	p, post, err := s.startSSOLogged(ctx, dirID, msg, false)
-	if err != nil || post != nil {
-		return post, err
-	}
-	return s.answer(ctx, dirID, p.Request, p.App, sess, u)
-}
-
-func (s *Service) startSSOLogged(ctx context.Context, dirID string, msg *saml.Message, park bool) (*Pending, *Post, error) {
-	p, post, err := s.startSSO(ctx, dirID, msg, park)
-	if err != nil {
-		e := &gatehouse.SignInEvent{Result: gatehouse.ResultFailure}
-		if p != nil && p.App != nil {
-			e.AppID, e.AppName = p.App.ID, p.App.Name
+// validateRequest checks the AuthnRequest of msg, sent to at's directory (SECURITY-CASES 1–18), and returns the
+// pending sign-in that answers it; at.app is its app once known. A request that can be answered only with an error
+// status at the app's registered reply URL (a NameIDPolicy or an authentication context the app cannot get) returns
+// that status too. The request's ID is recorded against replay; the pending sign-in is not stored.
+func (s *Service) validateRequest(ctx context.Context, at *attempt, msg *saml.Message) (*gatehouse.SignInRequest, *saml.Error, error) {
+	req, dirID := msg.Request, at.dirID
+	// The app is looked up first so that a refusal of the request names it, but the request's own checks come
+	// first in what is refused.
+	var app *gatehouse.App
+	var appErr error = gatehouse.Errorf(gatehouse.ENOTFOUND, "No Issuer.")
+	if req.Issuer != "" {
+		app, appErr = s.store.FindAppByEntityID(ctx, dirID, req.Issuer)
+		if appErr == nil {
+			at.app = app
 		}
-		e.Code, e.Reason = failure(err)
-		s.logSignIn(ctx, dirID, e)
+	}
+	if err := s.identity(dirID).ValidateRequest(req); err != nil {
 		return nil, nil, err
 	}
-	return p, post, nil
-}
-
-// startSSO validates msg's AuthnRequest and, when park is true, stores it as a pending sign-in.
-func (s *Service) startSSO(ctx context.Context, dirID string, msg *saml.Message, park bool) (*Pending, *Post, error) {
-	if _, err := s.Store.FindDirectory(ctx, dirID); err != nil {
+	if err := saml.CheckRelayState(msg.RelayState, s.limits.MaxRelayState); err != nil {
 		return nil, nil, err
 	}
-	req := msg.Request
-	idp := s.identity(dirID)
-	if err := idp.ValidateRequest(req); err != nil {
-		return nil, nil, err
-	}
-	if err := saml.CheckRelayState(msg.RelayState, s.Limits.MaxRelayState); err != nil {
-		return nil, nil, err
-	}
-	app, err := s.Store.FindAppByEntityID(ctx, dirID, req.Issuer)
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+	if gatehouse.ErrorCode(appErr) == gatehouse.ENOTFOUND {
 		return nil, nil, &saml.Error{
 			Code: saml.CodeUnknownIssuer, Field: "Identifier (Entity ID)", Received: req.Issuer,
 			Status: saml.StatusRequester,
 			Message: "No app in directory " + dirID + " has the Identifier (Entity ID) that this request's Issuer names. " +
 				"In Gatehouse, set the app's Identifier to exactly this value, or make the app send the Identifier configured in Gatehouse.",
 		}
-	} else if err != nil {
-		return nil, nil, err
+	} else if appErr != nil {
+		return nil, nil, appErr
 	}
-	p := &Pending{App: app, IsPassive: req.IsPassive}
 	if err := verifySignature(app, msg, req.Signed); err != nil {
-		return p, nil, err
+		return nil, nil, err
 	}
 	sp := serviceProvider(app)
 	acs, err := sp.ResolveACS(req)
 	if err != nil {
-		return p, nil, err
+		return nil, nil, err
 	}
 	now := s.now()
 	key := "authn-request:" + dirID + ":" + app.ID + ":" + req.ID
-	if err := s.Store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-		return p, nil, &saml.Error{
+	if err := s.store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return nil, nil, &saml.Error{
 			Code: saml.CodeRequestReplayed, Field: "ID", Received: req.ID, Status: saml.StatusRequester,
 			Message: "This AuthnRequest ID was already used. Each sign-in must start with a new request from the app.",
 		}
 	} else if err != nil {
-		return p, nil, err
+		return nil, nil, err
 	}
 	pr := &gatehouse.SignInRequest{
 		ID: s.newID(), DirectoryID: dirID, AppID: app.ID, RequestID: req.ID, ACSURL: acs, RelayState: msg.RelayState,
-		ForceAuthn: req.ForceAuthn, CreatedAt: now, ExpiresAt: now.Add(s.SignInRequestTTL),
+		ForceAuthn: req.ForceAuthn, CreatedAt: now, ExpiresAt: now.Add(s.signInRequestTTL),
 	}
-	// A NameIDPolicy or an authentication context the app cannot get is answered at its registered reply URL.
 	if err := sp.CheckNameIDPolicy(req); err != nil {
-		post, perr := s.errorPost(ctx, app, pr, err.(*saml.Error))
-		return p, post, perr
+		return pr, err.(*saml.Error), nil
 	}
 	// The class to state is chosen now, as if the user signs in with a password only, or with a second factor when
-	// the request needs one; the pending sign-in's ID carries the choice (see authnContextOf).
+	// the request needs one (see authnContextOf).
 	class, err := saml.ChooseAuthnContext(req.RequestedAuthnContext, saml.PasswordAuthnContexts)
 	if err != nil {
 		if class, err = saml.ChooseAuthnContext(req.RequestedAuthnContext, saml.MFAAuthnContexts); err != nil {
-			post, perr := s.errorPost(ctx, app, pr, err.(*saml.Error))
-			return p, post, perr
+			return pr, err.(*saml.Error), nil
 		}
 	}
-	for i, c := range saml.AuthnContextClasses {
-		if c.Class == class {
-			pr.ID += authnContextSuffix + strconv.Itoa(i)
-		}
-	}
+	pr.AuthnContext = class
 	if req.NameIDPolicy != nil && req.NameIDPolicy.Format != saml.NameIDUnspecified {
 		pr.NameIDFormat = req.NameIDPolicy.Format
 	}
-	if park {
-		if err := s.Store.CreateSignInRequest(ctx, pr); err != nil {
-			return p, nil, err
-		}
-	}
-	p.Request = pr
-	return p, nil, nil
+	return pr, nil, nil
 }
 
 // spCertificates returns the app's registered SP signing certificates. Each was checked when it was registered.
@@ -228,22 +170,21 @@ func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) erro
 	}
 }
 
-// authnContextSuffix ends the ID of a pending sign-in whose request asked for an authentication context, followed by
-// the index of the class to state in saml.AuthnContextClasses. The ID is the pending sign-in's key, so the choice
-// cannot be changed without losing the sign-in.
-const authnContextSuffix = "-ac"
-
 // authnContextOf returns the authentication context class to state for a pending sign-in and a session, or a
 // CodeNoAuthnContext error when the request needs a second factor the session did not use. Without a request for
 // one, a sign-in states Password, as the seed system does.
 func authnContextOf(pr *gatehouse.SignInRequest, sess *gatehouse.Session) (string, error) {
-	_, suffix, found := strings.Cut(pr.ID, authnContextSuffix)
-	if !found {
+	if pr.AuthnContext == "" {
 		return saml.AuthnContextPassword, nil
 	}
-	i, err := strconv.Atoi(suffix)
-	if err != nil || i < 0 || i >= len(saml.AuthnContextClasses) {
-		return "", gatehouse.Internal(fmt.Errorf("idp: pending sign-in %s names no authentication context", pr.ID))
+	i := -1
+	for j, c := range saml.AuthnContextClasses {
+		if c.Class == pr.AuthnContext {
+			i = j
+		}
+	}
+	if i < 0 {
+		return "", gatehouse.Internal(fmt.Errorf("idp: pending sign-in %s names an unknown authentication context %q", pr.ID, pr.AuthnContext))
 	}
 	c := saml.AuthnContextClasses[i]
 	if c.Strength >= 3 && !sess.MFA {
@@ -254,119 +195,11 @@ func authnContextOf(pr *gatehouse.SignInRequest, sess *gatehouse.Session) (strin
 	return c.Class, nil
 }
 
-// PendingSignIn returns a pending sign-in without using it.
-func (s *Service) PendingSignIn(ctx context.Context, dirID, id string) (*gatehouse.SignInRequest, error) {
-	r, err := s.Store.FindSignInRequest(ctx, dirID, id, s.now())
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return nil, errSignInExpired()
-	}
-	return r, err
-}
-
 func errSignInExpired() error {
 	return &saml.Error{
 		Code: CodeSignInExpired, Status: saml.StatusRequester,
 		Message: "This sign-in has expired or was already completed. Go back to the app and sign in again.",
 	}
-}
-
-// CompleteSSO answers a pending sign-in for a signed-in user: it checks that the app is enabled, the user may use
-// it (SECURITY-CASES 5) and builds the signed Response for the registered reply URL. The pending sign-in is
-// consumed.
-func (s *Service) CompleteSSO(ctx context.Context, dirID, pendingID string, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
-	pr, err := s.Store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		err = errSignInExpired()
-	}
-	if err != nil {
-		s.logSignIn(ctx, dirID, &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, Result: gatehouse.ResultFailure, Code: codeOf(err), Reason: reasonOf(err)})
-		return nil, err
-	}
-	return s.answer(ctx, dirID, pr, nil, sess, u)
-}
-
-// IdPInitiated signs a user in to an app from My Apps or the app's user access URL (SECURITY-CASES 23), with the
-// app's default relay state.
-func (s *Service) IdPInitiated(ctx context.Context, dirID, appID string, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
-	app, err := s.Store.FindApp(ctx, dirID, appID)
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		err = &saml.Error{Code: CodeAppNotFound, Status: saml.StatusRequester, Received: appID,
-			Message: "There is no such app in this directory. The link may be out of date; open the app from My Apps."}
-	}
-	if err != nil {
-		s.logSignIn(ctx, dirID, &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: appID, Result: gatehouse.ResultFailure, Code: codeOf(err), Reason: reasonOf(err)})
-		return nil, err
-	}
-	pr := &gatehouse.SignInRequest{DirectoryID: dirID, AppID: app.ID, RelayState: app.SAML.RelayState}
-	if len(app.SAML.ReplyURLs) > 0 {
-		pr.ACSURL = app.SAML.ReplyURLs[0]
-	}
-	return s.answer(ctx, dirID, pr, app, sess, u)
-}
-
-// answer applies the sign-on policy and builds the signed Response, logging the outcome. app is pr's app when the
-// caller has just read it, or nil to read it here.
-func (s *Service) answer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, app *gatehouse.App, sess *gatehouse.Session, u *gatehouse.User) (*Post, error) {
-	e := &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: pr.AppID, Result: gatehouse.ResultSuccess}
-	if sess != nil {
-		e.SessionID = sess.ID
-	}
-	app, post, err := s.buildAnswer(ctx, dirID, pr, app, sess, u)
-	if app != nil {
-		e.AppName = app.Name
-	}
-	if err != nil {
-		e.Result = gatehouse.ResultFailure
-		e.Code, e.Reason = failure(err)
-	}
-	if lerr := s.recordSignIn(ctx, dirID, e); lerr != nil && err == nil {
-		// No assertion leaves without its record: single logout and the admins' log depend on it.
-		return nil, lerr
-	}
-	if post != nil {
-		return post, nil // a SAML error status for the app's registered reply URL
-	}
-	return post, err
-}
-
-func (s *Service) buildAnswer(ctx context.Context, dirID string, pr *gatehouse.SignInRequest, app *gatehouse.App, sess *gatehouse.Session, u *gatehouse.User) (*gatehouse.App, *Post, error) {
-	if app == nil {
-		var err error
-		if app, err = s.Store.FindApp(ctx, dirID, pr.AppID); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := s.checkAccess(ctx, app, u); err != nil {
-		return app, nil, err
-	}
-	if pr.ACSURL == "" {
-		return app, nil, &saml.Error{Code: saml.CodeNoReplyURL, Field: "Reply URL", Status: saml.StatusResponder,
-			Message: "The app " + app.Name + " has no Reply URL (Assertion Consumer Service URL) configured in Gatehouse, so there is nowhere to send the sign-in."}
-	}
-	params, err := s.responseParamsContext(ctx, app, pr, sess, u)
-	if err != nil {
-		return app, nil, err
-	}
-	if params.AuthnContextClassRef, err = authnContextOf(pr, sess); err != nil {
-		var se *saml.Error
-		if errors.As(err, &se) && se.Code == saml.CodeNoAuthnContext {
-			post, perr := s.errorPost(ctx, app, pr, se)
-			if perr != nil {
-				return app, nil, perr
-			}
-			return app, post, err
-		}
-		return app, nil, err
-	}
-	signer, err := s.signer(ctx, dirID, app.ID)
-	if err != nil {
-		return app, nil, err
-	}
-	resp, err := s.identity(dirID).Respond(params, signer)
-	if err != nil {
-		return app, nil, gatehouse.Internal(err)
-	}
-	return app, &Post{ACSURL: pr.ACSURL, Response: resp, RelayState: pr.RelayState, AppName: app.Name}, nil
 }
 
 // checkAccess applies the app's and the user's sign-in policy.
@@ -382,7 +215,7 @@ func (s *Service) checkAccess(ctx context.Context, app *gatehouse.App, u *gateho
 	if !app.AssignmentRequired {
 		return nil
 	}
-	ok, err := s.Store.IsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
+	ok, err := s.store.IsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
 	if err != nil {
 		return err
 	}
@@ -434,7 +267,7 @@ func (s *Service) nameID(app *gatehouse.App, format string, sess *gatehouse.Sess
 	case gatehouse.NameIDPersistent:
 		return s.pairwiseID(app.DirectoryID, app.ID, u.ID)
 	case gatehouse.NameIDTransient:
-		m := hmac.New(sha256.New, s.NameIDKey)
+		m := hmac.New(sha256.New, s.nameIDKey)
 		fmt.Fprintf(m, "transient\x00%s\x00%s", sess.ID, app.ID)
 		return "_" + hex.EncodeToString(m.Sum(nil)[:20])
 	case gatehouse.NameIDEmail:
@@ -452,23 +285,6 @@ func (s *Service) nameID(app *gatehouse.App, format string, sess *gatehouse.Sess
 // cookie's secret, which cannot be turned back into the cookie), so that a LogoutRequest without the cookie still
 // names the session.
 func sessionIndex(sess *gatehouse.Session) string { return "_" + sess.ID }
-
-// PassiveFailure answers a passive request that found no session with the NoPassive status at the app's
-// registered reply URL (SECURITY-CASES 19). The pending sign-in is consumed.
-func (s *Service) PassiveFailure(ctx context.Context, dirID, pendingID string) (*Post, error) {
-	pr, err := s.Store.TakeSignInRequest(ctx, dirID, pendingID, s.now())
-	if err != nil {
-		return nil, err
-	}
-	app, err := s.Store.FindApp(ctx, dirID, pr.AppID)
-	if err != nil {
-		return nil, err
-	}
-	e := &saml.Error{Code: saml.CodeNoPassive, Status: saml.StatusResponder, SubStatus: saml.StatusNoPassive,
-		Message: "The user is not signed in and the request did not allow Gatehouse to ask them to."}
-	s.logSignIn(ctx, dirID, &gatehouse.SignInEvent{AppID: app.ID, AppName: app.Name, Result: gatehouse.ResultFailure, Code: e.Code, Reason: e.Message})
-	return s.errorPost(ctx, app, pr, e)
-}
 
 // errorPost builds an error Response for the app's registered reply URL.
 func (s *Service) errorPost(ctx context.Context, app *gatehouse.App, pr *gatehouse.SignInRequest, e *saml.Error) (*Post, error) {
@@ -498,7 +314,7 @@ func (s *Service) signer(ctx context.Context, dirID, appID string) (*saml.Signer
 	if ok {
 		return sg, nil
 	}
-	key, err := s.Sealer.OpenKey(c.EncryptedKey, c.ID)
+	key, err := s.sealer.OpenKey(c.EncryptedKey, c.ID)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}
@@ -518,9 +334,7 @@ func (s *Service) signer(ctx context.Context, dirID, appID string) (*saml.Signer
 	return sg, nil
 }
 
-// failure returns the code and reason of an error for the sign-in log.
-func failure(err error) (code, reason string) { return codeOf(err), reasonOf(err) }
-
+// codeOf and reasonOf return the code and the reason of an error for the process log.
 func codeOf(err error) string {
 	var se *saml.Error
 	if errors.As(err, &se) {

@@ -58,7 +58,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *gatehouse.User, dirID s
 		return nil, "", err
 	}
 	u.PasswordHash = hash
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error { return s.insertUser(ctx, tx, actor, u) })
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error { return s.insertUser(ctx, tx, actor, u) })
 	if err != nil {
 		return nil, "", err
 	}
@@ -72,7 +72,7 @@ func (s *Service) newPassword(ctx context.Context) (pw, hash string, err error) 
 	if pw, err = s.generatePassword(); err != nil {
 		return "", "", err
 	}
-	if hash, err = s.Hasher.Hash(ctx, pw); err != nil {
+	if hash, err = s.hasher.Hash(ctx, pw); err != nil {
 		return "", "", err
 	}
 	return pw, hash, nil
@@ -92,7 +92,7 @@ func (s *Service) insertUser(ctx context.Context, tx gatehouse.Store, actor *gat
 }
 
 func (s *Service) generatePassword() (string, error) {
-	pw, err := password.Generate(s.Rand)
+	pw, err := password.Generate(s.rand)
 	if err != nil {
 		return "", gatehouse.Internal(err)
 	}
@@ -104,7 +104,7 @@ func (s *Service) FindUser(ctx context.Context, actor *gatehouse.User, dirID, id
 	if err := s.Authorize(ctx, actor, dirID, ReadDirectory); err != nil {
 		return nil, err
 	}
-	return s.Store.FindUser(ctx, dirID, id)
+	return s.store.FindUser(ctx, dirID, id)
 }
 
 // FindUsers searches the directory's users.
@@ -115,7 +115,7 @@ func (s *Service) FindUsers(ctx context.Context, actor *gatehouse.User, dirID st
 	if f.Role != "" && !f.Role.Valid() {
 		return nil, 0, gatehouse.FieldErrorf("role", "Role %q is unknown.", f.Role)
 	}
-	return s.Store.FindUsers(ctx, dirID, f)
+	return s.store.FindUsers(ctx, dirID, f)
 }
 
 // UserPatch lists the user fields to change; nil fields stay as they are.
@@ -136,7 +136,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *gatehouse.User, dirID, 
 		return nil, err
 	}
 	var out *gatehouse.User
-	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -203,7 +203,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *gatehouse.User, dirI
 		return nil, "", err
 	}
 	var out *gatehouse.User
-	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -237,7 +237,7 @@ func (s *Service) DeleteUser(ctx context.Context, actor *gatehouse.User, dirID, 
 	if actor.ID == id {
 		return gatehouse.Errorf(gatehouse.EINVALID, "You cannot delete yourself; ask another admin.")
 	}
-	return s.Store.InTx(ctx, func(tx gatehouse.Store) error {
+	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err

@@ -58,8 +58,7 @@ func (w *txWatch) counts() (hashes, inTx int) {
 // hash inside the transaction holds up every sign-on's writes behind it.
 func TestPasswordsAreHashedOutsideTransactions(t *testing.T) {
 	watch := &txWatch{Store: openSQLite(t)}
-	w := newAuthWorldOn(t, watch)
-	w.svc.Hasher.Rand = watch
+	w := newAuthWorldOn(t, watch, func(c *idp.Config) { c.Hasher.Rand = watch })
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -102,7 +101,8 @@ func TestPasswordsAreHashedOutsideTransactions(t *testing.T) {
 // is stored; a name stored before the rule keeps working (the username package tests each class of name).
 func TestUserNameRuleOnEveryPath(t *testing.T) {
 	const lookalike = "admin@gatehouse.locаl" // a Cyrillic а
-	w := newAuthWorld(t)
+	var cfg idp.Config
+	w := newAuthWorld(t, func(c *idp.Config) { cfg = *c })
 	ctx := context.Background()
 	dir := gatehouse.DefaultDirectoryID
 	// A name that an older rule allowed, stored as it was then.
@@ -127,13 +127,14 @@ func TestUserNameRuleOnEveryPath(t *testing.T) {
 			return err
 		}},
 		{"Bootstrap", func() error {
-			svc := &idp.Service{Store: openSQLite(t), Gallery: w.svc.Gallery, Hasher: w.svc.Hasher, Sealer: w.svc.Sealer,
-				PublicURL: w.svc.PublicURL, NameIDKey: w.svc.NameIDKey}
-			if err := svc.Init(); err != nil {
+			c := cfg
+			c.Store = openSQLite(t)
+			svc, err := idp.New(c)
+			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, err := svc.Bootstrap(ctx, lookalike, "")
-			if _, total, ferr := svc.Store.FindUsers(ctx, dir, gatehouse.UserFilter{}); ferr != nil || total != 0 {
+			_, _, err = svc.Bootstrap(ctx, lookalike, "")
+			if _, total, ferr := c.Store.FindUsers(ctx, dir, gatehouse.UserFilter{}); ferr != nil || total != 0 {
 				t.Errorf("after a refused bootstrap: %d users, %v; want none", total, ferr)
 			}
 			return err
@@ -166,8 +167,7 @@ func ptr[T any](v T) *T { return &v }
 // admin creates users with production hashing parameters; p50 and p99 are reported. A hash inside CreateUser's
 // transaction would hold every such write behind it.
 func BenchmarkSessionWhileCreatingUsers(b *testing.B) {
-	w := newAuthWorld(b)
-	w.svc.Hasher = password.NewHasher(password.DefaultParams, 1)
+	w := newAuthWorld(b, func(c *idp.Config) { c.Hasher = password.NewHasher(password.DefaultParams, 1) })
 	ctx := context.Background()
 	stop := make(chan struct{})
 	done := make(chan struct{})

@@ -9,12 +9,12 @@ import (
 )
 
 const signInEventColumns = `directory_id, id, time, user_id, user_name, app_id, app_name, result, code, reason,
-	correlation_id, client_addr, session_id`
+	correlation_id, client_addr, session_id, protocol, hint, setting`
 
 func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 	var e gatehouse.SignInEvent
 	if err := row.Scan(&e.DirectoryID, &e.ID, &e.Time, &e.UserID, &e.UserName, &e.AppID, &e.AppName, &e.Result,
-		&e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr, &e.SessionID); err != nil {
+		&e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr, &e.SessionID, &e.Protocol, &e.Hint, &e.Setting); err != nil {
 		return nil, err
 	}
 	e.Time = utc(e.Time)
@@ -25,9 +25,10 @@ func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 // user name an attacker typed) is logged with U+FFFD in its place rather than lost.
 func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO sign_in_events (`+signInEventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		e.DirectoryID, e.ID, e.Time, text(e.UserID), text(e.UserName), text(e.AppID), text(e.AppName), text(e.Result),
-		text(e.Code), text(e.Reason), text(e.CorrelationID), text(e.ClientAddr), text(e.SessionID))
+		text(e.Code), text(e.Reason), text(e.CorrelationID), text(e.ClientAddr), text(e.SessionID), text(e.Protocol),
+		text(e.Hint), text(e.Setting))
 	return wrap(err, "create sign-in event")
 }
 

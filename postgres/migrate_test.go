@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/internal/pgtest"
 	"github.com/gatehouse-idp/gatehouse/postgres"
 )
@@ -91,5 +93,75 @@ func TestMFABrandingRolloverMigration(t *testing.T) {
 	}
 	if c, err := s.FindCertificate(ctx, "d", "c1"); err != nil || !c.Active || !c.DeactivatedAt.IsZero() {
 		t.Errorf("activated certificate = %+v, %v; want active with a zero DeactivatedAt", c, err)
+	}
+}
+
+// migrationsBefore returns the embedded migrations that come before the one whose file name contains name.
+func migrationsBefore(t *testing.T, name string) fstest.MapFS {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fstest.MapFS{}
+	for _, f := range files {
+		if strings.Contains(filepath.Base(f), name) {
+			return out
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["migrations/"+filepath.Base(f)] = &fstest.MapFile{Data: b}
+	}
+	t.Fatalf("no migration named *%s*", name)
+	return nil
+}
+
+// TestAuthnContextMigration migrates pending sign-ins that carry their authentication context class at the end of
+// their ID ("-ac" and the class's index): the class moves to its own column and the ID stays, so the sign-in
+// still continues; one without the suffix gets none.
+func TestAuthnContextMigration(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	s, err := postgres.OpenWithMigrations(ctx, url, migrationsBefore(t, "authn_context"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	if err := s.CreateDirectory(ctx, &gatehouse.Directory{ID: "d", Name: "D", CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateApp(ctx, &gatehouse.App{ID: "a", DirectoryID: "d", Name: "A", GalleryID: "custom", SAML: gatehouse.DefaultSAMLSettings(),
+		CreatedAt: t0, UpdatedAt: t0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"plain", "mfa-ac5", "pwd-ac1"} {
+		if _, err := conn.Exec(ctx, `INSERT INTO sign_in_requests (directory_id, id, app_id, request_id, acs_url, relay_state,
+			force_authn, name_id_format, created_at, expires_at) VALUES ('d', $1, 'a', '_r', 'https://a.example/acs', '', false, '', $2, $3)`,
+			id, t0, t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close(ctx)
+
+	s = openURL(t, url)
+	for id, want := range map[string]string{
+		"plain":   "",
+		"mfa-ac5": "https://refeds.org/profile/mfa",
+		"pwd-ac1": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
+	} {
+		r, err := s.FindSignInRequest(ctx, "d", id, t0)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if r.AuthnContext != want {
+			t.Errorf("%s: AuthnContext %q, want %q", id, r.AuthnContext, want)
+		}
 	}
 }

@@ -8,12 +8,12 @@ import (
 )
 
 const signInRequestColumns = `directory_id, id, app_id, request_id, acs_url, relay_state, force_authn,
-	name_id_format, created_at, expires_at`
+	name_id_format, authn_context, created_at, expires_at`
 
 func scanSignInRequest(row scanner) (*gatehouse.SignInRequest, error) {
 	var r gatehouse.SignInRequest
 	if err := row.Scan(&r.DirectoryID, &r.ID, &r.AppID, &r.RequestID, &r.ACSURL, &r.RelayState, &r.ForceAuthn,
-		&r.NameIDFormat, &r.CreatedAt, &r.ExpiresAt); err != nil {
+		&r.NameIDFormat, &r.AuthnContext, &r.CreatedAt, &r.ExpiresAt); err != nil {
 		return nil, err
 	}
 	r.CreatedAt, r.ExpiresAt = utc(r.CreatedAt), utc(r.ExpiresAt)
@@ -23,9 +23,9 @@ func scanSignInRequest(row scanner) (*gatehouse.SignInRequest, error) {
 // CreateSignInRequest stores r. ENOTFOUND if its app is not in its directory.
 func (s *Store) CreateSignInRequest(ctx context.Context, r *gatehouse.SignInRequest) error {
 	_, err := s.db.Exec(ctx, `INSERT INTO sign_in_requests (`+signInRequestColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		r.DirectoryID, r.ID, r.AppID, r.RequestID, r.ACSURL, r.RelayState, r.ForceAuthn, r.NameIDFormat, r.CreatedAt,
-		r.ExpiresAt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		r.DirectoryID, r.ID, r.AppID, r.RequestID, r.ACSURL, r.RelayState, r.ForceAuthn, r.NameIDFormat, r.AuthnContext,
+		r.CreatedAt, r.ExpiresAt)
 	return wrap(err, "create sign-in request")
 }
 

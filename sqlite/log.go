@@ -7,12 +7,13 @@ import (
 )
 
 const signInEventColumns = `directory_id, id, time, user_id, user_name, app_id, app_name, result, code, reason,
-	correlation_id, client_addr, session_id`
+	correlation_id, client_addr, session_id, protocol, hint, setting`
 
 func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 	var e gatehouse.SignInEvent
 	if err := row.Scan(&e.DirectoryID, &e.ID, timeAt{&e.Time}, &e.UserID, &e.UserName, &e.AppID, &e.AppName,
-		&e.Result, &e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr, &e.SessionID); err != nil {
+		&e.Result, &e.Code, &e.Reason, &e.CorrelationID, &e.ClientAddr, &e.SessionID,
+		&e.Protocol, &e.Hint, &e.Setting); err != nil {
 		return nil, err
 	}
 	return &e, nil
@@ -21,9 +22,9 @@ func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 // CreateSignInEvent appends e to the sign-in log.
 func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO sign_in_events (`+signInEventColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.DirectoryID, e.ID, micros(e.Time), e.UserID, e.UserName, e.AppID, e.AppName, e.Result, e.Code, e.Reason,
-		e.CorrelationID, e.ClientAddr, e.SessionID)
+		e.CorrelationID, e.ClientAddr, e.SessionID, e.Protocol, e.Hint, e.Setting)
 	return wrap(err, "create sign-in event", msgs{
 		conflict: "A sign-in event with this ID already exists.",
 		missing:  "The directory does not exist.",

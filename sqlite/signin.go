@@ -8,12 +8,12 @@ import (
 )
 
 const signInRequestColumns = `directory_id, id, app_id, request_id, acs_url, relay_state, force_authn,
-	name_id_format, created_at, expires_at`
+	name_id_format, authn_context, created_at, expires_at`
 
 func scanSignInRequest(row scanner) (*gatehouse.SignInRequest, error) {
 	var r gatehouse.SignInRequest
 	if err := row.Scan(&r.DirectoryID, &r.ID, &r.AppID, &r.RequestID, &r.ACSURL, &r.RelayState, &r.ForceAuthn,
-		&r.NameIDFormat, timeAt{&r.CreatedAt}, timeAt{&r.ExpiresAt}); err != nil {
+		&r.NameIDFormat, &r.AuthnContext, timeAt{&r.CreatedAt}, timeAt{&r.ExpiresAt}); err != nil {
 		return nil, err
 	}
 	return &r, nil
@@ -22,8 +22,8 @@ func scanSignInRequest(row scanner) (*gatehouse.SignInRequest, error) {
 // CreateSignInRequest stores r. ENOTFOUND if its app is not in its directory.
 func (s *Store) CreateSignInRequest(ctx context.Context, r *gatehouse.SignInRequest) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO sign_in_requests (`+signInRequestColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.DirectoryID, r.ID, r.AppID, r.RequestID, r.ACSURL, r.RelayState, r.ForceAuthn, r.NameIDFormat,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.DirectoryID, r.ID, r.AppID, r.RequestID, r.ACSURL, r.RelayState, r.ForceAuthn, r.NameIDFormat, r.AuthnContext,
 		micros(r.CreatedAt), micros(r.ExpiresAt))
 	return wrap(err, "create sign-in request", msgs{
 		conflict: "A sign-in request with this ID already exists.",

@@ -23,6 +23,13 @@ func testSignInEvents(t *testing.T, open Opener) {
 		if i%4 == 3 {
 			e.Result, e.Code, e.Reason = gatehouse.ResultFailure, gatehouse.EUNAUTHORIZED, "Wrong password."
 		}
+		if i%2 == 0 {
+			e.Protocol = gatehouse.ProtocolSAML
+		}
+		if i == 11 {
+			e.Code, e.Reason = "GH3001", "The reply URL is not registered. Received: <https://evil.example/acs>."
+			e.Hint, e.Setting = `Add "https://evil.example/acs" to the app's Reply URLs, or fix the SP.`, "app.basic"
+		}
 		if i%4 == 0 {
 			e.SessionID = "sess-a"
 		}

@@ -189,8 +189,9 @@ func testSignInRequests(t *testing.T, open Opener) {
 	sessionWorld(t, s)
 	r := &gatehouse.SignInRequest{ID: "req-1", DirectoryID: "d", AppID: "app", RequestID: "_a1b2c3",
 		ACSURL: "https://app.example.com/saml/acs", RelayState: "<script>alert(1)</script>", ForceAuthn: true,
-		NameIDFormat: gatehouse.NameIDEmail, CreatedAt: t0, ExpiresAt: t0.Add(10 * time.Minute)}
-	// IdP-initiated: no request ID, no format.
+		NameIDFormat: gatehouse.NameIDEmail, AuthnContext: "https://refeds.org/profile/mfa", CreatedAt: t0,
+		ExpiresAt: t0.Add(10 * time.Minute)}
+	// IdP-initiated: no request ID, no format, no authentication context.
 	idp := &gatehouse.SignInRequest{ID: "req-2", DirectoryID: "d", AppID: "app", ACSURL: "https://app.example.com/saml/acs",
 		CreatedAt: t0, ExpiresAt: t0.Add(10 * time.Minute)}
 	for _, x := range []*gatehouse.SignInRequest{r, idp, newSignInRequest("d", "app", "req-expired", t0.Add(time.Minute))} {

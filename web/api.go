@@ -188,7 +188,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	u := userFrom(r)
-	d, err := s.Service.Store.FindDirectory(r.Context(), u.DirectoryID)
+	d, err := s.Service.OwnDirectory(r.Context(), u)
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func (s *Server) listGallery(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getGallery(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.Service.Gallery.Find(r.PathValue("id"))
+	t, err := s.Service.GalleryTemplate(r.PathValue("id"))
 	if err != nil {
 		return err
 	}

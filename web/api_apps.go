@@ -209,7 +209,11 @@ func (s *Server) listSignIns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listOf(es, total))
+	views := make([]signInView, len(es))
+	for i, e := range es {
+		views[i] = viewSignIn(e, s.Service.PublicURL())
+	}
+	writeJSON(w, http.StatusOK, listOf(views, total))
 	return nil
 }
 
@@ -218,7 +222,7 @@ func (s *Server) getSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, e)
+	writeJSON(w, http.StatusOK, viewSignIn(e, s.Service.PublicURL()))
 	return nil
 }
 

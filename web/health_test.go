@@ -134,9 +134,9 @@ func TestHealthReadyWrongKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &idp.Service{Store: srv.Store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(testserver.TestHashParams, 1),
-		Sealer: sealer, PublicURL: srv.URL, NameIDKey: other}
-	if err := svc.Init(); err != nil {
+	svc, err := idp.New(idp.Config{Store: srv.Store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(testserver.TestHashParams, 1),
+		Sealer: sealer, PublicURL: srv.URL, NameIDKey: other})
+	if err != nil {
 		t.Fatal(err)
 	}
 	node := &web.Server{Service: svc, PublicURL: srv.URL}
@@ -165,9 +165,9 @@ func TestHealthReadySlowDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &idp.Service{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(testserver.TestHashParams, 1),
-		Sealer: sealer, PublicURL: "http://127.0.0.1:1", NameIDKey: kek}
-	if err := svc.Init(); err != nil {
+	svc, err := idp.New(idp.Config{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(testserver.TestHashParams, 1),
+		Sealer: sealer, PublicURL: "http://127.0.0.1:1", NameIDKey: kek})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := svc.Bootstrap(ctx, testserver.AdminUser, testserver.AdminPassword); err != nil {

@@ -119,10 +119,11 @@ func (s *Server) appLogo(w http.ResponseWriter, r *http.Request) error {
 
 // directoryLogo serves the logo of a directory's sign-in page; it is public, as the page is.
 func (s *Server) directoryLogo(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.directory(r)
+	b, err := s.branding(r)
 	if err != nil {
 		return err
 	}
+	d := b.Directory
 	if len(d.Logo) == 0 || d.LogoType == "" {
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "Directory %s has no logo.", d.ID)
 	}

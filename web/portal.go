@@ -128,7 +128,7 @@ func (v *portalView) formError(err error, fields ...string) bool {
 		return false
 	}
 	msg, field := gatehouse.ErrorMessage(err), gatehouse.ErrorField(err)
-	v.status = statusOf[gatehouse.ErrorCode(err)]
+	v.status = statusOf(gatehouse.ErrorCode(err))
 	for _, f := range fields {
 		if f == field {
 			v.Errors[field] = msg
@@ -255,6 +255,6 @@ func (s *Server) portalOverview(w http.ResponseWriter, r *http.Request, v *porta
 		*idp.Overview
 		Failures                                 []*gatehouse.SignInEvent
 		EntityID, SSOURL, MetadataURL, MyAppsURL string
-	}{o, failures, entityID, sso, md, s.Service.PublicURL + "/d/" + url.PathEscape(v.Dir.ID) + "/myapps"})
+	}{o, failures, entityID, sso, md, s.Service.PublicURL() + "/d/" + url.PathEscape(v.Dir.ID) + "/myapps"})
 	return nil
 }

@@ -102,7 +102,7 @@ type addAppPage struct {
 }
 
 func (s *Server) portalGalleryApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	t, err := s.Service.Gallery.Find(r.PathValue("galleryId"))
+	t, err := s.Service.GalleryTemplate(r.PathValue("galleryId"))
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (s *Server) portalGalleryApp(w http.ResponseWriter, r *http.Request, v *por
 }
 
 func (s *Server) portalAddApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	t, err := s.Service.Gallery.Find(r.PathValue("galleryId"))
+	t, err := s.Service.GalleryTemplate(r.PathValue("galleryId"))
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 			p.CertStatus = "Active"
 		}
 	}
-	if t, err := s.Service.Gallery.Find(a.GalleryID); err == nil {
+	if t, err := s.Service.GalleryTemplate(a.GalleryID); err == nil {
 		p.Template = t
 	}
 	p.MetadataURL = a.SAML.MetadataURL

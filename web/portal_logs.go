@@ -48,13 +48,29 @@ func (s *Server) portalSignIns(w http.ResponseWriter, r *http.Request, v *portal
 	return nil
 }
 
+// signInView is a sign-in log entry with the link to the portal page of the setting its hint names.
+type signInView struct {
+	*gatehouse.SignInEvent
+	// SettingURL is the portal page of the setting to change (an absolute URL in the API), or "".
+	SettingURL string `json:"settingUrl,omitempty"`
+}
+
+// viewSignIn returns e with the link to its setting, prefixed with base ("" for a path).
+func viewSignIn(e *gatehouse.SignInEvent, base string) signInView {
+	v := signInView{SignInEvent: e}
+	if u := settingURL(e.DirectoryID, e.Setting, e.AppID, e.UserID); u != "" {
+		v.SettingURL = base + u
+	}
+	return v
+}
+
 func (s *Server) portalSignIn(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	e, err := s.Service.FindSignInEvent(r.Context(), v.Me, v.Dir.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	v.Nav = "signins"
-	s.show(w, r, v, "signin.html", e)
+	s.show(w, r, v, "signin.html", viewSignIn(e, ""))
 	return nil
 }
 

@@ -39,7 +39,7 @@ func TestClientAddress(t *testing.T) {
 			for _, p := range tt.trusted {
 				prefixes = append(prefixes, netip.MustParsePrefix(p))
 			}
-			srv := testserver.Start(t, testserver.Options{Configure: func(_ *idp.Service, w *web.Server) { w.TrustedProxies = prefixes }})
+			srv := testserver.Start(t, testserver.Options{Configure: func(_ *idp.Config, w *web.Server) { w.TrustedProxies = prefixes }})
 			form := url.Values{"userName": {"nobody@contoso.com"}, "password": {"wrong password"}}
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/d/default/login", strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -123,11 +123,7 @@ func (s *Server) scimError(w http.ResponseWriter, r *http.Request, err error) {
 	var se *scim.Error
 	if !errors.As(err, &se) {
 		code := gatehouse.ErrorCode(err)
-		status, ok := statusOf[code]
-		if !ok {
-			status = http.StatusBadRequest
-		}
-		se = &scim.Error{Status: status, Detail: gatehouse.ErrorMessage(err), Err: err}
+		se = &scim.Error{Status: statusOf(code), Detail: gatehouse.ErrorMessage(err), Err: err}
 		switch code {
 		case gatehouse.ECONFLICT:
 			se.Type = scim.TypeUniqueness

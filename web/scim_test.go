@@ -36,7 +36,7 @@ type scimEnv struct {
 func newSCIMEnv(t *testing.T) *scimEnv {
 	t.Helper()
 	// The limits gatehouse serve sets by default.
-	srv := testserver.Start(t, testserver.Options{Configure: func(_ *idp.Service, w *web.Server) {
+	srv := testserver.Start(t, testserver.Options{Configure: func(_ *idp.Config, w *web.Server) {
 		w.SCIMRateLimit, w.SCIMRateBurst = 50, 200
 	}})
 	ref := scimref.Get(t)

@@ -21,7 +21,7 @@ func (s *Server) cookieName() string {
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
-		MaxAge: int(s.Service.SessionMax.Seconds()),
+		MaxAge: int(s.Service.SessionMax().Seconds()),
 	})
 }
 
@@ -211,11 +211,6 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) (*idp.Brandi
 	return b, flowOf(r.PostForm), nil
 }
 
-// directory returns the directory named in the request's path.
-func (s *Server) directory(r *http.Request) (*gatehouse.Directory, error) {
-	return s.Service.Store.FindDirectory(r.Context(), r.PathValue("dir"))
-}
-
 type loginPage struct {
 	signInPage
 	Force bool
@@ -273,7 +268,7 @@ func formProblem(w http.ResponseWriter, err error) (int, bool) {
 	if code == gatehouse.ERATELIMIT {
 		w.Header().Set("Retry-After", "60")
 	}
-	return statusOf[code], true
+	return statusOf(code), true
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {

@@ -55,11 +55,11 @@ func newSigninWorld(t *testing.T) *signinWorld {
 	t.Helper()
 	ctx := browsertest.New(t, 90*time.Second)
 	clock := &signinClock{t: time.Now().UTC().Truncate(time.Second)}
-	srv := testserver.Start(t, testserver.Options{Configure: func(svc *idp.Service, _ *web.Server) {
-		svc.Now = clock.Now
+	srv := testserver.Start(t, testserver.Options{Configure: func(c *idp.Config, _ *web.Server) {
+		c.Now = clock.Now
 		l := idp.DefaultLockout
 		l.Delay = 0
-		svc.Lockout = l
+		c.Lockout = l
 	}})
 	admin, err := srv.Store.FindUserByName(context.Background(), "default", testserver.AdminUser)
 	if err != nil {
@@ -522,7 +522,7 @@ func TestBrowserSwitchUser(t *testing.T) {
 
 	w.do(chromedp.Navigate(w.srv.URL+"/d/default/myapps"), chromedp.WaitVisible(chromedp.CSS("#sign-out")),
 		signinClick("#sign-out"), chromedp.WaitVisible(chromedp.CSS("#login-notice")))
-	sessions, _, err := w.srv.Service.Store.FindSignInEvents(context.Background(), "default", gatehouse.SignInFilter{UserID: bob.ID})
+	sessions, _, err := w.srv.Store.FindSignInEvents(context.Background(), "default", gatehouse.SignInFilter{UserID: bob.ID})
 	if err != nil || len(sessions) == 0 {
 		t.Errorf("no sign-in log entries for Bob (%v)", err)
 	}

@@ -124,37 +124,17 @@ func orNone(list []string) string {
 	return strings.Join(list, " ")
 }
 
-// spLogout answers an SP's LogoutRequest: the session ends, the other apps get LogoutRequests, and the browser
-// carries the LogoutResponse to the app's registered logout URL.
-func (s *Server) spLogout(w http.ResponseWriter, r *http.Request, msg *saml.Message) error {
-	dir := r.PathValue("dir")
-	token := s.sessionToken(r)
-	l, err := s.Service.SPLogout(r.Context(), dir, msg, token)
-	if err != nil {
-		return err
-	}
-	if sess, _ := s.signedIn(r, dir); sess == nil {
-		s.clearSessionCookie(w)
-	}
-	return s.writeLogout(w, r, l, "/d/"+url.PathEscape(dir)+"/login")
-}
-
-// logoutResponse receives an app's LogoutResponse in its logout frame and answers with a page that may be framed
-// by Gatehouse's own logout page.
-func (s *Server) logoutResponse(w http.ResponseWriter, r *http.Request, msg *saml.Message) error {
-	err := s.Service.LogoutResponseReceived(r.Context(), r.PathValue("dir"), msg)
+// writeNotice writes a short page that Gatehouse's own pages may frame: the answer to an app's LogoutResponse in
+// its logout frame.
+func writeNotice(w http.ResponseWriter, n *idp.Notice) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'")
-	text := "Signed out."
-	if err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		text = "The app's logout response was refused."
-	}
-	_, werr := w.Write([]byte("<!DOCTYPE html><title>Signed out</title><p>" + template.HTMLEscapeString(text) + "</p>\n"))
-	return werr
+	w.WriteHeader(n.Status)
+	_, err := w.Write([]byte("<!DOCTYPE html><title>Signed out</title><p>" + template.HTMLEscapeString(n.Text) + "</p>\n"))
+	return err
 }
 
 // idpLogout serves the IdP-initiated single logout: it ends the browser's session, clears the cookie and sends a

@@ -48,12 +48,12 @@ func TestLogoutPage(t *testing.T) {
 	if _, err := svc.UpdateApp(ctx, root, "default", c.ID, idp.AppPatch{SAML: &cs}); err != nil {
 		t.Fatal(err)
 	}
-	token, sess, err := svc.CreateSession(ctx, root, false)
+	token, _, err := svc.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, app := range []*gatehouse.App{a, b, c} {
-		if _, err := svc.IdPInitiated(ctx, "default", app.ID, sess, root); err != nil {
+		if _, err := svc.OpenApp(ctx, "default", app.ID, token); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -153,11 +153,11 @@ func TestSignOutLogsOutOfApps(t *testing.T) {
 		return resp, string(body)
 	}
 
-	token, sess, err := svc.CreateSession(ctx, root, false)
+	token, _, err := svc.CreateSession(ctx, root, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.IdPInitiated(ctx, "default", a.ID, sess, root); err != nil {
+	if _, err := svc.OpenApp(ctx, "default", a.ID, token); err != nil {
 		t.Fatal(err)
 	}
 	resp, page := signOut(token)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -9,132 +10,77 @@ import (
 	"github.com/gatehouse-idp/gatehouse/saml"
 )
 
-// maxSAMLForm bounds an HTTP-POST binding body (SECURITY-CASES 8).
-const maxSAMLForm = 256 << 10
+// The SAML endpoints are one service call each: the handler hands the service the binding's raw parameters and
+// the session cookie, and writes the answer it gets back (a form to post, a redirect to sign in, the logout page)
+// or returns its *idp.Failure for the error page. Decoding, validation, every policy check and the sign-in log are
+// the service's (package idp).
 
-// ssoRedirect serves the HTTP-Redirect binding of the SSO endpoint.
+// ssoRedirect serves the HTTP-Redirect binding of the SAML endpoint.
 func (s *Server) ssoRedirect(w http.ResponseWriter, r *http.Request) error {
-	if q := r.URL.Query(); q.Get("SAMLRequest") == "" && q.Get("SAMLResponse") == "" {
-		return &saml.Error{Code: saml.CodeMalformedRequest, Field: "SAMLRequest", Status: saml.StatusRequester,
-			Message: "This is Gatehouse's single sign-on endpoint. It expects a SAML AuthnRequest from an app (a SAMLRequest parameter); open the app and sign in from there, or use My Apps."}
-	}
-	msg, err := saml.DecodeRedirectAny(r.URL.RawQuery, s.Service.Limits)
+	a, err := s.Service.SAMLRedirect(r.Context(), r.PathValue("dir"), r.URL.RawQuery, s.sessionToken(r))
 	if err != nil {
 		return err
 	}
-	return s.dispatch(w, r, msg)
+	return s.writeAnswer(w, r, a)
 }
 
-// dispatch serves a message of the SSO endpoint by its kind: an AuthnRequest starts a sign-on, a LogoutRequest
-// single logout, and a LogoutResponse answers an IdP-initiated LogoutRequest.
-func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, msg *saml.Message) error {
-	switch {
-	case msg.Logout != nil:
-		return s.spLogout(w, r, msg)
-	case msg.LogoutResponse != nil:
-		return s.logoutResponse(w, r, msg)
-	}
-	return s.startSSO(w, r, msg)
-}
-
-// ssoPost serves the HTTP-POST binding of the SSO endpoint.
+// ssoPost serves the HTTP-POST binding of the SAML endpoint; the form is read up to idp.MaxSAMLForm.
 func (s *Server) ssoPost(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxSAMLForm)
-	if err := r.ParseForm(); err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok {
-			return err
-		}
-		return &saml.Error{Code: saml.CodeMalformedRequest, Status: saml.StatusRequester, Message: "The form could not be read.", Err: err}
-	}
-	if r.PostForm.Get("SAMLRequest") == "" && r.PostForm.Get("SAMLResponse") == "" {
-		return &saml.Error{Code: saml.CodeMalformedRequest, Field: "SAMLRequest", Status: saml.StatusRequester,
-			Message: "The POST carried no SAMLRequest."}
-	}
-	msg, err := saml.DecodePostAny(r.PostForm.Get("SAMLRequest"), r.PostForm.Get("SAMLResponse"), r.PostForm.Get("RelayState"), s.Service.Limits)
+	r.Body = http.MaxBytesReader(w, r.Body, idp.MaxSAMLForm)
+	formErr := r.ParseForm()
+	a, err := s.Service.SAMLPost(r.Context(), r.PathValue("dir"), r.PostForm, formErr, s.sessionToken(r))
 	if err != nil {
 		return err
 	}
-	return s.dispatch(w, r, msg)
+	return s.writeAnswer(w, r, a)
 }
 
-// startSSO validates the request, then answers at once for a signed-in user, or sends the user to sign in first.
-func (s *Server) startSSO(w http.ResponseWriter, r *http.Request, msg *saml.Message) error {
-	dir := r.PathValue("dir")
-	sess, u := s.signedIn(r, dir)
-	if u != nil && !u.MustChangePassword && msg.Request != nil && !msg.Request.ForceAuthn {
-		// Answered at once, without a pending sign-in to store and take back.
-		post, err := s.Service.SignOn(r.Context(), dir, msg, sess, u)
-		if err != nil {
-			return err
-		}
-		return s.writePost(w, r, post)
-	}
-	p, post, err := s.Service.StartSSO(r.Context(), dir, msg)
-	if err != nil {
-		return err
-	}
-	if post != nil {
-		return s.writePost(w, r, post)
-	}
-	// Nobody is signed in, the password is temporary, or the app asks for a fresh sign-in.
-	if p.IsPassive {
-		post, err := s.Service.PassiveFailure(r.Context(), dir, p.Request.ID)
-		if err != nil {
-			return err
-		}
-		return s.writePost(w, r, post)
-	}
-	http.Redirect(w, r, loginURL(dir, p.Request.ID, "", p.Request.ForceAuthn), http.StatusSeeOther)
-	return nil
-}
-
-// ssoContinue completes a pending sign-in after the user signed in.
+// ssoContinue continues a pending sign-in after the sign-in pages.
 func (s *Server) ssoContinue(w http.ResponseWriter, r *http.Request) error {
-	dir := r.PathValue("dir")
-	id := r.URL.Query().Get("signin")
-	pr, err := s.Service.PendingSignIn(r.Context(), dir, id)
+	a, err := s.Service.ContinueSignOn(r.Context(), r.PathValue("dir"), r.URL.Query().Get("signin"), s.sessionToken(r))
 	if err != nil {
 		return err
 	}
-	sess, u := s.signedIn(r, dir)
-	switch {
-	case u == nil:
-		http.Redirect(w, r, loginURL(dir, id, "", pr.ForceAuthn), http.StatusSeeOther)
-		return nil
-	case u.MustChangePassword:
-		http.Redirect(w, r, passwordURL(dir, id, ""), http.StatusSeeOther)
-		return nil
-	case pr.ForceAuthn && sess.AuthnInstant.Before(pr.CreatedAt):
-		http.Redirect(w, r, loginURL(dir, id, "", true), http.StatusSeeOther)
-		return nil
-	}
-	post, err := s.Service.CompleteSSO(r.Context(), dir, id, sess, u)
-	if err != nil {
-		return err
-	}
-	return s.writePost(w, r, post)
+	return s.writeAnswer(w, r, a)
 }
 
-// idpInitiated serves an app's user access URL: IdP-initiated sign-on, after signing in when needed.
+// idpInitiated serves an app's user access URL (and My Apps' tile of an app without a Sign-on URL):
+// IdP-initiated sign-on, after signing in when needed.
 func (s *Server) idpInitiated(w http.ResponseWriter, r *http.Request) error {
-	dir := r.PathValue("dir")
-	if _, err := s.directory(r); err != nil {
-		return err
-	}
-	sess, u := s.signedIn(r, dir)
-	if u == nil {
-		http.Redirect(w, r, loginURL(dir, "", r.URL.Path, false), http.StatusSeeOther)
-		return nil
-	}
-	if u.MustChangePassword {
-		http.Redirect(w, r, passwordURL(dir, "", r.URL.Path), http.StatusSeeOther)
-		return nil
-	}
-	post, err := s.Service.IdPInitiated(r.Context(), dir, r.PathValue("app"), sess, u)
+	a, err := s.Service.OpenApp(r.Context(), r.PathValue("dir"), r.PathValue("app"), s.sessionToken(r))
 	if err != nil {
 		return err
 	}
-	return s.writePost(w, r, post)
+	return s.writeAnswer(w, r, a)
+}
+
+// writeAnswer writes a sign-on endpoint's answer.
+func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, a *idp.Answer) error {
+	dir := r.PathValue("dir")
+	if a.ClearSession {
+		s.clearSessionCookie(w)
+	}
+	switch {
+	case a.Post != nil:
+		return s.writePost(w, r, a.Post)
+	case a.SignIn != nil:
+		http.Redirect(w, r, promptURL(dir, a.SignIn), http.StatusSeeOther)
+		return nil
+	case a.Logout != nil:
+		return s.writeLogout(w, r, a.Logout, "/d/"+url.PathEscape(dir)+"/login")
+	case a.Notice != nil:
+		return writeNotice(w, a.Notice)
+	}
+	return gatehouse.Internal(errors.New("web: an empty answer"))
+}
+
+// promptURL returns the page of the sign-in step a sign-on asks for, carrying the pending sign-in or the path to
+// come back to.
+func promptURL(dir string, p *idp.SignInPrompt) string {
+	if p.Step == idp.StepPassword {
+		return loginURL(dir, p.PendingID, p.Next, p.Force)
+	}
+	return stepURL(dir, p.Step, flow{SignIn: p.PendingID, Next: p.Next})
 }
 
 // writePost sends the auto-submitting form that carries a SAML Response to the app's registered reply URL.

@@ -48,6 +48,7 @@ func signInFields(e *gatehouse.SignInEvent) [][2]string {
 		{"Result", e.Result},
 		{"Code", orDash(e.Code)},
 		{"Reason", orDash(e.Reason)},
+		{"How to fix", orDash(e.Hint)},
 		{"Correlation ID", e.CorrelationID},
 		{"Client address", orDash(e.ClientAddr)},
 	}

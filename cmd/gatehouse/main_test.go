@@ -1237,7 +1237,8 @@ func TestAssignments(t *testing.T) {
 func TestLogs(t *testing.T) {
 	findBSimon := call{method: "GET", path: "/api/v1/directories/default/users?limit=1000&q=b.simon%40contoso.com", answer: list(1, userBSimon)}
 	event := `{"id":"e1","time":"2026-11-25T12:00:00Z","userId":"u1","userName":"b.simon@contoso.com","appId":"a1","appName":"Mixpanel",` +
-		`"result":"failure","code":"not_assigned","reason":"The user is not assigned to the app.","correlationId":"corr-1","clientAddr":"127.0.0.1"}`
+		`"result":"failure","code":"not_assigned","reason":"The user is not assigned to the app.","hint":"Assign b.simon@contoso.com to Mixpanel under Users and groups.",` +
+		`"setting":"app.users","correlationId":"corr-1","clientAddr":"127.0.0.1"}`
 	runCases(t, []cliCase{
 		{
 			name: "sign-ins of a user to an app", args: []string{"signins", "list", "--user", "b.simon@contoso.com", "--app", "a1", "--result", "failure", "--limit", "5"},
@@ -1269,6 +1270,7 @@ func TestLogs(t *testing.T) {
 				"Result:          failure\n" +
 				"Code:            not_assigned\n" +
 				"Reason:          The user is not assigned to the app.\n" +
+				"How to fix:      Assign b.simon@contoso.com to Mixpanel under Users and groups.\n" +
 				"Correlation ID:  corr-1\n" +
 				"Client address:  127.0.0.1\n",
 		},

@@ -35,12 +35,12 @@ func newService(t *testing.T, store gatehouse.Store, kek []byte) *idp.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &idp.Service{
+	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Sealer: sealer, PublicURL: "http://127.0.0.1:8080",
 		Hasher:    password.NewHasher(password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLen: 32, SaltLen: 16}, 2),
 		NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"),
-	}
-	if err := svc.Init(); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return svc
@@ -116,12 +116,12 @@ func TestMigrate(t *testing.T) {
 	if _, err := svc.Assign(ctx, admin, gatehouse.DefaultDirectoryID, app.ID, gatehouse.PrincipalUser, user.ID); err != nil {
 		t.Fatal(err)
 	}
-	token, sess, err := svc.CreateSession(ctx, user, false)
+	token, _, err := svc.CreateSession(ctx, user, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.IdPInitiated(ctx, gatehouse.DefaultDirectoryID, app.ID, sess, user); err != nil {
-		t.Fatal(err)
+	if a, err := svc.OpenApp(ctx, gatehouse.DefaultDirectoryID, app.ID, token); err != nil || a.Post == nil {
+		t.Fatalf("OpenApp = %+v, %v; want a Response", a, err)
 	}
 	before, _, err := src.FindSignInEvents(ctx, gatehouse.DefaultDirectoryID, gatehouse.SignInFilter{})
 	if err != nil || len(before) == 0 {
@@ -150,17 +150,18 @@ func TestMigrate(t *testing.T) {
 	}
 	defer dst.Close()
 	svc = newService(t, dst, kek)
-	sess, u, err := svc.SessionUser(ctx, token)
+	_, u, err := svc.SessionUser(ctx, token)
 	if err != nil {
 		t.Fatalf("the session cookie from before the move: %v", err)
 	}
 	if u.ID != user.ID {
 		t.Fatalf("the session is %s's, want %s's", u.ID, user.ID)
 	}
-	post, err := svc.IdPInitiated(ctx, gatehouse.DefaultDirectoryID, app.ID, sess, u)
-	if err != nil {
-		t.Fatalf("sign-in from PostgreSQL: %v", err)
+	a, err := svc.OpenApp(ctx, gatehouse.DefaultDirectoryID, app.ID, token)
+	if err != nil || a.Post == nil {
+		t.Fatalf("sign-in from PostgreSQL: %+v, %v", a, err)
 	}
+	post := a.Post
 	cert, err := x509.ParseCertificate(certsBefore[0].DER)
 	if err != nil {
 		t.Fatal(err)

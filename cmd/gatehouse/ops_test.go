@@ -41,9 +41,9 @@ func seedExpiring(t *testing.T, data string) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	svc := &idp.Service{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLen: 32, SaltLen: 16}, 1),
-		Sealer: sealer, PublicURL: "http://127.0.0.1", NameIDKey: kek, CertValidity: 20 * 24 * time.Hour}
-	if err := svc.Init(); err != nil {
+	svc, err := idp.New(idp.Config{Store: store, Gallery: gallery.MustLoad(), Hasher: password.NewHasher(password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLen: 32, SaltLen: 16}, 1),
+		Sealer: sealer, PublicURL: "http://127.0.0.1", NameIDKey: kek, CertValidity: 20 * 24 * time.Hour})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := svc.Bootstrap(ctx, "admin@contoso.com", "Correct-Horse-Battery-9"); err != nil {

@@ -191,12 +191,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	hasher := password.NewHasher(password.DefaultParams, c.HashConcurrency)
-	svc := &idp.Service{
+	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: g, Hasher: hasher, Sealer: sealer,
 		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
-	}
-	if err := svc.Init(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	m, err := metrics.New(metrics.Options{Certificates: svc.CertificateMetrics, Hasher: hasher, Version: version(), Logger: logger})

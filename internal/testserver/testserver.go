@@ -31,9 +31,10 @@ type Server struct {
 	// URL is the base URL, e.g. http://127.0.0.1:41234, and the server's public URL.
 	URL     string
 	Service *idp.Service
-	Store   gatehouse.Store
-	Web     *web.Server
-	HTTP    *httptest.Server
+	// Store is the service's store, as Configure left it.
+	Store gatehouse.Store
+	Web   *web.Server
+	HTTP  *httptest.Server
 	// Metrics are the server's metrics, served on /metrics to an instance admin's token.
 	Metrics *metrics.Metrics
 	// DBPath is the SQLite database file.
@@ -42,8 +43,9 @@ type Server struct {
 
 // Options change the server before it starts; the zero value is the default.
 type Options struct {
-	// Configure, when set, is called with the service and the web server before they are initialised.
-	Configure func(svc *idp.Service, srv *web.Server)
+	// Configure, when set, is called with the service's configuration and the web server before they are built
+	// and initialised.
+	Configure func(cfg *idp.Config, srv *web.Server)
 }
 
 // TestHashParams are argon2id parameters small enough for tests; production uses password.DefaultParams.
@@ -71,22 +73,25 @@ func Start(t testing.TB, opts Options) *Server {
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
 	hasher := password.NewHasher(TestHashParams, 2)
-	svc := &idp.Service{
+	cfg := idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Hasher: hasher, Sealer: sealer,
 		PublicURL: url, NameIDKey: kek,
 	}
+	srv := &web.Server{PublicURL: url}
+	if opts.Configure != nil {
+		opts.Configure(&cfg, srv)
+	}
+	svc, err := idp.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Service = svc
 	m, err := metrics.New(metrics.Options{Certificates: svc.CertificateMetrics, Hasher: hasher})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc.SetObserver(m)
-	srv := &web.Server{Service: svc, PublicURL: url, Metrics: m.Handler(), Instrument: m.Instrument}
-	if opts.Configure != nil {
-		opts.Configure(svc, srv)
-	}
-	if err := svc.Init(); err != nil {
-		t.Fatal(err)
-	}
+	srv.Metrics, srv.Instrument = m.Handler(), m.Instrument
 	if _, _, err := svc.Bootstrap(context.Background(), AdminUser, AdminPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -96,5 +101,5 @@ func Start(t testing.TB, opts Options) *Server {
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Server{URL: url, Service: svc, Store: store, Web: srv, HTTP: hs, Metrics: m, DBPath: dbPath}
+	return &Server{URL: url, Service: svc, Store: cfg.Store, Web: srv, HTTP: hs, Metrics: m, DBPath: dbPath}
 }
