@@ -199,4 +199,3 @@ func setIf[T any](dst *T, src *T) {
 func (s *Service) OwnDirectory(ctx context.Context, u *gatehouse.User) (*gatehouse.Directory, error) {
 	return s.store.FindDirectory(ctx, u.DirectoryID)
 }
-
