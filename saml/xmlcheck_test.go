@@ -153,7 +153,6 @@ func TestStrictXMLSameLimits(t *testing.T) {
 	}
 }
 
-
 // TestStrictXMLNamespaceFlood sends 10,000 namespace declarations on one element by the HTTP-Redirect binding, where
 // DEFLATE makes them small enough to pass the size limits: they are refused by the namespace limit.
 func TestStrictXMLNamespaceFlood(t *testing.T) {
