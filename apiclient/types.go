@@ -164,6 +164,20 @@ type SAMLPatch struct {
 	AllowSHA1Requests     *bool     `json:"allowSha1Requests,omitempty"`
 	EncryptAssertions     *bool     `json:"encryptAssertions,omitempty"`
 	SignMetadata          *bool     `json:"signMetadata,omitempty"`
+	// AddReplyURLs and RemoveReplyURLs add and remove single reply URLs, SetClaims and RemoveClaims single claims,
+	// on the server, so that another admin's change to another entry stands. They apply after the whole lists.
+	AddReplyURLs    []string   `json:"addReplyUrls,omitempty"`
+	RemoveReplyURLs []string   `json:"removeReplyUrls,omitempty"`
+	SetClaims       []ClaimSet `json:"setClaims,omitempty"`
+	RemoveClaims    []string   `json:"removeClaims,omitempty"`
+}
+
+// ClaimSet is a claim to add or change in a SAMLPatch: it replaces the claim named Replaces (its own name when
+// empty) where it stands, or is added at the end. With New set, a claim of that name must not exist yet.
+type ClaimSet struct {
+	gatehouse.Claim
+	Replaces string `json:"replaces,omitempty"`
+	New      bool   `json:"new,omitempty"`
 }
 
 // Setup holds the values to enter in an app to set up single sign-on with Gatehouse.

@@ -45,7 +45,7 @@ func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dir
 	}
 	var out *gatehouse.App
 	err = s.Store.InTx(ctx, func(tx gatehouse.Store) error {
-		a, err := tx.FindApp(ctx, dirID, appID)
+		a, err := tx.FindAppForUpdate(ctx, dirID, appID)
 		if err != nil {
 			return err
 		}
@@ -257,7 +257,7 @@ func (s *Service) RefreshMetadata(ctx context.Context, every time.Duration) (int
 func (s *Service) refreshApp(ctx context.Context, a *gatehouse.App) {
 	md, ferr := s.readMetadata(ctx, MetadataInput{URL: a.SAML.MetadataURL})
 	err := s.Store.InTx(ctx, func(tx gatehouse.Store) error {
-		fresh, err := tx.FindApp(ctx, a.DirectoryID, a.ID)
+		fresh, err := tx.FindAppForUpdate(ctx, a.DirectoryID, a.ID)
 		if err != nil {
 			return err
 		}
