@@ -222,6 +222,20 @@ type AuditQuery struct {
 	Limit      int
 }
 
+// ImportedMetadata is the answer to ImportMetadata: the app with its new settings, what the metadata changed
+// setting by setting, and what the admin may want to turn on (encryption, when the SP publishes a certificate).
+type ImportedMetadata struct {
+	gatehouse.App
+	Changes     []SettingNote `json:"changes"`
+	Suggestions []SettingNote `json:"suggestions,omitempty"`
+}
+
+// SettingNote is a sentence about one SAML setting, named by its JSON name.
+type SettingNote struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
 // MetadataInput is the body of ImportMetadata: the SP's metadata XML, or a URL the server fetches and refreshes.
 type MetadataInput struct {
 	Metadata string `json:"metadata,omitempty"`

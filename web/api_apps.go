@@ -17,10 +17,12 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// addedApp is the answer to adding an app: the app, and the settings left for the admin to fill in.
+// addedApp is the answer to adding an app: the app, the settings left for the admin to fill in, and those the
+// admin may want to turn on (an encryption certificate in the SP's metadata).
 type addedApp struct {
 	*gatehouse.App
-	MissingSettings []string `json:"missingSettings,omitempty"`
+	MissingSettings []string          `json:"missingSettings,omitempty"`
+	Suggestions     []idp.SettingNote `json:"suggestions,omitempty"`
 }
 
 func (s *Server) addApp(w http.ResponseWriter, r *http.Request) error {
@@ -32,7 +34,7 @@ func (s *Server) addApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, addedApp{App: a, MissingSettings: missing})
+	writeJSON(w, http.StatusCreated, addedApp{App: a, MissingSettings: missing, Suggestions: idp.Suggestions(a.SAML)})
 	return nil
 }
 

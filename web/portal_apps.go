@@ -167,6 +167,10 @@ type ssoPage struct {
 	HasNext bool
 	// MetadataURL is the metadata form's URL: what was typed, or the URL the settings are refreshed from.
 	MetadataURL string
+	// Changes says what a metadata import just changed; Suggestions what the admin may want to turn on.
+	Changes, Suggestions []idp.SettingNote
+	// TemplateSigning is the signing option of the app's gallery template, the one a new app starts with.
+	TemplateSigning string
 
 	NameIDFormats, Attributes, NameFormats, Transforms []string
 	SigningOptions, SigningAlgorithms                  []string
@@ -182,7 +186,8 @@ func basicOf(st gatehouse.SAMLSettings) basicForm {
 }
 
 // ssoFields are the fields of the SSO page's forms that field errors can name.
-var ssoFields = []string{"entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl", "nameIdFormat", "nameIdSource", "signingOption", "signingAlgorithm"}
+var ssoFields = []string{"entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl", "nameIdFormat", "nameIdSource", "signingOption", "signingAlgorithm",
+	"requireSignedRequests", "encryptAssertions"}
 
 func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*ssoPage, error) {
 	st, err := s.Service.Setup(r.Context(), v.Me, v.Dir.ID, a.ID)
@@ -208,8 +213,9 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		}
 	}
 	if t, err := s.Service.Gallery.Find(a.GalleryID); err == nil {
-		p.Template = t
+		p.Template, p.TemplateSigning = t, t.SAML.SigningOption
 	}
+	p.Suggestions = idp.Suggestions(a.SAML)
 	p.MetadataURL = a.SAML.MetadataURL
 	if p.Certificates, err = s.Service.CertificateList(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
 		return nil, err
@@ -340,6 +346,22 @@ func (s *Server) portalSaveSigning(w http.ResponseWriter, r *http.Request, v *po
 	}, nil)
 }
 
+// portalSaveProtocol saves the request-signing and encryption switches. Only a switch the form showed and the admin
+// changed is saved, so the one-button form that turns encryption on leaves the other switch alone.
+func (s *Server) portalSaveProtocol(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	f := r.PostForm
+	toggle := func(name string) *bool {
+		if _, shown := f["shown-"+name]; !shown || !changed(f, name) {
+			return nil
+		}
+		on := f.Get(name) == "on"
+		return &on
+	}
+	return s.saveSAML(w, r, v, "protocol", idp.SAMLPatch{
+		RequireSignedRequests: toggle("requireSignedRequests"), EncryptAssertions: toggle("encryptAssertions"),
+	}, nil)
+}
+
 // claimFromForm reads a claim's form into c, keeping c's settings that the form does not show (join and
 // regular-expression transforms, multiple constant values, fallbacks).
 func claimFromForm(form url.Values, prefix string, c *gatehouse.Claim) {
@@ -464,13 +486,22 @@ func (s *Server) portalImportMetadata(w http.ResponseWriter, r *http.Request, v 
 			}
 			in.Metadata, in.URL = string(data), ""
 		}
+		var imp *idp.MetadataImport
 		if in.Metadata == "" && in.URL == "" {
 			err = gatehouse.FieldErrorf("metadata", "Choose the app's metadata file, or enter the URL where the app publishes it.")
 		} else {
-			_, err = s.Service.ImportMetadata(r.Context(), v.Me, v.Dir.ID, a.ID, in)
+			imp, err = s.Service.ImportMetadata(r.Context(), v.Me, v.Dir.ID, a.ID, in)
 		}
 		if err == nil {
-			return redirect(w, r, v.appURL(a, "sso")+"?saved=metadata#basic")
+			// The page is shown here rather than after a redirect: what the import changed is known only now.
+			p, err := s.ssoPage(r, v, imp.App)
+			if err != nil {
+				return err
+			}
+			p.Saved, p.Changes = "metadata", imp.Changes
+			v.Nav = "apps"
+			s.show(w, r, v, "app_sso.html", p)
+			return nil
 		}
 		if !v.formError(err, "metadata", "url") {
 			return err

@@ -85,6 +85,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/apps/{id}/sso/claim", s.admin(s.portalClaim))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/claim", s.admin(s.portalSaveClaim))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/signing", s.admin(s.portalSaveSigning))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/protocol", s.admin(s.portalSaveProtocol))
 	handle("GET /admin/d/{dir}/apps/{id}/certificates/{certId}/download", s.admin(s.portalDownload))
 	handle("POST /admin/d/{dir}/apps/{id}/certificates", s.admin(s.portalNewCertificate))
 	handle("POST /admin/d/{dir}/apps/{id}/certificates/{certId}/activate", s.admin(s.portalActivateCertificate))

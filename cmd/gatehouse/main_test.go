@@ -878,6 +878,28 @@ func TestApp(t *testing.T) {
 				"'gatehouse app assign a1 --user NAME', and enter the values of 'gatehouse app setup a1' in the app.\n",
 		},
 		{
+			name: "metadata import says what changed and suggests encryption", args: []string{"app", "metadata", "import", "a1", "--file", "-"},
+			stdin: `<md:EntityDescriptor/>`,
+			calls: []call{getMixpanel, {method: "POST", path: "/api/v1/directories/default/apps/a1/saml/metadata", body: `{"metadata":"<md:EntityDescriptor/>"}`,
+				answer: appMixpanel[:len(appMixpanel)-1] + `,"changes":[` +
+					`{"field":"requireSignedRequests","message":"Signed requests are no longer required: the SP's metadata does not say AuthnRequestsSigned=\"true\"."}],` +
+					`"suggestions":[{"field":"encryptAssertions","message":"The SP publishes an encryption certificate, and assertions are not encrypted: turn on encryptAssertions to encrypt them for it."}]}`}},
+			stdout: "Configured Mixpanel from its SP metadata.\n" +
+				"What the metadata changed:\n" +
+				"  - Signed requests are no longer required: the SP's metadata does not say AuthnRequestsSigned=\"true\".\n" +
+				"The SP publishes an encryption certificate, but assertions are not encrypted. To encrypt them:\n" +
+				"  gatehouse app saml set a1 --encrypt-assertions\n" +
+				"\n" + appText,
+		},
+		{
+			name: "metadata import that changes nothing", args: []string{"app", "metadata", "import", "a1", "--url", "https://sp.example.test/md"},
+			calls: []call{getMixpanel, {method: "POST", path: "/api/v1/directories/default/apps/a1/saml/metadata", body: `{"url":"https://sp.example.test/md"}`,
+				answer: appMixpanel[:len(appMixpanel)-1] + `,"changes":[]}`}},
+			stdout: "Configured Mixpanel from its SP metadata.\n" +
+				"The metadata changed nothing: the settings were already what it describes.\n" +
+				"\n" + appText,
+		},
+		{
 			name: "add without a parameter", args: []string{"app", "add", "--gallery", "mixpanel"},
 			calls: []call{{method: "POST", path: "/api/v1/directories/default/apps", status: 201,
 				body: `{"galleryId":"mixpanel"}`, answer: appMixpanel[:len(appMixpanel)-1] + `,"missingSettings":["signOnUrl"]}`}},
