@@ -5,15 +5,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
+	"html"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/certs"
+	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
+	"github.com/gatehouse-idp/gatehouse/saml"
 )
 
 // spCertificate returns a new SP certificate as base64 DER.
@@ -129,5 +136,73 @@ func TestPortalSigningChoiceExplained(t *testing.T) {
 	}
 	if got := why(mixpanel.ID); !strings.Contains(got, "which was changed for this app") {
 		t.Errorf("Mixpanel after a change: %q", got)
+	}
+}
+
+// TestNameIDFormatAfterImport imports metadata whose NameID formats start with transient, as Lasso
+// (mod_auth_mellon) writes it: the app keeps sending the e-mail NameID its admin chose, and a request whose
+// NameIDPolicy asks for transient gets a transient one.
+func TestNameIDFormatAfterImport(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	ctx := context.Background()
+	root := mustAdmin(t, srv)
+	a := mustApp(t, srv, "custom", nil)
+	off := false
+	if _, err := srv.Service.UpdateApp(ctx, root, "default", a.ID, idp.AppPatch{AssignmentRequired: &off}); err != nil {
+		t.Fatal(err)
+	}
+	const entityID, acs = "https://mellon.example.test/sp", "https://mellon.example.test/acs"
+	md := `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + entityID + `">` +
+		`<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">` +
+		`<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>` +
+		`<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>` +
+		`<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="` + acs + `" index="0"/>` +
+		`</md:SPSSODescriptor></md:EntityDescriptor>`
+	imp, err := srv.Service.ImportMetadata(ctx, root, "default", a.ID, idp.MetadataInput{Metadata: md})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp.SAML.NameIDFormat != gatehouse.NameIDEmail {
+		t.Fatalf("NameID format after import %q, want the admin's e-mail format", imp.SAML.NameIDFormat)
+	}
+	token, _, err := srv.Service.CreateSession(ctx, root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	nameID := regexp.MustCompile(`<(?:\w+:)?NameID [^>]*Format="([^"]+)"[^>]*>([^<]*)<`)
+	for i, tt := range []struct{ policy, format string }{
+		{"", gatehouse.NameIDEmail},
+		{`<samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" AllowCreate="true"/>`, gatehouse.NameIDTransient},
+	} {
+		xml := fmt.Sprintf(`<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_nid%d" Version="2.0" IssueInstant="%s" AssertionConsumerServiceURL="%s"><saml:Issuer>%s</saml:Issuer>%s</samlp:AuthnRequest>`,
+			i, time.Now().UTC().Format(time.RFC3339), acs, entityID, tt.policy)
+		u, err := saml.RedirectURL(srv.URL+"/d/default/saml2", "SAMLRequest", []byte(xml), "", nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.AddCookie(&http.Cookie{Name: "gatehouse_session", Value: token})
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		m := regexp.MustCompile(`name="SAMLResponse" value="([^"]+)"`).FindSubmatch(body)
+		if m == nil {
+			t.Fatalf("request %d: status %d, no SAMLResponse\n%s", i, resp.StatusCode, body)
+		}
+		x, err := base64.StdEncoding.DecodeString(html.UnescapeString(string(m[1])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := nameID.FindSubmatch(x)
+		if got == nil || string(got[1]) != tt.format {
+			t.Errorf("request %d (NameIDPolicy %q): NameID %q, want format %s", i, tt.policy, got, tt.format)
+		}
+		if tt.format == gatehouse.NameIDEmail && (got == nil || string(got[2]) != testserver.AdminUser) {
+			t.Errorf("request %d: NameID %q, want %s", i, got, testserver.AdminUser)
+		}
 	}
 }
