@@ -67,7 +67,6 @@ func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dir
 			return err
 		}
 		before := *a
-		a.SAML.Claims = slices.Clone(a.SAML.Claims)
 		ApplyMetadata(&a.SAML, md)
 		a.SAML.MetadataURL = in.URL
 		a.SAML.MetadataStatus = nil
@@ -81,14 +80,14 @@ func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dir
 		if err := tx.UpdateApp(ctx, a); err != nil {
 			return entityConflict(err, a.SAML.EntityID)
 		}
-		out = &MetadataImport{App: a, Changes: MetadataChanges(before.SAML, a.SAML), Suggestions: Suggestions(a.SAML)}
+		out = &MetadataImport{App: a, Changes: metadataChanges(before.SAML, a.SAML), Suggestions: Suggestions(a.SAML)}
 		return s.audit(ctx, tx, actor, dirID, "app.import-metadata", "app", a.ID, before, a)
 	})
 	return out, err
 }
 
-// MetadataChanges describes, setting by setting, how applying SP metadata changed before into after.
-func MetadataChanges(before, after gatehouse.SAMLSettings) []SettingNote {
+// metadataChanges describes, setting by setting, how applying SP metadata changed before into after.
+func metadataChanges(before, after gatehouse.SAMLSettings) []SettingNote {
 	notes := []SettingNote{}
 	note := func(field, format string, args ...any) {
 		notes = append(notes, SettingNote{Field: field, Message: fmt.Sprintf(format, args...)})
