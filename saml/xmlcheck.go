@@ -42,7 +42,7 @@ type scanner struct {
 	// afterText and afterComment report whether the previous token was text that is not only white space, or a
 	// comment: a comment next to text splits it.
 	afterText, afterComment bool
-	// names is reused to find duplicate attributes on elements with many of them.
+	// names is reused to find duplicate attributes on elements with more than 16.
 	names map[xml.Name]struct{}
 }
 
@@ -92,17 +92,17 @@ func (s *scanner) next() (xml.Token, error) {
 				return nil, s.splitText()
 			}
 			s.afterText, s.afterComment = false, true
-			return t, nil
+			return tok, nil
 		case xml.StartElement:
 			if err := s.start(t); err != nil {
 				return nil, err
 			}
 			s.afterText, s.afterComment = false, false
-			return t, nil
+			return tok, nil
 		case xml.EndElement:
 			s.depth--
 			s.afterText, s.afterComment = false, false
-			return t, nil
+			return tok, nil
 		case xml.CharData:
 			if len(t) > s.lim.MaxAttrLen {
 				return nil, tooLarge(s.field, "An element's text in the %s is more than %d bytes long.", s.field, s.lim.MaxAttrLen)
@@ -114,7 +114,7 @@ func (s *scanner) next() (xml.Token, error) {
 				s.afterText = true
 			}
 			s.afterComment = false
-			return t, nil
+			return tok, nil
 		}
 	}
 }
@@ -163,7 +163,7 @@ func (s *scanner) start(t xml.StartElement) error {
 // duplicate returns the name of an attribute that attrs holds twice, if any. Names are compared after namespace
 // translation, so p:a and q:a are the same attribute when p and q name the same namespace.
 func (s *scanner) duplicate(attrs []xml.Attr) (string, bool) {
-	if len(attrs) <= 8 {
+	if len(attrs) <= 16 { // at most 120 comparisons; a map costs more below that
 		for i := 1; i < len(attrs); i++ {
 			for j := range i {
 				if attrs[i].Name == attrs[j].Name {

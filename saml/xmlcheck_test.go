@@ -73,6 +73,7 @@ func TestStrictXML(t *testing.T) {
 		{"duplicate attribute through two prefixes of one namespace", replace(`Version="2.0"`, `Version="2.0" xmlns:a="urn:x" xmlns:b="urn:x" a:z="1" b:z="2"`), CodeDuplicateAttribute},
 		{"namespace prefix declared twice", replace(`xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"`, `xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:saml="urn:x"`), CodeDuplicateAttribute},
 		{"duplicate attribute on a child", replace(`<saml:Issuer>`, `<saml:Issuer a="1" a="2">`), CodeDuplicateAttribute},
+		{"duplicate among 20 attributes", replace(`<saml:Issuer>`, `<saml:Issuer a0="" a1="" a2="" a3="" a4="" a5="" a6="" a7="" a8="" a9="" b0="" b1="" b2="" b3="" b4="" b5="" b6="" b7="" b8="" a4="">`), CodeDuplicateAttribute},
 		{"comment inside the Issuer", replace(`<saml:Issuer>`+testSPEntityID, `<saml:Issuer>https://mixpanel<!---->.com/security/sso/v2/authorize/`), CodeXMLComment},
 		{"comment before the root", change{before: `<?xml version="1.0"?><!-- an SP comment -->`}, CodeXMLComment},
 		{"comment between elements", replace(`</saml:Issuer>`, `</saml:Issuer><!-- x -->`), CodeXMLComment},
@@ -111,6 +112,7 @@ func TestStrictXMLAccepts(t *testing.T) {
 		{"same local name in two namespaces", replace(`Version="2.0"`, `Version="2.0" xmlns:a="urn:a" xmlns:b="urn:b" a:z="1" b:z="2" z="3"`)},
 		{"namespaces up to the limit", replace(`</saml:Issuer>`, `</saml:Issuer>`+strings.Repeat(`<x:e xmlns:x="urn:x"/>`, DefaultLimits.MaxNamespaces-2))},
 		{"a prefix declared again on a child", replace(`<saml:Issuer>`, `<saml:Issuer xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">`)},
+		{"20 different attributes", replace(`<saml:Issuer>`, `<saml:Issuer a0="" a1="" a2="" a3="" a4="" a5="" a6="" a7="" a8="" a9="" b0="" b1="" b2="" b3="" b4="" b5="" b6="" b7="" b8="" b9="">`)},
 	}
 	for _, p := range strictParsers {
 		for _, tt := range tests {
@@ -167,4 +169,27 @@ func TestStrictXMLNamespaceFlood(t *testing.T) {
 			t.Errorf("error %v does not name the namespace limit", err)
 		}
 	}
+}
+
+// BenchmarkDecode measures decoding an AuthnRequest, every token checked by the scanner: by the HTTP-Redirect
+// binding (inflate and parse) and by the HTTP-POST binding (parse).
+func BenchmarkDecode(b *testing.B) {
+	query := redirectQuery(b, requestXML(), "https://mixpanel.com/report/42")
+	form := base64.StdEncoding.EncodeToString([]byte(requestXML()))
+	b.Run("redirect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodeRedirect(query, DefaultLimits); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("post", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := DecodePost(form, "", DefaultLimits); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
