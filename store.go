@@ -59,6 +59,10 @@ type Store interface {
 	// ECONFLICT if a.SAML.EntityID is not empty and another app of the directory has it.
 	CreateApp(ctx context.Context, a *App, cert *Certificate) error
 	FindApp(ctx context.Context, directoryID, id string) (*App, error)
+	// FindAppForUpdate is FindApp for a read-modify-write inside InTx: until the transaction ends, no other
+	// transaction can change or lock the app, so a change based on what was read cannot overwrite one made meanwhile.
+	// Outside a transaction it is FindApp.
+	FindAppForUpdate(ctx context.Context, directoryID, id string) (*App, error)
 	// FindAppByEntityID finds the app whose SAML Identifier equals entityID exactly.
 	FindAppByEntityID(ctx context.Context, directoryID, entityID string) (*App, error)
 	// FindApps returns the apps whose name contains query (ignoring case; "" matches all), ordered by name.

@@ -276,9 +276,10 @@ func (c *Client) GetSetup(ctx context.Context, dir, appID string) (*Setup, error
 	return get[Setup](ctx, c, dirPath(dir, "apps", appID, "setup"))
 }
 
-// ImportMetadata updates an app's SAML settings from its SP's metadata and returns the app.
-func (c *Client) ImportMetadata(ctx context.Context, dir, appID string, in MetadataInput) (*gatehouse.App, error) {
-	return send[gatehouse.App](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "saml", "metadata"), in)
+// ImportMetadata updates an app's SAML settings from its SP's metadata and returns the app, what the metadata
+// changed and what the admin may want to turn on.
+func (c *Client) ImportMetadata(ctx context.Context, dir, appID string, in MetadataInput) (*ImportedMetadata, error) {
+	return send[ImportedMetadata](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "saml", "metadata"), in)
 }
 
 // PreviewAssertion returns the assertion the user would receive at the app now, without sending it anywhere.

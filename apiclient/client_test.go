@@ -445,13 +445,14 @@ func TestMethods(t *testing.T) {
 			want: request{Method: "POST", Path: "/api/v1/password", Body: `{"userName":"b@contoso.com","currentPassword":"old","newPassword":"new"}`},
 		},
 		{
-			name: "ImportMetadata", status: 200, answer: `{"id":"a1","saml":{"entityId":"https://sp.example.test"}}`,
+			name: "ImportMetadata", status: 200,
+			answer: `{"id":"a1","saml":{"entityId":"https://sp.example.test"},"changes":[{"field":"entityId","message":"The Identifier changed."}]}`,
 			call: func(c *apiclient.Client) (any, error) {
 				a, err := c.ImportMetadata(ctx, "default", "a1", apiclient.MetadataInput{URL: "https://sp.example.test/md"})
-				return a.SAML.EntityID, err
+				return a.SAML.EntityID + " " + a.Changes[0].Field, err
 			},
 			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/saml/metadata", Body: `{"url":"https://sp.example.test/md"}`},
-			result: "https://sp.example.test",
+			result: "https://sp.example.test entityId",
 		},
 		{
 			name: "PreviewAssertion", status: 200, answer: `{"nameId":"b@contoso.com","claims":[{"name":"email","values":["b@contoso.com"]}]}`,
