@@ -16,6 +16,11 @@ import (
 // Several nodes may start at once on one empty database: the one whose transaction loses gets ECONFLICT and tries
 // again, finding what the winner created.
 func (s *Service) Bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
+	// A database that was set up before, the case at every start but the first, needs no write: two reads of an
+	// index entry each tell, however many users there are.
+	if done, err := s.bootstrapped(ctx); err != nil || done {
+		return false, "", err
+	}
 	for attempt := 1; ; attempt++ {
 		created, generated, err = s.bootstrap(ctx, adminUser, adminPassword)
 		if gatehouse.ErrorCode(err) != gatehouse.ECONFLICT || attempt == 3 {
@@ -34,8 +39,7 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		} else if err != nil {
 			return err
 		}
-		_, total, err := tx.FindUsers(ctx, gatehouse.DefaultDirectoryID, gatehouse.UserFilter{Limit: 1})
-		if err != nil || total > 0 {
+		if has, err := tx.HasUsers(ctx, gatehouse.DefaultDirectoryID); err != nil || has {
 			return err
 		}
 		generate := adminPassword == ""
@@ -56,6 +60,18 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		return nil
 	})
 	return created, generated, err
+}
+
+// bootstrapped reports whether the default directory exists and has users, outside any transaction.
+func (s *Service) bootstrapped(ctx context.Context) (bool, error) {
+	_, err := s.Store.FindDirectory(ctx, gatehouse.DefaultDirectoryID)
+	switch {
+	case gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return s.Store.HasUsers(ctx, gatehouse.DefaultDirectoryID)
 }
 
 func domainOf(userName string) string {

@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"SQLInjection", testSQLInjection},
 		{"Cascades", testCascades},
 		{"Concurrency", testConcurrency},
+		{"HasUsers", testHasUsers},
+		{"CreateUsersInTx", testCreateUsersInTx},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
