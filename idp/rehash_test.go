@@ -16,7 +16,7 @@ import (
 var newerParams = password.Params{Time: 2, MemoryKiB: 2048, Threads: 1, KeyLen: 32, SaltLen: 16}
 
 // serviceOn returns a second service on store, as a server restarted with other hashing parameters would be.
-func serviceOn(t *testing.T, store gatehouse.Store, h *password.Hasher) *idp.Service {
+func serviceOn(t testing.TB, store gatehouse.Store, h *password.Hasher) *idp.Service {
 	t.Helper()
 	kek := make([]byte, 32)
 	rand.Read(kek)
