@@ -9,7 +9,8 @@
 //	gatehouse-bench sso       SP-initiated sign-ons of a signed-in user, each a fresh Redirect-binding AuthnRequest:
 //	                          Gatehouse (sign assertion, sign both) against a bare server that makes one RSA-2048
 //	                          signature per request (the ceiling) and crewjam/saml's samlidp; closed loop, then a
-//	                          fixed rate at half each server's peak for its p99.
+//	                          fixed rate at half each server's peak for its p99. --compare BINARY measures a
+//	                          second gatehouse build (such as GOEXPERIMENT=boringcrypto) in the same run.
 //	gatehouse-bench password  password sign-ins (POST /d/{dir}/login) against a bare argon2id server with the same
 //	                          parameters; then a flood of parallel wrong passwords for Gatehouse's peak RSS, and its
 //	                          RSS after the burst.

@@ -75,6 +75,9 @@ type env struct {
 	keep      bool
 	verbose   bool
 
+	// builds and labels are the gatehouse binaries an sso run measures, and their names in the report.
+	builds, labels []string
+
 	dir  string // temporary directory: data directories and the servers' logs
 	self string // this binary, which runs the reference servers
 	out  io.Writer
@@ -144,11 +147,16 @@ type gatehouseServer struct {
 // startGatehouse starts gatehouse serve on a data directory (created on first start with an admin whose
 // password is adminPassword) and signs in to the API.
 func (e *env) startGatehouse(ctx context.Context, name, data, adminPassword string, args ...string) (*gatehouseServer, error) {
+	return e.startGatehouseBinary(ctx, e.gatehouse, name, data, adminPassword, args...)
+}
+
+// startGatehouseBinary is startGatehouse with another gatehouse binary.
+func (e *env) startGatehouseBinary(ctx context.Context, bin, name, data, adminPassword string, args ...string) (*gatehouseServer, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	p, err := start(ctx, name, e.dir, addr, "/healthz", []string{"GATEHOUSE_ADMIN_PASSWORD=" + adminPassword}, e.gatehouse,
+	p, err := start(ctx, name, e.dir, addr, "/healthz", []string{"GATEHOUSE_ADMIN_PASSWORD=" + adminPassword}, bin,
 		append([]string{"serve", "--addr", addr, "--data", data, "--rate-limit", "0"}, args...)...)
 	if err != nil {
 		return nil, err

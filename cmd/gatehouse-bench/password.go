@@ -58,6 +58,7 @@ func flood(ctx context.Context, p *process, loginURL string, n, round int, settl
 	}
 	resetErr := resetPeak(p.pid())
 	hc := newClient(n, nil)
+	hc.Timeout = 10 * time.Minute // the last of the flood waits for every hash before it
 	done := make(chan struct{})
 	var sampled int64
 	var sampler sync.WaitGroup

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -96,8 +97,8 @@ func do(ctx context.Context, hc *http.Client, method, u, contentType string, bod
 	return nil
 }
 
-// ssoTargets starts the three servers and returns the four targets: the ceiling, crewjam, and Gatehouse signing
-// the assertion and signing both.
+// ssoTargets starts the servers and returns the targets: the ceiling, crewjam, and for each gatehouse binary its
+// sign-ons signing the assertion and signing both.
 func (e *env) ssoTargets(ctx context.Context, workers int) ([]*target, []*process, error) {
 	var procs []*process
 	fail := func(err error) ([]*target, []*process, error) {
@@ -125,12 +126,6 @@ func (e *env) ssoTargets(ctx context.Context, workers int) ([]*target, []*proces
 	if err != nil {
 		return fail(err)
 	}
-	gh, err := e.startGatehouse(ctx, "gatehouse", e.dir+"/data", randomPassword())
-	if err != nil {
-		return fail(err)
-	}
-	procs = append(procs, gh.process)
-
 	// crewjam: the SP and a user through its REST interface, then a session.
 	pw := randomPassword()
 	admin := newClient(2, nil)
@@ -148,38 +143,62 @@ func (e *env) ssoTargets(ctx context.Context, workers int) ([]*target, []*proces
 		return fail(err)
 	}
 
-	// Gatehouse: a user assigned to two apps of the same SP, one per signing option, and a session.
+	targets := []*target{
+		{name: "ceiling: one RSA-2048 signature", proc: signer, do: signOn(newClient(workers, nil), signer.URL+"/sso", spEntityID)},
+		{name: "crewjam samlidp (signs both)", proc: crewjam, do: signOn(crewjamClient, crewjam.URL+"/sso", spEntityID)},
+	}
+	for i, bin := range e.builds {
+		ts, p, err := e.gatehouseSSO(ctx, bin, e.labels[i], workers, pw)
+		if p != nil {
+			procs = append(procs, p)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		targets = append(targets, ts...)
+	}
+	return targets, procs, nil
+}
+
+// gatehouseSSO starts a gatehouse binary with a user assigned to two apps of the same SP, one per signing option,
+// signs the user in, and returns a target per app.
+func (e *env) gatehouseSSO(ctx context.Context, bin, label string, workers int, pw string) ([]*target, *process, error) {
+	name := "gatehouse"
+	if label != "" {
+		name += " " + label
+	}
+	gh, err := e.startGatehouseBinary(ctx, bin, strings.ReplaceAll(name, " ", "-"), e.dir+"/data-"+strings.ReplaceAll(name, " ", "-"), randomPassword())
+	if err != nil {
+		return nil, nil, err
+	}
 	userID, err := gh.newUser(ctx, "bench.user@gatehouse.local", pw)
 	if err != nil {
-		return fail(err)
+		return nil, gh.process, err
 	}
 	for _, opt := range []string{"assertion", "both"} {
 		app, _, err := gh.api.AddApp(ctx, "default", apiclient.AppInput{GalleryID: "custom", Name: "Bench SP " + opt})
 		if err != nil {
-			return fail(err)
+			return nil, gh.process, err
 		}
 		entityID, replyURLs, option := spEntityID+"/"+opt, []string{spACS}, opt
 		if _, err := gh.api.PatchSAML(ctx, "default", app.ID, apiclient.SAMLPatch{EntityID: &entityID, ReplyURLs: &replyURLs, SigningOption: &option}); err != nil {
-			return fail(err)
+			return nil, gh.process, err
 		}
 		if _, err := gh.api.CreateAssignment(ctx, "default", app.ID, apiclient.AssignmentInput{PrincipalType: "user", PrincipalID: userID}); err != nil {
-			return fail(err)
+			return nil, gh.process, err
 		}
 	}
-	jar, _ = cookiejar.New(nil)
-	ghClient := newClient(workers, jar)
-	if err := do(ctx, ghClient, http.MethodPost, gh.URL+"/d/default/login", "application/x-www-form-urlencoded",
+	jar, _ := cookiejar.New(nil)
+	hc := newClient(workers, jar)
+	if err := do(ctx, hc, http.MethodPost, gh.URL+"/d/default/login", "application/x-www-form-urlencoded",
 		strings.NewReader(url.Values{"userName": {"bench.user@gatehouse.local"}, "password": {pw}}.Encode()), http.StatusSeeOther); err != nil {
-		return fail(err)
+		return nil, gh.process, err
 	}
-
-	ghSSO := gh.URL + "/d/default/saml2"
+	sso := gh.URL + "/d/default/saml2"
 	return []*target{
-		{name: "ceiling: one RSA-2048 signature", proc: signer, do: signOn(newClient(workers, nil), signer.URL+"/sso", spEntityID)},
-		{name: "crewjam samlidp (signs both)", proc: crewjam, do: signOn(crewjamClient, crewjam.URL+"/sso", spEntityID)},
-		{name: "gatehouse, sign assertion", proc: gh.process, do: signOn(ghClient, ghSSO, spEntityID+"/assertion")},
-		{name: "gatehouse, sign both", proc: gh.process, do: signOn(ghClient, ghSSO, spEntityID+"/both")},
-	}, procs, nil
+		{name: name + ", sign assertion", proc: gh.process, do: signOn(hc, sso, spEntityID+"/assertion")},
+		{name: name + ", sign both", proc: gh.process, do: signOn(hc, sso, spEntityID+"/both")},
+	}, gh.process, nil
 }
 
 func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -191,6 +210,8 @@ func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	duration := fs.Duration("duration", 10*time.Second, "time per server and repetition, at most")
 	workers := fs.Int("workers", 8, "sign-ons in flight in the closed loop")
 	rateDuration := fs.Duration("rate-duration", 5*time.Second, "time per server and repetition at the fixed rate (0 skips it)")
+	compare := fs.String("compare", "", "a second gatehouse `BINARY` (such as a build with GOEXPERIMENT=boringcrypto) measured in the same run")
+	compareLabel := fs.String("compare-label", "", "the `NAME` of the second binary in the report (default: its file name)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -199,6 +220,13 @@ func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer cleanup()
+	e.builds, e.labels = []string{e.gatehouse}, []string{""}
+	if *compare != "" {
+		if *compareLabel == "" {
+			*compareLabel = filepath.Base(*compare)
+		}
+		e.builds, e.labels = append(e.builds, *compare), append(e.labels, *compareLabel)
+	}
 	targets, procs, err := e.ssoTargets(ctx, *workers)
 	if err != nil {
 		return err

@@ -13,8 +13,12 @@ import (
 )
 
 // importUsers creates n users in the default directory through the bulk import, perRequest rows at a time, and
-// returns the rate.
-func (g *gatehouseServer) importUsers(ctx context.Context, n, perRequest int, progress func(string, ...any)) (float64, error) {
+// returns the rate and the server's CPU time per user.
+func (g *gatehouseServer) importUsers(ctx context.Context, n, perRequest int, progress func(string, ...any)) (rate float64, cpuPer time.Duration, err error) {
+	cpu0, err := cpuTime(g.pid())
+	if err != nil {
+		return 0, 0, err
+	}
 	start := time.Now()
 	var b strings.Builder
 	for done := 0; done < n; {
@@ -26,17 +30,22 @@ func (g *gatehouseServer) importUsers(ctx context.Context, n, perRequest int, pr
 		}
 		res, err := g.api.ImportUsers(ctx, "default", []byte(b.String()), "text/csv")
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		if res.Failed > 0 {
-			return 0, fmt.Errorf("import: %d rows refused, the first: %+v", res.Failed, res.Errors[0])
+			return 0, 0, fmt.Errorf("import: %d rows refused, the first: %+v", res.Failed, res.Errors[0])
 		}
 		done += part
 		if done%100_000 == 0 && done < n {
 			progress("imported %d of %d users (%.0f users/s)", done, n, float64(done)/time.Since(start).Seconds())
 		}
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	rate = float64(n) / time.Since(start).Seconds()
+	cpu1, err := cpuTime(g.pid())
+	if err != nil || n == 0 {
+		return rate, 0, err
+	}
+	return rate, (cpu1 - cpu0) / time.Duration(n), nil
 }
 
 func runStart(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,7 +74,7 @@ func runStart(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer cleanup()
 
 	pw := randomPassword()
-	rates := map[int]float64{}
+	rates, cpuPer := map[int]float64{}, map[int]time.Duration{}
 	for _, n := range ns {
 		data := filepath.Join(e.dir, fmt.Sprintf("data-%d", n))
 		gh, err := e.startGatehouse(ctx, fmt.Sprintf("gatehouse-%d-setup", n), data, pw)
@@ -74,7 +83,7 @@ func runStart(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		e.progress("importing %d users …", n)
 		// The admin is one of the directory's users.
-		rates[n], err = gh.importUsers(ctx, max(n-1, 0), *perRequest, e.progress)
+		rates[n], cpuPer[n], err = gh.importUsers(ctx, max(n-1, 0), *perRequest, e.progress)
 		gh.stop()
 		if err != nil {
 			return err
@@ -120,11 +129,16 @@ func runStart(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(w, "gatehouse-bench start: gatehouse serve on an existing SQLite data directory, from exec to the first 200 from /healthz\n")
 	fmt.Fprintf(w, "machine: %s; %d runs per size, interleaved; medians (min–max)\n\n", machine(), e.reps)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "users\tto first /healthz ms\tRSS then\tidle RSS (after %v)\tbulk import users/s\t\n", *idle)
+	fmt.Fprintf(tw, "users\tto first /healthz ms\tRSS then\tidle RSS (after %v)\tbulk import users/s\tserver CPU µs/user\tusers per CPU-second\t\n", *idle)
 	for _, n := range ns {
 		k := strconv.Itoa(n)
 		lo, hi := minMax(took[k])
-		fmt.Fprintf(tw, "%d\t%.1f (%.1f–%.1f)\t%s\t%s\t%.0f\t\n", n, took.med(k), lo, hi, mib(int64(firstRSS.med(k))), mib(int64(idleRSS.med(k))), rates[n])
+		perSec := 0.0
+		if cpuPer[n] > 0 {
+			perSec = float64(time.Second) / float64(cpuPer[n])
+		}
+		fmt.Fprintf(tw, "%d\t%.1f (%.1f–%.1f)\t%s\t%s\t%.0f\t%.0f\t%.0f\t\n", n, took.med(k), lo, hi, mib(int64(firstRSS.med(k))),
+			mib(int64(idleRSS.med(k))), rates[n], float64(cpuPer[n].Nanoseconds())/1000, perSec)
 	}
 	tw.Flush()
 	return nil
