@@ -231,6 +231,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
 	logger.Info("password hashing", "params", hashParams.String(), "concurrency", c.HashConcurrency,
 		"peak_mib", c.HashConcurrency*c.HashMemoryMiB)
+	logger.Info("signatures", "library", cryptoLibrary())
 	var demo *demoServer
 	if c.WithDemo {
 		if demo, err = startDemo(ctx, c, logger.With("app", "gatehouse-demo"), errc); err != nil {
