@@ -173,13 +173,39 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	}
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback()
-	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: tx, r: tx, tx: tx, stmts: s.stmts, schema: s.schema}); err != nil {
+	w := &txStatements{Tx: tx, stmts: map[string]*sql.Stmt{}}
+	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: w, r: tx, tx: tx, stmts: s.stmts, schema: s.schema}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return gatehouse.Internal(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
+}
+
+// txStatements is the writing querier of a transaction. It prepares each statement once per transaction, so that a
+// transaction that runs one statement many times, such as a bulk import of users, has SQLite parse it once rather
+// than at every row. The statements end with the transaction.
+type txStatements struct {
+	*sql.Tx
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // by query; guarded by mu
+}
+
+// ExecContext runs query through its prepared statement, preparing it at its first use in the transaction.
+func (t *txStatements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.mu.Lock()
+	st, ok := t.stmts[query]
+	if !ok {
+		var err error
+		if st, err = t.Tx.PrepareContext(ctx, query); err != nil {
+			t.mu.Unlock()
+			return nil, err
+		}
+		t.stmts[query] = st
+	}
+	t.mu.Unlock()
+	return st.ExecContext(ctx, args...)
 }
 
 // inTx runs fn in s's transaction, or in a new one; fn's errors come back as they are.

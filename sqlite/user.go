@@ -105,6 +105,15 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 	return changed(res, wrap(err, "update user", userConflict), "update user", "The user does not exist.")
 }
 
+// HasUsers reports whether the directory has at least one user, from the first entry of the primary key's index.
+func (s *Store) HasUsers(ctx context.Context, directoryID string) (bool, error) {
+	var ok bool
+	if err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE directory_id = ?)`, directoryID).Scan(&ok); err != nil {
+		return false, internal(err, "has users")
+	}
+	return ok, nil
+}
+
 // DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.
 func (s *Store) DeleteUser(ctx context.Context, directoryID, id string) error {
 	return s.exec(ctx, "delete user", "The user does not exist.",
