@@ -163,6 +163,7 @@ func (s *Service) importItem(actor *gatehouse.User, dirID string, line int, row 
 		Mail:        strings.TrimSpace(row.Mail),
 		Role:        gatehouse.Role(strings.TrimSpace(string(row.Role))),
 		Disabled:    row.Disabled,
+		Source:      gatehouse.SourceImport,
 	}
 	it.user = u
 	if u.DisplayName == "" {
@@ -180,7 +181,7 @@ func (s *Service) importItem(actor *gatehouse.User, dirID string, line int, row 
 			return it
 		}
 	}
-	if it.err = u.Validate(); it.err != nil {
+	if it.err = validateUser(u, ""); it.err != nil {
 		return it
 	}
 	if u.Role == gatehouse.RoleGlobalAdmin && actor.Role != gatehouse.RoleGlobalAdmin && !IsInstanceAdmin(actor) {
