@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -153,9 +151,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--demo-addr %q: %w", c.DemoAddr, err)
 		}
 	}
+	nameIDs, err := nameIDKey(kek)
+	if err != nil {
+		return err
+	}
 	svc := &idp.Service{
 		Store: store, Gallery: g, Hasher: password.NewHasher(password.DefaultParams, c.HashConcurrency), Sealer: sealer,
-		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
+		PublicURL: c.PublicURL, NameIDKey: nameIDs, Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
 	}
 	if err := svc.Init(); err != nil {
@@ -341,11 +343,11 @@ func loadKey(c serveConfig) ([]byte, error) {
 	return certs.LoadOrCreateKeyFile(filepath.Join(c.Data, "gatehouse.key"))
 }
 
-// deriveKey derives a purpose-specific key from the key-encryption key.
-func deriveKey(kek []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, kek)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
+// nameIDKey returns the key of persistent NameIDs, derived from the key-encryption key. It must never change:
+// service providers keep the NameIDs it makes as their users' identifiers, so it is derived as it always was
+// (certs.LegacyKey).
+func nameIDKey(kek []byte) ([]byte, error) {
+	return certs.LegacyKey(kek, "gatehouse persistent NameID v1")
 }
 
 func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {

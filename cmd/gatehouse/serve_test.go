@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"flag"
 	"io"
 	"net"
@@ -234,5 +235,17 @@ func TestDemoPublicURL(t *testing.T) {
 				t.Errorf("demoPublicURL(%q) = %q, want %q", tt.addr, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestNameIDKeyUnchanged pins the persistent NameID key of a key-encryption key (32 bytes 0x01) to the value earlier
+// versions derived: a different key would change every persistent NameID that service providers keep.
+func TestNameIDKeyUnchanged(t *testing.T) {
+	k, err := nameIDKey(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hex.EncodeToString(k), "b40e1c9e4e30b9e5f45bbf9f12dfa294a26059b61dfeb39cd1542ac6a6211e54"; got != want {
+		t.Errorf("nameIDKey = %s, want %s", got, want)
 	}
 }
