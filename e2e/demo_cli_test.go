@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/gatehouse-idp/gatehouse/internal/browsertest"
 )
 
@@ -112,7 +110,7 @@ func TestDemoTutorialWithCLI(t *testing.T) {
 	gatehouseSignIn(user, gh, "b.simon@gatehouse.local", newPassword)
 	tile := `#tiles a.tile`
 	user.waitAt("My Apps shows the demo app", gh, tile)
-	user.do("click the tile", chromedp.Click(chromedp.CSS(tile)))
+	user.do("click the tile", click(tile))
 	user.waitAt("signed in at the demo app", demo.URL, "#current-user, #error-page")
 	if got := user.text("#current-user"); got != "b.simon@gatehouse.local" {
 		t.Fatalf("after the tile the demo app shows %q, want b.simon@gatehouse.local", got)
