@@ -197,11 +197,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go cleanup(ctx, store, logger)
 	go refreshMetadata(ctx, svc, c.MetadataRefresh, logger)
 	errc := make(chan error, 2)
-	go func() { errc <- hs.Serve(ln) }()
+	// The addresses are printed before the first request is served (the socket is bound already), so whoever waits
+	// for the server to answer can read them.
 	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
-	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n  My Apps:   %s/d/default/myapps\n  SSO URL:   %s\n  API:       %s/api/v1 (description at /api/v1/openapi.yaml)\n",
-		ln.Addr(), c.PublicURL, sso, c.PublicURL)
+	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n"+
+		"  Admin portal: %s/admin/\n"+
+		"  My Apps:      %s/d/default/myapps\n"+
+		"  SSO URL:      %s\n"+
+		"  API:          %s/api/v1 (description at /api/v1/openapi.yaml)\n",
+		ln.Addr(), c.PublicURL, c.PublicURL, sso, c.PublicURL)
 	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
+	go func() { errc <- hs.Serve(ln) }()
 	var demo *demoServer
 	if c.WithDemo {
 		if demo, err = startDemo(ctx, c, logger.With("app", "gatehouse-demo"), errc); err != nil {

@@ -249,3 +249,21 @@ func TestNameIDKeyUnchanged(t *testing.T) {
 		t.Errorf("nameIDKey = %s, want %s", got, want)
 	}
 }
+
+// TestServePrintsAddresses starts `gatehouse serve` and checks that it prints where everything is, the admin portal
+// first.
+func TestServePrintsAddresses(t *testing.T) {
+	addr := loopbackAddr(t)
+	out := serveUntilHealthy(t, []string{"--addr", addr, "--data", t.TempDir(), "--database-url", "",
+		"--admin-user", "admin@contoso.com", "--admin-password", "", "--log-level", "error", "--rate-limit", "0"},
+		"http://"+addr+"/healthz")
+	u := "http://" + addr
+	want := "Gatehouse is listening on " + addr + "\n" +
+		"  Admin portal: " + u + "/admin/\n" +
+		"  My Apps:      " + u + "/d/default/myapps\n" +
+		"  SSO URL:      " + u + "/d/default/saml2\n" +
+		"  API:          " + u + "/api/v1 (description at /api/v1/openapi.yaml)\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\nin:\n%s", want, out.String())
+	}
+}
