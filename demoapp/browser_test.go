@@ -20,7 +20,7 @@ import (
 // test does: the owner signs in, uploads the IdP certificate, sets both URLs and invites a member, who then signs
 // in with SSO from the IdP's auto-submitted form.
 func TestBrowserTutorial(t *testing.T) {
-	ctx := browsertest.New(t, 90*time.Second)
+	ctx := browsertest.New(t, 5*time.Minute)
 	e := newEnv(t)
 	do := func(step string, a ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

@@ -34,7 +34,7 @@ func newTab(t *testing.T, ctx context.Context) *tab {
 
 // stepTimeout bounds each step, so that a missing element fails with the step's name instead of the test's
 // overall deadline.
-const stepTimeout = 30 * time.Second
+const stepTimeout = time.Minute
 
 // do runs the actions of one step.
 func (b *tab) do(step string, actions ...chromedp.Action[chromedp.Void]) {

@@ -145,7 +145,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two servers and a browser; skipped in -short")
 	}
-	ctx := browsertest.New(t, 5*time.Minute)
+	ctx := browsertest.New(t, 15*time.Minute)
 	// Screenshots for the documentation show the default addresses the tutorial uses.
 	ghAddr, demoAddr := freeAddr(t), freeAddr(t)
 	if os.Getenv("GATEHOUSE_SCREENSHOTS") != "" {

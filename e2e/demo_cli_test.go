@@ -109,7 +109,7 @@ func TestDemoTutorialWithCLI(t *testing.T) {
 	runBlock(t, work, gh, blocks[1], temp+"\n"+newPassword+"\n"+newPassword+"\n")
 
 	// Steps 5 and 7 in the demo app.
-	ctx := browsertest.New(t, 3*time.Minute)
+	ctx := browsertest.New(t, 10*time.Minute)
 	ownerTab := newTab(t, ctx)
 	owner := &demoOwner{tab: ownerTab, demo: demo}
 	owner.signIn()

@@ -53,7 +53,7 @@ type signinWorld struct {
 
 func newSigninWorld(t *testing.T) *signinWorld {
 	t.Helper()
-	ctx := browsertest.New(t, 90*time.Second)
+	ctx := browsertest.New(t, 5*time.Minute)
 	clock := &signinClock{t: time.Now().UTC().Truncate(time.Second)}
 	srv := testserver.Start(t, testserver.Options{Configure: func(svc *idp.Service, _ *web.Server) {
 		svc.Now = clock.Now

@@ -40,7 +40,8 @@ func Chromium(t testing.TB) string {
 }
 
 // New starts a headless Chromium with a fresh profile (--headless --no-sandbox --disable-gpu) and returns a
-// chromedp context for one tab, bounded by timeout. The browser stops when the test ends.
+// chromedp context for one tab, bounded by timeout. The browser stops when the test ends. The timeout only stops a
+// test that hangs: make it generous, so that a test on a busy machine finishes instead of failing.
 func New(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
 	exe := Chromium(t)

@@ -25,7 +25,7 @@ func TestSignInPage(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
-	ctx := browsertest.New(t, 60*time.Second)
+	ctx := browsertest.New(t, 5*time.Minute)
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/d/default/login")); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestWaits(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	ctx := browsertest.New(t, 90*time.Second)
+	ctx := browsertest.New(t, 5*time.Minute)
 	do := func(actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {
