@@ -364,7 +364,7 @@ func (d zeroTimeAt) Scan(v any) error {
 		*d.t = time.Time{}
 		return nil
 	}
-	return timeAt{d.t}.Scan(v)
+	return timeAt(d).Scan(v)
 }
 
 // jsonStrings returns list as stored: a JSON array of strings, "[]" for none.
