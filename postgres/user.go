@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 const userColumns = `directory_id, id, user_name, first_name, last_name, display_name, mail, role, disabled,
@@ -21,8 +21,9 @@ const userColumnsOf = `u.directory_id, u.id, u.user_name, u.first_name, u.last_n
 // userOrder orders users by user name: case-insensitively, then byte-wise, the same on every database collation.
 const userOrder = `u.user_name_key COLLATE "C", u.user_name COLLATE "C", u.id`
 
-// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering.
-func key(s string) string { return strings.ToLower(s) }
+// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering: the
+// same on every engine (sqlstore.Key).
+func key(s string) string { return sqlstore.Key(s) }
 
 // textArray returns list as a text[] parameter: an empty array, never NULL, for none.
 func textArray(list []string) []string {

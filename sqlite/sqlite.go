@@ -18,6 +18,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -292,9 +293,7 @@ func (s *Store) exists(ctx context.Context, op, msg, query string, args ...any) 
 }
 
 // scanner is a row being scanned: *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = sqlstore.Scanner
 
 // queryList runs a query and scans every row with scan.
 func queryList[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
@@ -317,21 +316,14 @@ func queryList[T any](ctx context.Context, db querier, op string, scan func(scan
 	return list, nil
 }
 
-// withTotal scans a row whose last column is the total number of matching rows (count(*) OVER ()) into total.
-type withTotal struct {
-	scanner
-	total *int
-}
-
-// Scan implements scanner.
-func (w withTotal) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.total)...) }
-
 // queryPage runs query, whose rows end with count(*) OVER (), and returns one page of rows and the total. The page
 // and its total come from one statement, so they agree. A page past the end has no row to carry the total, which
 // count (a SELECT count(*) with the same arguments but the paging) supplies then.
 func queryPage[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), count, query string, args []any, offset int) ([]*T, int, error) {
 	var total int
-	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) { return scan(withTotal{row, &total}) }, query, args...)
+	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) {
+		return scan(sqlstore.WithTotal{Scanner: row, Total: &total})
+	}, query, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -401,7 +393,7 @@ func (d zeroTimeAt) Scan(v any) error {
 		*d.t = time.Time{}
 		return nil
 	}
-	return timeAt{d.t}.Scan(v)
+	return timeAt(d).Scan(v)
 }
 
 // jsonStrings returns list as stored: a JSON array of strings, "[]" for none.
@@ -446,25 +438,8 @@ func nullString(s string) any {
 	return s
 }
 
-// Paging defaults: a limit of 0 means defaultLimit, and no more than maxLimit rows are returned.
-const (
-	defaultLimit = 100
-	maxLimit     = 1000
-)
-
-// page returns the offset and limit to use for the requested ones.
-func page(offset, limit int) (int, int) {
-	if offset < 0 {
-		offset = 0
-	}
-	switch {
-	case limit <= 0:
-		limit = defaultLimit
-	case limit > maxLimit:
-		limit = maxLimit
-	}
-	return offset, limit
-}
+// page returns the offset and limit to use for the requested ones, as on every engine (sqlstore.Page).
+func page(offset, limit int) (int, int) { return sqlstore.Page(offset, limit) }
 
 // Backup writes a consistent copy of the database, as of one moment, to a new file at path (VACUUM INTO). The
 // store stays in use meanwhile: the copy reads one snapshot and holds no lock that stops writers in other

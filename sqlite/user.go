@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 const userColumns = `u.directory_id, u.id, u.user_name, u.first_name, u.last_name, u.display_name, u.mail, u.role,
@@ -27,8 +27,9 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 	return &u, nil
 }
 
-// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering.
-func key(s string) string { return strings.ToLower(s) }
+// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering: the
+// same on every engine (sqlstore.Key).
+func key(s string) string { return sqlstore.Key(s) }
 
 var userConflict = msgs{
 	conflict: "A user with this user name (or ID) already exists in the directory.",

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -220,10 +218,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--demo-addr %q: %w", c.DemoAddr, err)
 		}
 	}
+	nameIDs, err := nameIDKey(kek)
+	if err != nil {
+		return err
+	}
 	hasher := password.NewHasher(hashParams, c.HashConcurrency)
 	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: g, Hasher: hasher, Sealer: sealer,
-		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
+		PublicURL: c.PublicURL, NameIDKey: nameIDs, Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
 	})
 	if err != nil {
@@ -296,6 +298,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logger.Info("certificate expiry e-mails are off: no --smtp-host")
 	}
 	errc := make(chan error, 3)
+	// The addresses are printed before the first request is served (the sockets are bound already), so whoever
+	// waits for the server to answer can read them.
+	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
+	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n"+
+		"  Admin portal: %s/admin/\n"+
+		"  My Apps:      %s/d/default/myapps\n"+
+		"  SSO URL:      %s\n"+
+		"  API:          %s/api/v1 (description at /api/v1/openapi.yaml)\n",
+		ln.Addr(), c.PublicURL, c.PublicURL, sso, c.PublicURL)
+	if mln != nil {
+		fmt.Fprintf(stdout, "  Metrics:      http://%s/metrics (no token)\n", mln.Addr())
+		logger.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
+	logger.Info("password hashing", "params", hashParams.String(), "concurrency", c.HashConcurrency,
+		"peak_mib", c.HashConcurrency*c.HashMemoryMiB)
+	logger.Info("signatures", "library", cryptoLibrary())
 	go func() { errc <- hs.Serve(ln) }()
 	var ms *http.Server
 	if mln != nil {
@@ -303,17 +322,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		go func() { errc <- ms.Serve(mln) }()
 		defer ms.Close()
 	}
-	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
-	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n  My Apps:   %s/d/default/myapps\n  SSO URL:   %s\n  API:       %s/api/v1 (description at /api/v1/openapi.yaml)\n",
-		ln.Addr(), c.PublicURL, sso, c.PublicURL)
-	if mln != nil {
-		fmt.Fprintf(stdout, "  Metrics:   http://%s/metrics (no token)\n", mln.Addr())
-		logger.Info("metrics listening", "addr", mln.Addr().String())
-	}
-	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
-	logger.Info("password hashing", "params", hashParams.String(), "concurrency", c.HashConcurrency,
-		"peak_mib", c.HashConcurrency*c.HashMemoryMiB)
-	logger.Info("signatures", "library", cryptoLibrary())
 	var demo *demoServer
 	if c.WithDemo {
 		if demo, err = startDemo(ctx, c, logger.With("app", "gatehouse-demo"), errc); err != nil {
@@ -479,11 +487,11 @@ func loadKey(c serveConfig) ([]byte, error) {
 	return certs.LoadOrCreateKeyFile(filepath.Join(c.Data, "gatehouse.key"))
 }
 
-// deriveKey derives a purpose-specific key from the key-encryption key.
-func deriveKey(kek []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, kek)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
+// nameIDKey returns the key of persistent NameIDs, derived from the key-encryption key. It must never change:
+// service providers keep the NameIDs it makes as their users' identifiers, so it is derived as it always was
+// (certs.LegacyKey).
+func nameIDKey(kek []byte) ([]byte, error) {
+	return certs.LegacyKey(kek, "gatehouse persistent NameID v1")
 }
 
 func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {

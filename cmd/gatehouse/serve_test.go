@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"flag"
 	"io"
 	"net"
@@ -291,5 +292,35 @@ func TestServeHashParams(t *testing.T) {
 	err := runServe(t.Context(), []string{"--addr", loopbackAddr(t), "--data", t.TempDir(), "--hash-memory", "1"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "--hash-memory 1") {
 		t.Errorf("serve --hash-memory 1: %v; want an error naming the flag", err)
+	}
+}
+
+// TestNameIDKeyUnchanged pins the persistent NameID key of a key-encryption key (32 bytes 0x01) to the value earlier
+// versions derived: a different key would change every persistent NameID that service providers keep.
+func TestNameIDKeyUnchanged(t *testing.T) {
+	k, err := nameIDKey(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hex.EncodeToString(k), "b40e1c9e4e30b9e5f45bbf9f12dfa294a26059b61dfeb39cd1542ac6a6211e54"; got != want {
+		t.Errorf("nameIDKey = %s, want %s", got, want)
+	}
+}
+
+// TestServePrintsAddresses starts `gatehouse serve` and checks that it prints where everything is, the admin portal
+// first.
+func TestServePrintsAddresses(t *testing.T) {
+	addr := loopbackAddr(t)
+	out := serveUntilHealthy(t, []string{"--addr", addr, "--data", t.TempDir(), "--database-url", "",
+		"--admin-user", "admin@contoso.com", "--admin-password", "", "--log-level", "error", "--rate-limit", "0"},
+		"http://"+addr+"/healthz")
+	u := "http://" + addr
+	want := "Gatehouse is listening on " + addr + "\n" +
+		"  Admin portal: " + u + "/admin/\n" +
+		"  My Apps:      " + u + "/d/default/myapps\n" +
+		"  SSO URL:      " + u + "/d/default/saml2\n" +
+		"  API:          " + u + "/api/v1 (description at /api/v1/openapi.yaml)\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\nin:\n%s", want, out.String())
 	}
 }
