@@ -75,6 +75,9 @@ type env struct {
 	keep      bool
 	verbose   bool
 
+	// profile is the file an sso run writes a CPU profile of gatehouse to; "" for none.
+	profile string
+
 	// builds and labels are the gatehouse binaries an sso run measures, and their names in the report.
 	builds, labels []string
 
