@@ -94,13 +94,19 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 		}
 		fs.DurationVar(p, name, def, usage+" (env "+env+")")
 	}
+	// secret is str for values --help must never print (keys, passwords, URLs that may carry a password), even when
+	// they come from the environment.
+	secret := func(p *string, name, env, usage string) {
+		*p = getenv(env)
+		fs.Var(secretValue{p}, name, usage+" (env "+env+")")
+	}
 	str(&c.Addr, "addr", "GATEHOUSE_ADDR", "127.0.0.1:8080", "address to listen on")
 	str(&c.PublicURL, "public-url", "GATEHOUSE_PUBLIC_URL", "", "externally visible base URL, used in SAML endpoints and metadata (default http://<addr>)")
 	str(&c.Data, "data", "GATEHOUSE_DATA", "./gatehouse-data", "data directory: the SQLite database and the key file")
-	str(&c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "", "postgres://… to use PostgreSQL instead of SQLite in the data directory")
-	str(&c.Key, "key", "GATEHOUSE_KEY", "", "32-byte key (base64 or hex) that encrypts private keys at rest; default: the key file <data>/gatehouse.key, created on first start")
+	secret(&c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "postgres://… to use PostgreSQL instead of SQLite in the data directory")
+	secret(&c.Key, "key", "GATEHOUSE_KEY", "32-byte key (base64 or hex) that encrypts private keys at rest; default: the key file <data>/gatehouse.key, created on first start")
 	str(&c.AdminUser, "admin-user", "GATEHOUSE_ADMIN_USER", "admin@gatehouse.local", "user name of the first global admin, created on an empty database")
-	str(&c.AdminPassword, "admin-password", "GATEHOUSE_ADMIN_PASSWORD", "", "password of the first global admin; when empty one is generated and printed once")
+	secret(&c.AdminPassword, "admin-password", "GATEHOUSE_ADMIN_PASSWORD", "password of the first global admin; when empty one is generated and printed once")
 	str(&c.LogLevel, "log-level", "GATEHOUSE_LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	str(&c.LogFormat, "log-format", "GATEHOUSE_LOG_FORMAT", "text", "log format: text or json")
 	rate, _ := strconv.ParseFloat(envOr(getenv, "GATEHOUSE_RATE_LIMIT", "50"), 64)
@@ -144,15 +150,14 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	fs.IntVar(&c.SMTPPort, "smtp-port", port, "SMTP server port: 587 for starttls, 465 for tls (env GATEHOUSE_SMTP_PORT)")
 	str(&c.SMTPTLS, "smtp-tls", "GATEHOUSE_SMTP_TLS", "starttls", "SMTP encryption: starttls, tls (implicit, SMTPS) or none (only for a server on this machine)")
 	str(&c.SMTPUser, "smtp-user", "GATEHOUSE_SMTP_USER", "", "SMTP user name; no authentication when empty")
-	c.SMTPPassword = getenv("GATEHOUSE_SMTP_PASSWORD")
-	fs.Var(secretValue{&c.SMTPPassword}, "smtp-password", "SMTP `password`; prefer the environment variable to the flag, which other users of the machine can see (env GATEHOUSE_SMTP_PASSWORD)")
+	secret(&c.SMTPPassword, "smtp-password", "GATEHOUSE_SMTP_PASSWORD", "SMTP `password`; prefer the environment variable to the flag, which other users of the machine can see")
 	str(&c.SMTPFrom, "smtp-from", "GATEHOUSE_SMTP_FROM", "", "sender of the e-mails, e.g. \"Gatehouse <gatehouse@contoso.com>\"")
 	dur(&c.CertNoticeInterval, "cert-notice-interval", "GATEHOUSE_CERT_NOTICE_INTERVAL", time.Hour, "how often the certificate expiry e-mails that are due are sent (also at start); each is sent once")
 	withDemo, _ := strconv.ParseBool(getenv("GATEHOUSE_WITH_DEMO"))
 	fs.BoolVar(&c.WithDemo, "with-demo", withDemo, "also run the demo app (gatehouse-demo) in this process, with its data under <data>/demo (env GATEHOUSE_WITH_DEMO)")
 	str(&c.DemoAddr, "demo-addr", "GATEHOUSE_DEMO_ADDR", defaultDemoAddr, "address the demo app listens on with --with-demo")
 	str(&c.DemoOwnerEmail, "demo-owner-email", "GATEHOUSE_DEMO_OWNER_EMAIL", "owner@example.com", "e-mail of the demo app's owner, created on its first start")
-	str(&c.DemoOwnerPassword, "demo-owner-password", "GATEHOUSE_DEMO_OWNER_PASSWORD", "", "password of the demo app's owner; when empty one is generated and printed once")
+	secret(&c.DemoOwnerPassword, "demo-owner-password", "GATEHOUSE_DEMO_OWNER_PASSWORD", "password of the demo app's owner; when empty one is generated and printed once")
 }
 
 // runServe runs the Gatehouse server until ctx is done.

@@ -324,3 +324,39 @@ func TestServePrintsAddresses(t *testing.T) {
 		t.Errorf("output lacks\n%s\nin:\n%s", want, out.String())
 	}
 }
+
+// TestServeHelpHidesSecrets checks that --help never prints a key, a password or a database URL taken from the
+// environment, while the environment still sets them and a flag still overrides them.
+func TestServeHelpHidesSecrets(t *testing.T) {
+	env := map[string]string{
+		"GATEHOUSE_KEY":                 "secret-key-from-env",
+		"GATEHOUSE_ADMIN_PASSWORD":      "secret-admin-from-env",
+		"GATEHOUSE_DATABASE_URL":        "postgres://u:secret-db-from-env@127.0.0.1/gh",
+		"GATEHOUSE_SMTP_PASSWORD":       "secret-smtp-from-env",
+		"GATEHOUSE_DEMO_OWNER_PASSWORD": "secret-owner-from-env",
+	}
+	var c serveConfig
+	var help strings.Builder
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(&help)
+	serveFlags(fs, &c, func(k string) string { return env[k] })
+	fs.PrintDefaults()
+	if strings.Contains(help.String(), "secret-") {
+		t.Errorf("--help prints a secret from the environment:\n%s", help.String())
+	}
+	for _, want := range []string{"GATEHOUSE_KEY", "GATEHOUSE_ADMIN_PASSWORD", "GATEHOUSE_DATABASE_URL"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("--help does not name %s", want)
+		}
+	}
+	if err := fs.Parse([]string{"--admin-password", "from-flag"}); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{c.Key, c.AdminPassword, c.DatabaseURL, c.SMTPPassword, c.DemoOwnerPassword}
+	want := []string{env["GATEHOUSE_KEY"], "from-flag", env["GATEHOUSE_DATABASE_URL"], env["GATEHOUSE_SMTP_PASSWORD"], env["GATEHOUSE_DEMO_OWNER_PASSWORD"]}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Errorf("value %d = %q; want %q", i, got[i], want[i])
+		}
+	}
+}
