@@ -151,9 +151,9 @@ func (e *env) ssoTargets(ctx context.Context, workers int) ([]*target, []*proces
 		{name: "crewjam samlidp (signs both)", proc: crewjam, do: signOn(crewjamClient, crewjam.URL+"/sso", spEntityID)},
 	}
 	for i, bin := range e.builds {
-		ts, p, err := e.gatehouseSSO(ctx, bin, e.labels[i], workers, pw)
-		if p != nil {
-			procs = append(procs, p)
+		ts, gh, err := e.gatehouseSSO(ctx, bin, e.labels[i], workers, pw)
+		if gh != nil {
+			procs = append(procs, gh.process)
 		}
 		if err != nil {
 			return fail(err)
@@ -164,8 +164,8 @@ func (e *env) ssoTargets(ctx context.Context, workers int) ([]*target, []*proces
 }
 
 // gatehouseSSO starts a gatehouse binary with a user assigned to two apps of the same SP, one per signing option,
-// signs the user in, and returns a target per app.
-func (e *env) gatehouseSSO(ctx context.Context, bin, label string, workers int, pw string) (_ []*target, _ *process, err error) {
+// signs the user in, and returns a target per app and the server.
+func (e *env) gatehouseSSO(ctx context.Context, bin, label string, workers int, pw string) (_ []*target, _ *gatehouseServer, err error) {
 	name := "gatehouse"
 	if label != "" {
 		name += " " + label
@@ -184,32 +184,32 @@ func (e *env) gatehouseSSO(ctx context.Context, bin, label string, workers int, 
 	}
 	userID, err := gh.newUser(ctx, "bench.user@gatehouse.local", pw)
 	if err != nil {
-		return nil, gh.process, err
+		return nil, gh, err
 	}
 	for _, opt := range []string{"assertion", "both"} {
 		app, _, err := gh.api.AddApp(ctx, "default", apiclient.AppInput{GalleryID: "custom", Name: "Bench SP " + opt})
 		if err != nil {
-			return nil, gh.process, err
+			return nil, gh, err
 		}
 		entityID, replyURLs, option := spEntityID+"/"+opt, []string{spACS}, opt
 		if _, err := gh.api.PatchSAML(ctx, "default", app.ID, apiclient.SAMLPatch{EntityID: &entityID, ReplyURLs: &replyURLs, SigningOption: &option}); err != nil {
-			return nil, gh.process, err
+			return nil, gh, err
 		}
 		if _, err := gh.api.CreateAssignment(ctx, "default", app.ID, apiclient.AssignmentInput{PrincipalType: "user", PrincipalID: userID}); err != nil {
-			return nil, gh.process, err
+			return nil, gh, err
 		}
 	}
 	jar, _ := cookiejar.New(nil)
 	hc := newClient(workers, jar)
 	if err := do(ctx, hc, http.MethodPost, gh.URL+"/d/default/login", "application/x-www-form-urlencoded",
 		strings.NewReader(url.Values{"userName": {"bench.user@gatehouse.local"}, "password": {pw}}.Encode()), http.StatusSeeOther); err != nil {
-		return nil, gh.process, err
+		return nil, gh, err
 	}
 	sso := gh.URL + "/d/default/saml2"
 	return []*target{
 		{name: name + ", sign assertion", proc: gh.process, do: signOn(hc, sso, spEntityID+"/assertion"), pprofAddr: pprofAddr},
 		{name: name + ", sign both", proc: gh.process, do: signOn(hc, sso, spEntityID+"/both")},
-	}, gh.process, nil
+	}, gh, nil
 }
 
 func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error {
