@@ -222,7 +222,7 @@ func (s *Service) refuse(ctx context.Context, at *attempt, err error) *Failure {
 	if u != nil {
 		e.UserID, e.UserName = u.ID, u.UserName
 	}
-	if err := s.logAttempt(ctx, at, e); at.replayed {
+	if replayed, err := s.logAttempt(ctx, at, e); replayed {
 		// The request was a replay: that is its refusal, whatever else is wrong with it.
 		return s.refuse(ctx, at, errReplayed(at.requestID))
 	} else if err == nil {

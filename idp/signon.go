@@ -369,7 +369,7 @@ func (s *Service) answer(ctx context.Context, at *attempt, pr *gatehouse.SignInR
 	}
 	e := &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: app.ID, AppName: app.Name,
 		Result: gatehouse.ResultSuccess, Protocol: gatehouse.ProtocolSAML, SessionID: sess.ID}
-	if err := s.logAttempt(ctx, at, e); at.replayed {
+	if replayed, err := s.logAttempt(ctx, at, e); replayed {
 		return nil, s.refuse(ctx, at, errReplayed(at.requestID))
 	} else if err != nil {
 		return nil, newFailure(err) // the log cannot be written, so the failure is not in it either
@@ -390,13 +390,20 @@ func (s *Service) answerStatus(ctx context.Context, at *attempt, pr *gatehouse.S
 	return &Answer{Post: post}, nil
 }
 
-// logAttempt writes e, the sign-in log entry of at, together with at's replay key when it has one. When the key was
-// used before, nothing is written and at.replayed is set: the attempt is then a replay, to be refused as such.
-func (s *Service) logAttempt(ctx context.Context, at *attempt, e *gatehouse.SignInEvent) error {
+// logAttempt writes e, the sign-in log entry of at, together with at's replay key when it has one. It reports
+// replayed when the key was used before: nothing is written then, at.replayed is set, and the attempt is a replay,
+// to be refused as such.
+func (s *Service) logAttempt(ctx context.Context, at *attempt, e *gatehouse.SignInEvent) (replayed bool, err error) {
 	key := at.replayKey
-	err := s.recordSignOn(ctx, at.dirID, e, key, at.replayExpires)
-	if key != "" && (err == nil || gatehouse.ErrorCode(err) == gatehouse.ECONFLICT) {
-		at.replayKey, at.replayed = "", err != nil
+	err = s.recordSignOn(ctx, at.dirID, e, key, at.replayExpires)
+	switch {
+	case key == "":
+		return false, err
+	case err == nil:
+		at.replayKey = ""
+	case gatehouse.ErrorCode(err) == gatehouse.ECONFLICT:
+		at.replayKey, at.replayed = "", true
+		return true, nil
 	}
-	return err
+	return false, err
 }
