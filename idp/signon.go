@@ -211,8 +211,8 @@ func (s *Service) samlEndpoint(ctx context.Context, dirID, token string, decode 
 }
 
 // spInitiated serves an AuthnRequest (SP-initiated sign-on on either binding): a valid request is answered at once
-// when the browser's user is signed in and need not sign in again, with two writes (the request ID's replay record
-// and the sign-in log); otherwise it is stored as a pending sign-in and the user is sent to sign in first, or, for a
+// when the browser's user is signed in and need not sign in again, with one write (the request ID's replay record
+// and the sign-in log entry, committed together); otherwise it is stored as a pending sign-in and the user is sent to sign in first, or, for a
 // passive request, answered with NoPassive (SECURITY-CASES 19).
 func (s *Service) spInitiated(ctx context.Context, at *attempt, msg *saml.Message) (*Answer, error) {
 	at.acsURL = msg.Request.ACSURL
