@@ -247,3 +247,11 @@ type PreviewProblem struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
+
+// PasskeyPolicyPatch is the body of UpdatePasskeyPolicy; nil fields are left as they are.
+type PasskeyPolicyPatch struct {
+	Passkeys                 *gatehouse.PasskeyUse      `json:"passkeys,omitempty"`
+	RequirePhishingResistant *bool                      `json:"requirePhishingResistant,omitempty"`
+	RecoveryCodes            *gatehouse.RecoveryCodeUse `json:"recoveryCodes,omitempty"`
+	AAGUIDs                  *[]string                  `json:"aaguids,omitempty"`
+}

@@ -808,3 +808,12 @@ func (s *Service) addressFailure(ctx context.Context, dirID, addr string) error 
 	}
 	return s.recordFailure(ctx, dirID, "", addr, 1)
 }
+
+// SignInPasskeyPolicy returns a directory's passkey policy for the sign-in pages, which say what a user may do,
+// and whether passkeys can be used there at all on this server.
+func (s *Service) SignInPasskeyPolicy(ctx context.Context, dirID string) (p *gatehouse.PasskeyPolicy, usable bool, err error) {
+	if p, err = s.passkeyPolicy(ctx, dirID); err != nil {
+		return nil, false, err
+	}
+	return p, s.passkeysUsable(p), nil
+}
