@@ -53,7 +53,7 @@ func (s *Server) loginPasskey(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return err
 		}
-		p := loginPage{signInPage: signInPage{Brand: b, Flow: f, Error: gatehouse.ErrorMessage(err)}}
+		p := loginPage{signInPage: signInPage{Brand: b, Flow: f, Error: gatehouse.ErrorMessage(err)}, PasskeyRefused: true}
 		if err := s.addLoginPasskey(r, &p); err != nil {
 			return err
 		}

@@ -218,7 +218,11 @@ type loginPage struct {
 	signInPage
 	// Passkey, when set, offers "Sign in with a passkey" and the user-name field's passkey autofill.
 	Passkey *passkeyForm
-	Force   bool
+	// PasskeyRefused reports whether the page answers a refused passkey: it then does not start the autofill
+	// request again at once (an authenticator that answers by itself would try again and again), and the button
+	// stays.
+	PasskeyRefused bool
+	Force          bool
 	// SignedInAs is the user of the current session when the page asks for the password again.
 	SignedInAs string
 }
