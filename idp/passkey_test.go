@@ -311,11 +311,11 @@ func TestPasskeySignIn(t *testing.T) {
 	})
 }
 
-// TestSecurityCasesPasskeyAssertions covers SECURITY-CASES 52: an assertion for another relying-party ID or
+// TestSecurityCase52PasskeyAssertions covers SECURITY-CASES 52: an assertion for another relying-party ID or
 // origin, a reused or expired challenge, a bad user-verification flag and a bogus signature are each refused,
 // written to the sign-in log with code GH6005, and counted toward the lockout: the address, which this world
 // locks after one failure, is locked afterwards, so that even a good assertion from it is refused.
-func TestSecurityCasesPasskeyAssertions(t *testing.T) {
+func TestSecurityCase52PasskeyAssertions(t *testing.T) {
 	w := newPasskeyWorld(t)
 	u := w.user("default")
 	a, c := w.mustRegister(u)
@@ -417,10 +417,10 @@ func TestSecurityCasesPasskeyAssertions(t *testing.T) {
 	}
 }
 
-// TestSecurityCasePasskeyClonedCounter covers SECURITY-CASES 53: an assertion whose signature counter is not above
+// TestSecurityCase53PasskeyClonedCounter covers SECURITY-CASES 53: an assertion whose signature counter is not above
 // the one last seen is refused as a possible cloned authenticator, with code GH6006 in the sign-in log and a
 // warning in the process log; the stored counter stays where it was.
-func TestSecurityCasePasskeyClonedCounter(t *testing.T) {
+func TestSecurityCase53PasskeyClonedCounter(t *testing.T) {
 	w := newPasskeyWorld(t)
 	u := w.user("default")
 	a, c := w.mustRegister(u)
@@ -454,10 +454,10 @@ func TestSecurityCasePasskeyClonedCounter(t *testing.T) {
 	}
 }
 
-// TestSecurityCaseLastWayToSignIn covers SECURITY-CASES 54: a user cannot remove their last passkey when it is
+// TestSecurityCase54LastWayToSignIn covers SECURITY-CASES 54: a user cannot remove their last passkey when it is
 // their last way to sign in (the directory requires a passkey at every sign-in); an admin can, and the audit log
 // records it as the removal of the last one. A user with another passkey removes one themselves.
-func TestSecurityCaseLastWayToSignIn(t *testing.T) {
+func TestSecurityCase54LastWayToSignIn(t *testing.T) {
 	w := newPasskeyWorld(t)
 	ctx := context.Background()
 	yes := true
