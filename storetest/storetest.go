@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"Passkeys", testPasskeys},
 		{"PasskeyPolicies", testPasskeyPolicies},
 		{"SessionMethods", testSessionMethods},
+		{"HasUsers", testHasUsers},
+		{"CreateUsersInTx", testCreateUsersInTx},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
