@@ -126,9 +126,9 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 		dir  string
 		// The app.
 		appDisabled, unassigned bool
-		// The user: a temporary password, a second factor, disabled in the store (the session stays, as for a
-		// sign-on that races the change) or by an admin (which ends the user's sessions).
-		temporary, enrolled, disabledInStore, disabledByAdmin bool
+		// The user: a temporary password, a second factor, a passkey, disabled in the store (the session stays, as
+		// for a sign-on that races the change) or by an admin (which ends the user's sessions).
+		temporary, enrolled, hasPasskey, disabledInStore, disabledByAdmin bool
 		// The browser: no session, a session made with the second factor, one made with a passkey alone, or one
 		// made before the request even on the path that signs in after it.
 		noSession, mfaSession, passkeySession, sessionFirst bool
@@ -153,6 +153,10 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 		{name: "directory requires a passkey, code given", dir: "phishproof", enrolled: true, mfaSession: true, want: signIn(idp.StepEnrolPasskey, false)},
 		{name: "directory requires a passkey, passkey given", dir: "phishproof", passkeySession: true, want: assertion(refeds)},
 		{name: "directory requires a passkey, none enrolled", dir: "phishproof", want: signIn(idp.StepEnrolPasskey, false)},
+		{name: "directory requires a passkey, one enrolled, code given", dir: "phishproof", enrolled: true, hasPasskey: true, mfaSession: true,
+			want: signIn(idp.StepMFA, false)},
+		{name: "passkey enrolled, password given", hasPasskey: true, want: signIn(idp.StepMFA, false)},
+		{name: "REFEDS MFA asked, passkey enrolled, password given", elems: rac(refeds), hasPasskey: true, want: signIn(idp.StepMFA, false)},
 		{name: "ForceAuthn, signed in before the request", attrs: ` ForceAuthn="true"`, sessionFirst: true,
 			want: assertion(password), except: only(signIn(idp.StepPassword, true), spPaths...)},
 		{name: "ForceAuthn, signed in again after the request", attrs: ` ForceAuthn="true"`,
@@ -225,6 +229,15 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 					}
 					code, _ := totp.GenerateCode(e.Secret, time.Now())
 					if _, err := svc.ConfirmMFAEnrolment(ctx, u, e.Token, code); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if tt.hasPasskey {
+					// The key itself is not used: a session made with it is passkeySession.
+					k := &gatehouse.Passkey{ID: fmt.Sprintf("pk%d-%d", i, pi), DirectoryID: dir, UserID: u.ID, Name: "Laptop",
+						CredentialID: []byte(u.ID), PublicKey: []byte{1}, AAGUID: "00000000-0000-0000-0000-000000000000",
+						AttestationType: "none", AttestationFormat: "none", CreatedAt: time.Now()}
+					if err := store.CreatePasskey(ctx, k); err != nil {
 						t.Fatal(err)
 					}
 				}
