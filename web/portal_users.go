@@ -93,6 +93,10 @@ type userPage struct {
 	Apps   []*gatehouse.App
 	Saved  bool
 	Self   bool
+	// Passkeys are the user's passkeys, for admins who manage users.
+	Passkeys []*gatehouse.Passkey
+	// Notice confirms a change to the user's second factors.
+	Notice string
 }
 
 func (s *Server) userPage(r *http.Request, v *portalView, u *gatehouse.User, form userForm) (*userPage, error) {
@@ -105,7 +109,13 @@ func (s *Server) userPage(r *http.Request, v *portalView, u *gatehouse.User, for
 		return nil, err
 	}
 	form.ID, form.Roles = u.ID, gatehouse.Roles
-	return &userPage{userForm: form, User: u, Groups: groups, Apps: apps, Self: u.ID == v.Me.ID}, nil
+	p := &userPage{userForm: form, User: u, Groups: groups, Apps: apps, Self: u.ID == v.Me.ID}
+	if v.CanUsers {
+		if p.Passkeys, err = s.Service.FindUserPasskeys(r.Context(), v.Me, v.Dir.ID, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 func (s *Server) portalUser(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -118,7 +128,14 @@ func (s *Server) portalUser(w http.ResponseWriter, r *http.Request, v *portalVie
 	if err != nil {
 		return err
 	}
-	p.Saved = r.URL.Query().Get("saved") == "1"
+	switch r.URL.Query().Get("saved") {
+	case "1":
+		p.Saved = true
+	case "passkey-removed":
+		p.Notice = "The passkey is removed and the user's sessions have ended."
+	case "mfa-reset":
+		p.Notice = "Two-step verification is reset: the authenticator app, recovery codes and passkeys are removed, and the user's sessions have ended."
+	}
 	v.Nav = "users"
 	s.show(w, r, v, "user.html", p)
 	return nil
