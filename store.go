@@ -141,6 +141,12 @@ type Store interface {
 
 	// CreateSignInEvent and CreateAuditEvent append to the logs.
 	CreateSignInEvent(ctx context.Context, e *SignInEvent) error
+	// CreateSignInEventOnce is what a sign-on commits before its answer leaves: it appends e to the sign-in log and,
+	// when key is not "", records key in the replay cache until expiresAt as UseOnce does, both in one transaction.
+	// ECONFLICT, with nothing written, when the key was recorded before and has not expired at e.Time. The records of
+	// concurrent callers may share one transaction and its commit (group commit); each call returns only once its own
+	// writes are committed, or with the error that kept them from it.
+	CreateSignInEventOnce(ctx context.Context, e *SignInEvent, key string, expiresAt time.Time) error
 	// FindSignInEvents returns matching events newest first, and how many match in all.
 	FindSignInEvents(ctx context.Context, directoryID string, f SignInFilter) ([]*SignInEvent, int, error)
 	FindSignInEvent(ctx context.Context, directoryID, id string) (*SignInEvent, error)

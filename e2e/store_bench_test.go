@@ -46,8 +46,9 @@ func BenchmarkSSOStore(b *testing.B) {
 			return s
 		}},
 	} {
-		// signed-in: the path of a user with a session (the request is answered at once, two writes);
-		// parked: the request waits while the user signs in (four writes: replay key, pending stored and taken, log).
+		// signed-in: the path of a user with a session (the request is answered at once, one write: the replay key
+		// with the log entry); parked: the request waits while the user signs in (three writes: the replay key with
+		// the pending sign-in, the pending sign-in taken, the log entry).
 		for _, mode := range []string{"signed-in", "parked"} {
 			b.Run(tc.name+"/"+mode, func(b *testing.B) {
 				store := tc.open(b)

@@ -251,7 +251,7 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*gatehouse.Ses
 // sign-in is complete. An idle, expired or revoked session, or one whose user is disabled or gone, is
 // EUNAUTHORIZED. The idle clock is reset at most once a minute.
 func (s *Service) SessionState(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, Step, error) {
-	sess, u, step, err := s.sessionState(ctx, token)
+	sess, u, step, err := s.sessionState(ctx, token, nil)
 	if err == nil && u.Disabled {
 		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
 	}
@@ -259,8 +259,9 @@ func (s *Service) SessionState(ctx context.Context, token string) (*gatehouse.Se
 }
 
 // sessionState is SessionState for the sign-on policy, which refuses a disabled user itself: the session of a
-// disabled user is returned with its user.
-func (s *Service) sessionState(ctx context.Context, token string) (*gatehouse.Session, *gatehouse.User, Step, error) {
+// disabled user is returned with its user. dir, when not nil, is a directory the caller has read already, used
+// instead of reading it again when it is the session's.
+func (s *Service) sessionState(ctx context.Context, token string, dir *gatehouse.Directory) (*gatehouse.Session, *gatehouse.User, Step, error) {
 	if token == "" {
 		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Sign in first.")
 	}
@@ -277,7 +278,7 @@ func (s *Service) sessionState(ctx context.Context, token string) (*gatehouse.Se
 	} else if err != nil {
 		return nil, nil, 0, err
 	}
-	step, err := s.SignInStep(ctx, sess, u)
+	step, err := s.signInStep(ctx, sess, u, dir)
 	if err != nil {
 		return nil, nil, 0, err
 	}

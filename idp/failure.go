@@ -222,7 +222,10 @@ func (s *Service) refuse(ctx context.Context, at *attempt, err error) *Failure {
 	if u != nil {
 		e.UserID, e.UserName = u.ID, u.UserName
 	}
-	if s.recordSignIn(ctx, at.dirID, e) == nil {
+	if replayed, err := s.logAttempt(ctx, at, e); replayed {
+		// The request was a replay: that is its refusal, whatever else is wrong with it.
+		return s.refuse(ctx, at, errReplayed(at.requestID))
+	} else if err == nil {
 		f.Event = e
 	}
 	return f

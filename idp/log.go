@@ -2,6 +2,7 @@ package idp
 
 import (
 	"context"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -15,16 +16,27 @@ func (s *Service) logSignIn(ctx context.Context, dirID string, e *gatehouse.Sign
 // recordSignIn is logSignIn for callers that must not go on when the sign-in log cannot be written: the log of
 // successful SSO answers is also the list of apps that single logout signs out of.
 func (s *Service) recordSignIn(ctx context.Context, dirID string, e *gatehouse.SignInEvent) error {
+	return s.recordSignOn(ctx, dirID, e, "", time.Time{})
+}
+
+// recordSignOn is recordSignIn for the outcome of an AuthnRequest: the request's replay-cache key, when key is not
+// "", is recorded with the entry until expires, both or neither, in a commit shared with concurrent sign-ons. When
+// the key was used before it returns ECONFLICT and logs nothing: the caller refuses the replay instead.
+func (s *Service) recordSignOn(ctx context.Context, dirID string, e *gatehouse.SignInEvent, key string, expires time.Time) error {
 	info := RequestInfoFrom(ctx)
 	e.ID, e.DirectoryID, e.Time = s.newID(), dirID, s.now()
 	e.CorrelationID, e.ClientAddr = info.CorrelationID, info.ClientAddr
 	e.UserName, e.Reason = truncate(e.UserName, 256), truncate(e.Reason, 2048)
+	err := s.store.CreateSignInEventOnce(context.WithoutCancel(ctx), e, key, expires)
+	if key != "" && gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+		return err
+	}
 	s.observeSignIn(ctx, e)
 	s.logger.LogAttrs(ctx, levelOf(e), "sign-in",
 		logAttr("directory", dirID), logAttr("user", e.UserName), logAttr("app", e.AppName),
 		logAttr("result", e.Result), logAttr("code", e.Code), logAttr("reason", e.Reason),
 		logAttr("correlation_id", e.CorrelationID), logAttr("client", e.ClientAddr))
-	if err := s.store.CreateSignInEvent(context.WithoutCancel(ctx), e); err != nil {
+	if err != nil {
 		s.logger.ErrorContext(ctx, "write sign-in log", "err", err, "correlation_id", e.CorrelationID)
 		return err
 	}

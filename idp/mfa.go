@@ -75,6 +75,11 @@ func (s Step) String() string {
 // one. A session made without a second factor therefore stops counting as soon as the user enrols one or the
 // directory starts requiring one.
 func (s *Service) SignInStep(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User) (Step, error) {
+	return s.signInStep(ctx, sess, u, nil)
+}
+
+// signInStep is SignInStep with the user's directory when the caller has it (dir), which is read otherwise.
+func (s *Service) signInStep(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, dir *gatehouse.Directory) (Step, error) {
 	p, err := s.passkeyPolicy(ctx, u.DirectoryID)
 	if err != nil {
 		return 0, err
@@ -100,11 +105,12 @@ func (s *Service) SignInStep(ctx context.Context, sess *gatehouse.Session, u *ga
 	case sess.MFA:
 		return StepDone, nil
 	}
-	d, err := s.store.FindDirectory(ctx, u.DirectoryID)
-	if err != nil {
-		return 0, err
+	if dir == nil || dir.ID != u.DirectoryID {
+		if dir, err = s.store.FindDirectory(ctx, u.DirectoryID); err != nil {
+			return 0, err
+		}
 	}
-	if d.RequireMFA {
+	if dir.RequireMFA {
 		return StepEnrolMFA, nil
 	}
 	return StepDone, nil

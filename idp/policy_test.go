@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
@@ -166,8 +167,17 @@ func (s failingSignInLog) CreateSignInEvent(ctx context.Context, e *gatehouse.Si
 	return s.Store.CreateSignInEvent(ctx, e)
 }
 
+func (s failingSignInLog) CreateSignInEventOnce(ctx context.Context, e *gatehouse.SignInEvent, key string, expiresAt time.Time) error {
+	if s.fail.Load() {
+		return gatehouse.Errorf(gatehouse.EINTERNAL, "the log is full")
+	}
+	return s.Store.CreateSignInEventOnce(ctx, e, key, expiresAt)
+}
+
 // TestNoAssertionWithoutLog checks that no assertion leaves when its success cannot be written to the sign-in log,
-// which single logout reads to know the apps of a session.
+// which single logout reads to know the apps of a session, IdP-initiated or SP-initiated. The AuthnRequest's replay
+// record is written with the log entry, both or neither: a request refused because the log failed may be sent again
+// once the log works, and is then a replay.
 func TestNoAssertionWithoutLog(t *testing.T) {
 	fail := new(atomic.Bool)
 	srv := testserver.Start(t, testserver.Options{Configure: func(c *idp.Config, _ *web.Server) {
@@ -193,8 +203,19 @@ func TestNoAssertionWithoutLog(t *testing.T) {
 	if ans, err := srv.Service.OpenApp(ctx, "default", a.ID, token); err == nil || ans != nil {
 		t.Errorf("OpenApp with a failing log = %+v, %v; want an error and no answer", ans, err)
 	}
+	q := redirectQuery(t, "SAMLRequest", authnRequest(s.EntityID, ""), "", nil, "")
+	if ans, err := srv.Service.SAMLRedirect(ctx, "default", q, token); err == nil || ans != nil {
+		t.Errorf("SAMLRedirect with a failing log = %+v, %v; want an error and no answer", ans, err)
+	}
 	fail.Store(false)
 	if ans, err := srv.Service.OpenApp(ctx, "default", a.ID, token); err != nil || ans.Post == nil {
 		t.Errorf("OpenApp once the log works again: %+v, %v", ans, err)
+	}
+	if ans, err := srv.Service.SAMLRedirect(ctx, "default", q, token); err != nil || ans.Post == nil {
+		t.Errorf("the same AuthnRequest once the log works again: %+v, %v; want an answer", ans, err)
+	}
+	var f *idp.Failure
+	if ans, err := srv.Service.SAMLRedirect(ctx, "default", q, token); !errors.As(err, &f) || f.Code != saml.CodeRequestReplayed {
+		t.Errorf("the same AuthnRequest a third time = %+v, %v; want %s", ans, err, saml.CodeRequestReplayed)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/saml"
@@ -75,6 +76,14 @@ type attempt struct {
 	// logout reports whether the message is a LogoutRequest or LogoutResponse: refusals of those go to the process
 	// log, not the sign-in log.
 	logout bool
+	// directory is the directory, once found.
+	directory *gatehouse.Directory
+	// requestID is the ID of the AuthnRequest, once validated, and replayKey its key in the replay cache until
+	// replayExpires. The key is recorded with the attempt's sign-in log entry, in one commit, or with the pending
+	// sign-in; it is "" when there is none or once it is recorded. replayed reports whether the key was found used.
+	requestID, replayKey string
+	replayExpires        time.Time
+	replayed             bool
 }
 
 // user returns the user of the browser's session in the directory, or nil.
@@ -120,7 +129,7 @@ func (s *Service) lookUpBrowser(ctx context.Context, at *attempt) error {
 	if at.token == "" {
 		return nil
 	}
-	sess, u, step, err := s.sessionState(ctx, at.token)
+	sess, u, step, err := s.sessionState(ctx, at.token, at.directory)
 	switch {
 	case gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED:
 		return nil
@@ -135,10 +144,11 @@ func (s *Service) lookUpBrowser(ctx context.Context, at *attempt) error {
 
 // findDirectory checks that at's directory exists.
 func (s *Service) findDirectory(ctx context.Context, at *attempt) error {
-	if _, err := s.store.FindDirectory(ctx, at.dirID); err != nil {
+	d, err := s.store.FindDirectory(ctx, at.dirID)
+	if err != nil {
 		return err
 	}
-	at.directoryKnown = true
+	at.directory, at.directoryKnown = d, true
 	return nil
 }
 
@@ -201,8 +211,8 @@ func (s *Service) samlEndpoint(ctx context.Context, dirID, token string, decode 
 }
 
 // spInitiated serves an AuthnRequest (SP-initiated sign-on on either binding): a valid request is answered at once
-// when the browser's user is signed in and need not sign in again, with two writes (the request ID's replay record
-// and the sign-in log); otherwise it is stored as a pending sign-in and the user is sent to sign in first, or, for a
+// when the browser's user is signed in and need not sign in again, with one write (the request ID's replay record
+// and the sign-in log entry, committed together); otherwise it is stored as a pending sign-in and the user is sent to sign in first, or, for a
 // passive request, answered with NoPassive (SECURITY-CASES 19).
 func (s *Service) spInitiated(ctx context.Context, at *attempt, msg *saml.Message) (*Answer, error) {
 	at.acsURL = msg.Request.ACSURL
@@ -224,11 +234,34 @@ func (s *Service) spInitiated(ctx context.Context, at *attempt, msg *saml.Messag
 		return s.answerStatus(ctx, at, pr, &saml.Error{Code: saml.CodeNoPassive, Status: saml.StatusResponder, SubStatus: saml.StatusNoPassive,
 			Message: "The user is not signed in and the request did not allow Gatehouse to ask them to."})
 	}
-	if err := s.store.CreateSignInRequest(ctx, pr); err != nil {
+	if err := s.park(ctx, at, pr); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
 	prompt.PendingID = pr.ID
 	return &Answer{SignIn: prompt}, nil
+}
+
+// park stores pending sign-in pr and records at's replay key, in one transaction: a replayed request is refused
+// and stores nothing.
+func (s *Service) park(ctx context.Context, at *attempt, pr *gatehouse.SignInRequest) error {
+	replayed := false
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
+		if at.replayKey != "" {
+			err := tx.UseOnce(ctx, at.replayKey, pr.CreatedAt, at.replayExpires)
+			if replayed = gatehouse.ErrorCode(err) == gatehouse.ECONFLICT; err != nil {
+				return err
+			}
+		}
+		return tx.CreateSignInRequest(ctx, pr)
+	})
+	switch {
+	case replayed:
+		at.replayKey, at.replayed = "", true
+		return errReplayed(at.requestID)
+	case err == nil:
+		at.replayKey = ""
+	}
+	return err
 }
 
 // ContinueSignOn serves the return to a pending sign-in after the sign-in pages, for the browser with session
@@ -336,7 +369,9 @@ func (s *Service) answer(ctx context.Context, at *attempt, pr *gatehouse.SignInR
 	}
 	e := &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: app.ID, AppName: app.Name,
 		Result: gatehouse.ResultSuccess, Protocol: gatehouse.ProtocolSAML, SessionID: sess.ID}
-	if err := s.recordSignIn(ctx, at.dirID, e); err != nil {
+	if replayed, err := s.logAttempt(ctx, at, e); replayed {
+		return nil, s.refuse(ctx, at, errReplayed(at.requestID))
+	} else if err != nil {
 		return nil, newFailure(err) // the log cannot be written, so the failure is not in it either
 	}
 	return &Answer{Post: &Post{ACSURL: pr.ACSURL, Response: resp, RelayState: pr.RelayState, AppName: app.Name}}, nil
@@ -349,6 +384,26 @@ func (s *Service) answerStatus(ctx context.Context, at *attempt, pr *gatehouse.S
 	if err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
-	s.refuse(ctx, at, se)
+	if f := s.refuse(ctx, at, se); at.replayed {
+		return nil, f // the request was a replay, which refuse logged instead
+	}
 	return &Answer{Post: post}, nil
+}
+
+// logAttempt writes e, the sign-in log entry of at, together with at's replay key when it has one. It reports
+// replayed when the key was used before: nothing is written then, at.replayed is set, and the attempt is a replay,
+// to be refused as such.
+func (s *Service) logAttempt(ctx context.Context, at *attempt, e *gatehouse.SignInEvent) (replayed bool, err error) {
+	key := at.replayKey
+	err = s.recordSignOn(ctx, at.dirID, e, key, at.replayExpires)
+	switch {
+	case key == "":
+		return false, err
+	case err == nil:
+		at.replayKey = ""
+	case gatehouse.ErrorCode(err) == gatehouse.ECONFLICT:
+		at.replayKey, at.replayed = "", true
+		return true, nil
+	}
+	return false, err
 }

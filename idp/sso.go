@@ -66,7 +66,8 @@ func serviceProvider(a *gatehouse.App) *saml.ServiceProvider {
 // validateRequest checks the AuthnRequest of msg, sent to at's directory (SECURITY-CASES 1–18), and returns the
 // pending sign-in that answers it; at.app is its app once known. A request that can be answered only with an error
 // status at the app's registered reply URL (a NameIDPolicy or an authentication context the app cannot get) returns
-// that status too. The request's ID is recorded against replay; the pending sign-in is not stored.
+// that status too. The request's replay-cache key is set on at, to be recorded with the attempt's sign-in log entry
+// (or with the pending sign-in, which is not stored here): whatever the outcome, a request ID is used once.
 func (s *Service) validateRequest(ctx context.Context, at *attempt, msg *saml.Message) (*gatehouse.SignInRequest, *saml.Error, error) {
 	req, dirID := msg.Request, at.dirID
 	// The app is looked up first so that a refusal of the request names it, but the request's own checks come
@@ -104,15 +105,8 @@ func (s *Service) validateRequest(ctx context.Context, at *attempt, msg *saml.Me
 		return nil, nil, err
 	}
 	now := s.now()
-	key := "authn-request:" + dirID + ":" + app.ID + ":" + req.ID
-	if err := s.store.UseOnce(ctx, key, now, now.Add(replayWindow)); gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-		return nil, nil, &saml.Error{
-			Code: saml.CodeRequestReplayed, Field: "ID", Received: req.ID, Status: saml.StatusRequester,
-			Message: "This AuthnRequest ID was already used. Each sign-in must start with a new request from the app.",
-		}
-	} else if err != nil {
-		return nil, nil, err
-	}
+	at.requestID, at.replayKey = req.ID, "authn-request:"+dirID+":"+app.ID+":"+req.ID
+	at.replayExpires = now.Add(replayWindow)
 	pr := &gatehouse.SignInRequest{
 		ID: s.newID(), DirectoryID: dirID, AppID: app.ID, RequestID: req.ID, ACSURL: acs, RelayState: msg.RelayState,
 		ForceAuthn: req.ForceAuthn, CreatedAt: now, ExpiresAt: now.Add(s.signInRequestTTL),
@@ -197,6 +191,14 @@ func authnContextOf(pr *gatehouse.SignInRequest, sess *gatehouse.Session) (strin
 			Message: "The app asks for a sign-in with a second factor, and this sign-in used a password only. Set up two-step verification and sign in again."}
 	}
 	return c.Class, nil
+}
+
+// errReplayed is the refusal of an AuthnRequest whose ID was used before (SECURITY-CASES 18).
+func errReplayed(requestID string) error {
+	return &saml.Error{
+		Code: saml.CodeRequestReplayed, Field: "ID", Received: requestID, Status: saml.StatusRequester,
+		Message: "This AuthnRequest ID was already used. Each sign-in must start with a new request from the app.",
+	}
 }
 
 func errSignInExpired() error {

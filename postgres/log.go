@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -30,6 +31,32 @@ func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent)
 		text(e.Code), text(e.Reason), text(e.CorrelationID), text(e.ClientAddr), text(e.SessionID), text(e.Protocol),
 		text(e.Hint), text(e.Setting))
 	return wrap(err, "create sign-in event")
+}
+
+// CreateSignInEventOnce appends e to the sign-in log and, when key is not "", records key in the replay cache until
+// expiresAt, in one statement (a data-modifying WITH) and therefore one transaction and one round trip. ECONFLICT,
+// with nothing written, when the key was recorded before and has not expired at e.Time. Concurrent calls commit
+// separately; PostgreSQL flushes the write-ahead log of commits that arrive together at once (its own group commit).
+func (s *Store) CreateSignInEventOnce(ctx context.Context, e *gatehouse.SignInEvent, key string, expiresAt time.Time) error {
+	if key == "" {
+		return s.CreateSignInEvent(ctx, e)
+	}
+	tag, err := s.db.Exec(ctx, `WITH used AS (
+			INSERT INTO replay (key, expires_at) VALUES ($17, $18)
+			ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE replay.expires_at <= $3
+			RETURNING 1)
+		INSERT INTO sign_in_events (`+signInEventColumns+`)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 WHERE EXISTS (SELECT 1 FROM used)`,
+		e.DirectoryID, e.ID, e.Time, text(e.UserID), text(e.UserName), text(e.AppID), text(e.AppName), text(e.Result),
+		text(e.Code), text(e.Reason), text(e.CorrelationID), text(e.ClientAddr), text(e.SessionID), text(e.Protocol),
+		text(e.Hint), text(e.Setting), key, expiresAt)
+	if err != nil {
+		return wrap(err, "create sign-in event")
+	}
+	if tag.RowsAffected() == 0 {
+		return gatehouse.Errorf(gatehouse.ECONFLICT, "This ID has been used already.")
+	}
+	return nil
 }
 
 // signInFilter is the WHERE clause of FindSignInEvents: $1 the directory, then the filter's fields.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -19,16 +20,10 @@ func scanSignInEvent(row scanner) (*gatehouse.SignInEvent, error) {
 	return &e, nil
 }
 
-// CreateSignInEvent appends e to the sign-in log.
+// CreateSignInEvent appends e to the sign-in log. Outside InTx it shares a transaction with concurrent sign-on
+// records (CreateSignInEventOnce).
 func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sign_in_events (`+signInEventColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.DirectoryID, e.ID, micros(e.Time), e.UserID, e.UserName, e.AppID, e.AppName, e.Result, e.Code, e.Reason,
-		e.CorrelationID, e.ClientAddr, e.SessionID, e.Protocol, e.Hint, e.Setting)
-	return wrap(err, "create sign-in event", msgs{
-		conflict: "A sign-in event with this ID already exists.",
-		missing:  "The directory does not exist.",
-	})
+	return s.CreateSignInEventOnce(ctx, e, "", time.Time{})
 }
 
 // signInFilter is the WHERE clause of FindSignInEvents: ?1 the directory, then the filter's fields.

@@ -41,40 +41,115 @@ type querier interface {
 type Store struct {
 	writeDB *sql.DB // the one writing connection
 	readDB  *sql.DB // read-only connections
-	w       querier // writeDB, or tx inside InTx
-	r       querier // readDB, or tx inside InTx
+	w       querier // the writer's statements, or the transaction's inside InTx
+	r       querier // the readers' statements, or the transaction's inside InTx
 	tx      *sql.Tx // nil outside InTx
-	stmts   *stmtCache
+	// writer and reader keep the prepared statements of the two pools.
+	writer, reader *prepared
+	// signOns commits the sign-on records of concurrent callers together (CreateSignOnRecords).
+	signOns *groupCommit
 	// schema is the number of the newest migration this code has, which CheckSchema expects the database to be at.
 	schema int
 }
 
-// stmtCache holds the prepared statements of the hot lookups on the reading pool, so that they are parsed once per
-// connection rather than at every call.
-type stmtCache struct {
-	mu sync.Mutex
-	m  map[string]*sql.Stmt // by query; guarded by mu
+// maxPrepared bounds the statements a pool keeps prepared. Gatehouse's queries are a fixed set, but the SCIM filters
+// and the user searches compose theirs from what a request asks for; past the bound a query runs unprepared.
+const maxPrepared = 1000
+
+// prepared is a connection pool whose statements are prepared once and kept: database/sql prepares a kept statement
+// on each connection of the pool at its first use there and reuses it afterwards, so that SQLite parses a query
+// once per connection rather than at every call.
+type prepared struct {
+	db    *sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // by query; guarded by mu
 }
 
-// queryRow runs a query that returns at most one row, through a prepared statement outside transactions.
+func newPrepared(db *sql.DB) *prepared { return &prepared{db: db, stmts: map[string]*sql.Stmt{}} }
+
+// stmt returns the kept statement of query, preparing it at its first use; nil when the pool keeps as many as it
+// may or query cannot be prepared (running it then reports why). Preparing takes a connection of the pool: never
+// call it while holding the writer's one connection in a transaction (see txStatements).
+func (p *prepared) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st := p.kept(query); st != nil {
+		return st
+	}
+	p.mu.Lock()
+	full := len(p.stmts) >= maxPrepared
+	p.mu.Unlock()
+	if full {
+		return nil
+	}
+	st, err := p.db.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if kept, ok := p.stmts[query]; ok {
+		st.Close() // another caller was quicker
+		return kept
+	}
+	p.stmts[query] = st
+	return st
+}
+
+// kept returns the kept statement of query, or nil when there is none yet.
+func (p *prepared) kept(query string) *sql.Stmt {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stmts[query]
+}
+
+// keep prepares the queries that have no kept statement yet, so that their next use finds one; a query that cannot
+// be prepared is left to report its problem when it runs.
+func (p *prepared) keep(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		p.stmt(ctx, q)
+	}
+}
+
+// ExecContext runs query through its kept statement.
+func (p *prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return p.db.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs query through its kept statement.
+func (p *prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query through its kept statement.
+func (p *prepared) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+// close closes the kept statements.
+func (p *prepared) close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var errs []error
+	for _, st := range p.stmts {
+		errs = append(errs, st.Close())
+	}
+	clear(p.stmts)
+	return errors.Join(errs...)
+}
+
+// queryRow runs a query that returns at most one row. Such a lookup by key takes microseconds, less than watching
+// the request's context for cancellation would cost (SQLite's driver starts a goroutine per statement for that), so
+// it runs to its end whatever happens to the request.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if s.tx != nil {
-		return s.tx.QueryRowContext(ctx, query, args...)
-	}
-	c := s.stmts
-	c.mu.Lock()
-	st, ok := c.m[query]
-	if !ok {
-		var err error
-		if st, err = s.readDB.PrepareContext(ctx, query); err != nil {
-			c.mu.Unlock()
-			// The query itself reports the problem.
-			return s.readDB.QueryRowContext(ctx, query, args...)
-		}
-		c.m[query] = st
-	}
-	c.mu.Unlock()
-	return st.QueryRowContext(ctx, args...)
+	return s.r.QueryRowContext(context.WithoutCancel(ctx), query, args...)
 }
 
 // pragmas are applied to every connection: write-ahead logging so readers run beside the writer, enforced foreign
@@ -131,8 +206,9 @@ func open(path string, fsys fs.FS) (*Store, error) {
 		readDB.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{writeDB: writeDB, readDB: readDB, w: writeDB, r: readDB, stmts: &stmtCache{m: map[string]*sql.Stmt{}},
-		schema: len(ms)}, nil
+	writer, reader := newPrepared(writeDB), newPrepared(readDB)
+	return &Store{writeDB: writeDB, readDB: readDB, w: writer, r: reader, writer: writer, reader: reader,
+		signOns: newGroupCommit(writer), schema: len(ms)}, nil
 }
 
 // Close closes every connection. Inside InTx it does nothing. It first lets SQLite refresh the statistics its query
@@ -141,13 +217,7 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
 	}
-	var errs []error
-	s.stmts.mu.Lock()
-	for _, st := range s.stmts.m {
-		errs = append(errs, st.Close())
-	}
-	s.stmts.m = map[string]*sql.Stmt{}
-	s.stmts.mu.Unlock()
+	errs := []error{s.signOns.close(), s.writer.close(), s.reader.close()}
 	if _, err := s.writeDB.Exec(`PRAGMA optimize`); err != nil {
 		errs = append(errs, fmt.Errorf("sqlite: optimize: %w", err))
 	}
@@ -172,10 +242,14 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	if err != nil {
 		return gatehouse.Internal(fmt.Errorf("sqlite: begin: %w", err))
 	}
+	q := &txStatements{Tx: tx, kept: s.writer, stmts: map[string]*sql.Stmt{}}
+	// After the transaction (deferred calls run last to first), its connection is free to prepare what the
+	// transaction ran unprepared.
+	defer func() { s.writer.keep(ctx, q.unkept) }()
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback()
-	w := &txStatements{Tx: tx, stmts: map[string]*sql.Stmt{}}
-	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: w, r: tx, tx: tx, stmts: s.stmts, schema: s.schema}); err != nil {
+	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: q, r: q, tx: tx, writer: s.writer, reader: s.reader,
+		signOns: s.signOns, schema: s.schema}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -184,29 +258,67 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	return nil
 }
 
-// txStatements is the writing querier of a transaction. It prepares each statement once per transaction, so that a
-// transaction that runs one statement many times, such as a bulk import of users, has SQLite parse it once rather
-// than at every row. The statements end with the transaction.
+// txStatements is the querier of a transaction. It runs each query through the writing connection's kept statement
+// (prepared once for the connection's life), so that neither a transaction that runs one statement many times, such
+// as a bulk import of users, nor the next transaction has SQLite parse it again. A query without a kept statement
+// is prepared for the transaction alone, since the transaction holds the one connection a kept statement would be
+// prepared on; the caller keeps the queries in unkept once the transaction has ended. The transaction's handles on
+// its statements end with it.
 type txStatements struct {
 	*sql.Tx
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt // by query; guarded by mu
+	kept   *prepared
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt // by query; guarded by mu
+	unkept []string             // queries prepared for the transaction alone; guarded by mu
 }
 
-// ExecContext runs query through its prepared statement, preparing it at its first use in the transaction.
-func (t *txStatements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// stmt returns the transaction's handle on query's statement, made at its first use in the transaction.
+func (t *txStatements) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	t.mu.Lock()
-	st, ok := t.stmts[query]
-	if !ok {
+	defer t.mu.Unlock()
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	var st *sql.Stmt
+	if kept := t.kept.kept(query); kept != nil {
+		st = t.Tx.StmtContext(ctx, kept)
+	} else {
 		var err error
 		if st, err = t.Tx.PrepareContext(ctx, query); err != nil {
-			t.mu.Unlock()
 			return nil, err
 		}
-		t.stmts[query] = st
+		t.unkept = append(t.unkept, query)
 	}
-	t.mu.Unlock()
+	t.stmts[query] = st
+	return st, nil
+}
+
+// ExecContext runs query through its prepared statement.
+func (t *txStatements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
 	return st.ExecContext(ctx, args...)
+}
+
+// QueryContext runs query through its prepared statement.
+func (t *txStatements) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// QueryRowContext runs query through its prepared statement.
+func (t *txStatements) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		// The query itself reports the problem.
+		return t.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // inTx runs fn in s's transaction, or in a new one; fn's errors come back as they are.

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"IsUsed", testIsUsed},
 		{"Counters", testCounters},
 		{"SignInEvents", testSignInEvents},
+		{"SignInEventOnce", testSignInEventOnce},
 		{"AuditEvents", testAuditEvents},
 		{"Transactions", testTransactions},
 		{"DeleteExpired", testDeleteExpired},

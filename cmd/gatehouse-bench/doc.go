@@ -16,6 +16,8 @@
 //	                          RSS after the burst.
 //	gatehouse-bench start     cold start of gatehouse serve on an existing data directory, to the first /healthz
 //	                          answer, and idle RSS, with directories of users created by the bulk import.
+//	gatehouse-bench busy      sign-ons at a steady rate, in windows alone and windows while users are bulk-imported
+//	                          one request after another: the p99 of each and their ratio.
 //
 // Each prints its flags with --help. The reference servers are subcommands of this binary too (ref-signer,
 // ref-crewjam, ref-argon2); the benchmark starts them itself. The numbers depend on the machine and its load; the

@@ -18,6 +18,8 @@ type target struct {
 	proc *process
 	// do sends one request as worker w and checks the answer.
 	do func(ctx context.Context, w int) error
+	// pprofAddr is the address of the server's profiler, "" when it has none.
+	pprofAddr string
 }
 
 // result is one repetition against one target.

@@ -23,12 +23,13 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `Usage: gatehouse-bench sso|password|start [flags]
+const usage = `Usage: gatehouse-bench sso|password|start|busy [flags]
 
 Measures Gatehouse against reference servers on loopback, interleaved, and prints medians and ratios:
   sso        SP-initiated sign-ons of a signed-in user vs one RSA signature per request and crewjam/saml samlidp
   password   password sign-ins vs a bare argon2id server; peak RSS under a flood of wrong passwords
   start      cold start to the first /healthz answer and idle RSS, with directories of many users
+  busy       sign-ons at a steady rate alone and while users are bulk-imported: p99 and its ratio
 
 Run it inside the repository (it builds ./cmd/gatehouse) or give --gatehouse. gatehouse-bench CMD --help lists
 the flags of each.
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runPassword(ctx, args[1:], stdout, stderr)
 	case "start":
 		err = runStart(ctx, args[1:], stdout, stderr)
+	case "busy":
+		err = runBusy(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -74,6 +77,9 @@ type env struct {
 	reps      int
 	keep      bool
 	verbose   bool
+
+	// profile is the file an sso run writes a CPU profile of gatehouse to; "" for none.
+	profile string
 
 	// builds and labels are the gatehouse binaries an sso run measures, and their names in the report.
 	builds, labels []string

@@ -7,12 +7,15 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -148,9 +151,9 @@ func (e *env) ssoTargets(ctx context.Context, workers int) ([]*target, []*proces
 		{name: "crewjam samlidp (signs both)", proc: crewjam, do: signOn(crewjamClient, crewjam.URL+"/sso", spEntityID)},
 	}
 	for i, bin := range e.builds {
-		ts, p, err := e.gatehouseSSO(ctx, bin, e.labels[i], workers, pw)
-		if p != nil {
-			procs = append(procs, p)
+		ts, gh, err := e.gatehouseSSO(ctx, bin, e.labels[i], workers, pw)
+		if gh != nil {
+			procs = append(procs, gh.process)
 		}
 		if err != nil {
 			return fail(err)
@@ -161,44 +164,52 @@ func (e *env) ssoTargets(ctx context.Context, workers int) ([]*target, []*proces
 }
 
 // gatehouseSSO starts a gatehouse binary with a user assigned to two apps of the same SP, one per signing option,
-// signs the user in, and returns a target per app.
-func (e *env) gatehouseSSO(ctx context.Context, bin, label string, workers int, pw string) ([]*target, *process, error) {
+// signs the user in, and returns a target per app and the server.
+func (e *env) gatehouseSSO(ctx context.Context, bin, label string, workers int, pw string) (_ []*target, _ *gatehouseServer, err error) {
 	name := "gatehouse"
 	if label != "" {
 		name += " " + label
 	}
-	gh, err := e.startGatehouseBinary(ctx, bin, strings.ReplaceAll(name, " ", "-"), e.dir+"/data-"+strings.ReplaceAll(name, " ", "-"), randomPassword())
+	var args []string
+	pprofAddr := ""
+	if e.profile != "" && label == "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, nil, err
+		}
+		args = append(args, "--pprof-addr", pprofAddr)
+	}
+	gh, err := e.startGatehouseBinary(ctx, bin, strings.ReplaceAll(name, " ", "-"), e.dir+"/data-"+strings.ReplaceAll(name, " ", "-"), randomPassword(), args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	userID, err := gh.newUser(ctx, "bench.user@gatehouse.local", pw)
 	if err != nil {
-		return nil, gh.process, err
+		return nil, gh, err
 	}
 	for _, opt := range []string{"assertion", "both"} {
 		app, _, err := gh.api.AddApp(ctx, "default", apiclient.AppInput{GalleryID: "custom", Name: "Bench SP " + opt})
 		if err != nil {
-			return nil, gh.process, err
+			return nil, gh, err
 		}
 		entityID, replyURLs, option := spEntityID+"/"+opt, []string{spACS}, opt
 		if _, err := gh.api.PatchSAML(ctx, "default", app.ID, apiclient.SAMLPatch{EntityID: &entityID, ReplyURLs: &replyURLs, SigningOption: &option}); err != nil {
-			return nil, gh.process, err
+			return nil, gh, err
 		}
 		if _, err := gh.api.CreateAssignment(ctx, "default", app.ID, apiclient.AssignmentInput{PrincipalType: "user", PrincipalID: userID}); err != nil {
-			return nil, gh.process, err
+			return nil, gh, err
 		}
 	}
 	jar, _ := cookiejar.New(nil)
 	hc := newClient(workers, jar)
 	if err := do(ctx, hc, http.MethodPost, gh.URL+"/d/default/login", "application/x-www-form-urlencoded",
 		strings.NewReader(url.Values{"userName": {"bench.user@gatehouse.local"}, "password": {pw}}.Encode()), http.StatusSeeOther); err != nil {
-		return nil, gh.process, err
+		return nil, gh, err
 	}
 	sso := gh.URL + "/d/default/saml2"
 	return []*target{
-		{name: name + ", sign assertion", proc: gh.process, do: signOn(hc, sso, spEntityID+"/assertion")},
+		{name: name + ", sign assertion", proc: gh.process, do: signOn(hc, sso, spEntityID+"/assertion"), pprofAddr: pprofAddr},
 		{name: name + ", sign both", proc: gh.process, do: signOn(hc, sso, spEntityID+"/both")},
-	}, gh.process, nil
+	}, gh, nil
 }
 
 func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -212,6 +223,7 @@ func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	rateDuration := fs.Duration("rate-duration", 5*time.Second, "time per server and repetition at the fixed rate (0 skips it)")
 	compare := fs.String("compare", "", "a second gatehouse `BINARY` (such as a build with GOEXPERIMENT=boringcrypto) measured in the same run")
 	compareLabel := fs.String("compare-label", "", "the `NAME` of the second binary in the report (default: its file name)")
+	fs.StringVar(&e.profile, "profile", "", "after the measurements, write a CPU profile of gatehouse (the first binary) signing assertions in a closed loop for --duration to `FILE` (go tool pprof FILE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -285,6 +297,12 @@ func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 
+	if e.profile != "" {
+		if err := e.writeProfile(ctx, targets, *workers, *duration); err != nil {
+			return err
+		}
+	}
+
 	w := e.out
 	fmt.Fprintf(w, "gatehouse-bench sso: SP-initiated sign-on of a signed-in user, a fresh Redirect AuthnRequest each\n")
 	fmt.Fprintf(w, "machine: %s at the start; load average %s at the end\n", load0, loadAverage())
@@ -316,5 +334,56 @@ func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *rateDuration > 0 {
 		fmt.Fprintf(w, "fixed rate: half of each server's median peak for %v per repetition; latency counts from when a request was due\n", *rateDuration)
 	}
+	return nil
+}
+
+// writeProfile runs a closed loop against the target that serves a profiler, for d, while the profiler records,
+// and writes the CPU profile to e.profile.
+func (e *env) writeProfile(ctx context.Context, targets []*target, workers int, d time.Duration) error {
+	var t *target
+	for _, c := range targets {
+		if c.pprofAddr != "" {
+			t = c
+		}
+	}
+	if t == nil {
+		return errors.New("--profile: no server has a profiler")
+	}
+	e.progress("profiling %s for %v …", t.name, d)
+	type answer struct {
+		b   []byte
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		u := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", t.pprofAddr, max(1, int(d.Seconds())))
+		hc := &http.Client{Timeout: d + time.Minute}
+		resp, err := hc.Get(u)
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("GET %s: status %d: %.300s", u, resp.StatusCode, b)
+		}
+		got <- answer{b, err}
+	}()
+	r, err := closedLoop(ctx, t, workers, math.MaxInt, d)
+	if err != nil {
+		return err
+	}
+	if err := r.check(t.name + " while profiling"); err != nil {
+		return err
+	}
+	a := <-got
+	if a.err != nil {
+		return fmt.Errorf("--profile: %w", a.err)
+	}
+	if err := os.WriteFile(e.profile, a.b, 0o644); err != nil {
+		return err
+	}
+	e.progress("wrote the CPU profile of %d sign-ons to %s", r.n, e.profile)
 	return nil
 }

@@ -20,20 +20,10 @@ func (g *gatehouseServer) importUsers(ctx context.Context, n, perRequest int, pr
 		return 0, 0, err
 	}
 	start := time.Now()
-	var b strings.Builder
 	for done := 0; done < n; {
-		b.Reset()
-		b.WriteString("userName,firstName,lastName,mail\n")
 		part := min(perRequest, n-done)
-		for i := done; i < done+part; i++ {
-			fmt.Fprintf(&b, "user%07d@bench.test,First%d,Last%d,user%07d@bench.test\n", i, i, i, i)
-		}
-		res, err := g.api.ImportUsers(ctx, "default", []byte(b.String()), "text/csv")
-		if err != nil {
+		if err := g.importRange(ctx, done, part); err != nil {
 			return 0, 0, err
-		}
-		if res.Failed > 0 {
-			return 0, 0, fmt.Errorf("import: %d rows refused, the first: %+v", res.Failed, res.Errors[0])
 		}
 		done += part
 		if done%100_000 == 0 && done < n {
@@ -46,6 +36,23 @@ func (g *gatehouseServer) importUsers(ctx context.Context, n, perRequest int, pr
 		return rate, 0, err
 	}
 	return rate, (cpu1 - cpu0) / time.Duration(n), nil
+}
+
+// importRange creates users number first to first+n-1 of the default directory in one request of the bulk import.
+func (g *gatehouseServer) importRange(ctx context.Context, first, n int) error {
+	var b strings.Builder
+	b.WriteString("userName,firstName,lastName,mail\n")
+	for i := first; i < first+n; i++ {
+		fmt.Fprintf(&b, "user%07d@bench.test,First%d,Last%d,user%07d@bench.test\n", i, i, i, i)
+	}
+	res, err := g.api.ImportUsers(ctx, "default", []byte(b.String()), "text/csv")
+	if err != nil {
+		return err
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("import: %d rows refused, the first: %+v", res.Failed, res.Errors[0])
+	}
+	return nil
 }
 
 func runStart(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -169,6 +169,22 @@ func TestServeMetricsAddr(t *testing.T) {
 		"--metrics-addr", "0.0.0.0:" + port, "--metrics-allow-remote"}, "http://"+addr+"/healthz", "http://127.0.0.1:"+port+"/metrics")
 }
 
+// TestServePprofAddr checks that the profiler listens only on loopback and serves Go's profiles there.
+func TestServePprofAddr(t *testing.T) {
+	port := strconv.Itoa(mustPort(t))
+	err := runServe(t.Context(), []string{"--addr", loopbackAddr(t), "--data", t.TempDir(), "--database-url", "",
+		"--log-level", "error", "--pprof-addr", "0.0.0.0:" + port}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listens beyond this machine") {
+		t.Fatalf("serve --pprof-addr 0.0.0.0:%s: %v, want a refusal", port, err)
+	}
+	addr, paddr := loopbackAddr(t), loopbackAddr(t)
+	serveUntilHealthy(t, []string{"--addr", addr, "--data", t.TempDir(), "--database-url", "", "--log-level", "error",
+		"--pprof-addr", paddr}, "http://"+addr+"/healthz", "http://"+paddr+"/debug/pprof/cmdline")
+	if resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/cmdline on --addr: %v %v, want 404", resp.StatusCode, err)
+	}
+}
+
 // mustPort returns a free TCP port.
 func mustPort(t *testing.T) int {
 	t.Helper()
@@ -190,7 +206,7 @@ func TestServeHelpListsOperations(t *testing.T) {
 	}
 	var missing []string
 	for _, flag := range []string{"metrics-addr", "metrics-allow-remote", "ready-timeout", "smtp-host", "smtp-port",
-		"smtp-tls", "smtp-user", "smtp-password", "smtp-from", "cert-notice-interval"} {
+		"smtp-tls", "smtp-user", "smtp-password", "smtp-from", "cert-notice-interval", "pprof-addr"} {
 		env := "GATEHOUSE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 		if !strings.Contains(stderr.String(), "-"+flag) || !strings.Contains(stderr.String(), env) {
 			missing = append(missing, flag)

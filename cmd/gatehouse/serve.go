@@ -59,6 +59,8 @@ type serveConfig struct {
 	// lets it be an address other than loopback.
 	MetricsAddr        string
 	MetricsAllowRemote bool
+	// PprofAddr, when set, is a loopback listener that serves Go's profiler (/debug/pprof/).
+	PprofAddr string
 
 	// The SMTP server of the certificate expiry notices; none are sent without SMTPHost.
 	SMTPHost           string
@@ -145,6 +147,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	str(&c.MetricsAddr, "metrics-addr", "GATEHOUSE_METRICS_ADDR", "", "also serve GET /metrics, without a token, on this address, e.g. 127.0.0.1:9464 (default: off; /metrics on --addr needs an instance admin's token)")
 	allowRemote, _ := strconv.ParseBool(getenv("GATEHOUSE_METRICS_ALLOW_REMOTE"))
 	fs.BoolVar(&c.MetricsAllowRemote, "metrics-allow-remote", allowRemote, "let --metrics-addr be an address other than loopback; anyone who reaches it reads the metrics (env GATEHOUSE_METRICS_ALLOW_REMOTE)")
+	str(&c.PprofAddr, "pprof-addr", "GATEHOUSE_PPROF_ADDR", "", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060, to profile the server under load (default: off)")
 	str(&c.SMTPHost, "smtp-host", "GATEHOUSE_SMTP_HOST", "", "SMTP server that sends the certificate expiry e-mails (default: none, no e-mails)")
 	port, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_SMTP_PORT", "587"))
 	fs.IntVar(&c.SMTPPort, "smtp-port", port, "SMTP server port: 587 for starttls, 465 for tls (env GATEHOUSE_SMTP_PORT)")
@@ -289,6 +292,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		defer mln.Close()
+	}
+	if c.PprofAddr != "" {
+		pln, err := listenPprof(c.PprofAddr)
+		if err != nil {
+			return err
+		}
+		ps := pprofServer(logger)
+		go ps.Serve(pln)
+		defer ps.Close()
+		logger.Info("profiler listening", "addr", pln.Addr().String())
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
