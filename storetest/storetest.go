@@ -57,6 +57,14 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"FindGroupsOfUsers", testFindGroupsOfUsers},
 		{"SCIMTokens", testSCIMTokens},
 		{"ForUpdate", testForUpdate},
+		{"ProvisioningSettings", testProvisioningSettings},
+		{"ProvisioningLease", testProvisioningLease},
+		{"ProvisioningRequests", testProvisioningRequests},
+		{"ProvisioningJobs", testProvisioningJobs},
+		{"ProvisioningDue", testProvisioningDue},
+		{"ProvisionedObjects", testProvisionedObjects},
+		{"ScopeUsers", testScopeUsers},
+		{"ProvisioningEvents", testProvisioningEvents},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
