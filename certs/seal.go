@@ -97,3 +97,27 @@ func (s *Sealer) OpenKey(sealed []byte, aad string) (*rsa.PrivateKey, error) {
 	}
 	return rk, nil
 }
+
+// Seal returns a secret (such as an app's provisioning token) encrypted and authenticated together with aad, in
+// the format of SealKey. Open needs the same aad.
+func (s *Sealer) Seal(plain []byte, aad string) ([]byte, error) {
+	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plain)+s.aead.Overhead())
+	out[0] = sealV1
+	if _, err := rand.Read(out[1 : 1+nonceSize]); err != nil {
+		return nil, fmt.Errorf("certs: seal: %w", err)
+	}
+	return s.aead.Seal(out, out[1:1+nonceSize], plain, additionalData(sealV1, aad)), nil
+}
+
+// Open decrypts a secret sealed by Seal with the same aad. A wrong key-encryption key, a different aad or damaged
+// bytes give an error wrapping ErrOpen.
+func (s *Sealer) Open(sealed []byte, aad string) ([]byte, error) {
+	if len(sealed) < 1+nonceSize+s.aead.Overhead() || sealed[0] != sealV1 {
+		return nil, fmt.Errorf("certs: open: the sealed secret is damaged or of an unknown version: %w", ErrOpen)
+	}
+	plain, err := s.aead.Open(nil, sealed[1:1+nonceSize], sealed[1+nonceSize:], additionalData(sealV1, aad))
+	if err != nil {
+		return nil, fmt.Errorf("certs: open: %w", ErrOpen)
+	}
+	return plain, nil
+}
