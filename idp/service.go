@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-idp/gatehouse/certs"
 	"github.com/gatehouse-idp/gatehouse/gallery"
 	"github.com/gatehouse-idp/gatehouse/password"
+	"github.com/gatehouse-idp/gatehouse/provision"
 	"github.com/gatehouse-idp/gatehouse/saml"
 )
 
@@ -54,6 +55,9 @@ type Config struct {
 	Limits saml.Limits
 	// Lockout is the password-guessing policy (DefaultLockout when zero).
 	Lockout Lockout
+	// Provisioning is the engine that provisions users and groups to apps; nil when none runs in this process (the
+	// changes are queued all the same, and any node's engine pushes them).
+	Provisioning *provision.Engine
 }
 
 // Service is the Gatehouse application layer: every operation of the REST API, the portal, the sign-in pages and
@@ -85,6 +89,9 @@ type Service struct {
 
 	// observer is told of sign-ins, for the metrics; nil when none was set.
 	observer Observer
+
+	// provisioning is the engine told of queued changes; nil when none runs in this process.
+	provisioning *provision.Engine
 }
 
 const maxSigners = 1024
@@ -112,7 +119,7 @@ func New(c Config) (*Service, error) {
 		logger: c.Logger, clock: c.Now, rand: c.Rand,
 		certValidity: c.CertValidity, sessionIdle: c.SessionIdle, sessionMax: c.SessionMax,
 		signInRequestTTL: c.SignInRequestTTL, assertionLifetime: c.AssertionLifetime, limits: c.Limits, lockout: c.Lockout,
-		signers: map[string]*saml.Signer{},
+		signers: map[string]*saml.Signer{}, provisioning: c.Provisioning,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))

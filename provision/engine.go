@@ -152,6 +152,9 @@ func New(c Config) (*Engine, error) {
 	return e, nil
 }
 
+// SetObserver makes o observe the engine's actions. Call it before Run.
+func (e *Engine) SetObserver(o Observer) { e.cfg.Observer = o }
+
 // Node returns the name of this node in leases.
 func (e *Engine) Node() string { return e.cfg.Node }
 
@@ -298,10 +301,11 @@ func (e *Engine) observe(appID string, o outcome) {
 }
 
 // runApp provisions one app while this node holds its lease, until nothing is due or the lease is lost.
-func (e *Engine) runApp(ctx context.Context, st *gatehouse.ProvisioningStatus) {
+func (e *Engine) runApp(ctx context.Context, claimed *gatehouse.ProvisioningStatus) {
+	dirID, appID := claimed.DirectoryID, claimed.AppID
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	log := e.logger.With("directory", st.DirectoryID, "app", st.AppID)
+	log := e.logger.With("directory", dirID, "app", appID)
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
@@ -313,7 +317,7 @@ func (e *Engine) runApp(ctx context.Context, st *gatehouse.ProvisioningStatus) {
 				return
 			case <-t.C:
 				now := e.now()
-				if _, err := e.store.ClaimProvisioning(ctx, st.DirectoryID, st.AppID, e.cfg.Node, now, now.Add(e.cfg.Lease)); err != nil {
+				if _, err := e.store.ClaimProvisioning(ctx, dirID, appID, e.cfg.Node, now, now.Add(e.cfg.Lease)); err != nil {
 					if ctx.Err() == nil {
 						log.Warn("provisioning: lost the app's lease; stopping", "err", err)
 					}
@@ -326,14 +330,15 @@ func (e *Engine) runApp(ctx context.Context, st *gatehouse.ProvisioningStatus) {
 	defer func() {
 		cancel()
 		<-renewed
-		if err := e.store.ReleaseProvisioning(context.WithoutCancel(ctx), st.DirectoryID, st.AppID, e.cfg.Node); err != nil {
+		if err := e.store.ReleaseProvisioning(context.WithoutCancel(ctx), dirID, appID, e.cfg.Node); err != nil {
 			log.Warn("provisioning: release the app's lease", "err", err)
 		}
 	}()
 	var r *run
 	discovered := false
+	st := claimed
 	for ctx.Err() == nil {
-		p, err := e.store.FindProvisioning(ctx, st.DirectoryID, st.AppID)
+		p, err := e.store.FindProvisioning(ctx, dirID, appID)
 		if err != nil {
 			if ctx.Err() == nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 				log.Warn("provisioning: read the app's settings", "err", err)
@@ -347,7 +352,7 @@ func (e *Engine) runApp(ctx context.Context, st *gatehouse.ProvisioningStatus) {
 			}
 			discovered = false
 		}
-		if st, err = e.store.FindProvisioningStatus(ctx, p.DirectoryID, p.AppID); err != nil {
+		if st, err = e.store.FindProvisioningStatus(ctx, dirID, appID); err != nil {
 			return
 		}
 		st.LeaseOwner = e.cfg.Node
@@ -409,10 +414,8 @@ func (e *Engine) cannotRun(ctx context.Context, st *gatehouse.ProvisioningStatus
 func (e *Engine) step(ctx context.Context, r *run, st *gatehouse.ProvisioningStatus, discovered *bool, log *slog.Logger) (bool, error) {
 	now := e.now()
 	worked := false
+	// A request is consumed after what it asks for is recorded, so that a node that stops in between loses none.
 	if at := st.RetryRequestedAt; !at.IsZero() {
-		if err := e.store.ConsumeProvisioningRequest(ctx, st.DirectoryID, st.AppID, gatehouse.RequestRetry, at); err != nil {
-			return false, err
-		}
 		if err := e.store.ResetProvisioningJobs(ctx, st.DirectoryID, st.AppID, now); err != nil {
 			return false, err
 		}
@@ -420,14 +423,17 @@ func (e *Engine) step(ctx context.Context, r *run, st *gatehouse.ProvisioningSta
 		*discovered = false
 		if st.Quarantine != nil {
 			st.Quarantine.NextProbeAt = now
+			if err := e.store.UpdateProvisioningStatus(ctx, st); err != nil {
+				return false, err
+			}
+		}
+		if err := e.store.ConsumeProvisioningRequest(ctx, st.DirectoryID, st.AppID, gatehouse.RequestRetry, at); err != nil {
+			return false, err
 		}
 		worked = true
 	}
 	automatic := r.p.Mode == gatehouse.ProvisioningAutomatic
 	if at := st.CycleRequestedAt; !at.IsZero() {
-		if err := e.store.ConsumeProvisioningRequest(ctx, st.DirectoryID, st.AppID, gatehouse.RequestCycle, at); err != nil {
-			return false, err
-		}
 		if automatic {
 			kind := gatehouse.CycleRestart
 			if st.LastCycle == nil && (st.Cycle == nil || st.Cycle.Kind == gatehouse.CycleInitial) {
@@ -438,6 +444,9 @@ func (e *Engine) step(ctx context.Context, r *run, st *gatehouse.ProvisioningSta
 				return false, err
 			}
 			log.Info("provisioning: full cycle started", "kind", kind, "cycle", st.Cycle.ID)
+		}
+		if err := e.store.ConsumeProvisioningRequest(ctx, st.DirectoryID, st.AppID, gatehouse.RequestCycle, at); err != nil {
+			return false, err
 		}
 		worked = true
 	}
@@ -649,7 +658,7 @@ func count(c *gatehouse.ProvisioningCounts, o outcome) {
 func (e *Engine) cyclePage(ctx context.Context, r *run, st *gatehouse.ProvisioningStatus, log *slog.Logger) error {
 	c := st.Cycle
 	it := func(typ, id string, inScope bool) item {
-		return item{typ: typ, id: id, trigger: c.Kind, cycleID: c.ID, inScope: inScope}
+		return item{typ: typ, id: id, trigger: c.Kind, cycleID: c.ID, inScope: inScope, why: "in the app's scope"}
 	}
 	var items []item
 	var next string

@@ -19,8 +19,10 @@ type item struct {
 	trigger, cycleID string
 	// verbose makes the outcome logged with its steps even when nothing changed (provision on demand).
 	verbose bool
-	// inScope reports that the caller knows the user is in scope (a cycle's pass over the scope).
+	// inScope reports that the caller knows the user is in scope, and why (a cycle's pass over the scope, a member
+	// of a group in scope).
 	inScope bool
+	why     string
 }
 
 // outcome is what processing an item did.
@@ -77,6 +79,7 @@ func (r *run) newEvent(it item) *gatehouse.ProvisioningEvent {
 // finish completes the event with the outcome and queues it for the log when it is worth logging: every action,
 // every failure, and anything on demand.
 func (r *run) finish(it item, ev *gatehouse.ProvisioningEvent, o outcome, start time.Time) outcome {
+	ev.Time = r.e.now() // when it was done, so that a group's members come before it in the log
 	ev.DurationMS = time.Since(start).Milliseconds()
 	ev.Target = Where(r.t.c.Host(), r.t.lastAddr())
 	ev.Result = o.result
@@ -165,7 +168,7 @@ func (r *run) user(ctx context.Context, it item) outcome {
 	}
 	ev.SourceName = u.UserName
 	step(ev, "source", gatehouse.ResultSuccess, "Read the user %s (%s) from the directory.", u.UserName, u.ID)
-	in, why := it.inScope, "in the app's scope"
+	in, why := it.inScope, it.why
 	if !in {
 		if in, why, err = r.userInScope(ctx, u, it.verbose); err != nil {
 			return r.finish(it, ev, r.internalFailure(ev, err), start)
@@ -490,7 +493,8 @@ func (r *run) group(ctx context.Context, it item) outcome {
 		l := links[uid]
 		if l == nil || !l.Active {
 			// A member without an account at the app gets one first (the group's members are in scope).
-			o := r.user(ctx, item{typ: gatehouse.ObjectUser, id: uid, trigger: it.trigger, cycleID: it.cycleID, verbose: it.verbose, inScope: true})
+			o := r.user(ctx, item{typ: gatehouse.ObjectUser, id: uid, trigger: it.trigger, cycleID: it.cycleID, verbose: it.verbose,
+				inScope: true, why: "a member of the group " + g.Name + ", which is in the app's scope"})
 			if o.result == gatehouse.ResultFailure && o.kind != failItem {
 				step(ev, "members", gatehouse.ResultFailure, "Member %s could not be provisioned.", uid)
 				return r.finish(it, ev, o, start)
