@@ -128,9 +128,16 @@ func skipped(ev *gatehouse.ProvisioningEvent, reason string) outcome {
 	return outcome{result: gatehouse.ResultSkipped}
 }
 
-// connectionStep adds the step that says where the requests go and whether the app answered the run's first one.
-func (r *run) connectionStep(ev *gatehouse.ProvisioningEvent) {
+// connectionStep adds the step that says where the requests go. On demand (verbose) it first checks that the app
+// answers and accepts the credentials, and returns the failure's outcome when it does not (ok false).
+func (r *run) connectionStep(ctx context.Context, it item, ev *gatehouse.ProvisioningEvent) (outcome, bool) {
+	if it.verbose {
+		if _, err := r.t.find(ctx, gatehouse.ObjectUser, "userName eq "+filterValue("gatehouse-connection-test-"+newID())); err != nil {
+			return r.failed(ev, "connection", "", err), false
+		}
+	}
 	step(ev, "connection", gatehouse.ResultSuccess, "Requests go to %s; %s", Where(r.t.c.Host(), r.t.lastAddr()), r.method())
+	return outcome{}, true
 }
 
 func (r *run) method() string {
@@ -149,7 +156,9 @@ func (r *run) user(ctx context.Context, it item) outcome {
 	if err != nil {
 		return r.finish(it, ev, r.internalFailure(ev, err), start)
 	}
-	r.connectionStep(ev)
+	if o, ok := r.connectionStep(ctx, it, ev); !ok {
+		return r.finish(it, ev, o, start)
+	}
 	u, err := r.e.store.FindUser(ctx, r.p.DirectoryID, it.id)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		if link != nil {
@@ -440,7 +449,9 @@ func (r *run) group(ctx context.Context, it item) outcome {
 	if err != nil {
 		return r.finish(it, ev, r.internalFailure(ev, err), start)
 	}
-	r.connectionStep(ev)
+	if o, ok := r.connectionStep(ctx, it, ev); !ok {
+		return r.finish(it, ev, o, start)
+	}
 	g, err := r.e.store.FindGroup(ctx, r.p.DirectoryID, it.id)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		if link != nil {
