@@ -65,6 +65,8 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"ProvisionedObjects", testProvisionedObjects},
 		{"ScopeUsers", testScopeUsers},
 		{"ProvisioningEvents", testProvisioningEvents},
+		{"HasUsers", testHasUsers},
+		{"CreateUsersInTx", testCreateUsersInTx},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
