@@ -13,6 +13,8 @@ import (
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/certs"
+	"github.com/gatehouse-idp/gatehouse/internal/pgtest"
+	"github.com/gatehouse-idp/gatehouse/postgres"
 	"github.com/gatehouse-idp/gatehouse/provision"
 	"github.com/gatehouse-idp/gatehouse/sqlite"
 )
@@ -36,6 +38,13 @@ func newWorld(t *testing.T, configure func(p *gatehouse.Provisioning)) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return newWorldOn(t, s, configure)
+}
+
+// newWorldOn is newWorld on the store s.
+func newWorldOn(t *testing.T, s gatehouse.Store, configure func(p *gatehouse.Provisioning)) *world {
+	t.Helper()
+	var err error
 	kek := make([]byte, 32)
 	rand.Read(kek)
 	sealer, _ := certs.NewSealer(kek)
@@ -60,7 +69,12 @@ func newWorld(t *testing.T, configure func(p *gatehouse.Provisioning)) *world {
 }
 
 func (w *world) engine(node string) *provision.Engine {
-	e, err := provision.New(provision.Config{Store: w.s, Sealer: w.sealer, Node: node, Retry: 20 * time.Millisecond,
+	return w.engineOn(w.s, node)
+}
+
+// engineOn returns an engine of the node on the store s, which may be another connection to w's database.
+func (w *world) engineOn(s gatehouse.Store, node string) *provision.Engine {
+	e, err := provision.New(provision.Config{Store: s, Sealer: w.sealer, Node: node, Retry: 20 * time.Millisecond,
 		Lease: 5 * time.Second, Poll: 20 * time.Millisecond, AllowAddresses: loopback, Timeout: 5 * time.Second})
 	if err != nil {
 		w.t.Fatal(err)
@@ -554,9 +568,30 @@ func TestOnDemandShowsSteps(t *testing.T) {
 	}
 }
 
-// TestTwoNodesNoActionTwice runs two engines on one database: each account is created once.
+// TestTwoNodesNoActionTwice runs two engines on one database, on SQLite and on PostgreSQL (there each node with
+// its own connections): each account is created once and each change pushed once.
 func TestTwoNodesNoActionTwice(t *testing.T) {
-	w := newWorld(t, func(p *gatehouse.Provisioning) { p.Scope = gatehouse.ScopeAll })
+	t.Run("sqlite", func(t *testing.T) {
+		w := newWorld(t, func(p *gatehouse.Provisioning) { p.Scope = gatehouse.ScopeAll })
+		twoNodes(t, w, w.s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.URL(t)
+		open := func() gatehouse.Store {
+			s, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		w := newWorldOn(t, open(), func(p *gatehouse.Provisioning) { p.Scope = gatehouse.ScopeAll })
+		twoNodes(t, w, open())
+	})
+}
+
+// twoNodes provisions 150 users and 20 changes with one engine on w's store and another on second.
+func twoNodes(t *testing.T, w *world, second gatehouse.Store) {
 	var users []*gatehouse.User
 	for i := range 150 {
 		users = append(users, w.user(fmt.Sprintf("user%03d", i)))
@@ -564,8 +599,7 @@ func TestTwoNodesNoActionTwice(t *testing.T) {
 	w.cycle()
 	ctx, cancel := context.WithCancel(w.ctx)
 	var wg sync.WaitGroup
-	for _, node := range []string{"node-a", "node-b"} {
-		e := w.engine(node)
+	for _, e := range []*provision.Engine{w.engineOn(w.s, "node-a"), w.engineOn(second, "node-b")} {
 		wg.Add(1)
 		go func() { defer wg.Done(); e.Run(ctx) }()
 	}
@@ -638,3 +672,5 @@ func TestCycleContinuesAfterAStop(t *testing.T) {
 		}
 	}
 }
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
