@@ -249,7 +249,7 @@ func listResources(r *http.Request, rt *scim.ResourceType, docs []map[string]any
 }
 
 func (a *App) scimListUsers(r *http.Request, _ []byte) (int, any, error) {
-	users, err := a.listUsers(r.Context())
+	users, err := a.usersFiltered(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -262,6 +262,28 @@ func (a *App) scimListUsers(r *http.Request, _ []byte) (int, any, error) {
 		return map[gatehouse.QueryAttr]string{gatehouse.QueryID: s("id"), gatehouse.QueryUserName: s("userName"),
 			gatehouse.QueryExternalID: s("externalId"), gatehouse.QueryDisplayName: s("displayName")}
 	})
+}
+
+// usersFiltered returns the users a list request may match: for the filter `userName eq "…"` (how provisioning
+// clients find an account) only the user with that e-mail, from the index, otherwise every user.
+func (a *App) usersFiltered(r *http.Request) ([]*User, error) {
+	if q := r.URL.Query().Get("filter"); q != "" {
+		f, err := scim.ParseFilter(scim.Users, q)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := f.Value.(string); ok && f.Op == gatehouse.FilterEq && f.Attr == gatehouse.QueryUserName {
+			u, err := a.findUserByEmail(r.Context(), v)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return []*User{u}, nil
+		}
+	}
+	return a.listUsers(r.Context())
 }
 
 func (a *App) scimGetUser(r *http.Request, _ []byte) (int, any, error) {
