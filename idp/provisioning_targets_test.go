@@ -21,7 +21,7 @@ import (
 // TestProvisioningToSCIMMY provisions to an independent SCIM service provider (SCIMMY with SCIMMY Routers, npm)
 // and checks every change through that server's own API.
 func TestProvisioningToSCIMMY(t *testing.T) {
-	provisionAndCheck(t, scimtarget.Start(t))
+	provisionAndCheck(t, scimtarget.Start(t, scimtarget.Options{}))
 }
 
 // TestProvisioningToDemoApp provisions to the demo app's SCIM service, shaped like Mixpanel's, and checks every
@@ -32,7 +32,7 @@ func TestProvisioningToDemoApp(t *testing.T) {
 
 // startDemoSCIM starts the demo app, and as its owner claims the domain and generates a SCIM token, as an admin
 // does under Settings → Access security → SCIM.
-func startDemoSCIM(t *testing.T, domain string) *scimtarget.Reader {
+func startDemoSCIM(t testing.TB, domain string) *scimtarget.Reader {
 	t.Helper()
 	ctx := context.Background()
 	hs := httptest.NewUnstartedServer(nil)
