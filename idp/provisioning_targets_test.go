@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -163,6 +164,19 @@ func provisionAndCheck(t *testing.T, target *scimtarget.Reader) {
 	must(t, err)
 	must(t, src.Service.RemoveGroupMember(ctx, root, "default", sales.ID, alice.ID))
 	waitFor(t, "alice is removed", func() bool { return target.User(t, "alice@contoso.com") == nil })
+
+	// The metrics count the actions by app, action and result.
+	rec := httptest.NewRecorder()
+	src.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`gatehouse_provisioning_actions_total{action="create",app="` + app.ID + `",result="success"}`,
+		`gatehouse_provisioning_actions_total{action="delete",app="` + app.ID + `",result="success"}`,
+		"gatehouse_provisioning_queue_depth ",
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("the metrics lack %s", want)
+		}
+	}
 
 	failed, _, err := src.Service.FindProvisioningEvents(ctx, root, "default", gatehouse.ProvisioningFilter{Result: gatehouse.ResultFailure})
 	must(t, err)
