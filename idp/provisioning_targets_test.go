@@ -31,6 +31,15 @@ func TestProvisioningToDemoApp(t *testing.T) {
 	provisionAndCheck(t, startDemoSCIM(t, "contoso.com"))
 }
 
+// TestProvisioningToAnotherGatehouseThroughSCIM provisions to another Gatehouse's directory SCIM endpoint
+// (outbound meets inbound) and checks every change through that endpoint, as a client of the second one would.
+func TestProvisioningToAnotherGatehouseThroughSCIM(t *testing.T) {
+	dst := testserver.Start(t, testserver.Options{})
+	token, _, err := dst.Service.CreateSCIMToken(context.Background(), admin(t, dst), "default", "Gatehouse (upstream)")
+	must(t, err)
+	provisionAndCheck(t, &scimtarget.Reader{BaseURL: dst.Service.SCIMBaseURL("default"), Token: token})
+}
+
 // startDemoSCIM starts the demo app, and as its owner claims the domain and generates a SCIM token, as an admin
 // does under Settings → Access security → SCIM.
 func startDemoSCIM(t testing.TB, domain string) *scimtarget.Reader {
