@@ -66,9 +66,15 @@ func Modules() (string, error) {
 	return modules, nil
 }
 
+// Options change the service provider.
+type Options struct {
+	// Lenient accepts a user whose userName is taken (as some apps do), so that duplicate creates show.
+	Lenient bool
+}
+
 // Start starts a SCIMMY service provider with a random token and stops it when the test ends. It skips the test
 // when Node.js or npm is missing (fails under CI=true).
-func Start(tb testing.TB) *Reader {
+func Start(tb testing.TB, opts Options) *Reader {
 	tb.Helper()
 	node, err := exec.LookPath("node")
 	if err == nil {
@@ -99,6 +105,9 @@ func Start(tb testing.TB) *Reader {
 	token := hex.EncodeToString(b)
 	cmd := exec.Command(node, path)
 	cmd.Env = append(os.Environ(), "SCIM_TOKEN="+token)
+	if opts.Lenient {
+		cmd.Env = append(cmd.Env, "SCIM_LENIENT=1")
+	}
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe() // the server exits when its standard input closes
 	if err != nil {
@@ -205,6 +214,52 @@ func (rd *Reader) User(tb testing.TB, userName string) Resource {
 		return nil
 	}
 	return us[0]
+}
+
+// Count returns how many resources of the endpoint there are.
+func (rd *Reader) Count(tb testing.TB, endpoint string) int {
+	tb.Helper()
+	var page struct{ TotalResults int }
+	if st := rd.Get(tb, "/"+endpoint+"?count=1", &page); st != http.StatusOK {
+		tb.Fatalf("GET /%s: HTTP %d", endpoint, st)
+	}
+	return page.TotalResults
+}
+
+// Users returns how many users the SCIMMY server started by Start holds, from its own statistics, which cost
+// it less than a listing.
+func (rd *Reader) Users(tb testing.TB) int {
+	tb.Helper()
+	return rd.stats(tb, false).Users
+}
+
+// UserNames returns the userName of every user the SCIMMY server started by Start holds, one per account.
+func (rd *Reader) UserNames(tb testing.TB) []string {
+	tb.Helper()
+	return rd.stats(tb, true).UserNames
+}
+
+type stats struct {
+	Users     int
+	UserNames []string
+}
+
+func (rd *Reader) stats(tb testing.TB, names bool) stats {
+	tb.Helper()
+	u := strings.TrimSuffix(rd.BaseURL, "/scim/v2") + "/stats"
+	if names {
+		u += "?names=1"
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET /stats: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return st
 }
 
 // Members returns the userNames of the members of the group with the displayName, sorted as the target lists
