@@ -193,3 +193,46 @@ func provisionAndCheck(t *testing.T, target *scimtarget.Reader) {
 		t.Errorf("failed: %s %s %s: %s (HTTP %d %s)", e.Action, e.ObjectType, e.SourceName, e.Reason, e.HTTPStatus, e.ErrorBody)
 	}
 }
+
+// TestProvisioningQuarantineForWrongTokenAtSCIMMY turns provisioning on with a wrong token for an independent SCIM
+// server: the app goes into quarantine with a message naming the refusal, and the right token and Retry now bring
+// it out, with nothing lost.
+func TestProvisioningQuarantineForWrongTokenAtSCIMMY(t *testing.T) {
+	ctx := context.Background()
+	target := scimtarget.Start(t, scimtarget.Options{})
+	src := testserver.Start(t, testserver.Options{})
+	root := admin(t, src)
+	app, _, err := src.Service.AddApp(ctx, root, "default", idp.AppInput{GalleryID: "custom", Name: "Target"})
+	must(t, err)
+	on, wrong := gatehouse.ProvisioningAutomatic, "not-the-token"
+	_, err = src.Service.UpdateProvisioning(ctx, root, "default", app.ID, idp.ProvisioningInput{Mode: &on, TenantURL: &target.BaseURL, Token: &wrong})
+	must(t, err)
+	bob, _, err := src.Service.CreateUser(ctx, root, "default", idp.UserInput{UserName: "bob@contoso.com", DisplayName: "Bob"})
+	must(t, err)
+	_, err = src.Service.Assign(ctx, root, "default", app.ID, gatehouse.PrincipalUser, bob.ID)
+	must(t, err)
+	var q *gatehouse.Quarantine
+	waitFor(t, "the app is in quarantine", func() bool {
+		v, err := src.Service.FindProvisioning(ctx, root, "default", app.ID)
+		must(t, err)
+		if v.Status != nil {
+			q = v.Status.Quarantine
+		}
+		return q != nil
+	})
+	if !strings.Contains(q.Reason, "401") {
+		t.Errorf("quarantine reason %q does not name the app's HTTP 401", q.Reason)
+	}
+	if target.User(t, "bob@contoso.com") != nil {
+		t.Fatal("bob was created with a wrong token")
+	}
+	_, err = src.Service.UpdateProvisioning(ctx, root, "default", app.ID, idp.ProvisioningInput{Token: &target.Token})
+	must(t, err)
+	must(t, src.Service.RetryProvisioning(ctx, root, "default", app.ID))
+	waitFor(t, "bob is created once the token is right", func() bool { return target.User(t, "bob@contoso.com") != nil })
+	waitFor(t, "the app leaves quarantine", func() bool {
+		v, err := src.Service.FindProvisioning(ctx, root, "default", app.ID)
+		must(t, err)
+		return v.Status != nil && v.Status.Quarantine == nil
+	})
+}
