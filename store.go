@@ -215,7 +215,86 @@ type Store interface {
 	// set one. ENOTFOUND if there is no such directory. SetPasskeyPolicy replaces it; ENOTFOUND likewise.
 	FindPasskeyPolicy(ctx context.Context, directoryID string) (*PasskeyPolicy, error)
 	SetPasskeyPolicy(ctx context.Context, p *PasskeyPolicy) error
+	ProvisioningStore
 
 	// Close releases the store's resources.
 	Close() error
+}
+
+// ProvisioningStore is the part of the storage contract that automatic user provisioning uses: each app's
+// settings and the engine's status, the durable queue of changes to push, the links between users and groups and
+// their accounts at apps, and the provisioning log.
+type ProvisioningStore interface {
+	// SetProvisioning stores an app's provisioning settings, creating them (with an empty status) or replacing
+	// every field but DirectoryID, AppID and CreatedAt. ENOTFOUND if there is no such app.
+	SetProvisioning(ctx context.Context, p *Provisioning) error
+	// FindProvisioning returns an app's settings; ENOTFOUND if they were never set.
+	FindProvisioning(ctx context.Context, directoryID, appID string) (*Provisioning, error)
+	// FindProvisionings returns the settings of the directory's apps (of every directory when directoryID is "")
+	// whose mode is mode (any mode when mode is ""), ordered by app ID.
+	FindProvisionings(ctx context.Context, directoryID, mode string) ([]*Provisioning, error)
+
+	// FindProvisioningStatus returns an app's status; ENOTFOUND if its settings were never set.
+	FindProvisioningStatus(ctx context.Context, directoryID, appID string) (*ProvisioningStatus, error)
+	// FindProvisioningDue returns the status of every app with work due at now whose lease is free or owner's:
+	// an automatic app with a cycle running, due or requested, a retry requested, or a job due (while in
+	// quarantine, only a probe due, a retry requested or an on-demand job); and an app in any mode with an
+	// on-demand job due.
+	FindProvisioningDue(ctx context.Context, owner string, now time.Time) ([]*ProvisioningStatus, error)
+	// ClaimProvisioning gives owner the lease of an app's provisioning until until, when the lease is free at now
+	// or already owner's, and returns the status. ECONFLICT when another owner holds it; ENOTFOUND when there are
+	// no settings.
+	ClaimProvisioning(ctx context.Context, directoryID, appID, owner string, now, until time.Time) (*ProvisioningStatus, error)
+	// ReleaseProvisioning frees owner's lease; a lease owner does not hold is left alone.
+	ReleaseProvisioning(ctx context.Context, directoryID, appID, owner string) error
+	// UpdateProvisioningStatus stores the cycles, the next cycle, the last success and the quarantine of st, when
+	// st.LeaseOwner holds the lease. ECONFLICT when it does not (the lease was lost).
+	UpdateProvisioningStatus(ctx context.Context, st *ProvisioningStatus) error
+	// RequestProvisioning records an admin's request (RequestCycle or RequestRetry) made at at.
+	// ConsumeProvisioningRequest clears it when it is still the one made at at. ENOTFOUND without settings.
+	RequestProvisioning(ctx context.Context, directoryID, appID, request string, at time.Time) error
+	ConsumeProvisioningRequest(ctx context.Context, directoryID, appID, request string, at time.Time) error
+
+	// EnqueueProvisioningJobs stores the jobs; a job for an object that already waits replaces its reason,
+	// RequestedAt, NotBefore and OnDemand and resets its attempts. ENOTFOUND if an app does not exist.
+	EnqueueProvisioningJobs(ctx context.Context, jobs []*ProvisioningJob) error
+	// FindProvisioningJobs returns up to limit of an app's jobs due at now (all of them, due or not, when now is
+	// zero), the earliest first and users before groups.
+	FindProvisioningJobs(ctx context.Context, directoryID, appID string, now time.Time, limit int) ([]*ProvisioningJob, error)
+	// FinishProvisioningJob deletes the job unless it was requested again after j.RequestedAt; RetryProvisioningJob
+	// stores its NotBefore, Attempts and LastError unless it was requested again. Neither is an error when the job
+	// is gone.
+	FinishProvisioningJob(ctx context.Context, j *ProvisioningJob) error
+	RetryProvisioningJob(ctx context.Context, j *ProvisioningJob) error
+	// ResetProvisioningJobs makes every job of the app that waits beyond now due at now.
+	ResetProvisioningJobs(ctx context.Context, directoryID, appID string, now time.Time) error
+	// DeleteProvisioningJobs deletes an app's jobs, but for on-demand ones.
+	DeleteProvisioningJobs(ctx context.Context, directoryID, appID string) error
+	// CountProvisioningJobs counts the jobs of an app (of every app of the directory when appID is "", of every
+	// directory when directoryID is "").
+	CountProvisioningJobs(ctx context.Context, directoryID, appID string) (int, error)
+
+	// SaveProvisionedObject stores o, replacing the link of the same app, type and source. ENOTFOUND if the app
+	// does not exist.
+	SaveProvisionedObject(ctx context.Context, o *ProvisionedObject) error
+	// FindProvisionedObjects returns, by source ID, the links of the given sources; sources without one have no
+	// entry.
+	FindProvisionedObjects(ctx context.Context, directoryID, appID, objectType string, sourceIDs []string) (map[string]*ProvisionedObject, error)
+	// ListProvisionedObjects returns up to limit of an app's links of a type whose source IDs sort after after,
+	// ordered by source ID.
+	ListProvisionedObjects(ctx context.Context, directoryID, appID, objectType, after string, limit int) ([]*ProvisionedObject, error)
+	// CountProvisionedObjects counts an app's links of a type, and of those the active ones.
+	CountProvisionedObjects(ctx context.Context, directoryID, appID, objectType string) (total, active int, err error)
+	// DeleteProvisionedObject deletes a link; none is not an error.
+	DeleteProvisionedObject(ctx context.Context, directoryID, appID, objectType, sourceID string) error
+
+	// FindScopeUsers returns up to limit of the users in an app's scope whose IDs sort after after, ordered by ID:
+	// every user of the directory when all is set, otherwise those assigned to the app directly or through a group.
+	FindScopeUsers(ctx context.Context, directoryID, appID string, all bool, after string, limit int) ([]*User, error)
+
+	// CreateProvisioningEvent appends to the provisioning log. FindProvisioningEvents returns matching entries
+	// newest first, and how many match in all.
+	CreateProvisioningEvent(ctx context.Context, e *ProvisioningEvent) error
+	FindProvisioningEvents(ctx context.Context, directoryID string, f ProvisioningFilter) ([]*ProvisioningEvent, int, error)
+	FindProvisioningEvent(ctx context.Context, directoryID, id string) (*ProvisioningEvent, error)
 }

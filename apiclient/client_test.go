@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -643,6 +644,81 @@ func TestMethods(t *testing.T) {
 			},
 			want:   request{Method: "PUT", Path: "/api/v1/directories/default/apps/a1/notifications", Body: `{"emails":["wiki@contoso.com"]}`},
 			result: []string{"wiki@contoso.com"},
+		},
+		{
+			name: "GetProvisioning", status: 200, answer: `{"settings":{"mode":"automatic","tenantUrl":"https://mixpanel.com/api/app/scim/v2"},"tokenSet":true,"queued":3}`,
+			call: func(c *apiclient.Client) (any, error) {
+				p, err := c.GetProvisioning(ctx, "default", "a1")
+				return []any{p.Settings.Mode, p.TokenSet, p.Queued}, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/apps/a1/provisioning"},
+			result: []any{"automatic", true, 3},
+		},
+		{
+			name: "UpdateProvisioning", status: 200, answer: `{"settings":{"mode":"automatic"},"tokenSet":true}`,
+			call: func(c *apiclient.Client) (any, error) {
+				mode, tok := "automatic", "s3cret"
+				p, err := c.UpdateProvisioning(ctx, "default", "a1", apiclient.ProvisioningPatch{Mode: &mode, Token: &tok})
+				return p.TokenSet, err
+			},
+			want:   request{Method: "PATCH", Path: "/api/v1/directories/default/apps/a1/provisioning", Body: `{"mode":"automatic","token":"s3cret"}`},
+			result: true,
+		},
+		{
+			name: "TestProvisioning", status: 200, answer: `{"ok":false,"message":"GET /Users answered HTTP 401 Unauthorized: bad token","httpStatus":401}`,
+			call: func(c *apiclient.Client) (any, error) {
+				r, err := c.TestProvisioning(ctx, "default", "a1", apiclient.ConnectionTest{TenantURL: "https://app.example.com/scim"})
+				return []any{r.OK, r.HTTPStatus}, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/provisioning/test", Body: `{"tenantUrl":"https://app.example.com/scim"}`},
+			result: []any{false, 401},
+		},
+		{
+			name: "ProvisionOnDemand", status: 200, answer: `{"requestId":"r1","events":[{"id":"e1","action":"create","steps":[{"name":"match"}]}]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				r, err := c.ProvisionOnDemand(ctx, "default", "a1", "user", "u1")
+				return []any{r.RequestID, r.Events[0].Action, r.Events[0].Steps[0].Name}, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/provisioning/on-demand", Body: `{"objectId":"u1","objectType":"user"}`},
+			result: []any{"r1", "create", "match"},
+		},
+		{
+			name: "RetryProvisioning", status: 204,
+			call: func(c *apiclient.Client) (any, error) { return nil, c.RetryProvisioning(ctx, "default", "a1") },
+			want: request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/provisioning/retry"},
+		},
+		{
+			name: "RestartProvisioning", status: 204,
+			call: func(c *apiclient.Client) (any, error) { return nil, c.RestartProvisioning(ctx, "default", "a1") },
+			want: request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/provisioning/restart"},
+		},
+		{
+			name: "AppProvisioningLog", status: 200, answer: `{"items":[{"id":"e1","action":"update","changes":[{"attribute":"displayName","before":"a","after":"b"}]}],"total":9}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, n, err := c.AppProvisioningLog(ctx, "default", "a1", apiclient.ProvisioningLogQuery{App: "ignored", Object: "simon",
+					Result: "failure", Since: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), Limit: 5})
+				return []any{l[0].Changes[0].After, n}, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/apps/a1/provisioning/log", Query: "limit=5&object=simon&result=failure&since=2026-03-01T09%3A00%3A00Z"},
+			result: []any{"b", 9},
+		},
+		{
+			name: "ProvisioningLog", status: 200, answer: `{"items":[{"id":"e1","appName":"Mixpanel"}],"total":1}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, _, err := c.ProvisioningLog(ctx, "default", apiclient.ProvisioningLogQuery{App: "a1", Action: "delete"})
+				return l[0].AppName, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/provisioning-log", Query: "action=delete&app=a1"},
+			result: "Mixpanel",
+		},
+		{
+			name: "GetProvisioningEvent", status: 200, answer: `{"id":"e1","httpStatus":409,"errorBody":"taken"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				e, err := c.GetProvisioningEvent(ctx, "default", "e1")
+				return []any{e.HTTPStatus, e.ErrorBody}, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/provisioning-log/e1"},
+			result: []any{409, "taken"},
 		},
 		{
 			name: "ListAudit", status: 200, answer: `{"items":[{"id":"v1","action":"app.create"}],"total":1}`,

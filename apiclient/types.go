@@ -117,6 +117,8 @@ type GalleryTemplate struct {
 	// IdPInitiated reports whether the app supports IdP-initiated sign-on.
 	IdPInitiated bool   `json:"idpInitiated"`
 	Notes        string `json:"notes"`
+	// SCIM is what the vendor documents of the app's SCIM service; nil when the template says nothing.
+	SCIM *ProvisioningTemplate `json:"scim,omitempty"`
 }
 
 // AppInput is the body of AddApp: the gallery template, an optional name and the template's parameters.

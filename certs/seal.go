@@ -127,3 +127,36 @@ func (s *Sealer) OpenKey(sealed []byte, aad string) (*rsa.PrivateKey, error) {
 	}
 	return rk, nil
 }
+
+// Seal returns a secret (such as an app's provisioning token) encrypted and authenticated together with aad, in
+// the format SealKey writes. Open needs the same aad.
+func (s *Sealer) Seal(plain []byte, aad string) ([]byte, error) {
+	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plain)+s.v2.Overhead())
+	out[0] = sealV2
+	if _, err := rand.Read(out[1 : 1+nonceSize]); err != nil {
+		return nil, fmt.Errorf("certs: seal: %w", err)
+	}
+	return s.v2.Seal(out, out[1:1+nonceSize], plain, additionalData(sealV2, aad)), nil
+}
+
+// Open decrypts a secret sealed by Seal with the same aad. A wrong key-encryption key, a different aad or damaged
+// bytes give an error wrapping ErrOpen.
+func (s *Sealer) Open(sealed []byte, aad string) ([]byte, error) {
+	var aead cipher.AEAD
+	if len(sealed) > 0 {
+		switch sealed[0] {
+		case sealV1:
+			aead = s.v1
+		case sealV2:
+			aead = s.v2
+		}
+	}
+	if aead == nil || len(sealed) < 1+nonceSize+aead.Overhead() {
+		return nil, fmt.Errorf("certs: open: the sealed secret is damaged or of an unknown version: %w", ErrOpen)
+	}
+	plain, err := aead.Open(nil, sealed[1:1+nonceSize], sealed[1+nonceSize:], additionalData(sealed[0], aad))
+	if err != nil {
+		return nil, fmt.Errorf("certs: open: %w", ErrOpen)
+	}
+	return plain, nil
+}

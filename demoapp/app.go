@@ -28,7 +28,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages lists every page template; each is parsed with layout.html at start-up, so a broken one stops the boot.
-var pages = []string{"signin", "dashboard", "settings", "access", "team", "error", "notmember"}
+var pages = []string{"signin", "dashboard", "settings", "access", "scim", "team", "error", "notmember"}
 
 // Config configures an App.
 type Config struct {
@@ -179,6 +179,9 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("GET /settings", a.wrap(a.settingsPage))
 	mux.Handle("GET /settings/access-security", a.wrap(a.accessPage))
 	mux.Handle("POST /settings/access-security", a.wrap(a.saveAccess))
+	mux.Handle("GET /settings/scim", a.wrap(a.scimPage))
+	mux.Handle("POST /settings/scim/domain", a.wrap(a.claimDomain))
+	mux.Handle("POST /settings/scim/token", a.wrap(a.generateSCIMToken))
 	mux.Handle("GET /team", a.wrap(a.teamPage))
 	mux.Handle("POST /team/invite", a.wrap(a.invite))
 	mux.Handle("POST /team/{id}/remove", a.wrap(a.removeMember))
@@ -186,6 +189,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("GET /saml/login", a.wrap(a.samlLogin))
 	mux.Handle("POST /saml/acs", a.wrap(a.acs))
 	mux.Handle("GET /healthz", a.wrap(a.healthz))
+	a.scimRoutes(mux)
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))

@@ -160,7 +160,7 @@ func (a *App) currentSession(r *http.Request) (*session, error) {
 	if now-lastSeen > 60 {
 		a.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, now, h)
 	}
-	if s.User, err = a.findUser(ctx, userID); err != nil {
+	if s.User, err = a.findUser(ctx, userID); err != nil || s.User.Deactivated {
 		return nil, errNoSession
 	}
 	s.TokenHash = h
@@ -263,7 +263,7 @@ func (a *App) signin(w http.ResponseWriter, r *http.Request) error {
 		hash = u.PasswordHash
 	}
 	ok := a.checkPassword(hash, password)
-	if u == nil || u.PasswordHash == "" || !ok {
+	if u == nil || u.PasswordHash == "" || !ok || u.Deactivated {
 		a.throttle.fail(now, emailKey, addrKey)
 		a.log.Info("password sign-in refused", "email", email)
 		return a.renderSignin(w, r, http.StatusUnauthorized, next, email, bad)

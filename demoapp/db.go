@@ -128,10 +128,19 @@ type User struct {
 	PasswordHash string
 	InvitedAt    time.Time
 	LastSignInAt time.Time
+	// DisplayName and ExternalID are what provisioning set; Deactivated reports whether provisioning deactivated the
+	// user, who then cannot sign in; Source is "owner", "invite" or "scim".
+	DisplayName string
+	ExternalID  string
+	Deactivated bool
+	Source      string
 }
 
 // Name returns the display name, or the e-mail when no name is known.
 func (u *User) Name() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
 	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
 		return n
 	}
@@ -141,13 +150,15 @@ func (u *User) Name() string {
 // IsOwner reports whether u owns the organization.
 func (u *User) IsOwner() bool { return u.Role == RoleOwner }
 
-const userColumns = `id, email, first_name, last_name, role, status, password_hash, invited_at, last_sign_in_at`
+const userColumns = `id, email, first_name, last_name, role, status, password_hash, invited_at, last_sign_in_at,
+	display_name, external_id, deactivated, source`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var invited int64
 	var last sql.NullInt64
-	if err := row.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Role, &u.Status, &u.PasswordHash, &invited, &last); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Role, &u.Status, &u.PasswordHash, &invited, &last,
+		&u.DisplayName, &u.ExternalID, &u.Deactivated, &u.Source); err != nil {
 		return nil, err
 	}
 	u.InvitedAt = time.Unix(invited, 0).UTC()
@@ -191,8 +202,15 @@ func (a *App) listUsers(ctx context.Context) ([]*User, error) {
 
 // createUser inserts u and sets its ID; a taken e-mail is reported as errEmailTaken.
 func (a *App) createUser(ctx context.Context, u *User) error {
-	res, err := a.db.ExecContext(ctx, `INSERT INTO users (email, first_name, last_name, role, status, password_hash, invited_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, u.Email, u.FirstName, u.LastName, u.Role, u.Status, u.PasswordHash, u.InvitedAt.Unix())
+	if u.Source == "" {
+		u.Source = "invite"
+		if u.Role == RoleOwner {
+			u.Source = "owner"
+		}
+	}
+	res, err := a.db.ExecContext(ctx, `INSERT INTO users (email, first_name, last_name, role, status, password_hash, invited_at,
+		display_name, external_id, deactivated, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.Email, u.FirstName, u.LastName,
+		u.Role, u.Status, u.PasswordHash, u.InvitedAt.Unix(), u.DisplayName, u.ExternalID, u.Deactivated, u.Source)
 	if err != nil {
 		var se *sqlite.Error
 		if errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {

@@ -226,6 +226,10 @@ func (a *App) acs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if u.Deactivated {
+		return &Error{Code: ENOTMEMBER, Email: email, Check: "deactivated",
+			Message: "The identity provider signed you in, but your account in this organization is deactivated (by provisioning)."}
+	}
 	if _, err := a.db.ExecContext(ctx, `UPDATE users SET
 			first_name = CASE WHEN ? <> '' THEN ? ELSE first_name END,
 			last_name  = CASE WHEN ? <> '' THEN ? ELSE last_name END,

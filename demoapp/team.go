@@ -25,8 +25,12 @@ func (a *App) renderTeam(w http.ResponseWriter, r *http.Request, status int, u *
 	if err != nil {
 		return err
 	}
+	teams, err := a.listTeams(r.Context())
+	if err != nil {
+		return err
+	}
 	a.render(w, r, status, "team", map[string]any{
-		"Title": "Team", "User": u, "Members": users, "Email": email, "Error": msg, "SSO": s.Configured(),
+		"Title": "Team", "User": u, "Members": users, "Teams": teams, "Email": email, "Error": msg, "SSO": s.Configured(),
 		"Invited": r.URL.Query().Get("invited"), "Removed": r.URL.Query().Get("removed"), "Nav": "team",
 	})
 	return nil

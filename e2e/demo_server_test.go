@@ -81,14 +81,14 @@ func startDemoApp(t *testing.T, addr string) *demoApp {
 	return d
 }
 
-// startGatehouse runs `gatehouse serve` on addr with a fresh data directory and the admin of the tutorial tests,
-// and returns its URL.
-func startGatehouse(t *testing.T, addr string) string {
+// startGatehouse runs `gatehouse serve` on addr with a fresh data directory, the admin of the tutorial tests and
+// the extra environment variables env, and returns its URL.
+func startGatehouse(t *testing.T, addr string, env ...string) string {
 	t.Helper()
 	u := "http://" + addr
 	startProcess(t, "gatehouse", gatehouseBinary(t), []string{"serve", "--addr", addr, "--data", t.TempDir(),
 		"--log-level", "debug", "--rate-limit", "0"},
-		[]string{"GATEHOUSE_ADMIN_USER=" + demoAdminUser, "GATEHOUSE_ADMIN_PASSWORD=" + adminPassword}, u+"/healthz")
+		append([]string{"GATEHOUSE_ADMIN_USER=" + demoAdminUser, "GATEHOUSE_ADMIN_PASSWORD=" + adminPassword}, env...), u+"/healthz")
 	return u
 }
 

@@ -55,6 +55,8 @@ type Template struct {
 	IdPInitiated bool `json:"idpInitiated"`
 	// Notes are setup hints for the administrator: what to enter where on the app's side.
 	Notes string `json:"notes"`
+	// SCIM says whether the app takes users over SCIM 2.0 and how; nil when the template says nothing of it.
+	SCIM *SCIM `json:"scim,omitempty"`
 }
 
 // Gallery is the set of app templates. It is read-only after Load and safe for concurrent use.
@@ -215,6 +217,11 @@ func (t *Template) check(id string) error {
 			used[n] = true
 		}
 	}
+	if t.SCIM != nil {
+		if err := t.SCIM.check(declared, used); err != nil {
+			return err
+		}
+	}
 	for i, c := range t.SAML.Claims {
 		if strings.ContainsAny(c.Name+c.Value, "{}") {
 			return errField(fmt.Sprintf("saml.claims[%d]", i), "placeholders are allowed only in entityId, replyUrls, signOnUrl, relayState and logoutUrl")
@@ -287,6 +294,12 @@ func (t *Template) clone() *Template {
 	c.Parameters = slices.Clone(t.Parameters)
 	c.SAML.ReplyURLs = slices.Clone(t.SAML.ReplyURLs)
 	c.SAML.Claims = slices.Clone(t.SAML.Claims)
+	if t.SCIM != nil {
+		s := *t.SCIM
+		s.UserMappings, s.GroupMappings = slices.Clone(s.UserMappings), slices.Clone(s.GroupMappings)
+		s.Unverified = slices.Clone(s.Unverified)
+		c.SCIM = &s
+	}
 	return &c
 }
 

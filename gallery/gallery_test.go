@@ -65,7 +65,7 @@ func TestTemplateJSON(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"categories", "description", "id", "idpInitiated", "name", "notes", "parameters", "publisher", "saml"}
+	want := []string{"categories", "description", "id", "idpInitiated", "name", "notes", "parameters", "publisher", "saml", "scim"}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("JSON keys mismatch (-want +got):\n%s", diff)
 	}

@@ -37,11 +37,15 @@ func (s *Service) Assign(ctx context.Context, actor *gatehouse.User, dirID, appI
 			}
 			return err
 		}
+		if err := s.provisionAssignment(ctx, tx, a, "app.assign"); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, actor, dirID, "app.assign", "app", appID, nil, a)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.wakeProvisioning()
 	return a, nil
 }
 
@@ -50,7 +54,7 @@ func (s *Service) Unassign(ctx context.Context, actor *gatehouse.User, dirID, ap
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		as, err := tx.FindAssignments(ctx, dirID, appID)
 		if err != nil {
 			return err
@@ -60,11 +64,48 @@ func (s *Service) Unassign(ctx context.Context, actor *gatehouse.User, dirID, ap
 				if err := tx.DeleteAssignment(ctx, dirID, assignmentID); err != nil {
 					return err
 				}
+				if err := s.provisionAssignment(ctx, tx, a, "app.unassign"); err != nil {
+					return err
+				}
 				return s.audit(ctx, tx, actor, dirID, "app.unassign", "app", appID, a, nil)
 			}
 		}
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no assignment %s.", assignmentID)
 	})
+	if err != nil {
+		return err
+	}
+	s.wakeProvisioning()
+	return nil
+}
+
+// provisionAssignment queues, in tx, what an assignment made or removed changes at the app: its user, or its group
+// and every member.
+func (s *Service) provisionAssignment(ctx context.Context, tx gatehouse.Store, a *gatehouse.Assignment, reason string) error {
+	p, err := tx.FindProvisioning(ctx, a.DirectoryID, a.AppID)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && p.Mode != gatehouse.ProvisioningAutomatic {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	objs := []provisionObject{{a.PrincipalType, a.PrincipalID}}
+	if a.PrincipalType == gatehouse.PrincipalGroup {
+		members, err := membersOf(ctx, tx, a.DirectoryID, a.PrincipalID)
+		if err != nil {
+			return err
+		}
+		objs = append(members, objs...)
+	}
+	now := s.now()
+	var jobs []*gatehouse.ProvisioningJob
+	for _, o := range objs {
+		if o.typ == gatehouse.ObjectGroup && !p.Groups {
+			continue
+		}
+		jobs = append(jobs, &gatehouse.ProvisioningJob{DirectoryID: a.DirectoryID, AppID: a.AppID, ObjectType: o.typ,
+			ObjectID: o.id, Reason: reason, RequestedAt: now, NotBefore: now})
+	}
+	return tx.EnqueueProvisioningJobs(ctx, jobs)
 }
 
 // FindAssignments returns an app's assignments with their principals' names.

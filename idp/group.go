@@ -29,8 +29,14 @@ func (s *Service) CreateGroup(ctx context.Context, actor *gatehouse.User, dirID 
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return groupConflict(err, g.Name)
 		}
+		if err := s.provisionLater(ctx, tx, dirID, "group.create", groupObject(g.ID)); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, actor, dirID, "group.create", "group", g.ID, nil, g)
 	})
+	if err == nil {
+		s.wakeProvisioning()
+	}
 	return g, err
 }
 
@@ -85,9 +91,15 @@ func (s *Service) UpdateGroup(ctx context.Context, actor *gatehouse.User, dirID,
 		if err := tx.UpdateGroup(ctx, g); err != nil {
 			return groupConflict(err, g.Name)
 		}
+		if err := s.provisionLater(ctx, tx, dirID, "group.update", groupObject(id)); err != nil {
+			return err
+		}
 		out = g
 		return s.audit(ctx, tx, actor, dirID, "group.update", "group", id, before, g)
 	})
+	if err == nil {
+		s.wakeProvisioning()
+	}
 	return out, err
 }
 
@@ -96,9 +108,12 @@ func (s *Service) DeleteGroup(ctx context.Context, actor *gatehouse.User, dirID,
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		g, err := tx.FindGroup(ctx, dirID, id)
 		if err != nil {
+			return err
+		}
+		if err := s.provisionGroupDeletion(ctx, tx, dirID, id, "group.delete"); err != nil {
 			return err
 		}
 		if err := tx.DeleteGroup(ctx, dirID, id); err != nil {
@@ -106,6 +121,21 @@ func (s *Service) DeleteGroup(ctx context.Context, actor *gatehouse.User, dirID,
 		}
 		return s.audit(ctx, tx, actor, dirID, "group.delete", "group", id, g, nil)
 	})
+	if err != nil {
+		return err
+	}
+	s.wakeProvisioning()
+	return nil
+}
+
+// provisionGroupDeletion queues, in tx and before the group is deleted, the deletion of the group and the change
+// of its members (who may leave an app's scope with it) for the apps it matters to.
+func (s *Service) provisionGroupDeletion(ctx context.Context, tx gatehouse.Store, dirID, id, reason string) error {
+	members, err := membersOf(ctx, tx, dirID, id)
+	if err != nil {
+		return err
+	}
+	return s.provisionLater(ctx, tx, dirID, reason, append(members, groupObject(id))...)
 }
 
 // AddGroupMember adds a user to a group.
@@ -113,15 +143,23 @@ func (s *Service) AddGroupMember(ctx context.Context, actor *gatehouse.User, dir
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.AddGroupMember(ctx, dirID, groupID, userID); err != nil {
 			if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 				return gatehouse.Errorf(gatehouse.ECONFLICT, "The user is already a member of the group.")
 			}
 			return err
 		}
+		if err := s.provisionLater(ctx, tx, dirID, "group.add-member", userObject(userID), groupObject(groupID)); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, actor, dirID, "group.add-member", "group", groupID, nil, map[string]string{"userId": userID})
 	})
+	if err != nil {
+		return err
+	}
+	s.wakeProvisioning()
+	return nil
 }
 
 // RemoveGroupMember removes a user from a group.
@@ -129,12 +167,20 @@ func (s *Service) RemoveGroupMember(ctx context.Context, actor *gatehouse.User, 
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.RemoveGroupMember(ctx, dirID, groupID, userID); err != nil {
+			return err
+		}
+		if err := s.provisionLater(ctx, tx, dirID, "group.remove-member", userObject(userID), groupObject(groupID)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, dirID, "group.remove-member", "group", groupID, map[string]string{"userId": userID}, nil)
 	})
+	if err != nil {
+		return err
+	}
+	s.wakeProvisioning()
+	return nil
 }
 
 // FindGroupMembers returns a group's members.

@@ -21,6 +21,8 @@ type Overview struct {
 	FailedToday int
 	// Expiring lists the active signing certificates that expire within ExpiryWarning, soonest first.
 	Expiring []*ExpiringCertificate
+	// Quarantined lists the apps whose provisioning is in quarantine, with the reason.
+	Quarantined []*QuarantinedApp
 }
 
 // ExpiringCertificate is an active certificate that expires soon, with the name of the app it signs for ("" for
@@ -72,6 +74,9 @@ func (s *Service) Overview(ctx context.Context, actor *gatehouse.User, dirID str
 	}
 	for _, c := range cs {
 		o.Expiring = append(o.Expiring, &ExpiringCertificate{Certificate: c, AppName: names[c.AppID]})
+	}
+	if o.Quarantined, err = s.quarantinedApps(ctx, dirID, names); err != nil {
+		return nil, err
 	}
 	return &o, nil
 }

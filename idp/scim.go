@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -218,11 +219,15 @@ func (s *Service) SCIMCreateUser(ctx context.Context, t *gatehouse.SCIMToken, bo
 			}
 			return err
 		}
+		if err := s.provisionLater(ctx, tx, u.DirectoryID, "scim.user.create", userObject(u.ID)); err != nil {
+			return err
+		}
 		return s.auditSCIM(ctx, tx, t, "user.create", "user", u.ID, nil, u)
 	})
 	if err != nil {
 		return nil, scimError(err)
 	}
+	s.wakeProvisioning()
 	return scim.UserResource(u, nil, s.SCIMBaseURL(u.DirectoryID)), nil
 }
 
@@ -296,8 +301,14 @@ func (s *Service) changeUser(ctx context.Context, t *gatehouse.SCIMToken, id, if
 		if out, err = s.userResource(ctx, tx, &next, true); err != nil {
 			return err
 		}
+		if err := s.provisionUserChange(ctx, tx, u, &next, "scim.user.update"); err != nil {
+			return err
+		}
 		return s.auditSCIM(ctx, tx, t, "user.update", "user", id, u, &next)
 	})
+	if err == nil {
+		s.wakeProvisioning()
+	}
 	return out, scimError(err)
 }
 
@@ -312,7 +323,7 @@ func guardAdmin(u *gatehouse.User, disable bool) error {
 
 // SCIMDeleteUser deletes a user.
 func (s *Service) SCIMDeleteUser(ctx context.Context, t *gatehouse.SCIMToken, id, ifMatch string) error {
-	return scimError(s.store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUserForUpdate(ctx, t.DirectoryID, id)
 		if err != nil {
 			return err
@@ -323,11 +334,19 @@ func (s *Service) SCIMDeleteUser(ctx context.Context, t *gatehouse.SCIMToken, id
 		if err := guardAdmin(u, true); err != nil {
 			return err
 		}
+		if err := s.provisionUserDeletion(ctx, tx, t.DirectoryID, id, "scim.user.delete"); err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(ctx, t.DirectoryID, id); err != nil {
 			return err
 		}
 		return s.auditSCIM(ctx, tx, t, "user.delete", "user", id, u, nil)
-	}))
+	})
+	if err != nil {
+		return scimError(err)
+	}
+	s.wakeProvisioning()
+	return nil
 }
 
 // SCIMGetGroup returns a group's resource; its members only when the projection wants them.
@@ -401,8 +420,18 @@ func (s *Service) SCIMCreateGroup(ctx context.Context, t *gatehouse.SCIMToken, b
 		if out, err = s.groupResource(ctx, tx, g, true); err != nil {
 			return err
 		}
+		objs := []provisionObject{groupObject(g.ID)}
+		for _, id := range memberIDs {
+			objs = append(objs, userObject(id))
+		}
+		if err := s.provisionLater(ctx, tx, g.DirectoryID, "scim.group.create", objs...); err != nil {
+			return err
+		}
 		return s.auditSCIM(ctx, tx, t, "group.create", "group", g.ID, nil, map[string]any{"group": g, "members": memberIDs})
 	})
+	if err == nil {
+		s.wakeProvisioning()
+	}
 	return out, scimError(err)
 }
 
@@ -500,15 +529,25 @@ func (s *Service) changeGroup(ctx context.Context, t *gatehouse.SCIMToken, id, i
 		if out, err = s.groupResource(ctx, tx, &next, true); err != nil {
 			return err
 		}
+		objs := []provisionObject{groupObject(id)}
+		for _, uid := range append(slices.Clone(added), removed...) {
+			objs = append(objs, userObject(uid))
+		}
+		if err := s.provisionLater(ctx, tx, t.DirectoryID, "scim.group.update", objs...); err != nil {
+			return err
+		}
 		return s.auditSCIM(ctx, tx, t, "group.update", "group", id, g,
 			map[string]any{"group": &next, "membersAdded": added, "membersRemoved": removed})
 	})
+	if err == nil {
+		s.wakeProvisioning()
+	}
 	return out, scimError(err)
 }
 
 // SCIMDeleteGroup deletes a group.
 func (s *Service) SCIMDeleteGroup(ctx context.Context, t *gatehouse.SCIMToken, id, ifMatch string) error {
-	return scimError(s.store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		g, err := tx.FindGroupForUpdate(ctx, t.DirectoryID, id)
 		if err != nil {
 			return err
@@ -516,9 +555,17 @@ func (s *Service) SCIMDeleteGroup(ctx context.Context, t *gatehouse.SCIMToken, i
 		if err := checkVersion(ifMatch, scim.Version(g.UpdatedAt)); err != nil {
 			return err
 		}
+		if err := s.provisionGroupDeletion(ctx, tx, t.DirectoryID, id, "scim.group.delete"); err != nil {
+			return err
+		}
 		if err := tx.DeleteGroup(ctx, t.DirectoryID, id); err != nil {
 			return err
 		}
 		return s.auditSCIM(ctx, tx, t, "group.delete", "group", id, g, nil)
-	}))
+	})
+	if err != nil {
+		return scimError(err)
+	}
+	s.wakeProvisioning()
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-idp/gatehouse/certs"
 	"github.com/gatehouse-idp/gatehouse/gallery"
 	"github.com/gatehouse-idp/gatehouse/password"
+	"github.com/gatehouse-idp/gatehouse/provision"
 	"github.com/gatehouse-idp/gatehouse/saml"
 )
 
@@ -61,6 +62,9 @@ type Config struct {
 	// it). New fails when it does not fit PublicURL. With it empty, a public URL where passkeys cannot work (an IP
 	// address, plain http on another host than localhost) leaves them unavailable (PasskeysUnavailable says why).
 	PasskeyRPID string
+	// Provisioning is the engine that provisions users and groups to apps; nil when none runs in this process (the
+	// changes are queued all the same, and any node's engine pushes them).
+	Provisioning *provision.Engine
 }
 
 // Service is the Gatehouse application layer: every operation of the REST API, the portal, the sign-in pages and
@@ -96,6 +100,8 @@ type Service struct {
 	// webauthn is the passkey relying party; nil when passkeys cannot work at the public URL, passkeysOff saying why.
 	webauthn    *webauthn.WebAuthn
 	passkeysOff string
+	// provisioning is the engine told of queued changes; nil when none runs in this process.
+	provisioning *provision.Engine
 }
 
 const maxSigners = 1024
@@ -123,7 +129,7 @@ func New(c Config) (*Service, error) {
 		logger: c.Logger, clock: c.Now, rand: c.Rand,
 		certValidity: c.CertValidity, sessionIdle: c.SessionIdle, sessionMax: c.SessionMax,
 		signInRequestTTL: c.SignInRequestTTL, assertionLifetime: c.AssertionLifetime, limits: c.Limits, lockout: c.Lockout,
-		signers: map[string]*saml.Signer{},
+		signers: map[string]*saml.Signer{}, provisioning: c.Provisioning,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))

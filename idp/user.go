@@ -59,6 +59,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *gatehouse.User, dirID s
 	if err != nil {
 		return nil, "", err
 	}
+	s.wakeProvisioning()
 	return u, temp, nil
 }
 
@@ -83,6 +84,9 @@ func (s *Service) insertUser(ctx context.Context, tx gatehouse.Store, actor *gat
 		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
 			return &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "userName", Message: gatehouse.Messagef("A user named %q already exists in this directory.", u.UserName)}
 		}
+		return err
+	}
+	if err := s.provisionLater(ctx, tx, u.DirectoryID, "user.create", userObject(u.ID)); err != nil {
 		return err
 	}
 	return s.audit(ctx, tx, actor, u.DirectoryID, "user.create", "user", u.ID, nil, u)
@@ -165,10 +169,30 @@ func (s *Service) UpdateUser(ctx context.Context, actor *gatehouse.User, dirID, 
 				return err
 			}
 		}
+		if err := s.provisionUserChange(ctx, tx, &before, u, "user.update"); err != nil {
+			return err
+		}
 		out = u
 		return s.audit(ctx, tx, actor, dirID, "user.update", "user", id, before, u)
 	})
+	if err == nil {
+		s.wakeProvisioning()
+	}
 	return out, err
+}
+
+// provisionUserChange queues, in tx, the change of a user from before to after for the apps it matters to, with
+// the user's groups when the user was disabled or enabled (members of an app's group are its active accounts).
+func (s *Service) provisionUserChange(ctx context.Context, tx gatehouse.Store, before, after *gatehouse.User, reason string) error {
+	objs := []provisionObject{userObject(after.ID)}
+	if before.Disabled != after.Disabled {
+		groups, err := groupsOf(ctx, tx, after.DirectoryID, after.ID)
+		if err != nil {
+			return err
+		}
+		objs = append(objs, groups...)
+	}
+	return s.provisionLater(ctx, tx, after.DirectoryID, reason, objs...)
 }
 
 func (s *Service) checkRoleChange(actor, before, after *gatehouse.User) error {
@@ -229,7 +253,7 @@ func (s *Service) DeleteUser(ctx context.Context, actor *gatehouse.User, dirID, 
 	if actor.ID == id {
 		return gatehouse.Errorf(gatehouse.EINVALID, "You cannot delete yourself; ask another admin.")
 	}
-	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
+	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		u, err := tx.FindUser(ctx, dirID, id)
 		if err != nil {
 			return err
@@ -237,11 +261,29 @@ func (s *Service) DeleteUser(ctx context.Context, actor *gatehouse.User, dirID, 
 		if err := s.checkRoleChange(actor, u, u); err != nil {
 			return err
 		}
+		if err := s.provisionUserDeletion(ctx, tx, dirID, id, "user.delete"); err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(ctx, dirID, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, dirID, "user.delete", "user", id, u, nil)
 	})
+	if err != nil {
+		return err
+	}
+	s.wakeProvisioning()
+	return nil
+}
+
+// provisionUserDeletion queues, in tx and before the user is deleted, the deletion of the user and the change of
+// their groups for the apps it matters to.
+func (s *Service) provisionUserDeletion(ctx context.Context, tx gatehouse.Store, dirID, id, reason string) error {
+	groups, err := groupsOf(ctx, tx, dirID, id)
+	if err != nil {
+		return err
+	}
+	return s.provisionLater(ctx, tx, dirID, reason, append([]provisionObject{userObject(id)}, groups...)...)
 }
 
 // validateUser checks a user about to be stored: the user-name rule when the name is new or changes (names stored

@@ -4,6 +4,7 @@
 // runtime and the process; and gatehouse_build_info.
 //
 // Metrics implements idp.Observer; Instrument wraps the HTTP handler; Handler serves the exposition format. Parts
-// of Gatehouse that come later (provisioning, for its actions by result and its queue depth) add their own metrics
-// to the same registry with Counter and GaugeFunc, without importing client_golang.
+// of Gatehouse add their own metrics to the same registry with Counter, GaugeFunc and GaugeVecFunc, without
+// importing client_golang; WatchProvisioning adds the provisioning engine's (actions by app, action and result,
+// queue depth, last successful cycle by app).
 package metrics

@@ -188,6 +188,15 @@ var constraintMessages = map[string]string{
 	// The upserts of ClaimCertificateNotice and the replacement in SetNotificationEmails never violate these.
 	"certificate_notices_pkey":  "The notice was claimed already.",
 	"notification_emails_owner": "The app (or the directory) has a notification list already.",
+	// Automatic user provisioning; its upserts never violate the primary keys.
+	"app_provisioning_directory_id_app_id_fkey":    "The app does not exist in the directory.",
+	"provisioning_jobs_directory_id_app_id_fkey":   "The app does not exist in the directory.",
+	"provisioned_objects_directory_id_app_id_fkey": "The app does not exist in the directory.",
+	"provisioning_events_directory_id_app_id_fkey": "The app does not exist in the directory.",
+	"provisioning_events_pkey":                     "A provisioning event with this ID already exists.",
+	"app_provisioning_pkey":                        "The app's provisioning exists already.",
+	"provisioning_jobs_pkey":                       "The job exists already.",
+	"provisioned_objects_pkey":                     "The link exists already.",
 	// The upserts of UseOnce and IncrementCounter never violate these.
 	"replay_pkey":   "This ID has been used already.",
 	"counters_pkey": "The counter exists already.",

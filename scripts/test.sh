@@ -70,6 +70,20 @@ if command -v npm >/dev/null 2>&1; then
 	fi
 fi
 
+# The independent SCIM service provider of the outbound provisioning tests (SCIMMY and SCIMMY Routers on Express),
+# from its lockfile, into the cache directory internal/scimtarget uses.
+scim_target=internal/scimtarget/testdata
+if command -v npm >/dev/null 2>&1; then
+	scim_target_hash=$(cat "$scim_target/package.json" "$scim_target/package-lock.json" | sha256sum | cut -c1-12)
+	scim_target_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-scim/scimmy-target-$scim_target_hash"
+	if [ ! -f "$scim_target_dir/node_modules/scimmy-routers/package.json" ]; then
+		echo "test.sh: npm ci for $scim_target"
+		mkdir -p "$scim_target_dir"
+		cp "$scim_target/package.json" "$scim_target/package-lock.json" "$scim_target_dir/"
+		npm ci --prefix "$scim_target_dir" --no-audit --no-fund --ignore-scripts
+	fi
+fi
+
 go version
 go vet ./...
 

@@ -75,6 +75,9 @@ func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.D
 			return fmt.Errorf("create SCIM token %s: %w", t.ID, err)
 		}
 	}
+	if err := copyProvisioning(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
 	if err := copySessions(ctx, dst, src, d.ID); err != nil {
 		return err
 	}
@@ -294,4 +297,70 @@ func copyPasskeyPolicy(ctx context.Context, dst, src gatehouse.Store, directoryI
 		return fmt.Errorf("set passkey policy: %w", err)
 	}
 	return nil
+}
+
+// copyProvisioning copies the apps' provisioning settings (with their sealed tokens), the links to the apps'
+// accounts, the queued changes and the provisioning log. The engine's status is not copied: a provisioning that is
+// on gets a full cycle requested, which finds every account through the links and pushes what changed.
+func copyProvisioning(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	ps, err := src.FindProvisionings(ctx, directoryID, "")
+	if err != nil {
+		return fmt.Errorf("read provisioning settings: %w", err)
+	}
+	for _, p := range ps {
+		if err := dst.SetProvisioning(ctx, p); err != nil {
+			return fmt.Errorf("set provisioning of app %s: %w", p.AppID, err)
+		}
+		if p.Mode == gatehouse.ProvisioningAutomatic {
+			if err := dst.RequestProvisioning(ctx, directoryID, p.AppID, gatehouse.RequestCycle, p.UpdatedAt); err != nil {
+				return fmt.Errorf("request a provisioning cycle of app %s: %w", p.AppID, err)
+			}
+		}
+		for _, typ := range []string{gatehouse.ObjectUser, gatehouse.ObjectGroup} {
+			for after := ""; ; {
+				links, err := src.ListProvisionedObjects(ctx, directoryID, p.AppID, typ, after, pageSize)
+				if err != nil {
+					return fmt.Errorf("read provisioned %ss of app %s: %w", typ, p.AppID, err)
+				}
+				for _, o := range links {
+					if err := dst.SaveProvisionedObject(ctx, o); err != nil {
+						return fmt.Errorf("save provisioned %s %s of app %s: %w", typ, o.SourceID, p.AppID, err)
+					}
+				}
+				if len(links) < pageSize {
+					break
+				}
+				after = links[len(links)-1].SourceID
+			}
+		}
+		jobs, err := src.FindProvisioningJobs(ctx, directoryID, p.AppID, time.Time{}, 1<<30)
+		if err != nil {
+			return fmt.Errorf("read provisioning jobs of app %s: %w", p.AppID, err)
+		}
+		if err := dst.EnqueueProvisioningJobs(ctx, jobs); err != nil {
+			return fmt.Errorf("enqueue provisioning jobs of app %s: %w", p.AppID, err)
+		}
+		for _, j := range jobs {
+			if j.Attempts > 0 {
+				if err := dst.RetryProvisioningJob(ctx, j); err != nil {
+					return fmt.Errorf("copy the attempts of a provisioning job of app %s: %w", p.AppID, err)
+				}
+			}
+		}
+	}
+	for offset := 0; ; {
+		events, total, err := src.FindProvisioningEvents(ctx, directoryID, gatehouse.ProvisioningFilter{Offset: offset, Limit: pageSize})
+		if err != nil {
+			return fmt.Errorf("read provisioning events: %w", err)
+		}
+		for _, e := range events {
+			if err := dst.CreateProvisioningEvent(ctx, e); err != nil {
+				return fmt.Errorf("create provisioning event %s: %w", e.ID, err)
+			}
+		}
+		offset += len(events)
+		if len(events) == 0 || offset >= total {
+			return nil
+		}
+	}
 }

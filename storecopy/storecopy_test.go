@@ -93,6 +93,24 @@ func seed(t *testing.T, s gatehouse.Store) {
 				PrincipalType: gatehouse.PrincipalGroup, PrincipalID: "g-sales", CreatedAt: at}))
 			must(t, s.CreateAssignment(ctx, &gatehouse.Assignment{ID: "x-user", DirectoryID: id, AppID: "a-mixpanel",
 				PrincipalType: gatehouse.PrincipalUser, PrincipalID: "u-admin", CreatedAt: at.Add(time.Second)}))
+			prov := gatehouse.DefaultProvisioning(id, "a-mixpanel")
+			prov.Mode, prov.TenantURL, prov.SealedToken, prov.TokenSetAt = gatehouse.ProvisioningAutomatic,
+				"https://mixpanel.com/api/app/scim/v2", []byte("sealed-token-"+id), at
+			prov.CreatedAt, prov.UpdatedAt = at, at
+			must(t, s.SetProvisioning(ctx, prov))
+			must(t, s.SaveProvisionedObject(ctx, &gatehouse.ProvisionedObject{DirectoryID: id, AppID: "a-mixpanel",
+				ObjectType: gatehouse.ObjectUser, SourceID: "u-simon", SourceName: "b.simon", TargetID: "42", Active: true,
+				CreatedAt: at, UpdatedAt: at}))
+			must(t, s.EnqueueProvisioningJobs(ctx, []*gatehouse.ProvisioningJob{{DirectoryID: id, AppID: "a-mixpanel",
+				ObjectType: gatehouse.ObjectGroup, ObjectID: "g-sales", Reason: "group.update", RequestedAt: at, NotBefore: at}}))
+			must(t, s.RetryProvisioningJob(ctx, &gatehouse.ProvisioningJob{DirectoryID: id, AppID: "a-mixpanel",
+				ObjectType: gatehouse.ObjectGroup, ObjectID: "g-sales", RequestedAt: at, NotBefore: at.Add(time.Minute),
+				Attempts: 2, LastError: "HTTP 503"}))
+			must(t, s.CreateProvisioningEvent(ctx, &gatehouse.ProvisioningEvent{ID: "p-1", DirectoryID: id, AppID: "a-mixpanel",
+				AppName: "Mixpanel", Time: at, Trigger: gatehouse.CycleInitial, ObjectType: gatehouse.ObjectUser,
+				SourceID: "u-simon", SourceName: "b.simon", TargetID: "42", Action: gatehouse.ActionCreate,
+				Result: gatehouse.ResultSuccess, Changes: []gatehouse.AttributeChange{{Attribute: "userName", After: "b.simon"}},
+				Target: "mixpanel.com (192.0.2.1:443)", DurationMS: 12}))
 			exp, used := at.AddDate(1, 0, 0), at.Add(time.Hour)
 			must(t, s.CreateAPIToken(ctx, &gatehouse.APIToken{ID: "t-ci-" + id, SecretHash: "hash-ci-" + id, Prefix: "gh_ci",
 				DirectoryID: id, UserID: "u-admin", Name: "CI", CreatedAt: at, ExpiresAt: &exp, LastUsedAt: &used}))
@@ -161,6 +179,11 @@ type contents struct {
 	// Passkeys are by directory and user; PasskeyPolicies by directory.
 	Passkeys        map[string][]*gatehouse.Passkey
 	PasskeyPolicies map[string]*gatehouse.PasskeyPolicy
+	// Provisioning holds the apps' provisioning settings, links, jobs and log by directory.
+	Provisioning map[string][]*gatehouse.Provisioning
+	Links        map[string]map[string]*gatehouse.ProvisionedObject
+	Jobs         map[string][]*gatehouse.ProvisioningJob
+	ProvLog      map[string][]*gatehouse.ProvisioningEvent
 }
 
 // read returns everything Copy copies from s.
@@ -172,7 +195,9 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		Certs: map[string][]*gatehouse.Certificate{}, Assignments: map[string][]*gatehouse.Assignment{},
 		Tokens: map[string][]*gatehouse.APIToken{}, SCIMTokens: map[string][]*gatehouse.SCIMToken{}, Sessions: map[string][]*gatehouse.Session{}, SignIns: map[string][]*gatehouse.SignInEvent{},
 		Audit: map[string][]*gatehouse.AuditEvent{}, Notify: map[string][]string{}, Notices: map[string][]*gatehouse.CertificateNotice{},
-		Passkeys: map[string][]*gatehouse.Passkey{}, PasskeyPolicies: map[string]*gatehouse.PasskeyPolicy{}}
+		Passkeys: map[string][]*gatehouse.Passkey{}, PasskeyPolicies: map[string]*gatehouse.PasskeyPolicy{},
+		Provisioning: map[string][]*gatehouse.Provisioning{}, Links: map[string]map[string]*gatehouse.ProvisionedObject{},
+		Jobs: map[string][]*gatehouse.ProvisioningJob{}, ProvLog: map[string][]*gatehouse.ProvisioningEvent{}}
 	var err error
 	c.Directories, err = s.FindDirectories(ctx)
 	must(t, err)
@@ -229,6 +254,14 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		}
 		c.PasskeyPolicies[d.ID], err = s.FindPasskeyPolicy(ctx, d.ID)
 		must(t, err)
+		c.Provisioning[d.ID], err = s.FindProvisionings(ctx, d.ID, "")
+		must(t, err)
+		c.Links[d.ID], err = s.FindProvisionedObjects(ctx, d.ID, "a-mixpanel", gatehouse.ObjectUser, []string{"u-simon", "u-admin"})
+		must(t, err)
+		c.Jobs[d.ID], err = s.FindProvisioningJobs(ctx, d.ID, "a-mixpanel", time.Time{}, 100)
+		must(t, err)
+		c.ProvLog[d.ID], _, err = s.FindProvisioningEvents(ctx, d.ID, gatehouse.ProvisioningFilter{})
+		must(t, err)
 	}
 	return c
 }
@@ -251,8 +284,18 @@ func testCopy(t *testing.T, dst, src gatehouse.Store) {
 	if len(want.SCIMTokens["default"]) != 1 {
 		t.Fatalf("source has %d SCIM tokens in default, want 1", len(want.SCIMTokens["default"]))
 	}
+	if len(want.Provisioning["default"]) != 1 || len(want.Links["default"]) != 1 || len(want.Jobs["default"]) != 1 || len(want.ProvLog["default"]) != 1 {
+		t.Fatalf("source has provisioning %v, links %v, jobs %v, log %v; want one of each", want.Provisioning["default"],
+			want.Links["default"], want.Jobs["default"], want.ProvLog["default"])
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("copy mismatch (-source +destination):\n%s", diff)
+	}
+	// A provisioning that was on reconciles on the destination.
+	st, err := dst.FindProvisioningStatus(context.Background(), "default", "a-mixpanel")
+	must(t, err)
+	if st.CycleRequestedAt.IsZero() {
+		t.Error("the copied provisioning has no full cycle requested")
 	}
 }
 

@@ -37,6 +37,7 @@ func (s *Server) portalAppPage(w http.ResponseWriter, r *http.Request, v *portal
 		"GET sso": s.portalSSO, "GET preview": s.portalPreview, "GET users": s.portalAssignments, "POST users": s.portalAssign,
 		"GET properties": s.portalProperties, "POST properties": s.portalSaveProperties, "GET logo": s.portalLogo,
 		"GET delete": s.portalConfirmDeleteApp, "POST delete": s.portalDeleteApp,
+		"GET provisioning": s.portalProvisioning, "POST provisioning": s.portalSaveProvisioning,
 	}
 	if r.PathValue("id") == "gallery" {
 		r.SetPathValue("galleryId", r.PathValue("page"))

@@ -131,6 +131,15 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
 	handle("POST /admin/d/{dir}/settings/notifications", s.admin(s.portalSaveDirectoryNotifications))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/notifications", s.admin(s.portalSaveAppNotifications))
+	// An app's Provisioning page and the provisioning log (portal_provisioning.go); GET and POST of
+	// apps/{id}/provisioning go through portalAppPage.
+	handle("POST /admin/d/{dir}/apps/{id}/provisioning/mappings", s.admin(s.portalSaveMappings))
+	handle("POST /admin/d/{dir}/apps/{id}/provisioning/test", s.admin(s.portalTestProvisioning))
+	handle("POST /admin/d/{dir}/apps/{id}/provisioning/on-demand", s.admin(s.portalProvisionOnDemand))
+	handle("POST /admin/d/{dir}/apps/{id}/provisioning/retry", s.admin(s.portalRetryProvisioning))
+	handle("POST /admin/d/{dir}/apps/{id}/provisioning/restart", s.admin(s.portalRestartProvisioning))
+	handle("GET /admin/d/{dir}/provisioning", s.admin(s.portalProvisioningLog))
+	handle("GET /admin/d/{dir}/provisioning/{eventId}", s.admin(s.portalProvisioningEvent))
 	handle("POST /admin/d/{dir}/settings/scim-tokens", s.admin(s.portalCreateSCIMToken))
 	handle("POST /admin/d/{dir}/settings/scim-tokens/{id}/revoke", s.admin(s.portalRevokeSCIMToken))
 	handle("GET /admin/d/{dir}/settings/passkeys", s.admin(s.portalPasskeyPolicy))
@@ -195,6 +204,17 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.listAssignments)))
 	handle("POST /api/v1/directories/{dir}/apps/{id}/assignments", s.api(s.authed(s.assign)))
 	handle("DELETE /api/v1/directories/{dir}/apps/{id}/assignments/{assignmentId}", s.api(s.authed(s.unassign)))
+
+	// Automatic user provisioning of an app, and the provisioning log (api_provisioning.go).
+	handle("GET /api/v1/directories/{dir}/apps/{id}/provisioning", s.api(s.authed(s.getProvisioning)))
+	handle("PATCH /api/v1/directories/{dir}/apps/{id}/provisioning", s.api(s.authed(s.patchProvisioning)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/provisioning/test", s.api(s.authed(s.testProvisioning)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/provisioning/on-demand", s.api(s.authed(s.provisionOnDemand)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/provisioning/retry", s.api(s.authed(s.retryProvisioning)))
+	handle("POST /api/v1/directories/{dir}/apps/{id}/provisioning/restart", s.api(s.authed(s.restartProvisioning)))
+	handle("GET /api/v1/directories/{dir}/apps/{id}/provisioning/log", s.api(s.authed(s.listProvisioningLog)))
+	handle("GET /api/v1/directories/{dir}/provisioning-log", s.api(s.authed(s.listProvisioningLog)))
+	handle("GET /api/v1/directories/{dir}/provisioning-log/{eventId}", s.api(s.authed(s.getProvisioningEvent)))
 
 	handle("GET /api/v1/directories/{dir}/notifications", s.api(s.authed(s.getNotifications)))
 	handle("PUT /api/v1/directories/{dir}/notifications", s.api(s.authed(s.putNotifications)))

@@ -161,6 +161,17 @@ func parsePages() (map[string]*template.Template, error) {
 var funcs = template.FuncMap{
 	"initials": initials,
 	"fmtTime":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	// list and dict build arguments of templates: a list of values, and a map from name/value pairs.
+	"list": func(v ...any) []any { return v },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				m[k] = kv[i+1]
+			}
+		}
+		return m
+	},
 }
 
 // initials returns up to two letters for an app tile without a logo.

@@ -68,11 +68,21 @@ func commands() []*command {
 		{"app assign", "APP", "Assigns users or groups to an app.", appAssign},
 		{"app unassign", "APP", "Removes users or groups from an app's assignments.", appUnassign},
 		{"app assignments", "APP", "Lists the users and groups assigned to an app.", appAssignments},
+		{"app provisioning show", "APP", "Shows an app's automatic provisioning (SCIM 2.0): settings, mappings, status and quarantine; never the token.", provisioningShow},
+		{"app provisioning set", "APP", "Changes an app's provisioning: mode, tenant URL, secret token (asked for), scope, matching, mappings and actions.", provisioningSet},
+		{"app provisioning test", "APP", "Tests the connection to the app's SCIM service with the saved (or given) tenant URL and token.", provisioningTest},
+		{"app provisioning on-demand", "APP", "Provisions one user, or one group of at most 5 members, now and shows each step.", provisioningOnDemand},
+		{"app provisioning retry", "APP", "Tries the app's provisioning again now; an app in quarantine is probed at once.", provisioningRetry},
+		{"app provisioning restart", "APP", "Starts a new full provisioning cycle of the app now.", provisioningRestart},
+		{"app provisioning log", "APP", "Lists the app's provisioning log (what was done to its accounts), newest first.", provisioningAppLog},
 
 		{"scim url", "", "Shows the directory's SCIM 2.0 tenant URL, for Entra ID, Okta and other provisioning clients.", scimURL},
 		{"scim token create", "NAME", "Creates a SCIM token named after the client that uses it; the secret is shown once.", scimTokenCreate},
 		{"scim token list", "", "Lists the directory's SCIM tokens.", scimTokenList},
 		{"scim token revoke", "ID...", "Revokes SCIM tokens; they stop working at once.", scimTokenRevoke},
+
+		{"provisioning log", "", "Lists the provisioning log of every app of the directory, newest first.", provisioningLog},
+		{"provisioning show", "ID", "Shows one provisioning log entry: changes (before → after), steps, HTTP status and the app's answer.", provisioningEventShow},
 
 		{"signins list", "", "Lists sign-in events, newest first.", signinsList},
 		{"signins show", "ID", "Shows one sign-in event.", signinsShow},
@@ -106,6 +116,16 @@ func examples(name string) []string {
 		return []string{"gatehouse user list --query simon", "gatehouse user list --role global-admin --json"}
 	case "group add-member":
 		return []string{"gatehouse group add-member Sales b.simon@contoso.com"}
+	case "app provisioning set":
+		return []string{
+			"gatehouse app provisioning set Mixpanel --tenant-url https://mixpanel.com/api/app/scim/v2 --ask-token --mode automatic",
+			"gatehouse app provisioning set Mixpanel --scope all --leave-action delete",
+			"gatehouse app provisioning set Mixpanel --user-mappings user-mappings.json",
+		}
+	case "app provisioning on-demand":
+		return []string{"gatehouse app provisioning on-demand Mixpanel --user b.simon@contoso.com", "gatehouse app provisioning on-demand Mixpanel --group Sales"}
+	case "app provisioning log":
+		return []string{"gatehouse app provisioning log Mixpanel --result failure --since 24h"}
 	case "app add":
 		return []string{"gatehouse app add --gallery mixpanel --param org_id=123456", "gatehouse app add --gallery custom --name \"Contoso Wiki\""}
 	case "app update":

@@ -25,6 +25,7 @@ import (
 	"github.com/gatehouse-idp/gatehouse/metrics"
 	"github.com/gatehouse-idp/gatehouse/password"
 	"github.com/gatehouse-idp/gatehouse/postgres"
+	"github.com/gatehouse-idp/gatehouse/provision"
 	"github.com/gatehouse-idp/gatehouse/smtp"
 	"github.com/gatehouse-idp/gatehouse/sqlite"
 	"github.com/gatehouse-idp/gatehouse/web"
@@ -71,6 +72,12 @@ type serveConfig struct {
 	SMTPFrom           string
 	CertNoticeInterval time.Duration
 
+	// Automatic user provisioning: the time between two full cycles of an app, the first wait before a failed change
+	// is tried again, the requests in flight to one app, and the internal addresses apps may be reached at.
+	ProvisioningInterval       time.Duration
+	ProvisioningRetry          time.Duration
+	ProvisioningConcurrency    int
+	ProvisioningAllowAddresses string
 	// HashMemoryMiB, HashTime and HashLanes are the argon2id parameters of new password hashes.
 	HashMemoryMiB int
 	HashTime      int
@@ -156,6 +163,11 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	secret(&c.SMTPPassword, "smtp-password", "GATEHOUSE_SMTP_PASSWORD", "SMTP `password`; prefer the environment variable to the flag, which other users of the machine can see")
 	str(&c.SMTPFrom, "smtp-from", "GATEHOUSE_SMTP_FROM", "", "sender of the e-mails, e.g. \"Gatehouse <gatehouse@contoso.com>\"")
 	dur(&c.CertNoticeInterval, "cert-notice-interval", "GATEHOUSE_CERT_NOTICE_INTERVAL", time.Hour, "how often the certificate expiry e-mails that are due are sent (also at start); each is sent once")
+	dur(&c.ProvisioningInterval, "provisioning-interval", "GATEHOUSE_PROVISIONING_INTERVAL", provision.DefaultInterval, "how often a full provisioning cycle of each app finds what drifted (changes are pushed within seconds anyway)")
+	dur(&c.ProvisioningRetry, "provisioning-retry", "GATEHOUSE_PROVISIONING_RETRY", provision.DefaultRetry, "the first wait before a change an app failed is tried again; it doubles up to 30m, and an app in quarantine is first tried again after six times it")
+	pc, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_PROVISIONING_CONCURRENCY", "4"))
+	fs.IntVar(&c.ProvisioningConcurrency, "provisioning-concurrency", pc, "SCIM requests in flight to one app at most (env GATEHOUSE_PROVISIONING_CONCURRENCY)")
+	str(&c.ProvisioningAllowAddresses, "provisioning-allow-addresses", "GATEHOUSE_PROVISIONING_ALLOW_ADDRESSES", "", "comma-separated addresses or CIDR ranges of loopback, link-local or cloud metadata addresses that apps' tenant URLs may lead to (default: none; --with-demo adds the demo app's)")
 	withDemo, _ := strconv.ParseBool(getenv("GATEHOUSE_WITH_DEMO"))
 	fs.BoolVar(&c.WithDemo, "with-demo", withDemo, "also run the demo app (gatehouse-demo) in this process, with its data under <data>/demo (env GATEHOUSE_WITH_DEMO)")
 	str(&c.DemoAddr, "demo-addr", "GATEHOUSE_DEMO_ADDR", defaultDemoAddr, "address the demo app listens on with --with-demo")
@@ -172,7 +184,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gatehouse serve [flags]\n\n"+
 			"Runs the Gatehouse identity provider: the SAML endpoints, sign-in pages, My Apps and the REST API, the\n"+
-			"health checks (/healthz/live, /healthz/ready), metrics, and the certificate expiry e-mails (with --smtp-host).\n"+
+			"health checks (/healthz/live, /healthz/ready), metrics, the certificate expiry e-mails (with --smtp-host), and\n"+
+			"the automatic provisioning of users and groups to apps over SCIM 2.0 (each node takes its turn per app).\n"+
 			"On an empty database it creates the default directory and its first global admin.\n"+
 			"With --with-demo it also runs the demo app (gatehouse-demo) for the tutorial in docs/tutorial.md.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -234,11 +247,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	hasher := password.NewHasher(hashParams, c.HashConcurrency)
+	engine, err := newProvisioningEngine(c, store, sealer, logger)
+	if err != nil {
+		return err
+	}
 	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: g, Hasher: hasher, Sealer: sealer,
 		PublicURL: c.PublicURL, NameIDKey: nameIDs, Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
-		PasskeyRPID: c.PasskeyRPID,
+		PasskeyRPID:  c.PasskeyRPID,
+		Provisioning: engine,
 	})
 	if err != nil {
 		return fmt.Errorf("--public-url %s, --passkey-rp-id %q: %w", c.PublicURL, c.PasskeyRPID, err)
@@ -251,6 +269,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	svc.SetObserver(m)
+	if err := m.WatchProvisioning(engine); err != nil {
+		return err
+	}
 	var mailer *smtp.Sender
 	if c.SMTPHost != "" {
 		if mailer, err = smtp.New(smtp.Config{Host: c.SMTPHost, Port: c.SMTPPort, TLS: c.SMTPTLS, Username: c.SMTPUser,
@@ -316,6 +337,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	go cleanup(ctx, store, logger)
 	go refreshMetadata(ctx, svc, c.MetadataRefresh, logger)
+	engineCtx, stopEngine := context.WithCancel(ctx)
+	provisioningDone := make(chan struct{})
+	go func() { defer close(provisioningDone); engine.Run(engineCtx) }()
+	defer func() { stopEngine(); <-provisioningDone }()
 	if mailer != nil {
 		job, err := newNoticeJob(svc, mailer, m, logger)
 		if err != nil {
@@ -381,6 +406,38 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newProvisioningEngine returns the engine that provisions users and groups to apps, with the settings of c. With
+// --with-demo the demo app's address is one apps may be reached at.
+func newProvisioningEngine(c serveConfig, store gatehouse.Store, sealer *certs.Sealer, logger *slog.Logger) (*provision.Engine, error) {
+	allow, err := parsePrefixes(c.ProvisioningAllowAddresses)
+	if err != nil {
+		return nil, fmt.Errorf("--provisioning-allow-addresses: %w", err)
+	}
+	if c.WithDemo {
+		host, _, err := net.SplitHostPort(c.DemoAddr)
+		if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+			host = "127.0.0.1"
+		}
+		if a, err := netip.ParseAddr(host); err == nil {
+			allow = append(allow, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	switch {
+	case c.ProvisioningInterval < time.Minute:
+		return nil, fmt.Errorf("--provisioning-interval %s: want at least 1m", c.ProvisioningInterval)
+	case c.ProvisioningRetry <= 0:
+		return nil, fmt.Errorf("--provisioning-retry %s: want a positive duration such as 10s", c.ProvisioningRetry)
+	case c.ProvisioningConcurrency < 1 || c.ProvisioningConcurrency > 64:
+		return nil, fmt.Errorf("--provisioning-concurrency %d: want 1 to 64", c.ProvisioningConcurrency)
+	}
+	for _, p := range allow {
+		logger.Info("provisioning may reach an internal address", "range", p.String())
+	}
+	return provision.New(provision.Config{Store: store, Sealer: sealer, Logger: logger.With("component", "provisioning"),
+		Interval: c.ProvisioningInterval, Retry: c.ProvisioningRetry, Concurrency: c.ProvisioningConcurrency,
+		AllowAddresses: allow})
 }
 
 // hashParams returns the argon2id parameters of new password hashes that the flags give, or an error naming the

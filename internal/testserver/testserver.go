@@ -8,9 +8,11 @@ import (
 	"crypto/rand"
 	"net"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/certs"
@@ -18,6 +20,7 @@ import (
 	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/metrics"
 	"github.com/gatehouse-idp/gatehouse/password"
+	"github.com/gatehouse-idp/gatehouse/provision"
 	"github.com/gatehouse-idp/gatehouse/sqlite"
 	"github.com/gatehouse-idp/gatehouse/web"
 )
@@ -39,6 +42,9 @@ type Server struct {
 	HTTP  *httptest.Server
 	// Metrics are the server's metrics, served on /metrics to an instance admin's token.
 	Metrics *metrics.Metrics
+	// Provisioning is the server's provisioning engine, which runs until the test ends; it may reach loopback
+	// addresses, where the tests' apps are.
+	Provisioning *provision.Engine
 	// DBPath is the SQLite database file.
 	DBPath string
 }
@@ -81,9 +87,14 @@ func Start(t testing.TB, opts Options) *Server {
 		url = "http://localhost:" + strconv.Itoa(hs.Listener.Addr().(*net.TCPAddr).Port)
 	}
 	hasher := password.NewHasher(TestHashParams, 2)
+	engine, err := provision.New(provision.Config{Store: store, Sealer: sealer, Retry: 100 * time.Millisecond,
+		Poll: 100 * time.Millisecond, Lease: 10 * time.Second, Timeout: 10 * time.Second, AllowAddresses: Loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Hasher: hasher, Sealer: sealer,
-		PublicURL: url, NameIDKey: kek,
+		PublicURL: url, NameIDKey: kek, Provisioning: engine,
 	}
 	srv := &web.Server{PublicURL: url}
 	if opts.Configure != nil {
@@ -99,6 +110,9 @@ func Start(t testing.TB, opts Options) *Server {
 		t.Fatal(err)
 	}
 	svc.SetObserver(m)
+	if err := m.WatchProvisioning(engine); err != nil {
+		t.Fatal(err)
+	}
 	srv.Metrics, srv.Instrument = m.Handler(), m.Instrument
 	if _, _, err := svc.Bootstrap(context.Background(), AdminUser, AdminPassword); err != nil {
 		t.Fatal(err)
@@ -109,5 +123,13 @@ func Start(t testing.TB, opts Options) *Server {
 	hs.Config.Handler = srv.Handler()
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Server{URL: url, Service: svc, Store: cfg.Store, Web: srv, HTTP: hs, Metrics: m, DBPath: dbPath}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); engine.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &Server{URL: url, Service: svc, Store: cfg.Store, Web: srv, HTTP: hs, Metrics: m, DBPath: dbPath,
+		Provisioning: engine}
 }
+
+// Loopback are the loopback addresses, which the test servers' provisioning may reach.
+var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}

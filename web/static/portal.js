@@ -54,4 +54,32 @@
     search.addEventListener("input", filter);
     filter();
   }
+
+  // Test connection keeps what was typed: its result replaces #test-result without reloading the page. Without
+  // JavaScript the button posts the form and the page comes back with the result.
+  var test = document.getElementById("test-connection");
+  if (test && window.fetch && window.DOMParser && window.FormData) {
+    test.addEventListener("click", function (e) {
+      e.preventDefault();
+      var box = document.getElementById("test-result");
+      box.removeAttribute("data-ok");
+      box.textContent = "Testing the connection…";
+      fetch(test.getAttribute("formaction"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(new FormData(test.form))
+      }).then(function (r) { return r.text(); }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("test-result");
+        if (fresh) {
+          box.replaceWith(fresh);
+        } else {
+          box.textContent = "The test could not be run; reload the page and try again.";
+          box.setAttribute("data-ok", "false");
+        }
+      }, function () {
+        box.textContent = "Gatehouse did not answer; try again.";
+        box.setAttribute("data-ok", "false");
+      });
+    });
+  }
 })();
