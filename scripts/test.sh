@@ -3,7 +3,8 @@
 # to verify signatures independently, Chromium for browser tests, PostgreSQL for the second store, and the SAML
 # service providers of the interoperability suite in interop/: Shibboleth SP 3 with Apache, SimpleSAMLphp with PHP,
 # pysaml2, and Node.js with npm for @node-saml/node-saml and the SCIM references; Prometheus, whose promtool checks
-# the metrics and whose server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to) and npm packages.
+# the metrics and whose server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to) and npm packages
+# (axe-core for the browser tests' accessibility checks, the SP and SCIM references).
 # Tests that need a tool skip with a loud message when it is missing; with CI=true they fail instead.
 #
 #   scripts/test.sh              the whole suite
@@ -61,6 +62,20 @@ if command -v npm >/dev/null 2>&1; then
 		mkdir -p "$scim_ref_dir"
 		cp "$scim_ref/package.json" "$scim_ref/package-lock.json" "$scim_ref_dir/"
 		npm ci --prefix "$scim_ref_dir" --no-audit --no-fund --ignore-scripts
+	fi
+fi
+
+# axe-core, which the browser tests inject into every page to check its accessibility, from its lockfile, into the
+# cache directory internal/browsertest uses.
+axe=internal/browsertest/testdata
+if command -v npm >/dev/null 2>&1; then
+	axe_hash=$(cat "$axe/package.json" "$axe/package-lock.json" | sha256sum | cut -c1-12)
+	axe_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-browser/axe-$axe_hash"
+	if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+		echo "test.sh: npm ci for $axe"
+		mkdir -p "$axe_dir"
+		cp "$axe/package.json" "$axe/package-lock.json" "$axe_dir/"
+		npm ci --prefix "$axe_dir" --no-audit --no-fund --ignore-scripts
 	fi
 fi
 

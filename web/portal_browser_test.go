@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/internal/browsertest"
@@ -23,6 +25,8 @@ type portalBrowser struct {
 	ctx       context.Context
 	srv       *testserver.Server
 	downloads string
+	// downloaded receives the file name (its GUID) of each download the browser finishes.
+	downloaded chan string
 }
 
 // portalStep bounds one step of a browser test, so a missing element fails the step instead of the whole test's
@@ -34,7 +38,7 @@ const portalStep = 20 * time.Second
 func newPortalBrowser(t *testing.T) *portalBrowser {
 	t.Helper()
 	ctx := browsertest.New(t, 3*time.Minute)
-	b := &portalBrowser{t: t, ctx: ctx, srv: testserver.Start(t, testserver.Options{}), downloads: t.TempDir()}
+	b := &portalBrowser{t: t, ctx: ctx, srv: testserver.Start(t, testserver.Options{}), downloads: t.TempDir(), downloaded: make(chan string, 16)}
 	// The first action starts the browser, which lives as long as the context it ran on: run it on ctx itself.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start the browser: %v", err)
@@ -45,8 +49,20 @@ func newPortalBrowser(t *testing.T) *portalBrowser {
 	}
 	b.do("sign in", portalType("#userName", testserver.AdminUser), portalType("#password", testserver.AdminPassword),
 		chromedp.Click(chromedp.CSS("#sign-in")), chromedp.WaitVisible(chromedp.CSS("#count-users")))
+	// Downloads are saved under their GUID, which the browser's progress events name.
+	if err := chromedp.ListenBrowser(ctx, func(ev any) {
+		if ev, ok := ev.(*cdpbrowser.EventDownloadProgress); ok && ev.State == cdpbrowser.DownloadProgressStateCompleted {
+			select {
+			case b.downloaded <- ev.GUID:
+			default:
+			}
+		}
+	}); err != nil {
+		t.Fatalf("listen for downloads: %v", err)
+	}
+	events := true
 	if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: b.downloads}); err != nil {
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: b.downloads, EventsEnabled: &events}); err != nil {
 		t.Fatalf("allow downloads: %v", err)
 	}
 	return b
@@ -62,20 +78,15 @@ func (b *portalBrowser) do(step string, actions ...chromedp.Action[chromedp.Void
 	}
 }
 
-// clickTo clicks sel, which loads a new page, and waits until the new page shows want.
+// clickTo clicks sel, which loads a new page, and waits until the new page has loaded and shows want.
 func (b *portalBrowser) clickTo(step, sel, want string) {
 	b.t.Helper()
-	b.eval("(window.portalOldPage = true)")
-	b.do(step, chromedp.Click(chromedp.CSS(sel)))
-	for range 200 {
-		// While the page is navigating the evaluation can fail (its context is destroyed): that is "not yet".
-		if b.tryEval("!window.portalOldPage && document.readyState === 'complete' && document.querySelector(" + jsQuote(want) + ") !== null") {
-			b.do(step, chromedp.WaitVisible(chromedp.CSS(want)))
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(b.ctx, portalStep)
+	defer cancel()
+	if err := browsertest.ClickToLoad(ctx, sel); err != nil {
+		b.t.Fatalf("%s: %v (the browser is at %s)", step, err, b.location())
 	}
-	b.t.Fatalf("%s: no %s within 20s (the browser is at %s)", step, want, b.location())
+	b.do(step, chromedp.WaitVisible(chromedp.CSS(want)))
 }
 
 // open navigates to a portal path and waits for an element.
@@ -106,14 +117,6 @@ func (b *portalBrowser) eval(expr string) bool {
 	return ok
 }
 
-// tryEval is eval for polling: an evaluation that fails counts as false.
-func (b *portalBrowser) tryEval(expr string) bool {
-	ctx, cancel := context.WithTimeout(b.ctx, portalStep)
-	defer cancel()
-	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-	return err == nil && ok
-}
-
 func (b *portalBrowser) location() string {
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
 	defer cancel()
@@ -124,23 +127,20 @@ func (b *portalBrowser) location() string {
 	return u
 }
 
-// waitDownload waits for a finished file in the download directory.
+// waitDownload waits until the browser says a download finished, and returns the file.
 func (b *portalBrowser) waitDownload() []byte {
 	b.t.Helper()
-	for range 200 {
-		entries, _ := os.ReadDir(b.downloads)
-		for _, e := range entries {
-			if !strings.HasSuffix(e.Name(), ".crdownload") {
-				data, err := os.ReadFile(filepath.Join(b.downloads, e.Name()))
-				if err == nil && len(data) > 0 {
-					return data
-				}
-			}
+	select {
+	case name := <-b.downloaded:
+		data, err := os.ReadFile(filepath.Join(b.downloads, name))
+		if err != nil {
+			b.t.Fatalf("read the download: %v", err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		return data
+	case <-time.After(portalStep):
+		b.t.Fatalf("no download finished within %v", portalStep)
+		return nil
 	}
-	b.t.Fatal("no download finished within 20s")
-	return nil
 }
 
 // portalType replaces an input's value by typing.
@@ -169,13 +169,15 @@ func TestPortalBrowserUsers(t *testing.T) {
 		t.Fatalf("the temporary password %q shown does not sign in: %v", pw, err)
 	}
 	browsertest.Screenshot(b.ctx, t, "portal-user-created")
-	b.do("copy the password", chromedp.Click(chromedp.CSS("#copy-temporary-password")))
+	created := b.location()
+	// The clipboard answers asynchronously: wait for the button's "Copied", or the selection without a clipboard.
 	copied := `document.querySelector("#copy-temporary-password").textContent === "Copied" || window.getSelection().toString().trim() === ` + jsQuote(pw)
-	for i := 0; i < 50 && !b.eval(copied); i++ {
-		time.Sleep(50 * time.Millisecond) // the clipboard answers asynchronously
-	}
-	if !b.eval(copied) {
-		t.Error("the copy button neither copied nor selected the password")
+	b.do("copy the password", chromedp.Click(chromedp.CSS("#copy-temporary-password")),
+		chromedp.Poll[chromedp.Void](copied, chromedp.WithPollingTimeout(portalStep)))
+	// Reloading the page neither creates the user again nor shows the password again.
+	b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#password-gone")))
+	if b.location() != created || strings.Contains(b.text("main"), pw) {
+		t.Errorf("the reloaded page at %s shows the password", b.location())
 	}
 	b.clickTo("done", "#user-done", "#save-user")
 	b.clickTo("reset the password", "#reset-password", "#temporary-password")
@@ -225,8 +227,14 @@ func TestPortalBrowserApp(t *testing.T) {
 	if msg := b.text("#error-replyUrls"); !strings.Contains(msg, "mixpanel.com/acs") {
 		t.Errorf("#error-replyUrls = %q, want it to name the bad URL", msg)
 	}
-	b.do("fix it", portalType("#replyUrls", "https://sso.mixpanel.com/sso/saml2"))
-	b.clickTo("save", "#save-basic", "#saved")
+	b.do("fix it", portalType("#replyUrls", "https://sso.mixpanel.com/sso/saml2"), portalType("#relayState", "https://mixpanel.com/report"))
+	b.clickTo("save", "#save-basic", "#notice")
+	if got := b.text("#basic #notice"); got != "Saved the basic SAML configuration." {
+		t.Errorf("the Basic SAML configuration card says %q after saving", got)
+	}
+	if got := b.text("#summary-relayState"); got != "https://mixpanel.com/report" {
+		t.Errorf("the summary shows relay state %q", got)
+	}
 	browsertest.Screenshot(b.ctx, t, "portal-sso")
 
 	if got, want := b.text("#setup-loginUrl"), b.srv.URL+"/d/default/saml2"; got != want {
@@ -307,40 +315,66 @@ func jsQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
 }
 
-// TestPortalBrowserAccessible checks every main portal page for form controls without a label, and that on a
-// phone-sized screen no page scrolls sideways.
-func TestPortalBrowserAccessible(t *testing.T) {
+// TestPortalBrowserUnsavedEdits opens the Basic SAML configuration's form, changes a field and tries to leave for
+// another card's Edit: the form says it has unsaved changes and the browser asks before leaving; staying keeps
+// the typed value, leaving opens the other card's form; saving or cancelling never asks.
+func TestPortalBrowserUnsavedEdits(t *testing.T) {
 	b := newPortalBrowser(t)
 	app := mustApp(t, b.srv, "mixpanel", map[string]string{"org_id": "1"})
-	u := mustUser(t, b.srv, "b.simon@contoso.com", "B. Simon", gatehouse.RoleUser)
-	base := "/admin/d/default"
-	pages := []string{"/admin/", base + "/", base + "/users", base + "/users/new", base + "/users/" + u.ID, base + "/groups",
-		base + "/apps", base + "/apps/gallery", base + "/apps/gallery/mixpanel", base + "/apps/" + app.ID + "/sso",
-		base + "/apps/" + app.ID + "/users", base + "/apps/" + app.ID + "/properties", base + "/apps/" + app.ID + "/preview?user=" + u.ID,
-		base + "/sign-ins", base + "/audit"}
-	const unlabelled = `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
-		.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label")).map(e => e.id || e.name).join(" ")`
-	for _, width := range []int64{1280, 390} {
-		b.do("resize", chromedp.EmulateViewport(width, 900))
-		for _, path := range pages {
-			b.open(path, "main")
-			ctx, cancel := context.WithTimeout(b.ctx, portalStep)
-			missing, err := chromedp.Run(ctx, chromedp.Evaluate[string](unlabelled))
-			cancel()
-			if err != nil {
-				t.Fatal(err)
+	sso := "/admin/d/default/apps/" + app.ID + "/sso"
+	// The browser's dialogs are answered from here: accept says whether to leave the page.
+	dialogs := make(chan page.DialogType, 4)
+	var accept atomic.Bool
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if ev, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs <- ev.Type
+			go chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept.Load()})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitDialog := func(step string) {
+		t.Helper()
+		select {
+		case typ := <-dialogs:
+			if typ != page.DialogTypeBeforeunload {
+				t.Errorf("%s: a %s dialog, want the browser's leave-the-page question", step, typ)
 			}
-			if missing != "" {
-				t.Errorf("%s: controls without a label: %s", path, missing)
-			}
-			if width < 500 && !b.eval(`document.documentElement.scrollWidth <= window.innerWidth + 1`) {
-				ctx, cancel := context.WithTimeout(b.ctx, portalStep)
-				wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + "#" + e.id + "." + e.className).join(" ")`))
-				cancel()
-				t.Errorf("%s scrolls sideways at %dpx: %s", path, width, wide)
-			}
+		case <-time.After(portalStep):
+			t.Fatalf("%s: the browser did not ask before leaving unsaved edits", step)
 		}
 	}
-	b.open(base+"/apps/"+app.ID+"/sso", "#entityId")
-	browsertest.Screenshot(b.ctx, t, "portal-sso-phone")
+
+	b.open(sso+"?edit=basic", "#entityId")
+	if b.eval(`!document.querySelector("#basic-form [data-unsaved]").hidden`) {
+		t.Error("a form nobody changed says it has unsaved changes")
+	}
+	b.do("change the relay state", portalType("#relayState", "https://mixpanel.com/report"),
+		chromedp.WaitVisible(chromedp.CSS("#basic-form [data-unsaved]")))
+	browsertest.Screenshot(b.ctx, t, "portal-unsaved-edits")
+
+	b.do("click another card's Edit", chromedp.Click(chromedp.CSS("#edit-signing"), chromedp.NodeVisible))
+	waitDialog("stay")
+	if got, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#relayState"))); err != nil || got != "https://mixpanel.com/report" {
+		t.Errorf("after staying the relay state is %q (%v)", got, err)
+	}
+	accept.Store(true)
+	b.do("leave after all", chromedp.Click(chromedp.CSS("#edit-signing"), chromedp.NodeVisible))
+	waitDialog("leave")
+	b.do("the other card's form", chromedp.WaitVisible(chromedp.CSS("#save-signing")))
+	if a, _ := b.srv.Store.FindApp(context.Background(), "default", app.ID); a.SAML.RelayState != "" {
+		t.Errorf("leaving saved the relay state %q", a.SAML.RelayState)
+	}
+
+	// Saving is not leaving: no question.
+	accept.Store(false)
+	b.do("change the signing algorithm", chromedp.SetValue(chromedp.CSS("#signingAlgorithm"), "sha1"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#signingAlgorithm").dispatchEvent(new Event("change", {bubbles: true}))`),
+		chromedp.WaitVisible(chromedp.CSS("#signing-form [data-unsaved]")))
+	b.clickTo("save", "#save-signing", "#certificate #notice")
+	select {
+	case typ := <-dialogs:
+		t.Errorf("saving asked a %s question", typ)
+	default:
+	}
 }

@@ -70,7 +70,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("/d/{dir}/scim/v2/", s.scimAPI(s.scimNotFound))
 
 	// The admin portal: pages for signed-in admins, every change a POST (portal*.go).
-	handle("GET /admin/{$}", s.admin(s.portalDirectories))
+	handle("GET /admin/{$}", s.admin(s.portalHome))
+	handle("GET /admin/directories", s.admin(s.portalDirectories))
 	handle("POST /admin/directories", s.admin(s.portalCreateDirectory))
 	handle("GET /admin/switch", s.admin(s.portalSwitch))
 	handle("GET /admin/d/{dir}/{$}", s.admin(s.portalOverview))
@@ -82,6 +83,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/users/{id}/disable", s.admin(s.portalSetDisabled(true)))
 	handle("POST /admin/d/{dir}/users/{id}/enable", s.admin(s.portalSetDisabled(false)))
 	handle("POST /admin/d/{dir}/users/{id}/reset-password", s.admin(s.portalResetPassword))
+	handle("GET /admin/d/{dir}/users/{id}/password", s.admin(s.portalShownPassword))
 	handle("GET /admin/d/{dir}/users/{id}/delete", s.admin(s.portalConfirmDeleteUser))
 	handle("POST /admin/d/{dir}/users/{id}/delete", s.admin(s.portalDeleteUser))
 	handle("GET /admin/d/{dir}/groups", s.admin(s.portalGroups))
@@ -120,9 +122,9 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/settings", s.admin(s.portalSaveSettings))
 	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
 	handle("POST /admin/d/{dir}/settings/notifications", s.admin(s.portalSaveDirectoryNotifications))
-	handle("POST /admin/d/{dir}/apps/{id}/sso/notifications", s.admin(s.portalSaveAppNotifications))
 	handle("POST /admin/d/{dir}/settings/scim-tokens", s.admin(s.portalCreateSCIMToken))
 	handle("POST /admin/d/{dir}/settings/scim-tokens/{id}/revoke", s.admin(s.portalRevokeSCIMToken))
+	handle("GET /admin/d/{dir}/settings/scim-tokens/{id}", s.admin(s.portalShownSCIMToken))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))

@@ -5,6 +5,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -78,5 +80,32 @@ func Screenshot(ctx context.Context, t testing.TB, name string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+// ClickToLoad clicks the element sel, which loads a new page (a link or a form's submit button), and waits until
+// the new page has loaded: the browser's load event after the click, not a guess at how long it takes.
+func ClickToLoad(ctx context.Context, sel string) error {
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	loaded := make(chan struct{}, 1)
+	if err := chromedp.Listen(lctx, func(ev any) {
+		if _, ok := ev.(*page.EventLoadEventFired); ok {
+			select {
+			case loaded <- struct{}{}:
+			default:
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		return err
+	}
+	select {
+	case <-loaded:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("clicking %s loaded no new page: %w", sel, ctx.Err())
 	}
 }
