@@ -121,21 +121,17 @@ func (b *tab) waitAt(step, origin, sel string) {
 }
 
 // waitFor waits until the JavaScript expression cond is true on a completely loaded page; what describes cond in
-// the failure message.
+// the failure message. The page checks cond itself at every frame (chromedp.Poll); a navigation on the way (a
+// redirect, an auto-submitted form) ends that page's check, and the next page's starts.
 func (b *tab) waitFor(step, cond, what string) {
 	b.t.Helper()
 	expr := "document.readyState === 'complete' && (" + cond + ")"
-	for range int(stepTimeout / (100 * time.Millisecond)) {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		cancel()
-		if err == nil && ok {
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	for ctx.Err() == nil {
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(stepTimeout))); err == nil {
 			return
 		}
-		if b.ctx.Err() != nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	b.t.Fatalf("%s: %s within %v; the browser is at %s", step, what, stepTimeout, b.location())
 }
@@ -182,20 +178,34 @@ type gatehouseAdmin struct {
 	*tab
 	gh        string
 	downloads string
+	// downloaded receives the file name (its GUID) of each download the browser finishes.
+	downloaded chan string
 }
 
 // newGatehouseAdmin opens the admin portal in b, which sends the admin to the sign-in page first, and signs in.
 func newGatehouseAdmin(t *testing.T, b *tab, gh string) *gatehouseAdmin {
 	t.Helper()
-	a := &gatehouseAdmin{tab: b, gh: gh, downloads: t.TempDir()}
+	a := &gatehouseAdmin{tab: b, gh: gh, downloads: t.TempDir(), downloaded: make(chan string, 16)}
 	a.open(gh + "/admin/")
 	a.waitAt("the portal asks the admin to sign in", gh, "#userName")
 	a.do("the admin signs in", typeInto("#userName", demoAdminUser, "#password", adminPassword))
 	a.screenshot("01-admin-sign-in")
 	a.do("the admin signs in", chromedp.Click(chromedp.CSS("#sign-in")))
 	a.waitFor("the admin is signed in", "location.pathname.startsWith('/admin/')", "not in the portal")
+	// Downloads are saved under their GUID, which the browser's progress events name.
+	if err := chromedp.ListenBrowser(b.ctx, func(ev any) {
+		if ev, ok := ev.(*cdpbrowser.EventDownloadProgress); ok && ev.State == cdpbrowser.DownloadProgressStateCompleted {
+			select {
+			case a.downloaded <- ev.GUID:
+			default:
+			}
+		}
+	}); err != nil {
+		t.Fatalf("listen for downloads: %v", err)
+	}
+	events := true
 	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: a.downloads}); err != nil {
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: a.downloads, EventsEnabled: &events}); err != nil {
 		t.Fatalf("allow downloads: %v", err)
 	}
 	return a
@@ -240,23 +250,26 @@ func (a *gatehouseAdmin) addApp(galleryID, search string, params map[string]stri
 	return id
 }
 
-// configureBasic types the app's basic SAML values on its single sign-on page and saves them.
+// configureBasic opens the Basic SAML configuration's form on the app's single sign-on page (its card's Edit),
+// types the app's values and saves them.
 func (a *gatehouseAdmin) configureBasic(appID, entityID, replyURL, signOnURL string) {
 	a.t.Helper()
 	a.portal("basic SAML configuration", "/admin/d/default/apps/"+appID+"/sso")
+	a.do("edit the basic SAML configuration", chromedp.Click(chromedp.CSS("#edit-basic")), chromedp.WaitVisible(chromedp.CSS("#entityId")))
 	a.do("type the basic SAML values", typeInto("#entityId", entityID, "#replyUrls", replyURL, "#signOnUrl", signOnURL))
 	if signOnURL != "" {
 		a.screenshot("05-basic-saml")
 	}
-	a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#saved")))
+	a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#basic #notice")))
 }
 
-// signWith sets what Gatehouse signs for the app (assertion, response or both) in its signing settings.
+// signWith sets what Gatehouse signs for the app (assertion, response or both) in its signing certificate card.
 func (a *gatehouseAdmin) signWith(appID, option string) {
 	a.t.Helper()
-	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso")
+	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso?edit=signing")
 	a.do("sign the "+option, chromedp.SetValue(chromedp.CSS("#signingOption"), option),
-		chromedp.Click(chromedp.CSS("#save-signing")), chromedp.WaitVisible(chromedp.CSS("#saved")))
+		chromedp.Click(chromedp.CSS("#save-signing")), chromedp.WaitVisible(chromedp.CSS("#certificate #notice")))
+	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso?edit=signing")
 	if got := a.value("#signingOption"); got != option {
 		a.t.Fatalf("signing option after saving %q, want %q", got, option)
 	}
@@ -276,9 +289,8 @@ func (a *gatehouseAdmin) setup(appID string) (loginURL, identifier string) {
 func (a *gatehouseAdmin) downloadCertificate(appID string) string {
 	a.t.Helper()
 	a.portal("download the certificate", "/admin/d/default/apps/"+appID+"/sso")
-	before, _ := os.ReadDir(a.downloads)
 	a.do("click Certificate (Base64)", chromedp.Click(chromedp.CSS("#download-base64")))
-	path := a.waitDownload(len(before))
+	path := a.waitDownload()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		a.t.Fatal(err)
@@ -289,27 +301,16 @@ func (a *gatehouseAdmin) downloadCertificate(appID string) string {
 	return path
 }
 
-// waitDownload waits until the download directory holds a finished file beyond the first n and returns its path.
-func (a *gatehouseAdmin) waitDownload(n int) string {
+// waitDownload waits until the browser says a download finished and returns the file's path.
+func (a *gatehouseAdmin) waitDownload() string {
 	a.t.Helper()
-	for range int(stepTimeout / (100 * time.Millisecond)) {
-		entries, _ := os.ReadDir(a.downloads)
-		if len(entries) > n {
-			var newest os.DirEntry
-			var newestTime time.Time
-			for _, e := range entries {
-				if info, err := e.Info(); err == nil && info.ModTime().After(newestTime) {
-					newest, newestTime = e, info.ModTime()
-				}
-			}
-			if newest != nil && !strings.HasSuffix(newest.Name(), ".crdownload") {
-				return filepath.Join(a.downloads, newest.Name())
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
+	select {
+	case guid := <-a.downloaded:
+		return filepath.Join(a.downloads, guid)
+	case <-time.After(stepTimeout):
+		a.t.Fatalf("no download finished in %s within %v", a.downloads, stepTimeout)
+		return ""
 	}
-	a.t.Fatalf("no download finished in %s within %v", a.downloads, stepTimeout)
-	return ""
 }
 
 // createUser creates a user with Users → New user and returns the temporary password the portal shows.
