@@ -37,6 +37,9 @@ type Store interface {
 	UpdateUser(ctx context.Context, u *User) error
 	// DeleteUser deletes the user with their sessions, API tokens, group memberships and assignments.
 	DeleteUser(ctx context.Context, directoryID, id string) error
+	// HasUsers reports whether the directory has at least one user. It reads at most one row, however many users
+	// there are.
+	HasUsers(ctx context.Context, directoryID string) (bool, error)
 
 	// CreateGroup stores g. ECONFLICT if the directory has a group with the same name, ignoring case.
 	CreateGroup(ctx context.Context, g *Group) error

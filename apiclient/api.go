@@ -146,6 +146,13 @@ func (c *Client) CreateUser(ctx context.Context, dir string, in UserInput) (*gat
 	return &u.User, u.TemporaryPassword, nil
 }
 
+// ImportUsers creates the users of a CSV (contentType "text/csv") or JSON-lines ("application/x-ndjson") file in the
+// directory: the valid rows are created and the result lists the refused ones by line. The file may be at most
+// 32 MiB; send larger ones in parts.
+func (c *Client) ImportUsers(ctx context.Context, dir string, file []byte, contentType string) (*ImportResult, error) {
+	return send[ImportResult](ctx, c, http.MethodPost, dirPath(dir, "users:import"), rawBody{file, contentType})
+}
+
 // GetUser returns a user.
 func (c *Client) GetUser(ctx context.Context, dir, id string) (*gatehouse.User, error) {
 	return get[gatehouse.User](ctx, c, dirPath(dir, "users", id))

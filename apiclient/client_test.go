@@ -192,6 +192,16 @@ func TestMethods(t *testing.T) {
 			result: []any{"b.simon@contoso.com", "Tmp-123"},
 		},
 		{
+			name: "ImportUsers", status: 200,
+			answer: `{"created":1,"failed":1,"errors":[{"line":3,"userName":"x","code":"invalid","field":"userName","message":"Bad."}]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				r, err := c.ImportUsers(ctx, "default", []byte("userName\na@contoso.com\nx\n"), "text/csv")
+				return []any{r.Created, r.Failed, r.Errors[0].Line, r.Errors[0].Field}, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/users:import", Body: "userName\na@contoso.com\nx\n"},
+			result: []any{1, 1, 3, "userName"},
+		},
+		{
 			name: "GetUser escapes the ID", status: 200, answer: `{"id":"a/b"}`,
 			call: func(c *apiclient.Client) (any, error) {
 				u, err := c.GetUser(ctx, "default", "a/b")

@@ -275,3 +275,21 @@ type PreviewProblem struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
+
+// ImportResult is what ImportUsers returns: how many users were created, how many rows were refused, and the first
+// 1,000 refused rows.
+type ImportResult struct {
+	Created int           `json:"created"`
+	Failed  int           `json:"failed"`
+	Errors  []ImportError `json:"errors"`
+}
+
+// ImportError is a refused row of an import: the line it starts on (the CSV header is line 1), its user name when
+// it could be read, and the error.
+type ImportError struct {
+	Line     int    `json:"line"`
+	UserName string `json:"userName,omitempty"`
+	Code     string `json:"code"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
+}

@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/gatehouse-idp/gatehouse/internal/browsertest"
 )
 
 // tab drives one browser tab (or one isolated browser context) by element ids, failing the test with the step's
@@ -33,7 +34,7 @@ func newTab(t *testing.T, ctx context.Context) *tab {
 
 // stepTimeout bounds each step, so that a missing element fails with the step's name instead of the test's
 // overall deadline.
-const stepTimeout = 30 * time.Second
+const stepTimeout = time.Minute
 
 // do runs the actions of one step.
 func (b *tab) do(step string, actions ...chromedp.Action[chromedp.Void]) {
@@ -120,20 +121,20 @@ func (b *tab) waitAt(step, origin, sel string) {
 		"no "+sel+" on "+origin)
 }
 
-// waitFor waits until the JavaScript expression cond is true on a completely loaded page; what describes cond in
-// the failure message. The page checks cond itself at every frame (chromedp.Poll); a navigation on the way (a
-// redirect, an auto-submitted form) ends that page's check, and the next page's starts.
+// waitFor waits until the JavaScript expression cond is true on a completely loaded page, through any navigations
+// on the way; what describes cond in the failure message.
 func (b *tab) waitFor(step, cond, what string) {
 	b.t.Helper()
-	expr := "document.readyState === 'complete' && (" + cond + ")"
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	for ctx.Err() == nil {
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(stepTimeout))); err == nil {
-			return
-		}
+	if err := chromedp.Do(ctx, browsertest.WaitFor(cond)); err != nil {
+		b.t.Fatalf("%s: %s within %v (%v); the browser is at %s", step, what, stepTimeout, err, b.location())
 	}
-	b.t.Fatalf("%s: %s within %v; the browser is at %s", step, what, stepTimeout, b.location())
+}
+
+// click clicks sel, which loads a new page, and waits until that page has loaded.
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return browsertest.Loads(chromedp.Click(chromedp.CSS(sel)))
 }
 
 // typeInto replaces the value of each input or textarea (selector → text) by typing the text.
@@ -178,34 +179,19 @@ type gatehouseAdmin struct {
 	*tab
 	gh        string
 	downloads string
-	// downloaded receives the file name (its GUID) of each download the browser finishes.
-	downloaded chan string
 }
 
 // newGatehouseAdmin opens the admin portal in b, which sends the admin to the sign-in page first, and signs in.
 func newGatehouseAdmin(t *testing.T, b *tab, gh string) *gatehouseAdmin {
 	t.Helper()
-	a := &gatehouseAdmin{tab: b, gh: gh, downloads: t.TempDir(), downloaded: make(chan string, 16)}
+	a := &gatehouseAdmin{tab: b, gh: gh, downloads: t.TempDir()}
 	a.open(gh + "/admin/")
 	a.waitAt("the portal asks the admin to sign in", gh, "#userName")
 	a.do("the admin signs in", typeInto("#userName", demoAdminUser, "#password", adminPassword))
 	a.screenshot("01-admin-sign-in")
-	a.do("the admin signs in", chromedp.Click(chromedp.CSS("#sign-in")))
+	a.do("the admin signs in", click("#sign-in"))
 	a.waitFor("the admin is signed in", "location.pathname.startsWith('/admin/')", "not in the portal")
-	// Downloads are saved under their GUID, which the browser's progress events name.
-	if err := chromedp.ListenBrowser(b.ctx, func(ev any) {
-		if ev, ok := ev.(*cdpbrowser.EventDownloadProgress); ok && ev.State == cdpbrowser.DownloadProgressStateCompleted {
-			select {
-			case a.downloaded <- ev.GUID:
-			default:
-			}
-		}
-	}); err != nil {
-		t.Fatalf("listen for downloads: %v", err)
-	}
-	events := true
-	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: a.downloads, EventsEnabled: &events}); err != nil {
+	if err := browsertest.AllowDownloads(b.ctx, a.downloads); err != nil {
 		t.Fatalf("allow downloads: %v", err)
 	}
 	return a
@@ -226,19 +212,19 @@ func (a *gatehouseAdmin) addApp(galleryID, search string, params map[string]stri
 	a.t.Helper()
 	a.portal("the app list", "/admin/d/default/apps")
 	tile := `a.gallery-tile[data-gallery-id="` + galleryID + `"]`
-	a.do("open the gallery", chromedp.Click(chromedp.CSS("#add-from-gallery")), chromedp.WaitVisible(chromedp.CSS("#gallery-search")),
+	a.do("open the gallery", click("#add-from-gallery"), chromedp.WaitVisible(chromedp.CSS("#gallery-search")),
 		chromedp.SendKeys(chromedp.CSS("#gallery-search"), search), chromedp.WaitVisible(chromedp.CSS(tile)))
 	if shotGallery != "" {
 		a.screenshot(shotGallery)
 	}
-	a.do("pick the tile", chromedp.Click(chromedp.CSS(tile)), chromedp.WaitVisible(chromedp.CSS("#add-app")))
+	a.do("pick the tile", click(tile), chromedp.WaitVisible(chromedp.CSS("#add-app")))
 	for name, v := range params {
 		a.do("fill in "+name, typeInto("#param-"+name, v))
 	}
 	if shotAdd != "" {
 		a.screenshot(shotAdd)
 	}
-	a.do("add the app", chromedp.Click(chromedp.CSS("#add-app")))
+	a.do("add the app", click("#add-app"))
 	a.waitFor("the app's single sign-on page", "location.pathname.endsWith('/sso') && document.querySelector('#entityId') !== null",
 		"not on the new app's single sign-on page")
 	loc := a.location()
@@ -255,12 +241,12 @@ func (a *gatehouseAdmin) addApp(galleryID, search string, params map[string]stri
 func (a *gatehouseAdmin) configureBasic(appID, entityID, replyURL, signOnURL string) {
 	a.t.Helper()
 	a.portal("basic SAML configuration", "/admin/d/default/apps/"+appID+"/sso")
-	a.do("edit the basic SAML configuration", chromedp.Click(chromedp.CSS("#edit-basic")), chromedp.WaitVisible(chromedp.CSS("#entityId")))
+	a.do("edit the basic SAML configuration", click("#edit-basic"), chromedp.WaitVisible(chromedp.CSS("#entityId")))
 	a.do("type the basic SAML values", typeInto("#entityId", entityID, "#replyUrls", replyURL, "#signOnUrl", signOnURL))
 	if signOnURL != "" {
 		a.screenshot("05-basic-saml")
 	}
-	a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#basic #notice")))
+	a.do("save them", click("#save-basic"), chromedp.WaitVisible(chromedp.CSS("#basic #notice")))
 }
 
 // signWith sets what Gatehouse signs for the app (assertion, response or both) in its signing certificate card.
@@ -268,7 +254,7 @@ func (a *gatehouseAdmin) signWith(appID, option string) {
 	a.t.Helper()
 	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso?edit=signing")
 	a.do("sign the "+option, chromedp.SetValue(chromedp.CSS("#signingOption"), option),
-		chromedp.Click(chromedp.CSS("#save-signing")), chromedp.WaitVisible(chromedp.CSS("#certificate #notice")))
+		click("#save-signing"), chromedp.WaitVisible(chromedp.CSS("#certificate #notice")))
 	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso?edit=signing")
 	if got := a.value("#signingOption"); got != option {
 		a.t.Fatalf("signing option after saving %q, want %q", got, option)
@@ -289,8 +275,12 @@ func (a *gatehouseAdmin) setup(appID string) (loginURL, identifier string) {
 func (a *gatehouseAdmin) downloadCertificate(appID string) string {
 	a.t.Helper()
 	a.portal("download the certificate", "/admin/d/default/apps/"+appID+"/sso")
-	a.do("click Certificate (Base64)", chromedp.Click(chromedp.CSS("#download-base64")))
-	path := a.waitDownload()
+	ctx, cancel := context.WithTimeout(a.ctx, stepTimeout)
+	defer cancel()
+	path, err := browsertest.Download(ctx, a.downloads, chromedp.Click(chromedp.CSS("#download-base64")))
+	if err != nil {
+		a.t.Fatalf("click Certificate (Base64): %v\nat %s", err, a.location())
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		a.t.Fatal(err)
@@ -301,29 +291,17 @@ func (a *gatehouseAdmin) downloadCertificate(appID string) string {
 	return path
 }
 
-// waitDownload waits until the browser says a download finished and returns the file's path.
-func (a *gatehouseAdmin) waitDownload() string {
-	a.t.Helper()
-	select {
-	case guid := <-a.downloaded:
-		return filepath.Join(a.downloads, guid)
-	case <-time.After(stepTimeout):
-		a.t.Fatalf("no download finished in %s within %v", a.downloads, stepTimeout)
-		return ""
-	}
-}
-
 // createUser creates a user with Users → New user and returns the temporary password the portal shows.
 func (a *gatehouseAdmin) createUser(userName, first, last string, shot bool) (tempPassword string) {
 	a.t.Helper()
 	a.portal("the user list", "/admin/d/default/users")
-	a.do("open New user", chromedp.Click(chromedp.CSS("#new-user")), chromedp.WaitVisible(chromedp.CSS("#create-user")))
+	a.do("open New user", click("#new-user"), chromedp.WaitVisible(chromedp.CSS("#create-user")))
 	a.do("fill in the user", typeInto("#userName", userName, "#firstName", first, "#lastName", last,
 		"#displayName", first+"."+last, "#mail", userName))
 	if shot {
 		a.screenshot("08-new-user")
 	}
-	a.do("create the user", chromedp.Click(chromedp.CSS("#create-user")), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
+	a.do("create the user", click("#create-user"), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
 	if shot {
 		a.screenshot("09-temporary-password")
 	}
@@ -335,7 +313,7 @@ func (a *gatehouseAdmin) assign(appID, userName string, shot bool) {
 	a.t.Helper()
 	a.portal("the app's users and groups", "/admin/d/default/apps/"+appID+"/users")
 	a.do("assign "+userName, typeInto("#assign-search", userName),
-		chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), chromedp.Click(chromedp.CSS("#assign")))
+		chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), click("#assign"))
 	a.waitFor("the assignment is listed", "[...document.querySelectorAll('tr[data-assignment-id]')].some(r => r.textContent.includes("+jsString(userName)+"))",
 		"no row for "+userName)
 	if shot {

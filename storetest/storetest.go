@@ -57,6 +57,8 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"FindGroupsOfUsers", testFindGroupsOfUsers},
 		{"SCIMTokens", testSCIMTokens},
 		{"ForUpdate", testForUpdate},
+		{"HasUsers", testHasUsers},
+		{"CreateUsersInTx", testCreateUsersInTx},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

@@ -144,6 +144,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	handle("GET /api/v1/directories/{dir}/users", s.api(s.authed(s.listUsers)))
 	handle("POST /api/v1/directories/{dir}/users", s.api(s.authed(s.createUser)))
+	handle("POST /api/v1/directories/{dir}/users:import", s.api(s.authed(s.importUsers)))
 	handle("GET /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.getUser)))
 	handle("PATCH /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.patchUser)))
 	handle("DELETE /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.deleteUser)))

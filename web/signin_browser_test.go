@@ -53,7 +53,7 @@ type signinWorld struct {
 
 func newSigninWorld(t *testing.T) *signinWorld {
 	t.Helper()
-	ctx := browsertest.New(t, 90*time.Second)
+	ctx := browsertest.New(t, 5*time.Minute)
 	clock := &signinClock{t: time.Now().UTC().Truncate(time.Second)}
 	srv := testserver.Start(t, testserver.Options{Configure: func(c *idp.Config, _ *web.Server) {
 		c.Now = clock.Now
@@ -141,9 +141,7 @@ func signinType(sel, v string) chromedp.Action[chromedp.Void] {
 
 // signinClick clicks an element that loads a new page and waits until the new page has loaded.
 func signinClick(sel string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		return browsertest.ClickToLoad(ctx, sel)
-	})
+	return browsertest.Loads(chromedp.Click(chromedp.CSS(sel)))
 }
 
 // submitSignIn fills the sign-in form and submits it.

@@ -366,7 +366,7 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "export in another directory", args: []string{"login", "--user", "admin@fabrikam.com", "--export", "--directory", "fabrikam", "--name", "laptop"},
-			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\r\n",
+			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\r\n", terminal: true,
 			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"fabrikam","userName":"admin@fabrikam.com","password":"pw","name":"laptop"}`, status: 201, answer: tokenAnswer}},
 			stdout: "export GATEHOUSE_TOKEN=gh_s3cret\nexport GATEHOUSE_DIRECTORY=fabrikam\n",
 			stderr: "Password for admin@fabrikam.com: \n",
@@ -426,6 +426,15 @@ func TestLogin(t *testing.T) {
 		{
 			name: "no user", args: []string{"login"}, code: 2,
 			stderr: "gatehouse login: --user is required\nUsage: gatehouse login [flags]\nRun 'gatehouse login --help' for the flags.\n",
+		},
+		{
+			// Without a terminal and without --password-stdin it says how to give the password, before reading
+			// anything or calling the server.
+			name: "no terminal", args: []string{"login", "--user", "admin@contoso.com", "--export"}, stdin: "pw\n", code: 2,
+			stderr: "gatehouse login: standard input is not a terminal, so the password cannot be asked for: pass it on " +
+				"standard input with --password-stdin, as in\n" +
+				"  printf '%s\\n' \"$PASSWORD\" | gatehouse login --user 'admin@contoso.com' --password-stdin\n" +
+				"Usage: gatehouse login [flags]\nRun 'gatehouse login --help' for the flags.\n",
 		},
 		{
 			name: "empty password", args: []string{"login", "--user", "a@b.c", "--password-stdin"}, stdin: "\n", code: 2,
