@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -16,8 +18,8 @@ import (
 const timeLayout = "2006-01-02 15:04 UTC"
 
 // fmtTime returns t as a <time> element in timeLayout whose datetime attribute holds the exact instant. t is a
-// time.Time, a *time.Time or an RFC 3339 string (such as an assertion's NotBefore); a zero or unreadable time is
-// written as a dash.
+// time.Time, a *time.Time or an RFC 3339 string (such as an assertion's NotBefore); a zero time is written as a dash,
+// and a string that is not a time as it is.
 func fmtTime(t any) template.HTML {
 	var tt time.Time
 	switch v := t.(type) {
@@ -39,6 +41,21 @@ func fmtTime(t any) template.HTML {
 	}
 	tt = tt.UTC()
 	return template.HTML(`<time datetime="` + tt.Format(time.RFC3339) + `">` + tt.Format(timeLayout) + `</time>`)
+}
+
+// auditValue shows one changed field's value, compact JSON: a time as every page writes times, an object or a list
+// as code, anything else as it is.
+func auditValue(v string) template.HTML {
+	var str string
+	if json.Unmarshal([]byte(v), &str) == nil {
+		if _, err := time.Parse(time.RFC3339Nano, str); err == nil {
+			return fmtTime(str)
+		}
+	}
+	if strings.HasPrefix(v, "{") || strings.HasPrefix(v, "[") {
+		return template.HTML("<code>" + template.HTMLEscapeString(v) + "</code>")
+	}
+	return template.HTML(template.HTMLEscapeString(v))
 }
 
 // roleNames are the roles in words, as Entra ID names them.

@@ -211,7 +211,7 @@ func TestPortalPages(t *testing.T) {
 		{"gallery app unknown", base + "/apps/gallery/nosuch", 404, nil},
 		{"sso", base + "/apps/" + app.ID + "/sso", 200, []string{`id="summary-entityId"><code>https://mixpanel.com/security/sso/v2/authorize/</code>`,
 			`id="summary-replyUrls"><code>https://sso.mixpanel.com/sso/saml2</code>`, `id="edit-basic"`, `id="edit-metadata"`,
-			`id="nameid-source">user.userprincipalname<`, `id="nameid-format" title="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">Email address<`,
+			`Unique User Identifier (Name ID)`, `id="nameid-source">user.userprincipalname<`, `id="nameid-format" title="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">Email address<`,
 			`id="edit-nameid"`, `data-claim-name="email"`, `Required by Mixpanel`, `id="new-claim"`, `class="remove-claim`,
 			`id="cert-thumbprint"`, `id="cert-expires"`, `id="cert-status"`, `id="download-base64"`, `id="download-raw"`, `id="download-pem"`, `id="download-metadata"`,
 			`id="summary-signingOption">Sign SAML assertion<`, `id="edit-signing"`, `id="edit-protocol"`, `id="setup-loginUrl"`, `id="setup-identifier"`, `id="setup-logoutUrl"`,
@@ -248,6 +248,25 @@ func TestPortalPages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPortalHomeLandsOnOverview: an admin who opens the portal (as the sign-in returns there) lands on the overview of
+// their directory while there is one, and on the list of directories once there are two to choose from.
+func TestPortalHomeLandsOnOverview(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	if p := c.get("/admin/"); p.Status != http.StatusSeeOther || p.Location != "/admin/d/default/" {
+		t.Fatalf("with one directory /admin/ answers %d to %q, want the overview /admin/d/default/", p.Status, p.Location)
+	}
+	if p := c.get("/admin/d/default/"); p.Status != http.StatusOK || !strings.Contains(p.Body, `id="count-users"`) {
+		t.Fatalf("the overview: %d\n%s", p.Status, p.Body)
+	}
+	if err := srv.Service.CreateDirectory(context.Background(), mustAdmin(t, srv), &gatehouse.Directory{ID: "fabrikam", Name: "Fabrikam"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.get("/admin/"); p.Status != http.StatusOK || !strings.Contains(p.Body, `data-directory-id="fabrikam"`) {
+		t.Errorf("with two directories /admin/ answers %d to %q, want the list of directories", p.Status, p.Location)
 	}
 }
 

@@ -164,6 +164,7 @@ func parsePages() (map[string]*template.Template, error) {
 var funcs = template.FuncMap{
 	"initials":         initials,
 	"fmtTime":          fmtTime,
+	"auditValue":       auditValue,
 	"roleName":         roleName,
 	"roleDescription":  func(r gatehouse.Role) string { return roleDescriptions[r] },
 	"nameIDFormatName": nameIDFormatName,
