@@ -14,8 +14,14 @@ type Session struct {
 	LastSeenAt   time.Time `json:"lastSeenAt"`
 	// ExpiresAt is the absolute end of the session; the idle timeout is checked against LastSeenAt.
 	ExpiresAt time.Time `json:"expiresAt"`
-	// MFA reports whether the session was established with a second factor.
+	// MFA reports whether the session is multi-factor: made with a password and a second factor (a code from an
+	// authenticator app, a recovery code or a passkey), or with a passkey alone, whose authenticator verified its
+	// user. SAML's multi-factor authentication context classes (such as https://refeds.org/profile/mfa) are met only
+	// by such a session.
 	MFA bool `json:"mfa"`
+	// Methods are how the session was made, in the order they were used (see AuthMethods, which also reads sessions
+	// from before Gatehouse recorded them).
+	Methods []AuthMethod `json:"methods,omitempty"`
 	// ClientAddr and UserAgent describe where the session was started.
 	ClientAddr string `json:"clientAddr"`
 	UserAgent  string `json:"userAgent"`

@@ -190,6 +190,26 @@ type Store interface {
 	// FindCertificateNotices returns the directory's notices, sent or claimed, ordered by claim time.
 	FindCertificateNotices(ctx context.Context, directoryID string) ([]*CertificateNotice, error)
 
+	// CreatePasskey stores p. ENOTFOUND if its user is not in its directory, ECONFLICT if the directory has a passkey
+	// with the same credential ID. FindPasskeyByCredentialID finds one by its credential ID within the directory.
+	CreatePasskey(ctx context.Context, p *Passkey) error
+	FindPasskey(ctx context.Context, directoryID, id string) (*Passkey, error)
+	FindPasskeyByCredentialID(ctx context.Context, directoryID string, credentialID []byte) (*Passkey, error)
+	// FindPasskeys returns a user's passkeys, oldest first; none is an empty list.
+	FindPasskeys(ctx context.Context, directoryID, userID string) ([]*Passkey, error)
+	// UpdatePasskey replaces Name.
+	UpdatePasskey(ctx context.Context, p *Passkey) error
+	// UsePasskey records an accepted sign-in with the passkey: it sets SignCount, BackupState and LastUsedAt, in
+	// one step and only when the stored counter is below signCount or both are zero. ECONFLICT when the counter
+	// is not (it went backwards or stood still: a cloned authenticator, or another node took that count first),
+	// ENOTFOUND when there is no such passkey.
+	UsePasskey(ctx context.Context, directoryID, id string, signCount uint32, backupState bool, at time.Time) error
+	DeletePasskey(ctx context.Context, directoryID, id string) error
+	// FindPasskeyPolicy returns the directory's passkey policy, the zero policy (with DirectoryID set) when it never
+	// set one. ENOTFOUND if there is no such directory. SetPasskeyPolicy replaces it; ENOTFOUND likewise.
+	FindPasskeyPolicy(ctx context.Context, directoryID string) (*PasskeyPolicy, error)
+	SetPasskeyPolicy(ctx context.Context, p *PasskeyPolicy) error
+
 	// Close releases the store's resources.
 	Close() error
 }

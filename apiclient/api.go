@@ -433,3 +433,25 @@ func (c *Client) ListSCIMTokens(ctx context.Context, dir string) ([]*gatehouse.S
 func (c *Client) DeleteSCIMToken(ctx context.Context, dir, id string) error {
 	return c.del(ctx, dirPath(dir, "scim-tokens", id))
 }
+
+// ListUserPasskeys returns a user's passkeys, oldest first.
+func (c *Client) ListUserPasskeys(ctx context.Context, dir, userID string) ([]*gatehouse.Passkey, error) {
+	l, _, err := list[*gatehouse.Passkey](ctx, c, dirPath(dir, "users", userID, "passkeys"), nil)
+	return l, err
+}
+
+// DeleteUserPasskey removes a user's passkey and signs the user out everywhere; it may remove their last way to
+// sign in, which the audit log records.
+func (c *Client) DeleteUserPasskey(ctx context.Context, dir, userID, passkeyID string) error {
+	return c.del(ctx, dirPath(dir, "users", userID, "passkeys", passkeyID))
+}
+
+// GetPasskeyPolicy returns the directory's passkey policy.
+func (c *Client) GetPasskeyPolicy(ctx context.Context, dir string) (*gatehouse.PasskeyPolicy, error) {
+	return get[gatehouse.PasskeyPolicy](ctx, c, dirPath(dir, "passkey-policy"))
+}
+
+// UpdatePasskeyPolicy changes the fields of the directory's passkey policy that in sets.
+func (c *Client) UpdatePasskeyPolicy(ctx context.Context, dir string, in PasskeyPolicyPatch) (*gatehouse.PasskeyPolicy, error) {
+	return send[gatehouse.PasskeyPolicy](ctx, c, http.MethodPatch, dirPath(dir, "passkey-policy"), in)
+}

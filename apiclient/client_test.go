@@ -497,6 +497,41 @@ func TestMethods(t *testing.T) {
 			result: "u1",
 		},
 		{
+			name: "ListUserPasskeys", status: 200, answer: `{"items":[{"id":"p1","name":"Laptop","aaguid":"00000000-0000-0000-0000-000000000000"}],"total":1}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, err := c.ListUserPasskeys(ctx, "default", "u1")
+				return []any{len(l), l[0].Name}, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/users/u1/passkeys"},
+			result: []any{1, "Laptop"},
+		},
+		{
+			name: "DeleteUserPasskey", status: 204,
+			call: func(c *apiclient.Client) (any, error) {
+				return nil, c.DeleteUserPasskey(ctx, "default", "u1", "p1")
+			},
+			want: request{Method: "DELETE", Path: "/api/v1/directories/default/users/u1/passkeys/p1"},
+		},
+		{
+			name: "GetPasskeyPolicy", status: 200, answer: `{"directoryId":"default","passkeys":"passwordless","recoveryCodes":"allowed","aaguids":[]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				p, err := c.GetPasskeyPolicy(ctx, "default")
+				return string(p.Passkeys), err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/passkey-policy"},
+			result: "passwordless",
+		},
+		{
+			name: "UpdatePasskeyPolicy", status: 200, answer: `{"directoryId":"default","passkeys":"second-factor","requirePhishingResistant":true}`,
+			call: func(c *apiclient.Client) (any, error) {
+				use := gatehouse.PasskeysSecondFactor
+				p, err := c.UpdatePasskeyPolicy(ctx, "default", apiclient.PasskeyPolicyPatch{Passkeys: &use, RequirePhishingResistant: &yes})
+				return []any{string(p.Passkeys), p.RequirePhishingResistant}, err
+			},
+			want:   request{Method: "PATCH", Path: "/api/v1/directories/default/passkey-policy", Body: `{"passkeys":"second-factor","requirePhishingResistant":true}`},
+			result: []any{"second-factor", true},
+		},
+		{
 			name: "CreateCertificate", status: 201, answer: `{"id":"c2","active":false}`,
 			call: func(c *apiclient.Client) (any, error) {
 				cert, err := c.CreateCertificate(ctx, "default", "a1")

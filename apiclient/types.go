@@ -276,6 +276,14 @@ type PreviewProblem struct {
 	Message string `json:"message"`
 }
 
+// PasskeyPolicyPatch is the body of UpdatePasskeyPolicy; nil fields are left as they are.
+type PasskeyPolicyPatch struct {
+	Passkeys                 *gatehouse.PasskeyUse      `json:"passkeys,omitempty"`
+	RequirePhishingResistant *bool                      `json:"requirePhishingResistant,omitempty"`
+	RecoveryCodes            *gatehouse.RecoveryCodeUse `json:"recoveryCodes,omitempty"`
+	AAGUIDs                  *[]string                  `json:"aaguids,omitempty"`
+}
+
 // ImportResult is what ImportUsers returns: how many users were created, how many rows were refused, and the first
 // 1,000 refused rows.
 type ImportResult struct {

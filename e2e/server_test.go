@@ -77,8 +77,13 @@ func startServer(t *testing.T, env ...string) *server {
 // startServerIn is startServer with the data directory data, which may hold a database already.
 func startServerIn(t testing.TB, data string, env ...string) *server {
 	t.Helper()
+	return startServerOn(t, data, freeAddr(t), env...)
+}
+
+// startServerOn is startServerIn listening on addr.
+func startServerOn(t testing.TB, data, addr string, env ...string) *server {
+	t.Helper()
 	bin := gatehouseBinary(t)
-	addr := freeAddr(t)
 	s := &server{URL: "http://" + addr, Data: data, mu: new(sync.Mutex), out: &bytes.Buffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cmd = exec.CommandContext(ctx, bin, "serve", "--addr", addr, "--data", s.Data, "--log-level", "debug", "--rate-limit", "0")

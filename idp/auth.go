@@ -3,6 +3,7 @@ package idp
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,9 @@ func signInFailure(err error) (code, reason string) {
 		code = e.Code
 	}
 	if c, ok := e.Err.(mfaCause); ok {
+		code = c.code
+	}
+	if c, ok := e.Err.(passkeyCause); ok {
 		code = c.code
 	}
 	reason = e.Message
@@ -186,21 +190,47 @@ func (s *Service) ChangePassword(ctx context.Context, u *gatehouse.User, current
 	})
 }
 
-// CreateSession starts a session for an authenticated user and returns the cookie token. Each sign-in gets a new
-// session (SECURITY-CASES 27); the store keeps only the token's hash.
+// CreateSession starts a session for a user who signed in with their password and, when mfa is set, a code from
+// their authenticator app, and returns the cookie token. It is StartSession with those methods.
 func (s *Service) CreateSession(ctx context.Context, u *gatehouse.User, mfa bool) (string, *gatehouse.Session, error) {
+	if mfa {
+		return s.StartSession(ctx, u, gatehouse.MethodPassword, gatehouse.MethodTOTP)
+	}
+	return s.StartSession(ctx, u, gatehouse.MethodPassword)
+}
+
+// StartSession starts a session for an authenticated user, made with methods in the order they were used, and
+// returns the cookie token. The session is multi-factor (Session.MFA) when it was made with a passkey, or with a
+// password and a second factor. Each sign-in gets a new session (SECURITY-CASES 27); the store keeps only the
+// token's hash.
+func (s *Service) StartSession(ctx context.Context, u *gatehouse.User, methods ...gatehouse.AuthMethod) (string, *gatehouse.Session, error) {
 	token := s.newSecret()
 	now := s.now()
 	info := RequestInfoFrom(ctx)
+	var seen []gatehouse.AuthMethod
+	for _, m := range methods {
+		if !slices.Contains(seen, m) {
+			seen = append(seen, m)
+		}
+	}
 	sess := &gatehouse.Session{
 		ID: hashSecret(token), DirectoryID: u.DirectoryID, UserID: u.ID, CreatedAt: now, AuthnInstant: now,
-		LastSeenAt: now, ExpiresAt: now.Add(s.sessionMax), MFA: mfa,
+		LastSeenAt: now, ExpiresAt: now.Add(s.sessionMax), MFA: multiFactor(seen), Methods: seen,
 		ClientAddr: info.ClientAddr, UserAgent: truncate(info.UserAgent, 512),
 	}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", nil, err
 	}
 	return token, sess, nil
+}
+
+// multiFactor reports whether methods are more than one factor: a passkey (which verified its user), or a password
+// and a second factor.
+func multiFactor(methods []gatehouse.AuthMethod) bool {
+	second := slices.ContainsFunc(methods, func(m gatehouse.AuthMethod) bool {
+		return m == gatehouse.MethodTOTP || m == gatehouse.MethodRecoveryCode
+	})
+	return slices.Contains(methods, gatehouse.MethodPasskey) || second && slices.Contains(methods, gatehouse.MethodPassword)
 }
 
 // SessionUser returns the session and its user for a cookie token, when the sign-in is complete (SignInStep
@@ -282,29 +312,40 @@ func (s *Service) Login(ctx context.Context, dirID, userName, pw, tokenName stri
 }
 
 // LoginWithCode is Login for every account: code is the verification code (or a recovery code) of a user with
-// two-step verification, and is ignored for others. A user who must enrol first (the directory requires two-step
-// verification) gets EFORBIDDEN naming their Security page.
+// two-step verification, and is ignored for others. The sign-in must be complete under the directory's policy, as
+// on the sign-in pages: a user who must enrol first, whose second factor is a passkey, or whose directory requires
+// a passkey gets EFORBIDDEN naming their Security page, where they can create an API token after signing in.
 func (s *Service) LoginWithCode(ctx context.Context, dirID, userName, pw, code, tokenName string) (string, *gatehouse.APIToken, error) {
 	u, err := s.Authenticate(ctx, dirID, userName, pw)
 	if err != nil {
 		return "", nil, err
 	}
 	security := s.publicURL + "/d/" + dirID + "/security"
-	if u.MFAEnabled {
-		if strings.TrimSpace(code) == "" {
-			return "", nil, &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Field: "code",
-				Message: "Your account signs in with a verification code: send it with the password (gatehouse login --code), or create an API token on your Security page, " + security + "."}
-		}
+	sess := &gatehouse.Session{DirectoryID: dirID, UserID: u.ID, Methods: []gatehouse.AuthMethod{gatehouse.MethodPassword}}
+	if strings.TrimSpace(code) != "" && (u.MFAEnabled || len(u.RecoveryCodes) > 0) {
 		if err := s.VerifyMFA(ctx, u, code); err != nil {
 			return "", nil, err
 		}
-	} else if d, err := s.store.FindDirectory(ctx, dirID); err != nil {
-		return "", nil, err
-	} else if d.RequireMFA {
-		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification: sign in at %s/d/%s/login to set it up, then try again with your code.", dirID, s.publicURL, dirID)
+		sess.Methods = append(sess.Methods, CodeMethod(code))
+		sess.MFA = true
 	}
-	if u.MustChangePassword {
+	step, err := s.SignInStep(ctx, sess, u)
+	if err != nil {
+		return "", nil, err
+	}
+	switch step {
+	case StepMFA:
+		if u.MFAEnabled && !sess.MFA {
+			return "", nil, &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Field: "code",
+				Message: "Your account signs in with a verification code: send it with the password (gatehouse login --code), or create an API token on your Security page, " + security + "."}
+		}
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a passkey, which the command line cannot use: sign in at %s and create an API token there.", security)
+	case StepChangePassword:
 		return "", nil, gatehouse.Errorf(gatehouse.EPASSWORD, "Your password is temporary: sign in at %s/d/%s/login to change it, then try again.", s.publicURL, dirID)
+	case StepEnrolMFA:
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires two-step verification: sign in at %s/d/%s/login to set it up, then try again with your code.", dirID, s.publicURL, dirID)
+	case StepEnrolPasskey:
+		return "", nil, gatehouse.Errorf(gatehouse.EFORBIDDEN, "Directory %s requires a passkey at every sign-in: sign in at %s/d/%s/login, then create an API token on your Security page, %s.", dirID, s.publicURL, dirID, security)
 	}
 	return s.CreateAPIToken(ctx, u, tokenName)
 }

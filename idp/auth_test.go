@@ -284,14 +284,17 @@ func TestLoginRefusesSecondFactorAccounts(t *testing.T) {
 	}
 }
 
-// BenchmarkSessionUser measures the check every signed-in page makes: a session without a second factor costs a
-// directory lookup more (for its RequireMFA) than one with.
+// BenchmarkSessionUser measures the check every signed-in page makes: a session without a second factor costs
+// lookups of the directory's passkey policy, the user's passkeys and the directory (for its RequireMFA); a
+// multi-factor one, by a code or a passkey, the passkey policy only.
 func BenchmarkSessionUser(b *testing.B) {
-	for _, mfa := range []bool{false, true} {
-		b.Run(fmt.Sprintf("mfa=%v", mfa), func(b *testing.B) {
+	for _, methods := range [][]gatehouse.AuthMethod{
+		{gatehouse.MethodPassword}, {gatehouse.MethodPassword, gatehouse.MethodTOTP}, {gatehouse.MethodPasskey},
+	} {
+		b.Run(fmt.Sprintf("methods=%v", methods), func(b *testing.B) {
 			w := newAuthWorld(b)
 			ctx := context.Background()
-			token, _, err := w.svc.CreateSession(ctx, w.user, mfa)
+			token, _, err := w.svc.StartSession(ctx, w.user, methods...)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -10,11 +10,21 @@
 // gallery, the hasher, the key sealer) are its own, so that package web can only call its methods. Its files are
 // grouped by area: service.go and authz.go (the type and who may do what); directory.go, branding.go, user.go,
 // group.go, app.go, spmetadata.go, metadata.go, assignment.go, cert.go, claims.go, preview.go (administration);
-// auth.go, mfa.go, lockout.go (signing in to Gatehouse); signon.go, sso.go, slo.go, failure.go, hint.go (sign-on to
+// auth.go, mfa.go, passkey.go, lockout.go (signing in to Gatehouse); signon.go, sso.go, slo.go, failure.go, hint.go (sign-on to
 // apps and single logout); log.go, metrics.go, overview.go (what admins read).
 //
 // Every administrative method takes the acting user and checks their role and directory here, in one place
 // (Authorize).
+//
+// # Signing in
+//
+// A session records how it was made (gatehouse.Session.Methods: password, totp, recovery-code, passkey); StartSession
+// makes one, and it is multi-factor (Session.MFA) when it was made with a passkey, or with a password and a second
+// factor. SignInStep decides what the user of a session must still do under the directory's policy, and every
+// path that answers for a signed-in user (the sign-in pages, the sign-on policy, LoginWithCode) asks it. Passkeys
+// (passkey.go, on go-webauthn) are a second factor and, where the directory allows, a sign-in of their own; their
+// relying party follows the public URL. The SAML assertion states an authentication context class from the
+// session's methods (authnContextOf), and OpenID Connect reads the same methods (Session.AMR).
 //
 // # Sign-on
 //

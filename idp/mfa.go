@@ -33,7 +33,8 @@ type Step int
 const (
 	// StepDone: the sign-in is complete.
 	StepDone Step = iota
-	// StepMFA: enter a code from the authenticator app, or a recovery code.
+	// StepMFA: prove a second factor: a code from the authenticator app, a recovery code or a passkey (only a
+	// passkey when the directory requires a phishing-resistant sign-in).
 	StepMFA
 	// StepChangePassword: the password is temporary and must be changed.
 	StepChangePassword
@@ -42,6 +43,9 @@ const (
 	// StepPassword: sign in with a user name and password; a session has none of the steps before it. A sign-on
 	// asks for it when there is no session, or when the app asks for a fresh sign-in (SignInPrompt).
 	StepPassword
+	// StepEnrolPasskey: the directory requires a phishing-resistant sign-in and the user must add a passkey: they
+	// have none yet, or they signed in with a recovery code after losing them.
+	StepEnrolPasskey
 )
 
 // String returns the step's name, for logs and tests.
@@ -57,21 +61,43 @@ func (s Step) String() string {
 		return "enrol-mfa"
 	case StepPassword:
 		return "password"
+	case StepEnrolPasskey:
+		return "enrol-passkey"
 	}
 	return "step(" + strconv.Itoa(int(s)) + ")"
 }
 
-// SignInStep returns what the user of a session must still do. A user with a second factor proves it first (so a
-// stolen password alone cannot even change the password), then changes a temporary password, then enrols a second
-// factor when the directory requires one. A session made without a second factor therefore stops counting as soon
-// as the user enrols one or the directory starts requiring one.
+// SignInStep returns what the user of a session must still do. A user with a second factor (an authenticator app,
+// or a passkey where the directory allows them) proves it first (so a stolen password alone cannot even change
+// the password), and a passkey when the directory requires a phishing-resistant sign-in and they have one; then
+// they change a temporary password (when they signed in with it), then add a passkey when the directory requires
+// a phishing-resistant sign-in and the session has none, or enrol a second factor when the directory requires
+// one. A session made without a second factor therefore stops counting as soon as the user enrols one or the
+// directory starts requiring one.
 func (s *Service) SignInStep(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User) (Step, error) {
+	p, err := s.passkeyPolicy(ctx, u.DirectoryID)
+	if err != nil {
+		return 0, err
+	}
+	strict := p.RequirePhishingResistant && !sess.PhishingResistant()
+	passkeys := 0
+	if s.passkeysUsable(p) && (!sess.MFA || strict) {
+		keys, err := s.store.FindPasskeys(ctx, u.DirectoryID, u.ID)
+		if err != nil {
+			return 0, err
+		}
+		passkeys = len(keys)
+	}
 	switch {
-	case u.MFAEnabled && !sess.MFA:
+	case (u.MFAEnabled || passkeys > 0) && !sess.MFA:
 		return StepMFA, nil
-	case u.MustChangePassword:
+	case strict && passkeys > 0 && !sess.Has(gatehouse.MethodRecoveryCode):
+		return StepMFA, nil
+	case u.MustChangePassword && sess.Has(gatehouse.MethodPassword):
 		return StepChangePassword, nil
-	case u.MFAEnabled || sess.MFA:
+	case strict:
+		return StepEnrolPasskey, nil
+	case sess.MFA:
 		return StepDone, nil
 	}
 	d, err := s.store.FindDirectory(ctx, u.DirectoryID)
@@ -82,6 +108,15 @@ func (s *Service) SignInStep(ctx context.Context, sess *gatehouse.Session, u *ga
 		return StepEnrolMFA, nil
 	}
 	return StepDone, nil
+}
+
+// CodeMethod returns the method a code VerifyMFA accepted was: MethodTOTP for the 6 digits of an authenticator
+// app, MethodRecoveryCode otherwise.
+func CodeMethod(code string) gatehouse.AuthMethod {
+	if len(normalizeCode(code)) == 6 {
+		return gatehouse.MethodTOTP
+	}
+	return gatehouse.MethodRecoveryCode
 }
 
 // TOTP parameters: the defaults of authenticator apps (RFC 6238 with SHA-1, 6 digits, 30 seconds), with one step
@@ -211,6 +246,11 @@ func (s *Service) ConfirmMFAEnrolment(ctx context.Context, u *gatehouse.User, to
 	if err != nil {
 		return nil, err
 	}
+	if p, err := s.passkeyPolicy(ctx, u.DirectoryID); err != nil {
+		return nil, err
+	} else if !p.RecoveryCodesAllowed() {
+		codes, hashes = nil, nil
+	}
 	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		fresh, err := tx.FindUser(ctx, u.DirectoryID, u.ID)
 		if err != nil {
@@ -249,8 +289,12 @@ func (s *Service) VerifyMFA(ctx context.Context, u *gatehouse.User, code string)
 
 // verifyMFA returns the number of recovery codes left when one was used, and -1 otherwise.
 func (s *Service) verifyMFA(ctx context.Context, u *gatehouse.User, code, addr string) (int, error) {
-	if !u.MFAEnabled {
+	if !u.MFAEnabled && len(u.RecoveryCodes) == 0 {
 		return -1, gatehouse.Errorf(gatehouse.EINVALID, "Two-step verification is not set up for this account.")
+	}
+	p, err := s.passkeyPolicy(ctx, u.DirectoryID)
+	if err != nil {
+		return -1, err
 	}
 	n, err := s.checkAttempt(ctx, u.DirectoryID, u.UserName, addr)
 	if err != nil {
@@ -265,6 +309,10 @@ func (s *Service) verifyMFA(ctx context.Context, u *gatehouse.User, code, addr s
 	code = normalizeCode(code)
 	remaining := -1
 	switch {
+	case len(code) == 6 && !u.MFAEnabled:
+		return fail(errBadCode("a 6-digit code, and the user has no authenticator app"))
+	case len(code) == 10 && !p.RecoveryCodesAllowed():
+		return fail(errBadCode("a recovery code, and recovery codes are off in the directory"))
 	case len(code) == 6:
 		secret, err := s.openSecret(u.MFASecret, secretAAD(u))
 		if err != nil {
@@ -333,14 +381,23 @@ func (s *Service) useRecoveryCode(ctx context.Context, u *gatehouse.User, code s
 	return left, err
 }
 
-// DisableMFA turns off u's second factor after checking a current code (or a recovery code). A directory that
-// requires a second factor does not allow it; its users set up a new authenticator instead.
+// DisableMFA turns off u's authenticator app after checking a current code (or a recovery code). A directory that
+// requires a second factor does not allow it unless the user has a passkey; its users set up a new authenticator
+// instead. The recovery codes stay while the user has passkeys.
 func (s *Service) DisableMFA(ctx context.Context, u *gatehouse.User, code string) error {
 	d, err := s.store.FindDirectory(ctx, u.DirectoryID)
 	if err != nil {
 		return err
 	}
-	if d.RequireMFA {
+	p, err := s.passkeyPolicy(ctx, u.DirectoryID)
+	if err != nil {
+		return err
+	}
+	keys, err := s.store.FindPasskeys(ctx, u.DirectoryID, u.ID)
+	if err != nil {
+		return err
+	}
+	if d.RequireMFA && (len(keys) == 0 || !s.passkeysUsable(p)) {
 		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your directory requires two-step verification, so it cannot be turned off. You can set up a new authenticator app instead.")
 	}
 	if err := s.VerifyMFA(ctx, u, code); err != nil {
@@ -351,7 +408,13 @@ func (s *Service) DisableMFA(ctx context.Context, u *gatehouse.User, code string
 		if err != nil {
 			return err
 		}
+		codes := fresh.RecoveryCodes
 		clearMFA(fresh)
+		if keys, err := tx.FindPasskeys(ctx, u.DirectoryID, u.ID); err != nil {
+			return err
+		} else if len(keys) > 0 {
+			fresh.RecoveryCodes = codes
+		}
 		fresh.UpdatedAt = s.now()
 		if err := tx.UpdateUser(ctx, fresh); err != nil {
 			return err
@@ -361,8 +424,10 @@ func (s *Service) DisableMFA(ctx context.Context, u *gatehouse.User, code string
 	})
 }
 
-// ResetMFA turns off a user's second factor for an admin, for example after a lost phone, and ends the user's
-// sessions. The user enrols again at the next sign-in if the directory requires it.
+// ResetMFA turns off a user's second factors for an admin, for example after a lost phone or lost passkeys: the
+// authenticator app, the recovery codes and every passkey. It ends the user's sessions; the user signs in with
+// their password and enrols again at the next sign-in if the directory requires it. The audit entry lists the
+// passkeys removed.
 func (s *Service) ResetMFA(ctx context.Context, actor *gatehouse.User, dirID, id string) (*gatehouse.User, error) {
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
 		return nil, err
@@ -382,11 +447,24 @@ func (s *Service) ResetMFA(ctx context.Context, actor *gatehouse.User, dirID, id
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
+		keys, err := tx.FindPasskeys(ctx, dirID, id)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := tx.DeletePasskey(ctx, dirID, k.ID); err != nil {
+				return err
+			}
+		}
 		if err := tx.DeleteUserSessions(ctx, dirID, id); err != nil {
 			return err
 		}
 		out = u
-		return s.audit(ctx, tx, actor, dirID, "user.mfa-reset", "user", id, before, u)
+		after := struct {
+			*gatehouse.User
+			PasskeysRemoved []*gatehouse.Passkey `json:"passkeysRemoved,omitempty"`
+		}{u, keys}
+		return s.audit(ctx, tx, actor, dirID, "user.mfa-reset", "user", id, before, after)
 	})
 	return out, err
 }

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/certs"
 	"github.com/gatehouse-idp/gatehouse/gallery"
@@ -54,6 +56,11 @@ type Config struct {
 	Limits saml.Limits
 	// Lockout is the password-guessing policy (DefaultLockout when zero).
 	Lockout Lockout
+	// PasskeyRPID is the relying-party ID of passkeys: the public URL's host when empty, or a domain that host is
+	// under (contoso.com for https://login.contoso.com, so that passkeys keep working if the host changes within
+	// it). New fails when it does not fit PublicURL. With it empty, a public URL where passkeys cannot work (an IP
+	// address, plain http on another host than localhost) leaves them unavailable (PasskeysUnavailable says why).
+	PasskeyRPID string
 }
 
 // Service is the Gatehouse application layer: every operation of the REST API, the portal, the sign-in pages and
@@ -85,6 +92,10 @@ type Service struct {
 
 	// observer is told of sign-ins, for the metrics; nil when none was set.
 	observer Observer
+
+	// webauthn is the passkey relying party; nil when passkeys cannot work at the public URL, passkeysOff saying why.
+	webauthn    *webauthn.WebAuthn
+	passkeysOff string
 }
 
 const maxSigners = 1024
@@ -143,6 +154,10 @@ func New(c Config) (*Service, error) {
 	}
 	if s.lockout == (Lockout{}) {
 		s.lockout = DefaultLockout
+	}
+	var err error
+	if s.webauthn, s.passkeysOff, err = relyingParty(s.publicURL, c.PasskeyRPID); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

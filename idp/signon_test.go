@@ -83,13 +83,20 @@ func outcomeOf(t *testing.T, a *idp.Answer, err error) outcome {
 // sends its AuthnRequest). Each refusal and error status is in the sign-in log with the real user and app.
 func TestSignOnPolicyOnEveryPath(t *testing.T) {
 	var store gatehouse.Store
-	svc, root := newSPService(t, func(c *idp.Config) { store = c.Store })
+	// A public URL where passkeys work, so that a directory can require them.
+	svc, root := newSPService(t, func(c *idp.Config) { store, c.PublicURL = c.Store, "http://localhost:8080" })
 	ctx := context.Background()
 	if err := svc.CreateDirectory(ctx, root, &gatehouse.Directory{ID: "strict", Name: "Strict"}); err != nil {
 		t.Fatal(err)
 	}
 	yes := true
 	if _, err := svc.UpdateDirectory(ctx, root, "strict", idp.DirectoryPatch{RequireMFA: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.CreateDirectory(ctx, root, &gatehouse.Directory{ID: "phishproof", Name: "Phishing-resistant"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.UpdatePasskeyPolicy(ctx, root, "phishproof", idp.PasskeyPolicyPatch{RequirePhishingResistant: &yes}); err != nil {
 		t.Fatal(err)
 	}
 	const (
@@ -110,7 +117,7 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 		}
 		return m
 	}
-	password, mfaClass := saml.AuthnContextPassword, saml.AuthnContextMobileTwoFactor
+	password, mfaClass, refeds := saml.AuthnContextPassword, saml.AuthnContextMobileTwoFactor, saml.AuthnContextREFEDSMFA
 	rac := func(class string) string {
 		return `<samlp:RequestedAuthnContext Comparison="exact"><saml:AuthnContextClassRef>` + class + `</saml:AuthnContextClassRef></samlp:RequestedAuthnContext>`
 	}
@@ -119,12 +126,12 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 		dir  string
 		// The app.
 		appDisabled, unassigned bool
-		// The user: a temporary password, a second factor, disabled in the store (the session stays, as for a
-		// sign-on that races the change) or by an admin (which ends the user's sessions).
-		temporary, enrolled, disabledInStore, disabledByAdmin bool
-		// The browser: no session, a session made with the second factor, or one made before the request even on
-		// the path that signs in after it.
-		noSession, mfaSession, sessionFirst bool
+		// The user: a temporary password, a second factor, a passkey, disabled in the store (the session stays, as
+		// for a sign-on that races the change) or by an admin (which ends the user's sessions).
+		temporary, enrolled, hasPasskey, disabledInStore, disabledByAdmin bool
+		// The browser: no session, a session made with the second factor, one made with a passkey alone, or one
+		// made before the request even on the path that signs in after it.
+		noSession, mfaSession, passkeySession, sessionFirst bool
 		// The AuthnRequest's extra attributes and elements.
 		attrs, elems string
 		want         outcome
@@ -141,7 +148,15 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 		{name: "temporary password", temporary: true, want: signIn(idp.StepChangePassword, false)},
 		{name: "second factor not given yet", enrolled: true, want: signIn(idp.StepMFA, false)},
 		{name: "directory requires a second factor, none enrolled", dir: "strict", want: signIn(idp.StepEnrolMFA, false)},
-		{name: "directory requires a second factor, given", dir: "strict", enrolled: true, mfaSession: true, want: assertion(password)},
+		{name: "directory requires a second factor, given", dir: "strict", enrolled: true, mfaSession: true, want: assertion(refeds)},
+		{name: "directory requires a second factor, passkey given", dir: "strict", passkeySession: true, want: assertion(refeds)},
+		{name: "directory requires a passkey, code given", dir: "phishproof", enrolled: true, mfaSession: true, want: signIn(idp.StepEnrolPasskey, false)},
+		{name: "directory requires a passkey, passkey given", dir: "phishproof", passkeySession: true, want: assertion(refeds)},
+		{name: "directory requires a passkey, none enrolled", dir: "phishproof", want: signIn(idp.StepEnrolPasskey, false)},
+		{name: "directory requires a passkey, one enrolled, code given", dir: "phishproof", enrolled: true, hasPasskey: true, mfaSession: true,
+			want: signIn(idp.StepMFA, false)},
+		{name: "passkey enrolled, password given", hasPasskey: true, want: signIn(idp.StepMFA, false)},
+		{name: "REFEDS MFA asked, passkey enrolled, password given", elems: rac(refeds), hasPasskey: true, want: signIn(idp.StepMFA, false)},
 		{name: "ForceAuthn, signed in before the request", attrs: ` ForceAuthn="true"`, sessionFirst: true,
 			want: assertion(password), except: only(signIn(idp.StepPassword, true), spPaths...)},
 		{name: "ForceAuthn, signed in again after the request", attrs: ` ForceAuthn="true"`,
@@ -156,7 +171,12 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 		{name: "second factor asked, password given", elems: rac(mfaClass),
 			want: assertion(password), except: only(status("Requester/NoAuthnContext"), spPaths...)},
 		{name: "second factor asked and given", elems: rac(mfaClass), enrolled: true, mfaSession: true,
-			want: assertion(password), except: only(assertion(mfaClass), spPaths...)},
+			want: assertion(refeds), except: only(assertion(mfaClass), spPaths...)},
+		{name: "REFEDS MFA asked, passkey given", elems: rac(refeds), passkeySession: true, want: assertion(refeds)},
+		{name: "REFEDS MFA asked, password given", elems: rac(refeds),
+			want: assertion(password), except: only(status("Requester/NoAuthnContext"), spPaths...)},
+		{name: "password asked, passkey given", elems: rac(password), passkeySession: true,
+			want: assertion(refeds), except: only(assertion(password), spPaths...)},
 		{name: "unknown authentication context asked", elems: rac("urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard"),
 			want: assertion(password), except: only(status("Requester/NoAuthnContext"), spPaths...)},
 	}
@@ -212,6 +232,15 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+				if tt.hasPasskey {
+					// The key itself is not used: a session made with it is passkeySession.
+					k := &gatehouse.Passkey{ID: fmt.Sprintf("pk%d-%d", i, pi), DirectoryID: dir, UserID: u.ID, Name: "Laptop",
+						CredentialID: []byte(u.ID), PublicKey: []byte{1}, AAGUID: "00000000-0000-0000-0000-000000000000",
+						AttestationType: "none", AttestationFormat: "none", CreatedAt: time.Now()}
+					if err := store.CreatePasskey(ctx, k); err != nil {
+						t.Fatal(err)
+					}
+				}
 				if !tt.unassigned {
 					if _, err := svc.Assign(ctx, root, dir, app.ID, gatehouse.PrincipalUser, u.ID); err != nil {
 						t.Fatal(err)
@@ -222,7 +251,12 @@ func TestSignOnPolicyOnEveryPath(t *testing.T) {
 					if tt.noSession {
 						return
 					}
-					if token, _, err = svc.CreateSession(ctx, u, tt.mfaSession); err != nil {
+					if tt.passkeySession {
+						token, _, err = svc.StartSession(ctx, u, gatehouse.MethodPasskey)
+					} else {
+						token, _, err = svc.CreateSession(ctx, u, tt.mfaSession)
+					}
+					if err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -172,9 +172,13 @@ func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) erro
 
 // authnContextOf returns the authentication context class to state for a pending sign-in and a session, or a
 // CodeNoAuthnContext error when the request needs a second factor the session did not use. Without a request for
-// one, a sign-in states Password, as the seed system does.
+// one, a password sign-in states Password, as the seed system does, and a multi-factor one (a password with a
+// code or a passkey, or a passkey alone) the REFEDS MFA profile (docs/interop.md has the table).
 func authnContextOf(pr *gatehouse.SignInRequest, sess *gatehouse.Session) (string, error) {
 	if pr.AuthnContext == "" {
+		if sess.MFA {
+			return saml.AuthnContextREFEDSMFA, nil
+		}
 		return saml.AuthnContextPassword, nil
 	}
 	i := -1

@@ -34,6 +34,9 @@ type variant struct {
 	logout string
 	// force and passive start SP-initiated sign-in with ForceAuthn and with IsPassive ("" when the SP cannot ask).
 	force, passive string
+	// mfa starts SP-initiated sign-in whose RequestedAuthnContext asks for https://refeds.org/profile/mfa
+	// (exact), "" when the SP cannot send RequestedAuthnContext.
+	mfa string
 	// shib is the configuration of a Shibboleth variant.
 	shib *shibConfig
 }
@@ -101,6 +104,7 @@ var spChecks = []struct {
 	{checkIdPLogout, idpLogout},
 	{checkTampered, tampered},
 	{checkRollover, rollover},
+	{checkPasskeyMFA, passkeyMFA},
 }
 
 // runChecks runs every check of the matrix against k.

@@ -83,6 +83,14 @@ func startCrewjam(t *testing.T, gh *gatehouseServer, name string, signRequests b
 		r2.URL.Path = "/hello"
 		m.HandleStartAuthFlow(w, r2)
 	})
+	// /mfa starts sign-in whose RequestedAuthnContext asks for the REFEDS MFA profile, coming back to /hello.
+	mux.HandleFunc("/mfa", func(w http.ResponseWriter, r *http.Request) {
+		m.ServiceProvider.RequestedAuthnContext = &crewjam.RequestedAuthnContext{Comparison: "exact", AuthnContextClassRefs: []string{refedsMFA}}
+		defer func() { m.ServiceProvider.RequestedAuthnContext = nil }()
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/hello"
+		m.HandleStartAuthFlow(w, r2)
+	})
 	// Where the middleware lands after single logout.
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "crewjam/saml SP\n") })
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -95,7 +103,7 @@ func startCrewjam(t *testing.T, gh *gatehouseServer, name string, signRequests b
 
 	md := fetch(t, base.String()+"saml/metadata")
 	gh.registerMetadata(t, app, md, map[string]any{"relayState": "/hello"})
-	return &variant{app: app, start: base.String() + "hello", logout: base.String() + "logout", force: base.String() + "force"}
+	return &variant{app: app, start: base.String() + "hello", logout: base.String() + "logout", force: base.String() + "force", mfa: base.String() + "mfa"}
 }
 
 // fetch GETs u and returns the body, failing the test unless the status is 200.

@@ -25,11 +25,13 @@ type features struct {
 	signedMetadata bool
 	// rollover: an app can have a next certificate, published beside the active one, and make it active.
 	rollover bool
+	// passkeys: users sign in with passkeys, and a passkey session meets a request for multi-factor authentication.
+	passkeys bool
 }
 
 func (f features) String() string {
-	return fmt.Sprintf("metadata import %v, signed AuthnRequests %v, encrypted assertions %v, single logout %v, certificate rollover %v, signed metadata %v",
-		f.metadataImport, f.signedRequests, f.encryption, f.logout, f.rollover, f.signedMetadata)
+	return fmt.Sprintf("metadata import %v, signed AuthnRequests %v, encrypted assertions %v, single logout %v, certificate rollover %v, signed metadata %v, passkeys %v",
+		f.metadataImport, f.signedRequests, f.encryption, f.logout, f.rollover, f.signedMetadata, f.passkeys)
 }
 
 // probeFeatures finds out what the running Gatehouse can do from its OpenAPI document (every route and setting is
@@ -46,6 +48,7 @@ func (s *gatehouseServer) probeFeatures() (features, error) {
 	f.encryption = strings.Contains(api, "encryptassertion") || strings.Contains(api, "encryptedassertion") || strings.Contains(api, "encryptassertions")
 	f.signedMetadata = strings.Contains(api, "signmetadata") || strings.Contains(api, "metadatasigned")
 	f.rollover = strings.Contains(api, "/certificates/{certid}/activate:")
+	f.passkeys = strings.Contains(api, "/passkey-policy:")
 
 	// A LogoutRequest sent to the SAML endpoint is refused as "not an AuthnRequest" by a Gatehouse without single
 	// logout.

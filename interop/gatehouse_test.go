@@ -123,9 +123,12 @@ func launch() (*gatehouseServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &gatehouseServer{URL: "http://" + addr, data: data}
+	// The public URL names the host localhost, not 127.0.0.1: passkeys need a domain name as relying-party ID.
+	_, port, _ := net.SplitHostPort(addr)
+	s := &gatehouseServer{URL: "http://localhost:" + port, data: data}
 	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--log-level", "debug", "--rate-limit", "0")
-	s.cmd.Env = append(os.Environ(), "GATEHOUSE_ADMIN_USER="+adminUser, "GATEHOUSE_ADMIN_PASSWORD="+adminPassword)
+	s.cmd.Env = append(os.Environ(), "GATEHOUSE_ADMIN_USER="+adminUser, "GATEHOUSE_ADMIN_PASSWORD="+adminPassword,
+		"GATEHOUSE_PUBLIC_URL="+s.URL)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pr, pw := io.Pipe()
 	s.cmd.Stdout, s.cmd.Stderr = pw, pw

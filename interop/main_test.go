@@ -24,16 +24,17 @@ const (
 	checkTampered    = "tampered-refused"
 	checkRollover    = "cert-rollover"
 	checkMetadata    = "metadata-signature"
+	checkPasskeyMFA  = "passkey-mfa"
 )
 
-var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkPassive, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata}
+var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkPassive, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata, checkPasskeyMFA}
 
 // checksOf returns the checks sp is put through.
 func checksOf(sp string) []string {
 	var out []string
 	for _, c := range checkOrder {
 		switch {
-		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout || c == checkClaims || c == checkForceAuthn || c == checkPassive):
+		case sp == "xmlsec1" && (c == checkPropagated || c == checkIdPLogout || c == checkClaims || c == checkForceAuthn || c == checkPassive || c == checkPasskeyMFA):
 		case sp != "xmlsec1" && sp != "shibboleth" && c == checkMetadata:
 		default:
 			out = append(out, c)

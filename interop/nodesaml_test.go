@@ -93,5 +93,5 @@ func startNodeSAML(t *testing.T, gh *gatehouseServer, node, modules, name string
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitHTTP(t, p, base+"/metadata", 60*time.Second)
 	gh.registerMetadata(t, app, fetch(t, base+"/metadata"), map[string]any{"relayState": "/"})
-	return &variant{app: app, start: base + "/", logout: base + "/logout", force: base + "/force", passive: base + "/passive"}
+	return &variant{app: app, start: base + "/", logout: base + "/logout", force: base + "/force", passive: base + "/passive", mfa: base + "/mfa"}
 }

@@ -55,5 +55,5 @@ func startPySAML2(t *testing.T, gh *gatehouseServer, name string, sign bool) *va
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitHTTP(t, p, base+"/metadata", 60*time.Second)
 	gh.registerMetadata(t, app, fetch(t, base+"/metadata"), map[string]any{"relayState": "/"})
-	return &variant{app: app, start: base + "/", logout: base + "/logout", force: base + "/force", passive: base + "/passive"}
+	return &variant{app: app, start: base + "/", logout: base + "/logout", force: base + "/force", passive: base + "/passive", mfa: base + "/mfa"}
 }

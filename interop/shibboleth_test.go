@@ -130,7 +130,8 @@ func startShibboleth(t *testing.T, gh *gatehouseServer, name string, sign bool) 
 	gh.registerMetadata(t, app, fetch(t, cfg.Base+"/Shibboleth.sso/Metadata"), map[string]any{"relayState": cfg.Base + "/secure/index.html"})
 	return &variant{app: app, start: cfg.Base + "/secure/index.html", logout: cfg.Base + "/Shibboleth.sso/Logout", shib: &cfg,
 		force:   cfg.Base + "/Shibboleth.sso/Login?forceAuthn=1&target=" + url.QueryEscape(cfg.Base+"/secure/index.html"),
-		passive: cfg.Base + "/Shibboleth.sso/Login?isPassive=1&target=" + url.QueryEscape(cfg.Base+"/public.html")}
+		passive: cfg.Base + "/Shibboleth.sso/Login?isPassive=1&target=" + url.QueryEscape(cfg.Base+"/public.html"),
+		mfa:     cfg.Base + "/Shibboleth.sso/Login?authnContextClassRef=" + url.QueryEscape(refedsMFA) + "&target=" + url.QueryEscape(cfg.Base+"/secure/index.html")}
 }
 
 // writeShibConfig writes Shibboleth's and Apache's configuration for cfg into cfg.Dir.

@@ -78,5 +78,5 @@ func startSimpleSAMLphp(t *testing.T, gh *gatehouseServer, php, name string, sig
 	mdURL := base + "/module.php/saml/sp/metadata.php/default-sp"
 	waitHTTP(t, p, mdURL, 60*time.Second)
 	gh.registerMetadata(t, app, fetch(t, mdURL), map[string]any{"relayState": base + "/app"})
-	return &variant{app: app, start: base + "/app", logout: base + "/logout", force: base + "/force", passive: base + "/passive"}
+	return &variant{app: app, start: base + "/app", logout: base + "/logout", force: base + "/force", passive: base + "/passive", mfa: base + "/mfa"}
 }

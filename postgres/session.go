@@ -8,13 +8,17 @@ import (
 )
 
 const sessionColumns = `id, directory_id, user_id, created_at, authn_instant, last_seen_at, expires_at, mfa,
-	client_addr, user_agent`
+	client_addr, user_agent, methods`
 
 func scanSession(row scanner) (*gatehouse.Session, error) {
 	var s gatehouse.Session
+	var methods []string
 	if err := row.Scan(&s.ID, &s.DirectoryID, &s.UserID, &s.CreatedAt, &s.AuthnInstant, &s.LastSeenAt, &s.ExpiresAt,
-		&s.MFA, &s.ClientAddr, &s.UserAgent); err != nil {
+		&s.MFA, &s.ClientAddr, &s.UserAgent, &methods); err != nil {
 		return nil, err
+	}
+	for _, m := range methods {
+		s.Methods = append(s.Methods, gatehouse.AuthMethod(m))
 	}
 	s.CreatedAt, s.AuthnInstant, s.LastSeenAt, s.ExpiresAt = utc(s.CreatedAt), utc(s.AuthnInstant), utc(s.LastSeenAt), utc(s.ExpiresAt)
 	return &s, nil
@@ -22,9 +26,9 @@ func scanSession(row scanner) (*gatehouse.Session, error) {
 
 // CreateSession stores sess. ENOTFOUND if its user is not in its directory.
 func (s *Store) CreateSession(ctx context.Context, sess *gatehouse.Session) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := s.db.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		sess.ID, sess.DirectoryID, sess.UserID, sess.CreatedAt, sess.AuthnInstant, sess.LastSeenAt, sess.ExpiresAt,
-		sess.MFA, sess.ClientAddr, sess.UserAgent)
+		sess.MFA, sess.ClientAddr, sess.UserAgent, sessionMethods(sess.Methods))
 	return wrap(err, "create session")
 }
 

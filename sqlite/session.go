@@ -8,12 +8,12 @@ import (
 )
 
 const sessionColumns = `id, directory_id, user_id, created_at, authn_instant, last_seen_at, expires_at, mfa,
-	client_addr, user_agent`
+	client_addr, user_agent, methods`
 
 func scanSession(row scanner) (*gatehouse.Session, error) {
 	var s gatehouse.Session
 	if err := row.Scan(&s.ID, &s.DirectoryID, &s.UserID, timeAt{&s.CreatedAt}, timeAt{&s.AuthnInstant},
-		timeAt{&s.LastSeenAt}, timeAt{&s.ExpiresAt}, &s.MFA, &s.ClientAddr, &s.UserAgent); err != nil {
+		timeAt{&s.LastSeenAt}, timeAt{&s.ExpiresAt}, &s.MFA, &s.ClientAddr, &s.UserAgent, methodsAt{&s.Methods}); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -21,9 +21,9 @@ func scanSession(row scanner) (*gatehouse.Session, error) {
 
 // CreateSession stores sess. ENOTFOUND if its user is not in its directory.
 func (s *Store) CreateSession(ctx context.Context, sess *gatehouse.Session) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.ID, sess.DirectoryID, sess.UserID, micros(sess.CreatedAt), micros(sess.AuthnInstant),
-		micros(sess.LastSeenAt), micros(sess.ExpiresAt), sess.MFA, sess.ClientAddr, sess.UserAgent)
+		micros(sess.LastSeenAt), micros(sess.ExpiresAt), sess.MFA, sess.ClientAddr, sess.UserAgent, jsonMethods(sess.Methods))
 	return wrap(err, "create session", msgs{
 		conflict: "A session with this ID already exists.",
 		missing:  "The user does not exist in the directory.",

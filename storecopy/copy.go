@@ -38,6 +38,9 @@ func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.D
 	if err := copyUsers(ctx, dst, src, d.ID); err != nil {
 		return err
 	}
+	if err := copyPasskeyPolicy(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
 	if err := copyGroups(ctx, dst, src, d.ID); err != nil {
 		return err
 	}
@@ -90,6 +93,9 @@ func copyUsers(ctx context.Context, dst, src gatehouse.Store, directoryID string
 		for _, u := range users {
 			if err := dst.CreateUser(ctx, u); err != nil {
 				return fmt.Errorf("create user %s: %w", u.ID, err)
+			}
+			if err := copyPasskeys(ctx, dst, src, u); err != nil {
+				return err
 			}
 		}
 		offset += len(users)
@@ -257,6 +263,35 @@ func copyNotifications(ctx context.Context, dst, src gatehouse.Store, directoryI
 				return fmt.Errorf("copy the %d-day notice of certificate %s: %w", n.Days, n.CertificateID, err)
 			}
 		}
+	}
+	return nil
+}
+
+// copyPasskeys copies a user's passkeys.
+func copyPasskeys(ctx context.Context, dst, src gatehouse.Store, u *gatehouse.User) error {
+	keys, err := src.FindPasskeys(ctx, u.DirectoryID, u.ID)
+	if err != nil {
+		return fmt.Errorf("read passkeys of user %s: %w", u.ID, err)
+	}
+	for _, p := range keys {
+		if err := dst.CreatePasskey(ctx, p); err != nil {
+			return fmt.Errorf("create passkey %s: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+// copyPasskeyPolicy copies the directory's passkey policy when it set one.
+func copyPasskeyPolicy(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	p, err := src.FindPasskeyPolicy(ctx, directoryID)
+	if err != nil {
+		return fmt.Errorf("read passkey policy: %w", err)
+	}
+	if p.UpdatedAt.IsZero() {
+		return nil
+	}
+	if err := dst.SetPasskeyPolicy(ctx, p); err != nil {
+		return fmt.Errorf("set passkey policy: %w", err)
 	}
 	return nil
 }

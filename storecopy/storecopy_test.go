@@ -98,6 +98,16 @@ func seed(t *testing.T, s gatehouse.Store) {
 				DirectoryID: id, UserID: "u-admin", Name: "CI", CreatedAt: at, ExpiresAt: &exp, LastUsedAt: &used}))
 			must(t, s.CreateAPIToken(ctx, &gatehouse.APIToken{ID: "t-forever-" + id, SecretHash: "hash-forever-" + id,
 				Prefix: "gh_fo", DirectoryID: id, UserID: "u-admin", Name: "Forever", CreatedAt: at.Add(time.Second)}))
+			// A passkey of the admin, and a passkey policy in one directory.
+			used = at.Add(2 * time.Hour)
+			must(t, s.CreatePasskey(ctx, &gatehouse.Passkey{ID: "pk-" + id, DirectoryID: id, UserID: "u-admin", Name: "Laptop",
+				CredentialID: []byte("cred-" + id), PublicKey: []byte{0xa5, 1}, AAGUID: "ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4",
+				SignCount: 9, Transports: []string{"internal"}, AttestationType: "none", AttestationFormat: "none",
+				BackupEligible: true, BackupState: true, CreatedAt: at, LastUsedAt: &used}))
+			if i == 1 {
+				must(t, s.SetPasskeyPolicy(ctx, &gatehouse.PasskeyPolicy{DirectoryID: id, Passkeys: gatehouse.PasskeysSecondFactor,
+					RequirePhishingResistant: true, RecoveryCodes: gatehouse.RecoveryCodesOff, AAGUIDs: []string{"ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4"}, UpdatedAt: at}))
+			}
 			// A live session of each user, and an expired one, which is not copied.
 			live := time.Now().UTC().Truncate(time.Microsecond).Add(time.Hour)
 			for _, sess := range []*gatehouse.Session{
@@ -148,6 +158,9 @@ type contents struct {
 	// Notify holds the notification e-mails by directory/app; Notices the certificate notices by directory.
 	Notify  map[string][]string
 	Notices map[string][]*gatehouse.CertificateNotice
+	// Passkeys are by directory and user; PasskeyPolicies by directory.
+	Passkeys        map[string][]*gatehouse.Passkey
+	PasskeyPolicies map[string]*gatehouse.PasskeyPolicy
 }
 
 // read returns everything Copy copies from s.
@@ -158,7 +171,8 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		Members: map[string][]*gatehouse.User{}, Apps: map[string][]*gatehouse.App{},
 		Certs: map[string][]*gatehouse.Certificate{}, Assignments: map[string][]*gatehouse.Assignment{},
 		Tokens: map[string][]*gatehouse.APIToken{}, SCIMTokens: map[string][]*gatehouse.SCIMToken{}, Sessions: map[string][]*gatehouse.Session{}, SignIns: map[string][]*gatehouse.SignInEvent{},
-		Audit: map[string][]*gatehouse.AuditEvent{}, Notify: map[string][]string{}, Notices: map[string][]*gatehouse.CertificateNotice{}}
+		Audit: map[string][]*gatehouse.AuditEvent{}, Notify: map[string][]string{}, Notices: map[string][]*gatehouse.CertificateNotice{},
+		Passkeys: map[string][]*gatehouse.Passkey{}, PasskeyPolicies: map[string]*gatehouse.PasskeyPolicy{}}
 	var err error
 	c.Directories, err = s.FindDirectories(ctx)
 	must(t, err)
@@ -205,6 +219,15 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 			must(t, err)
 		}
 		c.Notices[d.ID], err = s.FindCertificateNotices(ctx, d.ID)
+		must(t, err)
+		for _, u := range c.Users[d.ID] {
+			keys, err := s.FindPasskeys(ctx, d.ID, u.ID)
+			must(t, err)
+			if len(keys) > 0 {
+				c.Passkeys[d.ID+"/"+u.ID] = keys
+			}
+		}
+		c.PasskeyPolicies[d.ID], err = s.FindPasskeyPolicy(ctx, d.ID)
 		must(t, err)
 	}
 	return c

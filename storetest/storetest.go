@@ -57,6 +57,9 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"FindGroupsOfUsers", testFindGroupsOfUsers},
 		{"SCIMTokens", testSCIMTokens},
 		{"ForUpdate", testForUpdate},
+		{"Passkeys", testPasskeys},
+		{"PasskeyPolicies", testPasskeyPolicies},
+		{"SessionMethods", testSessionMethods},
 		{"HasUsers", testHasUsers},
 		{"CreateUsersInTx", testCreateUsersInTx},
 	} {

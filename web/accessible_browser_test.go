@@ -183,6 +183,7 @@ func TestBrowserEveryPageAccessible(t *testing.T) {
 		{base + "/sign-ins/" + events[0].ID, "#signin-code"},
 		{base + "/audit?event=" + url.QueryEscape(audit[0].ID), "#audit-detail"},
 		{base + "/settings", "#save-settings"},
+		{base + "/settings/passkeys", "#save-passkey-policy"},
 		{base + "/settings/scim-tokens/" + token.ID, "#secret-gone"},
 	}
 	for _, p := range pages {

@@ -162,6 +162,14 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error
 		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a verification code, which this request cannot take. Sign in at %s/d/%s/login and change your password at %s/d/%s/password.",
 			s.PublicURL, u.DirectoryID, s.PublicURL, u.DirectoryID)
 	}
+	// Nor one whose second factor is a passkey.
+	if step, err := s.Service.SignInStep(r.Context(), &gatehouse.Session{DirectoryID: u.DirectoryID, UserID: u.ID,
+		Methods: []gatehouse.AuthMethod{gatehouse.MethodPassword}}, u); err != nil {
+		return err
+	} else if step == idp.StepMFA {
+		return gatehouse.Errorf(gatehouse.EFORBIDDEN, "Your account signs in with a passkey, which this request cannot take. Sign in at %s/d/%s/login and change your password at %s/d/%s/password.",
+			s.PublicURL, u.DirectoryID, s.PublicURL, u.DirectoryID)
+	}
 	if err := s.Service.ChangePassword(r.Context(), u, in.CurrentPassword, in.NewPassword); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
 	"github.com/gatehouse-idp/gatehouse/internal/testserver"
 	"github.com/pquerna/otp/totp"
@@ -17,10 +18,19 @@ import (
 // a token: a temporary password can be replaced, a wrong one gets the sign-in page's one message, the policy names
 // the field, and an account with two-step verification is refused, so its password alone cannot take it over.
 func TestAPIChangePassword(t *testing.T) {
-	srv := testserver.Start(t, testserver.Options{})
+	// At localhost, where passkeys work.
+	srv := testserver.Start(t, testserver.Options{Localhost: true})
 	ctx := context.Background()
 	root, err := srv.Store.FindUserByName(ctx, "default", testserver.AdminUser)
 	if err != nil {
+		t.Fatal(err)
+	}
+	pk, pkTemporary, err := srv.Service.CreateUser(ctx, root, "default", idp.UserInput{UserName: "p@contoso.com", FirstName: "P", LastName: "K"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Store.CreatePasskey(ctx, &gatehouse.Passkey{ID: "pk1", DirectoryID: "default", UserID: pk.ID, Name: "Key",
+		CredentialID: []byte("cred"), PublicKey: []byte("cose"), AAGUID: "00000000-0000-0000-0000-000000000000", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	u, temporary, err := srv.Service.CreateUser(ctx, root, "default", idp.UserInput{UserName: "b.simon@contoso.com", FirstName: "B", LastName: "Simon"})
@@ -55,6 +65,7 @@ func TestAPIChangePassword(t *testing.T) {
 		{"unknown user, same answer", `{"userName":"nobody@contoso.com","currentPassword":"nope","newPassword":"a long new passphrase 1"}`, 401, "The user name or password is incorrect."},
 		{"weak new password", `{"userName":"b.simon@contoso.com","currentPassword":"` + temporary + `","newPassword":"short"}`, 400, `"field": "newPassword"`},
 		{"two-step account refused", `{"userName":"m@contoso.com","currentPassword":"` + mfaTemporary + `","newPassword":"a long new passphrase 1"}`, 403, "verification code"},
+		{"passkey account refused", `{"userName":"p@contoso.com","currentPassword":"` + pkTemporary + `","newPassword":"a long new passphrase 1"}`, 403, "passkey"},
 		{"temporary password replaced", `{"userName":"b.simon@contoso.com","currentPassword":"` + temporary + `","newPassword":"a long new passphrase 1"}`, 204, ""},
 	}
 	for _, tt := range tests {

@@ -11,9 +11,16 @@ import (
 	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
-// mfaPage is the second step of a sign-in: a code from the authenticator app or a recovery code.
+// mfaPage is the second step of a sign-in: a code from the authenticator app or a recovery code, or a passkey.
 type mfaPage struct {
 	signInPage
+	// Code reports whether the code form is offered (the user has an authenticator app or recovery codes), TOTP
+	// whether they have the app.
+	Code, TOTP bool
+	// Passkey, when set, offers the user's passkeys.
+	Passkey *passkeyForm
+	// PasskeyRequired reports whether the directory requires a passkey, so that a code alone does not finish.
+	PasskeyRequired bool
 }
 
 // mfaUser returns the session and user whose next step is want; anyone else is sent where they belong.
@@ -38,11 +45,15 @@ func (s *Server) mfaForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
+	sess, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
 	if !ok {
 		return nil
 	}
-	s.render(w, r, http.StatusOK, "mfa_verify.html", mfaPage{signInPage{Brand: b, Flow: f, UserName: u.UserName}})
+	p, err := s.newMFAPage(r, b, f, sess, u)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "mfa_verify.html", p)
 	return nil
 }
 
@@ -51,20 +62,25 @@ func (s *Server) mfaVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
+	sess, u, ok := s.mfaUser(w, r, f, idp.StepMFA)
 	if !ok {
 		return nil
 	}
-	if err := s.Service.VerifyMFA(r.Context(), u, r.PostForm.Get("code")); err != nil {
+	code := r.PostForm.Get("code")
+	if err := s.Service.VerifyMFA(r.Context(), u, code); err != nil {
 		status, ok := formProblem(w, err)
 		if !ok {
 			return err
 		}
-		p := mfaPage{signInPage{Brand: b, Flow: f, UserName: u.UserName, Error: gatehouse.ErrorMessage(err), Field: "code"}}
+		p, perr := s.newMFAPage(r, b, f, sess, u)
+		if perr != nil {
+			return perr
+		}
+		p.Error, p.Field = gatehouse.ErrorMessage(err), "code"
 		s.render(w, r, status, "mfa_verify.html", p)
 		return nil
 	}
-	return s.startSession(w, r, u, true, f)
+	return s.startSession(w, r, u, withMethod(sess, idp.CodeMethod(code)), f)
 }
 
 // mfaSetupPage shows a new authenticator secret as a QR code and as text, and asks for a first code.
@@ -76,6 +92,8 @@ type mfaSetupPage struct {
 	Secret    string
 	QRCode    template.URL
 	Token     string
+	// PasskeyURL, when set, offers to add a passkey instead.
+	PasskeyURL string
 }
 
 // groups splits s into space-separated groups of n characters, for reading a secret off the screen; authenticator
@@ -114,7 +132,11 @@ func (s *Server) mfaSetupForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, headerUser(r, u, step == idp.StepDone), http.StatusOK, "mfa_setup.html", setupPage(b, f, u, step, e))
+	p := setupPage(b, f, u, step, e)
+	if p.PasskeyURL, err = s.passkeyEnrolURL(r, b.Directory.ID, f); err != nil {
+		return err
+	}
+	s.render(w, headerUser(r, u, step == idp.StepDone), http.StatusOK, "mfa_setup.html", p)
 	return nil
 }
 
@@ -130,7 +152,7 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, u, ok := s.mfaUser(w, r, f, idp.StepEnrolMFA, idp.StepDone)
+	sess, u, ok := s.mfaUser(w, r, f, idp.StepEnrolMFA, idp.StepDone)
 	if !ok {
 		return nil
 	}
@@ -164,12 +186,12 @@ func (s *Server) mfaSetup(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Enrolling is a privilege change: a new session, made with the second factor just proven.
 	_ = s.Service.SignOut(r.Context(), s.sessionToken(r))
-	tok, sess, err := s.Service.CreateSession(r.Context(), u, true)
+	tok, fresh, err := s.Service.StartSession(r.Context(), u, withMethod(sess, gatehouse.MethodTOTP)...)
 	if err != nil {
 		return err
 	}
 	s.setSessionCookie(w, tok)
-	next, err := s.Service.SignInStep(r.Context(), sess, u)
+	next, err := s.Service.SignInStep(r.Context(), fresh, u)
 	if err != nil {
 		return err
 	}
@@ -187,6 +209,8 @@ type securityPage struct {
 	Tokens        []*gatehouse.APIToken
 	// NewToken is the secret of a token just created, shown once.
 	NewToken string
+	// Passkeys are the user's passkeys and whether they can add more.
+	Passkeys *securityPasskeys
 }
 
 // securityUser returns the signed-in user of the security pages, or sends the browser to sign in.
@@ -207,6 +231,9 @@ func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, status i
 	}
 	p.signInPage.Brand, p.signInPage.Flow, p.signInPage.UserName = b, flow{Next: "/d/" + dir + "/security"}, u.UserName
 	p.MFAEnabled, p.RequireMFA, p.RecoveryCodes, p.Tokens = u.MFAEnabled, b.Directory.RequireMFA, len(u.RecoveryCodes), tokens
+	if p.Passkeys, err = s.ownPasskeys(r, u); err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, withUser(r, u), status, "security.html", p)
 	return nil
@@ -227,6 +254,8 @@ func (s *Server) security(w http.ResponseWriter, r *http.Request) error {
 		p.Notice = "Two-step verification is off."
 	case "token-revoked":
 		p.Notice = "The API token is revoked."
+	case "passkey-removed":
+		p.Notice = "The passkey is removed."
 	}
 	return s.renderSecurity(w, r, http.StatusOK, b, u, p)
 }

@@ -84,6 +84,14 @@ func TestPortalFeedbackAfterEveryAction(t *testing.T) {
 		{"delete an app", func() string { return base + "/apps/" + doomed.ID + "/delete" }, nil, base + "/apps", "Deleted the app Custom SAML app."},
 		{"save the directory's settings", func() string { return base + "/settings" }, url.Values{"name": {"Default Directory"}, "domain": {"contoso.com"}},
 			base + "/settings", "Saved the directory's settings."},
+		{"save the passkey policy", func() string { return base + "/settings/passkeys" }, url.Values{"passkeys": {"second-factor"}, "recoveryCodes": {"on"}},
+			base + "/settings/passkeys", "Saved the passkey policy."},
+		{"remove a passkey", func() string {
+			mustPasskey(t, srv, u, "pk-feedback", "Laptop")
+			return base + "/users/" + u.ID + "/passkeys/pk-feedback/remove"
+		}, nil,
+			base + "/users/" + u.ID, "The passkey is removed"},
+		{"reset two-step verification", func() string { return base + "/users/" + u.ID + "/reset-mfa" }, nil, base + "/users/" + u.ID, "Two-step verification is reset"},
 		{"create a directory", func() string { return "/admin/directories" }, url.Values{"id": {"fabrikam"}, "name": {"Fabrikam"}}, "/admin/d/fabrikam/", "Created the directory Fabrikam."},
 	}
 	noticeRE := regexp.MustCompile(`(?s)<div class="notice[^"]*" id="notice"[^>]*>(.*?)</div>`)

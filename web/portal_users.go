@@ -129,6 +129,8 @@ type userPage struct {
 	Self   bool
 	// Gaps are the claims the user's apps would leave out of their assertions, for want of a value.
 	Gaps []idp.ClaimGap
+	// Passkeys are the user's passkeys, for admins who manage users.
+	Passkeys []*gatehouse.Passkey
 }
 
 func (s *Server) userPage(r *http.Request, v *portalView, u *gatehouse.User, form userForm) (*userPage, error) {
@@ -149,6 +151,11 @@ func (s *Server) userPage(r *http.Request, v *portalView, u *gatehouse.User, for
 	for _, g := range gaps {
 		if f := attributeField[g.Source]; f != "" && !slices.Contains(p.GapFields, f) {
 			p.GapFields = append(p.GapFields, f)
+		}
+	}
+	if v.CanUsers {
+		if p.Passkeys, err = s.Service.FindUserPasskeys(r.Context(), v.Me, v.Dir.ID, u.ID); err != nil {
+			return nil, err
 		}
 	}
 	return p, nil

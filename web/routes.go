@@ -46,11 +46,21 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /d/{dir}/security/mfa/disable", s.page(s.disableMFA))
 	handle("POST /d/{dir}/security/tokens", s.page(s.createOwnToken))
 	handle("POST /d/{dir}/security/tokens/{id}/revoke", s.page(s.revokeOwnToken))
+	// Passkeys: sign in with one alone or as the second step, add one, remove one (passkey.go).
+	handle("POST /d/{dir}/login/passkey", s.page(s.loginPasskey))
+	handle("POST /d/{dir}/mfa/passkey", s.page(s.mfaPasskey))
+	handle("GET /d/{dir}/passkeys/new", s.page(s.passkeySetupForm))
+	handle("POST /d/{dir}/passkeys", s.page(s.passkeySetup))
+	handle("POST /d/{dir}/security/passkeys/{id}/remove", s.page(s.removeOwnPasskey))
 	handle("GET /d/{dir}/logo", s.page(s.directoryLogo))
 	handle("GET /d/{dir}/apps/{app}/logo", s.page(s.appLogo))
 	handle("PUT /api/v1/directories/{dir}/logo", s.api(s.authed(s.putDirectoryLogo)))
 	handle("DELETE /api/v1/directories/{dir}/logo", s.api(s.authed(s.deleteDirectoryLogo)))
 	handle("DELETE /api/v1/directories/{dir}/users/{id}/mfa", s.api(s.authed(s.resetMFA)))
+	handle("GET /api/v1/directories/{dir}/users/{id}/passkeys", s.api(s.authed(s.listUserPasskeys)))
+	handle("DELETE /api/v1/directories/{dir}/users/{id}/passkeys/{passkeyId}", s.api(s.authed(s.deleteUserPasskey)))
+	handle("GET /api/v1/directories/{dir}/passkey-policy", s.api(s.authed(s.getPasskeyPolicy)))
+	handle("PATCH /api/v1/directories/{dir}/passkey-policy", s.api(s.authed(s.patchPasskeyPolicy)))
 
 	// The directory's SCIM 2.0 endpoint, for provisioning clients with a SCIM token (scim.go).
 	for _, rt := range []*scim.ResourceType{scim.Users, scim.Groups} {
@@ -125,6 +135,10 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/settings/scim-tokens", s.admin(s.portalCreateSCIMToken))
 	handle("POST /admin/d/{dir}/settings/scim-tokens/{id}/revoke", s.admin(s.portalRevokeSCIMToken))
 	handle("GET /admin/d/{dir}/settings/scim-tokens/{id}", s.admin(s.portalShownSCIMToken))
+	handle("GET /admin/d/{dir}/settings/passkeys", s.admin(s.portalPasskeyPolicy))
+	handle("POST /admin/d/{dir}/settings/passkeys", s.admin(s.portalSavePasskeyPolicy))
+	handle("POST /admin/d/{dir}/users/{id}/passkeys/{passkeyId}/remove", s.admin(s.portalRemovePasskey))
+	handle("POST /admin/d/{dir}/users/{id}/reset-mfa", s.admin(s.portalResetMFA))
 
 	// The REST API.
 	handle("GET /api/v1/openapi.yaml", http.HandlerFunc(s.openAPIDoc))

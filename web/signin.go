@@ -156,15 +156,18 @@ func stepURL(dir string, step idp.Step, f flow) string {
 		return f.url(dir, "password")
 	case idp.StepEnrolMFA:
 		return f.url(dir, "mfa/setup")
+	case idp.StepEnrolPasskey:
+		return f.url(dir, "passkeys/new")
 	}
 	return afterSignIn(dir, f.SignIn, f.Next)
 }
 
-// startSession replaces the request's session, if any, with a new one for u (SECURITY-CASES 27: a new session ID
-// at sign-in and at every privilege change) and sends the browser to the next step of the sign-in.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *gatehouse.User, mfa bool, f flow) error {
+// startSession replaces the request's session, if any, with a new one for u made with methods (SECURITY-CASES 27:
+// a new session ID at sign-in and at every privilege change) and sends the browser to the next step of the
+// sign-in.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *gatehouse.User, methods []gatehouse.AuthMethod, f flow) error {
 	_ = s.Service.SignOut(r.Context(), s.sessionToken(r))
-	token, sess, err := s.Service.CreateSession(r.Context(), u, mfa)
+	token, sess, err := s.Service.StartSession(r.Context(), u, methods...)
 	if err != nil {
 		return err
 	}
@@ -213,7 +216,13 @@ func (s *Server) signInForm(w http.ResponseWriter, r *http.Request) (*idp.Brandi
 
 type loginPage struct {
 	signInPage
-	Force bool
+	// Passkey, when set, offers "Sign in with a passkey" and the user-name field's passkey autofill.
+	Passkey *passkeyForm
+	// PasskeyRefused reports whether the page answers a refused passkey: it then does not start the autofill
+	// request again at once (an authenticator that answers by itself would try again and again), and the button
+	// stays.
+	PasskeyRefused bool
+	Force          bool
 	// SignedInAs is the user of the current session when the page asks for the password again.
 	SignedInAs string
 }
@@ -240,6 +249,9 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.UserName, p.SignedInAs = u.UserName, u.UserName
 		r = withUser(r, u)
+	}
+	if err := s.addLoginPasskey(r, &p); err != nil {
+		return err
 	}
 	s.render(w, r, http.StatusOK, "login.html", p)
 	return nil
@@ -287,10 +299,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		p.Error = gatehouse.ErrorMessage(err)
+		if err := s.addLoginPasskey(r, &p); err != nil {
+			return err
+		}
 		s.render(w, r, status, "login.html", p)
 		return nil
 	}
-	return s.startSession(w, r, u, false, p.Flow)
+	return s.startSession(w, r, u, []gatehouse.AuthMethod{gatehouse.MethodPassword}, p.Flow)
 }
 
 type passwordPage struct {
@@ -361,8 +376,8 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, headerUser(r, u, !u.MustChangePassword), status, "password.html", p)
 		return nil
 	}
-	// Changing the password ended every session; a new one keeps the second factor already given.
-	return s.startSession(w, r, u, sess.MFA, f)
+	// Changing the password ended every session; a new one keeps the factors already given.
+	return s.startSession(w, r, u, withMethod(sess, gatehouse.MethodPassword), f)
 }
 
 // logout revokes the session on the server. With switch=1 it goes back to the sign-in page with the pending SAML

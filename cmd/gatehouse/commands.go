@@ -15,6 +15,8 @@ func commands() []*command {
 		{"directory update", "[ID]", "Changes a directory's name, domain or MFA requirement.", directoryUpdate},
 		{"directory delete", "ID", "Deletes a directory and everything in it.", directoryDelete},
 		{"directory notifications show", "", "Shows the directory's default list of addresses e-mailed before a signing certificate expires.", directoryNotificationsShow},
+		{"directory passkeys show", "[ID]", "Shows the directory's passkey policy.", passkeyPolicyShow},
+		{"directory passkeys set", "[ID]", "Changes what passkeys may do, whether every sign-in needs one, recovery codes and allowed authenticators.", passkeyPolicySet},
 		{"directory notifications set", "[ADDRESS...]", "Sets the directory's default list (up to 5 addresses), used by its own certificate and apps without a list.", directoryNotificationsSet},
 
 		{"user create", "USERNAME", "Creates a user with a temporary password that is shown once and must be changed at first sign-in.", userCreate},
@@ -26,7 +28,9 @@ func commands() []*command {
 		{"user enable", "USER", "Allows a disabled user to sign in again.", userEnable},
 		{"user delete", "USER", "Deletes a user with their sessions, tokens, memberships and assignments.", userDelete},
 		{"user reset-password", "USER", "Gives a user a new temporary password, shown once.", userResetPassword},
-		{"user reset-mfa", "USER", "Turns off a user's two-step verification (e.g. after a lost phone); they enrol again.", userResetMFA},
+		{"user reset-mfa", "USER", "Turns off a user's two-step verification and removes their passkeys (e.g. after a lost phone); they enrol again.", userResetMFA},
+		{"user passkeys", "USER", "Lists a user's passkeys with when each was last used.", userPasskeys},
+		{"user remove-passkey", "USER PASSKEY", "Removes a user's passkey (a lost device) and ends their sessions; it may be their last way to sign in.", userRemovePasskey},
 		{"user apps", "USER", "Lists the apps assigned to a user, directly or through a group.", userApps},
 		{"user groups", "USER", "Lists the groups a user is a member of.", userGroups},
 

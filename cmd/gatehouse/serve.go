@@ -52,6 +52,8 @@ type serveConfig struct {
 	MetadataRefresh   time.Duration
 	HashConcurrency   int
 	ReadyTimeout      time.Duration
+	// PasskeyRPID is the relying-party ID of passkeys; empty means the public URL's host.
+	PasskeyRPID string
 
 	// MetricsAddr, when set, is a second listener that serves GET /metrics without a token; MetricsAllowRemote
 	// lets it be an address other than loopback.
@@ -100,6 +102,7 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	}
 	str(&c.Addr, "addr", "GATEHOUSE_ADDR", "127.0.0.1:8080", "address to listen on")
 	str(&c.PublicURL, "public-url", "GATEHOUSE_PUBLIC_URL", "", "externally visible base URL, used in SAML endpoints and metadata (default http://<addr>)")
+	str(&c.PasskeyRPID, "passkey-rp-id", "GATEHOUSE_PASSKEY_RP_ID", "", "relying-party ID of passkeys: the public URL's host, or a domain it is under (default: the host; passkeys need a DNS name and https, or http://localhost)")
 	str(&c.Data, "data", "GATEHOUSE_DATA", "./gatehouse-data", "data directory: the SQLite database and the key file")
 	secret(&c.DatabaseURL, "database-url", "GATEHOUSE_DATABASE_URL", "postgres://… to use PostgreSQL instead of SQLite in the data directory")
 	secret(&c.Key, "key", "GATEHOUSE_KEY", "32-byte key (base64 or hex) that encrypts private keys at rest; default: the key file <data>/gatehouse.key, created on first start")
@@ -232,9 +235,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Store: store, Gallery: g, Hasher: hasher, Sealer: sealer,
 		PublicURL: c.PublicURL, NameIDKey: nameIDs, Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
+		PasskeyRPID: c.PasskeyRPID,
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("--public-url %s, --passkey-rp-id %q: %w", c.PublicURL, c.PasskeyRPID, err)
+	}
+	if why := svc.PasskeysUnavailable(); why != "" {
+		logger.Warn("passkeys are unavailable: " + why)
 	}
 	m, err := metrics.New(metrics.Options{Certificates: svc.CertificateMetrics, Hasher: hasher, Version: version(), Logger: logger})
 	if err != nil {
@@ -260,6 +267,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if generated != "" {
 			fmt.Fprintf(stdout, "Generated password (shown once, keep it safe): %s\n", generated)
 		}
+	}
+
+	if err := svc.CheckPasskeyPolicies(ctx); err != nil {
+		return fmt.Errorf("--public-url %s: %w", c.PublicURL, err)
 	}
 
 	proxies, err := parsePrefixes(c.TrustedProxies)

@@ -6,8 +6,10 @@ package testserver
 import (
 	"context"
 	"crypto/rand"
+	"net"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -46,6 +48,9 @@ type Options struct {
 	// Configure, when set, is called with the service's configuration and the web server before they are built
 	// and initialised.
 	Configure func(cfg *idp.Config, srv *web.Server)
+	// Localhost makes the URL http://localhost:PORT instead of http://127.0.0.1:PORT: passkeys need a domain name
+	// as relying-party ID, and browsers accept localhost over plain http.
+	Localhost bool
 }
 
 // TestHashParams are argon2id parameters small enough for tests; production uses password.DefaultParams.
@@ -72,6 +77,9 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	hs := httptest.NewUnstartedServer(nil)
 	url := "http://" + hs.Listener.Addr().String()
+	if opts.Localhost {
+		url = "http://localhost:" + strconv.Itoa(hs.Listener.Addr().(*net.TCPAddr).Port)
+	}
 	hasher := password.NewHasher(TestHashParams, 2)
 	cfg := idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Hasher: hasher, Sealer: sealer,

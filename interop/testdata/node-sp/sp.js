@@ -4,7 +4,8 @@
 // It serves, on 127.0.0.1:PORT:
 //   /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect that starts
 //              SP-initiated sign-in (an AuthnRequest by the HTTP-Redirect binding, signed with --sign)
-//   /force     starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive
+//   /force     starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive; /mfa with a
+//              RequestedAuthnContext that asks for https://refeds.org/profile/mfa
 //   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
 //   /metadata  this SP's metadata
 //   /logout    starts single logout (a LogoutRequest to the IdP)
@@ -71,6 +72,8 @@ const saml = new SAML(options);
 const samlForce = new SAML({ ...options, forceAuthn: true, cacheProvider: saml.cacheProvider });
 // /passive starts sign-in with IsPassive.
 const samlPassive = new SAML({ ...options, passive: true, cacheProvider: saml.cacheProvider });
+// /mfa starts sign-in whose RequestedAuthnContext asks for the REFEDS MFA profile.
+const samlMFA = new SAML({ ...options, authnContext: ["https://refeds.org/profile/mfa"], racComparison: "exact", cacheProvider: saml.cacheProvider });
 const cookieName = "nodesaml_" + args.port;
 const sessions = new Map();
 
@@ -107,8 +110,8 @@ async function handle(req, res) {
     const location = await saml.getAuthorizeUrlAsync("/", undefined, {});
     return reply(res, 303, "", { Location: location });
   }
-  if (req.method === "GET" && (url.pathname === "/force" || url.pathname === "/passive")) {
-    const s = url.pathname === "/force" ? samlForce : samlPassive;
+  if (req.method === "GET" && (url.pathname === "/force" || url.pathname === "/passive" || url.pathname === "/mfa")) {
+    const s = { "/force": samlForce, "/passive": samlPassive, "/mfa": samlMFA }[url.pathname];
     const location = await s.getAuthorizeUrlAsync("/", undefined, {});
     return reply(res, 303, "", { Location: location });
   }

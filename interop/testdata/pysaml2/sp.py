@@ -4,7 +4,8 @@
 It serves, on 127.0.0.1:PORT:
   /          the protected page: the signed-in user's NameID and attributes as JSON, or a redirect (with --post an
              auto-submitting form) that starts SP-initiated sign-in with an AuthnRequest, signed with --sign
-  /force     starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive
+  /force     starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive; /mfa with a
+             RequestedAuthnContext that asks for https://refeds.org/profile/mfa
   /acs       the assertion consumer service (HTTP-POST); unsolicited (IdP-initiated) Responses are allowed
   /metadata  this SP's metadata
   /logout    starts single logout (a LogoutRequest to the IdP)
@@ -24,7 +25,8 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
-from saml2.saml import name_id_from_string
+from saml2.saml import AuthnContextClassRef, name_id_from_string
+from saml2.samlp import RequestedAuthnContext
 from saml2.xmldsig import SIG_RSA_SHA256, DIGEST_SHA256
 
 
@@ -101,7 +103,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         try:
-            if url.path in ("/", "/force", "/passive"):
+            if url.path in ("/", "/force", "/passive", "/mfa"):
                 s = self.session()
                 if s and url.path == "/":
                     self.reply(200, json.dumps(s, indent=1), "application/json")
@@ -111,6 +113,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     kwargs["force_authn"] = "true"
                 if url.path == "/passive":
                     kwargs["is_passive"] = "true"
+                if url.path == "/mfa":
+                    kwargs["requested_authn_context"] = RequestedAuthnContext(
+                        authn_context_class_ref=[AuthnContextClassRef(text="https://refeds.org/profile/mfa")],
+                        comparison="exact")
                 binding = BINDING_HTTP_REDIRECT
                 if self.sign:
                     kwargs.update({"sign": True, "sigalg": SIG_RSA_SHA256, "digest_alg": DIGEST_SHA256})

@@ -5,6 +5,7 @@
 //             SP-initiated sign-in with the authentication source default-sp
 //   /force    starts SP-initiated sign-in with ForceAuthn, even when signed in; /passive with IsPassive, coming
 //             to /passive-failed when the IdP has no session
+//   /mfa      starts SP-initiated sign-in whose RequestedAuthnContext asks for https://refeds.org/profile/mfa
 //   /logout   starts single logout, then comes back to /loggedout
 //   anything else is SimpleSAMLphp's own www directory (module.php/saml/sp/... for the SAML endpoints).
 //
@@ -36,6 +37,11 @@ switch ($path) {
         require_once '/usr/share/simplesamlphp/lib/_autoload.php';
         $as = new \SimpleSAML\Auth\Simple('default-sp');
         $as->login(['isPassive' => true, 'ReturnTo' => $base . '/app', 'ErrorURL' => $base . '/passive-failed']);
+        return true;
+    case '/mfa':
+        require_once '/usr/share/simplesamlphp/lib/_autoload.php';
+        $as = new \SimpleSAML\Auth\Simple('default-sp');
+        $as->login(['saml:AuthnContextClassRef' => 'https://refeds.org/profile/mfa', 'ReturnTo' => $base . '/app']);
         return true;
     case '/passive-failed':
         echo "passive sign-in failed: no session at the IdP\n";
