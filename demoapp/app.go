@@ -19,6 +19,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-idp/gatehouse/internal/textdiff"
 )
 
 //go:embed templates/*.html
@@ -28,7 +30,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages lists every page template; each is parsed with layout.html at start-up, so a broken one stops the boot.
-var pages = []string{"signin", "dashboard", "settings", "access", "scim", "team", "error", "notmember"}
+var pages = []string{"signin", "dashboard", "settings", "access", "scim", "team", "remove", "error", "notmember"}
 
 // Config configures an App.
 type Config struct {
@@ -51,7 +53,15 @@ type Config struct {
 	// HTTPClient fetches the IdP's federation metadata when the owner gives its URL; nil means a client with a
 	// 10-second timeout.
 	HTTPClient *http.Client
+
+	// GatehouseURL is the address of the Gatehouse this app is meant to be connected to, e.g.
+	// http://127.0.0.1:8080: the examples on the Access security page show its Login URL, Identifier and metadata
+	// URL. Empty means DefaultGatehouseURL.
+	GatehouseURL string
 }
+
+// DefaultGatehouseURL is Gatehouse's address when it runs with its defaults on the same machine.
+const DefaultGatehouseURL = "http://127.0.0.1:8080"
 
 // App is the demo analytics app: its database, templates and HTTP handlers.
 type App struct {
@@ -63,6 +73,8 @@ type App struct {
 	rand       io.Reader
 	templates  map[string]*template.Template
 	httpClient *http.Client
+	// gatehouse is the Gatehouse address the examples show, without a trailing slash.
+	gatehouse string
 
 	// throttle counts recent password failures.
 	throttle *throttle
@@ -87,6 +99,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		nowFn:      cfg.Now,
 		rand:       cfg.Rand,
 		httpClient: cfg.HTTPClient,
+		gatehouse:  strings.TrimRight(cfg.GatehouseURL, "/"),
 		hashSlots:  make(chan struct{}, max(1, runtime.NumCPU())),
 		throttle:   newThrottle(),
 	}
@@ -101,6 +114,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if a.httpClient == nil {
 		a.httpClient = defaultHTTPClient()
+	}
+	if a.gatehouse == "" {
+		a.gatehouse = DefaultGatehouseURL
+	}
+	if u, err := url.Parse(a.gatehouse); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("demoapp: Gatehouse URL %q must be an absolute http or https URL", cfg.GatehouseURL)
 	}
 	if a.templates, err = parseTemplates(); err != nil {
 		return nil, err
@@ -184,6 +203,7 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("POST /settings/scim/token", a.wrap(a.generateSCIMToken))
 	mux.Handle("GET /team", a.wrap(a.teamPage))
 	mux.Handle("POST /team/invite", a.wrap(a.invite))
+	mux.Handle("GET /team/{id}/remove", a.wrap(a.confirmRemoveMember))
 	mux.Handle("POST /team/{id}/remove", a.wrap(a.removeMember))
 	mux.Handle("GET /saml/metadata", a.wrap(a.metadata))
 	mux.Handle("GET /saml/login", a.wrap(a.samlLogin))
@@ -220,6 +240,7 @@ func securityHeaders(next http.Handler) http.Handler {
 
 func parseTemplates() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
+		"diff": textdiff.Split,
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"

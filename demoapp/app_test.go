@@ -356,6 +356,14 @@ func TestOpenRefusesBadPublicURL(t *testing.T) {
 	}
 }
 
+func TestOpenRefusesBadGatehouseURL(t *testing.T) {
+	for _, u := range []string{"127.0.0.1:8080", "ftp://x", "http://"} {
+		if _, err := Open(context.Background(), Config{PublicURL: "http://127.0.0.1:8090", DataDir: t.TempDir(), GatehouseURL: u}); err == nil {
+			t.Errorf("Open accepted Gatehouse URL %q", u)
+		}
+	}
+}
+
 func TestSafeNext(t *testing.T) {
 	tests := map[string]string{
 		"/team":                         "/team",

@@ -1,6 +1,7 @@
 package demoapp
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,15 +20,28 @@ import (
 
 // TestBrowserTutorial drives the app's pages in headless Chromium by their element ids, as the two-process browser
 // test does: the owner signs in, uploads the IdP certificate, sets both URLs and invites a member, who then signs
-// in with SSO from the IdP's auto-submitted form.
+// in with SSO from the IdP's auto-submitted form; a response signed with another certificate shows both
+// thumbprints, and removing the member asks first. Every page on the way passes axe-core's accessibility checks
+// and does not scroll sideways on a phone.
 func TestBrowserTutorial(t *testing.T) {
 	ctx := browsertest.New(t, 5*time.Minute)
-	e := newEnv(t)
+	const gatehouse = "https://gatehouse.example.test:8443"
+	e := newEnv(t, func(c *Config) { c.GatehouseURL = gatehouse })
+	// The first action starts the browser, which lives as long as the context it ran on: run it on ctx itself.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start the browser: %v", err)
+	}
 	do := func(step string, a ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if err := chromedp.Do(ctx, a...); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := chromedp.Do(sctx, a...); err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
+	}
+	click := func(step, sel, want string) {
+		t.Helper()
+		do(step, browsertest.Loads(chromedp.Click(chromedp.CSS(sel))), chromedp.WaitVisible(chromedp.CSS(want)))
 	}
 	text := func(sel string) string {
 		t.Helper()
@@ -36,8 +51,15 @@ func TestBrowserTutorial(t *testing.T) {
 		}
 		return strings.TrimSpace(s)
 	}
+	check := func(page string) {
+		t.Helper()
+		browsertest.CheckPage(ctx, t, page)
+	}
 	// The IdP is played by a loopback server whose sign-on page answers the AuthnRequest with a signed Response in
-	// a form the person submits, as Gatehouse's auto-submitting page does.
+	// a form the person submits, as Gatehouse's auto-submitting page does. It signs with signer.
+	_, other := idps(t)
+	var signer atomic.Pointer[testIdP]
+	signer.Store(e.idp)
 	idpSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		msg, err := ghsaml.DecodeRedirect(r.URL.RawQuery, ghsaml.DefaultLimits)
 		if err != nil {
@@ -45,10 +67,10 @@ func TestBrowserTutorial(t *testing.T) {
 			return
 		}
 		o := member("ada@example.com", "Ada", "Lovelace")
-		o.InResponseTo = msg.Request.ID
+		o.InResponseTo, o.Signer = msg.Request.ID, signer.Load()
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<form method="post" action="%s"><input type="hidden" name="SAMLResponse" value="%s">`+
-			`<input type="hidden" name="RelayState" value="%s"><button id="post">Continue</button></form>`,
+		fmt.Fprintf(w, `<!doctype html><html lang="en"><title>IdP</title><main><form method="post" action="%s"><input type="hidden" name="SAMLResponse" value="%s">`+
+			`<input type="hidden" name="RelayState" value="%s"><button id="post">Continue</button></form></main></html>`,
 			html.EscapeString(msg.Request.ACSURL), e.response(o), html.EscapeString(msg.RelayState))
 	}))
 	defer idpSrv.Close()
@@ -59,53 +81,105 @@ func TestBrowserTutorial(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	do("owner signs in", chromedp.Navigate(e.url+"/signin"),
-		chromedp.SendKeys(chromedp.CSS("#email"), ownerEmail), chromedp.SendKeys(chromedp.CSS("#password"), ownerPassword),
-		browsertest.Loads(chromedp.Click(chromedp.CSS("#signin-submit"))), chromedp.WaitVisible(chromedp.CSS("#current-user")))
+	do("open the sign-in page", chromedp.Navigate(e.url+"/signin"), chromedp.WaitVisible(chromedp.CSS("#email")))
+	check("sign-in")
+	do("owner signs in", chromedp.SendKeys(chromedp.CSS("#email"), ownerEmail), chromedp.SendKeys(chromedp.CSS("#password"), ownerPassword))
+	click("owner signs in", "#signin-submit", "#current-user")
 	if got := text("#current-user"); got != ownerEmail {
 		t.Errorf("#current-user %q", got)
 	}
+	check("dashboard")
 
-	do("open Settings → Access security → Change settings", browsertest.Loads(chromedp.Click(chromedp.CSS("#nav-settings"))),
-		chromedp.WaitVisible(chromedp.CSS("#change-settings")), browsertest.Loads(chromedp.Click(chromedp.CSS("#change-settings"))),
-		chromedp.WaitVisible(chromedp.CSS("#save-sso")))
+	click("open Settings", "#nav-settings", "#change-settings")
+	check("settings")
+	click("Change settings", "#change-settings", "#save-sso")
+	check("access security")
+	// The examples are the Gatehouse this app is meant for, not a fixed address.
+	for sel, want := range map[string]string{"#auth-url": gatehouse + "/d/default/saml2", "#issuer-url": gatehouse + "/d/default",
+		"#metadata-url": gatehouse + "/d/default/federationmetadata/2007-06/federationmetadata.xml?appid=…"} {
+		got, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), "placeholder"))
+		if err != nil || got.Value != want {
+			t.Errorf("%s placeholder %q (%v), want %q", sel, got.Value, err, want)
+		}
+	}
 	entityID, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#sp-entity-id")))
 	if err != nil || entityID != e.app.EntityID() {
 		t.Errorf("#sp-entity-id %q (%v), want %s", entityID, err, e.app.EntityID())
 	}
-	do("upload a private key by mistake", chromedp.SetUploadFiles(chromedp.CSS("#cert-file"), []string{writeTemp(t, "key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")}),
-		browsertest.Loads(chromedp.Click(chromedp.CSS("#save-sso"))), chromedp.WaitVisible(chromedp.CSS("#settings-error")))
+	do("upload a private key by mistake", chromedp.SetUploadFiles(chromedp.CSS("#cert-file"), []string{writeTemp(t, "key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")}))
+	click("save", "#save-sso", "#settings-error")
 	if got := text("#settings-error"); !strings.Contains(got, "private key") {
 		t.Errorf("#settings-error %q", got)
 	}
+	check("access security with an error")
 	do("upload the certificate and set the URLs",
 		chromedp.SetUploadFiles(chromedp.CSS("#cert-file"), []string{certFile}),
-		chromedp.SetValue(chromedp.CSS("#auth-url"), idpLoginURL), chromedp.SetValue(chromedp.CSS("#issuer-url"), testIssuer),
-		browsertest.Loads(chromedp.Click(chromedp.CSS("#save-sso"))), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
+		chromedp.SetValue(chromedp.CSS("#auth-url"), idpLoginURL), chromedp.SetValue(chromedp.CSS("#issuer-url"), testIssuer))
+	click("save", "#save-sso", "#settings-saved")
 	if got := text("#cert-thumbprint"); got != thumbprint(e.idp.cert) {
 		t.Errorf("#cert-thumbprint %q, want %s", got, thumbprint(e.idp.cert))
 	}
 
-	do("invite a member", browsertest.Loads(chromedp.Click(chromedp.CSS("#nav-team"))), chromedp.WaitVisible(chromedp.CSS("#invite-email")),
-		chromedp.SendKeys(chromedp.CSS("#invite-email"), "ada@example.com"), browsertest.Loads(chromedp.Click(chromedp.CSS("#invite-submit"))),
-		chromedp.WaitVisible(chromedp.CSS("#team-invited")))
+	click("open Team", "#nav-team", "#invite-email")
+	do("type the member's e-mail", chromedp.SendKeys(chromedp.CSS("#invite-email"), "ada@example.com"))
+	click("invite a member", "#invite-submit", "#team-invited")
 	if got := text(`tr[data-email="ada@example.com"] .member-status`); got != "pending" {
 		t.Errorf("status after the invitation %q, want pending", got)
 	}
-	do("sign out", browsertest.Loads(chromedp.Click(chromedp.CSS("#signout-button"))), chromedp.WaitVisible(chromedp.CSS("#sso-button")))
+	check("team")
+	click("sign out", "#signout-button", "#sso-button")
+	check("signed out")
 
 	// The member starts at the app, signs in at the IdP and is posted back.
-	do("sign in with SSO", browsertest.Loads(chromedp.Click(chromedp.CSS("#sso-button"))), chromedp.WaitVisible(chromedp.CSS("#post")),
-		browsertest.Loads(chromedp.Click(chromedp.CSS("#post"))), chromedp.WaitVisible(chromedp.CSS("#current-user, #error-ref")))
+	click("sign in with SSO", "#sso-button", "#post")
+	click("post the response", "#post", "#current-user, #error-ref")
 	if got := text("#current-user"); got != "ada@example.com" {
 		t.Errorf("#current-user after SSO %q, want ada@example.com", got)
-	}
-	if shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		os.WriteFile(filepath.Join(t.TempDir(), "dashboard.png"), shot, 0o600)
 	}
 	u, err := e.app.findUserByEmail(t.Context(), "ada@example.com")
 	if err != nil || u.Status != StatusActive || u.Name() != "Ada Lovelace" {
 		t.Errorf("member after SSO: %+v, %v", u, err)
+	}
+
+	// A response signed with another certificate: the error page shows both thumbprints, marked where they differ.
+	click("sign out", "#signout-button", "#sso-button")
+	signer.Store(other)
+	click("sign in with SSO", "#sso-button", "#post")
+	click("post the response", "#post", "#error-page")
+	if got, want := text("#error-received"), thumbprint(other.cert); got != want {
+		t.Errorf("#error-received %q, want %s", got, want)
+	}
+	if got, want := text("#error-expected"), thumbprint(e.idp.cert); got != want {
+		t.Errorf("#error-expected %q, want %s", got, want)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#error-page mark.differs").length`)); err != nil || n != 2 {
+		t.Errorf("%d differences marked (%v), want one in each thumbprint", n, err)
+	}
+	if mono, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.querySelector("#error-received")).fontFamily.includes("monospace")`)); err != nil || !mono {
+		t.Errorf("the thumbprints are not in a monospace font (%v)", err)
+	}
+	check("error page")
+	browsertest.Screenshot(ctx, t, "demo-wrong-certificate")
+	do("a page that does not exist", chromedp.Navigate(e.url+"/nosuchpage"), chromedp.WaitVisible(chromedp.CSS("#error-page")))
+	check("not found")
+
+	// Removing a member asks first; Cancel keeps them, Remove removes them.
+	signer.Store(e.idp)
+	do("back to sign-in", chromedp.Navigate(e.url+"/signin"), chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), ownerEmail), chromedp.SendKeys(chromedp.CSS("#password"), ownerPassword))
+	click("owner signs in", "#signin-submit", "#current-user")
+	do("open Team", chromedp.Navigate(e.url+"/team"), chromedp.WaitVisible(chromedp.CSS("#members")))
+	remove := `tr[data-email="ada@example.com"] .remove-member`
+	click("Remove", remove, "#confirm-remove-member")
+	check("remove a member")
+	click("Cancel", "#cancel-remove", "#members")
+	if _, err := e.app.findUserByEmail(t.Context(), "ada@example.com"); err != nil {
+		t.Fatalf("Cancel removed the member: %v", err)
+	}
+	click("Remove", remove, "#confirm-remove-member")
+	click("confirm", "#confirm-remove-member", "#team-removed")
+	if _, err := e.app.findUserByEmail(t.Context(), "ada@example.com"); err == nil {
+		t.Error("the member is still in the team after Remove member")
 	}
 }
 

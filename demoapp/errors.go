@@ -21,14 +21,17 @@ const (
 )
 
 // Error is the application's error. Code is one of the E* constants; Title and Message are safe to show to the
-// person who made the request; Check names the SAML check that failed, when there is one; Err is the cause, which
-// is logged but never shown.
+// person who made the request; Check names the SAML check that failed, when there is one, and Received and Expected
+// the values it compared (thumbprints, URLs), which the error page shows side by side; Err is the cause, which is
+// logged but never shown.
 type Error struct {
-	Code    string
-	Title   string
-	Message string
-	Check   string
-	Err     error
+	Code     string
+	Title    string
+	Message  string
+	Check    string
+	Received string
+	Expected string
+	Err      error
 
 	// Email is the e-mail the IdP sent, for ENOTMEMBER.
 	Email string
@@ -118,7 +121,7 @@ func (a *App) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	page := "error"
 	data := map[string]any{
-		"Title": title, "Message": msg, "Check": e.Check, "Ref": ref, "Code": e.Code,
+		"Title": title, "Message": msg, "Check": e.Check, "Ref": ref, "Code": e.Code, "Received": e.Received, "Expected": e.Expected,
 		"Time": a.now().UTC().Format("2006-01-02 15:04:05 UTC"), "Email": e.Email,
 	}
 	if e.Code == ENOTMEMBER {

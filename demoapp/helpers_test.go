@@ -99,11 +99,15 @@ type env struct {
 	idp *testIdP
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, configure ...func(*Config)) *env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	app, err := Open(context.Background(), Config{PublicURL: base, DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(testLog{t}, nil))})
+	cfg := Config{PublicURL: base, DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(testLog{t}, nil))}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	app, err := Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package demoapp
 
 import (
 	"encoding/base64"
+	"regexp"
 
 	"github.com/beevik/etree"
 	"html"
@@ -48,9 +49,15 @@ func TestACSSignedWithAnotherCertificate(t *testing.T) {
 	_, other := idps(t)
 	o := member("ada@example.com", "", "")
 	o.Signer = other
-	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "signature certificate",
-		"signed with a certificate that is not the one uploaded in Settings → Access security",
-		"thumbprint "+thumbprint(other.cert)+", expected "+thumbprint(e.idp.cert))
+	p := e.rejected(t, nil, e.response(o), http.StatusBadRequest, "signature certificate",
+		"signed with a certificate that is not the one uploaded in Settings → Access security")
+	// The page shows both thumbprints in a row each, and marks where they differ.
+	for id, want := range map[string]string{"error-received": thumbprint(other.cert), "error-expected": thumbprint(e.idp.cert)} {
+		m := regexp.MustCompile(`id="` + id + `">(.*?)</span>`).FindStringSubmatch(p.Body)
+		if m == nil || regexp.MustCompile(`<[^>]*>`).ReplaceAllString(m[1], "") != want || !strings.Contains(m[1], `<mark class="differs">`) {
+			t.Errorf("#%s is %q, want %s with the difference marked", id, m, want)
+		}
+	}
 }
 
 // TestACSAssertionWrapping adds an unsigned assertion for the owner next to a correctly signed one for a member.

@@ -64,7 +64,8 @@ func (a *App) accessPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *App) renderAccess(w http.ResponseWriter, r *http.Request, status int, u *User, s *settings, f accessForm, formErr *Error) {
-	data := map[string]any{"Title": "Access security", "User": u, "S": s, "F": f, "SP": a.spValues(), "Nav": "settings"}
+	data := map[string]any{"Title": "Access security", "User": u, "S": s, "F": f, "SP": a.spValues(), "Nav": "settings",
+		"Gatehouse": a.gatehouse}
 	if formErr != nil {
 		data["Error"] = formErr.Message
 		data["ErrorField"] = formErr.Check
@@ -141,12 +142,12 @@ func (a *App) saveAccess(w http.ResponseWriter, r *http.Request) error {
 	if f.AuthURL != "" {
 		if msg := checkHTTPURL(f.AuthURL); msg != "" {
 			return fail(f, &Error{Code: EINVALID, Check: "auth-url",
-				Message: "Authentication URL: " + msg + " Paste the IdP's Login URL, e.g. http://127.0.0.1:8080/d/default/saml2."})
+				Message: "Authentication URL: " + msg + " Paste the IdP's Login URL, e.g. " + a.gatehouse + "/d/default/saml2."})
 		}
 	}
 	if len(f.IssuerURL) > 1024 || strings.ContainsAny(f.IssuerURL, " \t\r\n<>\"") {
 		return fail(f, &Error{Code: EINVALID, Check: "issuer-url",
-			Message: "Issuer URL: paste the IdP's Identifier exactly, without spaces, e.g. http://127.0.0.1:8080/d/default."})
+			Message: "Issuer URL: paste the IdP's Identifier exactly, without spaces, e.g. " + a.gatehouse + "/d/default."})
 	}
 	next.AuthURL, next.IssuerURL, next.RequireSSO, next.MetadataURL = f.AuthURL, f.IssuerURL, f.RequireSSO, ""
 	if f.MetadataURL != "" {

@@ -415,9 +415,9 @@ func (a *App) explain(ctx context.Context, err error, raw []byte, s *settings, i
 	case errors.Is(err, saml.ErrUntrustedCertificate):
 		e.Check = "signature certificate"
 		if v.Cert != nil {
-			e.Message = fmt.Sprintf("The response was signed with a certificate that is not the one uploaded in Settings → Access security "+
-				"(thumbprint %s, expected %s). Download the app's current signing certificate from Gatehouse and upload it here.",
-				thumbprint(v.Cert), expected)
+			e.Message = "The response was signed with a certificate that is not the one uploaded in Settings → Access security. " +
+				"Download the app's current signing certificate from Gatehouse and upload it here."
+			e.Received, e.Expected = thumbprint(v.Cert), expected
 		} else {
 			e.Message = fmt.Sprintf("The response's signature does not verify with the certificate uploaded in Settings → Access security "+
 				"(thumbprint %s).", expected)
@@ -442,10 +442,12 @@ func (a *App) explain(ctx context.Context, err error, raw []byte, s *settings, i
 	case errors.Is(err, saml.ErrIssuerMismatch):
 		e.Check = "issuer"
 		e.Message = fmt.Sprintf("The response's Issuer is %q, but Settings → Access security expects the Issuer URL %q.", v.Issuer, s.IssuerURL)
+		e.Received, e.Expected = v.Issuer, s.IssuerURL
 	case errors.Is(err, saml.ErrAudienceMismatch):
 		e.Check = "audience"
 		e.Message = fmt.Sprintf("The assertion is meant for audience %q, but this app's entity ID is %q. Set the app's Identifier "+
 			"(Entity ID) in Gatehouse to %s.", v.Audience, a.EntityID(), a.EntityID())
+		e.Received, e.Expected = v.Audience, a.EntityID()
 	case errors.Is(err, saml.ErrDestinationMismatch):
 		e.Check = "destination"
 		got := v.Destination
@@ -455,6 +457,7 @@ func (a *App) explain(ctx context.Context, err error, raw []byte, s *settings, i
 		}
 		e.Message = fmt.Sprintf("The response was addressed to %q, but this app's reply URL (ACS) is %q. Set the Reply URL in Gatehouse to %s.",
 			got, a.ACSURL(), a.ACSURL())
+		e.Received, e.Expected = got, a.ACSURL()
 	case errors.Is(err, saml.ErrRequestIDMismatch):
 		e.Check = "InResponseTo"
 		var n int

@@ -70,25 +70,49 @@ func (a *App) invite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// member returns the team member the URL names, refusing the owner, who cannot be removed.
+func (a *App) member(r *http.Request) (*User, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, errorf(ENOTFOUND, "There is no such member.")
+	}
+	m, err := a.findUser(r.Context(), id)
+	if errors.Is(err, errNoRows) {
+		return nil, errorf(ENOTFOUND, "There is no such member.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.IsOwner() {
+		return nil, errorf(EFORBIDDEN, "The owner cannot be removed.")
+	}
+	return m, nil
+}
+
+// confirmRemoveMember asks the owner to confirm before a member is removed.
+func (a *App) confirmRemoveMember(w http.ResponseWriter, r *http.Request) error {
+	u, err := a.requireOwner(r)
+	if err != nil {
+		return err
+	}
+	m, err := a.member(r)
+	if err != nil {
+		return err
+	}
+	a.render(w, r, http.StatusOK, "remove", map[string]any{"Title": "Remove " + m.Email, "User": u, "Member": m, "Nav": "team"})
+	return nil
+}
+
 func (a *App) removeMember(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.requireOwner(r)
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return errorf(ENOTFOUND, "There is no such member.")
-	}
-	m, err := a.findUser(r.Context(), id)
-	if errors.Is(err, errNoRows) {
-		return errorf(ENOTFOUND, "There is no such member.")
-	}
+	m, err := a.member(r)
 	if err != nil {
 		return err
 	}
-	if m.IsOwner() {
-		return errorf(EFORBIDDEN, "The owner cannot be removed.")
-	}
+	id := m.ID
 	// Sessions go with the member (ON DELETE CASCADE).
 	if _, err := a.db.ExecContext(r.Context(), `DELETE FROM users WHERE id = ? AND role = 'member'`, id); err != nil {
 		return fmt.Errorf("demoapp: remove member: %w", err)

@@ -236,23 +236,26 @@ func (a *gatehouseAdmin) addApp(galleryID, search string, params map[string]stri
 	return id
 }
 
-// configureBasic types the app's basic SAML values on its single sign-on page and saves them.
+// configureBasic opens the Basic SAML configuration's form on the app's single sign-on page (its card's Edit),
+// types the app's values and saves them.
 func (a *gatehouseAdmin) configureBasic(appID, entityID, replyURL, signOnURL string) {
 	a.t.Helper()
 	a.portal("basic SAML configuration", "/admin/d/default/apps/"+appID+"/sso")
+	a.do("edit the basic SAML configuration", click("#edit-basic"), chromedp.WaitVisible(chromedp.CSS("#entityId")))
 	a.do("type the basic SAML values", typeInto("#entityId", entityID, "#replyUrls", replyURL, "#signOnUrl", signOnURL))
 	if signOnURL != "" {
 		a.screenshot("05-basic-saml")
 	}
-	a.do("save them", click("#save-basic"), chromedp.WaitVisible(chromedp.CSS("#saved")))
+	a.do("save them", click("#save-basic"), chromedp.WaitVisible(chromedp.CSS("#basic #notice")))
 }
 
-// signWith sets what Gatehouse signs for the app (assertion, response or both) in its signing settings.
+// signWith sets what Gatehouse signs for the app (assertion, response or both) in its signing certificate card.
 func (a *gatehouseAdmin) signWith(appID, option string) {
 	a.t.Helper()
-	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso")
+	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso?edit=signing")
 	a.do("sign the "+option, chromedp.SetValue(chromedp.CSS("#signingOption"), option),
-		click("#save-signing"), chromedp.WaitVisible(chromedp.CSS("#saved")))
+		click("#save-signing"), chromedp.WaitVisible(chromedp.CSS("#certificate #notice")))
+	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso?edit=signing")
 	if got := a.value("#signingOption"); got != option {
 		a.t.Fatalf("signing option after saving %q, want %q", got, option)
 	}

@@ -51,6 +51,9 @@ type Template struct {
 	// SAML holds the app's settings; EntityID, ReplyURLs, SignOnURL, RelayState and LogoutURL may contain
 	// {parameter} placeholders. Fields a file leaves out take the values of gatehouse.DefaultSAMLSettings.
 	SAML gatehouse.SAMLSettings `json:"saml"`
+	// RequiredClaims names the claims of SAML.Claims the app cannot do without, such as Mixpanel's email: the
+	// portal warns when a user has no value for one, or when an app no longer sends it.
+	RequiredClaims []string `json:"requiredClaims,omitempty"`
 	// IdPInitiated reports whether the app supports IdP-initiated sign-on (from My Apps without a sign-on URL).
 	IdPInitiated bool `json:"idpInitiated"`
 	// Notes are setup hints for the administrator: what to enter where on the app's side.
@@ -227,6 +230,15 @@ func (t *Template) check(id string) error {
 			return errField(fmt.Sprintf("saml.claims[%d]", i), "placeholders are allowed only in entityId, replyUrls, signOnUrl, relayState and logoutUrl")
 		}
 	}
+	for i, name := range t.RequiredClaims {
+		field := fmt.Sprintf("requiredClaims[%d]", i)
+		switch {
+		case !slices.ContainsFunc(t.SAML.Claims, func(c gatehouse.Claim) bool { return c.Name == name }):
+			return errField(field, "%q is not one of the template's claims", name)
+		case slices.Index(t.RequiredClaims, name) != i:
+			return errField(field, "%q is listed twice", name)
+		}
+	}
 	for _, p := range t.Parameters {
 		if !used[p.Name] {
 			return errField("parameters", "parameter %q is not used by any setting", p.Name)
@@ -300,6 +312,7 @@ func (t *Template) clone() *Template {
 		s.Unverified = slices.Clone(s.Unverified)
 		c.SCIM = &s
 	}
+	c.RequiredClaims = slices.Clone(t.RequiredClaims)
 	return &c
 }
 

@@ -65,7 +65,7 @@ func TestTemplateJSON(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"categories", "description", "id", "idpInitiated", "name", "notes", "parameters", "publisher", "saml", "scim"}
+	want := []string{"categories", "description", "id", "idpInitiated", "name", "notes", "parameters", "publisher", "requiredClaims", "saml", "scim"}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("JSON keys mismatch (-want +got):\n%s", diff)
 	}
@@ -106,6 +106,9 @@ func TestMixpanel(t *testing.T) {
 	}
 	if tpl.IdPInitiated {
 		t.Error("Mixpanel is marked IdP-initiated; it supports only SP-initiated sign-on")
+	}
+	if diff := cmp.Diff([]string{"email"}, tpl.RequiredClaims); diff != "" {
+		t.Errorf("Mixpanel's required claims mismatch (-want +got):\n%s", diff)
 	}
 }
 
@@ -360,6 +363,7 @@ func TestLoadRejects(t *testing.T) {
 		}
 		return strings.Replace(validTemplate, old, new, 1)
 	}
+	withEmail := edit(`"signOnUrl": ""`, `"signOnUrl": "", "claims": [{"name": "email", "source": "user.mail"}]`)
 	tests := []struct {
 		name  string
 		files map[string]string
@@ -397,6 +401,10 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"apps/acme.json", "parameters[1].name", "declared twice"}},
 		{"parameter without example or default", map[string]string{"acme.json": edit(`"example": "contoso"`, `"example": ""`)}, []string{"apps/acme.json", "parameters[0].example"}},
 		{"bad default", map[string]string{"acme.json": edit(`"default": ""`, `"default": "a b"`)}, []string{"apps/acme.json", "parameters[0].default", "spaces"}},
+		{"required claim the template lacks", map[string]string{"acme.json": edit(`"idpInitiated"`, `"requiredClaims": ["email"], "idpInitiated"`)},
+			[]string{"apps/acme.json", "requiredClaims[0]", `"email" is not one of the template's claims`}},
+		{"required claim listed twice", map[string]string{"acme.json": strings.Replace(withEmail, `"idpInitiated"`, `"requiredClaims": ["email", "email"], "idpInitiated"`, 1)},
+			[]string{"apps/acme.json", "requiredClaims[1]", "listed twice"}},
 		{"no templates", map[string]string{"README": "x"}, []string{"no templates"}},
 	}
 	for _, tt := range tests {

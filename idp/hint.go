@@ -110,7 +110,7 @@ func (s *Service) hint(ctx context.Context, at *attempt, f *Failure) {
 }
 
 // hintUnknownIssuer explains an Issuer that no app has: when an app registers the reply URL the request asks for,
-// that app is most likely the one meant, and becomes the failure's app.
+// that app is most likely the one meant, becomes the failure's app, and its Identifier the value expected.
 func (s *Service) hintUnknownIssuer(ctx context.Context, at *attempt, f *Failure) {
 	if f.Received == "" {
 		f.Hint = "The request names no Issuer. Configure the app to send its entity ID as the Issuer."
@@ -123,6 +123,9 @@ func (s *Service) hintUnknownIssuer(ctx context.Context, at *attempt, f *Failure
 				if slices.Contains(a.SAML.ReplyURLs, at.acsURL) {
 					at.app = a
 					f.Setting = SettingBasic
+					if f.Expected == "" {
+						f.Expected = a.SAML.EntityID
+					}
 					f.Hint = fmt.Sprintf("The app sent Issuer %s; the app configured for this reply URL, %s, has Identifier (Entity ID) %s. "+
 						"Make them equal: change the Identifier in %s's Basic SAML configuration, or the entity ID the app sends.",
 						quote(f.Received), a.Name, quote(a.SAML.EntityID), a.Name)

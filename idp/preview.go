@@ -32,6 +32,9 @@ type Preview struct {
 	// Problems are the reasons a real sign-in of this user to this app would fail now (not assigned, app disabled,
 	// no reply URL, ...), each with its Gatehouse code. The preview is built anyway wherever possible.
 	Problems []PreviewProblem `json:"problems"`
+	// MissingClaims are the claims the assertion leaves out because the user has no value for them, and the
+	// claims the app's template requires that the app does not send (see ClaimGap).
+	MissingClaims []ClaimGap `json:"missingClaims"`
 	// XML is the signed Response exactly as it would be posted (before base64 encoding); empty when it cannot be
 	// built (the user has no value for the NameID source).
 	XML string `json:"xml"`
@@ -71,7 +74,16 @@ func (s *Service) PreviewAssertion(ctx context.Context, actor *gatehouse.User, d
 	p := &Preview{
 		AppID: app.ID, UserID: u.ID, UserName: u.UserName, Audience: app.SAML.EntityID,
 		SigningOption: app.SAML.SigningOption, SigningAlgorithm: app.SAML.SigningAlgorithm,
-		Problems: []PreviewProblem{}, Claims: []PreviewClaim{},
+		Problems: []PreviewProblem{}, Claims: []PreviewClaim{}, MissingClaims: []ClaimGap{},
+	}
+	gaps, err := s.claimGaps(ctx, app, u)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gaps {
+		if !g.NameID { // a NameID without a value is one of the Problems
+			p.MissingClaims = append(p.MissingClaims, g)
+		}
 	}
 	p.Issuer, _, _ = s.Endpoints(dirID)
 	if err := s.checkAccess(ctx, app, u); err != nil {

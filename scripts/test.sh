@@ -3,11 +3,11 @@
 # to verify signatures independently, Chromium for browser tests, PostgreSQL for the second store, and the SAML
 # service providers of the interoperability suite in interop/: Shibboleth SP 3 with Apache, SimpleSAMLphp with PHP,
 # pysaml2, and Node.js with npm for @node-saml/node-saml and the SCIM references; Prometheus, whose promtool checks
-# the metrics and whose server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to), npm packages, and
-# the static checks staticcheck and govulncheck at pinned versions. Tests that need a tool skip with a loud message
-# when it is missing; with CI=true they fail instead. go vet, staticcheck and govulncheck check the whole module and
-# fail the run on any finding (govulncheck's known and explained exceptions are listed in
-# scripts/govulncheck-accepted.txt).
+# the metrics and whose server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to), npm packages (axe-core
+# for the browser tests' accessibility checks, the SP and SCIM references), and the static checks staticcheck and
+# govulncheck at pinned versions. Tests that need a tool skip with a loud message when it is missing; with CI=true
+# they fail instead. go vet, staticcheck and govulncheck check the whole module and fail the run on any finding
+# (govulncheck's known and explained exceptions are listed in scripts/govulncheck-accepted.txt).
 #
 #   scripts/test.sh              the whole suite
 #   scripts/test.sh ./saml/...   only some packages (any go test arguments)
@@ -81,6 +81,20 @@ if command -v npm >/dev/null 2>&1; then
 		mkdir -p "$scim_target_dir"
 		cp "$scim_target/package.json" "$scim_target/package-lock.json" "$scim_target_dir/"
 		npm ci --prefix "$scim_target_dir" --no-audit --no-fund --ignore-scripts
+	fi
+fi
+
+# axe-core, which the browser tests inject into every page to check its accessibility, from its lockfile, into the
+# cache directory internal/browsertest uses.
+axe=internal/browsertest/testdata
+if command -v npm >/dev/null 2>&1; then
+	axe_hash=$(cat "$axe/package.json" "$axe/package-lock.json" | sha256sum | cut -c1-12)
+	axe_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-browser/axe-$axe_hash"
+	if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+		echo "test.sh: npm ci for $axe"
+		mkdir -p "$axe_dir"
+		cp "$axe/package.json" "$axe/package-lock.json" "$axe_dir/"
+		npm ci --prefix "$axe_dir" --no-audit --no-fund --ignore-scripts
 	fi
 fi
 

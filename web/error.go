@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -89,6 +90,34 @@ type errorPage struct {
 	// FixURL is the portal page of the setting to change and LogURL the failure's sign-in log entry, for admins.
 	FixURL string
 	LogURL string
+	// ReceivedParts and ExpectedParts are Received and the expected value closest to it, cut where they differ;
+	// OtherExpected are the other expected values (an app's other reply URLs).
+	ReceivedParts, ExpectedParts []diffPart
+	OtherExpected                []string
+}
+
+// markDifference fills p's parts: when several values were expected (a list separated by ", "), Received is
+// compared with the one that shares the most of its beginning and end.
+func (p *errorPage) markDifference() {
+	if p.Received == "" || p.Expected == "" {
+		return
+	}
+	candidates := strings.Split(p.Expected, ", ")
+	best, bestShared := 0, -1
+	for i, c := range candidates {
+		shared := 0
+		for _, part := range diffParts(p.Received, c) {
+			if part.Same {
+				shared += len(part.Text)
+			}
+		}
+		if shared > bestShared {
+			best, bestShared = i, shared
+		}
+	}
+	p.ReceivedParts = diffParts(p.Received, candidates[best])
+	p.ExpectedParts = diffParts(candidates[best], p.Received)
+	p.OtherExpected = append(candidates[:best:best], candidates[best+1:]...)
 }
 
 // pageError renders err as an HTML error page. A refused sign-on (*idp.Failure) shows what idp.ViewFailure lets the
@@ -112,7 +141,8 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		if v.Admin {
 			p.Admin = true
 			p.Field, p.Received, p.Expected, p.Hint = v.Field, v.Received, v.Expected, v.Hint
-			p.FixURL = settingURL(v.DirectoryID, v.Setting, v.AppID, v.UserID)
+			p.FixURL = settingURL(v.DirectoryID, v.Setting, v.AppID, v.UserID, v.Code)
+			p.markDifference()
 			if v.EventID != "" {
 				p.LogURL = "/admin/d/" + url.PathEscape(v.DirectoryID) + "/sign-ins/" + url.PathEscape(v.EventID)
 			}
@@ -135,31 +165,50 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // settingURL returns the portal page of an idp setting (idp.SettingBasic, ...) for the app or user it belongs to,
-// or "" when there is no such page or the owner is not known.
-func settingURL(dirID, setting, appID, userID string) string {
+// opened at the exact field the failure's code says to change (with that field's form open on the Single sign-on
+// page), or "" when there is no such page or the owner is not known.
+func settingURL(dirID, setting, appID, userID, code string) string {
 	base := "/admin/d/" + url.PathEscape(dirID)
 	app := base + "/apps/" + url.PathEscape(appID)
 	switch {
 	case setting == idp.SettingApps:
 		return base + "/apps"
 	case setting == idp.SettingDirectory:
-		return base + "/settings"
+		return base + "/settings#requireMfa"
 	case setting == idp.SettingUser && userID != "":
-		return base + "/users/" + url.PathEscape(userID)
+		if code == idp.CodeUserDisabled {
+			return base + "/users/" + url.PathEscape(userID) + "#enable-user"
+		}
+		return base + "/users/" + url.PathEscape(userID) + "#claim-gaps"
 	case appID == "":
 		return ""
 	case setting == idp.SettingBasic:
-		return app + "/sso#basic"
+		switch code {
+		case saml.CodeUnknownIssuer:
+			return app + "/sso?edit=basic#entityId"
+		case saml.CodeReplyURLMismatch, saml.CodeNoReplyURL:
+			return app + "/sso?edit=basic#replyUrls"
+		case idp.CodeNoLogoutURL:
+			return app + "/sso?edit=basic#logoutUrl"
+		case saml.CodeUnsignedRequest, saml.CodeWeakSignatureAlgorithm:
+			return app + "/sso?edit=protocol#requireSignedRequests"
+		case saml.CodeBadSignature, saml.CodeBadACSIndex, idp.CodeNoEncryptionCertificate:
+			return app + "/sso?edit=metadata#basic"
+		}
+		return app + "/sso?edit=basic#basic"
 	case setting == idp.SettingClaims:
+		if code == saml.CodeInvalidNameIDPolicy {
+			return app + "/sso?edit=nameid#nameIdFormat"
+		}
 		return app + "/sso#claims"
 	case setting == idp.SettingCertificate:
 		return app + "/sso#certificate"
 	case setting == idp.SettingSetup:
 		return app + "/sso#setup"
 	case setting == idp.SettingAssignments:
-		return app + "/users"
+		return app + "/users#assign-search"
 	case setting == idp.SettingProperties:
-		return app + "/properties"
+		return app + "/properties#enabled"
 	}
 	return ""
 }

@@ -75,11 +75,11 @@ func TestErrorPageDisclosure(t *testing.T) {
 			if p.Status != http.StatusBadRequest || idOf(p.Body, "error-code") != saml.CodeReplyURLMismatch {
 				t.Fatalf("status %d, code %q; want 400 %s", p.Status, idOf(p.Body, "error-code"), saml.CodeReplyURLMismatch)
 			}
-			if idOf(p.Body, "correlation-id") == "" || idOf(p.Body, "error-time") == "" || idOf(p.Body, "error-message") == "" {
+			if idOf(p.Body, "correlation-id") == "" || !strings.Contains(p.Body, `id="error-time"><time datetime="`) || idOf(p.Body, "error-message") == "" {
 				t.Error("the page lacks the message, the correlation ID or the time")
 			}
 			details := []string{`id="error-received"`, `id="error-expected"`, `id="error-field"`, `id="error-hint"`, `id="error-fix"`, `id="error-log"`,
-				wiki.SAML.ReplyURLs[0], "evil.example.test"}
+				`<mark class="differs">`, ".example.test/acs"}
 			for _, d := range details {
 				if strings.Contains(p.Body, d) != tt.admin {
 					t.Errorf("the page shows %s: %v, want %v", d, !tt.admin, tt.admin)
@@ -88,8 +88,15 @@ func TestErrorPageDisclosure(t *testing.T) {
 			if !tt.admin {
 				return
 			}
-			if want := `href="/admin/d/default/apps/` + wiki.ID + `/sso#basic"`; !strings.Contains(p.Body, want) {
-				t.Errorf("no link to the Reply URLs setting (%s)", want)
+			if want := `id="error-fix" href="/admin/d/default/apps/` + wiki.ID + `/sso?edit=basic#replyUrls"`; !strings.Contains(p.Body, want) {
+				t.Errorf("no Fix it link to the Reply URLs field (%s)", want)
+			}
+			// Received and expected are marked where they differ: the host's first label.
+			for _, want := range []string{`id="error-received">https://<mark class="differs">evil</mark>.example.test/acs</code>`,
+				`id="error-expected">https://<mark class="differs">wiki</mark>.example.test/acs</code>`} {
+				if !strings.Contains(p.Body, want) {
+					t.Errorf("the page lacks %s", want)
+				}
 			}
 			log := regexp.MustCompile(`id="error-log" href="(/admin/d/default/sign-ins/[a-z0-9]+)"`).FindStringSubmatch(p.Body)
 			if log == nil {
@@ -162,10 +169,10 @@ func TestSignInLogDetail(t *testing.T) {
 	// B. Simon's: the entry names B. Simon and Wiki, and links to Wiki's Basic SAML configuration.
 	_, e = entry(user, authnRequestQuery(t, srv, typo, wiki.SAML.ReplyURLs[0]))
 	d = readSignInDetail(admin.get("/admin/d/default/sign-ins/" + e.ID).Body)
-	if d.User != u.UserName || d.App != "Wiki" || d.Fix != "/admin/d/default/apps/"+wiki.ID+"/sso#basic" {
-		t.Errorf("log entry detail %+v; want user %s, app Wiki and the link to its Basic SAML configuration", d, u.UserName)
+	if d.User != u.UserName || d.App != "Wiki" || d.Fix != "/admin/d/default/apps/"+wiki.ID+"/sso?edit=basic#entityId" {
+		t.Errorf("log entry detail %+v; want user %s, app Wiki and the link to its Identifier", d, u.UserName)
 	}
-	if fix := admin.get(d.Fix); fix.Status != http.StatusOK || !strings.Contains(fix.Body, `id="replyUrls"`) {
+	if fix := admin.get(d.Fix); fix.Status != http.StatusOK || !strings.Contains(fix.Body, `id="entityId"`) {
 		t.Errorf("the setting's link: status %d", fix.Status)
 	}
 

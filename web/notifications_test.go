@@ -92,36 +92,49 @@ func TestPortalNotifications(t *testing.T) {
 	sso := "/admin/d/default/apps/" + app.ID + "/sso"
 
 	p := c.get(sso)
-	if !strings.Contains(idOf(p.Body, "notification-recipients"), "No one gets them yet") {
-		t.Errorf("an app without recipients: %q", idOf(p.Body, "notification-recipients"))
+	if got := textOf(p.Body, "notification-recipients", "dd"); !strings.Contains(got, "No one") {
+		t.Errorf("an app without recipients: %q", got)
 	}
 	p = c.post("/admin/d/default/settings/notifications", url.Values{"emails": {"it@contoso.com; sec@contoso.com"}})
-	if p.Status != http.StatusSeeOther || p.Location != "/admin/d/default/settings?saved=notifications#notifications" {
+	if p.Status != http.StatusSeeOther || p.Location != "/admin/d/default/settings#notifications" {
 		t.Fatalf("save the directory's list: %d %s\n%s", p.Status, p.Location, p.Body)
 	}
-	p = c.get("/admin/d/default/settings?saved=notifications")
-	if idOf(p.Body, "notifications-saved") == "" || !strings.Contains(p.Body, `value="it@contoso.com, sec@contoso.com"`) {
+	p = c.get("/admin/d/default/settings")
+	if !strings.Contains(p.Body, `data-section="notifications">`) || !strings.Contains(p.Body, `value="it@contoso.com, sec@contoso.com"`) {
 		t.Errorf("settings page after saving:\n%s", p.Body)
 	}
 	p = c.get(sso)
-	if got := idOf(p.Body, "notification-recipients"); !strings.Contains(got, "directory's default list gets them: it@contoso.com, sec@contoso.com") {
+	if got := textOf(p.Body, "notification-recipients", "dd"); !strings.Contains(got, "it@contoso.com, sec@contoso.com (the directory's default list)") {
 		t.Errorf("an app without its own list: %q", got)
 	}
 
-	p = c.post(sso+"/notifications", url.Values{"emails": {"wiki@contoso.com\nnot an address"}})
+	// The app's list is in the signing certificate card's form, with the signing settings.
+	shown := url.Values{"signingOption": {app.SAML.SigningOption}, "shown-signingOption": {app.SAML.SigningOption},
+		"signingAlgorithm": {app.SAML.SigningAlgorithm}, "shown-signingAlgorithm": {app.SAML.SigningAlgorithm}, "shown-emails": {""}}
+	form := func(emails string) url.Values {
+		f := url.Values{"emails": {emails}}
+		for k, v := range shown {
+			f[k] = v
+		}
+		return f
+	}
+	p = c.post(sso+"/signing", form("wiki@contoso.com\nnot an address"))
 	if p.Status != http.StatusBadRequest || !strings.Contains(idOf(p.Body, "error-emails"), "is not an e-mail address") ||
-		!strings.Contains(p.Body, "not an address") {
+		!strings.Contains(p.Body, "not an address") || !strings.Contains(p.Body, `id="signing-form"`) {
 		t.Errorf("a bad address: %d %q", p.Status, idOf(p.Body, "error-emails"))
 	}
-	p = c.post(sso+"/notifications", url.Values{"emails": {"wiki@contoso.com, ops@contoso.com"}})
-	if p.Status != http.StatusSeeOther || p.Location != sso+"?saved=notifications#notifications" {
+	p = c.post(sso+"/signing", form("wiki@contoso.com, ops@contoso.com"))
+	if p.Status != http.StatusSeeOther || p.Location != sso+"#certificate" {
 		t.Fatalf("save the app's list: %d %s", p.Status, p.Location)
 	}
-	p = c.get(sso + "?saved=notifications")
-	if idOf(p.Body, "notifications-saved") == "" || idOf(p.Body, "saved") != "" {
-		t.Errorf("the feedback is not beside the form alone:\n%s", p.Body)
+	p = c.get(sso)
+	if !strings.Contains(p.Body, `data-section="certificate">`) || strings.Count(p.Body, `id="notice"`) != 1 {
+		t.Errorf("the feedback is not beside the card alone:\n%s", p.Body)
 	}
-	if !strings.Contains(p.Body, `value="wiki@contoso.com, ops@contoso.com"`) {
+	if got := textOf(p.Body, "notification-recipients", "dd"); got != "wiki@contoso.com, ops@contoso.com" {
+		t.Errorf("the app's list shows as %q", got)
+	}
+	if p := c.get(sso + "?edit=signing"); !strings.Contains(p.Body, `value="wiki@contoso.com, ops@contoso.com"`) {
 		t.Errorf("the app's list is not in its field")
 	}
 	n, err := srv.Service.NotificationSettings(context.Background(), mustAdmin(t, srv), "default", app.ID)
@@ -136,10 +149,11 @@ func TestPortalNotifications(t *testing.T) {
 	ua := mustUser(t, srv, "users@contoso.com", "Users", gatehouse.RoleUserAdmin)
 	uc := newPortalClient(t, srv)
 	uc.signIn("default", ua.UserName, userPassword)
-	if p := uc.get(sso); strings.Contains(p.Body, `id="save-notifications"`) || !strings.Contains(p.Body, "readonly") {
+	if p := uc.get(sso + "?edit=signing"); strings.Contains(p.Body, `id="save-signing"`) || strings.Contains(p.Body, `id="edit-signing"`) ||
+		!strings.Contains(p.Body, "wiki@contoso.com, ops@contoso.com") {
 		t.Errorf("a user admin can edit the app's notification addresses")
 	}
-	if p := uc.post(sso+"/notifications", url.Values{"emails": {"x@contoso.com"}}); p.Status != http.StatusForbidden {
+	if p := uc.post(sso+"/signing", form("x@contoso.com")); p.Status != http.StatusForbidden {
 		t.Errorf("a user admin's post: %d, want 403", p.Status)
 	}
 }

@@ -74,7 +74,7 @@ func (s *Server) admin(h portalHandler) http.Handler {
 		}
 		r = withUser(r, u)
 		if !u.Role.IsAdmin() {
-			return gatehouse.Errorf(gatehouse.EFORBIDDEN, "The admin portal is for administrators; your role (%s) lets you use My Apps.", u.Role)
+			return gatehouse.Errorf(gatehouse.EFORBIDDEN, "The admin portal is for administrators; your role, %s, lets you use My Apps.", roleName(u.Role))
 		}
 		if dir == "" {
 			// The layout's sign-out form posts to the directory in the URL; on /admin/ that is the admin's own.
@@ -209,7 +209,16 @@ func readUpload(open func() (multipart.File, error)) ([]byte, error) {
 	return data, nil
 }
 
-// portalDirectories is the directory chooser at /admin/.
+// portalHome is where the portal starts, /admin/: the overview of the admin's directory when it is the only one
+// they administer, and the list of directories otherwise.
+func (s *Server) portalHome(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	if len(v.Dirs) == 1 {
+		return redirect(w, r, "/admin/d/"+url.PathEscape(v.Dirs[0].ID)+"/")
+	}
+	return s.portalDirectories(w, r, v)
+}
+
+// portalDirectories is the list of directories at /admin/directories, with the form that creates one.
 func (s *Server) portalDirectories(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	v.Nav = "directories"
 	s.show(w, r, v, "directories.html", struct{ NewID, NewName, NewDomain string }{})
@@ -227,14 +236,14 @@ func (s *Server) portalCreateDirectory(w http.ResponseWriter, r *http.Request, v
 		s.show(w, r, v, "directories.html", struct{ NewID, NewName, NewDomain string }{d.ID, d.Name, d.Domain})
 		return nil
 	}
-	return redirect(w, r, "/admin/d/"+url.PathEscape(d.ID)+"/")
+	return s.done(w, r, "/admin/d/"+url.PathEscape(d.ID)+"/", "Created the directory "+d.Name+". Add its users and apps here.")
 }
 
 // portalSwitch follows the directory switcher's form.
 func (s *Server) portalSwitch(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	id := r.URL.Query().Get("dir")
 	if !gatehouse.ValidID(id) {
-		return redirect(w, r, "/admin/")
+		return redirect(w, r, "/admin/directories")
 	}
 	return redirect(w, r, "/admin/d/"+url.PathEscape(id)+"/")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -134,11 +135,15 @@ func (s *Server) portalAddApp(w http.ResponseWriter, r *http.Request, v *portalV
 		s.show(w, r, v, "gallery_add.html", addAppPage{Template: t, Name: in.Name, Params: in.Parameters})
 		return nil
 	}
-	to := v.appURL(a, "sso") + "?added=1"
+	// The new app opens with its basic SAML configuration in edit, the first thing to check.
+	to := v.appURL(a, "sso") + "?edit=basic"
+	msg := a.Name + " was added with its own signing certificate. Check the basic SAML configuration and save it, then assign users."
 	if len(missing) > 0 {
 		to += "&missing=" + url.QueryEscape(strings.Join(missing, ","))
+		msg = a.Name + " was added with its own signing certificate. Complete the settings marked below and save them, then assign users."
 	}
-	return redirect(w, r, to)
+	s.notify(w, r, notice{Message: msg})
+	return redirect(w, r, to+"#basic")
 }
 
 // ssoPage is the app's Single sign-on page.
@@ -152,9 +157,10 @@ type ssoPage struct {
 	CertStatus    string
 	CertStatusBad bool
 	Template      *gallery.Template
-	// Saved names the section just saved; Added reports a newly added app; Missing lists settings to complete.
-	Saved   string
-	Added   bool
+	// Edit names the one form the page shows open (ssoForms); every other card shows its settings read-only.
+	Edit string
+	// Missing lists the settings of the Basic SAML configuration still to fill in: those a new app's template
+	// could not fill, and a missing Identifier or Reply URL.
 	Missing []string
 	// TestURL starts a sign-in as the admin: the Sign-on URL when set (SP-initiated), else the user access URL.
 	TestURL string
@@ -174,8 +180,12 @@ type ssoPage struct {
 	// list, or what was typed.
 	Notifications *idp.NotificationSettings
 	NotifyForm    string
-	// Changes says what a metadata import just changed; Suggestions what the admin may want to turn on.
-	Changes, Suggestions []idp.SettingNote
+	// NewClaim is the add-claim form's claim: what was typed, after an error.
+	NewClaim gatehouse.Claim
+	// Suggestions are what the admin may want to turn on.
+	Suggestions []idp.SettingNote
+	// RequiredClaims are the claims the app's gallery template says the app needs.
+	RequiredClaims []string
 	// TemplateSigning is the signing option of the app's gallery template, the one a new app starts with.
 	TemplateSigning string
 
@@ -190,6 +200,20 @@ type basicForm struct {
 
 func basicOf(st gatehouse.SAMLSettings) basicForm {
 	return basicForm{EntityID: st.EntityID, ReplyURLs: strings.Join(st.ReplyURLs, "\n"), SignOnURL: st.SignOnURL, RelayState: st.RelayState, LogoutURL: st.LogoutURL}
+}
+
+// ssoForms are the forms of the Single sign-on page, each in its card: the page shows one open (?edit=<form>) and
+// every card's settings read-only otherwise.
+var ssoForms = map[string]string{
+	"basic": "basic", "metadata": "basic", "nameid": "claims", "claim": "claims", "signing": "certificate",
+	"protocol": "sp-certificates", "sp-certificate": "sp-certificates",
+}
+
+// ssoSaved is the notice each form's card shows after a save.
+var ssoSaved = map[string]string{
+	"basic": "Saved the basic SAML configuration.", "nameid": "Saved the unique user identifier.",
+	"claim": "Added the claim.", "signing": "Saved the signing settings.",
+	"protocol": "Saved request signing and encryption.",
 }
 
 // ssoFields are the fields of the SSO page's forms that field errors can name.
@@ -243,14 +267,25 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 	if !a.AssignmentRequired && v.Me.DirectoryID == a.DirectoryID {
 		p.Assigned = true
 	}
+	if t := p.Template; t != nil {
+		p.RequiredClaims = t.RequiredClaims
+	}
 	q := r.URL.Query()
-	p.Saved, p.Added = q.Get("saved"), q.Get("added") == "1"
+	if _, ok := ssoForms[q.Get("edit")]; ok && v.CanApps {
+		p.Edit = q.Get("edit")
+	}
 	if m := q.Get("missing"); m != "" {
 		for _, f := range strings.Split(m, ",") {
 			if slices.Contains(ssoFields, f) {
 				p.Missing = append(p.Missing, f)
 			}
 		}
+	}
+	if a.SAML.EntityID == "" && !slices.Contains(p.Missing, "entityId") {
+		p.Missing = append(p.Missing, "entityId")
+	}
+	if len(a.SAML.ReplyURLs) == 0 && !slices.Contains(p.Missing, "replyUrls") {
+		p.Missing = append(p.Missing, "replyUrls")
 	}
 	return p, nil
 }
@@ -269,9 +304,17 @@ func (s *Server) portalSSO(w http.ResponseWriter, r *http.Request, v *portalView
 	return nil
 }
 
-// saveSAML changes an app's SAML settings as p says, then goes back to the SSO page at the saved section, or shows
-// the page again with the error at its field.
-func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView, section string, p idp.SAMLPatch, typed func(*ssoPage)) error {
+// savedSSO goes back to the Single sign-on page after a change made with form, at the form's card, which shows
+// message beside its title.
+func (s *Server) savedSSO(w http.ResponseWriter, r *http.Request, v *portalView, a *gatehouse.App, form, message string, details ...string) error {
+	card := ssoForms[form]
+	s.notify(w, r, notice{Section: card, Message: message, Details: details})
+	return redirect(w, r, v.appURL(a, "sso")+"#"+card)
+}
+
+// saveSAML changes an app's SAML settings as p says with form, then goes back to the SSO page at the form's card,
+// or shows the page again with the form open and the error at its field.
+func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView, form string, p idp.SAMLPatch, typed func(*ssoPage)) error {
 	a, err := s.findApp(r, v)
 	if err != nil {
 		return err
@@ -280,7 +323,11 @@ func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView,
 		_, err = s.Service.UpdateSAML(r.Context(), v.Me, v.Dir.ID, a.ID, p)
 	}
 	if err == nil {
-		return redirect(w, r, v.appURL(a, "sso")+"?saved="+section+"#"+section)
+		msg := ssoSaved[form]
+		if p.Empty() {
+			msg = "Nothing changed."
+		}
+		return s.savedSSO(w, r, v, a, form, msg)
 	}
 	if !v.formError(err, append(ssoFields, "claims", "removeClaims")...) {
 		return err
@@ -292,6 +339,7 @@ func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView,
 	if perr != nil {
 		return perr
 	}
+	pg.Edit = form
 	if typed != nil {
 		typed(pg)
 	}
@@ -346,16 +394,44 @@ func (s *Server) portalSaveBasic(w http.ResponseWriter, r *http.Request, v *port
 
 func (s *Server) portalSaveNameID(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	f := r.PostForm
-	return s.saveSAML(w, r, v, "claims", idp.SAMLPatch{
+	return s.saveSAML(w, r, v, "nameid", idp.SAMLPatch{
 		NameIDFormat: formChange(f, "nameIdFormat", f.Get("nameIdFormat")), NameIDSource: formChange(f, "nameIdSource", f.Get("nameIdSource")),
 	}, nil)
 }
 
+// portalSaveSigning saves the signing certificate card's form: what is signed, with which algorithm, and who is
+// e-mailed before the certificate expires. The addresses are saved first, so that a mistyped one keeps the form
+// open with nothing saved.
 func (s *Server) portalSaveSigning(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	f := r.PostForm
-	return s.saveSAML(w, r, v, "certificate", idp.SAMLPatch{
+	p := idp.SAMLPatch{
 		SigningOption: formChange(f, "signingOption", f.Get("signingOption")), SigningAlgorithm: formChange(f, "signingAlgorithm", f.Get("signingAlgorithm")),
-	}, nil)
+	}
+	text := f.Get("emails")
+	if _, sent := f["emails"]; !sent || !changed(f, "emails") {
+		return s.saveSAML(w, r, v, "signing", p, nil)
+	}
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Service.SetNotificationEmails(r.Context(), v.Me, v.Dir.ID, a.ID, splitEmails(text)); err != nil {
+		if !v.formError(err, "emails") {
+			return err
+		}
+		pg, err := s.ssoPage(r, v, a)
+		if err != nil {
+			return err
+		}
+		pg.Edit, pg.NotifyForm = "signing", text
+		v.Nav = "apps"
+		s.show(w, r, v, "app_sso.html", pg)
+		return nil
+	}
+	if p.Empty() {
+		return s.savedSSO(w, r, v, a, "signing", ssoSaved["signing"])
+	}
+	return s.saveSAML(w, r, v, "signing", p, nil)
 }
 
 // portalSaveProtocol saves the request-signing and encryption switches. Only a switch the form showed and the admin
@@ -402,11 +478,24 @@ func claimFromForm(form url.Values, prefix string, c *gatehouse.Claim) {
 func (s *Server) portalAddClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	var c gatehouse.Claim
 	claimFromForm(r.PostForm, "new-claim-", &c)
-	return s.saveSAML(w, r, v, "claims", idp.SAMLPatch{SetClaims: []idp.ClaimSet{{Claim: c, New: true}}}, nil)
+	return s.saveSAML(w, r, v, "claim", idp.SAMLPatch{SetClaims: []idp.ClaimSet{{Claim: c, New: true}}}, func(p *ssoPage) {
+		p.NewClaim = c
+	})
 }
 
 func (s *Server) portalRemoveClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	return s.saveSAML(w, r, v, "claims", idp.SAMLPatch{RemoveClaims: []string{r.PostForm.Get("name")}}, nil)
+	a, err := s.findApp(r, v)
+	if err != nil {
+		return err
+	}
+	name := r.PostForm.Get("name")
+	if _, err := s.Service.UpdateSAML(r.Context(), v.Me, v.Dir.ID, a.ID, idp.SAMLPatch{RemoveClaims: []string{name}}); err != nil {
+		if !v.formError(err, "claims", "removeClaims") {
+			return err
+		}
+		return s.showSSO(w, r, v, a)
+	}
+	return s.savedSSO(w, r, v, a, "claim", "Removed the claim "+name+".")
 }
 
 // claimPage edits one claim.
@@ -467,7 +556,7 @@ func (s *Server) portalSaveClaim(w http.ResponseWriter, r *http.Request, v *port
 		s.showClaim(w, r, v, a, original, c)
 		return nil
 	}
-	return redirect(w, r, v.appURL(a, "sso")+"?saved=claims#claims")
+	return s.savedSSO(w, r, v, a, "claim", "Saved the claim "+c.Name+".")
 }
 
 // maxMetadataForm bounds the metadata upload form: the 1 MiB the service accepts, and room for the form itself.
@@ -504,15 +593,15 @@ func (s *Server) portalImportMetadata(w http.ResponseWriter, r *http.Request, v 
 			imp, err = s.Service.ImportMetadata(r.Context(), v.Me, v.Dir.ID, a.ID, in)
 		}
 		if err == nil {
-			// The page is shown here rather than after a redirect: what the import changed is known only now.
-			p, err := s.ssoPage(r, v, imp.App)
-			if err != nil {
-				return err
+			changes := make([]string, 0, len(imp.Changes))
+			for _, c := range imp.Changes {
+				changes = append(changes, c.Message)
 			}
-			p.Saved, p.Changes = "metadata", imp.Changes
-			v.Nav = "apps"
-			s.show(w, r, v, "app_sso.html", p)
-			return nil
+			msg := "Imported the app's metadata. What it changed:"
+			if len(changes) == 0 {
+				msg = "Imported the app's metadata: it changed nothing, the settings were already what it describes."
+			}
+			return s.savedSSO(w, r, v, imp.App, "metadata", msg, changes...)
 		}
 		if !v.formError(err, "metadata", "url") {
 			return err
@@ -525,7 +614,7 @@ func (s *Server) portalImportMetadata(w http.ResponseWriter, r *http.Request, v 
 	if err != nil {
 		return err
 	}
-	p.MetadataURL = in.URL
+	p.MetadataURL, p.Edit = in.URL, "metadata"
 	v.Nav = "apps"
 	s.show(w, r, v, "app_sso.html", p)
 	return nil
@@ -557,7 +646,7 @@ func (s *Server) portalNewCertificate(w http.ResponseWriter, r *http.Request, v 
 	if _, err := s.Service.CreateNextCertificate(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
 		return err
 	}
-	return redirect(w, r, v.appURL(a, "sso")+"?saved=next-certificate#certificate")
+	return s.savedSSO(w, r, v, a, "signing", "Created a new certificate. Give it to the app (or let the app read the metadata), then make it active.")
 }
 
 // portalActivateCertificate makes a certificate the one that signs the app's responses.
@@ -569,7 +658,7 @@ func (s *Server) portalActivateCertificate(w http.ResponseWriter, r *http.Reques
 	if _, err := s.Service.ActivateCertificate(r.Context(), v.Me, v.Dir.ID, a.ID, r.PathValue("certId")); err != nil {
 		return err
 	}
-	return redirect(w, r, v.appURL(a, "sso")+"?saved=certificate#certificate")
+	return s.savedSSO(w, r, v, a, "signing", "The new certificate is active: it signs every sign-in to "+a.Name+" from now on.")
 }
 
 // Assignments.
@@ -582,6 +671,8 @@ type assignPage struct {
 	Groups      []*gatehouse.Group
 	Search      string
 	Type        string
+	// Gaps are the claims the app would leave out for each assigned user, by user ID.
+	Gaps map[string][]idp.ClaimGap
 }
 
 func (s *Server) showAssignments(w http.ResponseWriter, r *http.Request, v *portalView, a *gatehouse.App, search, typ string) error {
@@ -600,9 +691,67 @@ func (s *Server) showAssignments(w http.ResponseWriter, r *http.Request, v *port
 	if typ == "" {
 		typ = gatehouse.PrincipalUser
 	}
+	var ids []string
+	for _, x := range as {
+		if x.PrincipalType == gatehouse.PrincipalUser {
+			ids = append(ids, x.PrincipalID)
+		}
+	}
+	gaps, err := s.Service.ClaimGaps(r.Context(), v.Me, v.Dir.ID, a.ID, ids)
+	if err != nil {
+		return err
+	}
 	v.Nav = "apps"
-	s.show(w, r, v, "app_users.html", assignPage{appBase: appBase{Base: v.Base, App: a, Tab: "users"}, Assignments: as, Users: us, Groups: gs, Search: search, Type: typ})
+	s.show(w, r, v, "app_users.html", assignPage{appBase: appBase{Base: v.Base, App: a, Tab: "users"}, Assignments: as, Users: us, Groups: gs,
+		Search: search, Type: typ, Gaps: gaps})
 	return nil
+}
+
+// gapWarnings says which claims the app leaves out for the users given, for the notice after they were assigned:
+// one line per claim, naming the user (who) or counting the users.
+func (s *Server) gapWarnings(r *http.Request, v *portalView, a *gatehouse.App, who string, userIDs []string) ([]string, error) {
+	gaps, err := s.Service.ClaimGaps(r.Context(), v.Me, v.Dir.ID, a.ID, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		claim, source    string
+		required, nameID bool
+	}
+	var order []key
+	count := map[key]int{}
+	for _, id := range userIDs {
+		for _, g := range gaps[id] {
+			k := key{g.Claim, g.Source, g.Required, g.NameID}
+			if count[k] == 0 {
+				order = append(order, k)
+			}
+			count[k]++
+		}
+	}
+	var out []string
+	for _, k := range order {
+		subject := who
+		if len(userIDs) > 1 {
+			subject = fmt.Sprintf("%d of its members", count[k])
+		}
+		var line string
+		switch {
+		case k.nameID:
+			line = fmt.Sprintf("%s: no %s (%s), the app's Unique User Identifier, so sign-in to %s fails.", subject, attributeName(k.source), k.source, a.Name)
+		case k.source == "":
+			line = fmt.Sprintf("%s needs the claim %s, which the app does not send: add it under Attributes & claims.", a.Name, k.claim)
+		default:
+			line = fmt.Sprintf("%s: no %s (%s), so %s gets no %s claim", subject, attributeName(k.source), k.source, a.Name, k.claim)
+			if k.required {
+				line += ", which it requires."
+			} else {
+				line += "."
+			}
+		}
+		out = append(out, line)
+	}
+	return out, nil
 }
 
 func (s *Server) portalAssignments(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -619,18 +768,18 @@ func (s *Server) portalAssign(w http.ResponseWriter, r *http.Request, v *portalV
 		return err
 	}
 	search, typ := strings.TrimSpace(r.PostForm.Get("principal")), r.PostForm.Get("type")
-	var id string
+	var id, name string
 	switch typ {
 	case gatehouse.PrincipalGroup:
 		var g *gatehouse.Group
 		if g, err = s.findOneGroup(r, v, search); err == nil {
-			id = g.ID
+			id, name = g.ID, g.Name
 		}
 	default:
 		typ = gatehouse.PrincipalUser
 		var u *gatehouse.User
 		if u, err = s.findOneUser(r, v, search); err == nil {
-			id = u.ID
+			id, name = u.ID, u.UserName
 		}
 	}
 	if err == nil {
@@ -645,15 +794,48 @@ func (s *Server) portalAssign(w http.ResponseWriter, r *http.Request, v *portalV
 		}
 		return s.showAssignments(w, r, v, a, search, typ)
 	}
-	return redirect(w, r, v.appURL(a, "users"))
+	// The users just given access who would miss a claim are named now, while the admin is at it.
+	users := []string{id}
+	if typ == gatehouse.PrincipalGroup {
+		members, err := s.Service.FindGroupMembers(r.Context(), v.Me, v.Dir.ID, id)
+		if err != nil {
+			return err
+		}
+		users = users[:0]
+		for _, m := range members {
+			users = append(users, m.ID)
+		}
+	}
+	warnings, err := s.gapWarnings(r, v, a, name, users)
+	if err != nil {
+		return err
+	}
+	msg := "Assigned " + name + " to " + a.Name + "."
+	if typ == gatehouse.PrincipalGroup {
+		msg = "Assigned the group " + name + " to " + a.Name + ": its members can sign in."
+	}
+	return s.done(w, r, v.appURL(a, "users"), msg, warnings...)
 }
 
 func (s *Server) portalUnassign(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	id := r.PathValue("id")
-	if err := s.Service.Unassign(r.Context(), v.Me, v.Dir.ID, id, r.PathValue("assignmentId")); err != nil {
+	a, err := s.findApp(r, v)
+	if err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/apps/"+url.PathEscape(id)+"/users")
+	as, err := s.Service.FindAssignments(r.Context(), v.Me, v.Dir.ID, a.ID)
+	if err != nil {
+		return err
+	}
+	name := "the assignment"
+	for _, x := range as {
+		if x.ID == r.PathValue("assignmentId") {
+			name = x.PrincipalName
+		}
+	}
+	if err := s.Service.Unassign(r.Context(), v.Me, v.Dir.ID, a.ID, r.PathValue("assignmentId")); err != nil {
+		return err
+	}
+	return s.done(w, r, v.appURL(a, "users"), "Removed "+name+" from "+a.Name+".")
 }
 
 // Properties.
@@ -664,7 +846,6 @@ type propertiesPage struct {
 	Name                                 string
 	Enabled, AssignmentRequired, Visible bool
 	Notes                                string
-	Saved                                bool
 	MaxLogoKiB                           int
 }
 
@@ -680,7 +861,7 @@ func (s *Server) portalProperties(w http.ResponseWriter, r *http.Request, v *por
 		return err
 	}
 	s.showProperties(w, r, v, a, propertiesPage{Name: a.Name, Enabled: a.Enabled, AssignmentRequired: a.AssignmentRequired,
-		Visible: a.Visible, Notes: a.Notes, Saved: r.URL.Query().Get("saved") == "1"})
+		Visible: a.Visible, Notes: a.Notes})
 	return nil
 }
 
@@ -727,7 +908,7 @@ func (s *Server) portalSaveProperties(w http.ResponseWriter, r *http.Request, v 
 		s.showProperties(w, r, v, a, p)
 		return nil
 	}
-	return redirect(w, r, v.appURL(a, "properties")+"?saved=1")
+	return s.done(w, r, v.appURL(a, "properties"), "Saved the properties of "+a.Name+".")
 }
 
 // portalLogo serves an app's uploaded logo.
@@ -756,10 +937,14 @@ func (s *Server) portalConfirmDeleteApp(w http.ResponseWriter, r *http.Request, 
 }
 
 func (s *Server) portalDeleteApp(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	if err := s.Service.DeleteApp(r.Context(), v.Me, v.Dir.ID, r.PathValue("id")); err != nil {
+	a, err := s.findApp(r, v)
+	if err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/apps")
+	if err := s.Service.DeleteApp(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
+		return err
+	}
+	return s.done(w, r, v.Base+"/apps", "Deleted the app "+a.Name+".")
 }
 
 // Preview.

@@ -50,7 +50,7 @@ func TestPortalAddFromGallery(t *testing.T) {
 			if p.Status != 303 {
 				return
 			}
-			if !strings.Contains(p.Location, "/sso?added=1") {
+			if !strings.Contains(p.Location, "/sso?edit=basic") || !strings.HasSuffix(p.Location, "#basic") {
 				t.Fatalf("redirect to %q, want the app's SSO page", p.Location)
 			}
 			id := strings.Split(strings.TrimPrefix(p.Location, "/admin/d/default/apps/"), "/")[0]
@@ -64,8 +64,8 @@ func TestPortalAddFromGallery(t *testing.T) {
 			if tt.want != nil {
 				tt.want(t, a)
 			}
-			if p := c.get(p.Location); p.Status != 200 || !strings.Contains(p.Body, `id="added"`) {
-				t.Errorf("SSO page after adding: status %d, lacks the added notice", p.Status)
+			if p := c.get(p.Location); p.Status != 200 || !strings.Contains(p.Body, "was added with its own signing certificate") || !strings.Contains(p.Body, `id="save-basic"`) {
+				t.Errorf("SSO page after adding: status %d, lacks the added notice or the open basic form", p.Status)
 			}
 		})
 	}
@@ -114,7 +114,7 @@ func TestPortalBasicSAMLConfiguration(t *testing.T) {
 			if want := []string{"https://wiki.example.com/acs", "https://wiki.example.com/acs2"}; strings.Join(a.SAML.ReplyURLs, " ") != strings.Join(want, " ") {
 				t.Errorf("reply URLs %q, want %q", a.SAML.ReplyURLs, want)
 			}
-			if p := c.get(p.Location); !strings.Contains(p.Body, `id="saved"`) {
+			if p := c.get(p.Location); !strings.Contains(p.Body, "Saved the basic SAML configuration.") {
 				t.Error("no saved notice after saving")
 			}
 		})
@@ -425,7 +425,7 @@ func TestPortalImportMetadata(t *testing.T) {
 		status     int
 		errorID    string
 	}{
-		{"metadata", good, 200, ""},
+		{"metadata", good, 303, ""},
 		{"doctype", `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>` + good, 400, "error-metadata"},
 		{"nothing", "", 400, "error-metadata"},
 		{"javascript ACS", strings.Replace(good, "https://sp.example.com/acs", "javascript:alert(1)", 1), 400, "error-metadata"},
@@ -462,7 +462,7 @@ func TestPortalImportMetadata(t *testing.T) {
 			if a.SAML.EntityID != "https://sp.example.com/meta" || len(a.SAML.ReplyURLs) != 1 || a.SAML.ReplyURLs[0] != "https://sp.example.com/acs" {
 				t.Errorf("settings after import: %+v", a.SAML)
 			}
-			if !strings.Contains(p.Body, `<li data-field="entityId">The Identifier changed from none to https://sp.example.com/meta.</li>`) {
+			if p := c.get(p.Location); !strings.Contains(p.Body, `<li>The Identifier changed from none to https://sp.example.com/meta.</li>`) {
 				t.Errorf("the page does not say what the import changed\n%s", p.Body)
 			}
 		})

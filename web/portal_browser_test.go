@@ -6,9 +6,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/internal/browsertest"
@@ -145,10 +147,16 @@ func TestPortalBrowserUsers(t *testing.T) {
 		t.Fatalf("the temporary password %q shown does not sign in: %v", pw, err)
 	}
 	browsertest.Screenshot(b.ctx, t, "portal-user-created")
+	created := b.location()
 	// The clipboard answers asynchronously: the button then says Copied, or the password is selected to copy by hand.
 	copied := `document.querySelector("#copy-temporary-password").textContent === "Copied" || window.getSelection().toString().trim() === ` + jsQuote(pw)
 	b.do("copy the password: the copy button neither copied nor selected it", chromedp.Click(chromedp.CSS("#copy-temporary-password")),
 		browsertest.WaitFor(copied))
+	// Reloading the page neither creates the user again nor shows the password again.
+	b.do("reload", browsertest.Loads(chromedp.Reload()), chromedp.WaitVisible(chromedp.CSS("#password-gone")))
+	if b.location() != created || strings.Contains(b.text("main"), pw) {
+		t.Errorf("the reloaded page at %s shows the password", b.location())
+	}
 	b.clickTo("done", "#user-done", "#save-user")
 	b.clickTo("reset the password", "#reset-password", "#temporary-password")
 	if again := b.text("#temporary-password"); again == pw || len(again) < 12 {
@@ -198,8 +206,14 @@ func TestPortalBrowserApp(t *testing.T) {
 	if msg := b.text("#error-replyUrls"); !strings.Contains(msg, "mixpanel.com/acs") {
 		t.Errorf("#error-replyUrls = %q, want it to name the bad URL", msg)
 	}
-	b.do("fix it", portalType("#replyUrls", "https://sso.mixpanel.com/sso/saml2"))
-	b.clickTo("save", "#save-basic", "#saved")
+	b.do("fix it", portalType("#replyUrls", "https://sso.mixpanel.com/sso/saml2"), portalType("#relayState", "https://mixpanel.com/report"))
+	b.clickTo("save", "#save-basic", "#notice")
+	if got := b.text("#basic #notice"); got != "Saved the basic SAML configuration." {
+		t.Errorf("the Basic SAML configuration card says %q after saving", got)
+	}
+	if got := b.text("#summary-relayState"); got != "https://mixpanel.com/report" {
+		t.Errorf("the summary shows relay state %q", got)
+	}
 	browsertest.Screenshot(b.ctx, t, "portal-sso")
 
 	if got, want := b.text("#setup-loginUrl"), b.srv.URL+"/d/default/saml2"; got != want {
@@ -281,40 +295,66 @@ func jsQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
 }
 
-// TestPortalBrowserAccessible checks every main portal page for form controls without a label, and that on a
-// phone-sized screen no page scrolls sideways.
-func TestPortalBrowserAccessible(t *testing.T) {
+// TestPortalBrowserUnsavedEdits opens the Basic SAML configuration's form, changes a field and tries to leave for
+// another card's Edit: the form says it has unsaved changes and the browser asks before leaving; staying keeps
+// the typed value, leaving opens the other card's form; saving or cancelling never asks.
+func TestPortalBrowserUnsavedEdits(t *testing.T) {
 	b := newPortalBrowser(t)
 	app := mustApp(t, b.srv, "mixpanel", map[string]string{"org_id": "1"})
-	u := mustUser(t, b.srv, "b.simon@contoso.com", "B. Simon", gatehouse.RoleUser)
-	base := "/admin/d/default"
-	pages := []string{"/admin/", base + "/", base + "/users", base + "/users/new", base + "/users/" + u.ID, base + "/groups",
-		base + "/apps", base + "/apps/gallery", base + "/apps/gallery/mixpanel", base + "/apps/" + app.ID + "/sso",
-		base + "/apps/" + app.ID + "/users", base + "/apps/" + app.ID + "/properties", base + "/apps/" + app.ID + "/preview?user=" + u.ID,
-		base + "/sign-ins", base + "/audit"}
-	const unlabelled = `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
-		.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label")).map(e => e.id || e.name).join(" ")`
-	for _, width := range []int64{1280, 390} {
-		b.do("resize", chromedp.EmulateViewport(width, 900))
-		for _, path := range pages {
-			b.open(path, "main")
-			ctx, cancel := context.WithTimeout(b.ctx, portalStep)
-			missing, err := chromedp.Run(ctx, chromedp.Evaluate[string](unlabelled))
-			cancel()
-			if err != nil {
-				t.Fatal(err)
+	sso := "/admin/d/default/apps/" + app.ID + "/sso"
+	// The browser's dialogs are answered from here: accept says whether to leave the page.
+	dialogs := make(chan page.DialogType, 4)
+	var accept atomic.Bool
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if ev, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			dialogs <- ev.Type
+			go chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept.Load()})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitDialog := func(step string) {
+		t.Helper()
+		select {
+		case typ := <-dialogs:
+			if typ != page.DialogTypeBeforeunload {
+				t.Errorf("%s: a %s dialog, want the browser's leave-the-page question", step, typ)
 			}
-			if missing != "" {
-				t.Errorf("%s: controls without a label: %s", path, missing)
-			}
-			if width < 500 && !b.eval(`document.documentElement.scrollWidth <= window.innerWidth + 1`) {
-				ctx, cancel := context.WithTimeout(b.ctx, portalStep)
-				wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + "#" + e.id + "." + e.className).join(" ")`))
-				cancel()
-				t.Errorf("%s scrolls sideways at %dpx: %s", path, width, wide)
-			}
+		case <-time.After(portalStep):
+			t.Fatalf("%s: the browser did not ask before leaving unsaved edits", step)
 		}
 	}
-	b.open(base+"/apps/"+app.ID+"/sso", "#entityId")
-	browsertest.Screenshot(b.ctx, t, "portal-sso-phone")
+
+	b.open(sso+"?edit=basic", "#entityId")
+	if b.eval(`!document.querySelector("#basic-form [data-unsaved]").hidden`) {
+		t.Error("a form nobody changed says it has unsaved changes")
+	}
+	b.do("change the relay state", portalType("#relayState", "https://mixpanel.com/report"),
+		chromedp.WaitVisible(chromedp.CSS("#basic-form [data-unsaved]")))
+	browsertest.Screenshot(b.ctx, t, "portal-unsaved-edits")
+
+	b.do("click another card's Edit", chromedp.Click(chromedp.CSS("#edit-signing"), chromedp.NodeVisible))
+	waitDialog("stay")
+	if got, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#relayState"))); err != nil || got != "https://mixpanel.com/report" {
+		t.Errorf("after staying the relay state is %q (%v)", got, err)
+	}
+	accept.Store(true)
+	b.do("leave after all", chromedp.Click(chromedp.CSS("#edit-signing"), chromedp.NodeVisible))
+	waitDialog("leave")
+	b.do("the other card's form", chromedp.WaitVisible(chromedp.CSS("#save-signing")))
+	if a, _ := b.srv.Store.FindApp(context.Background(), "default", app.ID); a.SAML.RelayState != "" {
+		t.Errorf("leaving saved the relay state %q", a.SAML.RelayState)
+	}
+
+	// Saving is not leaving: no question.
+	accept.Store(false)
+	b.do("change the signing algorithm", chromedp.SetValue(chromedp.CSS("#signingAlgorithm"), "sha1"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#signingAlgorithm").dispatchEvent(new Event("change", {bubbles: true}))`),
+		chromedp.WaitVisible(chromedp.CSS("#signing-form [data-unsaved]")))
+	b.clickTo("save", "#save-signing", "#certificate #notice")
+	select {
+	case typ := <-dialogs:
+		t.Errorf("saving asked a %s question", typ)
+	default:
+	}
 }

@@ -48,10 +48,10 @@ func importMetadata(t *testing.T, c *portalClient, srv *testserver.Server, appID
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	p := c.do(req)
-	if p.Status != http.StatusOK {
-		t.Fatalf("import: status %d\n%s", p.Status, p.Body)
+	if want := "/admin/d/default/apps/" + appID + "/sso#basic"; p.Status != http.StatusSeeOther || p.Location != want {
+		t.Fatalf("import: status %d to %q, want 303 to %s\n%s", p.Status, p.Location, want, p.Body)
 	}
-	return p
+	return c.get(p.Location)
 }
 
 // TestPortalMetadataImportNotices imports an SP's metadata on the Single sign-on page as the SP starts and stops
@@ -73,8 +73,8 @@ func TestPortalMetadataImportNotices(t *testing.T) {
 	}
 	p := importMetadata(t, c, srv, app.ID, metadata(true))
 	for _, want := range []string{
-		`<li data-field="requireSignedRequests">Signed requests are now required: the SP&#39;s metadata says AuthnRequestsSigned=&#34;true&#34;.</li>`,
-		`<li data-field="encryptionCertificate">The SP&#39;s encryption certificate is registered.</li>`,
+		`<li>Signed requests are now required: the SP&#39;s metadata says AuthnRequestsSigned=&#34;true&#34;.</li>`,
+		`<li>The SP&#39;s encryption certificate is registered.</li>`,
 		`id="suggest-encryption"`, `id="turn-on-encryption"`,
 	} {
 		if !strings.Contains(p.Body, want) {
@@ -102,12 +102,12 @@ func TestPortalMetadataImportNotices(t *testing.T) {
 
 	// The SP stops signing its requests.
 	p = importMetadata(t, c, srv, app.ID, metadata(false))
-	if want := `<li data-field="requireSignedRequests">Signed requests are no longer required: the SP&#39;s metadata does not say AuthnRequestsSigned=&#34;true&#34;.</li>`; !strings.Contains(p.Body, want) {
+	if want := `<li>Signed requests are no longer required: the SP&#39;s metadata does not say AuthnRequestsSigned=&#34;true&#34;.</li>`; !strings.Contains(p.Body, want) {
 		t.Errorf("the page after the second import lacks %s\n%s", want, p.Body)
 	}
 	// The same metadata again changes nothing, and says so.
 	p = importMetadata(t, c, srv, app.ID, metadata(false))
-	if !strings.Contains(p.Body, "The metadata changed nothing") {
+	if !strings.Contains(p.Body, "it changed nothing") {
 		t.Errorf("the page after the same import again:\n%s", p.Body)
 	}
 }

@@ -12,15 +12,13 @@ import (
 type directorySettings struct {
 	Name, Domain string
 	RequireMFA   bool
-	Saved        bool
 	// CanManage reports whether the admin may change the directory (global admins).
 	CanManage  bool
 	MaxLogoKiB int
 	// Notifications is the directory's default list of addresses e-mailed before a signing certificate expires;
-	// NotifyForm is its form's text (what was typed, after an error); NotifySaved reports that the list was saved.
+	// NotifyForm is its form's text (what was typed, after an error).
 	Notifications *idp.NotificationSettings
 	NotifyForm    string
-	NotifySaved   bool
 	// SCIM is the provisioning section (portal_scim.go); scimName keeps its form's name field after an error.
 	SCIM     *scimSettings
 	scimName string
@@ -46,9 +44,7 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalV
 }
 
 func (s *Server) portalSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	saved := r.URL.Query().Get("saved")
-	return s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA,
-		Saved: saved == "1", NotifySaved: saved == "notifications"})
+	return s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA})
 }
 
 func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -78,7 +74,7 @@ func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *p
 		}
 		return s.showSettings(w, r, v, p)
 	}
-	return redirect(w, r, v.Base+"/settings?saved=1")
+	return s.done(w, r, v.Base+"/settings", "Saved the directory's settings.")
 }
 
 // errNoDirectoryLogo is the answer for a directory without a logo.

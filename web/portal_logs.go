@@ -58,7 +58,7 @@ type signInView struct {
 // viewSignIn returns e with the link to its setting, prefixed with base ("" for a path).
 func viewSignIn(e *gatehouse.SignInEvent, base string) signInView {
 	v := signInView{SignInEvent: e}
-	if u := settingURL(e.DirectoryID, e.Setting, e.AppID, e.UserID); u != "" {
+	if u := settingURL(e.DirectoryID, e.Setting, e.AppID, e.UserID, e.Code); u != "" {
 		v.SettingURL = base + u
 	}
 	return v

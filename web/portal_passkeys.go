@@ -15,7 +15,6 @@ type passkeyPolicyPage struct {
 	// AAGUIDs is the list as the form shows it, one per line.
 	AAGUIDs   string
 	CanManage bool
-	Saved     bool
 	// Unavailable says why passkeys cannot be used on this server, or is empty; RPID is their relying-party ID.
 	Unavailable, RPID string
 }
@@ -25,13 +24,13 @@ func (s *Server) portalPasskeyPolicy(w http.ResponseWriter, r *http.Request, v *
 	if err != nil {
 		return err
 	}
-	return s.showPasskeyPolicy(w, r, v, policyJSON(p), r.URL.Query().Get("saved") == "1")
+	return s.showPasskeyPolicy(w, r, v, policyJSON(p))
 }
 
-func (s *Server) showPasskeyPolicy(w http.ResponseWriter, r *http.Request, v *portalView, p *gatehouse.PasskeyPolicy, saved bool) error {
+func (s *Server) showPasskeyPolicy(w http.ResponseWriter, r *http.Request, v *portalView, p *gatehouse.PasskeyPolicy) error {
 	v.Nav = "settings"
 	s.show(w, r, v, "passkeys.html", passkeyPolicyPage{Policy: p, AAGUIDs: strings.Join(p.AAGUIDs, "\n"),
-		CanManage: s.Service.Authorize(r.Context(), v.Me, v.Dir.ID, idp.ManageDirectory) == nil, Saved: saved,
+		CanManage:   s.Service.Authorize(r.Context(), v.Me, v.Dir.ID, idp.ManageDirectory) == nil,
 		Unavailable: s.Service.PasskeysUnavailable(), RPID: s.Service.PasskeyRPID()})
 	return nil
 }
@@ -51,10 +50,10 @@ func (s *Server) portalSavePasskeyPolicy(w http.ResponseWriter, r *http.Request,
 			return err
 		}
 		return s.showPasskeyPolicy(w, r, v, &gatehouse.PasskeyPolicy{DirectoryID: v.Dir.ID, Passkeys: use,
-			RequirePhishingResistant: require, RecoveryCodes: recovery, AAGUIDs: aaguids}, false)
+			RequirePhishingResistant: require, RecoveryCodes: recovery, AAGUIDs: aaguids})
 	}
 	_ = p
-	return redirect(w, r, v.Base+"/settings/passkeys?saved=1")
+	return s.done(w, r, v.Base+"/settings/passkeys", "Saved the passkey policy.")
 }
 
 func (s *Server) portalRemovePasskey(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -62,7 +61,7 @@ func (s *Server) portalRemovePasskey(w http.ResponseWriter, r *http.Request, v *
 	if err := s.Service.DeleteUserPasskey(r.Context(), v.Me, v.Dir.ID, id, r.PathValue("passkeyId")); err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/users/"+url.PathEscape(id)+"?saved=passkey-removed")
+	return s.done(w, r, v.Base+"/users/"+url.PathEscape(id), "The passkey is removed and the user's sessions have ended.")
 }
 
 func (s *Server) portalResetMFA(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -70,5 +69,6 @@ func (s *Server) portalResetMFA(w http.ResponseWriter, r *http.Request, v *porta
 	if _, err := s.Service.ResetMFA(r.Context(), v.Me, v.Dir.ID, id); err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/users/"+url.PathEscape(id)+"?saved=mfa-reset")
+	return s.done(w, r, v.Base+"/users/"+url.PathEscape(id),
+		"Two-step verification is reset: the authenticator app, recovery codes and passkeys are removed, and the user's sessions have ended.")
 }

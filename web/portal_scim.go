@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -49,9 +51,27 @@ func (s *Server) portalCreateSCIMToken(w http.ResponseWriter, r *http.Request, v
 		s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA, scimName: name})
 		return nil
 	}
+	s.notify(w, r, notice{Section: "scim-token", Message: "Created the SCIM token " + t.Name + ".", Password: secret, PasswordUser: t.ID})
+	return redirect(w, r, v.Base+"/settings/scim-tokens/"+url.PathEscape(t.ID))
+}
+
+// portalShownSCIMToken shows the secret of the SCIM token just created, once: it comes in the notice of the
+// change (notice.go), so reloading the page neither creates another token nor shows the secret again.
+func (s *Server) portalShownSCIMToken(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	ts, err := s.Service.FindSCIMTokens(r.Context(), v.Me, v.Dir.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(ts, func(t *gatehouse.SCIMToken) bool { return t.ID == r.PathValue("id") })
+	if i < 0 {
+		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The directory has no SCIM token %q.", r.PathValue("id"))
+	}
+	p := scimTokenShown{Token: ts[i], BaseURL: s.Service.SCIMBaseURL(v.Dir.ID)}
+	if n := s.takeNotice(w, r); n != nil && n.Section == "scim-token" && n.PasswordUser == ts[i].ID {
+		p.Secret = n.Password
+	}
 	v.Nav = "settings"
-	w.Header().Set("Cache-Control", "no-store")
-	s.show(w, r, v, "scim_token.html", scimTokenShown{Token: t, Secret: secret, BaseURL: s.Service.SCIMBaseURL(v.Dir.ID)})
+	s.show(w, r, v, "scim_token.html", p)
 	return nil
 }
 
@@ -60,5 +80,6 @@ func (s *Server) portalRevokeSCIMToken(w http.ResponseWriter, r *http.Request, v
 	if err := s.Service.RevokeSCIMToken(r.Context(), v.Me, v.Dir.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/settings?revoked=1#provisioning")
+	s.notify(w, r, notice{Section: "provisioning", Message: "Revoked the SCIM token: the client that used it can no longer provision this directory."})
+	return redirect(w, r, v.Base+"/settings#provisioning")
 }

@@ -28,12 +28,19 @@ func TestPortalSCIMTokens(t *testing.T) {
 		!strings.Contains(r.Body, `id="error-scim-token-name"`) {
 		t.Errorf("an empty name: status %d, no field error\n%s", r.Status, r.Body)
 	}
-	created := c.post("/admin/d/default/settings/scim-tokens", url.Values{"name": {"Entra ID"}})
+	post := c.post("/admin/d/default/settings/scim-tokens", url.Values{"name": {"Entra ID"}})
+	if post.Status != http.StatusSeeOther || !strings.HasPrefix(post.Location, "/admin/d/default/settings/scim-tokens/") {
+		t.Fatalf("create token: status %d to %q", post.Status, post.Location)
+	}
+	created := c.get(post.Location)
 	m := regexp.MustCompile(`id="scim-secret-token">([^<]+)<`).FindStringSubmatch(created.Body)
 	if created.Status != http.StatusOK || m == nil || created.Header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("create token: status %d, Cache-Control %q\n%s", created.Status, created.Header.Get("Cache-Control"), created.Body)
+		t.Fatalf("the new token's page: status %d, Cache-Control %q\n%s", created.Status, created.Header.Get("Cache-Control"), created.Body)
 	}
 	secret := html.UnescapeString(m[1])
+	if again := c.get(post.Location); strings.Contains(again.Body, secret) || !strings.Contains(again.Body, `id="secret-gone"`) {
+		t.Error("reloading the new token's page shows its secret again")
+	}
 
 	e := &scimEnv{t: t, srv: srv, ref: scimref.Get(t), token: secret, base: srv.URL + "/d/default/scim/v2", client: &http.Client{}}
 	doc := e.must(http.StatusCreated, "POST", "/Users", map[string]any{"userName": "p.user@contoso.com",
@@ -45,7 +52,7 @@ func TestPortalSCIMTokens(t *testing.T) {
 		}
 	}
 
-	if list := c.get("/admin/d/default/users"); !strings.Contains(list.Body, "<td>SCIM</td>") || !strings.Contains(list.Body, "No password yet") {
+	if list := c.get("/admin/d/default/users"); !strings.Contains(list.Body, `<td data-label="Source">SCIM</td>`) || !strings.Contains(list.Body, "No password yet") {
 		t.Errorf("the users page does not show the provisioned user's source and missing password:\n%s", list.Body)
 	}
 

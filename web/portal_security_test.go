@@ -164,7 +164,7 @@ func TestPortalEscapesMarkup(t *testing.T) {
 		base + "/groups", base + "/groups/" + g.ID, base + "/apps", base + "/apps?q=" + url.QueryEscape(evil),
 		base + "/apps/" + a.ID + "/sso", base + "/apps/" + a.ID + "/sso/claim?name=x", base + "/apps/" + a.ID + "/users",
 		base + "/apps/" + a.ID + "/properties", base + "/apps/" + a.ID + "/preview?user=" + u.ID, base + "/apps/" + a.ID + "/delete",
-		base + "/apps/gallery?q=" + url.QueryEscape(evil), base + "/sign-ins", base + "/audit", base + "/", "/admin/",
+		base + "/apps/gallery?q=" + url.QueryEscape(evil), base + "/sign-ins", base + "/audit", base + "/", "/admin/directories",
 	}
 	for _, path := range pages {
 		p := c.get(path)

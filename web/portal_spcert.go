@@ -27,12 +27,16 @@ func (s *Server) portalAddSPCertificate(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	if err == nil {
-		return redirect(w, r, v.appURL(a, "sso")+"?saved=sp-certificates#sp-certificates")
+		msg := "Added the app's signing certificate: it verifies the requests the app signs."
+		if r.FormValue("use") == "encryption" {
+			msg = "Added the app's encryption certificate: assertions can be encrypted for it."
+		}
+		return s.savedSSO(w, r, v, a, "sp-certificate", msg)
 	}
 	if !v.formError(err, "certificate", "use") {
 		return err
 	}
-	return s.showSSO(w, r, v, a)
+	return s.showSSOEditing(w, r, v, a, "sp-certificate")
 }
 
 // spCertificateUpload returns the uploaded certificate file, or else the pasted text.
@@ -64,7 +68,7 @@ func (s *Server) portalRemoveSPCertificate(w http.ResponseWriter, r *http.Reques
 	}
 	_, err = s.Service.RemoveSPCertificate(r.Context(), v.Me, v.Dir.ID, a.ID, r.FormValue("use"), r.FormValue("thumbprint"))
 	if err == nil {
-		return redirect(w, r, v.appURL(a, "sso")+"?saved=sp-certificates#sp-certificates")
+		return s.savedSSO(w, r, v, a, "sp-certificate", "Removed the certificate "+r.FormValue("thumbprint")+".")
 	}
 	if !v.formError(err, "certificate") {
 		return err
@@ -74,9 +78,17 @@ func (s *Server) portalRemoveSPCertificate(w http.ResponseWriter, r *http.Reques
 
 // showSSO shows the app's Single sign-on page with v's messages.
 func (s *Server) showSSO(w http.ResponseWriter, r *http.Request, v *portalView, a *gatehouse.App) error {
+	return s.showSSOEditing(w, r, v, a, "")
+}
+
+// showSSOEditing shows the app's Single sign-on page with v's messages and the form edit open.
+func (s *Server) showSSOEditing(w http.ResponseWriter, r *http.Request, v *portalView, a *gatehouse.App, edit string) error {
 	p, err := s.ssoPage(r, v, a)
 	if err != nil {
 		return err
+	}
+	if edit != "" {
+		p.Edit = edit
 	}
 	v.Nav = "apps"
 	s.show(w, r, v, "app_sso.html", p)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -151,6 +152,15 @@ func idOf(body, id string) string {
 	return m[1]
 }
 
+// textOf returns the text of the element with the id, up to its closing tag, without the markup inside it.
+func textOf(body, id, tag string) string {
+	m := regexp.MustCompile(`(?s)id="` + regexp.QuoteMeta(id) + `"[^>]*>(.*?)</` + tag + `>`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(m[1], ""))), " ")
+}
+
 func TestPortalRequiresSignIn(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	c := newPortalClient(t, srv)
@@ -180,7 +190,8 @@ func TestPortalPages(t *testing.T) {
 		{"admin without its slash", "/admin", 307, nil},
 		{"app root", base + "/apps/" + app.ID, 303, nil},
 		{"app page unknown", base + "/apps/" + app.ID + "/nosuchpage", 404, nil},
-		{"directories", "/admin/", 200, []string{`data-directory-id="default"`, `id="new-directory-id"`, `id="nav-overview"`, `id="directory-switch"`}},
+		{"portal home with one directory", "/admin/", 303, nil},
+		{"directories", "/admin/directories", 200, []string{`data-directory-id="default"`, `id="new-directory-id"`, `id="nav-overview"`, `id="directory-switch"`}},
 		{"overview", base + "/", 200, []string{`id="count-users">2<`, `id="count-apps">1<`, `id="count-groups">0<`, `id="count-signins-today"`, `id="expiring-certificates"`}},
 		{"users", base + "/users", 200, []string{`data-user-id="` + u.ID + `"`, `id="user-search"`, `id="new-user"`, `class="user-link"`}},
 		{"users search", base + "/users?q=simon", 200, []string{`data-user-id="` + u.ID + `"`}},
@@ -198,11 +209,23 @@ func TestPortalPages(t *testing.T) {
 		{"gallery search", base + "/apps/gallery?q=analytics", 200, []string{`data-gallery-id="mixpanel"`}},
 		{"gallery app", base + "/apps/gallery/mixpanel", 200, []string{`id="app-name"`, `id="param-org_id"`, `id="add-app"`}},
 		{"gallery app unknown", base + "/apps/gallery/nosuch", 404, nil},
-		{"sso", base + "/apps/" + app.ID + "/sso", 200, []string{`id="entityId"`, `id="replyUrls"`, `id="signOnUrl"`, `id="relayState"`, `id="logoutUrl"`, `id="save-basic"`,
-			`id="nameIdFormat"`, `id="nameIdSource"`, `data-claim-name="email"`, `id="new-claim-name"`, `id="new-claim-source"`, `id="add-claim"`, `class="remove-claim`,
+		{"sso", base + "/apps/" + app.ID + "/sso", 200, []string{`id="summary-entityId"><code>https://mixpanel.com/security/sso/v2/authorize/</code>`,
+			`id="summary-replyUrls"><code>https://sso.mixpanel.com/sso/saml2</code>`, `id="edit-basic"`, `id="edit-metadata"`,
+			`Unique User Identifier (Name ID)`, `id="nameid-source">user.userprincipalname<`, `id="nameid-format" title="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">Email address<`,
+			`id="edit-nameid"`, `data-claim-name="email"`, `Required by Mixpanel`, `id="new-claim"`, `class="remove-claim`,
 			`id="cert-thumbprint"`, `id="cert-expires"`, `id="cert-status"`, `id="download-base64"`, `id="download-raw"`, `id="download-pem"`, `id="download-metadata"`,
-			`id="signingOption"`, `id="signingAlgorithm"`, `id="save-signing"`, `id="setup-loginUrl"`, `id="setup-identifier"`, `id="setup-logoutUrl"`,
+			`id="summary-signingOption">Sign SAML assertion<`, `id="edit-signing"`, `id="edit-protocol"`, `id="setup-loginUrl"`, `id="setup-identifier"`, `id="setup-logoutUrl"`,
 			`id="setup-metadataUrl"`, `id="setup-userAccessUrl"`, `data-copy-target="setup-loginUrl"`, `id="test-sso"`, `href="https://mixpanel.com/security/sso/v2/authorize/?org_id=123"`}},
+		// Each card's Edit opens its one form; no other form with fields is on the page.
+		{"sso edit basic", base + "/apps/" + app.ID + "/sso?edit=basic", 200, []string{`id="entityId"`, `id="replyUrls"`, `id="signOnUrl"`, `id="relayState"`, `id="logoutUrl"`,
+			`id="save-basic"`, `data-guard`, `data-cancel`}},
+		{"sso edit metadata", base + "/apps/" + app.ID + "/sso?edit=metadata", 200, []string{`id="metadata-file"`, `id="metadata-url"`, `id="import-metadata"`}},
+		{"sso edit nameid", base + "/apps/" + app.ID + "/sso?edit=nameid", 200, []string{`id="nameIdFormat"`, `id="nameIdSource"`, `id="save-nameid"`,
+			`<option value="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">Persistent</option>`}},
+		{"sso edit claim", base + "/apps/" + app.ID + "/sso?edit=claim", 200, []string{`id="new-claim-name"`, `id="new-claim-source"`, `id="new-claim-value"`, `id="add-claim"`}},
+		{"sso edit signing", base + "/apps/" + app.ID + "/sso?edit=signing", 200, []string{`id="signingOption"`, `id="signingAlgorithm"`, `id="notificationEmails"`, `id="save-signing"`}},
+		{"sso edit protocol", base + "/apps/" + app.ID + "/sso?edit=protocol", 200, []string{`id="requireSignedRequests"`, `id="encryptAssertions"`, `id="save-protocol"`}},
+		{"sso edit sp certificate", base + "/apps/" + app.ID + "/sso?edit=sp-certificate", 200, []string{`id="sp-certificate-use"`, `id="sp-certificate-file"`, `id="add-sp-certificate"`}},
 		{"claim", base + "/apps/" + app.ID + "/sso/claim?name=email", 200, []string{`id="claim-name"`, `value="email"`}},
 		{"claim unknown", base + "/apps/" + app.ID + "/sso/claim?name=nope", 404, nil},
 		{"app users", base + "/apps/" + app.ID + "/users", 200, []string{`id="assign-search"`, `id="assign-type"`, `id="assign"`}},
@@ -228,6 +251,25 @@ func TestPortalPages(t *testing.T) {
 	}
 }
 
+// TestPortalHomeLandsOnOverview: an admin who opens the portal (as the sign-in returns there) lands on the overview of
+// their directory while there is one, and on the list of directories once there are two to choose from.
+func TestPortalHomeLandsOnOverview(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	if p := c.get("/admin/"); p.Status != http.StatusSeeOther || p.Location != "/admin/d/default/" {
+		t.Fatalf("with one directory /admin/ answers %d to %q, want the overview /admin/d/default/", p.Status, p.Location)
+	}
+	if p := c.get("/admin/d/default/"); p.Status != http.StatusOK || !strings.Contains(p.Body, `id="count-users"`) {
+		t.Fatalf("the overview: %d\n%s", p.Status, p.Body)
+	}
+	if err := srv.Service.CreateDirectory(context.Background(), mustAdmin(t, srv), &gatehouse.Directory{ID: "fabrikam", Name: "Fabrikam"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.get("/admin/"); p.Status != http.StatusOK || !strings.Contains(p.Body, `data-directory-id="fabrikam"`) {
+		t.Errorf("with two directories /admin/ answers %d to %q, want the list of directories", p.Status, p.Location)
+	}
+}
+
 func TestPortalCreateUser(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	c := adminClient(t, srv)
@@ -239,7 +281,7 @@ func TestPortalCreateUser(t *testing.T) {
 		// errorID is the id of the field message expected on the page.
 		errorID string
 	}{
-		{"valid", url.Values{"userName": {"b.simon@contoso.com"}, "firstName": {"B."}, "lastName": {"Simon"}, "role": {"user"}}, 200, ""},
+		{"valid", url.Values{"userName": {"b.simon@contoso.com"}, "firstName": {"B."}, "lastName": {"Simon"}, "role": {"user"}}, 303, ""},
 		{"bad user name", url.Values{"userName": {"not an address"}, "displayName": {"X"}, "role": {"user"}}, 400, "error-userName"},
 		{"taken user name", url.Values{"userName": {"TAKEN@contoso.com"}, "displayName": {"X"}, "role": {"user"}}, 409, "error-userName"},
 		{"bad mail", url.Values{"userName": {"c@contoso.com"}, "displayName": {"X"}, "mail": {"nope"}, "role": {"user"}}, 400, "error-mail"},
@@ -253,6 +295,12 @@ func TestPortalCreateUser(t *testing.T) {
 				t.Fatalf("status %d, want %d\n%s", p.Status, tt.status, p.Body)
 			}
 			if tt.errorID == "" {
+				// POST, redirect, GET: the page that shows the password is a GET, which a reload repeats harmlessly.
+				if !regexp.MustCompile(`^/admin/d/default/users/[a-z0-9]+/password$`).MatchString(p.Location) {
+					t.Fatalf("redirect to %q, want the user's password page", p.Location)
+				}
+				created := p.Location
+				p = c.get(created)
 				pw := idOf(p.Body, "temporary-password")
 				if len(pw) < 12 {
 					t.Fatalf("temporary password %q not shown\n%s", pw, p.Body)
@@ -265,6 +313,19 @@ func TestPortalCreateUser(t *testing.T) {
 				}
 				if cc := p.Header.Get("Cache-Control"); cc != "no-store" {
 					t.Errorf("Cache-Control %q, want no-store", cc)
+				}
+				// Reloading shows the password no more, and creates no one.
+				again := c.get(created)
+				if again.Status != http.StatusOK || strings.Contains(again.Body, pw) || !strings.Contains(again.Body, `id="password-gone"`) {
+					t.Errorf("the reloaded page: status %d, shows the password again or lacks the note", again.Status)
+				}
+				if _, total, _ := srv.Store.FindUsers(context.Background(), "default", gatehouse.UserFilter{Query: "b.simon@contoso.com"}); total != 1 {
+					t.Errorf("%d users b.simon@contoso.com, want 1", total)
+				}
+				// Another browser of the same admin cannot read the notice of this one.
+				other := adminClient(t, srv)
+				if o := other.get(created); strings.Contains(o.Body, pw) {
+					t.Error("another session reads the temporary password")
 				}
 				return
 			}
@@ -360,5 +421,44 @@ func TestPortalGroups(t *testing.T) {
 	}
 	if p := c.post(group+"/delete", nil); p.Status != 303 {
 		t.Errorf("delete: status %d", p.Status)
+	}
+}
+
+// TestPortalSSOOneFormAtATime checks the Single sign-on page's pattern: it shows every card's settings read-only
+// with no form field in it, ?edit= opens exactly one card's form (an unknown one none), and a save goes back to the
+// card with the notice beside its title, once.
+func TestPortalSSOOneFormAtATime(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	app := mustApp(t, srv, "mixpanel", map[string]string{"org_id": "123"})
+	sso := "/admin/d/default/apps/" + app.ID + "/sso"
+	guarded := regexp.MustCompile(`<form[^>]*data-guard`)
+	for _, tt := range []struct {
+		edit  string
+		forms int
+	}{{"", 0}, {"basic", 1}, {"metadata", 1}, {"nameid", 1}, {"claim", 1}, {"signing", 1}, {"protocol", 1}, {"sp-certificate", 1}, {"nosuch", 0}} {
+		p := c.get(sso + "?edit=" + tt.edit)
+		if got := len(guarded.FindAllString(p.Body, -1)); p.Status != http.StatusOK || got != tt.forms {
+			t.Errorf("edit=%q: status %d, %d forms with fields open, want %d", tt.edit, p.Status, got, tt.forms)
+		}
+	}
+	p := c.post(sso+"/basic", url.Values{"entityId": {"https://mixpanel.com/other/"}, "shown-entityId": {"https://mixpanel.com/security/sso/v2/authorize/"}})
+	if p.Status != http.StatusSeeOther || p.Location != sso+"#basic" {
+		t.Fatalf("save: %d to %q, want the page at its card", p.Status, p.Location)
+	}
+	p = c.get(sso)
+	if !strings.Contains(p.Body, `id="notice" role="status" data-section="basic">`) || !strings.Contains(p.Body, "Saved the basic SAML configuration.") {
+		t.Errorf("after the save the Basic SAML configuration card shows no notice:\n%s", p.Body)
+	}
+	if strings.Index(p.Body, `id="notice"`) < strings.Index(p.Body, `id="basic-title"`) {
+		t.Error("the notice is above the card, not beside its title")
+	}
+	if again := c.get(sso); strings.Contains(again.Body, `id="notice"`) {
+		t.Error("the notice shows again on reload")
+	}
+	// A field error keeps the form open with what was typed.
+	p = c.post(sso+"/basic", url.Values{"replyUrls": {"mixpanel.com/acs"}, "shown-replyUrls": {"https://sso.mixpanel.com/sso/saml2"}})
+	if p.Status != http.StatusBadRequest || idOf(p.Body, "error-replyUrls") == "" || !strings.Contains(p.Body, ">mixpanel.com/acs</textarea>") {
+		t.Errorf("a bad reply URL: status %d, the form is not open with the error and the typed value", p.Status)
 	}
 }

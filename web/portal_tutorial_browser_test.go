@@ -38,7 +38,7 @@ func TestPortalBrowserTutorial(t *testing.T) {
 		t.Errorf("Login URL %q", got)
 	}
 	b.do("relay state", portalType("#relayState", "https://mixpanel.com/report"))
-	b.clickTo("save", "#save-basic", "#saved")
+	b.clickTo("save", "#save-basic", "#notice")
 
 	// 4. The certificate (Base64), as Mixpanel wants it.
 	if blk, _ := pem.Decode(b.download("download the certificate", "#download-base64")); blk == nil || blk.Type != "CERTIFICATE" {

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -19,6 +20,8 @@ type userForm struct {
 	Role                                             gatehouse.Role
 	Roles                                            []gatehouse.Role
 	Domain                                           string
+	// GapFields are the ids of the fields whose emptiness leaves a claim out of the user's assertions.
+	GapFields []string
 }
 
 func formUser(r *http.Request) userForm {
@@ -59,11 +62,44 @@ func (s *Server) portalNewUser(w http.ResponseWriter, r *http.Request, v *portal
 	return nil
 }
 
-// passwordShown is the page that shows a temporary password once.
+// passwordShown is the page that shows a temporary password once, after the user was created or the password
+// reset: the password comes in the change's notice (notice.go), so reloading the page neither changes the
+// password again nor shows it again.
 type passwordShown struct {
 	User     *gatehouse.User
 	Password string
 	Created  bool
+}
+
+// Sections of the notice that carries a temporary password to the page that shows it.
+const (
+	passwordCreated = "password-created"
+	passwordReset   = "password-reset"
+)
+
+// showPassword sends the browser to the page that shows a user's new temporary password once.
+func (s *Server) showPassword(w http.ResponseWriter, r *http.Request, v *portalView, u *gatehouse.User, pw, section string) error {
+	msg := "Created " + u.UserName + "."
+	if section == passwordReset {
+		msg = "Reset the password of " + u.UserName + "."
+	}
+	s.notify(w, r, notice{Section: section, Message: msg, Password: pw, PasswordUser: u.ID})
+	return redirect(w, r, v.Base+"/users/"+url.PathEscape(u.ID)+"/password")
+}
+
+// portalShownPassword is the page that shows the temporary password of the change that led to it, once.
+func (s *Server) portalShownPassword(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	u, err := s.Service.FindUser(r.Context(), v.Me, v.Dir.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	p := passwordShown{User: u}
+	if n := s.takeNotice(w, r); n != nil && n.PasswordUser == u.ID {
+		p.Password, p.Created = n.Password, n.Section == passwordCreated
+	}
+	v.Nav = "users"
+	s.show(w, r, v, "user_password.html", p)
+	return nil
 }
 
 func (s *Server) portalCreateUser(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -81,8 +117,7 @@ func (s *Server) portalCreateUser(w http.ResponseWriter, r *http.Request, v *por
 		s.show(w, r, v, "user_new.html", in)
 		return nil
 	}
-	s.show(w, r, v, "user_password.html", passwordShown{User: u, Password: pw, Created: true})
-	return nil
+	return s.showPassword(w, r, v, u, pw, passwordCreated)
 }
 
 // userPage is the user's page: the edit form, the user's groups and apps.
@@ -91,12 +126,11 @@ type userPage struct {
 	User   *gatehouse.User
 	Groups []*gatehouse.Group
 	Apps   []*gatehouse.App
-	Saved  bool
 	Self   bool
+	// Gaps are the claims the user's apps would leave out of their assertions, for want of a value.
+	Gaps []idp.ClaimGap
 	// Passkeys are the user's passkeys, for admins who manage users.
 	Passkeys []*gatehouse.Passkey
-	// Notice confirms a change to the user's second factors.
-	Notice string
 }
 
 func (s *Server) userPage(r *http.Request, v *portalView, u *gatehouse.User, form userForm) (*userPage, error) {
@@ -108,8 +142,17 @@ func (s *Server) userPage(r *http.Request, v *portalView, u *gatehouse.User, for
 	if err != nil {
 		return nil, err
 	}
+	gaps, err := s.Service.UserClaimGaps(r.Context(), v.Me, v.Dir.ID, u.ID)
+	if err != nil {
+		return nil, err
+	}
 	form.ID, form.Roles = u.ID, gatehouse.Roles
-	p := &userPage{userForm: form, User: u, Groups: groups, Apps: apps, Self: u.ID == v.Me.ID}
+	p := &userPage{userForm: form, User: u, Groups: groups, Apps: apps, Self: u.ID == v.Me.ID, Gaps: gaps}
+	for _, g := range gaps {
+		if f := attributeField[g.Source]; f != "" && !slices.Contains(p.GapFields, f) {
+			p.GapFields = append(p.GapFields, f)
+		}
+	}
 	if v.CanUsers {
 		if p.Passkeys, err = s.Service.FindUserPasskeys(r.Context(), v.Me, v.Dir.ID, u.ID); err != nil {
 			return nil, err
@@ -128,14 +171,6 @@ func (s *Server) portalUser(w http.ResponseWriter, r *http.Request, v *portalVie
 	if err != nil {
 		return err
 	}
-	switch r.URL.Query().Get("saved") {
-	case "1":
-		p.Saved = true
-	case "passkey-removed":
-		p.Notice = "The passkey is removed and the user's sessions have ended."
-	case "mfa-reset":
-		p.Notice = "Two-step verification is reset: the authenticator app, recovery codes and passkeys are removed, and the user's sessions have ended."
-	}
 	v.Nav = "users"
 	s.show(w, r, v, "user.html", p)
 	return nil
@@ -148,9 +183,9 @@ func (s *Server) portalSaveUser(w http.ResponseWriter, r *http.Request, v *porta
 	if in.Role != "" {
 		patch.Role = &in.Role
 	}
-	_, err := s.Service.UpdateUser(r.Context(), v.Me, v.Dir.ID, id, patch)
+	u, err := s.Service.UpdateUser(r.Context(), v.Me, v.Dir.ID, id, patch)
 	if err == nil {
-		return redirect(w, r, v.Base+"/users/"+url.PathEscape(id)+"?saved=1")
+		return s.done(w, r, v.Base+"/users/"+url.PathEscape(id), "Saved the profile of "+u.UserName+".")
 	}
 	if !v.formError(err, userFields...) {
 		return err
@@ -172,10 +207,15 @@ func (s *Server) portalSaveUser(w http.ResponseWriter, r *http.Request, v *porta
 func (s *Server) portalSetDisabled(disabled bool) portalHandler {
 	return func(w http.ResponseWriter, r *http.Request, v *portalView) error {
 		id := r.PathValue("id")
-		if _, err := s.Service.UpdateUser(r.Context(), v.Me, v.Dir.ID, id, idp.UserPatch{Disabled: &disabled}); err != nil {
+		u, err := s.Service.UpdateUser(r.Context(), v.Me, v.Dir.ID, id, idp.UserPatch{Disabled: &disabled})
+		if err != nil {
 			return err
 		}
-		return redirect(w, r, v.Base+"/users/"+url.PathEscape(id)+"?saved=1")
+		msg := "Enabled sign-in for " + u.UserName + "."
+		if disabled {
+			msg = "Disabled sign-in for " + u.UserName + " and ended their sessions."
+		}
+		return s.done(w, r, v.Base+"/users/"+url.PathEscape(id), msg)
 	}
 }
 
@@ -184,9 +224,7 @@ func (s *Server) portalResetPassword(w http.ResponseWriter, r *http.Request, v *
 	if err != nil {
 		return err
 	}
-	v.Nav = "users"
-	s.show(w, r, v, "user_password.html", passwordShown{User: u, Password: pw})
-	return nil
+	return s.showPassword(w, r, v, u, pw, passwordReset)
 }
 
 func (s *Server) portalConfirmDeleteUser(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -207,10 +245,14 @@ func (s *Server) portalConfirmDeleteUser(w http.ResponseWriter, r *http.Request,
 }
 
 func (s *Server) portalDeleteUser(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	if err := s.Service.DeleteUser(r.Context(), v.Me, v.Dir.ID, r.PathValue("id")); err != nil {
+	u, err := s.Service.FindUser(r.Context(), v.Me, v.Dir.ID, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/users")
+	if err := s.Service.DeleteUser(r.Context(), v.Me, v.Dir.ID, u.ID); err != nil {
+		return err
+	}
+	return s.done(w, r, v.Base+"/users", "Deleted the user "+u.UserName+".")
 }
 
 // Groups.
@@ -242,7 +284,7 @@ func (s *Server) portalCreateGroup(w http.ResponseWriter, r *http.Request, v *po
 		}
 		return s.showGroups(w, r, v, in.Name)
 	}
-	return redirect(w, r, v.Base+"/groups/"+url.PathEscape(g.ID))
+	return s.done(w, r, v.Base+"/groups/"+url.PathEscape(g.ID), "Created the group "+g.Name+". Add its members below.")
 }
 
 // groupPage is a group with its members and the users that can be added.
@@ -252,7 +294,6 @@ type groupPage struct {
 	// Candidates feed the member search's suggestions.
 	Candidates []*gatehouse.User
 	Search     string
-	Saved      bool
 }
 
 func (s *Server) showGroup(w http.ResponseWriter, r *http.Request, v *portalView, search string) error {
@@ -269,7 +310,7 @@ func (s *Server) showGroup(w http.ResponseWriter, r *http.Request, v *portalView
 		return err
 	}
 	v.Nav = "groups"
-	s.show(w, r, v, "group.html", groupPage{Group: g, Members: members, Candidates: candidates, Search: search, Saved: r.URL.Query().Get("saved") == "1"})
+	s.show(w, r, v, "group.html", groupPage{Group: g, Members: members, Candidates: candidates, Search: search})
 	return nil
 }
 
@@ -280,13 +321,14 @@ func (s *Server) portalGroup(w http.ResponseWriter, r *http.Request, v *portalVi
 func (s *Server) portalSaveGroup(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	id := r.PathValue("id")
 	name, desc := r.PostForm.Get("name"), r.PostForm.Get("description")
-	if _, err := s.Service.UpdateGroup(r.Context(), v.Me, v.Dir.ID, id, idp.GroupPatch{Name: &name, Description: &desc}); err != nil {
+	g, err := s.Service.UpdateGroup(r.Context(), v.Me, v.Dir.ID, id, idp.GroupPatch{Name: &name, Description: &desc})
+	if err != nil {
 		if !v.formError(err, "name", "description") {
 			return err
 		}
 		return s.showGroup(w, r, v, "")
 	}
-	return redirect(w, r, v.Base+"/groups/"+url.PathEscape(id)+"?saved=1")
+	return s.done(w, r, v.Base+"/groups/"+url.PathEscape(id), "Saved the group "+g.Name+".")
 }
 
 func (s *Server) portalAddMember(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -302,22 +344,30 @@ func (s *Server) portalAddMember(w http.ResponseWriter, r *http.Request, v *port
 		}
 		return s.showGroup(w, r, v, search)
 	}
-	return redirect(w, r, v.Base+"/groups/"+url.PathEscape(id))
+	return s.done(w, r, v.Base+"/groups/"+url.PathEscape(id), "Added "+u.UserName+" to the group.")
 }
 
 func (s *Server) portalRemoveMember(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	id := r.PathValue("id")
-	if err := s.Service.RemoveGroupMember(r.Context(), v.Me, v.Dir.ID, id, r.PathValue("userId")); err != nil {
+	u, err := s.Service.FindUser(r.Context(), v.Me, v.Dir.ID, r.PathValue("userId"))
+	if err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/groups/"+url.PathEscape(id))
+	if err := s.Service.RemoveGroupMember(r.Context(), v.Me, v.Dir.ID, id, u.ID); err != nil {
+		return err
+	}
+	return s.done(w, r, v.Base+"/groups/"+url.PathEscape(id), "Removed "+u.UserName+" from the group.")
 }
 
 func (s *Server) portalDeleteGroup(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	if err := s.Service.DeleteGroup(r.Context(), v.Me, v.Dir.ID, r.PathValue("id")); err != nil {
+	g, err := s.Service.FindGroup(r.Context(), v.Me, v.Dir.ID, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
-	return redirect(w, r, v.Base+"/groups")
+	if err := s.Service.DeleteGroup(r.Context(), v.Me, v.Dir.ID, g.ID); err != nil {
+		return err
+	}
+	return s.done(w, r, v.Base+"/groups", "Deleted the group "+g.Name+".")
 }
 
 // findOneUser resolves what an admin typed in a user search: a user name matches exactly (ignoring case),

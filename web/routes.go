@@ -80,7 +80,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("/d/{dir}/scim/v2/", s.scimAPI(s.scimNotFound))
 
 	// The admin portal: pages for signed-in admins, every change a POST (portal*.go).
-	handle("GET /admin/{$}", s.admin(s.portalDirectories))
+	handle("GET /admin/{$}", s.admin(s.portalHome))
+	handle("GET /admin/directories", s.admin(s.portalDirectories))
 	handle("POST /admin/directories", s.admin(s.portalCreateDirectory))
 	handle("GET /admin/switch", s.admin(s.portalSwitch))
 	handle("GET /admin/d/{dir}/{$}", s.admin(s.portalOverview))
@@ -92,6 +93,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/users/{id}/disable", s.admin(s.portalSetDisabled(true)))
 	handle("POST /admin/d/{dir}/users/{id}/enable", s.admin(s.portalSetDisabled(false)))
 	handle("POST /admin/d/{dir}/users/{id}/reset-password", s.admin(s.portalResetPassword))
+	handle("GET /admin/d/{dir}/users/{id}/password", s.admin(s.portalShownPassword))
 	handle("GET /admin/d/{dir}/users/{id}/delete", s.admin(s.portalConfirmDeleteUser))
 	handle("POST /admin/d/{dir}/users/{id}/delete", s.admin(s.portalDeleteUser))
 	handle("GET /admin/d/{dir}/groups", s.admin(s.portalGroups))
@@ -130,7 +132,6 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/settings", s.admin(s.portalSaveSettings))
 	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
 	handle("POST /admin/d/{dir}/settings/notifications", s.admin(s.portalSaveDirectoryNotifications))
-	handle("POST /admin/d/{dir}/apps/{id}/sso/notifications", s.admin(s.portalSaveAppNotifications))
 	// An app's Provisioning page and the provisioning log (portal_provisioning.go); GET and POST of
 	// apps/{id}/provisioning go through portalAppPage.
 	handle("POST /admin/d/{dir}/apps/{id}/provisioning/mappings", s.admin(s.portalSaveMappings))
@@ -142,6 +143,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/provisioning/{eventId}", s.admin(s.portalProvisioningEvent))
 	handle("POST /admin/d/{dir}/settings/scim-tokens", s.admin(s.portalCreateSCIMToken))
 	handle("POST /admin/d/{dir}/settings/scim-tokens/{id}/revoke", s.admin(s.portalRevokeSCIMToken))
+	handle("GET /admin/d/{dir}/settings/scim-tokens/{id}", s.admin(s.portalShownSCIMToken))
 	handle("GET /admin/d/{dir}/settings/passkeys", s.admin(s.portalPasskeyPolicy))
 	handle("POST /admin/d/{dir}/settings/passkeys", s.admin(s.portalSavePasskeyPolicy))
 	handle("POST /admin/d/{dir}/users/{id}/passkeys/{passkeyId}/remove", s.admin(s.portalRemovePasskey))

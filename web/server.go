@@ -16,12 +16,14 @@ import (
 	"net/url"
 	"path"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
@@ -158,9 +160,21 @@ func parsePages() (map[string]*template.Template, error) {
 	return out, nil
 }
 
+// funcs are the template functions of every page (format.go).
 var funcs = template.FuncMap{
-	"initials": initials,
-	"fmtTime":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"initials":         initials,
+	"fmtTime":          fmtTime,
+	"auditValue":       auditValue,
+	"roleName":         roleName,
+	"roleDescription":  func(r gatehouse.Role) string { return roleDescriptions[r] },
+	"nameIDFormatName": nameIDFormatName,
+	"attributeName":    attributeName,
+	"diffParts":        diffParts,
+	"sectionNotice":    sectionNotice,
+	"has":              func(list []string, s string) bool { return slices.Contains(list, s) },
+	"fieldName":        func(f string) string { return ssoFieldNames[f] },
+	"notifyText":       notifyForm,
+	"args":             args,
 	// list and dict build arguments of templates: a list of values, and a map from name/value pairs.
 	"list": func(v ...any) []any { return v },
 	"dict": func(kv ...any) map[string]any {
@@ -194,7 +208,10 @@ type view struct {
 	Nonce       string
 	DirectoryID string
 	User        any
-	Data        any
+	// Notice is what the page says about the change that led to it (notice.go); the layout shows it at the top,
+	// unless it names a Section of the page, which shows it there.
+	Notice *notice
+	Data   any
 }
 
 // render executes a page into a buffer first, so a template error becomes a clean 500 instead of half a page.
@@ -203,7 +220,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if !ok {
 		panic("web: no page " + name) // every page is parsed at start-up
 	}
-	v := view{Nonce: nonce(r), DirectoryID: r.PathValue("dir"), Data: data}
+	v := view{Nonce: nonce(r), DirectoryID: r.PathValue("dir"), Data: data, Notice: s.takeNotice(w, r)}
 	if u := userFrom(r); u != nil {
 		v.User = u
 	}
@@ -268,6 +285,7 @@ const (
 	correlationKey ctxKey = iota
 	nonceKey
 	userKey
+	noticeKey
 )
 
 func correlationID(r *http.Request) string {
@@ -290,6 +308,7 @@ func (s *Server) requestContext(next http.Handler) http.Handler {
 		w.Header().Set("X-Correlation-ID", cid)
 		ctx := context.WithValue(r.Context(), correlationKey, cid)
 		ctx = context.WithValue(ctx, nonceKey, randomString(16))
+		ctx = context.WithValue(ctx, noticeKey, &noticeSlot{})
 		ctx = idp.WithRequestInfo(ctx, idp.RequestInfo{CorrelationID: cid, ClientAddr: s.clientAddr(r), UserAgent: r.UserAgent()})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

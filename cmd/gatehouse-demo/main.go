@@ -38,6 +38,7 @@ type config struct {
 	data          string
 	ownerEmail    string
 	ownerPassword string
+	gatehouseURL  string
 }
 
 const usageText = `gatehouse-demo runs a small analytics team app that plays the service provider's side of
@@ -56,6 +57,8 @@ Flags (each may also be set by the environment variable shown):
                             (GATEHOUSE_DEMO_OWNER_EMAIL; default owner@example.com)
   --owner-password PASS     the owner's password, also only on an empty database; when empty a
                             password is generated and printed once (GATEHOUSE_DEMO_OWNER_PASSWORD)
+  --gatehouse-url URL       the Gatehouse to connect to, whose addresses the Access security page's
+                            examples show (GATEHOUSE_DEMO_GATEHOUSE_URL; default http://127.0.0.1:8080)
   -h, --help                show this help
 
 The app's SAML values, to enter in Gatehouse (the gallery template "gatehouse-demo" uses them):
@@ -79,6 +82,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		data:          envOr(getenv, "GATEHOUSE_DEMO_DATA", "./gatehouse-demo-data"),
 		ownerEmail:    envOr(getenv, "GATEHOUSE_DEMO_OWNER_EMAIL", "owner@example.com"),
 		ownerPassword: getenv("GATEHOUSE_DEMO_OWNER_PASSWORD"),
+		gatehouseURL:  envOr(getenv, "GATEHOUSE_DEMO_GATEHOUSE_URL", demoapp.DefaultGatehouseURL),
 	}
 	fs := flag.NewFlagSet("gatehouse-demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -87,6 +91,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&c.data, "data", c.data, "data directory")
 	fs.StringVar(&c.ownerEmail, "owner-email", c.ownerEmail, "owner e-mail")
 	fs.StringVar(&c.ownerPassword, "owner-password", c.ownerPassword, "owner password")
+	fs.StringVar(&c.gatehouseURL, "gatehouse-url", c.gatehouseURL, "Gatehouse URL")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -134,7 +139,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer, ready func(string)) error {
-	app, err := demoapp.Open(ctx, demoapp.Config{PublicURL: cfg.publicURL, DataDir: cfg.data, Logger: logger})
+	app, err := demoapp.Open(ctx, demoapp.Config{PublicURL: cfg.publicURL, DataDir: cfg.data, Logger: logger, GatehouseURL: cfg.gatehouseURL})
 	if err != nil {
 		return err
 	}

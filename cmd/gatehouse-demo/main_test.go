@@ -52,16 +52,20 @@ func TestParseConfig(t *testing.T) {
 		env  map[string]string
 		want config
 	}{
-		{"defaults", nil, nil, config{addr: "127.0.0.1:8090", publicURL: "http://127.0.0.1:8090", data: "./gatehouse-demo-data", ownerEmail: "owner@example.com"}},
+		{"defaults", nil, nil, config{addr: "127.0.0.1:8090", publicURL: "http://127.0.0.1:8090", data: "./gatehouse-demo-data", ownerEmail: "owner@example.com", gatehouseURL: "http://127.0.0.1:8080"}},
 		{"environment", nil, map[string]string{
 			"GATEHOUSE_DEMO_ADDR": "127.0.0.1:9000", "GATEHOUSE_DEMO_DATA": "/tmp/d", "GATEHOUSE_DEMO_OWNER_EMAIL": "o@example.com",
-			"GATEHOUSE_DEMO_OWNER_PASSWORD": "secret-secret", "GATEHOUSE_DEMO_PUBLIC_URL": "https://demo.example"},
-			config{addr: "127.0.0.1:9000", publicURL: "https://demo.example", data: "/tmp/d", ownerEmail: "o@example.com", ownerPassword: "secret-secret"}},
-		{"flags over environment", []string{"--addr", ":7000", "--data", "x", "--owner-email", "f@example.com", "--owner-password", "pw-pw-pw-pw"},
-			map[string]string{"GATEHOUSE_DEMO_ADDR": "127.0.0.1:9000", "GATEHOUSE_DEMO_DATA": "/tmp/d"},
-			config{addr: ":7000", publicURL: "http://127.0.0.1:7000", data: "x", ownerEmail: "f@example.com", ownerPassword: "pw-pw-pw-pw"}},
+			"GATEHOUSE_DEMO_OWNER_PASSWORD": "secret-secret", "GATEHOUSE_DEMO_PUBLIC_URL": "https://demo.example",
+			"GATEHOUSE_DEMO_GATEHOUSE_URL": "https://sso.example"},
+			config{addr: "127.0.0.1:9000", publicURL: "https://demo.example", data: "/tmp/d", ownerEmail: "o@example.com", ownerPassword: "secret-secret",
+				gatehouseURL: "https://sso.example"}},
+		{"flags over environment", []string{"--addr", ":7000", "--data", "x", "--owner-email", "f@example.com", "--owner-password", "pw-pw-pw-pw",
+			"--gatehouse-url", "https://gatehouse.example:8443"},
+			map[string]string{"GATEHOUSE_DEMO_ADDR": "127.0.0.1:9000", "GATEHOUSE_DEMO_DATA": "/tmp/d", "GATEHOUSE_DEMO_GATEHOUSE_URL": "https://sso.example"},
+			config{addr: ":7000", publicURL: "http://127.0.0.1:7000", data: "x", ownerEmail: "f@example.com", ownerPassword: "pw-pw-pw-pw",
+				gatehouseURL: "https://gatehouse.example:8443"}},
 		{"public URL flag", []string{"--public-url", "http://localhost:8090"}, nil,
-			config{addr: "127.0.0.1:8090", publicURL: "http://localhost:8090", data: "./gatehouse-demo-data", ownerEmail: "owner@example.com"}},
+			config{addr: "127.0.0.1:8090", publicURL: "http://localhost:8090", data: "./gatehouse-demo-data", ownerEmail: "owner@example.com", gatehouseURL: "http://127.0.0.1:8080"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

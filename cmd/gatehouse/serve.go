@@ -489,7 +489,7 @@ func startDemo(ctx context.Context, c serveConfig, logger *slog.Logger, errc cha
 		return nil, err
 	}
 	d := &demoServer{publicURL: publicURL, dataDir: filepath.Join(c.Data, "demo")}
-	d.app, err = demoapp.Open(ctx, demoapp.Config{PublicURL: publicURL, DataDir: d.dataDir, Logger: logger})
+	d.app, err = demoapp.Open(ctx, demoapp.Config{PublicURL: publicURL, DataDir: d.dataDir, Logger: logger, GatehouseURL: c.PublicURL})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -172,6 +174,29 @@ func TestServeWithDemoGivenPasswords(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("output shows the password %q given on the command line:\n%s", secret, out)
 		}
+	}
+	// The demo app's examples are this Gatehouse's addresses.
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm("http://"+demoAddr+"/signin", url.Values{"email": {"owner@example.com"}, "password": {"Owner-Password-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get("http://" + demoAddr + "/settings/access-security")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `placeholder="http://` + addr + `/d/default/saml2"`; !strings.Contains(string(page), want) {
+		t.Errorf("the demo app's Access security page (%d) lacks %s:\n%s", resp.StatusCode, want, page)
 	}
 }
 

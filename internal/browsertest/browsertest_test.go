@@ -129,3 +129,76 @@ func TestWaits(t *testing.T) {
 		t.Errorf("downloaded %s: %q, %v; want Demo App.cer with the served bytes", path, b, err)
 	}
 }
+
+// recorder is a testing.TB that keeps what a check reports instead of failing the test; Fatalf ends the check with
+// errFatal.
+type recorder struct {
+	testing.TB
+	msgs []string
+}
+
+var errFatal = errors.New("fatal")
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+}
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
+	panic(errFatal)
+}
+
+// TestChecksFindProblems runs CheckPage on a page that passes it and on pages with one problem each, which it must
+// report: a page wider than a phone, text too faint to read, no skip link, a skip link that goes nowhere, and a
+// focus ring too faint to see.
+func TestChecksFindProblems(t *testing.T) {
+	const head = `<!doctype html><html lang="en"><head><title>t</title><style>
+		body { margin: 0; background: #fff; color: #222; font: 16px sans-serif; }
+		.skip { position: absolute; top: -3rem; } .skip:focus { top: .5rem; }
+		:focus-visible { outline: 3px solid #1f5fa8; outline-offset: 2px; } main:focus { outline: none; }
+		%s</style></head><body>`
+	const good = `<a class="skip" href="#main">Skip to main content</a><header><a href="/">Home</a></header>` +
+		`<main id="main" tabindex="-1"><h1>A page</h1><p>Text <a href="/x">a link</a></p><button>Go</button></main></body></html>`
+	pages := map[string]struct {
+		style, body string
+		want        string // in a message; "" means no message
+	}{
+		"good":           {"", good, ""},
+		"wide":           {"", strings.Replace(good, "<p>", `<p style="width: 600px">`, 1), "scrolls sideways"},
+		"faint text":     {"p { color: #bbb; }", good, "color-contrast"},
+		"no skip link":   {"", strings.Replace(good, `<a class="skip" href="#main">Skip to main content</a>`, "", 1), "not a skip link"},
+		"skip to header": {"", strings.Replace(strings.Replace(good, `href="#main"`, `href="#top"`, 1), "<header>", `<header id="top">`, 1), "not the main content"},
+		"faint ring":     {"button:focus-visible { outline-color: #ddd; }", good, "want 3:1"},
+	}
+	mux := http.NewServeMux()
+	for name, p := range pages {
+		mux.HandleFunc("GET /"+strings.ReplaceAll(name, " ", "-"), func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, head, p.style)
+			fmt.Fprint(w, p.body)
+		})
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := browsertest.New(t, 5*time.Minute)
+	for name, p := range pages {
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"+strings.ReplaceAll(name, " ", "-")), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
+			t.Fatal(err)
+		}
+		r := &recorder{TB: t}
+		func() {
+			defer func() {
+				if v := recover(); v != nil && v != errFatal {
+					panic(v)
+				}
+			}()
+			browsertest.CheckPage(ctx, r, name)
+		}()
+		got := strings.Join(r.msgs, "\n")
+		switch {
+		case p.want == "" && got != "":
+			t.Errorf("%s: CheckPage reported\n%s", name, got)
+		case p.want != "" && !strings.Contains(got, p.want):
+			t.Errorf("%s: CheckPage reported %q, want %q", name, got, p.want)
+		}
+	}
+}

@@ -35,6 +35,49 @@
     sel.addEventListener("change", function () { sel.form.submit(); });
   });
 
+  // Forms marked data-guard warn before the page is left with edits they have not saved: a line beside their
+  // buttons says so as soon as a field changes, and leaving the page (a link, another card's Edit, closing the tab)
+  // asks first. Saving or cancelling the form is not leaving it.
+  var guarded = Array.prototype.slice.call(document.querySelectorAll("form[data-guard]"));
+  var state = function (form) {
+    return Array.prototype.map.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit") return "";
+      if (el.type === "checkbox" || el.type === "radio") return el.name + "=" + el.checked;
+      if (el.type === "file") return el.name + "=" + el.files.length;
+      return el.name + "=" + el.value;
+    }).join("\n");
+  };
+  var leaving = false;
+  guarded.forEach(function (form) {
+    var initial = state(form);
+    var note = form.querySelector("[data-unsaved]");
+    var check = function () {
+      form.dirty = state(form) !== initial;
+      if (note) note.hidden = !form.dirty;
+    };
+    form.addEventListener("input", check);
+    form.addEventListener("change", check);
+    form.addEventListener("submit", function () { leaving = true; });
+    form.querySelectorAll("[data-cancel]").forEach(function (a) {
+      a.addEventListener("click", function () { leaving = true; });
+    });
+  });
+  window.addEventListener("beforeunload", function (e) {
+    if (leaving || !guarded.some(function (f) { return f.dirty; })) return;
+    e.preventDefault();
+    e.returnValue = "";
+  });
+  // On a narrow screen the sections of the navigation scroll sideways: show the current one.
+  var current = document.querySelector(".portal-nav [aria-current=page]");
+  if (current) {
+    var list = current.closest("ul");
+    if (list.scrollWidth > list.clientWidth) list.scrollLeft = current.offsetLeft - 16; // the list is the link's offset parent there
+  }
+
+  // A link to a field ("Fix it" on an error page) puts the cursor in it.
+  var target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) target.focus();
+
   // The gallery filters its tiles as you type; the form still searches on the server without JavaScript.
   var search = document.getElementById("gallery-search");
   if (search) {
