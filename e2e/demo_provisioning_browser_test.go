@@ -51,7 +51,7 @@ func TestDemoProvisioningInBrowser(t *testing.T) {
 	admin.portal("the app's Provisioning page", "/admin/d/default/apps/"+appID+"/provisioning")
 	admin.do("turn provisioning on with the tenant URL and the token",
 		chromedp.SetValue(chromedp.CSS("#prov-mode"), "automatic"), typeInto("#tenant-url", baseURL, "#secret-token", token),
-		click("#save-provisioning"), chromedp.WaitVisible(chromedp.CSS("#saved, .problem")))
+		click("#save-provisioning"), chromedp.WaitVisible(chromedp.CSS("#notice, .problem")))
 	if got := admin.text("#mode-badge"); got != "On" {
 		t.Fatalf("after saving, provisioning is %q: %s", got, admin.text("main"))
 	}

@@ -179,6 +179,8 @@ func TestBrowserEveryPageAccessible(t *testing.T) {
 		{appBase + "/preview?user=" + u.ID, "#preview-nameid"},
 		{appBase + "/properties", "#save-properties"},
 		{appBase + "/delete", "#confirm-delete"},
+		{appBase + "/provisioning", "#save-provisioning"},
+		{base + "/provisioning", "#filter-app"},
 		{base + "/sign-ins", "#apply-filters"},
 		{base + "/sign-ins/" + events[0].ID, "#signin-code"},
 		{base + "/audit?event=" + url.QueryEscape(audit[0].ID), "#audit-detail"},

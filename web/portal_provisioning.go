@@ -27,8 +27,6 @@ type provisioningPage struct {
 	OnDemand *idp.OnDemandResult
 	// OnDemandType and OnDemandName are what the on-demand form asked for.
 	OnDemandType, OnDemandName string
-	// Notice is a short confirmation of what was done.
-	Notice string
 	// Log is the app's latest provisioning log entries.
 	Log []*gatehouse.ProvisioningEvent
 }
@@ -79,16 +77,7 @@ func (s *Server) portalProvisioning(w http.ResponseWriter, r *http.Request, v *p
 	if err != nil {
 		return err
 	}
-	var notice string
-	switch {
-	case r.URL.Query().Get("saved") == "1":
-		notice = "Saved."
-	case r.URL.Query().Get("retried") == "1":
-		notice = "Provisioning is tried again now."
-	case r.URL.Query().Get("restarted") == "1":
-		notice = "A full cycle starts now."
-	}
-	return s.showProvisioning(w, r, v, a, provisioningPage{Notice: notice})
+	return s.showProvisioning(w, r, v, a, provisioningPage{})
 }
 
 // settingsInput reads the settings form.
@@ -117,7 +106,8 @@ func (s *Server) portalSaveProvisioning(w http.ResponseWriter, r *http.Request, 
 		}
 		return s.showProvisioning(w, r, v, a, provisioningPage{Form: form})
 	}
-	return redirect(w, r, v.appURL(a, "provisioning")+"?saved=1")
+	s.notify(w, r, notice{Message: "The provisioning settings of " + a.Name + " were saved."})
+	return redirect(w, r, v.appURL(a, "provisioning"))
 }
 
 // portalTestProvisioning tests the connection with the tenant URL and token of the form (the saved ones for
@@ -186,7 +176,8 @@ func (s *Server) portalSaveMappings(w http.ResponseWriter, r *http.Request, v *p
 		}
 		return s.showProvisioning(w, r, v, a, page)
 	}
-	return redirect(w, r, v.appURL(a, "provisioning")+"?saved=1#"+strings.TrimSuffix(field, "Mappings")+"-mappings")
+	s.notify(w, r, notice{Message: "The " + strings.TrimSuffix(field, "Mappings") + " attribute mappings of " + a.Name + " were saved."})
+	return redirect(w, r, v.appURL(a, "provisioning")+"#"+strings.TrimSuffix(field, "Mappings")+"-mappings")
 }
 
 func (s *Server) portalProvisionOnDemand(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -235,7 +226,8 @@ func (s *Server) portalRetryProvisioning(w http.ResponseWriter, r *http.Request,
 		}
 		return s.showProvisioning(w, r, v, a, provisioningPage{})
 	}
-	return redirect(w, r, v.appURL(a, "provisioning")+"?retried=1")
+	s.notify(w, r, notice{Message: "Provisioning of " + a.Name + " is tried again now."})
+	return redirect(w, r, v.appURL(a, "provisioning"))
 }
 
 func (s *Server) portalRestartProvisioning(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -249,7 +241,8 @@ func (s *Server) portalRestartProvisioning(w http.ResponseWriter, r *http.Reques
 		}
 		return s.showProvisioning(w, r, v, a, provisioningPage{})
 	}
-	return redirect(w, r, v.appURL(a, "provisioning")+"?restarted=1")
+	s.notify(w, r, notice{Message: "A full provisioning cycle of " + a.Name + " starts now."})
+	return redirect(w, r, v.appURL(a, "provisioning"))
 }
 
 // provisioningLogPage is the provisioning log with its filters.
