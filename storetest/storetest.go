@@ -57,6 +57,11 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"FindGroupsOfUsers", testFindGroupsOfUsers},
 		{"SCIMTokens", testSCIMTokens},
 		{"ForUpdate", testForUpdate},
+		{"OIDCApps", testOIDCApps},
+		{"ClientSecrets", testClientSecrets},
+		{"OIDCKeys", testOIDCKeys},
+		{"OIDCGrants", testOIDCGrants},
+		{"OIDCExpiry", testOIDCExpiry},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
