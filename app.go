@@ -25,7 +25,7 @@ type App struct {
 	Visible bool   `json:"visible"`
 	Notes   string `json:"notes"`
 	// Logo is an uploaded image (PNG, JPEG or SVG as LogoType); empty means an initials tile.
-	Logo      []byte       `json:"-"`
+	Logo     []byte `json:"-"`
 	LogoType string `json:"logoType,omitempty"`
 	// Protocol is ProtocolSAML or ProtocolOIDC; an empty Protocol is SAML.
 	Protocol string `json:"protocol,omitempty"`

@@ -235,7 +235,9 @@ type ClientSecret struct {
 }
 
 // Valid reports whether the secret works at now.
-func (c *ClientSecret) Valid(now time.Time) bool { return c.ExpiresAt == nil || now.Before(*c.ExpiresAt) }
+func (c *ClientSecret) Valid(now time.Time) bool {
+	return c.ExpiresAt == nil || now.Before(*c.ExpiresAt)
+}
 
 // OIDCKey is a directory's key that signs OpenID Connect tokens with one algorithm. The private key is stored
 // sealed and never leaves the server; the public key is published in the directory's JWKS.
@@ -302,9 +304,9 @@ type OIDCGrant struct {
 	SessionID string `json:"-"`
 	// CodeHash is the SHA-256 of the authorization code (empty for client credentials); the code works once, until
 	// CodeExpiresAt. CodeUsedAt is when it was redeemed.
-	CodeHash      string    `json:"-"`
-	CodeExpiresAt time.Time `json:"codeExpiresAt,omitzero"`
-	CodeUsedAt    time.Time `json:"codeUsedAt,omitzero"`
+	CodeHash      string      `json:"-"`
+	CodeExpiresAt time.Time   `json:"codeExpiresAt,omitzero"`
+	CodeUsedAt    time.Time   `json:"codeUsedAt,omitzero"`
 	Request       OIDCRequest `json:"request"`
 	CreatedAt     time.Time   `json:"createdAt"`
 	// ExpiresAt bounds every token of the grant; the store forgets the grant after it.
