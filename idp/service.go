@@ -85,6 +85,9 @@ type Service struct {
 
 	// observer is told of sign-ins, for the metrics; nil when none was set.
 	observer Observer
+
+	// oidc is the OpenID Connect provider of every directory.
+	oidc *oidcProvider
 }
 
 const maxSigners = 1024
@@ -143,6 +146,10 @@ func New(c Config) (*Service, error) {
 	}
 	if s.lockout == (Lockout{}) {
 		s.lockout = DefaultLockout
+	}
+	var err error
+	if s.oidc, err = newOIDCProvider(s); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

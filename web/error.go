@@ -160,6 +160,8 @@ func settingURL(dirID, setting, appID, userID string) string {
 		return app + "/users"
 	case setting == idp.SettingProperties:
 		return app + "/properties"
+	case setting == idp.SettingOIDC:
+		return app + "/sso#oidc"
 	}
 	return ""
 }
