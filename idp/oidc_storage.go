@@ -382,8 +382,11 @@ func (st *oidcStorage) Health(context.Context) error { return nil }
 // ClientCredentials authenticates a confidential client for the client credentials grant.
 func (st *oidcStorage) ClientCredentials(ctx context.Context, clientID, secret string) (op.Client, error) {
 	app, err := st.s.authenticateClient(ctx, oidcDirectory(ctx), clientID, secret)
-	if err != nil {
+	var oe *oidc.Error
+	if errors.As(err, &oe) {
 		return nil, err
+	} else if err != nil {
+		return nil, oidc.ErrInvalidClient().WithParent(err)
 	}
 	return &oidcClient{app: app}, nil
 }

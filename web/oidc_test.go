@@ -104,7 +104,10 @@ func (e *oidcEnv) user(name, display string) *gatehouse.User {
 
 // oauth2 returns the client's oauth2 configuration.
 func (e *oidcEnv) oauth2(scopes ...string) *oauth2.Config {
-	return &oauth2.Config{ClientID: e.app.OIDC.ClientID, ClientSecret: e.secret, Endpoint: e.provider.Endpoint(),
+	// One authentication style: the automatic one retries a refused code with the other, which spends it twice.
+	ep := e.provider.Endpoint()
+	ep.AuthStyle = oauth2.AuthStyleInHeader
+	return &oauth2.Config{ClientID: e.app.OIDC.ClientID, ClientSecret: e.secret, Endpoint: ep,
 		RedirectURL: e.redirect, Scopes: append([]string{gooidc.ScopeOpenID}, scopes...)}
 }
 

@@ -67,6 +67,10 @@ func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, a *idp.Answ
 	case a.SignIn != nil:
 		http.Redirect(w, r, promptURL(dir, a.SignIn), http.StatusSeeOther)
 		return nil
+	case a.Logout != nil && len(a.Logout.Requests) == 0 && a.Logout.Response == nil:
+		// No app to sign out in the browser: straight on.
+		writeRedirect(w, r, cmp.Or(a.Logout.Done, "/d/"+url.PathEscape(dir)+"/login?signedout=1"))
+		return nil
 	case a.Logout != nil:
 		return s.writeLogout(w, r, a.Logout, cmp.Or(a.Logout.Done, "/d/"+url.PathEscape(dir)+"/login"))
 	case a.Notice != nil:
