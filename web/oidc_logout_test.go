@@ -410,7 +410,7 @@ func TestOIDCDiscovery(t *testing.T) {
 	for k, want := range map[string]string{
 		"response_types_supported": "code", "code_challenge_methods_supported": "S256",
 		"id_token_signing_alg_values_supported": "RS256 ES256", "subject_types_supported": "pairwise",
-		"grant_types_supported": "authorization_code refresh_token client_credentials",
+		"grant_types_supported":                 "authorization_code refresh_token client_credentials",
 		"token_endpoint_auth_methods_supported": "client_secret_basic client_secret_post none",
 	} {
 		if got := list(k); got != want {
