@@ -30,7 +30,7 @@ type App struct {
 	// Protocol is ProtocolSAML or ProtocolOIDC; an empty Protocol is SAML.
 	Protocol string `json:"protocol,omitempty"`
 	// SAML holds a SAML app's settings; it is empty for an OpenID Connect app.
-	SAML SAMLSettings `json:"saml,omitzero"`
+	SAML SAMLSettings `json:"saml"`
 	// OIDC holds an OpenID Connect app's settings; nil for a SAML app.
 	OIDC      *OIDCSettings `json:"oidc,omitempty"`
 	CreatedAt time.Time     `json:"createdAt"`
