@@ -2,12 +2,17 @@ package idp
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/gallery"
+	"github.com/gatehouse-idp/gatehouse/saml"
 )
 
 // addOIDCApp adds an OpenID Connect app from template t: its settings with the placeholders filled, its ID as
@@ -371,4 +376,45 @@ func (s *Service) ActivateOIDCKey(ctx context.Context, actor *gatehouse.User, di
 		return s.audit(ctx, tx, actor, dirID, "oidc-key.activate", "oidc-key", keyID, &before, k)
 	})
 	return out, err
+}
+
+// previewOIDC is PreviewAssertion for an OpenID Connect app: the claims an ID token of the user would carry with
+// every scope granted, and the reasons a real sign-in would fail now.
+func (s *Service) previewOIDC(ctx context.Context, app *gatehouse.App, u *gatehouse.User) (*Preview, error) {
+	p := &Preview{AppID: app.ID, UserID: u.ID, UserName: u.UserName, Protocol: gatehouse.ProtocolOIDC,
+		Issuer: s.OIDCIssuer(app.DirectoryID), Audience: app.OIDC.ClientID, NameID: s.oidcSubject(app, u.ID),
+		NameIDFormat: "pairwise subject (sub)", AuthnContext: saml.AuthnContextPassword,
+		SigningOption: "ID token", SigningAlgorithm: app.OIDC.SigningAlgorithm,
+		Problems: []PreviewProblem{}, Claims: []PreviewClaim{}}
+	if err := s.checkAccess(ctx, app, u); err != nil {
+		if !addProblem(p, err) {
+			return nil, err
+		}
+	}
+	if len(app.OIDC.RedirectURIs) == 0 {
+		p.Problems = append(p.Problems, PreviewProblem{Code: CodeRedirectURIMismatch,
+			Message: "The app has no redirect URI, so no authorization request of it can be answered. Add one in its OpenID Connect configuration."})
+	} else {
+		p.Destination = app.OIDC.RedirectURIs[0]
+	}
+	info := new(oidc.UserInfo)
+	scopes := []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopePhone, oidc.ScopeAddress}
+	if err := s.fillUserInfo(ctx, info, app, u, p.NameID, scopes); err != nil {
+		return nil, err
+	}
+	p.IDToken = map[string]any{"iss": p.Issuer, "sub": p.NameID, "aud": p.Audience, "acr": p.AuthnContext, "amr": []string{"pwd"}}
+	names := slices.Sorted(maps.Keys(info.Claims))
+	for _, name := range names {
+		v := info.Claims[name]
+		p.IDToken[name] = v
+		var values []string
+		switch v := v.(type) {
+		case []string:
+			values = v
+		default:
+			values = []string{fmt.Sprint(v)}
+		}
+		p.Claims = append(p.Claims, PreviewClaim{Name: name, Values: values})
+	}
+	return p, nil
 }

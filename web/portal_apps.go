@@ -252,6 +252,9 @@ func (s *Server) portalSSO(w http.ResponseWriter, r *http.Request, v *portalView
 	if err != nil {
 		return err
 	}
+	if a.OIDC != nil {
+		return s.portalOIDC(w, r, v, a, nil)
+	}
 	p, err := s.ssoPage(r, v, a)
 	if err != nil {
 		return err
@@ -349,16 +352,14 @@ func claimFromForm(form url.Values, prefix string, c *gatehouse.Claim) {
 func (s *Server) portalAddClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	var c gatehouse.Claim
 	claimFromForm(r.PostForm, "new-claim-", &c)
-	return s.saveSAML(w, r, v, "claims", func(st *gatehouse.SAMLSettings) {
-		st.Claims = append(st.Claims, c)
-	}, nil)
+	return s.saveClaims(w, r, v, func(claims []gatehouse.Claim) []gatehouse.Claim { return append(claims, c) })
 }
 
 func (s *Server) portalRemoveClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	name := r.PostForm.Get("name")
-	return s.saveSAML(w, r, v, "claims", func(st *gatehouse.SAMLSettings) {
-		st.Claims = slices.DeleteFunc(st.Claims, func(c gatehouse.Claim) bool { return c.Name == name })
-	}, nil)
+	return s.saveClaims(w, r, v, func(claims []gatehouse.Claim) []gatehouse.Claim {
+		return slices.DeleteFunc(claims, func(c gatehouse.Claim) bool { return c.Name == name })
+	})
 }
 
 // claimPage edits one claim.
@@ -391,11 +392,12 @@ func (s *Server) portalClaim(w http.ResponseWriter, r *http.Request, v *portalVi
 		return err
 	}
 	name := r.URL.Query().Get("name")
-	i := slices.IndexFunc(a.SAML.Claims, func(c gatehouse.Claim) bool { return c.Name == name })
+	claims := appClaims(a)
+	i := slices.IndexFunc(claims, func(c gatehouse.Claim) bool { return c.Name == name })
 	if i < 0 {
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no claim named %q.", name)
 	}
-	s.showClaim(w, r, v, a, name, a.SAML.Claims[i])
+	s.showClaim(w, r, v, a, name, claims[i])
 	return nil
 }
 
@@ -405,18 +407,24 @@ func (s *Server) portalSaveClaim(w http.ResponseWriter, r *http.Request, v *port
 		return err
 	}
 	original := r.PostForm.Get("original")
-	i := slices.IndexFunc(a.SAML.Claims, func(c gatehouse.Claim) bool { return c.Name == original })
+	claims := slices.Clone(appClaims(a))
+	i := slices.IndexFunc(claims, func(c gatehouse.Claim) bool { return c.Name == original })
 	if i < 0 {
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no claim named %q.", original)
 	}
-	settings := a.SAML
-	settings.Claims = slices.Clone(a.SAML.Claims)
-	claimFromForm(r.PostForm, "", &settings.Claims[i])
-	if _, err := s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{SAML: &settings}); err != nil {
+	claimFromForm(r.PostForm, "", &claims[i])
+	if a.OIDC != nil {
+		_, err = s.Service.UpdateOIDC(r.Context(), v.Me, v.Dir.ID, a.ID, idp.OIDCPatch{Claims: &claims})
+	} else {
+		settings := a.SAML
+		settings.Claims = claims
+		_, err = s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{SAML: &settings})
+	}
+	if err != nil {
 		if !v.formError(err, "claims") {
 			return err
 		}
-		s.showClaim(w, r, v, a, original, settings.Claims[i])
+		s.showClaim(w, r, v, a, original, claims[i])
 		return nil
 	}
 	return redirect(w, r, v.appURL(a, "sso")+"?saved=claims#claims")

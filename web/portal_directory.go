@@ -24,6 +24,10 @@ type directorySettings struct {
 	// SCIM is the provisioning section (portal_scim.go); scimName keeps its form's name field after an error.
 	SCIM     *scimSettings
 	scimName string
+	// OIDC is the section of the directory's OpenID Connect signing keys (portal_oidc.go); OIDCSaved names what
+	// was just done there.
+	OIDC      *oidcKeysSection
+	OIDCSaved string
 }
 
 func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalView, p directorySettings) error {
@@ -40,6 +44,9 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalV
 	if sc, err := s.scimSection(r, v); err == nil {
 		sc.Name, p.SCIM = p.scimName, sc
 	}
+	if ok, err := s.oidcKeysSection(r, v); err == nil {
+		p.OIDC = ok
+	}
 	v.Nav = "settings"
 	s.show(w, r, v, "settings.html", p)
 	return nil
@@ -48,7 +55,16 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalV
 func (s *Server) portalSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	saved := r.URL.Query().Get("saved")
 	return s.showSettings(w, r, v, directorySettings{Name: v.Dir.Name, Domain: v.Dir.Domain, RequireMFA: v.Dir.RequireMFA,
-		Saved: saved == "1", NotifySaved: saved == "notifications"})
+		Saved: saved == "1", NotifySaved: saved == "notifications", OIDCSaved: oidcSaved(saved)})
+}
+
+// oidcSaved returns what the settings page's saved parameter says was done to the signing keys ("key",
+// "key-active"), or "".
+func oidcSaved(saved string) string {
+	if rest, ok := strings.CutPrefix(saved, "oidc-"); ok {
+		return rest
+	}
+	return ""
 }
 
 func (s *Server) portalSaveSettings(w http.ResponseWriter, r *http.Request, v *portalView) error {

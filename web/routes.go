@@ -134,6 +134,11 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /admin/d/{dir}/logo", s.admin(s.portalDirectoryLogo))
 	handle("POST /admin/d/{dir}/settings/notifications", s.admin(s.portalSaveDirectoryNotifications))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/notifications", s.admin(s.portalSaveAppNotifications))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/oidc", s.admin(s.portalSaveOIDC))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/secrets", s.admin(s.portalCreateClientSecret))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/secrets/{secretId}/delete", s.admin(s.portalDeleteClientSecret))
+	handle("POST /admin/d/{dir}/settings/oidc-keys", s.admin(s.portalCreateOIDCKey))
+	handle("POST /admin/d/{dir}/settings/oidc-keys/{keyId}/activate", s.admin(s.portalActivateOIDCKey))
 	handle("POST /admin/d/{dir}/settings/scim-tokens", s.admin(s.portalCreateSCIMToken))
 	handle("POST /admin/d/{dir}/settings/scim-tokens/{id}/revoke", s.admin(s.portalRevokeSCIMToken))
 
