@@ -295,13 +295,16 @@ const (
 )
 
 // DefaultSAMLSettings returns the settings of a new custom app: email NameID from the user name, the default claims,
-// a signed assertion and SHA-256.
+// the Response and the Assertion both signed, and SHA-256. Both are signed because it works with every SP: some
+// (@node-saml/node-saml, passport-saml) refuse a Response whose envelope is not signed, and an encrypted assertion in
+// an unsigned envelope lets a careless SP accept a Response whose decryption failed. Gallery apps keep the option their
+// vendor documents.
 func DefaultSAMLSettings() SAMLSettings {
 	return SAMLSettings{
 		NameIDFormat:     NameIDEmail,
 		NameIDSource:     AttrUserName,
 		Claims:           DefaultClaims(),
-		SigningOption:    SignAssertion,
+		SigningOption:    SignBoth,
 		SigningAlgorithm: SHA256,
 	}
 }

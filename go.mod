@@ -2,6 +2,8 @@ module github.com/gatehouse-idp/gatehouse
 
 go 1.26.8
 
+toolchain go1.26.11
+
 require (
 	github.com/beevik/etree v1.8.1
 	github.com/chromedp/chromedp v0.23.0

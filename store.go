@@ -38,6 +38,9 @@ type Store interface {
 	// DeleteUser deletes the user with their sessions, API tokens, group memberships, assignments and OpenID
 	// Connect grants.
 	DeleteUser(ctx context.Context, directoryID, id string) error
+	// HasUsers reports whether the directory has at least one user. It reads at most one row, however many users
+	// there are.
+	HasUsers(ctx context.Context, directoryID string) (bool, error)
 
 	// CreateGroup stores g. ECONFLICT if the directory has a group with the same name, ignoring case.
 	CreateGroup(ctx context.Context, g *Group) error
@@ -61,6 +64,10 @@ type Store interface {
 	// taken in the directory.
 	CreateApp(ctx context.Context, a *App, cert *Certificate) error
 	FindApp(ctx context.Context, directoryID, id string) (*App, error)
+	// FindAppForUpdate is FindApp for a read-modify-write inside InTx: until the transaction ends, no other
+	// transaction can change or lock the app, so a change based on what was read cannot overwrite one made meanwhile.
+	// Outside a transaction it is FindApp.
+	FindAppForUpdate(ctx context.Context, directoryID, id string) (*App, error)
 	// FindAppByEntityID finds the app whose SAML Identifier equals entityID exactly.
 	FindAppByEntityID(ctx context.Context, directoryID, entityID string) (*App, error)
 	// FindApps returns the apps whose name contains query (ignoring case; "" matches all), ordered by name.

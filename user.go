@@ -94,6 +94,8 @@ const (
 	SourceAPI    UserSource = "api"
 	SourceCLI    UserSource = "cli"
 	SourceSCIM   UserSource = "scim"
+	// SourceImport is a user created by a bulk import (a CSV or JSON lines file, through the API or the CLI).
+	SourceImport UserSource = "import"
 	// SourceSetup is the first admin, created when the server starts on an empty database.
 	SourceSetup UserSource = "setup"
 )

@@ -146,6 +146,13 @@ func (c *Client) CreateUser(ctx context.Context, dir string, in UserInput) (*gat
 	return &u.User, u.TemporaryPassword, nil
 }
 
+// ImportUsers creates the users of a CSV (contentType "text/csv") or JSON-lines ("application/x-ndjson") file in the
+// directory: the valid rows are created and the result lists the refused ones by line. The file may be at most
+// 32 MiB; send larger ones in parts.
+func (c *Client) ImportUsers(ctx context.Context, dir string, file []byte, contentType string) (*ImportResult, error) {
+	return send[ImportResult](ctx, c, http.MethodPost, dirPath(dir, "users:import"), rawBody{file, contentType})
+}
+
 // GetUser returns a user.
 func (c *Client) GetUser(ctx context.Context, dir, id string) (*gatehouse.User, error) {
 	return get[gatehouse.User](ctx, c, dirPath(dir, "users", id))
@@ -276,9 +283,10 @@ func (c *Client) GetSetup(ctx context.Context, dir, appID string) (*Setup, error
 	return get[Setup](ctx, c, dirPath(dir, "apps", appID, "setup"))
 }
 
-// ImportMetadata updates an app's SAML settings from its SP's metadata and returns the app.
-func (c *Client) ImportMetadata(ctx context.Context, dir, appID string, in MetadataInput) (*gatehouse.App, error) {
-	return send[gatehouse.App](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "saml", "metadata"), in)
+// ImportMetadata updates an app's SAML settings from its SP's metadata and returns the app, what the metadata
+// changed and what the admin may want to turn on.
+func (c *Client) ImportMetadata(ctx context.Context, dir, appID string, in MetadataInput) (*ImportedMetadata, error) {
+	return send[ImportedMetadata](ctx, c, http.MethodPost, dirPath(dir, "apps", appID, "saml", "metadata"), in)
 }
 
 // PreviewAssertion returns the assertion the user would receive at the app now, without sending it anywhere.

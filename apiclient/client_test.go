@@ -192,6 +192,16 @@ func TestMethods(t *testing.T) {
 			result: []any{"b.simon@contoso.com", "Tmp-123"},
 		},
 		{
+			name: "ImportUsers", status: 200,
+			answer: `{"created":1,"failed":1,"errors":[{"line":3,"userName":"x","code":"invalid","field":"userName","message":"Bad."}]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				r, err := c.ImportUsers(ctx, "default", []byte("userName\na@contoso.com\nx\n"), "text/csv")
+				return []any{r.Created, r.Failed, r.Errors[0].Line, r.Errors[0].Field}, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/users:import", Body: "userName\na@contoso.com\nx\n"},
+			result: []any{1, 1, 3, "userName"},
+		},
+		{
 			name: "GetUser escapes the ID", status: 200, answer: `{"id":"a/b"}`,
 			call: func(c *apiclient.Client) (any, error) {
 				u, err := c.GetUser(ctx, "default", "a/b")
@@ -514,13 +524,14 @@ func TestMethods(t *testing.T) {
 			want: request{Method: "POST", Path: "/api/v1/password", Body: `{"userName":"b@contoso.com","currentPassword":"old","newPassword":"new"}`},
 		},
 		{
-			name: "ImportMetadata", status: 200, answer: `{"id":"a1","saml":{"entityId":"https://sp.example.test"}}`,
+			name: "ImportMetadata", status: 200,
+			answer: `{"id":"a1","saml":{"entityId":"https://sp.example.test"},"changes":[{"field":"entityId","message":"The Identifier changed."}]}`,
 			call: func(c *apiclient.Client) (any, error) {
 				a, err := c.ImportMetadata(ctx, "default", "a1", apiclient.MetadataInput{URL: "https://sp.example.test/md"})
-				return a.SAML.EntityID, err
+				return a.SAML.EntityID + " " + a.Changes[0].Field, err
 			},
 			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/saml/metadata", Body: `{"url":"https://sp.example.test/md"}`},
-			result: "https://sp.example.test",
+			result: "https://sp.example.test entityId",
 		},
 		{
 			name: "PreviewAssertion", status: 200, answer: `{"nameId":"b@contoso.com","claims":[{"name":"email","values":["b@contoso.com"]}]}`,

@@ -25,6 +25,9 @@ type OIDCPatch struct {
 	IDTokenLifetime        *int               `json:"idTokenLifetime,omitempty"`
 	RefreshTokenLifetime   *int               `json:"refreshTokenLifetime,omitempty"`
 	Claims                 *[]gatehouse.Claim `json:"claims,omitempty"`
+	// SetClaims and RemoveClaims change single claims, as in a SAMLPatch, after Claims (when set).
+	SetClaims    []ClaimSet `json:"setClaims,omitempty"`
+	RemoveClaims []string   `json:"removeClaims,omitempty"`
 }
 
 // OIDCSetup is what an OpenID Connect app is configured with: the directory's issuer, its endpoints and the app's

@@ -167,6 +167,20 @@ type SAMLPatch struct {
 	AllowSHA1Requests     *bool     `json:"allowSha1Requests,omitempty"`
 	EncryptAssertions     *bool     `json:"encryptAssertions,omitempty"`
 	SignMetadata          *bool     `json:"signMetadata,omitempty"`
+	// AddReplyURLs and RemoveReplyURLs add and remove single reply URLs, SetClaims and RemoveClaims single claims,
+	// on the server, so that another admin's change to another entry stands. They apply after the whole lists.
+	AddReplyURLs    []string   `json:"addReplyUrls,omitempty"`
+	RemoveReplyURLs []string   `json:"removeReplyUrls,omitempty"`
+	SetClaims       []ClaimSet `json:"setClaims,omitempty"`
+	RemoveClaims    []string   `json:"removeClaims,omitempty"`
+}
+
+// ClaimSet is a claim to add or change in a SAMLPatch: it replaces the claim named Replaces (its own name when
+// empty) where it stands, or is added at the end. With New set, a claim of that name must not exist yet.
+type ClaimSet struct {
+	gatehouse.Claim
+	Replaces string `json:"replaces,omitempty"`
+	New      bool   `json:"new,omitempty"`
 }
 
 // Setup holds the values to enter in an app to set up single sign-on with Gatehouse.
@@ -213,6 +227,20 @@ type AuditQuery struct {
 	Limit      int
 }
 
+// ImportedMetadata is the answer to ImportMetadata: the app with its new settings, what the metadata changed
+// setting by setting, and what the admin may want to turn on (encryption, when the SP publishes a certificate).
+type ImportedMetadata struct {
+	gatehouse.App
+	Changes     []SettingNote `json:"changes"`
+	Suggestions []SettingNote `json:"suggestions,omitempty"`
+}
+
+// SettingNote is a sentence about one SAML setting, named by its JSON name.
+type SettingNote struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
 // MetadataInput is the body of ImportMetadata: the SP's metadata XML, or a URL the server fetches and refreshes.
 type MetadataInput struct {
 	Metadata string `json:"metadata,omitempty"`
@@ -251,4 +279,22 @@ type PreviewClaim struct {
 type PreviewProblem struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// ImportResult is what ImportUsers returns: how many users were created, how many rows were refused, and the first
+// 1,000 refused rows.
+type ImportResult struct {
+	Created int           `json:"created"`
+	Failed  int           `json:"failed"`
+	Errors  []ImportError `json:"errors"`
+}
+
+// ImportError is a refused row of an import: the line it starts on (the CSV header is line 1), its user name when
+// it could be read, and the error.
+type ImportError struct {
+	Line     int    `json:"line"`
+	UserName string `json:"userName,omitempty"`
+	Code     string `json:"code"`
+	Field    string `json:"field,omitempty"`
+	Message  string `json:"message"`
 }

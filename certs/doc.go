@@ -11,5 +11,10 @@
 //	sealed, err := s.SealKey(key, cert.ID)
 //	key, err := s.OpenKey(sealed, cert.ID)
 //
+// The key-encryption key is only ever the input of key derivation: the key that seals private keys, and the keys
+// other packages need (DeriveKey, HKDF-SHA256), are derived from it for one purpose each. Keys sealed before that
+// (version 1, under the key-encryption key itself) still open, and LegacyKey gives the keys derived before
+// DeriveKey existed, whose values must not change.
+//
 // The private key is never part of any download format.
 package certs

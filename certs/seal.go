@@ -15,9 +15,17 @@ import (
 // KEKSize is the size in bytes of the key-encryption key.
 const KEKSize = 32
 
-// sealV1 is the version byte of sealed keys: AES-256-GCM, a 12-byte random nonce, the version byte and the caller's
-// associated data authenticated alongside the PKCS#8 key.
-const sealV1 = 1
+// Versions of sealed keys: AES-256-GCM, a 12-byte random nonce, the version byte and the caller's associated data
+// authenticated alongside the PKCS#8 key. Version 1 used the key-encryption key itself as the AES key; version 2
+// uses a key derived from it for this purpose alone (DeriveKey), so that the key-encryption key is only ever the
+// input of key derivation. SealKey writes version 2; OpenKey opens both.
+const (
+	sealV1 = 1
+	sealV2 = 2
+)
+
+// sealPurpose is the purpose of the key that seals version 2 keys.
+const sealPurpose = "gatehouse certificate private keys v2"
 
 const nonceSize = 12
 
@@ -29,7 +37,7 @@ var ErrOpen = errors.New("certs: the private key does not open with this key-enc
 // Sealer encrypts private keys at rest with a key-encryption key kept outside the database. It is safe for
 // concurrent use.
 type Sealer struct {
-	aead cipher.AEAD
+	v1, v2 cipher.AEAD
 }
 
 // NewSealer returns a Sealer for a 32-byte key-encryption key.
@@ -37,7 +45,23 @@ func NewSealer(kek []byte) (*Sealer, error) {
 	if len(kek) != KEKSize {
 		return nil, fmt.Errorf("certs: the key-encryption key is %d bytes; it must be %d", len(kek), KEKSize)
 	}
-	block, err := aes.NewCipher(kek)
+	v1, err := newGCM(kek)
+	if err != nil {
+		return nil, err
+	}
+	key, err := DeriveKey(kek, sealPurpose)
+	if err != nil {
+		return nil, err
+	}
+	v2, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{v1: v1, v2: v2}, nil
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, fmt.Errorf("certs: new sealer: %w", err)
 	}
@@ -45,7 +69,7 @@ func NewSealer(kek []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certs: new sealer: %w", err)
 	}
-	return &Sealer{aead: aead}, nil
+	return aead, nil
 }
 
 func additionalData(version byte, aad string) []byte {
@@ -80,12 +104,12 @@ func (s *Sealer) SealSigner(key crypto.Signer, aad string) ([]byte, error) {
 		return nil, fmt.Errorf("certs: seal key: %w", err)
 	}
 	defer clear(plain)
-	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plain)+s.aead.Overhead())
-	out[0] = sealV1
+	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plain)+s.v2.Overhead())
+	out[0] = sealV2
 	if _, err := rand.Read(out[1 : 1+nonceSize]); err != nil {
 		return nil, fmt.Errorf("certs: seal key: %w", err)
 	}
-	return s.aead.Seal(out, out[1:1+nonceSize], plain, additionalData(sealV1, aad)), nil
+	return s.v2.Seal(out, out[1:1+nonceSize], plain, additionalData(sealV2, aad)), nil
 }
 
 // OpenKey decrypts a key sealed by SealKey with the same aad. A wrong key-encryption key, a different aad or
@@ -107,14 +131,20 @@ func (s *Sealer) OpenSigner(sealed []byte, aad string) (crypto.Signer, error) {
 	if len(sealed) == 0 {
 		return nil, errors.New("certs: open key: the sealed key is empty")
 	}
-	if sealed[0] != sealV1 {
+	var aead cipher.AEAD
+	switch sealed[0] {
+	case sealV1:
+		aead = s.v1
+	case sealV2:
+		aead = s.v2
+	default:
 		return nil, fmt.Errorf("certs: open key: unknown sealing version %d", sealed[0])
 	}
-	if len(sealed) < 1+nonceSize+s.aead.Overhead() {
+	if len(sealed) < 1+nonceSize+aead.Overhead() {
 		return nil, fmt.Errorf("certs: open key: the sealed key is truncated (%d bytes): %w", len(sealed), ErrOpen)
 	}
 	nonce, ct := sealed[1:1+nonceSize], sealed[1+nonceSize:]
-	plain, err := s.aead.Open(nil, nonce, ct, additionalData(sealV1, aad))
+	plain, err := aead.Open(nil, nonce, ct, additionalData(sealed[0], aad))
 	if err != nil {
 		return nil, fmt.Errorf("certs: open key: %w", ErrOpen)
 	}

@@ -5,6 +5,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -40,8 +44,8 @@ func TestSealOpenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sealed[0] != 1 {
-		t.Errorf("version byte = %d; want 1", sealed[0])
+	if sealed[0] != 2 {
+		t.Errorf("version byte = %d; want 2", sealed[0])
 	}
 	der := testKey.N.Bytes()
 	if bytes.Contains(sealed, der[:32]) {
@@ -90,7 +94,8 @@ func TestOpenKeyFails(t *testing.T) {
 		{"flipped ciphertext bit", s, flip(len(sealed) - 20), "cert-1", certs.ErrOpen, ""},
 		{"flipped nonce bit", s, flip(3), "cert-1", certs.ErrOpen, ""},
 		{"truncated", s, sealed[:20], "cert-1", certs.ErrOpen, "truncated"},
-		{"unknown version", s, append([]byte{2}, sealed[1:]...), "cert-1", nil, "unknown sealing version 2"},
+		{"labelled version 1", s, append([]byte{1}, sealed[1:]...), "cert-1", certs.ErrOpen, ""},
+		{"unknown version", s, append([]byte{3}, sealed[1:]...), "cert-1", nil, "unknown sealing version 3"},
 		{"empty", s, nil, "cert-1", nil, "empty"},
 	}
 	for _, tt := range tests {
@@ -106,6 +111,37 @@ func TestOpenKeyFails(t *testing.T) {
 				t.Errorf("error %q; want it to mention %q", err, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// TestOpenKeyVersion1 opens a key sealed by an earlier Gatehouse (version 1, AES-GCM under the key-encryption key
+// itself; testdata/sealed-v1.txt, sealed with the key-encryption key of 32 bytes 0x01 for "cert-1"): keys sealed
+// before version 2 still open, and only with their key-encryption key and certificate.
+func TestOpenKeyVersion1(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "sealed-v1.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(sealed) == 0 || sealed[0] != 1 {
+		t.Fatalf("testdata/sealed-v1.txt is not a version 1 sealed key (%v)", err)
+	}
+	k, err := mustSealer(t, kek(1)).OpenKey(sealed, "cert-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(pub); hex.EncodeToString(sum[:]) != "857e16b5352016b6f187c064381b053974cb395fe66d3e66a0b779104d6e59a6" {
+		t.Errorf("the opened key is not the one sealed: public key SHA-256 %x", sum)
+	}
+	if _, err := mustSealer(t, kek(2)).OpenKey(sealed, "cert-1"); !errors.Is(err, certs.ErrOpen) {
+		t.Errorf("with another key-encryption key: %v, want ErrOpen", err)
+	}
+	if _, err := mustSealer(t, kek(1)).OpenKey(sealed, "cert-2"); !errors.Is(err, certs.ErrOpen) {
+		t.Errorf("for another certificate: %v, want ErrOpen", err)
 	}
 }
 

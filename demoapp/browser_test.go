@@ -20,7 +20,7 @@ import (
 // test does: the owner signs in, uploads the IdP certificate, sets both URLs and invites a member, who then signs
 // in with SSO from the IdP's auto-submitted form.
 func TestBrowserTutorial(t *testing.T) {
-	ctx := browsertest.New(t, 90*time.Second)
+	ctx := browsertest.New(t, 5*time.Minute)
 	e := newEnv(t)
 	do := func(step string, a ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -61,42 +61,42 @@ func TestBrowserTutorial(t *testing.T) {
 
 	do("owner signs in", chromedp.Navigate(e.url+"/signin"),
 		chromedp.SendKeys(chromedp.CSS("#email"), ownerEmail), chromedp.SendKeys(chromedp.CSS("#password"), ownerPassword),
-		chromedp.Click(chromedp.CSS("#signin-submit")), chromedp.WaitVisible(chromedp.CSS("#current-user")))
+		browsertest.Loads(chromedp.Click(chromedp.CSS("#signin-submit"))), chromedp.WaitVisible(chromedp.CSS("#current-user")))
 	if got := text("#current-user"); got != ownerEmail {
 		t.Errorf("#current-user %q", got)
 	}
 
-	do("open Settings → Access security → Change settings", chromedp.Click(chromedp.CSS("#nav-settings")),
-		chromedp.WaitVisible(chromedp.CSS("#change-settings")), chromedp.Click(chromedp.CSS("#change-settings")),
+	do("open Settings → Access security → Change settings", browsertest.Loads(chromedp.Click(chromedp.CSS("#nav-settings"))),
+		chromedp.WaitVisible(chromedp.CSS("#change-settings")), browsertest.Loads(chromedp.Click(chromedp.CSS("#change-settings"))),
 		chromedp.WaitVisible(chromedp.CSS("#save-sso")))
 	entityID, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#sp-entity-id")))
 	if err != nil || entityID != e.app.EntityID() {
 		t.Errorf("#sp-entity-id %q (%v), want %s", entityID, err, e.app.EntityID())
 	}
 	do("upload a private key by mistake", chromedp.SetUploadFiles(chromedp.CSS("#cert-file"), []string{writeTemp(t, "key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")}),
-		chromedp.Click(chromedp.CSS("#save-sso")), chromedp.WaitVisible(chromedp.CSS("#settings-error")))
+		browsertest.Loads(chromedp.Click(chromedp.CSS("#save-sso"))), chromedp.WaitVisible(chromedp.CSS("#settings-error")))
 	if got := text("#settings-error"); !strings.Contains(got, "private key") {
 		t.Errorf("#settings-error %q", got)
 	}
 	do("upload the certificate and set the URLs",
 		chromedp.SetUploadFiles(chromedp.CSS("#cert-file"), []string{certFile}),
 		chromedp.SetValue(chromedp.CSS("#auth-url"), idpLoginURL), chromedp.SetValue(chromedp.CSS("#issuer-url"), testIssuer),
-		chromedp.Click(chromedp.CSS("#save-sso")), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
+		browsertest.Loads(chromedp.Click(chromedp.CSS("#save-sso"))), chromedp.WaitVisible(chromedp.CSS("#settings-saved")))
 	if got := text("#cert-thumbprint"); got != thumbprint(e.idp.cert) {
 		t.Errorf("#cert-thumbprint %q, want %s", got, thumbprint(e.idp.cert))
 	}
 
-	do("invite a member", chromedp.Click(chromedp.CSS("#nav-team")), chromedp.WaitVisible(chromedp.CSS("#invite-email")),
-		chromedp.SendKeys(chromedp.CSS("#invite-email"), "ada@example.com"), chromedp.Click(chromedp.CSS("#invite-submit")),
+	do("invite a member", browsertest.Loads(chromedp.Click(chromedp.CSS("#nav-team"))), chromedp.WaitVisible(chromedp.CSS("#invite-email")),
+		chromedp.SendKeys(chromedp.CSS("#invite-email"), "ada@example.com"), browsertest.Loads(chromedp.Click(chromedp.CSS("#invite-submit"))),
 		chromedp.WaitVisible(chromedp.CSS("#team-invited")))
 	if got := text(`tr[data-email="ada@example.com"] .member-status`); got != "pending" {
 		t.Errorf("status after the invitation %q, want pending", got)
 	}
-	do("sign out", chromedp.Click(chromedp.CSS("#signout-button")), chromedp.WaitVisible(chromedp.CSS("#sso-button")))
+	do("sign out", browsertest.Loads(chromedp.Click(chromedp.CSS("#signout-button"))), chromedp.WaitVisible(chromedp.CSS("#sso-button")))
 
 	// The member starts at the app, signs in at the IdP and is posted back.
-	do("sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")), chromedp.WaitVisible(chromedp.CSS("#post")),
-		chromedp.Click(chromedp.CSS("#post")), chromedp.WaitVisible(chromedp.CSS("#current-user, #error-ref")))
+	do("sign in with SSO", browsertest.Loads(chromedp.Click(chromedp.CSS("#sso-button"))), chromedp.WaitVisible(chromedp.CSS("#post")),
+		browsertest.Loads(chromedp.Click(chromedp.CSS("#post"))), chromedp.WaitVisible(chromedp.CSS("#current-user, #error-ref")))
 	if got := text("#current-user"); got != "ada@example.com" {
 		t.Errorf("#current-user after SSO %q, want ada@example.com", got)
 	}

@@ -2,6 +2,8 @@ package demoapp
 
 import (
 	"encoding/base64"
+
+	"github.com/beevik/etree"
 	"html"
 	"net/http"
 	"strings"
@@ -60,6 +62,86 @@ func TestACSAssertionWrapping(t *testing.T) {
 	o := member("ada@example.com", "", "")
 	o.Wrap, o.WrapEmail = true, ownerEmail
 	e.rejected(t, nil, e.response(o), http.StatusBadRequest, "", "exactly one signed assertion")
+}
+
+// wrapped returns resp (a base64 SAMLResponse with a signed assertion for a member) rewrapped by wrap, which gets
+// the Response element, its signed assertion and an unsigned copy of it that names the owner instead.
+func wrapped(t *testing.T, resp string, wrap func(response, signed, evil *etree.Element)) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(raw); err != nil {
+		t.Fatal(err)
+	}
+	response := doc.Root()
+	signed := response.SelectElement("Assertion")
+	evil := signed.Copy()
+	evil.RemoveChild(evil.SelectElement("Signature"))
+	evil.FindElement("./Subject/NameID").SetText(ownerEmail)
+	for _, v := range evil.FindElements("./AttributeStatement/Attribute[@Name='email']/AttributeValue") {
+		v.SetText(ownerEmail)
+	}
+	wrap(response, signed, evil)
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(out)
+}
+
+// TestACSSignatureWrapping is XML signature wrapping (XSW) against the app: a Response with a correctly signed
+// assertion for a member and a forged one for the owner placed where a careless SP reads it. However the two are
+// arranged, the app refuses the Response because it carries a second assertion, and signs in nobody: not the owner,
+// and not the member either (XSW7 used to sign the member in, reading the signed assertion and ignoring the one in
+// samlp:Extensions).
+func TestACSSignatureWrapping(t *testing.T) {
+	e := newEnv(t)
+	e.configureSSO(false)
+	e.invite("ada@example.com", "")
+	tests := []struct {
+		name string
+		wrap func(response, signed, evil *etree.Element)
+	}{
+		{"XSW3 forged assertion before the signed one", func(response, signed, evil *etree.Element) {
+			response.InsertChildAt(signed.Index(), evil)
+		}},
+		{"XSW4 forged assertion wraps the signed one", func(response, signed, evil *etree.Element) {
+			response.InsertChildAt(signed.Index(), evil)
+			response.RemoveChild(signed)
+			evil.AddChild(signed)
+		}},
+		{"XSW7 forged assertion in samlp:Extensions", func(response, signed, evil *etree.Element) {
+			ext := etree.NewElement("samlp:Extensions")
+			ext.AddChild(evil)
+			response.InsertChildAt(response.SelectElement("Issuer").Index()+1, ext)
+		}},
+		{"XSW7 signed assertion moved into samlp:Extensions", func(response, signed, evil *etree.Element) {
+			at := signed.Index()
+			response.RemoveChild(signed)
+			ext := etree.NewElement("samlp:Extensions")
+			ext.AddChild(signed)
+			response.InsertChildAt(response.SelectElement("Issuer").Index()+1, ext)
+			response.InsertChildAt(at+1, evil)
+		}},
+		{"XSW8 signed assertion in the forged one's ds:Object", func(response, signed, evil *etree.Element) {
+			sig := signed.SelectElement("Signature").Copy()
+			orig := signed.Copy()
+			orig.RemoveChild(orig.SelectElement("Signature"))
+			sig.CreateElement("ds:Object").AddChild(orig)
+			evil.InsertChildAt(1, sig)
+			response.InsertChildAt(signed.Index(), evil)
+			response.RemoveChild(signed)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := wrapped(t, e.response(member("ada@example.com", "", "")), tt.wrap)
+			e.rejected(t, nil, resp, http.StatusBadRequest, "assertion count", "exactly one signed assertion")
+		})
+	}
 }
 
 // TestACSWrongAudience is SECURITY-CASES 24 on the service provider's side (wrong audience): the Audience must be

@@ -201,6 +201,11 @@ func (a *App) acs(w http.ResponseWriter, r *http.Request) error {
 	for id := range pending {
 		ids = append(ids, id)
 	}
+	if n := countAssertions(raw); n > 1 {
+		return &Error{Code: ESSO, Check: "assertion count",
+			Message: fmt.Sprintf("The response carries %d assertions; exactly one signed assertion is accepted. "+
+				"An extra assertion was added to it after it was signed.", n)}
+	}
 	sp := a.serviceProvider(s)
 	assertion, err := sp.ParseXMLResponse(raw, ids, sp.AcsURL)
 	if err != nil {
@@ -251,6 +256,24 @@ func (a *App) acs(w http.ResponseWriter, r *http.Request) error {
 	a.log.Info("signed in with SSO", "email", u.Email, "assertion_id", assertion.ID, "in_response_to", inResponseTo)
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	return nil
+}
+
+// countAssertions returns how many Assertion and EncryptedAssertion elements raw holds anywhere, in any namespace:
+// in samlp:Extensions, inside another assertion, in a signature's ds:Object. A Response from an identity provider
+// carries one; any other is a copy added to wrap a signature (XML signature wrapping, XSW1 to XSW8), whichever
+// one the library would have read. Text that is not well-formed XML counts as none and is left to the library.
+func countAssertions(raw []byte) int {
+	d := xml.NewDecoder(bytes.NewReader(raw))
+	n := 0
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return n
+		}
+		if t, ok := tok.(xml.StartElement); ok && (t.Name.Local == "Assertion" || t.Name.Local == "EncryptedAssertion") {
+			n++
+		}
+	}
 }
 
 // claims returns the e-mail (the "email" attribute, or the NameID), first and last name of an assertion.
@@ -468,7 +491,7 @@ func (a *App) explain(ctx context.Context, err error, raw []byte, s *settings, i
 			"An extra assertion was added to it after it was signed.", v.Assertions)
 	case v.Signatures == 0 && bytes.Contains(raw, []byte("Assertion")):
 		e.Check = "signature"
-		e.Message = "Neither the response nor its assertion is signed. In Gatehouse, sign the assertion (the default)."
+		e.Message = "Neither the response nor its assertion is signed. In Gatehouse, choose a signing option that signs the assertion."
 	case errors.Is(err, saml.ErrMalformedMessage):
 		e.Check = "format"
 		e.Message = "The response is not a well-formed SAML 2.0 response."

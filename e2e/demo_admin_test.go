@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/gatehouse-idp/gatehouse/internal/browsertest"
 )
 
 // tab drives one browser tab (or one isolated browser context) by element ids, failing the test with the step's
@@ -33,7 +34,7 @@ func newTab(t *testing.T, ctx context.Context) *tab {
 
 // stepTimeout bounds each step, so that a missing element fails with the step's name instead of the test's
 // overall deadline.
-const stepTimeout = 30 * time.Second
+const stepTimeout = time.Minute
 
 // do runs the actions of one step.
 func (b *tab) do(step string, actions ...chromedp.Action[chromedp.Void]) {
@@ -120,24 +121,20 @@ func (b *tab) waitAt(step, origin, sel string) {
 		"no "+sel+" on "+origin)
 }
 
-// waitFor waits until the JavaScript expression cond is true on a completely loaded page; what describes cond in
-// the failure message.
+// waitFor waits until the JavaScript expression cond is true on a completely loaded page, through any navigations
+// on the way; what describes cond in the failure message.
 func (b *tab) waitFor(step, cond, what string) {
 	b.t.Helper()
-	expr := "document.readyState === 'complete' && (" + cond + ")"
-	for range int(stepTimeout / (100 * time.Millisecond)) {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if b.ctx.Err() != nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, browsertest.WaitFor(cond)); err != nil {
+		b.t.Fatalf("%s: %s within %v (%v); the browser is at %s", step, what, stepTimeout, err, b.location())
 	}
-	b.t.Fatalf("%s: %s within %v; the browser is at %s", step, what, stepTimeout, b.location())
+}
+
+// click clicks sel, which loads a new page, and waits until that page has loaded.
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return browsertest.Loads(chromedp.Click(chromedp.CSS(sel)))
 }
 
 // typeInto replaces the value of each input or textarea (selector → text) by typing the text.
@@ -192,10 +189,9 @@ func newGatehouseAdmin(t *testing.T, b *tab, gh string) *gatehouseAdmin {
 	a.waitAt("the portal asks the admin to sign in", gh, "#userName")
 	a.do("the admin signs in", typeInto("#userName", demoAdminUser, "#password", adminPassword))
 	a.screenshot("01-admin-sign-in")
-	a.do("the admin signs in", chromedp.Click(chromedp.CSS("#sign-in")))
+	a.do("the admin signs in", click("#sign-in"))
 	a.waitFor("the admin is signed in", "location.pathname.startsWith('/admin/')", "not in the portal")
-	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: a.downloads}); err != nil {
+	if err := browsertest.AllowDownloads(b.ctx, a.downloads); err != nil {
 		t.Fatalf("allow downloads: %v", err)
 	}
 	return a
@@ -216,19 +212,19 @@ func (a *gatehouseAdmin) addApp(galleryID, search string, params map[string]stri
 	a.t.Helper()
 	a.portal("the app list", "/admin/d/default/apps")
 	tile := `a.gallery-tile[data-gallery-id="` + galleryID + `"]`
-	a.do("open the gallery", chromedp.Click(chromedp.CSS("#add-from-gallery")), chromedp.WaitVisible(chromedp.CSS("#gallery-search")),
+	a.do("open the gallery", click("#add-from-gallery"), chromedp.WaitVisible(chromedp.CSS("#gallery-search")),
 		chromedp.SendKeys(chromedp.CSS("#gallery-search"), search), chromedp.WaitVisible(chromedp.CSS(tile)))
 	if shotGallery != "" {
 		a.screenshot(shotGallery)
 	}
-	a.do("pick the tile", chromedp.Click(chromedp.CSS(tile)), chromedp.WaitVisible(chromedp.CSS("#add-app")))
+	a.do("pick the tile", click(tile), chromedp.WaitVisible(chromedp.CSS("#add-app")))
 	for name, v := range params {
 		a.do("fill in "+name, typeInto("#param-"+name, v))
 	}
 	if shotAdd != "" {
 		a.screenshot(shotAdd)
 	}
-	a.do("add the app", chromedp.Click(chromedp.CSS("#add-app")))
+	a.do("add the app", click("#add-app"))
 	a.waitFor("the app's single sign-on page", "location.pathname.endsWith('/sso') && document.querySelector('#entityId') !== null",
 		"not on the new app's single sign-on page")
 	loc := a.location()
@@ -248,7 +244,7 @@ func (a *gatehouseAdmin) configureBasic(appID, entityID, replyURL, signOnURL str
 	if signOnURL != "" {
 		a.screenshot("05-basic-saml")
 	}
-	a.do("save them", chromedp.Click(chromedp.CSS("#save-basic")), chromedp.WaitVisible(chromedp.CSS("#saved")))
+	a.do("save them", click("#save-basic"), chromedp.WaitVisible(chromedp.CSS("#saved")))
 }
 
 // signWith sets what Gatehouse signs for the app (assertion, response or both) in its signing settings.
@@ -256,7 +252,7 @@ func (a *gatehouseAdmin) signWith(appID, option string) {
 	a.t.Helper()
 	a.portal("the signing settings", "/admin/d/default/apps/"+appID+"/sso")
 	a.do("sign the "+option, chromedp.SetValue(chromedp.CSS("#signingOption"), option),
-		chromedp.Click(chromedp.CSS("#save-signing")), chromedp.WaitVisible(chromedp.CSS("#saved")))
+		click("#save-signing"), chromedp.WaitVisible(chromedp.CSS("#saved")))
 	if got := a.value("#signingOption"); got != option {
 		a.t.Fatalf("signing option after saving %q, want %q", got, option)
 	}
@@ -276,9 +272,12 @@ func (a *gatehouseAdmin) setup(appID string) (loginURL, identifier string) {
 func (a *gatehouseAdmin) downloadCertificate(appID string) string {
 	a.t.Helper()
 	a.portal("download the certificate", "/admin/d/default/apps/"+appID+"/sso")
-	before, _ := os.ReadDir(a.downloads)
-	a.do("click Certificate (Base64)", chromedp.Click(chromedp.CSS("#download-base64")))
-	path := a.waitDownload(len(before))
+	ctx, cancel := context.WithTimeout(a.ctx, stepTimeout)
+	defer cancel()
+	path, err := browsertest.Download(ctx, a.downloads, chromedp.Click(chromedp.CSS("#download-base64")))
+	if err != nil {
+		a.t.Fatalf("click Certificate (Base64): %v\nat %s", err, a.location())
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		a.t.Fatal(err)
@@ -289,40 +288,17 @@ func (a *gatehouseAdmin) downloadCertificate(appID string) string {
 	return path
 }
 
-// waitDownload waits until the download directory holds a finished file beyond the first n and returns its path.
-func (a *gatehouseAdmin) waitDownload(n int) string {
-	a.t.Helper()
-	for range int(stepTimeout / (100 * time.Millisecond)) {
-		entries, _ := os.ReadDir(a.downloads)
-		if len(entries) > n {
-			var newest os.DirEntry
-			var newestTime time.Time
-			for _, e := range entries {
-				if info, err := e.Info(); err == nil && info.ModTime().After(newestTime) {
-					newest, newestTime = e, info.ModTime()
-				}
-			}
-			if newest != nil && !strings.HasSuffix(newest.Name(), ".crdownload") {
-				return filepath.Join(a.downloads, newest.Name())
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	a.t.Fatalf("no download finished in %s within %v", a.downloads, stepTimeout)
-	return ""
-}
-
 // createUser creates a user with Users → New user and returns the temporary password the portal shows.
 func (a *gatehouseAdmin) createUser(userName, first, last string, shot bool) (tempPassword string) {
 	a.t.Helper()
 	a.portal("the user list", "/admin/d/default/users")
-	a.do("open New user", chromedp.Click(chromedp.CSS("#new-user")), chromedp.WaitVisible(chromedp.CSS("#create-user")))
+	a.do("open New user", click("#new-user"), chromedp.WaitVisible(chromedp.CSS("#create-user")))
 	a.do("fill in the user", typeInto("#userName", userName, "#firstName", first, "#lastName", last,
 		"#displayName", first+"."+last, "#mail", userName))
 	if shot {
 		a.screenshot("08-new-user")
 	}
-	a.do("create the user", chromedp.Click(chromedp.CSS("#create-user")), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
+	a.do("create the user", click("#create-user"), chromedp.WaitVisible(chromedp.CSS("#temporary-password")))
 	if shot {
 		a.screenshot("09-temporary-password")
 	}
@@ -334,7 +310,7 @@ func (a *gatehouseAdmin) assign(appID, userName string, shot bool) {
 	a.t.Helper()
 	a.portal("the app's users and groups", "/admin/d/default/apps/"+appID+"/users")
 	a.do("assign "+userName, typeInto("#assign-search", userName),
-		chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), chromedp.Click(chromedp.CSS("#assign")))
+		chromedp.SetValue(chromedp.CSS("#assign-type"), "user"), click("#assign"))
 	a.waitFor("the assignment is listed", "[...document.querySelectorAll('tr[data-assignment-id]')].some(r => r.textContent.includes("+jsString(userName)+"))",
 		"no row for "+userName)
 	if shot {

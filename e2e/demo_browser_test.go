@@ -23,7 +23,7 @@ func (o *demoOwner) signIn() {
 	o.t.Helper()
 	o.open(o.demo.URL + "/signin")
 	o.do("the owner signs in to the demo app", typeInto("#email", demoOwnerEmail, "#password", demoOwnerPassword),
-		chromedp.Click(chromedp.CSS("#signin-submit")))
+		click("#signin-submit"))
 	o.waitAt("the owner's dashboard", o.demo.URL, "#current-user")
 	if got := o.text("#current-user"); got != demoOwnerEmail {
 		o.t.Fatalf("signed in to the demo app as %q, want the owner", got)
@@ -33,7 +33,7 @@ func (o *demoOwner) signIn() {
 // spValues returns the demo app's own SAML values from its settings page.
 func (o *demoOwner) spValues() (entityID, acsURL, signOnURL string) {
 	o.t.Helper()
-	o.do("open Settings", chromedp.Click(chromedp.CSS("#nav-settings")), chromedp.WaitVisible(chromedp.CSS("#sp-entity-id")))
+	o.do("open Settings", click("#nav-settings"), chromedp.WaitVisible(chromedp.CSS("#sp-entity-id")))
 	o.do("show the app's SAML values", chromedp.ScrollIntoView(chromedp.CSS("#sp-entity-id")))
 	o.screenshot("04-demo-sp-values")
 	return o.value("#sp-entity-id"), o.value("#sp-acs-url"), o.value("#sp-sign-on-url")
@@ -44,14 +44,14 @@ func (o *demoOwner) spValues() (entityID, acsURL, signOnURL string) {
 func (o *demoOwner) accessSecurity(certFile, authURL, issuerURL, shot string) {
 	o.t.Helper()
 	o.open(o.demo.URL + "/settings")
-	o.do("Settings → Access security → Change settings", chromedp.Click(chromedp.CSS("#change-settings")),
+	o.do("Settings → Access security → Change settings", click("#change-settings"),
 		chromedp.WaitVisible(chromedp.CSS("#save-sso")))
 	o.do("upload the certificate, set both URLs", chromedp.SetUploadFiles(chromedp.CSS("#cert-file"), []string{certFile}),
 		typeInto("#auth-url", authURL, "#issuer-url", issuerURL))
 	if shot != "" {
 		o.screenshot(shot)
 	}
-	o.do("save", chromedp.Click(chromedp.CSS("#save-sso")), chromedp.WaitVisible(chromedp.CSS("#settings-saved, #settings-error")))
+	o.do("save", click("#save-sso"), chromedp.WaitVisible(chromedp.CSS("#settings-saved, #settings-error")))
 	if o.has("#settings-error") {
 		o.t.Fatalf("the demo app refused the access security settings: %s", o.text("#settings-error"))
 	}
@@ -64,10 +64,10 @@ func (o *demoOwner) accessSecurity(certFile, authURL, issuerURL, shot string) {
 func (o *demoOwner) useMetadataURL(metadataURL string) {
 	o.t.Helper()
 	o.open(o.demo.URL + "/settings")
-	o.do("Settings → Access security → Change settings", chromedp.Click(chromedp.CSS("#change-settings")),
+	o.do("Settings → Access security → Change settings", click("#change-settings"),
 		chromedp.WaitVisible(chromedp.CSS("#save-sso")))
 	o.do("paste the App Federation Metadata URL", typeInto("#metadata-url", metadataURL),
-		chromedp.Click(chromedp.CSS("#save-sso")), chromedp.WaitVisible(chromedp.CSS("#settings-saved, #settings-error")))
+		click("#save-sso"), chromedp.WaitVisible(chromedp.CSS("#settings-saved, #settings-error")))
 	if o.has("#settings-error") {
 		o.t.Fatalf("the demo app refused the metadata URL: %s", o.text("#settings-error"))
 	}
@@ -77,7 +77,7 @@ func (o *demoOwner) useMetadataURL(metadataURL string) {
 func (o *demoOwner) invite(email string, shot string) {
 	o.t.Helper()
 	o.open(o.demo.URL + "/team")
-	o.do("invite "+email, typeInto("#invite-email", email), chromedp.Click(chromedp.CSS("#invite-submit")),
+	o.do("invite "+email, typeInto("#invite-email", email), click("#invite-submit"),
 		chromedp.WaitVisible(chromedp.CSS("#team-invited, #team-error")))
 	if got := o.memberStatus(email); got != "pending" {
 		o.t.Fatalf("%s after the invitation: status %q, want pending", email, got)
@@ -107,7 +107,7 @@ func gatehouseSignIn(b *tab, gh string, userName, password string) {
 	b.t.Helper()
 	b.waitAt("Gatehouse's sign-in page", gh, "#userName")
 	b.do("sign in to Gatehouse as "+userName, typeInto("#userName", userName, "#password", password),
-		chromedp.Click(chromedp.CSS("#sign-in")))
+		click("#sign-in"))
 }
 
 // changePassword replaces a temporary password on Gatehouse's password page.
@@ -118,7 +118,7 @@ func changePassword(b *tab, gh string, temporary, newPassword, shot string) {
 	if shot != "" {
 		b.screenshot(shot)
 	}
-	b.do("change the password", chromedp.Click(chromedp.CSS("#change-password")))
+	b.do("change the password", click("#change-password"))
 }
 
 // defaultDemoAddr is the demo app's default address, which the gallery template proposes.
@@ -127,7 +127,7 @@ const defaultDemoAddr = "127.0.0.1:8090"
 // demoSignOut signs out of the demo app, which ends on its sign-in page.
 func demoSignOut(b *tab, demo *demoApp) {
 	b.t.Helper()
-	b.do("sign out of the demo app", chromedp.Click(chromedp.CSS("#signout-button")))
+	b.do("sign out of the demo app", click("#signout-button"))
 	b.waitFor("signed out of the demo app", "location.search.includes('signed_out=1')", "not on the signed-out page")
 	b.waitAt("the demo app's sign-in page", demo.URL, "#sso-button")
 }
@@ -145,7 +145,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two servers and a browser; skipped in -short")
 	}
-	ctx := browsertest.New(t, 5*time.Minute)
+	ctx := browsertest.New(t, 15*time.Minute)
 	// Screenshots for the documentation show the default addresses the tutorial uses.
 	ghAddr, demoAddr := freeAddr(t), freeAddr(t)
 	if os.Getenv("GATEHOUSE_SCREENSHOTS") != "" {
@@ -198,7 +198,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 	tile := `#tiles a.tile[data-app-id="` + appID + `"]`
 	user.waitAt("My Apps shows the demo app", gh, tile)
 	user.screenshot("13-my-apps")
-	user.do("click the tile", chromedp.Click(chromedp.CSS(tile)))
+	user.do("click the tile", click(tile))
 	user.waitAt("signed in at the demo app", demo.URL, "#current-user, #error-page")
 	if got := user.text("#current-user"); got != simon {
 		t.Fatalf("after the tile the demo app shows %q, want %s", got, simon)
@@ -215,13 +215,13 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		use(t)
 		demoSignOut(user, demo)
 		user.open(gh + "/d/default/myapps")
-		user.do("sign out of Gatehouse", chromedp.Click(chromedp.CSS("#sign-out")))
+		user.do("sign out of Gatehouse", click("#sign-out"))
 		user.waitFor("signed out of Gatehouse", "location.pathname.endsWith('/login')", "not on the sign-in page")
 
 		user.open(demo.URL + "/signin")
 		user.waitAt("the demo app's sign-in page", demo.URL, "#sso-button")
 		user.screenshot("15-demo-sign-in-sso")
-		user.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
+		user.do("Sign in with SSO", click("#sso-button"))
 		gatehouseSignIn(user, gh, simon, simonPassword)
 		user.waitAt("back at the demo app", demo.URL, "#current-user, #error-page")
 		if got := user.text("#current-user"); got != simon {
@@ -238,7 +238,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		if href := user.attr(tile, "href"); strings.HasPrefix(href, demo.URL) {
 			t.Fatalf("without a Sign-on URL the tile still leads to the app (%s), want Gatehouse's user access URL", href)
 		}
-		user.do("click the tile", chromedp.Click(chromedp.CSS(tile)))
+		user.do("click the tile", click(tile))
 		user.waitAt("signed in at the demo app", demo.URL, "#current-user, #error-page")
 		if got := user.text("#current-user"); got != simon {
 			t.Fatalf("after IdP-initiated sign-on the demo app shows %q, want %s", got, simon)
@@ -251,7 +251,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		for _, option := range []string{"response", "both", "assertion"} {
 			admin.signWith(appID, option)
 			demoSignOut(user, demo)
-			user.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
+			user.do("Sign in with SSO", click("#sso-button"))
 			user.waitAt("back at the demo app", demo.URL, "#current-user, #error-page")
 			if !user.has("#current-user") || user.text("#current-user") != simon {
 				t.Fatalf("signing the %s: the demo app answers %s", option, user.text("main"))
@@ -266,7 +266,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		owner.invite(smith, "")
 		p := person(t, adminTab)
 		p.open(demo.URL + "/signin")
-		p.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
+		p.do("Sign in with SSO", click("#sso-button"))
 		gatehouseSignIn(p, gh, smith, temp)
 		changePassword(p, gh, temp, "Green-Valley-Orchard-31", "")
 		p.waitAt("Gatehouse's denial page", gh, "#error-code")
@@ -292,7 +292,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		gatehouseSignIn(p, gh, jones, temp)
 		changePassword(p, gh, temp, "Amber-Meadow-Falcon-58", "")
 		p.waitAt("My Apps shows the demo app", gh, tile)
-		p.do("click the tile", chromedp.Click(chromedp.CSS(tile)))
+		p.do("click the tile", click(tile))
 		p.waitAt("the demo app's answer", demo.URL, "#error-page, #current-user")
 		if !p.has("#sso-email") || p.text("#sso-email") != jones || !strings.Contains(p.text("#error-title"), "not a member") {
 			t.Fatalf("want the not-a-member page naming %s, got: %s", jones, p.text("body"))
@@ -345,7 +345,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 		owner.accessSecurity(otherCert, loginURL, identifier, "")
 
 		demoSignOut(user, demo)
-		user.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
+		user.do("Sign in with SSO", click("#sso-button"))
 		user.waitAt("the demo app's answer", demo.URL, "#error-page, #current-user")
 		if p := user.attr("#error-page", "data-check"); p != "signature certificate" {
 			t.Errorf("failed check %q, want signature certificate", p)
@@ -365,7 +365,7 @@ func TestDemoTutorialInBrowser(t *testing.T) {
 			t.Errorf("the demo app shows metadata URL %q, want %q", got, metadataURL)
 		}
 		user.open(demo.URL + "/signin")
-		user.do("Sign in with SSO", chromedp.Click(chromedp.CSS("#sso-button")))
+		user.do("Sign in with SSO", click("#sso-button"))
 		user.waitAt("back at the demo app", demo.URL, "#current-user, #error-page")
 		if got := user.text("#current-user"); got != simon {
 			t.Fatalf("after the metadata URL the demo app shows %q, want %s", got, simon)

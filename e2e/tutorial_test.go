@@ -281,7 +281,8 @@ func (tu *tutorial) verify(t *testing.T, xmlResp []byte, requestIDs []string) *c
 	return assertion
 }
 
-// xmlsecVerify checks the assertion's signature with xmlsec1, an independent implementation in C.
+// xmlsecVerify checks, with xmlsec1, an independent implementation in C, every signature of a Response: the
+// assertion's and, when the Response itself is signed too (a custom app's default), the Response's.
 func xmlsecVerify(t *testing.T, xmlResp, certPEM []byte) {
 	t.Helper()
 	if _, err := exec.LookPath("xmlsec1"); err != nil {
@@ -299,10 +300,17 @@ func xmlsecVerify(t *testing.T, xmlResp, certPEM []byte) {
 	if err := os.WriteFile(certFile, certPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("xmlsec1", "--verify", "--pubkey-cert-pem", certFile,
-		"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", respFile).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "OK") {
-		t.Fatalf("xmlsec1 --verify failed: %v\n%s", err, out)
+	xpaths := []string{"//*[local-name()='Assertion']/*[local-name()='Signature']"}
+	if bytes.Count(xmlResp, []byte("SignatureValue>")) > 2 { // a second signature: the Response's
+		xpaths = append(xpaths, "/*/*[local-name()='Signature']")
+	}
+	for _, xp := range xpaths {
+		out, err := exec.Command("xmlsec1", "--verify", "--pubkey-cert-pem", certFile,
+			"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+			"--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", "--node-xpath", xp, respFile).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "OK") {
+			t.Fatalf("xmlsec1 --verify of %s failed: %v\n%s", xp, err, out)
+		}
 	}
 }
 

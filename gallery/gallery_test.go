@@ -436,7 +436,7 @@ func TestLoadFSValid(t *testing.T) {
 	if diff := cmp.Diff(gatehouse.DefaultClaims(), tpl.SAML.Claims); diff != "" {
 		t.Errorf("claims mismatch (-want +got):\n%s", diff)
 	}
-	if tpl.SAML.SigningOption != gatehouse.SignAssertion || tpl.SAML.NameIDFormat != gatehouse.NameIDEmail {
+	if tpl.SAML.SigningOption != gatehouse.SignBoth || tpl.SAML.NameIDFormat != gatehouse.NameIDEmail {
 		t.Errorf("signing option %q, NameID format %q; want the defaults", tpl.SAML.SigningOption, tpl.SAML.NameIDFormat)
 	}
 }
@@ -507,6 +507,47 @@ func BenchmarkLoad(b *testing.B) {
 	for b.Loop() {
 		if _, err := gallery.Load(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestTemplateSigningOptions: the custom template signs the response and the assertion, and every vendor template
+// states the option its vendor documents in its file, so that a change of the custom default never changes it.
+func TestTemplateSigningOptions(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("apps", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("template files: %v %v", files, err)
+	}
+	g := gallery.MustLoad()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var file struct {
+			ID       string                     `json:"id"`
+			Protocol string                     `json:"protocol"`
+			SAML     map[string]json.RawMessage `json:"saml"`
+		}
+		if err := json.Unmarshal(data, &file); err != nil {
+			t.Fatal(err)
+		}
+		if file.Protocol == gatehouse.ProtocolOIDC {
+			continue // OpenID Connect templates have no SAML settings
+		}
+		if _, ok := file.SAML["signingOption"]; !ok {
+			t.Errorf("%s does not state its signing option", f)
+		}
+		tpl, err := g.Find(file.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := gatehouse.SignAssertion // what the vendors of the gallery's apps document
+		if file.ID == "custom" {
+			want = gatehouse.SignBoth
+		}
+		if tpl.SAML.SigningOption != want {
+			t.Errorf("%s signs %q, want %q", file.ID, tpl.SAML.SigningOption, want)
 		}
 	}
 }

@@ -177,7 +177,8 @@ func (s *Service) FindApp(ctx context.Context, actor *gatehouse.User, dirID, id 
 	return s.store.FindApp(ctx, dirID, id)
 }
 
-// AppPatch lists the app fields to change; nil fields stay as they are.
+// AppPatch lists the app fields to change; nil fields stay as they are. SAML, when set, replaces the SAML settings
+// whole, for callers that configure all of them at once; to change some settings, use UpdateSAML.
 type AppPatch struct {
 	Name               *string                 `json:"name"`
 	Enabled            *bool                   `json:"enabled"`
@@ -187,18 +188,10 @@ type AppPatch struct {
 	SAML               *gatehouse.SAMLSettings `json:"saml"`
 }
 
-// UpdateApp changes an app's properties or its SAML settings (replaced whole when p.SAML is set).
+// UpdateApp changes the fields of an app that p sets, and no other: the app is read and written in one transaction
+// that keeps others from changing it meanwhile, so changes made at the same time to other fields are kept.
 func (s *Service) UpdateApp(ctx context.Context, actor *gatehouse.User, dirID, id string, p AppPatch) (*gatehouse.App, error) {
-	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
-		return nil, err
-	}
-	var out *gatehouse.App
-	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
-		a, err := tx.FindApp(ctx, dirID, id)
-		if err != nil {
-			return err
-		}
-		before := *a
+	return s.changeApp(ctx, actor, dirID, id, "app.update", func(a *gatehouse.App) error {
 		if p.SAML != nil && a.IsOIDC() {
 			return gatehouse.FieldErrorf("saml", "%s is an OpenID Connect app; it has no SAML settings.", a.Name)
 		}
@@ -208,22 +201,8 @@ func (s *Service) UpdateApp(ctx context.Context, actor *gatehouse.User, dirID, i
 		setIf(&a.Visible, p.Visible)
 		setIf(&a.Notes, p.Notes)
 		setIf(&a.SAML, p.SAML)
-		a.Name = strings.TrimSpace(a.Name)
-		a.SAML.EntityID = strings.TrimSpace(a.SAML.EntityID)
-		if err := s.readSPCertificates(&before.SAML, &a.SAML); err != nil {
-			return err
-		}
-		if err := a.Validate(); err != nil {
-			return err
-		}
-		a.UpdatedAt = s.now()
-		if err := tx.UpdateApp(ctx, a); err != nil {
-			return entityConflict(err, a.SAML.EntityID)
-		}
-		out = a
-		return s.audit(ctx, tx, actor, dirID, "app.update", "app", id, before, a)
+		return nil
 	})
-	return out, err
 }
 
 // DeleteApp deletes an app with its certificates and assignments.
@@ -232,7 +211,7 @@ func (s *Service) DeleteApp(ctx context.Context, actor *gatehouse.User, dirID, i
 		return err
 	}
 	return s.store.InTx(ctx, func(tx gatehouse.Store) error {
-		a, err := tx.FindApp(ctx, dirID, id)
+		a, err := tx.FindAppForUpdate(ctx, dirID, id)
 		if err != nil {
 			return err
 		}

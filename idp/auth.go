@@ -116,12 +116,37 @@ func (s *Service) authenticate(ctx context.Context, dirID, userName, pw, addr st
 		}
 	}
 	if s.hasher.NeedsRehash(u.PasswordHash) {
-		if h, err := s.hasher.Hash(ctx, pw); err == nil {
-			u.PasswordHash = h
-			_ = s.store.UpdateUser(ctx, u) // best effort: the old hash still works
-		}
+		s.rehash(ctx, u, pw)
 	}
 	return u, nil
+}
+
+// rehash replaces the hash of u's password, which pw matched, by one made with the current parameters. The new hash
+// is computed before the write transaction, which stores it only if the user's hash is still the one pw matched:
+// a password changed meanwhile stays as it is. Failing is harmless, as the old hash still works, so a failure is
+// only logged.
+func (s *Service) rehash(ctx context.Context, u *gatehouse.User, pw string) {
+	old := u.PasswordHash
+	hash, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		s.logger.Warn("upgrade password hash", "user", u.ID, "err", err)
+		return
+	}
+	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
+		fresh, err := tx.FindUser(ctx, u.DirectoryID, u.ID)
+		if err != nil || fresh.PasswordHash != old {
+			return err
+		}
+		fresh.PasswordHash = hash
+		if err := tx.UpdateUser(ctx, fresh); err != nil {
+			return err
+		}
+		*u = *fresh
+		return nil
+	})
+	if err != nil {
+		s.logger.Warn("upgrade password hash", "user", u.ID, "err", err)
+	}
 }
 
 // ChangePassword replaces the user's password after checking the current one and the password policy. It ends

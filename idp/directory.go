@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
-	"github.com/gatehouse-idp/gatehouse/username"
 )
 
 // Bootstrap prepares an empty database: it creates the default directory with its signing certificate and, when
@@ -17,6 +16,11 @@ import (
 // Several nodes may start at once on one empty database: the one whose transaction loses gets ECONFLICT and tries
 // again, finding what the winner created.
 func (s *Service) Bootstrap(ctx context.Context, adminUser, adminPassword string) (created bool, generated string, err error) {
+	// A database that was set up before, the case at every start but the first, needs no write: two reads of an
+	// index entry each tell, however many users there are.
+	if done, err := s.bootstrapped(ctx); err != nil || done {
+		return false, "", err
+	}
 	for attempt := 1; ; attempt++ {
 		created, generated, err = s.bootstrap(ctx, adminUser, adminPassword)
 		if gatehouse.ErrorCode(err) != gatehouse.ECONFLICT || attempt == 3 {
@@ -30,8 +34,8 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		DirectoryID: gatehouse.DefaultDirectoryID, UserName: adminUser, DisplayName: "Administrator",
 		Role: gatehouse.RoleGlobalAdmin, Source: gatehouse.SourceSetup,
 	}
-	// The password is hashed before the transaction, as every hash is; when the directory already has users, the
-	// hash is not needed, which costs one hash at start-up.
+	// The password is hashed before the transaction, as every hash is. Bootstrap comes here only for a database
+	// without users, so the hash is wasted only when another node creates the admin first.
 	if adminPassword == "" {
 		generated, u.PasswordHash, err = s.newPassword(ctx)
 	} else {
@@ -49,14 +53,10 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		} else if err != nil {
 			return err
 		}
-		_, total, err := tx.FindUsers(ctx, gatehouse.DefaultDirectoryID, gatehouse.UserFilter{Limit: 1})
-		if err != nil || total > 0 {
+		if has, err := tx.HasUsers(ctx, gatehouse.DefaultDirectoryID); err != nil || has {
 			return err
 		}
-		if err := username.Check(u.UserName); err != nil {
-			return err
-		}
-		if err := u.Validate(); err != nil {
+		if err := validateUser(u, ""); err != nil {
 			return err
 		}
 		if err := s.insertUser(ctx, tx, nil, u); err != nil {
@@ -69,6 +69,18 @@ func (s *Service) bootstrap(ctx context.Context, adminUser, adminPassword string
 		generated = ""
 	}
 	return created, generated, err
+}
+
+// bootstrapped reports whether the default directory exists and has users, outside any transaction.
+func (s *Service) bootstrapped(ctx context.Context) (bool, error) {
+	_, err := s.store.FindDirectory(ctx, gatehouse.DefaultDirectoryID)
+	switch {
+	case gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return s.store.HasUsers(ctx, gatehouse.DefaultDirectoryID)
 }
 
 func domainOf(userName string) string {

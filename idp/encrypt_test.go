@@ -122,6 +122,12 @@ func TestEncryptedAssertions(t *testing.T) {
 	}
 	t.Run("gosaml2 reads it", func(t *testing.T) {
 		app := openApp(t, svc, root, "https://enc.example.test/gosaml2", enc, "")
+		// The SP's metadata lists persistent NameIDs; the admin chooses that format (an import leaves it alone).
+		persistent := gatehouse.NameIDPersistent
+		app, err := svc.UpdateSAML(context.Background(), root, "default", app.ID, idp.SAMLPatch{NameIDFormat: &persistent})
+		if err != nil {
+			t.Fatal(err)
+		}
 		resp := signInTo(t, svc, root, app)
 		sp := &saml2.SAMLServiceProvider{
 			IdentityProviderIssuer:      "http://127.0.0.1:8080/d/default",
@@ -137,7 +143,7 @@ func TestEncryptedAssertions(t *testing.T) {
 		if info.WarningInfo.InvalidTime || info.WarningInfo.NotInAudience {
 			t.Errorf("warnings %+v", info.WarningInfo)
 		}
-		// The SP's metadata asks for persistent NameIDs: pairwise, never the e-mail.
+		// Persistent NameIDs are pairwise, never the e-mail.
 		if info.NameID == "" || strings.Contains(info.NameID, "@") {
 			t.Errorf("NameID %q, want a persistent pairwise ID", info.NameID)
 		}

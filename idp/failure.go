@@ -112,6 +112,8 @@ func HTTPStatus(code string) int {
 var explanations = map[string]string{
 	saml.CodeMalformedRequest:       "The app sent a sign-in request that Gatehouse cannot read.",
 	saml.CodeRequestTooLarge:        "The app sent a sign-in request that is far larger than a normal one.",
+	saml.CodeDuplicateAttribute:     "The app sent a sign-in request that gives one of its values twice, so it was refused unread.",
+	saml.CodeXMLComment:             "The app sent a sign-in request with a comment in it, which is not allowed, so it was refused unread.",
 	saml.CodeForbiddenDTD:           "The app sent a sign-in request with content that is not allowed, so it was refused unread.",
 	saml.CodeUnsupportedVersion:     "The app uses a SAML version that Gatehouse does not support.",
 	saml.CodeRequestExpired:         "The app's sign-in request is too old or dated in the future; a server clock is probably wrong.",

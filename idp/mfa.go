@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 )
@@ -445,17 +445,32 @@ func hashRecoveryCode(code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// sealV1 is the version byte of sealed TOTP secrets: AES-256-GCM, a 12-byte random nonce, and the version byte
-// and the caller's associated data authenticated alongside.
-const sealV1 = 1
+// Versions of sealed TOTP secrets: AES-256-GCM, a 12-byte random nonce, and the version byte and the caller's
+// associated data authenticated alongside. The key comes from NameIDKey, which the server takes from its key file, so
+// secrets are encrypted at rest with a key that never enters the database (certs.Sealer seals only RSA keys).
+// Version 1's key was HMAC-SHA256 of its purpose (certs.LegacyKey); version 2's is derived with HKDF
+// (certs.DeriveKey). sealSecret writes version 2; openSecret opens both, so secrets sealed before stay readable.
+const (
+	sealV1 = 1
+	sealV2 = 2
+)
 
-// secretAEAD returns the cipher of TOTP secrets. Its key is derived from NameIDKey, which the server takes from
-// its key file, so secrets are encrypted at rest with a key that never enters the database. (certs.Sealer seals
-// only RSA keys.)
-func (s *Service) secretAEAD() (cipher.AEAD, error) {
-	m := hmac.New(sha256.New, s.nameIDKey)
-	m.Write([]byte("gatehouse TOTP secret v1"))
-	block, err := aes.NewCipher(m.Sum(nil))
+// secretAEAD returns the cipher of TOTP secrets sealed with version.
+func (s *Service) secretAEAD(version byte) (cipher.AEAD, error) {
+	var key []byte
+	var err error
+	switch version {
+	case sealV1:
+		key, err = certs.LegacyKey(s.nameIDKey, "gatehouse TOTP secret v1")
+	case sealV2:
+		key, err = certs.DeriveKey(s.nameIDKey, "gatehouse TOTP secret v2")
+	default:
+		return nil, errSealed
+	}
+	if err != nil {
+		return nil, gatehouse.Internal(err)
+	}
+	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}
@@ -467,30 +482,33 @@ func (s *Service) secretAEAD() (cipher.AEAD, error) {
 }
 
 func (s *Service) sealSecret(plain []byte, aad string) ([]byte, error) {
-	aead, err := s.secretAEAD()
+	aead, err := s.secretAEAD(sealV2)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(plain)+aead.Overhead())
-	out[0] = sealV1
+	out[0] = sealV2
 	if _, err := io.ReadFull(s.rand, out[1:]); err != nil {
 		return nil, gatehouse.Internal(err)
 	}
-	return aead.Seal(out, out[1:], plain, append([]byte{sealV1}, aad...)), nil
+	return aead.Seal(out, out[1:], plain, append([]byte{sealV2}, aad...)), nil
 }
 
 var errSealed = errors.New("idp: the sealed secret does not open")
 
 func (s *Service) openSecret(sealed []byte, aad string) ([]byte, error) {
-	aead, err := s.secretAEAD()
+	if len(sealed) == 0 {
+		return nil, errSealed
+	}
+	aead, err := s.secretAEAD(sealed[0])
 	if err != nil {
 		return nil, err
 	}
-	if len(sealed) < 1+aead.NonceSize()+aead.Overhead() || sealed[0] != sealV1 {
+	if len(sealed) < 1+aead.NonceSize()+aead.Overhead() {
 		return nil, errSealed
 	}
 	n := 1 + aead.NonceSize()
-	plain, err := aead.Open(nil, sealed[1:n], sealed[n:], append([]byte{sealV1}, aad...))
+	plain, err := aead.Open(nil, sealed[1:n], sealed[n:], append([]byte{sealed[0]}, aad...))
 	if err != nil {
 		return nil, errSealed
 	}

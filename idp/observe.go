@@ -46,7 +46,7 @@ var KnownCodes = []string{
 	saml.CodeNoReplyURL, CodeNoLogoutURL, saml.CodeNoPassive, saml.CodeInvalidNameIDPolicy, saml.CodeNoAuthnContext,
 	saml.CodeRequestDenied, CodeNotAssigned, CodeAppDisabled, CodeUserDisabled, CodeSignInExpired, CodeNoNameIDValue,
 	CodeNoCertificate, CodeAppNotFound, CodeNoEncryptionCertificate, CodeBadCredentials, CodeLockedOut, CodeBadMFACode,
-	CodeMFACodeReused, saml.CodeBadMetadata,
+	CodeMFACodeReused, saml.CodeBadMetadata, saml.CodeDuplicateAttribute, saml.CodeXMLComment,
 	gatehouse.ECONFLICT, gatehouse.EINTERNAL, gatehouse.EINVALID, gatehouse.ENOTFOUND, gatehouse.EUNAUTHORIZED,
 	gatehouse.EFORBIDDEN, gatehouse.ETOOLARGE, gatehouse.ERATELIMIT, gatehouse.EUNAVAILABLE, gatehouse.EPASSWORD,
 }

@@ -70,6 +70,9 @@ type OIDCPatch struct {
 	IDTokenLifetime        *int               `json:"idTokenLifetime"`
 	RefreshTokenLifetime   *int               `json:"refreshTokenLifetime"`
 	Claims                 *[]gatehouse.Claim `json:"claims"`
+	// SetClaims and RemoveClaims change single claims, as in a SAMLPatch, after Claims (when set) replaced them.
+	SetClaims    []ClaimSet `json:"setClaims,omitempty"`
+	RemoveClaims []string   `json:"removeClaims,omitempty"`
 }
 
 // UpdateOIDC changes the fields of an OpenID Connect app's settings that p sets, in one transaction. Making the app
@@ -82,7 +85,7 @@ func (s *Service) UpdateOIDC(ctx context.Context, actor *gatehouse.User, dirID, 
 	}
 	var out *gatehouse.App
 	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
-		a, err := tx.FindApp(ctx, dirID, appID)
+		a, err := tx.FindAppForUpdate(ctx, dirID, appID)
 		if err != nil {
 			return err
 		}
@@ -105,6 +108,9 @@ func (s *Service) UpdateOIDC(ctx context.Context, actor *gatehouse.User, dirID, 
 		setIf(&o.IDTokenLifetime, p.IDTokenLifetime)
 		setIf(&o.RefreshTokenLifetime, p.RefreshTokenLifetime)
 		setIf(&o.Claims, p.Claims)
+		if o.Claims, err = patchClaims(o.Claims, p.SetClaims, p.RemoveClaims); err != nil {
+			return err
+		}
 		o.ClientID = strings.TrimSpace(o.ClientID)
 		o.InitiateLoginURI = strings.TrimSpace(o.InitiateLoginURI)
 		o.BackchannelLogoutURI = strings.TrimSpace(o.BackchannelLogoutURI)

@@ -107,7 +107,7 @@ func (s *Service) SetAppLogo(ctx context.Context, actor *gatehouse.User, dirID, 
 	}
 	var out *gatehouse.App
 	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
-		a, err := tx.FindApp(ctx, dirID, appID)
+		a, err := tx.FindAppForUpdate(ctx, dirID, appID)
 		if err != nil {
 			return err
 		}

@@ -205,7 +205,7 @@ func (s *Service) SCIMCreateUser(ctx context.Context, t *gatehouse.SCIMToken, bo
 	if err := scim.ReadUser(doc, nil, u); err != nil {
 		return nil, err
 	}
-	if err := u.Validate(); err != nil {
+	if err := validateUser(u, ""); err != nil {
 		return nil, scimError(err)
 	}
 	u.ID = s.newID()
@@ -277,7 +277,7 @@ func (s *Service) changeUser(ctx context.Context, t *gatehouse.SCIMToken, id, if
 		if err := guardAdmin(u, next.Disabled); err != nil {
 			return err
 		}
-		if err := next.Validate(); err != nil {
+		if err := validateUser(&next, u.UserName); err != nil {
 			return err
 		}
 		next.UpdatedAt = s.now()

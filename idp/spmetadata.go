@@ -32,10 +32,27 @@ type MetadataInput struct {
 	URL      string `json:"url"`
 }
 
-// ImportMetadata updates an app's SAML settings from its SP's metadata (see ApplyMetadata). With a URL, the URL is
+// MetadataImport is what importing SP metadata did: the app with its new settings, what changed, and what the
+// metadata makes possible that the import did not turn on.
+type MetadataImport struct {
+	*gatehouse.App
+	// Changes says, setting by setting, what the metadata changed; empty when it changed nothing.
+	Changes []SettingNote `json:"changes"`
+	// Suggestions are settings the admin may want to change now (see Suggestions).
+	Suggestions []SettingNote `json:"suggestions,omitempty"`
+}
+
+// SettingNote is a sentence about one SAML setting, named by its JSON name.
+type SettingNote struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ImportMetadata updates an app's SAML settings from its SP's metadata (see ApplyMetadata) and says what changed,
+// and what the admin may want to turn on (an encryption certificate the metadata publishes). With a URL, the URL is
 // kept and refreshed periodically by RefreshMetadata. Errors: EINVALID naming "metadata" or "url" for metadata that
 // is refused (SECURITY-CASES 38), ETOOLARGE over 1 MiB, ECONFLICT when another app has the entity ID.
-func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dirID, appID string, in MetadataInput) (*gatehouse.App, error) {
+func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dirID, appID string, in MetadataInput) (*MetadataImport, error) {
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return nil, err
 	}
@@ -43,9 +60,9 @@ func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dir
 	if err != nil {
 		return nil, err
 	}
-	var out *gatehouse.App
+	var out *MetadataImport
 	err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
-		a, err := tx.FindApp(ctx, dirID, appID)
+		a, err := tx.FindAppForUpdate(ctx, dirID, appID)
 		if err != nil {
 			return err
 		}
@@ -66,10 +83,72 @@ func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dir
 		if err := tx.UpdateApp(ctx, a); err != nil {
 			return entityConflict(err, a.SAML.EntityID)
 		}
-		out = a
+		out = &MetadataImport{App: a, Changes: metadataChanges(before.SAML, a.SAML), Suggestions: Suggestions(a.SAML)}
 		return s.audit(ctx, tx, actor, dirID, "app.import-metadata", "app", a.ID, before, a)
 	})
 	return out, err
+}
+
+// metadataChanges describes, setting by setting, how applying SP metadata changed before into after.
+func metadataChanges(before, after gatehouse.SAMLSettings) []SettingNote {
+	notes := []SettingNote{}
+	note := func(field, format string, args ...any) {
+		notes = append(notes, SettingNote{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	orNone := func(s string) string {
+		if s == "" {
+			return "none"
+		}
+		return s
+	}
+	if before.EntityID != after.EntityID {
+		note("entityId", "The Identifier changed from %s to %s.", orNone(before.EntityID), after.EntityID)
+	}
+	if !slices.Equal(before.ReplyURLs, after.ReplyURLs) || !slices.Equal(before.ACSIndexes, after.ACSIndexes) {
+		note("replyUrls", "The reply URLs are now %s (the SP's HTTP-POST AssertionConsumerServices, the default first).", strings.Join(after.ReplyURLs, ", "))
+	}
+	if before.LogoutURL != after.LogoutURL || before.LogoutBinding != after.LogoutBinding || before.LogoutResponseURL != after.LogoutResponseURL {
+		note("logoutUrl", "The logout URL changed from %s to %s.", orNone(before.LogoutURL), orNone(after.LogoutURL))
+	}
+	if !slices.Equal(before.SigningCertificates, after.SigningCertificates) {
+		note("signingCertificates", "The SP's signing certificates changed: %d registered now, %d before.", len(after.SigningCertificates), len(before.SigningCertificates))
+	}
+	switch {
+	case !before.RequireSignedRequests && after.RequireSignedRequests:
+		note("requireSignedRequests", `Signed requests are now required: the SP's metadata says AuthnRequestsSigned="true".`)
+	case before.RequireSignedRequests && !after.RequireSignedRequests && len(after.SigningCertificates) == 0:
+		note("requireSignedRequests", "Signed requests are no longer required: the SP's metadata has no signing certificate to verify them with.")
+	case before.RequireSignedRequests && !after.RequireSignedRequests:
+		note("requireSignedRequests", `Signed requests are no longer required: the SP's metadata does not say AuthnRequestsSigned="true".`)
+	}
+	if before.SigningOption != after.SigningOption {
+		note("signingOption", `The signing option changed from %s to %s: the SP's metadata says WantAssertionsSigned="true".`, before.SigningOption, after.SigningOption)
+	}
+	switch {
+	case before.EncryptionCertificate == "" && after.EncryptionCertificate != "":
+		note("encryptionCertificate", "The SP's encryption certificate is registered.")
+	case before.EncryptionCertificate != "" && after.EncryptionCertificate == "":
+		note("encryptionCertificate", "The SP's encryption certificate was removed: the metadata publishes none.")
+	case before.EncryptionCertificate != after.EncryptionCertificate:
+		note("encryptionCertificate", "The SP's encryption certificate was replaced.")
+	}
+	if before.EncryptAssertions && !after.EncryptAssertions {
+		note("encryptAssertions", "Assertions are no longer encrypted: the SP's metadata publishes no encryption certificate.")
+	}
+	if !slices.Equal(before.EncryptionMethods, after.EncryptionMethods) && after.EncryptionCertificate != "" {
+		note("encryptionMethods", "The encryption methods are now %s.", orNone(strings.Join(after.EncryptionMethods, ", ")))
+	}
+	return notes
+}
+
+// Suggestions returns the settings an app's admin may want to change now that its SP's metadata is known: turning
+// on encryption when the SP has an encryption certificate registered and assertions are not encrypted.
+func Suggestions(st gatehouse.SAMLSettings) []SettingNote {
+	var out []SettingNote
+	if st.EncryptionCertificate != "" && !st.EncryptAssertions {
+		out = append(out, SettingNote{Field: "encryptAssertions", Message: "The SP publishes an encryption certificate, and assertions are not encrypted: turn on encryptAssertions to encrypt them for it."})
+	}
+	return out
 }
 
 // readMetadata returns the parsed metadata of in, fetching it when in names a URL.
@@ -174,10 +253,12 @@ func fetchReason(err error) string {
 
 // ApplyMetadata sets the settings an SP's metadata describes: the Identifier; the HTTP-POST ACS URLs as reply URLs
 // (the default first) with their indexes; the logout URL, binding and response URL (HTTP-Redirect preferred); the
-// NameID format, when the SP lists formats and the current one is not among them (the first listed that Gatehouse
-// gives); the SP's signing certificates, with RequireSignedRequests turned on when the SP says AuthnRequestsSigned;
-// both the response and the assertion signed when the SP wants signed assertions and the setting signed only the
-// response; and the encryption certificate with its methods (EncryptAssertions is turned off when there is none).
+// SP's signing certificates, with RequireSignedRequests set to what the SP says with AuthnRequestsSigned (on or off,
+// and off without a signing certificate); both the response and the assertion signed when the SP wants signed
+// assertions and the setting signed only the response; and the encryption certificate with its methods
+// (EncryptAssertions is turned off when there is none, and left as it is otherwise: Suggestions offers it). The
+// NameID format stays what the admin chose: an SP's list of formats is what it accepts, and one that asks for another
+// format says so in its requests' NameIDPolicy.
 func ApplyMetadata(st *gatehouse.SAMLSettings, md *saml.SPMetadata) {
 	st.EntityID = md.EntityID
 	st.ReplyURLs, st.ACSIndexes = nil, nil
@@ -194,24 +275,11 @@ func ApplyMetadata(st *gatehouse.SAMLSettings, md *saml.SPMetadata) {
 			break
 		}
 	}
-	if len(md.NameIDFormats) > 0 && !slices.Contains(md.NameIDFormats, st.NameIDFormat) {
-		for _, f := range md.NameIDFormats {
-			if slices.Contains(gatehouse.NameIDFormats, f) {
-				st.NameIDFormat = f
-				break
-			}
-		}
-	}
 	st.SigningCertificates = nil
 	for _, c := range md.SigningCerts {
 		st.SigningCertificates = append(st.SigningCertificates, base64.StdEncoding.EncodeToString(c.Raw))
 	}
-	if md.AuthnRequestsSigned {
-		st.RequireSignedRequests = true
-	}
-	if len(st.SigningCertificates) == 0 {
-		st.RequireSignedRequests = false
-	}
+	st.RequireSignedRequests = md.AuthnRequestsSigned && len(st.SigningCertificates) > 0
 	if md.WantAssertionsSigned && st.SigningOption == gatehouse.SignResponse {
 		st.SigningOption = gatehouse.SignBoth
 	}
@@ -260,7 +328,7 @@ func (s *Service) RefreshMetadata(ctx context.Context, every time.Duration) (int
 func (s *Service) refreshApp(ctx context.Context, a *gatehouse.App) {
 	md, ferr := s.readMetadata(ctx, MetadataInput{URL: a.SAML.MetadataURL})
 	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
-		fresh, err := tx.FindApp(ctx, a.DirectoryID, a.ID)
+		fresh, err := tx.FindAppForUpdate(ctx, a.DirectoryID, a.ID)
 		if err != nil {
 			return err
 		}

@@ -34,13 +34,21 @@ func TestImportMetadata(t *testing.T) {
 	want.ReplyURLs = []string{"https://wiki.example.test/acs2", "https://wiki.example.test/acs1"}
 	want.ACSIndexes = []int{2, 1}
 	want.LogoutURL, want.LogoutBinding = "https://wiki.example.test/slo", gatehouse.BindingHTTPRedirect
-	want.NameIDFormat = gatehouse.NameIDPersistent
+	// The NameID format stays the app's, although the metadata lists only persistent.
 	want.SigningCertificates = []string{sign.b64()}
 	want.RequireSignedRequests = true
 	want.EncryptionCertificate = enc.b64()
 	want.EncryptionMethods = []string{"http://www.w3.org/2001/04/xmlenc#aes128-cbc"}
 	if diff := cmp.Diff(want, got.SAML); diff != "" {
 		t.Errorf("settings mismatch (-want +got):\n%s", diff)
+	}
+	var changed []string
+	for _, c := range got.Changes {
+		changed = append(changed, c.Field)
+	}
+	wantChanged := []string{"entityId", "replyUrls", "logoutUrl", "signingCertificates", "requireSignedRequests", "encryptionCertificate", "encryptionMethods"}
+	if diff := cmp.Diff(wantChanged, changed); diff != "" {
+		t.Errorf("changes mismatch (-want +got):\n%s", diff)
 	}
 	// An app can be created straight from metadata.
 	b, _, err := svc.AddApp(ctx, root, "default", idp.AppInput{GalleryID: "custom",

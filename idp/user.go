@@ -47,10 +47,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *gatehouse.User, dirID s
 		u.Role = gatehouse.RoleUser
 	}
 	u.MustChangePassword = true
-	if err := username.Check(u.UserName); err != nil {
-		return nil, "", err
-	}
-	if err := u.Validate(); err != nil {
+	if err := validateUser(u, ""); err != nil {
 		return nil, "", err
 	}
 	temp, hash, err := s.newPassword(ctx)
@@ -153,12 +150,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *gatehouse.User, dirID, 
 		if err := s.checkRoleChange(actor, &before, u); err != nil {
 			return err
 		}
-		if u.UserName != before.UserName {
-			if err := username.Check(u.UserName); err != nil {
-				return err
-			}
-		}
-		if err := u.Validate(); err != nil {
+		if err := validateUser(u, before.UserName); err != nil {
 			return err
 		}
 		u.UpdatedAt = s.now()
@@ -250,4 +242,15 @@ func (s *Service) DeleteUser(ctx context.Context, actor *gatehouse.User, dirID, 
 		}
 		return s.audit(ctx, tx, actor, dirID, "user.delete", "user", id, u, nil)
 	})
+}
+
+// validateUser checks a user about to be stored: the user-name rule when the name is new or changes (names stored
+// under an older rule keep working), and what every stored user satisfies.
+func validateUser(u *gatehouse.User, previousName string) error {
+	if u.UserName != previousName {
+		if err := username.Check(u.UserName); err != nil {
+			return err
+		}
+	}
+	return u.Validate()
 }

@@ -67,8 +67,11 @@ func nodeModules(t *testing.T) string {
 func startNodeSAML(t *testing.T, gh *gatehouseServer, node, modules, name string, sign bool) *variant {
 	t.Helper()
 	app := gh.createApp(t, name)
-	// node-saml wants both the Response and the Assertion signed.
-	gh.api.mustCall(t, "PATCH", app.path()+"/saml", map[string]any{"signingOption": "both"}, 200, nil)
+	// node-saml wants both the Response and the Assertion signed, which a custom app does by default: the SP runs
+	// on Gatehouse's defaults.
+	if got := app.App.SAML.SigningOption; got != "both" {
+		t.Fatalf("a custom app signs %q by default; node-saml refuses a Response whose envelope is not signed", got)
+	}
 	dir := t.TempDir()
 	kp := newKeyPair(t, dir, "sp", name)
 	idpCert := filepath.Join(dir, "idp.pem")
@@ -89,6 +92,6 @@ func startNodeSAML(t *testing.T, gh *gatehouseServer, node, modules, name string
 	p := startProcess(t, name, cmd)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitHTTP(t, p, base+"/metadata", 60*time.Second)
-	gh.registerMetadata(t, app, fetch(t, base+"/metadata"), map[string]any{"relayState": "/", "signingOption": "both"})
+	gh.registerMetadata(t, app, fetch(t, base+"/metadata"), map[string]any{"relayState": "/"})
 	return &variant{app: app, start: base + "/", logout: base + "/logout", force: base + "/force", passive: base + "/passive"}
 }

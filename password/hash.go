@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
@@ -35,13 +38,19 @@ type Params struct {
 	SaltLen int
 }
 
-// DefaultParams are the parameters of new hashes: argon2id with 32 MiB, 2 passes and 1 lane, a 16-byte salt and
-// a 32-byte key. OWASP's Password Storage Cheat Sheet gives m=19 MiB, t=2, p=1 as the minimum argon2id setting;
-// these use more memory for the same time, which costs an attacker's GPUs more than it costs the server. One lane
-// keeps each hash on one core, so a Hasher with one slot per core never oversubscribes the CPU, and the peak
-// memory of hashing is the Hasher's concurrency times 32 MiB. A hash takes roughly 30-60 ms on a current server
-// core (see BenchmarkHash).
-var DefaultParams = Params{Time: 2, MemoryKiB: 32 * 1024, Threads: 1, KeyLen: 32, SaltLen: 16}
+// DefaultParams are the parameters of new hashes: argon2id with 19 MiB, 2 passes and 1 lane, a 16-byte salt and a
+// 32-byte key, one of the settings the OWASP Password Storage Cheat Sheet recommends. One lane keeps each hash on
+// one core, so a Hasher with one slot per core never oversubscribes the CPU, and the peak memory of hashing is the
+// Hasher's concurrency times 19 MiB. A hash takes roughly 15-30 ms on a current server core (see BenchmarkHash).
+var DefaultParams = Params{Time: 2, MemoryKiB: 19 * 1024, Threads: 1, KeyLen: 32, SaltLen: 16}
+
+// MinCostKiB is the least product of memory (KiB) and passes that CheckStrength accepts: that of the weakest
+// argon2id setting the OWASP Password Storage Cheat Sheet recommends (m=7 MiB, t=5). Each of its settings (46 MiB
+// and 1 pass, 19 MiB and 2, 12 MiB and 3, 9 MiB and 4, 7 MiB and 5) reaches it.
+const MinCostKiB = 7 * 1024 * 5
+
+// MinMemoryKiB is the least memory per hash CheckStrength accepts, that of the same weakest setting.
+const MinMemoryKiB = 7 * 1024
 
 // Bounds on parameters read from stored hashes, so that a damaged or hostile hash cannot make Verify allocate
 // gigabytes or spin for minutes.
@@ -53,6 +62,30 @@ const (
 	minSaltLen   = 8
 	maxSaltLen   = 64
 )
+
+// Validate returns an error, naming the parameter, when p is outside the bounds every Hasher keeps: 1 to 64
+// passes, at least 1 lane, 8 KiB per lane to 1 GiB of memory, a key of 16 to 128 bytes and a salt of 8 to 64.
+func (p Params) Validate() error { return p.validate() }
+
+// CheckStrength returns an error when p is out of bounds (see Validate) or weaker than every argon2id setting the
+// OWASP Password Storage Cheat Sheet recommends: less than MinMemoryKiB of memory, or memory times passes below
+// MinCostKiB. It is the check of parameters an operator configures.
+func (p Params) CheckStrength() error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	if p.MemoryKiB < MinMemoryKiB || uint64(p.MemoryKiB)*uint64(p.Time) < MinCostKiB {
+		return fmt.Errorf("memory %d MiB with %d passes is weaker than the OWASP Password Storage Cheat Sheet's settings "+
+			"(at least 7 MiB, and memory in MiB times passes at least 35, e.g. 19 MiB with 2 passes or 46 MiB with 1)",
+			p.MemoryKiB/1024, p.Time)
+	}
+	return nil
+}
+
+// String describes p as in the PHC format, e.g. "argon2id m=19456,t=2,p=1".
+func (p Params) String() string {
+	return fmt.Sprintf("argon2id m=%d,t=%d,p=%d", p.MemoryKiB, p.Time, p.Threads)
+}
 
 func (p Params) validate() error {
 	switch {
@@ -83,7 +116,19 @@ type Hasher struct {
 	dummySalt []byte
 	// waiting counts the calls waiting for a slot.
 	waiting atomic.Int64
+	// freeOSMemory returns freed memory to the operating system: debug.FreeOSMemory, replaced in tests.
+	freeOSMemory func()
+
+	// mu guards idle.
+	mu sync.Mutex
+	// idle fires ReleaseAfter after the last hash of a burst ended; nil until the first burst ends.
+	idle *time.Timer
 }
+
+// ReleaseAfter is how long a Hasher waits after the last hash of a burst before it returns the memory the hashes
+// used to the operating system. Without it the Go runtime keeps most of it mapped until the heap next grows: after
+// a burst of sign-ins the process would stay tens of MiB larger than at rest.
+const ReleaseAfter = time.Second
 
 // NewHasher returns a Hasher that makes new hashes with p and runs at most concurrency hashes at once (hash and
 // verify alike); concurrency <= 0 means runtime.NumCPU(). It panics if p is out of bounds (a programming error).
@@ -96,7 +141,7 @@ func NewHasher(p Params, concurrency int) *Hasher {
 	}
 	salt := make([]byte, p.SaltLen)
 	rand.Read(salt) // never fails since Go 1.24
-	return &Hasher{params: p, slots: make(chan struct{}, concurrency), dummySalt: salt}
+	return &Hasher{params: p, slots: make(chan struct{}, concurrency), dummySalt: salt, freeOSMemory: debug.FreeOSMemory}
 }
 
 // Params returns the parameters of new hashes.
@@ -118,8 +163,32 @@ func (h *Hasher) derive(ctx context.Context, pw string, salt []byte, p Params) (
 		h.waiting.Add(-1)
 		return nil, &gatehouse.Error{Code: gatehouse.EUNAVAILABLE, Message: "The server is busy; try again in a moment.", Err: ctx.Err()}
 	}
-	defer func() { <-h.slots }()
+	defer h.release()
 	return argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen), nil
+}
+
+// release frees a slot. When it was the last running hash and none waits, the burst may be over: once no hash has
+// started for ReleaseAfter, the memory the hashes used goes back to the operating system.
+func (h *Hasher) release() {
+	<-h.slots
+	if len(h.slots) > 0 || h.waiting.Load() > 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.idle == nil {
+		h.idle = time.AfterFunc(ReleaseAfter, h.releaseMemory)
+	} else {
+		h.idle.Reset(ReleaseAfter)
+	}
+}
+
+// releaseMemory returns freed memory to the operating system unless hashing is going on.
+func (h *Hasher) releaseMemory() {
+	if len(h.slots) > 0 || h.waiting.Load() > 0 {
+		return // the hash running now arms the timer again when it ends
+	}
+	h.freeOSMemory()
 }
 
 func checkLength(pw string) error {

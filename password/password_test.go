@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/password"
@@ -387,6 +388,66 @@ func TestCheckPolicy(t *testing.T) {
 			}
 			if msg := gatehouse.ErrorMessage(err); !strings.Contains(msg, tt.wantMsg) {
 				t.Errorf("message %q; want it to contain %q", msg, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// TestMemoryReleasedAfterBurst checks that the memory of a burst of hashes goes back to the operating system once
+// the burst is over: once per burst, after the last hash.
+func TestMemoryReleasedAfterBurst(t *testing.T) {
+	h := password.NewHasher(tiny, 2)
+	released := make(chan struct{}, 10)
+	h.SetFreeOSMemory(func() { released <- struct{}{} })
+	ctx := context.Background()
+	for burst := range 2 {
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				if _, err := h.Hash(ctx, "Correct-Horse-42"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		select {
+		case <-released:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("burst %d: memory not released %v after its last hash", burst, 30*time.Second)
+		}
+		if n := len(released); n != 0 {
+			t.Errorf("burst %d: memory released %d more times; want once per burst", burst, n)
+		}
+	}
+}
+
+// TestCheckStrength checks the floor on configured parameters: every OWASP setting passes, anything weaker fails.
+func TestCheckStrength(t *testing.T) {
+	p := func(mib, time uint32) password.Params {
+		return password.Params{Time: time, MemoryKiB: mib * 1024, Threads: 1, KeyLen: 32, SaltLen: 16}
+	}
+	tests := []struct {
+		name string
+		p    password.Params
+		ok   bool
+	}{
+		{"default", password.DefaultParams, true},
+		{"owasp 46 MiB t=1", p(46, 1), true},
+		{"owasp 19 MiB t=2", p(19, 2), true},
+		{"owasp 12 MiB t=3", p(12, 3), true},
+		{"owasp 9 MiB t=4", p(9, 4), true},
+		{"owasp 7 MiB t=5", p(7, 5), true},
+		{"19 MiB t=1", p(19, 1), false},
+		{"6 MiB t=10", p(6, 10), false},
+		{"zero passes", p(19, 0), false},
+		{"2 GiB", p(2048, 2), false},
+		{"no lanes", password.Params{Time: 2, MemoryKiB: 19 * 1024, KeyLen: 32, SaltLen: 16}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.p.CheckStrength()
+			if (err == nil) != tt.ok {
+				t.Errorf("CheckStrength(%v) = %v; want ok=%v", tt.p, err, tt.ok)
 			}
 		})
 	}

@@ -96,6 +96,21 @@ func (s *Store) FindApp(ctx context.Context, directoryID, id string) (*gatehouse
 	return a, nil
 }
 
+// FindAppForUpdate is FindApp that, inside a transaction, locks the app's row (SELECT … FOR UPDATE) until the
+// transaction ends: under READ COMMITTED two transactions that read the app and then write it whole would otherwise
+// both succeed, and the later would undo the earlier's change.
+func (s *Store) FindAppForUpdate(ctx context.Context, directoryID, id string) (*gatehouse.App, error) {
+	if s.tx == nil {
+		return s.FindApp(ctx, directoryID, id)
+	}
+	a, err := scanApp(s.db.QueryRow(ctx, `SELECT `+appColumns+` FROM apps a WHERE a.directory_id = $1 AND a.id = $2 FOR UPDATE`,
+		directoryID, id))
+	if err != nil {
+		return nil, notFound(err, "find app for update", "The app does not exist.")
+	}
+	return a, nil
+}
+
 // FindAppByEntityID finds the app whose SAML Identifier equals entityID exactly. An empty entityID finds nothing.
 func (s *Store) FindAppByEntityID(ctx context.Context, directoryID, entityID string) (*gatehouse.App, error) {
 	a, err := scanApp(s.db.QueryRow(ctx, `SELECT `+appColumns+` FROM apps a

@@ -2,7 +2,8 @@
 //
 // Open connects with a pgx connection pool and applies the numbered migrations of migrations/ that the database
 // lacks, each in its own transaction under a transaction-level advisory lock, so nodes that start at once apply
-// each migration exactly once; it refuses a database whose schema is newer than the code (ErrSchemaTooNew).
+// each migration exactly once; it refuses a database whose schema is newer than the code (ErrSchemaTooNew). The
+// migrations have the same numbers and names as the SQLite store's (migrations/README.md).
 //
 // Everything nodes must share lives in the database: sessions, pending sign-in requests, the replay cache and the
 // rate-limit counters included. UseOnce, IncrementCounter and TakeSignInRequest are single statements, atomic

@@ -36,14 +36,24 @@ func (s *Store) CreateSignInEvent(ctx context.Context, e *gatehouse.SignInEvent)
 const signInFilter = `directory_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = '' OR app_id = $3)
 	AND ($4 = '' OR result = $4) AND time >= $5 AND ($6 = '' OR session_id = $6)`
 
-// FindSignInEvents returns matching events newest first, and how many match in all.
+// FindSignInEvents returns matching events newest first, and how many match in all. Events at or after f.Since
+// match; a zero Since matches every event. The count and the page are two statements, as on SQLite (unlike
+// FindUsers): the log grows without bound, and a window count would read every matching row for each page instead of
+// one index range.
 func (s *Store) FindSignInEvents(ctx context.Context, directoryID string, f gatehouse.SignInFilter) ([]*gatehouse.SignInEvent, int, error) {
 	offset, limit := page(f.Offset, f.Limit)
-	return queryPage(ctx, s.db, "find sign-in events", scanSignInEvent,
-		`SELECT count(*) FROM sign_in_events WHERE `+signInFilter,
-		`SELECT `+signInEventColumns+`, count(*) OVER () FROM sign_in_events WHERE `+signInFilter+`
-		ORDER BY time DESC, id DESC OFFSET $7 LIMIT $8`,
-		offset, directoryID, f.UserID, f.AppID, f.Result, f.Since, f.SessionID, offset, limit)
+	args := []any{directoryID, f.UserID, f.AppID, f.Result, f.Since, f.SessionID}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM sign_in_events WHERE `+signInFilter, args...).Scan(&n); err != nil {
+		return nil, 0, wrap(err, "count sign-in events")
+	}
+	events, err := queryList(ctx, s.db, "find sign-in events", scanSignInEvent, `SELECT `+signInEventColumns+`
+		FROM sign_in_events WHERE `+signInFilter+` ORDER BY time DESC, id DESC LIMIT $7 OFFSET $8`,
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return events, n, nil
 }
 
 // FindSignInEvent returns the sign-in event with the given ID.
@@ -82,14 +92,22 @@ func (s *Store) CreateAuditEvent(ctx context.Context, e *gatehouse.AuditEvent) e
 const auditFilter = `directory_id = $1 AND ($2 = '' OR actor_id = $2) AND ($3 = '' OR target_type = $3)
 	AND ($4 = '' OR target_id = $4)`
 
-// FindAuditEvents returns matching events newest first, and how many match in all.
+// FindAuditEvents returns matching events newest first, and how many match in all, in two statements as
+// FindSignInEvents.
 func (s *Store) FindAuditEvents(ctx context.Context, directoryID string, f gatehouse.AuditFilter) ([]*gatehouse.AuditEvent, int, error) {
 	offset, limit := page(f.Offset, f.Limit)
-	return queryPage(ctx, s.db, "find audit events", scanAuditEvent,
-		`SELECT count(*) FROM audit_events WHERE `+auditFilter,
-		`SELECT `+auditEventColumns+`, count(*) OVER () FROM audit_events WHERE `+auditFilter+`
-		ORDER BY time DESC, id DESC OFFSET $5 LIMIT $6`,
-		offset, directoryID, f.ActorID, f.TargetType, f.TargetID, offset, limit)
+	args := []any{directoryID, f.ActorID, f.TargetType, f.TargetID}
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE `+auditFilter, args...).Scan(&n); err != nil {
+		return nil, 0, wrap(err, "count audit events")
+	}
+	events, err := queryList(ctx, s.db, "find audit events", scanAuditEvent, `SELECT `+auditEventColumns+`
+		FROM audit_events WHERE `+auditFilter+` ORDER BY time DESC, id DESC LIMIT $5 OFFSET $6`,
+		append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return events, n, nil
 }
 
 // text returns s with each invalid UTF-8 sequence and each NUL byte replaced by U+FFFD, which PostgreSQL's text can

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -265,9 +266,7 @@ func (s *Store) exec(ctx context.Context, op, msg, sql string, args ...any) erro
 }
 
 // scanner is a row being scanned: pgx.Row or pgx.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = sqlstore.Scanner
 
 // queryList runs a query and scans every row with scan.
 func queryList[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), sql string, args ...any) ([]*T, error) {
@@ -297,7 +296,7 @@ func queryList[T any](ctx context.Context, db querier, op string, scan func(scan
 func queryPage[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), countSQL, pageSQL string, offset int, args ...any) ([]*T, int, error) {
 	var total int
 	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) {
-		return scan(withTotal{row, &total})
+		return scan(sqlstore.WithTotal{Scanner: row, Total: &total})
 	}, pageSQL, args...)
 	if err != nil || len(list) > 0 || offset == 0 {
 		return list, total, err
@@ -307,14 +306,6 @@ func queryPage[T any](ctx context.Context, db querier, op string, scan func(scan
 	}
 	return nil, total, nil
 }
-
-// withTotal scans a row into the destinations given, then its last column into total.
-type withTotal struct {
-	scanner
-	total *int
-}
-
-func (w withTotal) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.total)...) }
 
 // utc returns t in UTC, as every time the store returns is.
 func utc(t time.Time) time.Time { return t.UTC() }
@@ -344,22 +335,5 @@ func nullString(s string) *string {
 	return &s
 }
 
-// Paging defaults: a limit of 0 means defaultLimit, and no more than maxLimit rows are returned.
-const (
-	defaultLimit = 100
-	maxLimit     = 1000
-)
-
-// page returns the offset and limit to use for the requested ones.
-func page(offset, limit int) (int, int) {
-	if offset < 0 {
-		offset = 0
-	}
-	switch {
-	case limit <= 0:
-		limit = defaultLimit
-	case limit > maxLimit:
-		limit = maxLimit
-	}
-	return offset, limit
-}
+// page returns the offset and limit to use for the requested ones, as on every engine (sqlstore.Page).
+func page(offset, limit int) (int, int) { return sqlstore.Page(offset, limit) }

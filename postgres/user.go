@@ -2,9 +2,9 @@ package postgres
 
 import (
 	"context"
-	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 const userColumns = `directory_id, id, user_name, first_name, last_name, display_name, mail, role, disabled,
@@ -21,8 +21,9 @@ const userColumnsOf = `u.directory_id, u.id, u.user_name, u.first_name, u.last_n
 // userOrder orders users by user name: case-insensitively, then byte-wise, the same on every database collation.
 const userOrder = `u.user_name_key COLLATE "C", u.user_name COLLATE "C", u.id`
 
-// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering.
-func key(s string) string { return strings.ToLower(s) }
+// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering: the
+// same on every engine (sqlstore.Key).
+func key(s string) string { return sqlstore.Key(s) }
 
 // textArray returns list as a text[] parameter: an empty array, never NULL, for none.
 func textArray(list []string) []string {
@@ -112,6 +113,15 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 		key(u.UserName), key(u.FirstName), key(u.LastName), key(u.DisplayName), key(u.Mail),
 		u.MFAEnabled, u.MFASecret, textArray(u.RecoveryCodes), u.Source, u.ExternalID, u.Department, u.EmployeeNumber,
 		u.CostCenter, u.Organization, u.Division, u.ManagerID, u.SCIMAttributes)
+}
+
+// HasUsers reports whether the directory has at least one user, from the first entry of the primary key's index.
+func (s *Store) HasUsers(ctx context.Context, directoryID string) (bool, error) {
+	var ok bool
+	if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE directory_id = $1)`, directoryID).Scan(&ok); err != nil {
+		return false, wrap(err, "has users")
+	}
+	return ok, nil
 }
 
 // DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.

@@ -46,20 +46,25 @@ const (
 	SHA1          = "sha1"
 )
 
-// Limits bound what a request may cost. MaxEncoded bounds the SAMLRequest value as received, MaxInflated its
-// decoded (and, for the Redirect binding, inflated) XML, MaxDepth the element nesting, MaxElements the number of
-// elements, MaxAttrLen the length of one attribute value, and MaxRelayState the RelayState in bytes.
+// Limits bound what a message or document may cost. MaxEncoded bounds the SAMLRequest value as received,
+// MaxInflated its decoded (and, for the HTTP-Redirect binding, inflated) XML, MaxDepth the element nesting,
+// MaxElements the number of elements, MaxAttrLen the length of one attribute value or text, MaxNamespaces the number
+// of namespace declarations (xmlns attributes) in the whole document, and MaxRelayState the RelayState in bytes.
+// Every XML document the package reads is checked against one Limits value by the same scanner (xmlcheck.go):
+// DefaultLimits for protocol messages, MetadataLimits for SP metadata.
 type Limits struct {
 	MaxEncoded    int
 	MaxInflated   int
 	MaxDepth      int
 	MaxElements   int
 	MaxAttrLen    int
+	MaxNamespaces int
 	MaxRelayState int
 }
 
-// DefaultLimits are the limits to use unless a directory raises them: the encoded SAMLRequest at most 64 KiB, the
-// XML at most 256 KiB, nesting at most 64 levels, at most 2000 elements, attribute values at most 8 KiB, and
+// DefaultLimits are the limits of protocol messages unless a directory raises them: the encoded SAMLRequest at
+// most 64 KiB, the XML at most 256 KiB, nesting at most 64 levels, at most 2000 elements, attribute values and
+// texts at most 8 KiB, at most 100 namespace declarations (a signed request from a real SP has fewer than 10), and
 // RelayState at most 80 bytes as the bindings specification asks.
 var DefaultLimits = Limits{
 	MaxEncoded:    64 << 10,
@@ -67,7 +72,19 @@ var DefaultLimits = Limits{
 	MaxDepth:      64,
 	MaxElements:   2000,
 	MaxAttrLen:    8 << 10,
+	MaxNamespaces: 100,
 	MaxRelayState: 80,
+}
+
+// MetadataLimits bound an SP metadata document: larger than a message (MaxMetadataSize), since certificates are
+// long texts and some products (AD FS) list hundreds of claim types, each with its own namespace declaration.
+// MaxEncoded and MaxRelayState do not apply.
+var MetadataLimits = Limits{
+	MaxInflated:   MaxMetadataSize,
+	MaxDepth:      32,
+	MaxElements:   20000,
+	MaxAttrLen:    64 << 10,
+	MaxNamespaces: 5000,
 }
 
 // orDefault returns lim with each zero field replaced by its default.
@@ -87,6 +104,9 @@ func (lim Limits) orDefault() Limits {
 	}
 	if lim.MaxAttrLen > 0 {
 		d.MaxAttrLen = lim.MaxAttrLen
+	}
+	if lim.MaxNamespaces > 0 {
+		d.MaxNamespaces = lim.MaxNamespaces
 	}
 	if lim.MaxRelayState > 0 {
 		d.MaxRelayState = lim.MaxRelayState

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Message is a decoded protocol message with what is needed to verify a binding signature later.
@@ -379,65 +378,34 @@ var (
 	nameSignature             = xml.Name{Space: NamespaceDSig, Local: "Signature"}
 )
 
-// parseAuthnRequest reads an AuthnRequest from raw in one streaming pass. Each token is checked against the
-// security rules and lim before it is interpreted: invalid UTF-8, DTDs, entity declarations and processing
-// instructions are refused, and the nesting depth, element count and attribute length are bounded, so hostile
-// input costs at most one pass over at most lim.MaxInflated bytes and no recursion.
+// parseAuthnRequest reads an AuthnRequest from raw in one streaming pass. Each token is checked by a scanner
+// (xmlcheck.go) against the security rules and lim before it is interpreted, so hostile input costs at most one pass
+// over at most lim.MaxInflated bytes and no recursion.
 func parseAuthnRequest(raw []byte, lim Limits) (*AuthnRequest, error) {
-	if !utf8.Valid(raw) {
-		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The SAMLRequest is not valid UTF-8 text.")
+	sc, err := newScanner(raw, lim, CodeMalformedRequest, "SAMLRequest", noComments)
+	if err != nil {
+		return nil, err
 	}
-	// Some SPs write a byte order mark; it is not content, and the XML declaration may follow it.
-	d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff"))))
 	r := &AuthnRequest{Raw: raw}
 	var (
-		depth, elements int
-		rootSeen        bool
-		first           = true
-		text            *strings.Builder // collects the text of Issuer or AuthnContextClassRef
-		issuer, ref     strings.Builder
-		inRAC           bool // inside RequestedAuthnContext
-		issuerSeen      bool
+		text        *strings.Builder // collects the text of Issuer or AuthnContextClassRef
+		issuer, ref strings.Builder
+		inRAC       bool // inside RequestedAuthnContext
+		issuerSeen  bool
 	)
 	for {
-		tok, err := d.Token()
+		tok, err := sc.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, malformed("SAMLRequest", err, "The SAMLRequest is not well-formed XML.")
+			return nil, err
 		}
-		wasFirst := first
-		first = false
 		switch t := tok.(type) {
-		case xml.ProcInst:
-			if t.Target == "xml" && wasFirst {
-				continue
-			}
-			return nil, requesterError(CodeForbiddenDTD, "SAMLRequest", "The SAMLRequest contains a processing instruction (<?%s?>), which is not allowed.", t.Target)
-		case xml.Directive:
-			return nil, requesterError(CodeForbiddenDTD, "SAMLRequest", "The SAMLRequest contains a DOCTYPE or entity declaration, which is not allowed.")
 		case xml.StartElement:
-			elements++
-			depth++
-			if elements > lim.MaxElements {
-				return nil, tooLarge("SAMLRequest", "The SAMLRequest has more than %d elements.", lim.MaxElements)
-			}
-			if depth > lim.MaxDepth {
-				return nil, tooLarge("SAMLRequest", "The SAMLRequest nests elements more than %d levels deep.", lim.MaxDepth)
-			}
-			for _, a := range t.Attr {
-				if len(a.Value) > lim.MaxAttrLen {
-					return nil, tooLarge("SAMLRequest", "The attribute %s of <%s> is %d bytes long, more than the %d bytes allowed.", a.Name.Local, t.Name.Local, len(a.Value), lim.MaxAttrLen)
-				}
-			}
 			text = nil
-			switch {
+			switch depth := sc.depth; {
 			case depth == 1:
-				if rootSeen {
-					return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The SAMLRequest has more than one root element.")
-				}
-				rootSeen = true
 				if t.Name != nameAuthnRequest {
 					return nil, &Error{Code: CodeMalformedRequest, Field: "SAMLRequest", Status: StatusRequester,
 						Received: "{" + t.Name.Space + "}" + t.Name.Local, Expected: "{" + NamespaceProtocol + "}AuthnRequest",
@@ -492,10 +460,9 @@ func parseAuthnRequest(raw []byte, lim Limits) (*AuthnRequest, error) {
 				r.RequestedAuthnContext.ClassRefs = append(r.RequestedAuthnContext.ClassRefs, strings.TrimSpace(ref.String()))
 			}
 			text = nil
-			if depth == 2 {
+			if sc.depth == 1 { // the scanner counts the element closed
 				inRAC = false
 			}
-			depth--
 		case xml.CharData:
 			if text != nil {
 				if text.Len()+len(t) > lim.MaxAttrLen {
@@ -504,9 +471,6 @@ func parseAuthnRequest(raw []byte, lim Limits) (*AuthnRequest, error) {
 				text.Write(t)
 			}
 		}
-	}
-	if !rootSeen {
-		return nil, requesterError(CodeMalformedRequest, "SAMLRequest", "The SAMLRequest holds no XML element.")
 	}
 	r.Issuer = strings.TrimSpace(issuer.String())
 	if r.Version != "2.0" {

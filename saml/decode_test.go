@@ -43,7 +43,6 @@ func TestDecodeRedirect(t *testing.T) {
 			name: "minimal-with-index-passive-force",
 			query: func(t *testing.T) string {
 				return redirectQuery(t, `<?xml version="1.0" encoding="UTF-8"?>
-<!-- an SP comment -->
 <AuthnRequest xmlns="urn:oasis:names:tc:SAML:2.0:protocol" ID="a1" Version="2.0" IssueInstant="2027-03-04T05:06:00.123+01:00" AssertionConsumerServiceIndex="1" IsPassive="1" ForceAuthn="true">
   <Issuer xmlns="urn:oasis:names:tc:SAML:2.0:assertion">
     sp

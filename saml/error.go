@@ -14,7 +14,7 @@ const (
 	// XML, not a samlp:AuthnRequest in the SAML 2.0 protocol namespace, or lacks a required attribute such as ID.
 	CodeMalformedRequest = "GH1001"
 	// CodeRequestTooLarge means the encoded or inflated request is over its size limit, or the XML is nested too
-	// deeply, has too many elements, or has an attribute value that is too long.
+	// deeply, has too many elements or namespace declarations, or has an attribute value or a text that is too long.
 	CodeRequestTooLarge = "GH1002"
 	// CodeForbiddenDTD means the request carries a DOCTYPE, an entity declaration or a processing instruction
 	// other than the XML declaration; such requests are refused before their content is read.
@@ -33,6 +33,15 @@ const (
 	CodeSubjectNotAllowed = "GH1008"
 	// CodeRelayStateInvalid means the RelayState is longer than allowed or is not valid UTF-8 text.
 	CodeRelayStateInvalid = "GH1009"
+	// CodeDuplicateAttribute means an element of the message carries the same attribute twice (ID,
+	// AssertionConsumerServiceURL, Destination, a namespace prefix, ...). XML forbids it, and parsers that keep the
+	// first and parsers that keep the last would read two different messages, so it is refused unread.
+	CodeDuplicateAttribute = "GH1013"
+	// CodeXMLComment means a protocol message carries an XML comment. Canonicalization drops comments before a
+	// signature is computed, so a comment inside a value (an Issuer of https://sp<!---->.example) lets what was
+	// signed and what some parsers read differ; no SP needs comments in a message, so they are refused unread. In SP
+	// metadata comments are allowed between elements, and refused only inside an element's text.
+	CodeXMLComment = "GH1014"
 	// CodeUnknownIssuer means the request's Issuer is empty or missing, or (raised by the caller) no app in the
 	// directory has that Identifier.
 	CodeUnknownIssuer = "GH2001"

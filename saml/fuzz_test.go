@@ -46,6 +46,9 @@ func FuzzDecodePost(f *testing.F) {
 	f.Add([]byte(`<?xml version="1.0"?><AuthnRequest xmlns="urn:oasis:names:tc:SAML:2.0:protocol" ID="a" Version="2.0"/>`), "")
 	f.Add([]byte(`<!DOCTYPE x SYSTEM "http://127.0.0.1/x"><x/>`), "")
 	f.Add([]byte("\xff\xfe<"), "<script>")
+	f.Add([]byte(requestXML(`ID="`+testRequestID+`"`, `ID="a" ID="b"`)), "")
+	f.Add([]byte(requestXML(`<saml:Issuer>https://`, `<saml:Issuer>https://<!---->`)), "")
+	f.Add([]byte(requestXML(`Version="2.0"`, `Version="2.0" xmlns:a="urn:x" xmlns:b="urn:x" a:z="1" b:z="2"`)), "")
 	f.Fuzz(func(t *testing.T, xml []byte, relayState string) {
 		m, err := DecodePost(base64.StdEncoding.EncodeToString(xml), relayState, fuzzLimits)
 		checkFuzzResult(t, m, err)
@@ -96,6 +99,8 @@ func FuzzParseSPMetadata(f *testing.F) {
 	f.Add([]byte(`<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"><md:EntityDescriptor entityID="x"/></md:EntitiesDescriptor>`))
 	f.Add([]byte(`<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="e"><md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://a/" index="0" isDefault="false"/></md:SPSSODescriptor></md:EntityDescriptor>`))
 	f.Add([]byte(`<!DOCTYPE x><x/>`))
+	f.Add([]byte(spMetadataXML(f, `<md:KeyDescriptor>`, `<!-- key --><md:KeyDescriptor>`)))
+	f.Add([]byte(spMetadataXML(f, `transient<`, `trans<!-- x -->ient<`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		md, err := ParseSPMetadata(data)
 		if err != nil {

@@ -92,7 +92,7 @@ func ParseLogoutRequest(raw []byte, lim Limits) (*LogoutRequest, error) {
 }
 
 func parseLogoutRequest(raw []byte, lim Limits) (*LogoutRequest, error) {
-	root, err := scanXML(raw, lim, CodeMalformedRequest, "SAMLRequest")
+	root, err := scanXML(raw, lim, CodeMalformedRequest, "SAMLRequest", noComments)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func parseLogoutRequest(raw []byte, lim Limits) (*LogoutRequest, error) {
 }
 
 func parseLogoutResponse(raw []byte, lim Limits) (*LogoutResponse, error) {
-	root, err := scanXML(raw, lim, CodeMalformedRequest, "SAMLResponse")
+	root, err := scanXML(raw, lim, CodeMalformedRequest, "SAMLResponse", noComments)
 	if err != nil {
 		return nil, err
 	}

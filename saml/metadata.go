@@ -17,7 +17,7 @@ var MetadataNameIDFormats = []string{NameIDEmail, NameIDPersistent, NameIDTransi
 // Metadata returns the IdP's EntityDescriptor: an IDPSSODescriptor with a KeyDescriptor use="signing" per
 // certificate (several during a rollover, the active one first), SingleLogoutService at SLOURL and
 // SingleSignOnService at SSOURL for both the HTTP-Redirect and HTTP-POST bindings, the NameID formats offered,
-// validUntil (MetadataValidity from now) and cacheDuration (MetadataCacheDuration).
+// WantAuthnRequestsSigned, validUntil (MetadataValidity from now) and cacheDuration (MetadataCacheDuration).
 func (idp *IdentityProvider) Metadata(certs []*x509.Certificate) ([]byte, error) {
 	ed, err := idp.metadataTree(certs, "")
 	if err != nil {
@@ -77,7 +77,7 @@ func (idp *IdentityProvider) metadataTree(certs []*x509.Certificate, id string) 
 	ed.CreateAttr("validUntil", now.Add(durationOr(idp.MetadataValidity, 7*24*time.Hour)).Format(timeFormat))
 
 	d := t.element(ed, "md", "IDPSSODescriptor", 2, len(certs)+len(MetadataNameIDFormats)+4)
-	d.CreateAttr("WantAuthnRequestsSigned", "false")
+	d.CreateAttr("WantAuthnRequestsSigned", strconv.FormatBool(idp.WantAuthnRequestsSigned))
 	d.CreateAttr("protocolSupportEnumeration", NamespaceProtocol)
 	for _, c := range certs {
 		kd := t.element(d, "md", "KeyDescriptor", 1, 1)

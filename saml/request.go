@@ -36,6 +36,9 @@ type IdentityProvider struct {
 	MetadataValidity time.Duration
 	// MetadataCacheDuration is how long an SP may cache the metadata (cacheDuration); 0 means 1 hour.
 	MetadataCacheDuration time.Duration
+	// WantAuthnRequestsSigned reports whether the metadata tells SPs that AuthnRequests must be signed: set it when
+	// the metadata is an app's and the app refuses unsigned requests.
+	WantAuthnRequestsSigned bool
 }
 
 func (idp *IdentityProvider) now() time.Time {

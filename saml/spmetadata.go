@@ -22,9 +22,6 @@ const CodeBadMetadata = "GH7001"
 // MaxMetadataSize is the largest SP metadata document accepted, in bytes.
 const MaxMetadataSize = 1 << 20
 
-// metadataLimits bound an SP metadata document: larger than a request, since certificates are long texts.
-var metadataLimits = Limits{MaxInflated: MaxMetadataSize, MaxDepth: 32, MaxElements: 20000, MaxAttrLen: 64 << 10}
-
 // Endpoint is an endpoint of SP metadata: an AssertionConsumerService or a SingleLogoutService.
 type Endpoint struct {
 	Binding          string
@@ -102,17 +99,18 @@ func metadataError(field, format string, args ...any) *Error {
 
 // ParseSPMetadata reads an SP's metadata: an EntityDescriptor, or an EntitiesDescriptor holding exactly one, with
 // one SPSSODescriptor for SAML 2.0. The document is refused before it is interpreted when it is larger than
-// MaxMetadataSize or carries a DTD, and refused with a message naming the problem when it holds several entities,
-// no HTTP-POST AssertionConsumerService, an endpoint that is not an absolute http or https URL, or a certificate
-// that is not RSA of at least 2048 bits (SECURITY-CASES 38). Errors are *Error values with CodeBadMetadata, or
-// CodeForbiddenDTD and CodeRequestTooLarge for what the scan refuses.
+// MaxMetadataSize or breaks the rules protocol messages are held to (a DTD, a processing instruction, an attribute
+// given twice on one element, over MetadataLimits), except that comments are allowed between elements (not inside
+// an element's text); and refused with a message naming the problem when it holds several entities, no HTTP-POST
+// AssertionConsumerService, an endpoint that is not an absolute http or https URL, or a certificate that is not RSA
+// of at least 2048 bits (SECURITY-CASES 38). Errors are *Error values with CodeBadMetadata, or CodeForbiddenDTD,
+// CodeDuplicateAttribute, CodeXMLComment and CodeRequestTooLarge for what the scan refuses.
 func ParseSPMetadata(data []byte) (*SPMetadata, error) {
 	if len(data) > MaxMetadataSize {
 		return nil, &Error{Code: CodeRequestTooLarge, Field: "metadata", Received: strconv.Itoa(len(data)) + " bytes",
 			Expected: "at most " + strconv.Itoa(MaxMetadataSize) + " bytes", Message: "The metadata is larger than 1 MiB."}
 	}
-	lim := metadataLimits.orDefault()
-	root, err := scanXML(data, lim, CodeBadMetadata, "metadata")
+	root, err := scanXML(data, MetadataLimits.orDefault(), CodeBadMetadata, "metadata", commentsBetweenElements)
 	if err != nil {
 		var e *Error
 		if errorsAs(err, &e) {

@@ -90,11 +90,38 @@ func TestParseSPMetadataRejects(t *testing.T) {
 		{"certificate not base64", spMetadataXML(t, base64.StdEncoding.EncodeToString(testCert(t).Raw), "@@@"), CodeBadMetadata, "X509Certificate"},
 		{"deep", spMetadataXML(t, `<md:NameIDFormat>`, strings.Repeat("<x>", 40)+strings.Repeat("</x>", 40)+`<md:NameIDFormat>`), CodeRequestTooLarge, "metadata"},
 		{"processing instruction", spMetadataXML(t, `<md:SPSSODescriptor`, `<?php x ?><md:SPSSODescriptor`), CodeForbiddenDTD, "metadata"},
+		{"entityID twice", spMetadataXML(t, `entityID="https://sp.example/shibboleth"`, `entityID="https://sp.example/shibboleth" entityID="https://evil.example/"`), CodeDuplicateAttribute, "metadata"},
+		{"ACS Location twice", spMetadataXML(t, `Location="https://sp.example/alt"`, `Location="https://sp.example/alt" Location="https://evil.example/acs"`), CodeDuplicateAttribute, "metadata"},
+		{"comment inside the NameIDFormat", spMetadataXML(t, `nameid-format:transient<`, `nameid-format:<!-- x -->transient<`), CodeXMLComment, "metadata"},
+		{"comment at the start of a certificate", spMetadataXML(t, `<ds:X509Certificate>`, `<ds:X509Certificate><!-- x -->`), CodeXMLComment, "metadata"},
+		{"comment at the end of a text", spMetadataXML(t, `transient</md:NameIDFormat>`, `transient<!-- x --></md:NameIDFormat>`), CodeXMLComment, "metadata"},
+		{"namespace flood", spMetadataXML(t, `</md:SPSSODescriptor>`, strings.Repeat(`<x:e xmlns:x="urn:x"/>`, MetadataLimits.MaxNamespaces)+`</md:SPSSODescriptor>`), CodeRequestTooLarge, "metadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseSPMetadata([]byte(tt.xml))
 			checkError(t, err, tt.code, tt.field)
 		})
+	}
+}
+
+// TestParseSPMetadataComments accepts comments between the elements of SP metadata, as Shibboleth SP and others
+// write them, and reads the metadata as if they were not there.
+func TestParseSPMetadataComments(t *testing.T) {
+	plain, err := ParseSPMetadata([]byte(spMetadataXML(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	commented := spMetadataXML(t,
+		`<md:EntityDescriptor`, "<!-- This is example metadata only. Review it before use. -->\n<md:EntityDescriptor",
+		`<md:KeyDescriptor>`, `<!-- the SP's key --><md:KeyDescriptor>`,
+		`</md:SPSSODescriptor>`, `<!-- end --></md:SPSSODescriptor>`,
+		`</md:EntityDescriptor>`, "</md:EntityDescriptor>\n<!-- trailing -->")
+	got, err := ParseSPMetadata([]byte(commented))
+	if err != nil {
+		t.Fatalf("metadata with comments between elements refused: %v", err)
+	}
+	if diff := cmp.Diff(plain, got); diff != "" {
+		t.Errorf("comments changed what was read (-want +got):\n%s", diff)
 	}
 }

@@ -3,8 +3,11 @@
 # to verify signatures independently, Chromium for browser tests, PostgreSQL for the second store, and the SAML
 # service providers of the interoperability suite in interop/: Shibboleth SP 3 with Apache, SimpleSAMLphp with PHP,
 # pysaml2, and Node.js with npm for @node-saml/node-saml and the SCIM references; Prometheus, whose promtool checks
-# the metrics and whose server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to) and npm packages.
-# Tests that need a tool skip with a loud message when it is missing; with CI=true they fail instead.
+# the metrics and whose server scrapes them; aiosmtpd, the SMTP server the e-mail tests send to), npm packages, and
+# the static checks staticcheck and govulncheck at pinned versions. Tests that need a tool skip with a loud message
+# when it is missing; with CI=true they fail instead. go vet, staticcheck and govulncheck check the whole module and
+# fail the run on any finding (govulncheck's known and explained exceptions are listed in
+# scripts/govulncheck-accepted.txt).
 #
 #   scripts/test.sh              the whole suite
 #   scripts/test.sh ./saml/...   only some packages (any go test arguments)
@@ -12,6 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PATH="/usr/local/go/bin:$PATH"
+# Build and test with the Go release go.mod asks for (its toolchain line: the standard library's security fixes),
+# which the go command fetches from the Go module proxy when the installed Go is older.
+export GOTOOLCHAIN=auto
 debian_packages=(xmlsec1 chromium postgresql
 	libapache2-mod-shib apache2 simplesamlphp php-cli php-xml php-mbstring php-curl python3-pysaml2
 	prometheus python3-aiosmtpd)
@@ -66,6 +72,60 @@ fi
 
 go version
 go vet ./...
+
+# Static checks, at pinned versions that build with this Go, installed once into the cache.
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-tools"
+staticcheck_version=v0.8.2 # staticcheck 2026.2.2
+govulncheck_version=v1.10.0
+install_tool() { # install_tool NAME MODULE/PATH VERSION: prints the binary's path
+	local bin="$tools/$1-$3/$1"
+	if [ ! -x "$bin" ]; then
+		echo "test.sh: go install $2@$3" >&2
+		GOBIN="$tools/$1-$3" go install "$2@$3" >&2
+	fi
+	echo "$bin"
+}
+staticcheck=$(install_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$staticcheck_version")
+govulncheck=$(install_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$govulncheck_version")
+echo "test.sh: staticcheck ./..."
+"$staticcheck" ./...
+
+# govulncheck reads the Go vulnerability database from vuln.go.dev. Where only the Go module proxy is reachable, it
+# reads a copy built from the latest golang.org/x/vulndb module (the same reports) with that module's indexdb.
+vulndb=()
+if ! curl -fsS --max-time 10 -o /dev/null https://vuln.go.dev/index/db.json 2>/dev/null; then
+	vulndb_version=$(go list -m -json golang.org/x/vulndb@latest | sed -n 's/^[[:space:]]*"Version": "\(.*\)",$/\1/p')
+	vulndb_dir="$tools/vulndb-$vulndb_version"
+	if [ ! -f "$vulndb_dir/index/db.json" ]; then
+		echo "test.sh: vuln.go.dev is out of reach; building the vulnerability database from golang.org/x/vulndb@$vulndb_version"
+		indexdb=$(install_tool indexdb golang.org/x/vulndb/cmd/indexdb "$vulndb_version")
+		vulndb_src=$(go mod download -json "golang.org/x/vulndb@$vulndb_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		rm -rf "$vulndb_dir.tmp"
+		"$indexdb" -vulns "$vulndb_src/data/osv" -out "$vulndb_dir.tmp"
+		mv "$vulndb_dir.tmp" "$vulndb_dir"
+	fi
+	vulndb=(-db "file://$vulndb_dir")
+fi
+echo "test.sh: govulncheck ./..."
+vulnerable=0
+vuln_out=$("$govulncheck" "${vulndb[@]}" ./... 2>&1) || vulnerable=$?
+echo "$vuln_out"
+case "$vulnerable" in
+0) ;;
+3) # Vulnerabilities that the code reaches: fail unless each is accepted with its reason.
+	unaccepted=()
+	for id in $(echo "$vuln_out" | sed -n 's/^Vulnerability #[0-9]*: \(GO-[0-9-]*\)$/\1/p'); do
+		grep -q "^$id " scripts/govulncheck-accepted.txt || unaccepted+=("$id")
+	done
+	if [ "${#unaccepted[@]}" -gt 0 ]; then
+		echo "test.sh: govulncheck: the code reaches ${unaccepted[*]}: upgrade the module (or Go) that fixes it" >&2
+		exit 1
+	fi
+	echo "test.sh: govulncheck: every vulnerability reached is accepted in scripts/govulncheck-accepted.txt" ;;
+*) echo "test.sh: govulncheck failed (exit status $vulnerable)" >&2
+	exit 1 ;;
+esac
+
 args=("$@")
 [ "${#args[@]}" -gt 0 ] || args=(./...)
 # The interop tests write their matrix (SP x check) here; it is printed at the end, pass or fail.

@@ -101,6 +101,12 @@ func (s *Store) FindApp(ctx context.Context, directoryID, id string) (*gatehouse
 	return a, nil
 }
 
+// FindAppForUpdate is FindApp: a transaction of this store holds SQLite's only write lock from its start
+// (_txlock=immediate), so no other transaction changes the app before it ends.
+func (s *Store) FindAppForUpdate(ctx context.Context, directoryID, id string) (*gatehouse.App, error) {
+	return s.FindApp(ctx, directoryID, id)
+}
+
 // FindAppByEntityID finds the app whose SAML Identifier equals entityID exactly. An empty entityID finds nothing:
 // apps not configured yet have an empty Identifier.
 func (s *Store) FindAppByEntityID(ctx context.Context, directoryID, entityID string) (*gatehouse.App, error) {

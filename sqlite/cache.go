@@ -38,14 +38,16 @@ func (s *Store) IsUsed(ctx context.Context, key string, now time.Time) (bool, er
 }
 
 // IncrementCounter adds one to the counter named key and returns its new value, in one statement. A counter whose
-// first increment is older than window starts again at one.
+// first increment is older than window starts again at one. The counter expires, for DeleteExpired, when its window
+// ends.
 func (s *Store) IncrementCounter(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
 	var n int
-	err := s.w.QueryRowContext(ctx, `INSERT INTO counters (key, count, started_at) VALUES (?1, 1, ?2)
+	err := s.w.QueryRowContext(ctx, `INSERT INTO counters (key, count, started_at, expires_at) VALUES (?1, 1, ?2, ?4)
 		ON CONFLICT (key) DO UPDATE SET
 			count = CASE WHEN counters.started_at < ?3 THEN 1 ELSE counters.count + 1 END,
-			started_at = CASE WHEN counters.started_at < ?3 THEN excluded.started_at ELSE counters.started_at END
-		RETURNING count`, key, micros(now), micros(now.Add(-window))).Scan(&n)
+			started_at = CASE WHEN counters.started_at < ?3 THEN excluded.started_at ELSE counters.started_at END,
+			expires_at = CASE WHEN counters.started_at < ?3 THEN excluded.expires_at ELSE counters.started_at + ?5 END
+		RETURNING count`, key, micros(now), micros(now.Add(-window)), micros(now.Add(window)), window.Microseconds()).Scan(&n)
 	if err != nil {
 		return 0, internal(err, "increment counter")
 	}
@@ -59,7 +61,7 @@ func (s *Store) ResetCounter(ctx context.Context, key string) error {
 }
 
 // DeleteExpired removes sessions, sign-in requests, API tokens, replay-cache keys and OpenID Connect grants and
-// tokens that expired before now, in one transaction.
+// tokens that expired before now, and counters whose window ended before now, in one transaction.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 	return s.inTx(ctx, func(s *Store) error {
 		for _, q := range []struct{ op, sql string }{
@@ -69,6 +71,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 			{"delete expired replay keys", `DELETE FROM replay WHERE expires_at < ?`},
 			{"delete expired OpenID Connect grants", `DELETE FROM oidc_grants WHERE expires_at < ?`},
 			{"delete expired OpenID Connect tokens", `DELETE FROM oidc_tokens WHERE expires_at < ?`},
+			{"delete expired counters", `DELETE FROM counters WHERE expires_at < ?`},
 		} {
 			if _, err := s.w.ExecContext(ctx, q.sql, micros(now)); err != nil {
 				return internal(err, q.op)

@@ -3,7 +3,9 @@
 //
 // It uses modernc.org/sqlite, SQLite compiled to pure Go, so the binary needs no C toolchain. Open creates the file
 // (and its directory) when missing and applies the numbered migrations of migrations/ that the database lacks, each
-// in its own transaction; it refuses a database whose schema is newer than the code (ErrSchemaTooNew).
+// in its own transaction; it refuses a database whose schema is newer than the code (ErrSchemaTooNew). The
+// migrations have the same numbers and names as the PostgreSQL store's (migrations/README.md); a database made
+// before they did has its recorded migrations renumbered when it is opened.
 //
 // Every connection runs in WAL mode with foreign keys enforced, a 10 s busy timeout and synchronous=FULL, so a
 // commit that returned survives a crash of the process or of the machine. SQLite has one writer at a time: the

@@ -18,6 +18,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 var _ gatehouse.Store = (*Store)(nil)
@@ -173,13 +174,39 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	}
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback()
-	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: tx, r: tx, tx: tx, stmts: s.stmts, schema: s.schema}); err != nil {
+	w := &txStatements{Tx: tx, stmts: map[string]*sql.Stmt{}}
+	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: w, r: tx, tx: tx, stmts: s.stmts, schema: s.schema}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return gatehouse.Internal(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
+}
+
+// txStatements is the writing querier of a transaction. It prepares each statement once per transaction, so that a
+// transaction that runs one statement many times, such as a bulk import of users, has SQLite parse it once rather
+// than at every row. The statements end with the transaction.
+type txStatements struct {
+	*sql.Tx
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // by query; guarded by mu
+}
+
+// ExecContext runs query through its prepared statement, preparing it at its first use in the transaction.
+func (t *txStatements) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.mu.Lock()
+	st, ok := t.stmts[query]
+	if !ok {
+		var err error
+		if st, err = t.Tx.PrepareContext(ctx, query); err != nil {
+			t.mu.Unlock()
+			return nil, err
+		}
+		t.stmts[query] = st
+	}
+	t.mu.Unlock()
+	return st.ExecContext(ctx, args...)
 }
 
 // inTx runs fn in s's transaction, or in a new one; fn's errors come back as they are.
@@ -266,9 +293,7 @@ func (s *Store) exists(ctx context.Context, op, msg, query string, args ...any) 
 }
 
 // scanner is a row being scanned: *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = sqlstore.Scanner
 
 // queryList runs a query and scans every row with scan.
 func queryList[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
@@ -291,21 +316,14 @@ func queryList[T any](ctx context.Context, db querier, op string, scan func(scan
 	return list, nil
 }
 
-// withTotal scans a row whose last column is the total number of matching rows (count(*) OVER ()) into total.
-type withTotal struct {
-	scanner
-	total *int
-}
-
-// Scan implements scanner.
-func (w withTotal) Scan(dest ...any) error { return w.scanner.Scan(append(dest, w.total)...) }
-
 // queryPage runs query, whose rows end with count(*) OVER (), and returns one page of rows and the total. The page
 // and its total come from one statement, so they agree. A page past the end has no row to carry the total, which
 // count (a SELECT count(*) with the same arguments but the paging) supplies then.
 func queryPage[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), count, query string, args []any, offset int) ([]*T, int, error) {
 	var total int
-	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) { return scan(withTotal{row, &total}) }, query, args...)
+	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) {
+		return scan(sqlstore.WithTotal{Scanner: row, Total: &total})
+	}, query, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -375,7 +393,7 @@ func (d zeroTimeAt) Scan(v any) error {
 		*d.t = time.Time{}
 		return nil
 	}
-	return timeAt{d.t}.Scan(v)
+	return timeAt(d).Scan(v)
 }
 
 // jsonStrings returns list as stored: a JSON array of strings, "[]" for none.
@@ -420,25 +438,8 @@ func nullString(s string) any {
 	return s
 }
 
-// Paging defaults: a limit of 0 means defaultLimit, and no more than maxLimit rows are returned.
-const (
-	defaultLimit = 100
-	maxLimit     = 1000
-)
-
-// page returns the offset and limit to use for the requested ones.
-func page(offset, limit int) (int, int) {
-	if offset < 0 {
-		offset = 0
-	}
-	switch {
-	case limit <= 0:
-		limit = defaultLimit
-	case limit > maxLimit:
-		limit = maxLimit
-	}
-	return offset, limit
-}
+// page returns the offset and limit to use for the requested ones, as on every engine (sqlstore.Page).
+func page(offset, limit int) (int, int) { return sqlstore.Page(offset, limit) }
 
 // Backup writes a consistent copy of the database, as of one moment, to a new file at path (VACUUM INTO). The
 // store stays in use meanwhile: the copy reads one snapshot and holds no lock that stops writers in other

@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 const userColumns = `u.directory_id, u.id, u.user_name, u.first_name, u.last_name, u.display_name, u.mail, u.role,
@@ -27,8 +27,9 @@ func scanUser(row scanner) (*gatehouse.User, error) {
 	return &u, nil
 }
 
-// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering.
-func key(s string) string { return strings.ToLower(s) }
+// key returns s lower-cased, as the _key columns hold it for case-insensitive uniqueness, search and ordering: the
+// same on every engine (sqlstore.Key).
+func key(s string) string { return sqlstore.Key(s) }
 
 var userConflict = msgs{
 	conflict: "A user with this user name (or ID) already exists in the directory.",
@@ -103,6 +104,15 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
 		jsonStrings(u.RecoveryCodes), string(u.Source), u.ExternalID, u.Department, u.EmployeeNumber, u.CostCenter,
 		u.Organization, u.Division, u.ManagerID, u.SCIMAttributes)
 	return changed(res, wrap(err, "update user", userConflict), "update user", "The user does not exist.")
+}
+
+// HasUsers reports whether the directory has at least one user, from the first entry of the primary key's index.
+func (s *Store) HasUsers(ctx context.Context, directoryID string) (bool, error) {
+	var ok bool
+	if err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE directory_id = ?)`, directoryID).Scan(&ok); err != nil {
+		return false, internal(err, "has users")
+	}
+	return ok, nil
 }
 
 // DeleteUser deletes the user and, by cascade, their sessions, API tokens, group memberships and assignments.

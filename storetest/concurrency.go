@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func parallel(n int, fn func(i int) error) []error {
 }
 
 // testConcurrency checks the operations that must be atomic when several callers race: one-time use of a key and
-// of a sign-in request, and counting.
+// of a sign-in request, read-modify-write of an app, and counting.
 func testConcurrency(t *testing.T, open Opener) {
 	const n = 8
 	t.Run("UseOnce", func(t *testing.T) {
@@ -55,6 +56,44 @@ func testConcurrency(t *testing.T, open Opener) {
 			errs := parallel(n, func(int) error { _, err := s.TakeSignInRequest(ctx, "d", id, t0); return err })
 			wantOneWinner(t, "TakeSignInRequest", errs, gatehouse.ENOTFOUND)
 		}
+	})
+	t.Run("FindAppForUpdate", func(t *testing.T) {
+		// Read-modify-writes of one app in racing transactions: each reads a count from the notes and writes it back
+		// one higher. Without the lock a write based on a stale read would undo another's, and the count fall short.
+		s := open(t)
+		must(t, s.CreateDirectory(ctx, newDirectory("d", t0)))
+		a := newApp("d", "app", "Zoom", "")
+		a.Notes = "0"
+		must(t, s.CreateApp(ctx, a, nil))
+		const each = 10
+		errs := parallel(n, func(int) error {
+			for range each {
+				err := s.InTx(ctx, func(tx gatehouse.Store) error {
+					a, err := tx.FindAppForUpdate(ctx, "d", "app")
+					if err != nil {
+						return err
+					}
+					count, err := strconv.Atoi(a.Notes)
+					if err != nil {
+						return err
+					}
+					a.Notes = strconv.Itoa(count + 1)
+					return tx.UpdateApp(ctx, a)
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, err := range errs {
+			must(t, err)
+		}
+		got, err := s.FindAppForUpdate(ctx, "d", "app")
+		must(t, err)
+		diff(t, "count after concurrent read-modify-writes", strconv.Itoa(n*each), got.Notes)
+		_, err = s.FindAppForUpdate(ctx, "d", "nope")
+		wantCode(t, "FindAppForUpdate of an unknown app", err, gatehouse.ENOTFOUND)
 	})
 	t.Run("IncrementCounter", func(t *testing.T) {
 		s := open(t)

@@ -62,6 +62,8 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"OIDCKeys", testOIDCKeys},
 		{"OIDCGrants", testOIDCGrants},
 		{"OIDCExpiry", testOIDCExpiry},
+		{"HasUsers", testHasUsers},
+		{"CreateUsersInTx", testCreateUsersInTx},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

@@ -17,10 +17,12 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// addedApp is the answer to adding an app: the app, and the settings left for the admin to fill in.
+// addedApp is the answer to adding an app: the app, the settings left for the admin to fill in, and those the
+// admin may want to turn on (an encryption certificate in the SP's metadata).
 type addedApp struct {
 	*gatehouse.App
-	MissingSettings []string `json:"missingSettings,omitempty"`
+	MissingSettings []string          `json:"missingSettings,omitempty"`
+	Suggestions     []idp.SettingNote `json:"suggestions,omitempty"`
 }
 
 func (s *Server) addApp(w http.ResponseWriter, r *http.Request) error {
@@ -32,7 +34,7 @@ func (s *Server) addApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, addedApp{App: a, MissingSettings: missing})
+	writeJSON(w, http.StatusCreated, addedApp{App: a, MissingSettings: missing, Suggestions: idp.Suggestions(a.SAML)})
 	return nil
 }
 
@@ -86,19 +88,14 @@ func (s *Server) getSAML(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// patchSAML merges the fields present in the body into the app's SAML settings; arrays are replaced whole.
+// patchSAML changes the SAML settings present in the body and no other; arrays are replaced whole, and addReplyUrls,
+// removeReplyUrls, setClaims and removeClaims change one entry each.
 func (s *Server) patchSAML(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.Service.FindApp(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"))
-	if err != nil {
+	var p idp.SAMLPatch
+	if err := decode(w, r, &p); err != nil {
 		return err
 	}
-	settings := a.SAML
-	if err := decode(w, r, &settings); err != nil {
-		return err
-	}
-	// The refresh status is the server's record, not a setting.
-	settings.MetadataStatus = a.SAML.MetadataStatus
-	a, err = s.Service.UpdateApp(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"), idp.AppPatch{SAML: &settings})
+	a, err := s.Service.UpdateSAML(r.Context(), userFrom(r), r.PathValue("dir"), r.PathValue("id"), p)
 	if err != nil {
 		return err
 	}

@@ -48,9 +48,29 @@ func TestAPIMetadataImport(t *testing.T) {
 		t.Fatalf("create: %d %v", status, other)
 	}
 	path := "/api/v1/directories/default/apps/" + other["id"].(string) + "/saml/metadata"
-	if status, got := call("POST", path, map[string]string{"metadata": md("https://two.example.test/sp")}); status != http.StatusOK ||
-		got["saml"].(map[string]any)["replyUrls"].([]any)[0] != "https://sp.example.test/acs" {
+	status, got := call("POST", path, map[string]string{"metadata": md("https://two.example.test/sp")})
+	if status != http.StatusOK || got["saml"].(map[string]any)["replyUrls"].([]any)[0] != "https://sp.example.test/acs" {
 		t.Errorf("import: %d %v", status, got)
+	}
+	// The answer says what changed, setting by setting; the same metadata again changes nothing.
+	changes, _ := json.Marshal(got["changes"])
+	if want := `[{"field":"entityId","message":"The Identifier changed from none to https://two.example.test/sp."},` +
+		`{"field":"replyUrls","message":"The reply URLs are now https://sp.example.test/acs (the SP's HTTP-POST AssertionConsumerServices, the default first)."}]`; string(changes) != want {
+		t.Errorf("changes %s, want %s", changes, want)
+	}
+	if status, got := call("POST", path, map[string]string{"metadata": md("https://two.example.test/sp")}); status != http.StatusOK ||
+		len(got["changes"].([]any)) != 0 || got["suggestions"] != nil {
+		t.Errorf("import again: %d changes %v suggestions %v", status, got["changes"], got["suggestions"])
+	}
+	// An encryption certificate in the metadata is suggested, not turned on.
+	encrypting := strings.Replace(md("https://two.example.test/sp"), `<md:AssertionConsumerService`,
+		`<md:KeyDescriptor use="encryption" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>`+spCertificate(t)+
+			`</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:AssertionConsumerService`, 1)
+	status, got = call("POST", path, map[string]string{"metadata": encrypting})
+	suggestions, _ := json.Marshal(got["suggestions"])
+	if status != http.StatusOK || got["saml"].(map[string]any)["encryptAssertions"] != false ||
+		!strings.Contains(string(suggestions), `"field":"encryptAssertions"`) {
+		t.Errorf("import with an encryption certificate: %d, encrypt %v, suggestions %s", status, got["saml"].(map[string]any)["encryptAssertions"], suggestions)
 	}
 	tests := []struct {
 		name   string

@@ -7,63 +7,63 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
-// limiter is a token bucket per client address (SECURITY-CASES 43). Its memory is bounded: when it tracks max
-// clients, buckets that have refilled are dropped, and if none has, all are.
+// limiter is a token bucket (golang.org/x/time/rate) per client address (SECURITY-CASES 43). Its memory is
+// bounded: when it tracks max clients, the buckets that have refilled (and so act as new ones) are dropped, and if
+// none has, all are.
 type limiter struct {
-	rate  float64
-	burst float64
+	rate  rate.Limit
+	burst int
 	max   int
 
-	// mu guards buckets.
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	clients map[string]*rate.Limiter // guarded by mu
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newLimiter(rate float64, burst, max int) *limiter {
+// newLimiter returns a limiter of r requests per second per client, with bursts of burst requests; a burst below 1
+// means four seconds' worth.
+func newLimiter(r float64, burst, max int) *limiter {
 	if burst < 1 {
-		burst = int(math.Ceil(rate)) * 4
+		burst = int(math.Ceil(r)) * 4
 	}
-	return &limiter{rate: rate, burst: float64(burst), max: max, buckets: map[string]*bucket{}}
+	return &limiter{rate: rate.Limit(r), burst: burst, max: max, clients: map[string]*rate.Limiter{}}
 }
 
-// allow takes a token for key and reports whether there was one, and if not, how long until there is.
+// allow takes a token for key at now and reports whether there was one, and if not, how long until there is.
 func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
+	b, ok := l.clients[key]
 	if !ok {
-		if len(l.buckets) >= l.max {
+		if len(l.clients) >= l.max {
 			l.prune(now)
 		}
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
+		b = rate.NewLimiter(l.rate, l.burst)
+		l.clients[key] = b
 	}
-	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	r := b.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		// Refused requests do not spend tokens: give the reservation back.
+		r.CancelAt(now)
+		return false, wait
 	}
-	b.tokens--
 	return true, 0
 }
 
+// prune drops the buckets that are full at now, and every bucket if that leaves max or more.
 func (l *limiter) prune(now time.Time) {
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
+	for k, b := range l.clients {
+		if b.TokensAt(now) >= float64(l.burst) {
+			delete(l.clients, k)
 		}
 	}
-	if len(l.buckets) >= l.max {
-		clear(l.buckets)
+	if len(l.clients) >= l.max {
+		clear(l.clients)
 	}
 }
 

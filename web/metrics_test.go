@@ -168,7 +168,8 @@ func TestMetrics(t *testing.T) {
 			func(m *dto.Metric) bool { return m.GetCounter().GetValue() >= 1 }},
 		{"SignOn", "gatehouse_sign_ins_total", map[string]string{"result": "success", "app": w.app.ID, "code": ""},
 			func(m *dto.Metric) bool { return m.GetCounter().GetValue() == 1 }},
-		{"SignOnToNoApp", "gatehouse_sign_ins_total", map[string]string{"result": "failure", "app": "other", "code": idp.CodeAppNotFound},
+		// The sign-in log names no app that does not exist, so the refusal counts under app "none".
+		{"SignOnToNoApp", "gatehouse_sign_ins_total", map[string]string{"result": "failure", "app": "none", "code": idp.CodeAppNotFound},
 			func(m *dto.Metric) bool { return m.GetCounter().GetValue() == 1 }},
 		{"SignOnLatency", "gatehouse_sign_on_duration_seconds", map[string]string{"result": "success"},
 			func(m *dto.Metric) bool { return m.GetHistogram().GetSampleCount() == 1 }},

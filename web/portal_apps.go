@@ -143,9 +143,10 @@ func (s *Server) portalAddApp(w http.ResponseWriter, r *http.Request, v *portalV
 // ssoPage is the app's Single sign-on page.
 type ssoPage struct {
 	appBase
-	// Basic holds the Basic SAML configuration form's values: the stored ones, or what was typed.
-	Basic basicForm
-	Setup *idp.Setup
+	// Basic holds the Basic SAML configuration form's values: the stored ones, or what was typed. Shown holds the
+	// stored ones, which the form sends back so that only the fields changed are saved.
+	Basic, Shown basicForm
+	Setup        *idp.Setup
 	// CertStatus is "Active", "Expiring soon" or "Expired".
 	CertStatus    string
 	CertStatusBad bool
@@ -172,6 +173,10 @@ type ssoPage struct {
 	// list, or what was typed.
 	Notifications *idp.NotificationSettings
 	NotifyForm    string
+	// Changes says what a metadata import just changed; Suggestions what the admin may want to turn on.
+	Changes, Suggestions []idp.SettingNote
+	// TemplateSigning is the signing option of the app's gallery template, the one a new app starts with.
+	TemplateSigning string
 
 	NameIDFormats, Attributes, NameFormats, Transforms []string
 	SigningOptions, SigningAlgorithms                  []string
@@ -187,7 +192,8 @@ func basicOf(st gatehouse.SAMLSettings) basicForm {
 }
 
 // ssoFields are the fields of the SSO page's forms that field errors can name.
-var ssoFields = []string{"entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl", "nameIdFormat", "nameIdSource", "signingOption", "signingAlgorithm"}
+var ssoFields = []string{"entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl", "nameIdFormat", "nameIdSource", "signingOption", "signingAlgorithm",
+	"requireSignedRequests", "encryptAssertions"}
 
 func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*ssoPage, error) {
 	st, err := s.Service.Setup(r.Context(), v.Me, v.Dir.ID, a.ID)
@@ -195,7 +201,7 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		return nil, err
 	}
 	p := &ssoPage{
-		appBase: appBase{Base: v.Base, App: a, Tab: "sso"}, Basic: basicOf(a.SAML), Setup: st,
+		appBase: appBase{Base: v.Base, App: a, Tab: "sso"}, Basic: basicOf(a.SAML), Shown: basicOf(a.SAML), Setup: st,
 		NameIDFormats: gatehouse.NameIDFormats, Attributes: gatehouse.Attributes,
 		NameFormats:    []string{"", gatehouse.NameFormatURI, gatehouse.NameFormatBasic, gatehouse.NameFormatUnspecified},
 		Transforms:     []string{"", gatehouse.TransformLower, gatehouse.TransformUpper, gatehouse.TransformMailPrefix},
@@ -213,8 +219,9 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		}
 	}
 	if t, err := s.Service.GalleryTemplate(a.GalleryID); err == nil {
-		p.Template = t
+		p.Template, p.TemplateSigning = t, t.SAML.SigningOption
 	}
+	p.Suggestions = idp.Suggestions(a.SAML)
 	p.MetadataURL = a.SAML.MetadataURL
 	p.SPCertificates = s.Service.SPCertificates(a)
 	if p.Certificates, err = s.Service.CertificateList(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
@@ -264,63 +271,108 @@ func (s *Server) portalSSO(w http.ResponseWriter, r *http.Request, v *portalView
 	return nil
 }
 
-// saveSAML changes an app's SAML settings with change, then goes back to the SSO page at the saved section, or
-// shows the page again with the error at its field.
-func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView, section string, change func(*gatehouse.SAMLSettings), typed func(*ssoPage)) error {
+// saveSAML changes an app's SAML settings as p says, then goes back to the SSO page at the saved section, or shows
+// the page again with the error at its field.
+func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView, section string, p idp.SAMLPatch, typed func(*ssoPage)) error {
 	a, err := s.findApp(r, v)
 	if err != nil {
 		return err
 	}
-	settings := a.SAML
-	settings.ReplyURLs = slices.Clone(a.SAML.ReplyURLs)
-	settings.Claims = slices.Clone(a.SAML.Claims)
-	change(&settings)
-	_, err = s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{SAML: &settings})
+	if !p.Empty() {
+		_, err = s.Service.UpdateSAML(r.Context(), v.Me, v.Dir.ID, a.ID, p)
+	}
 	if err == nil {
 		return redirect(w, r, v.appURL(a, "sso")+"?saved="+section+"#"+section)
 	}
-	if !v.formError(err, append(ssoFields, "claims")...) {
+	if !v.formError(err, append(ssoFields, "claims", "removeClaims")...) {
 		return err
 	}
-	p, perr := s.ssoPage(r, v, a)
+	if v.Errors["removeClaims"] != "" {
+		v.Errors["claims"] = v.Errors["removeClaims"]
+	}
+	pg, perr := s.ssoPage(r, v, a)
 	if perr != nil {
 		return perr
 	}
 	if typed != nil {
-		typed(p)
+		typed(pg)
 	}
 	v.Nav = "apps"
-	s.show(w, r, v, "app_sso.html", p)
+	s.show(w, r, v, "app_sso.html", pg)
 	return nil
+}
+
+// changed reports whether a form changes a field: whether its value differs from the one the form showed, which
+// the form carries as shown-<name>. Line breaks count as one. A form that does not say what it showed changes every
+// field it carries.
+func changed(f url.Values, name string) bool {
+	shown, ok := f["shown-"+name]
+	if !ok {
+		return true
+	}
+	return strings.ReplaceAll(f.Get(name), "\r\n", "\n") != strings.ReplaceAll(shown[0], "\r\n", "\n")
+}
+
+// formChange returns a pointer to value when the form changes the field name, and nil otherwise.
+func formChange[T any](f url.Values, name string, value T) *T {
+	if !changed(f, name) {
+		return nil
+	}
+	return &value
+}
+
+// lines returns the lines of s that are not blank, trimmed, never nil.
+func lines(s string) []string {
+	out := []string{}
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 func (s *Server) portalSaveBasic(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	f := r.PostForm
 	b := basicForm{EntityID: strings.TrimSpace(f.Get("entityId")), ReplyURLs: f.Get("replyUrls"), SignOnURL: strings.TrimSpace(f.Get("signOnUrl")),
 		RelayState: f.Get("relayState"), LogoutURL: strings.TrimSpace(f.Get("logoutUrl"))}
-	var urls []string
-	for _, line := range strings.Split(b.ReplyURLs, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			urls = append(urls, line)
-		}
+	p := idp.SAMLPatch{
+		EntityID: formChange(f, "entityId", b.EntityID), SignOnURL: formChange(f, "signOnUrl", b.SignOnURL),
+		RelayState: formChange(f, "relayState", b.RelayState), LogoutURL: formChange(f, "logoutUrl", b.LogoutURL),
 	}
-	return s.saveSAML(w, r, v, "basic", func(st *gatehouse.SAMLSettings) {
-		st.EntityID, st.ReplyURLs, st.SignOnURL, st.RelayState, st.LogoutURL = b.EntityID, urls, b.SignOnURL, b.RelayState, b.LogoutURL
-		if st.ReplyURLs == nil {
-			st.ReplyURLs = []string{}
-		}
-	}, func(p *ssoPage) { p.Basic = b })
+	if urls := lines(b.ReplyURLs); f["shown-replyUrls"] == nil || !slices.Equal(urls, lines(f.Get("shown-replyUrls"))) {
+		p.ReplyURLs = &urls
+	}
+	return s.saveSAML(w, r, v, "basic", p, func(pg *ssoPage) { pg.Basic = b })
 }
 
 func (s *Server) portalSaveNameID(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	return s.saveSAML(w, r, v, "claims", func(st *gatehouse.SAMLSettings) {
-		st.NameIDFormat, st.NameIDSource = r.PostForm.Get("nameIdFormat"), r.PostForm.Get("nameIdSource")
+	f := r.PostForm
+	return s.saveSAML(w, r, v, "claims", idp.SAMLPatch{
+		NameIDFormat: formChange(f, "nameIdFormat", f.Get("nameIdFormat")), NameIDSource: formChange(f, "nameIdSource", f.Get("nameIdSource")),
 	}, nil)
 }
 
 func (s *Server) portalSaveSigning(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	return s.saveSAML(w, r, v, "certificate", func(st *gatehouse.SAMLSettings) {
-		st.SigningOption, st.SigningAlgorithm = r.PostForm.Get("signingOption"), r.PostForm.Get("signingAlgorithm")
+	f := r.PostForm
+	return s.saveSAML(w, r, v, "certificate", idp.SAMLPatch{
+		SigningOption: formChange(f, "signingOption", f.Get("signingOption")), SigningAlgorithm: formChange(f, "signingAlgorithm", f.Get("signingAlgorithm")),
+	}, nil)
+}
+
+// portalSaveProtocol saves the request-signing and encryption switches. Only a switch the form showed and the admin
+// changed is saved, so the one-button form that turns encryption on leaves the other switch alone.
+func (s *Server) portalSaveProtocol(w http.ResponseWriter, r *http.Request, v *portalView) error {
+	f := r.PostForm
+	toggle := func(name string) *bool {
+		if _, shown := f["shown-"+name]; !shown || !changed(f, name) {
+			return nil
+		}
+		on := f.Get(name) == "on"
+		return &on
+	}
+	return s.saveSAML(w, r, v, "protocol", idp.SAMLPatch{
+		RequireSignedRequests: toggle("requireSignedRequests"), EncryptAssertions: toggle("encryptAssertions"),
 	}, nil)
 }
 
@@ -352,14 +404,11 @@ func claimFromForm(form url.Values, prefix string, c *gatehouse.Claim) {
 func (s *Server) portalAddClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	var c gatehouse.Claim
 	claimFromForm(r.PostForm, "new-claim-", &c)
-	return s.saveClaims(w, r, v, func(claims []gatehouse.Claim) []gatehouse.Claim { return append(claims, c) })
+	return s.saveClaims(w, r, v, []idp.ClaimSet{{Claim: c, New: true}}, nil)
 }
 
 func (s *Server) portalRemoveClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
-	name := r.PostForm.Get("name")
-	return s.saveClaims(w, r, v, func(claims []gatehouse.Claim) []gatehouse.Claim {
-		return slices.DeleteFunc(claims, func(c gatehouse.Claim) bool { return c.Name == name })
-	})
+	return s.saveClaims(w, r, v, nil, []string{r.PostForm.Get("name")})
 }
 
 // claimPage edits one claim.
@@ -407,24 +456,24 @@ func (s *Server) portalSaveClaim(w http.ResponseWriter, r *http.Request, v *port
 		return err
 	}
 	original := r.PostForm.Get("original")
-	claims := slices.Clone(appClaims(a))
+	claims := appClaims(a)
 	i := slices.IndexFunc(claims, func(c gatehouse.Claim) bool { return c.Name == original })
 	if i < 0 {
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no claim named %q.", original)
 	}
-	claimFromForm(r.PostForm, "", &claims[i])
+	c := claims[i]
+	claimFromForm(r.PostForm, "", &c)
+	set := []idp.ClaimSet{{Claim: c, Replaces: original}}
 	if a.OIDC != nil {
-		_, err = s.Service.UpdateOIDC(r.Context(), v.Me, v.Dir.ID, a.ID, idp.OIDCPatch{Claims: &claims})
+		_, err = s.Service.UpdateOIDC(r.Context(), v.Me, v.Dir.ID, a.ID, idp.OIDCPatch{SetClaims: set})
 	} else {
-		settings := a.SAML
-		settings.Claims = claims
-		_, err = s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{SAML: &settings})
+		_, err = s.Service.UpdateSAML(r.Context(), v.Me, v.Dir.ID, a.ID, idp.SAMLPatch{SetClaims: set})
 	}
 	if err != nil {
 		if !v.formError(err, "claims") {
 			return err
 		}
-		s.showClaim(w, r, v, a, original, claims[i])
+		s.showClaim(w, r, v, a, original, c)
 		return nil
 	}
 	return redirect(w, r, v.appURL(a, "sso")+"?saved=claims#claims")
@@ -457,13 +506,22 @@ func (s *Server) portalImportMetadata(w http.ResponseWriter, r *http.Request, v 
 			}
 			in.Metadata, in.URL = string(data), ""
 		}
+		var imp *idp.MetadataImport
 		if in.Metadata == "" && in.URL == "" {
 			err = gatehouse.FieldErrorf("metadata", "Choose the app's metadata file, or enter the URL where the app publishes it.")
 		} else {
-			_, err = s.Service.ImportMetadata(r.Context(), v.Me, v.Dir.ID, a.ID, in)
+			imp, err = s.Service.ImportMetadata(r.Context(), v.Me, v.Dir.ID, a.ID, in)
 		}
 		if err == nil {
-			return redirect(w, r, v.appURL(a, "sso")+"?saved=metadata#basic")
+			// The page is shown here rather than after a redirect: what the import changed is known only now.
+			p, err := s.ssoPage(r, v, imp.App)
+			if err != nil {
+				return err
+			}
+			p.Saved, p.Changes = "metadata", imp.Changes
+			v.Nav = "apps"
+			s.show(w, r, v, "app_sso.html", p)
+			return nil
 		}
 		if !v.formError(err, "metadata", "url") {
 			return err
@@ -651,8 +709,13 @@ func (s *Server) portalSaveProperties(w http.ResponseWriter, r *http.Request, v 
 	f := r.Form
 	p := propertiesPage{Name: f.Get("name"), Enabled: f.Get("enabled") == "on", AssignmentRequired: f.Get("assignmentRequired") == "on",
 		Visible: f.Get("visible") == "on", Notes: f.Get("notes")}
-	_, err = s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, idp.AppPatch{Name: &p.Name, Enabled: &p.Enabled,
-		AssignmentRequired: &p.AssignmentRequired, Visible: &p.Visible, Notes: &p.Notes})
+	// Only the fields changed on the form are sent, so that another admin's change to another field stands.
+	patch := idp.AppPatch{Name: formChange(f, "name", p.Name), Enabled: formChange(f, "enabled", p.Enabled),
+		AssignmentRequired: formChange(f, "assignmentRequired", p.AssignmentRequired), Visible: formChange(f, "visible", p.Visible),
+		Notes: formChange(f, "notes", p.Notes)}
+	if patch != (idp.AppPatch{}) {
+		_, err = s.Service.UpdateApp(r.Context(), v.Me, v.Dir.ID, a.ID, patch)
+	}
 	if err == nil && f.Get("removeLogo") == "on" {
 		a, err = s.Service.SetAppLogo(r.Context(), v.Me, v.Dir.ID, a.ID, nil)
 	} else if err == nil && r.MultipartForm != nil {

@@ -425,7 +425,7 @@ func TestPortalImportMetadata(t *testing.T) {
 		status     int
 		errorID    string
 	}{
-		{"metadata", good, 303, ""},
+		{"metadata", good, 200, ""},
 		{"doctype", `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>` + good, 400, "error-metadata"},
 		{"nothing", "", 400, "error-metadata"},
 		{"javascript ACS", strings.Replace(good, "https://sp.example.com/acs", "javascript:alert(1)", 1), 400, "error-metadata"},
@@ -461,6 +461,9 @@ func TestPortalImportMetadata(t *testing.T) {
 			}
 			if a.SAML.EntityID != "https://sp.example.com/meta" || len(a.SAML.ReplyURLs) != 1 || a.SAML.ReplyURLs[0] != "https://sp.example.com/acs" {
 				t.Errorf("settings after import: %+v", a.SAML)
+			}
+			if !strings.Contains(p.Body, `<li data-field="entityId">The Identifier changed from none to https://sp.example.com/meta.</li>`) {
+				t.Errorf("the page does not say what the import changed\n%s", p.Body)
 			}
 		})
 	}

@@ -111,17 +111,6 @@ func (s *Server) portalOIDC(w http.ResponseWriter, r *http.Request, v *portalVie
 	return nil
 }
 
-// lines returns the non-empty lines of a textarea, trimmed.
-func lines(s string) []string {
-	out := []string{}
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // portalSaveOIDC saves the OpenID Connect settings form; an error goes back to the page beside its field, with
 // what was typed.
 func (s *Server) portalSaveOIDC(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -258,20 +247,22 @@ func appClaims(a *gatehouse.App) []gatehouse.Claim {
 	return a.SAML.Claims
 }
 
-// saveClaims changes an app's claims, of either protocol, with change, then goes back to the app's page at its
+// saveClaims sets and removes single claims of an app, of either protocol, then goes back to the app's page at its
 // claims, or shows the page again with the error.
-func (s *Server) saveClaims(w http.ResponseWriter, r *http.Request, v *portalView, change func([]gatehouse.Claim) []gatehouse.Claim) error {
+func (s *Server) saveClaims(w http.ResponseWriter, r *http.Request, v *portalView, set []idp.ClaimSet, remove []string) error {
 	a, err := s.findApp(r, v)
 	if err != nil {
 		return err
 	}
 	if a.OIDC == nil {
-		return s.saveSAML(w, r, v, "claims", func(st *gatehouse.SAMLSettings) { st.Claims = change(st.Claims) }, nil)
+		return s.saveSAML(w, r, v, "claims", idp.SAMLPatch{SetClaims: set, RemoveClaims: remove}, nil)
 	}
-	claims := change(slices.Clone(a.OIDC.Claims))
-	if _, err := s.Service.UpdateOIDC(r.Context(), v.Me, v.Dir.ID, a.ID, idp.OIDCPatch{Claims: &claims}); err != nil {
-		if !v.formError(err, "claims") {
+	if _, err := s.Service.UpdateOIDC(r.Context(), v.Me, v.Dir.ID, a.ID, idp.OIDCPatch{SetClaims: set, RemoveClaims: remove}); err != nil {
+		if !v.formError(err, "claims", "removeClaims") {
 			return err
+		}
+		if v.Errors["removeClaims"] != "" {
+			v.Errors["claims"] = v.Errors["removeClaims"]
 		}
 		return s.portalOIDC(w, r, v, a, nil)
 	}

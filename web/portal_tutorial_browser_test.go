@@ -41,8 +41,7 @@ func TestPortalBrowserTutorial(t *testing.T) {
 	b.clickTo("save", "#save-basic", "#saved")
 
 	// 4. The certificate (Base64), as Mixpanel wants it.
-	b.do("download the certificate", chromedp.Click(chromedp.CSS("#download-base64")))
-	if blk, _ := pem.Decode(b.waitDownload()); blk == nil || blk.Type != "CERTIFICATE" {
+	if blk, _ := pem.Decode(b.download("download the certificate", "#download-base64")); blk == nil || blk.Type != "CERTIFICATE" {
 		t.Error("the Base64 download is not a PEM certificate")
 	}
 

@@ -122,6 +122,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /admin/d/{dir}/apps/{id}/sso/signing", s.admin(s.portalSaveSigning))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/sp-certificates", s.admin(s.portalAddSPCertificate))
 	handle("POST /admin/d/{dir}/apps/{id}/sso/sp-certificates/remove", s.admin(s.portalRemoveSPCertificate))
+	handle("POST /admin/d/{dir}/apps/{id}/sso/protocol", s.admin(s.portalSaveProtocol))
 	handle("GET /admin/d/{dir}/apps/{id}/certificates/{certId}/download", s.admin(s.portalDownload))
 	handle("POST /admin/d/{dir}/apps/{id}/certificates", s.admin(s.portalNewCertificate))
 	handle("POST /admin/d/{dir}/apps/{id}/certificates/{certId}/activate", s.admin(s.portalActivateCertificate))
@@ -160,6 +161,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	handle("GET /api/v1/directories/{dir}/users", s.api(s.authed(s.listUsers)))
 	handle("POST /api/v1/directories/{dir}/users", s.api(s.authed(s.createUser)))
+	handle("POST /api/v1/directories/{dir}/users:import", s.api(s.authed(s.importUsers)))
 	handle("GET /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.getUser)))
 	handle("PATCH /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.patchUser)))
 	handle("DELETE /api/v1/directories/{dir}/users/{id}", s.api(s.authed(s.deleteUser)))

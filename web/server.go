@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -16,6 +17,7 @@ import (
 	"path"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -93,41 +95,67 @@ func (s *Server) Init() error {
 
 // parsePages parses every page template with templates/layout.html: the pages in templates/ are named by file
 // ("login.html"), those in templates/portal/ by their path there ("portal/users.html") and are parsed together
-// with the portal's partials, the files in templates/portal/ whose names start with "_".
+// with the portal's partials, the files in templates/portal/ whose names start with "_". The layout and the
+// partials are parsed once and cloned for each page, and the pages are parsed in parallel: parsing is most of the
+// server's start-up.
 func parsePages() (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
-	add := func(name string, files ...string) error {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, append([]string{"templates/layout.html"}, files...)...)
-		if err != nil {
-			return fmt.Errorf("web: parse template %s: %w", name, err)
-		}
-		pages[name] = t
-		return nil
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse template layout.html: %w", err)
 	}
+	portalBase := base
+	if partials, _ := fs.Glob(assets, "templates/portal/_*.html"); len(partials) > 0 {
+		if portalBase, err = template.Must(base.Clone()).ParseFS(assets, partials...); err != nil {
+			return nil, fmt.Errorf("web: parse the portal's partials: %w", err)
+		}
+	}
+	type page struct {
+		name, file string
+		base       *template.Template
+	}
+	var todo []page
 	top, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range top {
 		if name := path.Base(f); name != "layout.html" {
-			if err := add(name, f); err != nil {
-				return nil, err
-			}
+			todo = append(todo, page{name, f, base})
 		}
 	}
 	portal, err := fs.Glob(assets, "templates/portal/*.html")
 	if err != nil {
 		return nil, err
 	}
-	partials, _ := fs.Glob(assets, "templates/portal/_*.html")
 	for _, f := range portal {
 		if name := path.Base(f); !strings.HasPrefix(name, "_") {
-			if err := add("portal/"+name, append([]string{f}, partials...)...); err != nil {
-				return nil, err
-			}
+			todo = append(todo, page{"portal/" + name, f, portalBase})
 		}
 	}
-	return pages, nil
+	pages := make([]*template.Template, len(todo))
+	errs := make([]error, len(todo))
+	var wg sync.WaitGroup
+	for i, p := range todo {
+		wg.Go(func() {
+			t, err := p.base.Clone()
+			if err == nil {
+				t, err = t.ParseFS(assets, p.file)
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("web: parse template %s: %w", p.name, err)
+			}
+			pages[i] = t
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*template.Template, len(todo))
+	for i, p := range todo {
+		out[p.name] = pages[i]
+	}
+	return out, nil
 }
 
 var funcs = template.FuncMap{

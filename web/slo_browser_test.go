@@ -23,7 +23,7 @@ import (
 // A's logout URL with the LogoutResponse.
 func TestBrowserSingleLogout(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
-	bctx := browsertest.New(t, 90*time.Second)
+	bctx := browsertest.New(t, 5*time.Minute)
 	ctx := context.Background()
 	svc := srv.Service
 

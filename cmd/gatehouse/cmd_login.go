@@ -19,7 +19,7 @@ const maxPassword = 4096
 func login(c *cli, args []string) error {
 	fs := c.newFlagSet()
 	user := fs.String("user", "", "the user `NAME` to sign in as, such as admin@contoso.com (required)")
-	stdin := fs.Bool("password-stdin", false, "read the password from standard input instead of prompting")
+	stdin := fs.Bool("password-stdin", false, "read the password from standard input instead of prompting (without a terminal, the way to give it)")
 	export := fs.Bool("export", false, "print a shell command that sets GATEHOUSE_TOKEN")
 	name := fs.String("name", "cli", "a `LABEL` to tell the token apart from others")
 	code := fs.String("code", "", "the verification `CODE` from your authenticator app (or a recovery code), for an account with two-step verification")
@@ -28,6 +28,13 @@ func login(c *cli, args []string) error {
 	}
 	if *user == "" {
 		return usagef("--user is required")
+	}
+	if !*stdin && !c.isTerminal(c.stdin) {
+		// Without a terminal there is nobody to prompt; reading a line from whatever standard input is would fail
+		// later, or wait for ever.
+		return usagef("standard input is not a terminal, so the password cannot be asked for: pass it on standard "+
+			"input with --password-stdin, as in\n  printf '%%s\\n' \"$PASSWORD\" | gatehouse login --user %s --password-stdin",
+			shellQuote(clean(*user)))
 	}
 	var password string
 	var err error

@@ -49,8 +49,24 @@ func metadataImport(c *cli, args []string) error {
 	if c.json {
 		return c.printJSON(out)
 	}
-	c.say("Configured %s from its SP metadata.\n", clean(out.Name))
-	return c.printApp(out)
+	c.say("Configured %s from its SP metadata.", clean(out.Name))
+	if len(out.Changes) == 0 {
+		fmt.Fprintln(c.stdout, "The metadata changed nothing: the settings were already what it describes.")
+	} else {
+		fmt.Fprintln(c.stdout, "What the metadata changed:")
+		for _, ch := range out.Changes {
+			fmt.Fprintf(c.stdout, "  - %s\n", clean(ch.Message))
+		}
+	}
+	for _, sg := range out.Suggestions {
+		if sg.Field == "encryptAssertions" {
+			fmt.Fprintf(c.stdout, "The SP publishes an encryption certificate, but assertions are not encrypted. To encrypt them:\n  gatehouse app saml set %s --encrypt-assertions\n", clean(out.ID))
+			continue
+		}
+		fmt.Fprintf(c.stdout, "Suggested: %s\n", clean(sg.Message))
+	}
+	fmt.Fprintln(c.stdout)
+	return c.printApp(&out.App)
 }
 
 // refreshMetadata fetches the SP metadata of apps configured from a URL again every interval (checking every

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,7 +142,7 @@ func oidcSet(c *cli, args []string) error {
 		in.GrantTypes = &g
 	}
 	changeRedirects := len(redirects)+len(addRedirects)+len(removeRedirects) > 0
-	if !changeRedirects && in == (apiclient.OIDCPatch{}) {
+	if !changeRedirects && reflect.ValueOf(in).IsZero() {
 		return usagef("nothing to change: give at least one flag (see --help)")
 	}
 	cl := c.client()
@@ -284,35 +285,39 @@ func oidcKeyActivate(c *cli, args []string) error {
 	return nil
 }
 
-// appClaims returns an app's claims, of its SAML or its OpenID Connect settings, and a function that replaces
-// them and returns what was stored.
-func (c *cli) appClaims(cl *apiclient.Client, ref string) (*gatehouse.App, []gatehouse.Claim, func([]gatehouse.Claim) ([]gatehouse.Claim, error), error) {
+// appClaims returns an app's claims, of its SAML or its OpenID Connect settings.
+func (c *cli) appClaims(cl *apiclient.Client, ref string) (*gatehouse.App, []gatehouse.Claim, error) {
 	a, err := c.resolveApp(cl, ref)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	if a.OIDC != nil {
 		s, err := cl.GetOIDC(c.ctx, c.directory, a.ID)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
-		return a, s.Claims, func(claims []gatehouse.Claim) ([]gatehouse.Claim, error) {
-			s, err := cl.PatchOIDC(c.ctx, c.directory, a.ID, apiclient.OIDCPatch{Claims: &claims})
-			if err != nil {
-				return nil, err
-			}
-			return s.Claims, nil
-		}, nil
+		return a, s.Claims, nil
 	}
 	s, err := cl.GetSAML(c.ctx, c.directory, a.ID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return a, s.Claims, func(claims []gatehouse.Claim) ([]gatehouse.Claim, error) {
-		s, err := cl.PatchSAML(c.ctx, c.directory, a.ID, apiclient.SAMLPatch{Claims: &claims})
+	return a, s.Claims, nil
+}
+
+// patchClaims sets and removes single claims of an app, of its SAML or its OpenID Connect settings, and returns
+// the claims stored.
+func (c *cli) patchClaims(cl *apiclient.Client, a *gatehouse.App, set []apiclient.ClaimSet, remove []string) ([]gatehouse.Claim, error) {
+	if a.OIDC != nil {
+		s, err := cl.PatchOIDC(c.ctx, c.directory, a.ID, apiclient.OIDCPatch{SetClaims: set, RemoveClaims: remove})
 		if err != nil {
 			return nil, err
 		}
 		return s.Claims, nil
-	}, nil
+	}
+	s, err := cl.PatchSAML(c.ctx, c.directory, a.ID, apiclient.SAMLPatch{SetClaims: set, RemoveClaims: remove})
+	if err != nil {
+		return nil, err
+	}
+	return s.Claims, nil
 }

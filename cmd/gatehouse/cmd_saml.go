@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
+	"reflect"
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -228,36 +228,19 @@ func samlSet(c *cli, args []string) error {
 			*b.field = b.value
 		}
 	}
-	cl := c.client()
-	var app *gatehouse.App
-	changeReplyURLs := len(replyURLs)+len(addReplyURLs)+len(removeReplyURLs) > 0
-	if !changeReplyURLs && in == (apiclient.SAMLPatch{}) {
+	if len(replyURLs) > 0 {
+		urls := []string(replyURLs)
+		in.ReplyURLs = &urls
+	}
+	// Single reply URLs are added and removed by the server, so that another admin's change to the list stands.
+	in.AddReplyURLs, in.RemoveReplyURLs = addReplyURLs, removeReplyURLs
+	if reflect.ValueOf(in).IsZero() {
 		return usagef("nothing to change: give at least one flag (see --help)")
 	}
-	if app, err = c.resolveApp(cl, pos[0]); err != nil {
+	cl := c.client()
+	app, err := c.resolveApp(cl, pos[0])
+	if err != nil {
 		return err
-	}
-	if changeReplyURLs {
-		urls := []string(replyURLs)
-		if len(replyURLs) == 0 {
-			urls = slices.Clone(app.SAML.ReplyURLs)
-		}
-		for _, u := range removeReplyURLs {
-			i := slices.Index(urls, u)
-			if i < 0 {
-				return fmt.Errorf("reply URL %q is not registered for %s", u, app.Name)
-			}
-			urls = slices.Delete(urls, i, i+1)
-		}
-		for _, u := range addReplyURLs {
-			if !slices.Contains(urls, u) {
-				urls = append(urls, u)
-			}
-		}
-		if urls == nil {
-			urls = []string{}
-		}
-		in.ReplyURLs = &urls
 	}
 	s, err := cl.PatchSAML(c.ctx, c.directory, app.ID, in)
 	if err != nil {
@@ -273,7 +256,7 @@ func claimList(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, claims, _, err := c.appClaims(c.client(), pos[0])
+	a, claims, err := c.appClaims(c.client(), pos[0])
 	if err != nil {
 		return err
 	}
@@ -323,17 +306,13 @@ func claimSet(c *cli, args []string) error {
 		claim.Source = attribute(*source)
 	}
 	cl := c.client()
-	a, claims, save, err := c.appClaims(cl, pos[0])
+	a, err := c.resolveApp(cl, pos[0])
 	if err != nil {
 		return err
 	}
-	claims = slices.Clone(claims)
-	if i := slices.IndexFunc(claims, func(x gatehouse.Claim) bool { return x.Name == claim.Name }); i >= 0 {
-		claims[i] = claim
-	} else {
-		claims = append(claims, claim)
-	}
-	if claims, err = save(claims); err != nil {
+	// The server replaces the claim of that name, or adds it, so that another admin's change to another claim stands.
+	claims, err := c.patchClaims(cl, a, []apiclient.ClaimSet{{Claim: claim}}, nil)
+	if err != nil {
 		return err
 	}
 	if c.json {
@@ -351,15 +330,12 @@ func claimRemove(c *cli, args []string) error {
 		return err
 	}
 	cl := c.client()
-	a, claims, save, err := c.appClaims(cl, pos[0])
+	a, err := c.resolveApp(cl, pos[0])
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(claims, func(x gatehouse.Claim) bool { return x.Name == pos[1] })
-	if i < 0 {
-		return fmt.Errorf("%s has no claim named %q (see gatehouse app claim list)", a.Name, pos[1])
-	}
-	if claims, err = save(slices.Delete(slices.Clone(claims), i, i+1)); err != nil {
+	claims, err := c.patchClaims(cl, a, nil, []string{pos[1]})
+	if err != nil {
 		return err
 	}
 	if c.json {

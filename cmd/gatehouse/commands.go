@@ -18,6 +18,7 @@ func commands() []*command {
 		{"directory notifications set", "[ADDRESS...]", "Sets the directory's default list (up to 5 addresses), used by its own certificate and apps without a list.", directoryNotificationsSet},
 
 		{"user create", "USERNAME", "Creates a user with a temporary password that is shown once and must be changed at first sign-in.", userCreate},
+		{"user import", "FILE", "Creates many users from a CSV or JSON-lines file (- for standard input) with the columns userName (required), firstName, lastName, displayName, mail, role, disabled and password (a temporary one; without it the user gets none); valid rows are created, refused ones listed by line.", userImport},
 		{"user list", "", "Lists and searches the users of the directory.", userList},
 		{"user show", "USER", "Shows a user, named by user name or ID.", userShow},
 		{"user update", "USER", "Changes the fields of a user that the flags give.", userUpdate},
@@ -101,6 +102,11 @@ func examples(name string) []string {
 		return []string{"gatehouse directory create contoso --name Contoso --domain contoso.com"}
 	case "user create":
 		return []string{"gatehouse user create b.simon@contoso.com --first-name B --last-name Simon --display-name B.Simon --mail b.simon@contoso.com"}
+	case "user import":
+		return []string{
+			"gatehouse user import users.csv",
+			"gatehouse user import --format jsonl - < users.jsonl",
+		}
 	case "user list":
 		return []string{"gatehouse user list --query simon", "gatehouse user list --role global-admin --json"}
 	case "group add-member":

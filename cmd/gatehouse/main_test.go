@@ -366,7 +366,7 @@ func TestLogin(t *testing.T) {
 		},
 		{
 			name: "export in another directory", args: []string{"login", "--user", "admin@fabrikam.com", "--export", "--directory", "fabrikam", "--name", "laptop"},
-			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\r\n",
+			env: map[string]string{"GATEHOUSE_TOKEN": ""}, stdin: "pw\r\n", terminal: true,
 			calls:  []call{{method: "POST", path: "/api/v1/tokens", body: `{"directory":"fabrikam","userName":"admin@fabrikam.com","password":"pw","name":"laptop"}`, status: 201, answer: tokenAnswer}},
 			stdout: "export GATEHOUSE_TOKEN=gh_s3cret\nexport GATEHOUSE_DIRECTORY=fabrikam\n",
 			stderr: "Password for admin@fabrikam.com: \n",
@@ -426,6 +426,15 @@ func TestLogin(t *testing.T) {
 		{
 			name: "no user", args: []string{"login"}, code: 2,
 			stderr: "gatehouse login: --user is required\nUsage: gatehouse login [flags]\nRun 'gatehouse login --help' for the flags.\n",
+		},
+		{
+			// Without a terminal and without --password-stdin it says how to give the password, before reading
+			// anything or calling the server.
+			name: "no terminal", args: []string{"login", "--user", "admin@contoso.com", "--export"}, stdin: "pw\n", code: 2,
+			stderr: "gatehouse login: standard input is not a terminal, so the password cannot be asked for: pass it on " +
+				"standard input with --password-stdin, as in\n" +
+				"  printf '%s\\n' \"$PASSWORD\" | gatehouse login --user 'admin@contoso.com' --password-stdin\n" +
+				"Usage: gatehouse login [flags]\nRun 'gatehouse login --help' for the flags.\n",
 		},
 		{
 			name: "empty password", args: []string{"login", "--user", "a@b.c", "--password-stdin"}, stdin: "\n", code: 2,
@@ -878,6 +887,28 @@ func TestApp(t *testing.T) {
 				"'gatehouse app assign a1 --user NAME', and enter the values of 'gatehouse app setup a1' in the app.\n",
 		},
 		{
+			name: "metadata import says what changed and suggests encryption", args: []string{"app", "metadata", "import", "a1", "--file", "-"},
+			stdin: `<md:EntityDescriptor/>`,
+			calls: []call{getMixpanel, {method: "POST", path: "/api/v1/directories/default/apps/a1/saml/metadata", body: `{"metadata":"<md:EntityDescriptor/>"}`,
+				answer: appMixpanel[:len(appMixpanel)-1] + `,"changes":[` +
+					`{"field":"requireSignedRequests","message":"Signed requests are no longer required: the SP's metadata does not say AuthnRequestsSigned=\"true\"."}],` +
+					`"suggestions":[{"field":"encryptAssertions","message":"The SP publishes an encryption certificate, and assertions are not encrypted: turn on encryptAssertions to encrypt them for it."}]}`}},
+			stdout: "Configured Mixpanel from its SP metadata.\n" +
+				"What the metadata changed:\n" +
+				"  - Signed requests are no longer required: the SP's metadata does not say AuthnRequestsSigned=\"true\".\n" +
+				"The SP publishes an encryption certificate, but assertions are not encrypted. To encrypt them:\n" +
+				"  gatehouse app saml set a1 --encrypt-assertions\n" +
+				"\n" + appText,
+		},
+		{
+			name: "metadata import that changes nothing", args: []string{"app", "metadata", "import", "a1", "--url", "https://sp.example.test/md"},
+			calls: []call{getMixpanel, {method: "POST", path: "/api/v1/directories/default/apps/a1/saml/metadata", body: `{"url":"https://sp.example.test/md"}`,
+				answer: appMixpanel[:len(appMixpanel)-1] + `,"changes":[]}`}},
+			stdout: "Configured Mixpanel from its SP metadata.\n" +
+				"The metadata changed nothing: the settings were already what it describes.\n" +
+				"\n" + appText,
+		},
+		{
 			name: "add without a parameter", args: []string{"app", "add", "--gallery", "mixpanel"},
 			calls: []call{{method: "POST", path: "/api/v1/directories/default/apps", status: 201,
 				body: `{"galleryId":"mixpanel"}`, answer: appMixpanel[:len(appMixpanel)-1] + `,"missingSettings":["signOnUrl"]}`}},
@@ -991,7 +1022,8 @@ func TestApp(t *testing.T) {
 			name: "saml set adds and removes reply URLs", args: []string{"app", "saml", "set", "Mixpanel",
 				"--add-reply-url", "https://eu.mixpanel.com/sso/saml2", "--remove-reply-url", "https://sso.mixpanel.com/sso/saml2", "--json"},
 			calls: append(findMixpanel[:1:1], call{method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml",
-				body: `{"replyUrls":["https://eu.mixpanel.com/sso/saml2"]}`, answer: `{"replyUrls":["https://eu.mixpanel.com/sso/saml2"]}`}),
+				body:   `{"addReplyUrls":["https://eu.mixpanel.com/sso/saml2"],"removeReplyUrls":["https://sso.mixpanel.com/sso/saml2"]}`,
+				answer: `{"replyUrls":["https://eu.mixpanel.com/sso/saml2"]}`}),
 			stdout: `{
   "entityId": "",
   "replyUrls": [
@@ -1013,14 +1045,20 @@ func TestApp(t *testing.T) {
 		},
 		{
 			name: "saml set removes the last reply URL", args: []string{"app", "saml", "set", "a1", "--remove-reply-url", "https://sso.mixpanel.com/sso/saml2"},
-			calls:  []call{getMixpanel, {method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"replyUrls":[]}`, answer: samlMixpanel}},
+			calls: []call{getMixpanel, {method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml",
+				body: `{"removeReplyUrls":["https://sso.mixpanel.com/sso/saml2"]}`, answer: samlMixpanel}},
 			stdout: "Saved the SAML settings of Mixpanel.\n\n" + samlMixpanelText(""),
 		},
 		{
 			name: "saml set removes an unknown reply URL", args: []string{"app", "saml", "set", "a1", "--remove-reply-url", "https://nowhere/"},
-			calls:  []call{getMixpanel},
-			code:   1,
-			stderr: "gatehouse app saml set: reply URL \"https://nowhere/\" is not registered for Mixpanel\n",
+			calls: []call{getMixpanel, {method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"removeReplyUrls":["https://nowhere/"]}`,
+				status: 400, answer: `{"code":"invalid","message":"\"https://nowhere/\" is not a reply URL of the app.","field":"removeReplyUrls","correlationId":"c-3"}`}},
+			code: 1,
+			stderr: "" +
+				"Error: \"https://nowhere/\" is not a reply URL of the app.\n" +
+				"  Code:            invalid\n" +
+				"  Field:           removeReplyUrls\n" +
+				"  Correlation ID:  c-3\n",
 		},
 		{
 			name: "saml set rejected", args: []string{"app", "saml", "set", "a1", "--reply-url", "javascript:alert(1)"},
@@ -1049,10 +1087,9 @@ func TestApp(t *testing.T) {
 		},
 		{
 			name: "claim set adds", args: []string{"app", "claim", "set", "a1", "lastName", "--source", "surname", "--name-format", "basic"},
-			calls: []call{getMixpanel, {method: "GET", path: "/api/v1/directories/default/apps/a1/saml", answer: samlMixpanel},
-				{method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"claims":[{"name":"email","source":"user.mail"},
-					{"name":"firstName","source":"user.givenname"},
-					{"name":"lastName","source":"user.surname","nameFormat":"urn:oasis:names:tc:SAML:2.0:attrname-format:basic"}]}`,
+			calls: []call{getMixpanel,
+				{method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml",
+					body:   `{"setClaims":[{"name":"lastName","source":"user.surname","nameFormat":"urn:oasis:names:tc:SAML:2.0:attrname-format:basic"}]}`,
 					answer: `{"claims":[{"name":"email","source":"user.mail"},{"name":"lastName","source":"user.surname","nameFormat":"urn:oasis:names:tc:SAML:2.0:attrname-format:basic"}]}`}},
 			stdout: "" +
 				"Saved claim lastName of Mixpanel.\n" +
@@ -1063,23 +1100,27 @@ func TestApp(t *testing.T) {
 		},
 		{
 			name: "claim set replaces with a constant", args: []string{"app", "claim", "set", "a1", "email", "--value", "team@contoso.com", "--json"},
-			calls: []call{getMixpanel, {method: "GET", path: "/api/v1/directories/default/apps/a1/saml", answer: samlMixpanel},
-				{method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"claims":[{"name":"email","value":"team@contoso.com"},
-					{"name":"firstName","source":"user.givenname"}]}`,
+			calls: []call{getMixpanel,
+				{method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"setClaims":[{"name":"email","value":"team@contoso.com"}]}`,
 					answer: `{"claims":[{"name":"email","value":"team@contoso.com"}]}`}},
 			stdout: "{\n  \"items\": [\n    {\n      \"name\": \"email\",\n      \"value\": \"team@contoso.com\"\n    }\n  ],\n  \"total\": 1\n}\n",
 		},
 		{
 			name: "claim remove", args: []string{"app", "claim", "remove", "a1", "firstName"},
-			calls: []call{getMixpanel, {method: "GET", path: "/api/v1/directories/default/apps/a1/saml", answer: samlMixpanel},
-				{method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"claims":[{"name":"email","source":"user.mail"}]}`, answer: samlMixpanel}},
+			calls: []call{getMixpanel,
+				{method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"removeClaims":["firstName"]}`, answer: samlMixpanel}},
 			stdout: "Removed claim firstName from Mixpanel.\n",
 		},
 		{
 			name: "claim remove unknown", args: []string{"app", "claim", "remove", "a1", "phone"},
-			calls:  []call{getMixpanel, {method: "GET", path: "/api/v1/directories/default/apps/a1/saml", answer: samlMixpanel}},
-			code:   1,
-			stderr: "gatehouse app claim remove: Mixpanel has no claim named \"phone\" (see gatehouse app claim list)\n",
+			calls: []call{getMixpanel, {method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"removeClaims":["phone"]}`,
+				status: 400, answer: `{"code":"invalid","message":"The app has no claim named \"phone\".","field":"removeClaims","correlationId":"c-4"}`}},
+			code: 1,
+			stderr: "" +
+				"Error: The app has no claim named \"phone\".\n" +
+				"  Code:            invalid\n" +
+				"  Field:           removeClaims\n" +
+				"  Correlation ID:  c-4\n",
 		},
 		{
 			name: "setup", args: []string{"app", "setup", "a1"},

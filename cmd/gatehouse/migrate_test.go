@@ -35,10 +35,14 @@ func newService(t *testing.T, store gatehouse.Store, kek []byte) *idp.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
+	nameIDs, err := nameIDKey(kek)
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: gallery.MustLoad(), Sealer: sealer, PublicURL: "http://127.0.0.1:8080",
 		Hasher:    password.NewHasher(password.Params{Time: 1, MemoryKiB: 1024, Threads: 1, KeyLen: 32, SaltLen: 16}, 2),
-		NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"),
+		NameIDKey: nameIDs,
 	})
 	if err != nil {
 		t.Fatal(err)

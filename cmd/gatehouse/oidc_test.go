@@ -98,9 +98,8 @@ func TestOIDC(t *testing.T) {
 		{
 			name: "a group claim of an OpenID Connect app", args: []string{"app", "claim", "set", "a1", "groups", "--groups", "assigned"},
 			calls: []call{getApp,
-				{method: "GET", path: "/api/v1/directories/default/apps/a1/oidc", answer: `{"clientId":"grafana","claims":[{"name":"email","source":"user.mail"}]}`},
 				{method: "PATCH", path: "/api/v1/directories/default/apps/a1/oidc",
-					body:   `{"claims":[{"name":"email","source":"user.mail"},{"name":"groups","groups":"assigned"}]}`,
+					body:   `{"setClaims":[{"name":"groups","groups":"assigned"}]}`,
 					answer: `{"clientId":"grafana","claims":[{"name":"email","source":"user.mail"},{"name":"groups","groups":"assigned"}]}`}},
 			stdout: "Saved claim groups of Grafana.\n\nNAME    VALUE              NAME FORMAT\nemail   user.mail          -\ngroups  groups (assigned)  -\n",
 		},

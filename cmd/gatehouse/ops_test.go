@@ -115,7 +115,7 @@ func TestServeMetricsAndNotices(t *testing.T) {
 	t.Run("First", func(t *testing.T) {
 		addr, maddr := loopbackAddr(t), loopbackAddr(t)
 		out := serveUntilHealthy(t, args(addr, maddr), "http://"+addr+"/healthz/ready")
-		if want := "  Metrics:   http://" + maddr + "/metrics (no token)\n"; !strings.Contains(out.String(), want) {
+		if want := "  Metrics:      http://" + maddr + "/metrics (no token)\n"; !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 		ms := sink.Wait(t, 2)

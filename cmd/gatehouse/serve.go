@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -69,6 +67,13 @@ type serveConfig struct {
 	SMTPFrom           string
 	CertNoticeInterval time.Duration
 
+	// HashMemoryMiB, HashTime and HashLanes are the argon2id parameters of new password hashes.
+	HashMemoryMiB int
+	HashTime      int
+	HashLanes     int
+	// envErrors are environment variables whose values could not be read; serve refuses to start with any.
+	envErrors []error
+
 	// WithDemo runs the demo app (gatehouse-demo) in the same process, for a quick look at single sign-on.
 	WithDemo          bool
 	DemoAddr          string
@@ -109,8 +114,24 @@ func serveFlags(fs *flag.FlagSet, c *serveConfig, getenv func(string) string) {
 	dur(&c.SessionMax, "session-max", "GATEHOUSE_SESSION_MAX", 12*time.Hour, "sign-in session absolute timeout")
 	dur(&c.MetadataRefresh, "metadata-refresh", "GATEHOUSE_METADATA_REFRESH", idp.MetadataRefreshInterval, "how often SP metadata URLs are fetched again")
 	dur(&c.AssertionLifetime, "assertion-lifetime", "GATEHOUSE_ASSERTION_LIFETIME", 5*time.Minute, "how long an assertion is valid after issue")
-	hc, _ := strconv.Atoi(envOr(getenv, "GATEHOUSE_HASH_CONCURRENCY", strconv.Itoa(runtime.NumCPU())))
-	fs.IntVar(&c.HashConcurrency, "hash-concurrency", hc, "password hashes computed at once; more wait (env GATEHOUSE_HASH_CONCURRENCY)")
+	num := func(p *int, name, env string, def int, usage string) {
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				c.envErrors = append(c.envErrors, fmt.Errorf("%s=%q is not a whole number", env, v))
+			}
+			def = n
+		}
+		fs.IntVar(p, name, def, usage+" (env "+env+")")
+	}
+	num(&c.HashConcurrency, "hash-concurrency", "GATEHOUSE_HASH_CONCURRENCY", runtime.NumCPU(),
+		"password hashes computed at once; more wait, so hashing holds at most this many times --hash-memory")
+	num(&c.HashMemoryMiB, "hash-memory", "GATEHOUSE_HASH_MEMORY", int(password.DefaultParams.MemoryKiB/1024),
+		"memory of one argon2id password hash in MiB")
+	num(&c.HashTime, "hash-time", "GATEHOUSE_HASH_TIME", int(password.DefaultParams.Time),
+		"passes of one argon2id password hash over its memory")
+	num(&c.HashLanes, "hash-lanes", "GATEHOUSE_HASH_LANES", int(password.DefaultParams.Threads),
+		"lanes (parallelism) of one argon2id password hash")
 	dur(&c.ReadyTimeout, "ready-timeout", "GATEHOUSE_READY_TIMEOUT", 2*time.Second, "how long GET /healthz/ready (and /healthz) waits for the database before it answers 503")
 	str(&c.MetricsAddr, "metrics-addr", "GATEHOUSE_METRICS_ADDR", "", "also serve GET /metrics, without a token, on this address, e.g. 127.0.0.1:9464 (default: off; /metrics on --addr needs an instance admin's token)")
 	allowRemote, _ := strconv.ParseBool(getenv("GATEHOUSE_METRICS_ALLOW_REMOTE"))
@@ -152,6 +173,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	if len(c.envErrors) > 0 {
+		return errors.Join(c.envErrors...)
+	}
+	hashParams, err := c.hashParams()
+	if err != nil {
+		return err
+	}
 	logger, err := newLogger(c.LogLevel, c.LogFormat, stderr)
 	if err != nil {
 		return err
@@ -190,10 +218,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("--demo-addr %q: %w", c.DemoAddr, err)
 		}
 	}
-	hasher := password.NewHasher(password.DefaultParams, c.HashConcurrency)
+	nameIDs, err := nameIDKey(kek)
+	if err != nil {
+		return err
+	}
+	hasher := password.NewHasher(hashParams, c.HashConcurrency)
 	svc, err := idp.New(idp.Config{
 		Store: store, Gallery: g, Hasher: hasher, Sealer: sealer,
-		PublicURL: c.PublicURL, NameIDKey: deriveKey(kek, "gatehouse persistent NameID v1"), Logger: logger,
+		PublicURL: c.PublicURL, NameIDKey: nameIDs, Logger: logger,
 		SessionIdle: c.SessionIdle, SessionMax: c.SessionMax, AssertionLifetime: c.AssertionLifetime,
 	})
 	if err != nil {
@@ -266,6 +298,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logger.Info("certificate expiry e-mails are off: no --smtp-host")
 	}
 	errc := make(chan error, 3)
+	// The addresses are printed before the first request is served (the sockets are bound already), so whoever
+	// waits for the server to answer can read them.
+	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
+	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n"+
+		"  Admin portal: %s/admin/\n"+
+		"  My Apps:      %s/d/default/myapps\n"+
+		"  SSO URL:      %s\n"+
+		"  API:          %s/api/v1 (description at /api/v1/openapi.yaml)\n",
+		ln.Addr(), c.PublicURL, c.PublicURL, sso, c.PublicURL)
+	if mln != nil {
+		fmt.Fprintf(stdout, "  Metrics:      http://%s/metrics (no token)\n", mln.Addr())
+		logger.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
+	logger.Info("password hashing", "params", hashParams.String(), "concurrency", c.HashConcurrency,
+		"peak_mib", c.HashConcurrency*c.HashMemoryMiB)
+	logger.Info("signatures", "library", cryptoLibrary())
 	go func() { errc <- hs.Serve(ln) }()
 	var ms *http.Server
 	if mln != nil {
@@ -273,14 +322,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		go func() { errc <- ms.Serve(mln) }()
 		defer ms.Close()
 	}
-	_, sso, _ := svc.Endpoints(gatehouse.DefaultDirectoryID)
-	fmt.Fprintf(stdout, "Gatehouse is listening on %s\n  My Apps:   %s/d/default/myapps\n  SSO URL:   %s\n  API:       %s/api/v1 (description at /api/v1/openapi.yaml)\n",
-		ln.Addr(), c.PublicURL, sso, c.PublicURL)
-	if mln != nil {
-		fmt.Fprintf(stdout, "  Metrics:   http://%s/metrics (no token)\n", mln.Addr())
-		logger.Info("metrics listening", "addr", mln.Addr().String())
-	}
-	logger.Info("listening", "addr", ln.Addr().String(), "public_url", c.PublicURL)
 	var demo *demoServer
 	if c.WithDemo {
 		if demo, err = startDemo(ctx, c, logger.With("app", "gatehouse-demo"), errc); err != nil {
@@ -311,6 +352,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// hashParams returns the argon2id parameters of new password hashes that the flags give, or an error naming the
+// flag when they are out of bounds or weaker than the OWASP Password Storage Cheat Sheet's settings. Hashes made
+// with other parameters are replaced at their users' next sign-in.
+func (c serveConfig) hashParams() (password.Params, error) {
+	if c.HashConcurrency < 1 {
+		return password.Params{}, fmt.Errorf("--hash-concurrency %d: compute at least 1 hash at once", c.HashConcurrency)
+	}
+	if c.HashMemoryMiB < 1 || c.HashMemoryMiB > 1024 {
+		return password.Params{}, fmt.Errorf("--hash-memory %d: choose 7 to 1024 MiB", c.HashMemoryMiB)
+	}
+	if c.HashLanes < 1 || c.HashLanes > 255 {
+		return password.Params{}, fmt.Errorf("--hash-lanes %d: choose 1 to 255", c.HashLanes)
+	}
+	if c.HashTime < 1 || c.HashTime > 64 {
+		return password.Params{}, fmt.Errorf("--hash-time %d: choose 1 to 64 passes", c.HashTime)
+	}
+	p := password.DefaultParams
+	p.MemoryKiB, p.Time, p.Threads = uint32(c.HashMemoryMiB)*1024, uint32(c.HashTime), uint8(c.HashLanes)
+	if err := p.CheckStrength(); err != nil {
+		return password.Params{}, fmt.Errorf("--hash-memory %d --hash-time %d --hash-lanes %d: %w", c.HashMemoryMiB, c.HashTime, c.HashLanes, err)
+	}
+	return p, nil
 }
 
 // defaultDemoAddr is the demo app's default address. The "gatehouse-demo" gallery template's default demo_url is
@@ -422,11 +487,11 @@ func loadKey(c serveConfig) ([]byte, error) {
 	return certs.LoadOrCreateKeyFile(filepath.Join(c.Data, "gatehouse.key"))
 }
 
-// deriveKey derives a purpose-specific key from the key-encryption key.
-func deriveKey(kek []byte, purpose string) []byte {
-	m := hmac.New(sha256.New, kek)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
+// nameIDKey returns the key of persistent NameIDs, derived from the key-encryption key. It must never change:
+// service providers keep the NameIDs it makes as their users' identifiers, so it is derived as it always was
+// (certs.LegacyKey).
+func nameIDKey(kek []byte) ([]byte, error) {
+	return certs.LegacyKey(kek, "gatehouse persistent NameID v1")
 }
 
 func newLogger(level, format string, w io.Writer) (*slog.Logger, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"flag"
 	"io"
 	"net"
@@ -234,5 +235,92 @@ func TestDemoPublicURL(t *testing.T) {
 				t.Errorf("demoPublicURL(%q) = %q, want %q", tt.addr, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeHashParams checks the password-hashing flags and their environment variables: the OWASP default, values
+// that are read, and values that stop the server from starting with a message naming the setting.
+func TestServeHashParams(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    string // the parameters, when valid
+		wantErr string
+	}{
+		{name: "default", want: "argon2id m=19456,t=2,p=1"},
+		{name: "flags", args: []string{"--hash-memory", "46", "--hash-time", "1"}, want: "argon2id m=47104,t=1,p=1"},
+		{name: "env", env: map[string]string{"GATEHOUSE_HASH_MEMORY": "12", "GATEHOUSE_HASH_TIME": "3"}, want: "argon2id m=12288,t=3,p=1"},
+		{name: "flag over env", args: []string{"--hash-time", "4"}, env: map[string]string{"GATEHOUSE_HASH_MEMORY": "9", "GATEHOUSE_HASH_TIME": "1"}, want: "argon2id m=9216,t=4,p=1"},
+		{name: "weaker than owasp", args: []string{"--hash-memory", "19", "--hash-time", "1"}, wantErr: "weaker than the OWASP"},
+		{name: "too little memory", args: []string{"--hash-memory", "4", "--hash-time", "10"}, wantErr: "weaker than the OWASP"},
+		{name: "too much memory", args: []string{"--hash-memory", "4096"}, wantErr: "--hash-memory 4096"},
+		{name: "no passes", args: []string{"--hash-time", "0"}, wantErr: "--hash-time 0"},
+		{name: "no lanes", args: []string{"--hash-lanes", "0"}, wantErr: "--hash-lanes 0"},
+		{name: "no concurrency", args: []string{"--hash-concurrency", "0"}, wantErr: "--hash-concurrency 0"},
+		{name: "bad env", env: map[string]string{"GATEHOUSE_HASH_MEMORY": "19MiB"}, wantErr: `GATEHOUSE_HASH_MEMORY="19MiB"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c serveConfig
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			serveFlags(fs, &c, func(k string) string { return tt.env[k] })
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantErr != "" && strings.HasPrefix(tt.wantErr, "GATEHOUSE_") {
+				if len(c.envErrors) == 0 || !strings.Contains(c.envErrors[0].Error(), tt.wantErr) {
+					t.Fatalf("envErrors = %v; want one naming %s", c.envErrors, tt.wantErr)
+				}
+				return
+			}
+			p, err := c.hashParams()
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("hashParams() = %v, %v; want an error containing %q", p, err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case p.String() != tt.want:
+				t.Errorf("hashParams() = %s; want %s", p, tt.want)
+			}
+		})
+	}
+	// The server refuses to start on a bad value.
+	err := runServe(t.Context(), []string{"--addr", loopbackAddr(t), "--data", t.TempDir(), "--hash-memory", "1"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--hash-memory 1") {
+		t.Errorf("serve --hash-memory 1: %v; want an error naming the flag", err)
+	}
+}
+
+// TestNameIDKeyUnchanged pins the persistent NameID key of a key-encryption key (32 bytes 0x01) to the value earlier
+// versions derived: a different key would change every persistent NameID that service providers keep.
+func TestNameIDKeyUnchanged(t *testing.T) {
+	k, err := nameIDKey(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := hex.EncodeToString(k), "b40e1c9e4e30b9e5f45bbf9f12dfa294a26059b61dfeb39cd1542ac6a6211e54"; got != want {
+		t.Errorf("nameIDKey = %s, want %s", got, want)
+	}
+}
+
+// TestServePrintsAddresses starts `gatehouse serve` and checks that it prints where everything is, the admin portal
+// first.
+func TestServePrintsAddresses(t *testing.T) {
+	addr := loopbackAddr(t)
+	out := serveUntilHealthy(t, []string{"--addr", addr, "--data", t.TempDir(), "--database-url", "",
+		"--admin-user", "admin@contoso.com", "--admin-password", "", "--log-level", "error", "--rate-limit", "0"},
+		"http://"+addr+"/healthz")
+	u := "http://" + addr
+	want := "Gatehouse is listening on " + addr + "\n" +
+		"  Admin portal: " + u + "/admin/\n" +
+		"  My Apps:      " + u + "/d/default/myapps\n" +
+		"  SSO URL:      " + u + "/d/default/saml2\n" +
+		"  API:          " + u + "/api/v1 (description at /api/v1/openapi.yaml)\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks\n%s\nin:\n%s", want, out.String())
 	}
 }

@@ -1,0 +1,23 @@
+// Command gatehouse-bench measures Gatehouse against reference servers on one machine, so that every change to a
+// hot path can be measured the same way. It starts the real gatehouse binary (built with go build unless
+// --gatehouse names one) on a temporary data directory and each reference server as a process of its own, all on
+// loopback, so that the CPU time each uses is its own (utime+stime from /proc/PID/stat). Runs are interleaved
+// (A B C A B C …) and medians reported, because on a shared machine only ratios measured in one run mean much.
+//
+// Subcommands:
+//
+//	gatehouse-bench sso       SP-initiated sign-ons of a signed-in user, each a fresh Redirect-binding AuthnRequest:
+//	                          Gatehouse (sign assertion, sign both) against a bare server that makes one RSA-2048
+//	                          signature per request (the ceiling) and crewjam/saml's samlidp; closed loop, then a
+//	                          fixed rate at half each server's peak for its p99. --compare BINARY measures a
+//	                          second gatehouse build (such as GOEXPERIMENT=boringcrypto) in the same run.
+//	gatehouse-bench password  password sign-ins (POST /d/{dir}/login) against a bare argon2id server with the same
+//	                          parameters; then a flood of parallel wrong passwords for Gatehouse's peak RSS, and its
+//	                          RSS after the burst.
+//	gatehouse-bench start     cold start of gatehouse serve on an existing data directory, to the first /healthz
+//	                          answer, and idle RSS, with directories of users created by the bulk import.
+//
+// Each prints its flags with --help. The reference servers are subcommands of this binary too (ref-signer,
+// ref-crewjam, ref-argon2); the benchmark starts them itself. The numbers depend on the machine and its load; the
+// ratios printed beside them are what to compare between changes.
+package main

@@ -1,0 +1,44 @@
+package sqlstore
+
+import "strings"
+
+// Paging defaults: a limit of 0 means DefaultLimit, and no more than MaxLimit rows are returned.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// Page returns the offset and limit to use for the requested ones: a negative offset is 0, a limit of 0 or less is
+// DefaultLimit and one above MaxLimit is MaxLimit.
+func Page(offset, limit int) (int, int) {
+	if offset < 0 {
+		offset = 0
+	}
+	switch {
+	case limit <= 0:
+		limit = DefaultLimit
+	case limit > MaxLimit:
+		limit = MaxLimit
+	}
+	return offset, limit
+}
+
+// Key returns the key a name is compared through, ignoring case: its Unicode lower case, computed here rather than
+// by the database (whose lower() follows its locale), so that uniqueness, search and order are the same on every
+// engine and a copy from one to the other never conflicts.
+func Key(s string) string { return strings.ToLower(s) }
+
+// Scanner is a row being scanned, of either engine's driver.
+type Scanner interface {
+	Scan(dest ...any) error
+}
+
+// WithTotal scans a row whose last column is the number of rows that match in all (count(*) OVER ()): the
+// destinations given, then that column into Total.
+type WithTotal struct {
+	Scanner
+	Total *int
+}
+
+// Scan implements Scanner.
+func (w WithTotal) Scan(dest ...any) error { return w.Scanner.Scan(append(dest, w.Total)...) }
