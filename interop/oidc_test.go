@@ -147,7 +147,7 @@ func TestGoOIDC(t *testing.T) {
 	app := gh.createOIDCApp(t, "custom-oidc", "go-oidc", nil, map[string]any{
 		"redirectUris": []string{cb + "/callback"}, "postLogoutRedirectUris": []string{cb + "/signed-out"},
 		"grantTypes": []string{gatehouse.GrantAuthorizationCode, gatehouse.GrantRefreshToken},
-		"claims": []gatehouse.Claim{{Name: "email", Source: gatehouse.AttrMail}, {Name: "groups", Groups: gatehouse.ClaimGroupsAll}},
+		"claims":     []gatehouse.Claim{{Name: "email", Source: gatehouse.AttrMail}, {Name: "groups", Groups: gatehouse.ClaimGroupsAll}},
 	})
 	var provider *oidc.Provider
 	var conf *oauth2.Config
