@@ -39,7 +39,7 @@ func (e *oidcEnv) authURL(change map[string]string) string {
 }
 
 // oauthError returns the error of the app's redirect u, failing when there is none.
-func oauthError(t *testing.T, u *url.URL, resp *signinResponse) (typ, desc, state string) {
+func oauthError(t testing.TB, u *url.URL, resp *signinResponse) (typ, desc, state string) {
 	t.Helper()
 	if u == nil {
 		t.Fatalf("Gatehouse answered with a page, not a redirect to the app: %d\n%s", resp.status, resp.body)

@@ -27,7 +27,7 @@ const oidcPassword = "a long enough passphrase 42"
 // oidcEnv is a directory with an OpenID Connect app (a confidential client with a secret, its redirect URI on
 // loopback that is never contacted) that alice is assigned to, through the group Engineers, and bob is not.
 type oidcEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	srv      *testserver.Server
 	root     *gatehouse.User
@@ -41,7 +41,7 @@ type oidcEnv struct {
 }
 
 // newOIDCEnv starts a test server with an OpenID Connect app changed by patch, if given.
-func newOIDCEnv(t *testing.T, patch ...idp.OIDCPatch) *oidcEnv {
+func newOIDCEnv(t testing.TB, patch ...idp.OIDCPatch) *oidcEnv {
 	t.Helper()
 	e := &oidcEnv{t: t, ctx: context.Background(), srv: testserver.Start(t, testserver.Options{}),
 		redirect: "http://127.0.0.1:9/callback"}
