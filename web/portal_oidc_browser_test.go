@@ -13,7 +13,7 @@ import (
 // TestPortalBrowserOIDCApp adds Grafana from the gallery in Chromium and configures it on its Single sign-on page,
 // which for an OpenID Connect app is its OpenID Connect settings page: a redirect URI that differs by a fragment is
 // refused beside the field, a client secret is created and shown once with a copy button, and the setup values are
-// there to copy. The page is saved as a screenshot.
+// there to copy (the page is saved as a screenshot); a claim is added, refused when its name is taken, and removed.
 func TestPortalBrowserOIDCApp(t *testing.T) {
 	b := newPortalBrowser(t)
 	b.open("/admin/d/default/apps/gallery", "#gallery-search")
@@ -39,4 +39,21 @@ func TestPortalBrowserOIDCApp(t *testing.T) {
 		t.Errorf("#setup-issuer = %q, want %q", got, want)
 	}
 	browsertest.Screenshot(b.ctx, t, "portal-oidc")
+
+	// A claim is added on its own, and a second claim of the same name is refused beside the claims.
+	addClaim := func(what, waitFor string) {
+		b.do("name a constant claim", portalType("#new-claim-name", "department"))
+		b.do("make it a constant", chromedp.SetValue(chromedp.CSS("#new-claim-source"), "constant"))
+		b.do("give its value", portalType("#new-claim-value", "Finance"))
+		b.clickTo(what, "#add-claim", waitFor)
+	}
+	addClaim("add the claim", `tr[data-claim-name="department"]`)
+	addClaim("add it again", "#error-claims")
+	if msg := b.text("#error-claims"); !strings.Contains(msg, "department") {
+		t.Errorf("#error-claims = %q", msg)
+	}
+	b.clickTo("remove it", `button[aria-label="Remove claim department"]`, "#saved")
+	if b.eval(`document.querySelector('tr[data-claim-name="department"]') !== null`) {
+		t.Error("the removed claim is still listed")
+	}
 }
