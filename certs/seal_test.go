@@ -324,7 +324,11 @@ func TestSealSigner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(sealed, ec.D.Bytes()) {
+	scalar, err := ec.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, scalar) {
 		t.Error("the sealed key holds the private scalar in clear")
 	}
 	got, err := s.OpenSigner(sealed, "key-1")

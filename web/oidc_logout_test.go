@@ -249,7 +249,7 @@ func TestOIDCKeyRollover(t *testing.T) {
 		return m
 	}
 	headerKID := func(raw string) (string, string) {
-		jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+		jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 		if err != nil {
 			t.Fatal(err)
 		}
