@@ -47,6 +47,10 @@ var KnownCodes = []string{
 	saml.CodeRequestDenied, CodeNotAssigned, CodeAppDisabled, CodeUserDisabled, CodeSignInExpired, CodeNoNameIDValue,
 	CodeNoCertificate, CodeAppNotFound, CodeNoEncryptionCertificate, CodeBadCredentials, CodeLockedOut, CodeBadMFACode,
 	CodeMFACodeReused, saml.CodeBadMetadata, saml.CodeDuplicateAttribute, saml.CodeXMLComment,
+	CodeUnknownClient, CodeRedirectURIMismatch, CodeBadAuthorizationRequest, CodePKCERequired, CodeLoginRequired,
+	CodeBadIDTokenHint, CodeNoInitiateLoginURI, CodeUnsupportedResponseType, CodeNoOpenIDScope, CodeInvalidCode,
+	CodeCodeReused, CodeWrongClient, CodePKCEFailed, CodeRedirectURIChanged, CodeRefreshReused,
+	CodeInvalidRefreshToken, CodeClientAuthFailed, CodeBadLogoutRequest,
 	gatehouse.ECONFLICT, gatehouse.EINTERNAL, gatehouse.EINVALID, gatehouse.ENOTFOUND, gatehouse.EUNAUTHORIZED,
 	gatehouse.EFORBIDDEN, gatehouse.ETOOLARGE, gatehouse.ERATELIMIT, gatehouse.EUNAVAILABLE, gatehouse.EPASSWORD,
 }
