@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// App is an enterprise application in a directory: a SAML service provider that users sign in to.
+// App is an enterprise application in a directory: a SAML service provider or an OpenID Connect relying party
+// that users sign in to.
 type App struct {
 	ID          string `json:"id"`
 	DirectoryID string `json:"directoryId"`
@@ -24,12 +25,20 @@ type App struct {
 	Visible bool   `json:"visible"`
 	Notes   string `json:"notes"`
 	// Logo is an uploaded image (PNG, JPEG or SVG as LogoType); empty means an initials tile.
-	Logo      []byte       `json:"-"`
-	LogoType  string       `json:"logoType,omitempty"`
-	SAML      SAMLSettings `json:"saml"`
-	CreatedAt time.Time    `json:"createdAt"`
-	UpdatedAt time.Time    `json:"updatedAt"`
+	Logo     []byte `json:"-"`
+	LogoType string `json:"logoType,omitempty"`
+	// Protocol is ProtocolSAML or ProtocolOIDC; an empty Protocol is SAML.
+	Protocol string `json:"protocol,omitempty"`
+	// SAML holds a SAML app's settings; it is empty for an OpenID Connect app.
+	SAML SAMLSettings `json:"saml"`
+	// OIDC holds an OpenID Connect app's settings; nil for a SAML app.
+	OIDC      *OIDCSettings `json:"oidc,omitempty"`
+	CreatedAt time.Time     `json:"createdAt"`
+	UpdatedAt time.Time     `json:"updatedAt"`
 }
+
+// IsOIDC reports whether the app is an OpenID Connect app.
+func (a *App) IsOIDC() bool { return a.Protocol == ProtocolOIDC }
 
 // Validate returns EINVALID, naming the field, when the app cannot be stored.
 func (a *App) Validate() error {
@@ -44,6 +53,15 @@ func (a *App) Validate() error {
 	}
 	if len(a.Notes) > 4096 {
 		return FieldErrorf("notes", "Notes are at most 4096 characters.")
+	}
+	if a.IsOIDC() {
+		if a.OIDC == nil {
+			return FieldErrorf("oidc", "An OpenID Connect app needs its OpenID Connect settings.")
+		}
+		return a.OIDC.Validate()
+	}
+	if a.OIDC != nil || a.Protocol != "" && a.Protocol != ProtocolSAML {
+		return FieldErrorf("protocol", "Protocol %q is unknown, or does not match the settings; choose saml or oidc.", a.Protocol)
 	}
 	return a.SAML.Validate()
 }

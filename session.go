@@ -41,8 +41,9 @@ type APIToken struct {
 	LastUsedAt  *time.Time `json:"lastUsedAt,omitempty"`
 }
 
-// SignInRequest is a SAML sign-in waiting for the user: the validated AuthnRequest's answer parameters, kept on the
-// server (not in a cookie) while the user signs in, and consumed once.
+// SignInRequest is a sign-in waiting for the user: a validated SAML AuthnRequest's answer parameters, or an
+// accepted OpenID Connect authorization request, kept on the server (not in a cookie) while the user signs in, and
+// consumed once.
 type SignInRequest struct {
 	ID          string `json:"id"`
 	DirectoryID string `json:"directoryId"`
@@ -60,6 +61,10 @@ type SignInRequest struct {
 	AuthnContext string    `json:"authnContext"`
 	CreatedAt    time.Time `json:"createdAt"`
 	ExpiresAt    time.Time `json:"expiresAt"`
+	// Protocol is ProtocolOIDC for an OpenID Connect authorization request, whose parameters OIDC holds; empty
+	// for a SAML sign-in.
+	Protocol string       `json:"protocol,omitempty"`
+	OIDC     *OIDCRequest `json:"oidc,omitempty"`
 }
 
 // Sign-in results.
@@ -89,7 +94,7 @@ type SignInEvent struct {
 	// Code is the Gatehouse error code of a failure; Reason is its explanation.
 	Code   string `json:"code,omitempty"`
 	Reason string `json:"reason,omitempty"`
-	// Protocol is what the attempt was: ProtocolGatehouse or ProtocolSAML.
+	// Protocol is what the attempt was: ProtocolGatehouse, ProtocolSAML or ProtocolOIDC.
 	Protocol string `json:"protocol,omitempty"`
 	// Hint says an admin how to fix a failure, naming the setting; Setting names that setting for a link to it
 	// (one of the names package idp gives its settings), or is empty.

@@ -35,7 +35,8 @@ type Store interface {
 	FindUsers(ctx context.Context, directoryID string, f UserFilter) ([]*User, int, error)
 	// UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateUser.
 	UpdateUser(ctx context.Context, u *User) error
-	// DeleteUser deletes the user with their sessions, API tokens, group memberships and assignments.
+	// DeleteUser deletes the user with their sessions, API tokens, group memberships, assignments and OpenID
+	// Connect grants.
 	DeleteUser(ctx context.Context, directoryID, id string) error
 	// HasUsers reports whether the directory has at least one user. It reads at most one row, however many users
 	// there are.
@@ -59,7 +60,8 @@ type Store interface {
 	FindUserGroups(ctx context.Context, directoryID, userID string) ([]*Group, error)
 
 	// CreateApp stores a, and cert (its first signing certificate) when cert is not nil, in one transaction.
-	// ECONFLICT if a.SAML.EntityID is not empty and another app of the directory has it.
+	// ECONFLICT if a.SAML.EntityID is not empty and another app of the directory has it, or a.OIDC's client ID is
+	// taken in the directory.
 	CreateApp(ctx context.Context, a *App, cert *Certificate) error
 	FindApp(ctx context.Context, directoryID, id string) (*App, error)
 	// FindAppForUpdate is FindApp for a read-modify-write inside InTx: until the transaction ends, no other
@@ -72,7 +74,8 @@ type Store interface {
 	FindApps(ctx context.Context, directoryID, query string) ([]*App, error)
 	// UpdateApp replaces every stored field of a but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateApp.
 	UpdateApp(ctx context.Context, a *App) error
-	// DeleteApp deletes the app with its certificates, assignments and pending sign-in requests.
+	// DeleteApp deletes the app with its certificates, assignments, pending sign-in requests, client secrets and
+	// OpenID Connect grants.
 	DeleteApp(ctx context.Context, directoryID, id string) error
 
 	// CreateCertificate stores c. If c.Active, every other certificate of the same owner becomes inactive, and the
@@ -177,7 +180,8 @@ type Store interface {
 	TouchSCIMToken(ctx context.Context, id string, at time.Time) error
 	DeleteSCIMToken(ctx context.Context, directoryID, id string) error
 
-	// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now.
+	// DeleteExpired removes sessions, sign-in requests, API tokens, replay-cache keys and OpenID Connect grants (with
+	// their tokens) that expired before now.
 	DeleteExpired(ctx context.Context, now time.Time) error
 
 	// SetNotificationEmails replaces the addresses e-mailed before an app's signing certificate expires, or, when
@@ -216,6 +220,8 @@ type Store interface {
 	FindPasskeyPolicy(ctx context.Context, directoryID string) (*PasskeyPolicy, error)
 	SetPasskeyPolicy(ctx context.Context, p *PasskeyPolicy) error
 	ProvisioningStore
+	// OIDCStore keeps OpenID Connect client secrets, signing keys, grants and tokens.
+	OIDCStore
 
 	// Close releases the store's resources.
 	Close() error

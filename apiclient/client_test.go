@@ -372,6 +372,75 @@ func TestMethods(t *testing.T) {
 			want: request{Method: "DELETE", Path: "/api/v1/directories/default/apps/a1"},
 		},
 		{
+			name: "GetOIDC", status: 200, answer: `{"clientId":"grafana","redirectUris":["https://g.example.com/cb"]}`,
+			call: func(c *apiclient.Client) (any, error) {
+				s, err := c.GetOIDC(ctx, "default", "a1")
+				return s.ClientID + " " + s.RedirectURIs[0], err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/apps/a1/oidc"},
+			result: "grafana https://g.example.com/cb",
+		},
+		{
+			name: "PatchOIDC", status: 200, answer: `{"clientId":"grafana","publicClient":true}`,
+			call: func(c *apiclient.Client) (any, error) {
+				s, err := c.PatchOIDC(ctx, "default", "a1", apiclient.OIDCPatch{PublicClient: &yes, RedirectURIs: &[]string{}})
+				return s.PublicClient, err
+			},
+			want:   request{Method: "PATCH", Path: "/api/v1/directories/default/apps/a1/oidc", Body: `{"publicClient":true,"redirectUris":[]}`},
+			result: true,
+		},
+		{
+			name: "ListClientSecrets", status: 200, answer: `{"items":[{"id":"s1","hint":"ghc_abcd","valid":true}],"total":1}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, n, err := c.ListClientSecrets(ctx, "default", "a1")
+				return []any{l[0].Hint, l[0].Valid, n}, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/apps/a1/oidc/secrets"},
+			result: []any{"ghc_abcd", true, 1},
+		},
+		{
+			name: "CreateClientSecret", status: 201, answer: `{"secret":"ghc_secret","clientSecret":{"id":"s2","hint":"ghc_secr"}}`,
+			call: func(c *apiclient.Client) (any, error) {
+				overlap := 3600
+				secret, cs, err := c.CreateClientSecret(ctx, "default", "a1", apiclient.NewClientSecret{Overlap: &overlap})
+				return []any{secret, cs.ID}, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/apps/a1/oidc/secrets", Body: `{"overlap":3600}`},
+			result: []any{"ghc_secret", "s2"},
+		},
+		{
+			name: "DeleteClientSecret", status: 204,
+			call: func(c *apiclient.Client) (any, error) { return nil, c.DeleteClientSecret(ctx, "default", "a1", "s1") },
+			want: request{Method: "DELETE", Path: "/api/v1/directories/default/apps/a1/oidc/secrets/s1"},
+		},
+		{
+			name: "ListOIDCKeys", status: 200, answer: `{"items":[{"id":"k1","algorithm":"RS256","state":"active","published":true}],"total":1}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, _, err := c.ListOIDCKeys(ctx, "default")
+				return l[0].Algorithm + " " + l[0].State, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/oidc/keys"},
+			result: "RS256 active",
+		},
+		{
+			name: "CreateOIDCKey", status: 201, answer: `{"id":"k2","algorithm":"ES256","state":"next"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				k, err := c.CreateOIDCKey(ctx, "default", "ES256")
+				return k.ID, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/oidc/keys", Body: `{"algorithm":"ES256"}`},
+			result: "k2",
+		},
+		{
+			name: "ActivateOIDCKey", status: 200, answer: `{"id":"k2","active":true}`,
+			call: func(c *apiclient.Client) (any, error) {
+				k, err := c.ActivateOIDCKey(ctx, "default", "k2")
+				return k.Active, err
+			},
+			want:   request{Method: "POST", Path: "/api/v1/directories/default/oidc/keys/k2/activate", Body: `{}`},
+			result: true,
+		},
+		{
 			name: "GetSAML", status: 200, answer: `{"entityId":"urn:x","replyUrls":["https://a/acs"]}`,
 			call: func(c *apiclient.Client) (any, error) {
 				s, err := c.GetSAML(ctx, "default", "a1")

@@ -119,6 +119,9 @@ type GalleryTemplate struct {
 	Notes        string `json:"notes"`
 	// SCIM is what the vendor documents of the app's SCIM service; nil when the template says nothing.
 	SCIM *ProvisioningTemplate `json:"scim,omitempty"`
+	// Protocol is "oidc" for an OpenID Connect app, whose settings OIDC holds (SAML is then unused).
+	Protocol string                  `json:"protocol,omitempty"`
+	OIDC     *gatehouse.OIDCSettings `json:"oidc,omitempty"`
 }
 
 // AppInput is the body of AddApp: the gallery template, an optional name and the template's parameters.
@@ -190,6 +193,8 @@ type Setup struct {
 	MetadataURL   string                 `json:"metadataUrl"`
 	UserAccessURL string                 `json:"userAccessUrl"`
 	Certificate   *gatehouse.Certificate `json:"certificate,omitempty"`
+	// OIDC is what an OpenID Connect app is configured with instead; nil for a SAML app.
+	OIDC *OIDCSetup `json:"oidc,omitempty"`
 }
 
 // Certificate download formats.

@@ -1,8 +1,10 @@
 package certs
 
 import (
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -80,6 +82,23 @@ func (s *Sealer) SealKey(key *rsa.PrivateKey, aad string) ([]byte, error) {
 	if key == nil {
 		return nil, errors.New("certs: seal key: no key")
 	}
+	return s.SealSigner(key, aad)
+}
+
+// SealSigner is SealKey for an RSA or an ECDSA private key.
+func (s *Sealer) SealSigner(key crypto.Signer, aad string) ([]byte, error) {
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if k == nil {
+			return nil, errors.New("certs: seal key: no key")
+		}
+	case *ecdsa.PrivateKey:
+		if k == nil {
+			return nil, errors.New("certs: seal key: no key")
+		}
+	default:
+		return nil, fmt.Errorf("certs: seal key: a %T is neither an RSA nor an ECDSA key", key)
+	}
 	plain, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("certs: seal key: %w", err)
@@ -96,6 +115,19 @@ func (s *Sealer) SealKey(key *rsa.PrivateKey, aad string) ([]byte, error) {
 // OpenKey decrypts a key sealed by SealKey with the same aad. A wrong key-encryption key, a different aad or
 // damaged bytes give an error wrapping ErrOpen.
 func (s *Sealer) OpenKey(sealed []byte, aad string) (*rsa.PrivateKey, error) {
+	k, err := s.OpenSigner(sealed, aad)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("certs: open key: a %T is not an RSA key", k)
+	}
+	return rk, nil
+}
+
+// OpenSigner is OpenKey for a key sealed by SealSigner: an RSA or an ECDSA private key.
+func (s *Sealer) OpenSigner(sealed []byte, aad string) (crypto.Signer, error) {
 	if len(sealed) == 0 {
 		return nil, errors.New("certs: open key: the sealed key is empty")
 	}
@@ -121,11 +153,13 @@ func (s *Sealer) OpenKey(sealed []byte, aad string) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certs: open key: parse PKCS#8: %w", err)
 	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("certs: open key: a %T is not an RSA key", k)
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		return k, nil
+	case *ecdsa.PrivateKey:
+		return k, nil
 	}
-	return rk, nil
+	return nil, fmt.Errorf("certs: open key: a %T is neither an RSA nor an ECDSA key", k)
 }
 
 // Seal returns a secret (such as an app's provisioning token) encrypted and authenticated together with aad, in

@@ -2,6 +2,9 @@ package certs_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -306,5 +309,49 @@ func TestParseKey(t *testing.T) {
 				t.Errorf("error %q repeats the key", err)
 			}
 		})
+	}
+}
+
+// TestSealSigner seals an ECDSA key (an OpenID Connect ES256 key) like an RSA one: it opens only for its own ID,
+// and OpenKey, which wants an RSA key, refuses it.
+func TestSealSigner(t *testing.T) {
+	s := mustSealer(t, kek(3))
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := s.SealSigner(ec, "key-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scalar, err := ec.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, scalar) {
+		t.Error("the sealed key holds the private scalar in clear")
+	}
+	got, err := s.OpenSigner(sealed, "key-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, ok := got.(*ecdsa.PrivateKey); !ok || !k.Equal(ec) {
+		t.Errorf("opened %T, want the sealed ECDSA key", got)
+	}
+	if _, err := s.OpenSigner(sealed, "key-2"); !errors.Is(err, certs.ErrOpen) {
+		t.Errorf("OpenSigner for another ID = %v, want ErrOpen", err)
+	}
+	if _, err := s.OpenKey(sealed, "key-1"); err == nil {
+		t.Error("OpenKey opened an ECDSA key as RSA")
+	}
+	rsaSealed, err := s.SealSigner(testKey, "key-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := s.OpenKey(rsaSealed, "key-3"); err != nil || !k.Equal(testKey) {
+		t.Errorf("OpenKey of an RSA key sealed by SealSigner = %v, %v", k, err)
+	}
+	if _, err := s.SealSigner(nil, "x"); err == nil {
+		t.Error("SealSigner(nil) gave no error")
 	}
 }

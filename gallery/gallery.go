@@ -56,6 +56,11 @@ type Template struct {
 	RequiredClaims []string `json:"requiredClaims,omitempty"`
 	// IdPInitiated reports whether the app supports IdP-initiated sign-on (from My Apps without a sign-on URL).
 	IdPInitiated bool `json:"idpInitiated"`
+	// Protocol is gatehouse.ProtocolOIDC for an OpenID Connect app, whose settings OIDC holds (its URLs may contain
+	// placeholders; the fields a file leaves out take gatehouse.DefaultOIDCSettings' values), and whose SAML is
+	// unused; empty for a SAML app.
+	Protocol string                  `json:"protocol,omitempty"`
+	OIDC     *gatehouse.OIDCSettings `json:"oidc,omitempty"`
 	// Notes are setup hints for the administrator: what to enter where on the app's side.
 	Notes string `json:"notes"`
 	// SCIM says whether the app takes users over SCIM 2.0 and how; nil when the template says nothing of it.
@@ -140,6 +145,9 @@ func loadFile(fsys fs.FS, name string) (*Template, error) {
 	if dec.More() {
 		return nil, fileError(name, "json", "data after the template object")
 	}
+	if t.Protocol == gatehouse.ProtocolOIDC {
+		t.SAML, t.OIDC = gatehouse.SAMLSettings{}, withOIDCDefaults(t.OIDC)
+	}
 	if err := t.check(strings.TrimSuffix(name, ".json")); err != nil {
 		var fe *fieldError
 		if errors.As(err, &fe) {
@@ -206,6 +214,9 @@ func (t *Template) check(id string) error {
 			}
 		}
 		declared[p.Name] = true
+	}
+	if t.Protocol != "" || t.OIDC != nil {
+		return t.checkOIDC(declared)
 	}
 	used := map[string]bool{}
 	for _, f := range t.placeholderFields() {
@@ -313,6 +324,10 @@ func (t *Template) clone() *Template {
 		c.SCIM = &s
 	}
 	c.RequiredClaims = slices.Clone(t.RequiredClaims)
+	if t.OIDC != nil {
+		o := cloneOIDC(*t.OIDC)
+		c.OIDC = &o
+	}
 	return &c
 }
 

@@ -25,8 +25,9 @@ func TestLoad(t *testing.T) {
 		ids = append(ids, tpl.ID)
 	}
 	want := []string{
-		"atlassian-cloud", "aws-iam-identity-center", "box", "custom", "dropbox-business", "gatehouse-demo",
-		"github-enterprise-cloud", "google-workspace", "mixpanel", "salesforce", "slack", "zendesk", "zoom",
+		"atlassian-cloud", "aws-iam-identity-center", "box", "custom-oidc", "custom", "dropbox-business", "gatehouse-demo",
+		"github-enterprise-cloud", "google-workspace", "grafana", "mixpanel", "oauth2-proxy", "proxmox-ve", "salesforce",
+		"slack", "zendesk", "zoom",
 	}
 	if diff := cmp.Diff(want, ids); diff != "" {
 		t.Errorf("template IDs by name mismatch (-want +got):\n%s", diff)
@@ -256,6 +257,9 @@ func TestSettingsDoNotShareState(t *testing.T) {
 // TestEveryTemplate checks each embedded template with its examples: complete, valid settings and notes.
 func TestEveryTemplate(t *testing.T) {
 	for _, tpl := range gallery.MustLoad().Templates() {
+		if tpl.Protocol == gatehouse.ProtocolOIDC {
+			continue // TestOIDCTemplates
+		}
 		t.Run(tpl.ID, func(t *testing.T) {
 			params := map[string]string{}
 			for _, p := range tpl.Parameters {
@@ -313,11 +317,12 @@ func TestSearch(t *testing.T) {
 		{"mixpanel", []string{"mixpanel"}},
 		{"MIXPANEL", []string{"mixpanel"}},
 		{"  mix ", []string{"mixpanel"}},
-		{"analytics", []string{"mixpanel"}},                    // category
-		{"amazon", []string{"aws-iam-identity-center"}},        // publisher
-		{"ticketing", []string{"zendesk"}},                     // description
-		{"gatehouse", []string{"custom", "gatehouse-demo"}},    // publisher, ordered by name
-		{"collaboration google", []string{"google-workspace"}}, // every word
+		{"analytics", []string{"mixpanel"}},                                                  // category
+		{"amazon", []string{"aws-iam-identity-center"}},                                      // publisher
+		{"ticketing", []string{"zendesk"}},                                                   // description
+		{"gatehouse", []string{"custom-oidc", "custom", "gatehouse-demo"}},                   // publisher, ordered by name
+		{"openid connect", []string{"custom-oidc", "grafana", "oauth2-proxy", "proxmox-ve"}}, // category
+		{"collaboration google", []string{"google-workspace"}},                               // every word
 		{"content management", []string{"box", "dropbox-business"}},
 		{"no such app", []string{}},
 		{"%' OR 1=1 --", []string{}},
@@ -528,11 +533,15 @@ func TestTemplateSigningOptions(t *testing.T) {
 			t.Fatal(err)
 		}
 		var file struct {
-			ID   string                     `json:"id"`
-			SAML map[string]json.RawMessage `json:"saml"`
+			ID       string                     `json:"id"`
+			Protocol string                     `json:"protocol"`
+			SAML     map[string]json.RawMessage `json:"saml"`
 		}
 		if err := json.Unmarshal(data, &file); err != nil {
 			t.Fatal(err)
+		}
+		if file.Protocol == gatehouse.ProtocolOIDC {
+			continue // OpenID Connect templates have no SAML settings
 		}
 		if _, ok := file.SAML["signingOption"]; !ok {
 			t.Errorf("%s does not state its signing option", f)

@@ -91,27 +91,13 @@ func checkValue(v string) error {
 // "parameters.<name>"; settings that do not pass gatehouse.SAMLSettings.Validate with the values given are
 // EINVALID naming the setting.
 func (t *Template) Settings(params map[string]string) (settings gatehouse.SAMLSettings, missing []string, err error) {
-	values := map[string]string{}
-	for _, p := range t.Parameters {
-		values[p.Name] = p.Default
+	if t.Protocol == gatehouse.ProtocolOIDC {
+		return settings, nil, gatehouse.Errorf(gatehouse.EINVALID, "%s is an OpenID Connect app, not a SAML app.", t.Name)
 	}
-	for _, name := range sortedKeys(params) {
-		v := params[name]
-		if _, ok := values[name]; !ok {
-			name = shorten(name)
-			return settings, nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "parameters." + name,
-				Message: fmt.Sprintf("%s has no parameter %q; %s.", t.Name, name, t.parameterList())}
-		}
-		if v == "" {
-			continue
-		}
-		if err := checkValue(v); err != nil {
-			return settings, nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "parameters." + name,
-				Message: fmt.Sprintf("%s (%s) %v.", t.label(name), name, err)}
-		}
-		values[name] = v
+	values, err := t.values(params)
+	if err != nil {
+		return settings, nil, err
 	}
-
 	settings = t.clone().SAML
 	fill := func(jsonName string, s string) string {
 		out, ok := substitute(s, values)
@@ -135,6 +121,33 @@ func (t *Template) Settings(params map[string]string) (settings gatehouse.SAMLSe
 		return gatehouse.SAMLSettings{}, nil, err
 	}
 	return settings, missing, nil
+}
+
+// values returns the value of each of the template's parameters: from params, or the parameter's default where
+// params gives none (or an empty one). An unknown parameter name or a bad value is EINVALID with the field
+// "parameters.<name>".
+func (t *Template) values(params map[string]string) (map[string]string, error) {
+	values := map[string]string{}
+	for _, p := range t.Parameters {
+		values[p.Name] = p.Default
+	}
+	for _, name := range sortedKeys(params) {
+		v := params[name]
+		if _, ok := values[name]; !ok {
+			name = shorten(name)
+			return nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "parameters." + name,
+				Message: fmt.Sprintf("%s has no parameter %q; %s.", t.Name, name, t.parameterList())}
+		}
+		if v == "" {
+			continue
+		}
+		if err := checkValue(v); err != nil {
+			return nil, &gatehouse.Error{Code: gatehouse.EINVALID, Field: "parameters." + name,
+				Message: fmt.Sprintf("%s (%s) %v.", t.label(name), name, err)}
+		}
+		values[name] = v
+	}
+	return values, nil
 }
 
 // shorten cuts an untrusted name to 64 bytes for messages.

@@ -16,7 +16,7 @@ import (
 
 // AppInput is what an admin gives to add an app from the gallery.
 type AppInput struct {
-	// GalleryID names the template; "custom" adds a custom SAML app.
+	// GalleryID names the template; "custom" adds a custom SAML app, "custom-oidc" a custom OpenID Connect app.
 	GalleryID string `json:"galleryId"`
 	// Name defaults to the template's name.
 	Name string `json:"name"`
@@ -27,8 +27,9 @@ type AppInput struct {
 	MetadataURL string `json:"metadataUrl,omitempty"`
 }
 
-// AddApp adds an app from the gallery with the template's SAML settings and a new signing certificate. Settings
-// whose placeholders were not given are left empty for the admin to fill in; their names are returned.
+// AddApp adds an app from the gallery with the template's SAML settings and a new signing certificate, or, for an
+// OpenID Connect template, its OpenID Connect settings and a client ID. Settings whose placeholders were not given
+// are left empty for the admin to fill in; their names are returned.
 func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID string, in AppInput) (*gatehouse.App, []string, error) {
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return nil, nil, err
@@ -39,6 +40,9 @@ func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID strin
 	t, err := s.gallery.Find(in.GalleryID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if t.Protocol == gatehouse.ProtocolOIDC {
+		return s.addOIDCApp(ctx, actor, dirID, t, in)
 	}
 	settings, missing, err := t.Settings(in.Parameters)
 	if err != nil {
@@ -188,6 +192,9 @@ type AppPatch struct {
 // that keeps others from changing it meanwhile, so changes made at the same time to other fields are kept.
 func (s *Service) UpdateApp(ctx context.Context, actor *gatehouse.User, dirID, id string, p AppPatch) (*gatehouse.App, error) {
 	return s.changeApp(ctx, actor, dirID, id, "app.update", func(a *gatehouse.App) error {
+		if p.SAML != nil && a.IsOIDC() {
+			return gatehouse.FieldErrorf("saml", "%s is an OpenID Connect app; it has no SAML settings.", a.Name)
+		}
 		setIf(&a.Name, p.Name)
 		setIf(&a.Enabled, p.Enabled)
 		setIf(&a.AssignmentRequired, p.AssignmentRequired)
@@ -227,6 +234,8 @@ type Setup struct {
 	// UserAccessURL starts IdP-initiated sign-on to the app; users can bookmark it.
 	UserAccessURL string                 `json:"userAccessUrl"`
 	Certificate   *gatehouse.Certificate `json:"certificate"`
+	// OIDC is what an OpenID Connect app is configured with instead; nil for a SAML app.
+	OIDC *OIDCSetup `json:"oidc,omitempty"`
 }
 
 // Endpoints returns a directory's public SAML endpoints.
@@ -254,6 +263,9 @@ func (s *Service) Setup(ctx context.Context, actor *gatehouse.User, dirID, appID
 	a, err := s.store.FindApp(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
+	}
+	if a.IsOIDC() && a.OIDC != nil {
+		return &Setup{UserAccessURL: s.UserAccessURL(dirID, a.ID), OIDC: s.oidcSetup(a)}, nil
 	}
 	entityID, sso, _ := s.Endpoints(dirID)
 	st := &Setup{

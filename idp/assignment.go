@@ -146,7 +146,8 @@ func (s *Service) FindUserApps(ctx context.Context, actor *gatehouse.User, dirID
 // Tile is an app as My Apps shows it.
 type Tile struct {
 	App *gatehouse.App
-	// URL opens the app: its Sign-on URL (SP-initiated) when set, otherwise the user access URL (IdP-initiated).
+	// URL opens the app: its Sign-on URL (SP-initiated) when set, otherwise the user access URL (IdP-initiated). An
+	// OpenID Connect app opens at its initiate login URI, or at the user access URL, which says it has none.
 	URL string
 }
 
@@ -163,6 +164,9 @@ func (s *Service) MyApps(ctx context.Context, u *gatehouse.User) ([]Tile, error)
 			continue
 		}
 		t := Tile{App: a, URL: a.SAML.SignOnURL}
+		if a.IsOIDC() {
+			t.URL = s.initiateLoginURL(a)
+		}
 		if t.URL == "" {
 			t.URL = s.UserAccessURL(a.DirectoryID, a.ID)
 		}

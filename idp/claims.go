@@ -35,10 +35,16 @@ func AttributeValue(u *gatehouse.User, source string) string {
 // constants, or the names of the user's groups, all of them or only those assigned to the app), transformed, with
 // the fallback when none is left. Claims without a value are left out, as in the seed system.
 func (s *Service) Claims(ctx context.Context, app *gatehouse.App, u *gatehouse.User) ([]saml.Attribute, error) {
+	return s.claimValues(ctx, app, u, app.SAML.Claims)
+}
+
+// claimValues returns the values of claims for a user at an app, as Claims describes: the one machinery behind a
+// SAML app's attributes and an OpenID Connect app's claims.
+func (s *Service) claimValues(ctx context.Context, app *gatehouse.App, u *gatehouse.User, claims []gatehouse.Claim) ([]saml.Attribute, error) {
 	var all, assigned []string // group names, looked up once and only when a claim needs them
 	groupsLoaded := false
-	out := make([]saml.Attribute, 0, len(app.SAML.Claims))
-	for _, c := range app.SAML.Claims {
+	out := make([]saml.Attribute, 0, len(claims))
+	for _, c := range claims {
 		var values []string
 		switch {
 		case c.Groups != "":

@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -141,14 +142,35 @@ var explanations = map[string]string{
 	CodeNoCertificate:               "The app has no signing certificate, so Gatehouse cannot vouch for you to it.",
 	CodeAppNotFound:                 "The link points to an app that does not exist (any more).",
 	CodeNoEncryptionCertificate:     "The app wants its sign-ins encrypted, and Gatehouse has no usable key of the app to encrypt them with.",
+	CodeUnknownClient:               "The app that sent you here is not set up in Gatehouse under the client ID it gave.",
+	CodeRedirectURIMismatch:         "The app asked Gatehouse to send you back to an address that is not registered for it.",
+	CodeBadAuthorizationRequest:     "The app sent a sign-in request that Gatehouse cannot accept.",
+	CodePKCERequired:                "The app's sign-in request lacks the protection (PKCE) it must carry.",
+	CodeLoginRequired:               "The app wanted you signed in without asking you, and you were not signed in.",
+	CodeBadIDTokenHint:              "The app named the user to sign in with a token Gatehouse cannot trust.",
+	CodeNoInitiateLoginURI:          "This app can only be opened from the app itself, not from here.",
+	CodeUnsupportedResponseType:     "The app asked for a kind of sign-in that Gatehouse does not offer.",
+	CodeNoOpenIDScope:               "The app's sign-in request does not ask for OpenID Connect.",
+	CodeInvalidCode:                 "The app used a sign-in code that has expired or does not exist.",
+	CodeCodeReused:                  "The app used a sign-in code twice, so everything it gave was withdrawn.",
+	CodeWrongClient:                 "An app used a sign-in code or token that belongs to another app.",
+	CodePKCEFailed:                  "The app could not prove that it started this sign-in.",
+	CodeRedirectURIChanged:          "The app finished the sign-in with another address than it started it with.",
+	CodeRefreshReused:               "The app used an old token again, so the sign-in was withdrawn.",
+	CodeInvalidRefreshToken:         "The app's token has expired or was withdrawn; sign in again.",
+	CodeClientAuthFailed:            "The app could not prove who it is to Gatehouse.",
+	CodeBadLogoutRequest:            "The app's sign-out request names an address or a token Gatehouse cannot trust.",
 }
 
 // newFailure returns the Failure of err with what err itself says: its code, status, message and values.
 func newFailure(err error) *Failure {
 	f := &Failure{Err: err}
 	var se *saml.Error
+	var oe *oidcError
 	if errors.As(err, &se) {
 		f.Code, f.Message, f.Field, f.Received, f.Expected = se.Code, se.Message, se.Field, se.Received, se.Expected
+	} else if errors.As(err, &oe) {
+		f.Code, f.Message, f.Field, f.Received, f.Expected = oe.Code, oe.Message, oe.Field, oe.Received, oe.Expected
 	} else {
 		f.Code, f.Message, f.Field = gatehouse.ErrorCode(err), gatehouse.ErrorMessage(err), gatehouse.ErrorField(err)
 	}
@@ -211,7 +233,7 @@ func (s *Service) refuse(ctx context.Context, at *attempt, err error) *Failure {
 			return f // a directory that does not exist has no log
 		}
 	}
-	e := &gatehouse.SignInEvent{Result: gatehouse.ResultFailure, Protocol: gatehouse.ProtocolSAML, Code: f.Code,
+	e := &gatehouse.SignInEvent{Result: gatehouse.ResultFailure, Protocol: cmp.Or(at.protocol, gatehouse.ProtocolSAML), Code: f.Code,
 		Reason: f.reason(), Hint: f.Hint, Setting: f.Setting}
 	if f.Code == gatehouse.EINTERNAL {
 		e.Reason = "Internal error."

@@ -13,6 +13,9 @@ import (
 // the values on both sides. It runs when the failure happens, while the request and the app are at hand; for an
 // unknown Issuer it looks for the app that registers the request's reply URL, which becomes the failure's app.
 func (s *Service) hint(ctx context.Context, at *attempt, f *Failure) {
+	if s.hintOIDC(ctx, at, f) {
+		return
+	}
 	app, u := at.app, at.user()
 	appName := "the app"
 	if app != nil {

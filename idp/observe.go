@@ -48,6 +48,10 @@ var KnownCodes = []string{
 	CodeNoCertificate, CodeAppNotFound, CodeNoEncryptionCertificate, CodeBadCredentials, CodeLockedOut, CodeBadMFACode,
 	CodeMFACodeReused, CodeBadPasskey, CodePasskeyCloned, saml.CodeBadMetadata, saml.CodeDuplicateAttribute,
 	saml.CodeXMLComment,
+	CodeUnknownClient, CodeRedirectURIMismatch, CodeBadAuthorizationRequest, CodePKCERequired, CodeLoginRequired,
+	CodeBadIDTokenHint, CodeNoInitiateLoginURI, CodeUnsupportedResponseType, CodeNoOpenIDScope, CodeInvalidCode,
+	CodeCodeReused, CodeWrongClient, CodePKCEFailed, CodeRedirectURIChanged, CodeRefreshReused,
+	CodeInvalidRefreshToken, CodeClientAuthFailed, CodeBadLogoutRequest,
 	gatehouse.ECONFLICT, gatehouse.EINTERNAL, gatehouse.EINVALID, gatehouse.ENOTFOUND, gatehouse.EUNAUTHORIZED,
 	gatehouse.EFORBIDDEN, gatehouse.ETOOLARGE, gatehouse.ERATELIMIT, gatehouse.EUNAVAILABLE, gatehouse.EPASSWORD,
 }

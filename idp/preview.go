@@ -38,6 +38,10 @@ type Preview struct {
 	// XML is the signed Response exactly as it would be posted (before base64 encoding); empty when it cannot be
 	// built (the user has no value for the NameID source).
 	XML string `json:"xml"`
+	// Protocol is "oidc" for an OpenID Connect app, whose preview is the claims of its ID token (IDToken, with every
+	// scope granted): NameID is then the subject, Audience the client ID and Destination the first redirect URI.
+	Protocol string         `json:"protocol,omitempty"`
+	IDToken  map[string]any `json:"idToken,omitempty"`
 }
 
 // PreviewClaim is one attribute of a previewed assertion.
@@ -70,6 +74,9 @@ func (s *Service) PreviewAssertion(ctx context.Context, actor *gatehouse.User, d
 	u, err := s.store.FindUser(ctx, dirID, userID)
 	if err != nil {
 		return nil, err
+	}
+	if app.IsOIDC() && app.OIDC != nil {
+		return s.previewOIDC(ctx, app, u)
 	}
 	p := &Preview{
 		AppID: app.ID, UserID: u.ID, UserName: u.UserName, Audience: app.SAML.EntityID,

@@ -117,31 +117,47 @@ func (p *SAMLPatch) apply(st *gatehouse.SAMLSettings) error {
 		}
 		st.ReplyURLs = append(st.ReplyURLs, u)
 	}
-	for _, name := range p.RemoveClaims {
-		i := slices.IndexFunc(st.Claims, func(c gatehouse.Claim) bool { return c.Name == name })
-		if i < 0 {
-			return gatehouse.FieldErrorf("removeClaims", "The app has no claim named %q.", clipValue(name, 200))
-		}
-		st.Claims = slices.Delete(st.Claims, i, i+1)
+	claims, err := patchClaims(st.Claims, p.SetClaims, p.RemoveClaims)
+	if err != nil {
+		return err
 	}
-	for _, c := range p.SetClaims {
+	st.Claims = claims
+	return nil
+}
+
+// patchClaims returns claims without the claims remove names and with the claims of set in place or appended; the
+// claims given are not changed. EINVALID ("removeClaims", "claims") for a name that is not there, a new claim whose
+// name is taken and a renamed claim that is gone.
+func patchClaims(claims []gatehouse.Claim, set []ClaimSet, remove []string) ([]gatehouse.Claim, error) {
+	if len(set) == 0 && len(remove) == 0 {
+		return claims, nil
+	}
+	claims = slices.Clone(claims)
+	for _, name := range remove {
+		i := slices.IndexFunc(claims, func(c gatehouse.Claim) bool { return c.Name == name })
+		if i < 0 {
+			return nil, gatehouse.FieldErrorf("removeClaims", "The app has no claim named %q.", clipValue(name, 200))
+		}
+		claims = slices.Delete(claims, i, i+1)
+	}
+	for _, c := range set {
 		name := c.Replaces
 		if name == "" {
 			name = c.Name
 		}
-		i := slices.IndexFunc(st.Claims, func(x gatehouse.Claim) bool { return x.Name == name })
+		i := slices.IndexFunc(claims, func(x gatehouse.Claim) bool { return x.Name == name })
 		switch {
 		case i >= 0 && c.New:
-			return gatehouse.FieldErrorf("claims", "The app has a claim named %q already; change that one instead.", clipValue(c.Name, 200))
+			return nil, gatehouse.FieldErrorf("claims", "The app has a claim named %q already; change that one instead.", clipValue(c.Name, 200))
 		case i >= 0:
-			st.Claims[i] = c.Claim
+			claims[i] = c.Claim
 		case c.Replaces != "":
-			return gatehouse.FieldErrorf("claims", "The app has no claim named %q to change; it may have been removed meanwhile.", clipValue(c.Replaces, 200))
+			return nil, gatehouse.FieldErrorf("claims", "The app has no claim named %q to change; it may have been removed meanwhile.", clipValue(c.Replaces, 200))
 		default:
-			st.Claims = append(st.Claims, c.Claim)
+			claims = append(claims, c.Claim)
 		}
 	}
-	return nil
+	return claims, nil
 }
 
 // cloneOr returns a copy of *p when p is set, and cur otherwise. A set but empty list stays empty, not nil.
@@ -165,7 +181,12 @@ func clipValue(s string, n int) string {
 // same time both keep their change. Errors: EINVALID naming the field, ECONFLICT when another app has the
 // Identifier, ENOTFOUND.
 func (s *Service) UpdateSAML(ctx context.Context, actor *gatehouse.User, dirID, id string, p SAMLPatch) (*gatehouse.App, error) {
-	return s.changeApp(ctx, actor, dirID, id, "app.update", func(a *gatehouse.App) error { return p.apply(&a.SAML) })
+	return s.changeApp(ctx, actor, dirID, id, "app.update", func(a *gatehouse.App) error {
+		if a.IsOIDC() {
+			return gatehouse.FieldErrorf("protocol", "%s is an OpenID Connect app; it has no SAML settings.", a.Name)
+		}
+		return p.apply(&a.SAML)
+	})
 }
 
 // changeApp reads an app for update, lets change change it, checks and stores the result and audits it as action,

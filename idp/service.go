@@ -102,6 +102,8 @@ type Service struct {
 	passkeysOff string
 	// provisioning is the engine told of queued changes; nil when none runs in this process.
 	provisioning *provision.Engine
+	// oidc is the OpenID Connect provider of every directory.
+	oidc *oidcProvider
 }
 
 const maxSigners = 1024
@@ -163,6 +165,9 @@ func New(c Config) (*Service, error) {
 	}
 	var err error
 	if s.webauthn, s.passkeysOff, err = relyingParty(s.publicURL, c.PasskeyRPID); err != nil {
+		return nil, err
+	}
+	if s.oidc, err = newOIDCProvider(s); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -15,8 +15,8 @@ import (
 // MaxSAMLForm bounds the body of an HTTP-POST binding message (SECURITY-CASES 8); web reads no more of it.
 const MaxSAMLForm = 256 << 10
 
-// Answer is what a sign-on endpoint answers when it does not refuse: exactly one of Post, SignIn, Logout and
-// Notice is set, for web to write.
+// Answer is what a sign-on endpoint answers when it does not refuse: exactly one of Post, SignIn, Logout, Notice,
+// Redirect and Confirm is set, for web to write.
 type Answer struct {
 	// Post is a SAML Response for the browser to post to the app's registered reply URL.
 	Post *Post
@@ -27,6 +27,11 @@ type Answer struct {
 	Logout *Logout
 	// Notice is a short page, such as the answer to an app's LogoutResponse in its logout frame.
 	Notice *Notice
+	// Redirect is a URL to send the browser to: an OpenID Connect app's registered redirect URI with the
+	// authorization response, or an app's initiate login URI.
+	Redirect string
+	// Confirm asks the user whether to sign out, for an RP-initiated logout.
+	Confirm *LogoutConfirmation
 	// ClearSession reports whether the browser's session has ended, so that its cookie goes too.
 	ClearSession bool
 }
@@ -84,6 +89,10 @@ type attempt struct {
 	requestID, replayKey string
 	replayExpires        time.Time
 	replayed             bool
+	// protocol is the sign-in log's protocol of the attempt: gatehouse.ProtocolSAML when empty.
+	protocol string
+	// redirectURI is the redirect URI an OpenID Connect authorization request asks for.
+	redirectURI string
 }
 
 // user returns the user of the browser's session in the directory, or nil.
@@ -280,6 +289,9 @@ func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token st
 		return nil, s.refuse(ctx, at, err)
 	}
 	at.directoryKnown = true
+	if pr.Protocol == gatehouse.ProtocolOIDC {
+		at.protocol = gatehouse.ProtocolOIDC
+	}
 	if at.app, err = s.store.FindApp(ctx, dirID, pr.AppID); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -293,6 +305,9 @@ func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token st
 	}
 	if err != nil {
 		return nil, s.refuse(ctx, at, err)
+	}
+	if pr.Protocol == gatehouse.ProtocolOIDC {
+		return s.answerOIDC(ctx, at, pr)
 	}
 	return s.answer(ctx, at, pr)
 }
@@ -322,6 +337,10 @@ func (s *Service) OpenApp(ctx context.Context, dirID, appID, token string) (*Ans
 		return nil, s.refuse(ctx, at, err)
 	}
 	at.app = app
+	if app.IsOIDC() {
+		at.protocol = gatehouse.ProtocolOIDC
+		return s.openOIDCApp(ctx, at, app)
+	}
 	pr.RelayState = app.SAML.RelayState
 	if len(app.SAML.ReplyURLs) > 0 {
 		pr.ACSURL = app.SAML.ReplyURLs[0]

@@ -49,6 +49,9 @@ func (m *LogoutMessage) Target() string {
 type Logout struct {
 	Requests []LogoutMessage
 	Response *LogoutMessage
+	// Done, when set, is where the browser goes when the requests are done and there is no Response: an OpenID
+	// Connect app's registered post-logout redirect URI. Empty means the sign-in page.
+	Done string
 }
 
 // spLogout answers a LogoutRequest from an app (SP-initiated single logout). The request must be fresh, from a
@@ -214,7 +217,7 @@ func (s *Service) IdPLogout(ctx context.Context, dirID, token string) (*Logout, 
 }
 
 // endSession deletes a session and returns a LogoutRequest for each app the session signed in to, but except,
-// that has a logout URL. An app whose request cannot be built is left out and logged: one app must not keep the
+// that has a logout URL; the session's OpenID Connect apps are signed out by the back channel (oidcLogout). An app whose request cannot be built is left out and logged: one app must not keep the
 // others signed in.
 func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, except string) ([]LogoutMessage, error) {
 	apps, err := s.SessionApps(ctx, sess)
@@ -224,6 +227,7 @@ func (s *Service) endSession(ctx context.Context, sess *gatehouse.Session, u *ga
 	if err := s.store.DeleteSession(ctx, sess.ID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
 		return nil, err
 	}
+	s.oidcLogout(ctx, sess, u, apps, except)
 	var out []LogoutMessage
 	for _, app := range apps {
 		if app.ID == except || app.SAML.LogoutURL == "" {

@@ -66,6 +66,9 @@ func (s *Service) ImportMetadata(ctx context.Context, actor *gatehouse.User, dir
 		if err != nil {
 			return err
 		}
+		if a.IsOIDC() {
+			return gatehouse.FieldErrorf("metadata", "%s is an OpenID Connect app; SAML metadata does not apply to it.", a.Name)
+		}
 		before := *a
 		ApplyMetadata(&a.SAML, md)
 		a.SAML.MetadataURL = in.URL

@@ -215,8 +215,7 @@ func (s *Service) checkAccess(ctx context.Context, app *gatehouse.App, u *gateho
 			Message: "Your account is disabled. Ask your administrator to enable it."}
 	}
 	if !app.Enabled {
-		return &saml.Error{Code: CodeAppDisabled, Status: saml.StatusResponder, SubStatus: saml.StatusRequestDenied, Field: "Enabled for users to sign in",
-			Message: "The app " + app.Name + " is disabled for sign-in. An administrator can enable it in the app's properties."}
+		return errAppDisabled(app)
 	}
 	if !app.AssignmentRequired {
 		return nil
@@ -343,8 +342,12 @@ func (s *Service) signer(ctx context.Context, dirID, appID string) (*saml.Signer
 // codeOf and reasonOf return the code and the reason of an error for the process log.
 func codeOf(err error) string {
 	var se *saml.Error
+	var oe *oidcError
 	if errors.As(err, &se) {
 		return se.Code
+	}
+	if errors.As(err, &oe) {
+		return oe.Code
 	}
 	return gatehouse.ErrorCode(err)
 }

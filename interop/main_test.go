@@ -29,8 +29,26 @@ const (
 
 var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkPassive, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata, checkPasskeyMFA}
 
+// The checks of the OpenID Connect relying parties, in the order they are reported.
+const (
+	checkDiscovery   = "discovery"
+	checkCodePKCE    = "code-pkce"
+	checkUserGroups  = "user-and-groups"
+	checkRefresh     = "refresh"
+	checkRPLogout    = "rp-logout"
+	checkTamperedJWT = "tampered-id-token-refused"
+)
+
+var oidcCheckOrder = []string{checkDiscovery, checkCodePKCE, checkUserGroups, checkRefresh, checkRPLogout, checkTamperedJWT}
+
+// The OpenID Connect relying parties of the matrix, in the order they are reported.
+var rpOrder = []string{"oauth2-proxy", "openid-client", "go-oidc"}
+
 // checksOf returns the checks sp is put through.
 func checksOf(sp string) []string {
+	if contains(rpOrder, sp) {
+		return oidcCheckOrder
+	}
 	var out []string
 	for _, c := range checkOrder {
 		switch {
@@ -105,29 +123,60 @@ func matrixTable() string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("| service provider |")
-	for _, c := range checkOrder {
+	var samlSPs []string
+	for sp := range matrix.results {
+		if !contains(spOrder, sp) && !contains(rpOrder, sp) {
+			samlSPs = append(samlSPs, sp)
+		}
+	}
+	writeTable(&b, "service provider", append(append([]string(nil), spOrder...), samlSPs...), checkOrder)
+	if b.Len() > 0 {
+		b.WriteString("\n")
+	}
+	writeTable(&b, "OpenID Connect relying party", rpOrder, oidcCheckOrder)
+	if matrix.registration != "" {
+		b.WriteString("\nSPs were registered " + matrix.registration + ".")
+	}
+	if n := xmlsecCount.get(); n > 0 {
+		fmt.Fprintf(&b, " xmlsec1 verified %d XML signatures Gatehouse made in the run", n)
+		if m := opensslCount.get(); m > 0 {
+			fmt.Fprintf(&b, ", and OpenSSL %d signatures of its Redirect-binding logout messages", m)
+		}
+		b.WriteString(".")
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// writeTable writes the rows of the matrix for sps (those that ran) and checks as a Markdown table, with the notes
+// of the cells that did not pass below it; it writes nothing when none of sps ran. matrix.mu is held.
+func writeTable(b *strings.Builder, head string, sps, checks []string) {
+	ran := false
+	for _, sp := range sps {
+		if _, ok := matrix.results[sp]; ok {
+			ran = true
+		}
+	}
+	if !ran {
+		return
+	}
+	b.WriteString("| " + head + " |")
+	for _, c := range checks {
 		b.WriteString(" " + c + " |")
 	}
 	b.WriteString("\n|---|")
-	b.WriteString(strings.Repeat("---|", len(checkOrder)))
+	b.WriteString(strings.Repeat("---|", len(checks)))
 	b.WriteString("\n")
 	// The notes of the cells that did not pass, each note once with the checks and SPs it applies to.
 	var notes []string
 	where := map[string][]string{}
-	sps := append([]string(nil), spOrder...)
-	for sp := range matrix.results {
-		if !contains(sps, sp) {
-			sps = append(sps, sp)
-		}
-	}
 	for _, sp := range sps {
 		row, ok := matrix.results[sp]
 		if !ok {
 			continue
 		}
 		b.WriteString("| " + sp + " |")
-		for _, c := range checkOrder {
+		for _, c := range checks {
 			o, ok := row[c]
 			if !ok {
 				b.WriteString(" – |")
@@ -147,20 +196,8 @@ func matrixTable() string {
 		b.WriteString("\n")
 	}
 	for _, n := range notes {
-		fmt.Fprintf(&b, "- %s: %s\n", n, compactCells(where[n]))
+		fmt.Fprintf(b, "- %s: %s\n", n, compactCells(where[n]))
 	}
-	if matrix.registration != "" {
-		b.WriteString("\nSPs were registered " + matrix.registration + ".")
-	}
-	if n := xmlsecCount.get(); n > 0 {
-		fmt.Fprintf(&b, " xmlsec1 verified %d XML signatures Gatehouse made in the run", n)
-		if m := opensslCount.get(); m > 0 {
-			fmt.Fprintf(&b, ", and OpenSSL %d signatures of its Redirect-binding logout messages", m)
-		}
-		b.WriteString(".")
-	}
-	b.WriteString("\n")
-	return b.String()
 }
 
 // compactCells lists "sp check" cells, an SP whose every check is listed as "sp (every check)", and one check of

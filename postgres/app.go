@@ -9,20 +9,26 @@ import (
 )
 
 const appColumns = `a.directory_id, a.id, a.name, a.gallery_id, a.enabled, a.assignment_required, a.visible, a.notes,
-	a.logo, a.logo_type, a.saml, a.created_at, a.updated_at`
+	a.logo, a.logo_type, a.saml, a.created_at, a.updated_at, a.protocol, a.oidc`
 
 // appOrder orders apps by name: case-insensitively, then byte-wise, the same on every database collation.
 const appOrder = `a.name_key COLLATE "C", a.name COLLATE "C", a.id`
 
 func scanApp(row scanner) (*gatehouse.App, error) {
 	var a gatehouse.App
-	var saml []byte
+	var saml, oidc []byte
 	if err := row.Scan(&a.DirectoryID, &a.ID, &a.Name, &a.GalleryID, &a.Enabled, &a.AssignmentRequired, &a.Visible,
-		&a.Notes, &a.Logo, &a.LogoType, &saml, &a.CreatedAt, &a.UpdatedAt); err != nil {
+		&a.Notes, &a.Logo, &a.LogoType, &saml, &a.CreatedAt, &a.UpdatedAt, &a.Protocol, &oidc); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(saml, &a.SAML); err != nil {
 		return nil, fmt.Errorf("decode the SAML settings of app %s: %w", a.ID, err)
+	}
+	if oidc != nil {
+		a.OIDC = new(gatehouse.OIDCSettings)
+		if err := json.Unmarshal(oidc, a.OIDC); err != nil {
+			return nil, fmt.Errorf("decode the OpenID Connect settings of app %s: %w", a.ID, err)
+		}
 	}
 	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
 	return &a, nil
@@ -31,16 +37,16 @@ func scanApp(row scanner) (*gatehouse.App, error) {
 // CreateApp stores a, and cert when it is not nil, in one transaction. ECONFLICT if a.SAML.EntityID is not empty
 // and another app of the directory has it.
 func (s *Store) CreateApp(ctx context.Context, a *gatehouse.App, cert *gatehouse.Certificate) error {
-	saml, err := json.Marshal(a.SAML)
+	saml, oidc, clientID, err := appSettings(a)
 	if err != nil {
-		return gatehouse.Internal(fmt.Errorf("postgres: encode the SAML settings of app %s: %w", a.ID, err))
+		return err
 	}
 	return s.inTx(ctx, func(s *Store) error {
 		_, err := s.db.Exec(ctx, `INSERT INTO apps (directory_id, id, name, gallery_id, enabled, assignment_required,
-			visible, notes, logo, logo_type, saml, entity_id, created_at, updated_at, name_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			visible, notes, logo, logo_type, saml, entity_id, created_at, updated_at, name_key, protocol, oidc, client_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			a.DirectoryID, a.ID, a.Name, a.GalleryID, a.Enabled, a.AssignmentRequired, a.Visible, a.Notes, a.Logo,
-			a.LogoType, string(saml), a.SAML.EntityID, a.CreatedAt, a.UpdatedAt, key(a.Name))
+			a.LogoType, saml, a.SAML.EntityID, a.CreatedAt, a.UpdatedAt, key(a.Name), a.Protocol, oidc, clientID)
 		if err != nil {
 			return wrap(err, "create app")
 		}
@@ -49,6 +55,35 @@ func (s *Store) CreateApp(ctx context.Context, a *gatehouse.App, cert *gatehouse
 		}
 		return s.CreateCertificate(ctx, cert)
 	})
+}
+
+// appSettings returns an app's SAML and OpenID Connect settings as stored (nil, NULL, for no OpenID Connect
+// settings), and its client ID.
+func appSettings(a *gatehouse.App) (saml string, oidc *string, clientID string, err error) {
+	b, err := json.Marshal(a.SAML)
+	if err != nil {
+		return "", nil, "", gatehouse.Internal(fmt.Errorf("postgres: encode the SAML settings of app %s: %w", a.ID, err))
+	}
+	if oidc, err = jsonOrNull(a.OIDC); err != nil {
+		return "", nil, "", gatehouse.Internal(fmt.Errorf("postgres: encode the OpenID Connect settings of app %s: %w", a.ID, err))
+	}
+	if a.OIDC != nil {
+		clientID = a.OIDC.ClientID
+	}
+	return string(b), oidc, clientID, nil
+}
+
+// jsonOrNull returns v as JSON, or nil (NULL) when v is a nil pointer.
+func jsonOrNull[T any](v *T) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, nil
 }
 
 // FindApp returns the app with the given ID.
@@ -95,16 +130,16 @@ func (s *Store) FindApps(ctx context.Context, directoryID, query string) ([]*gat
 
 // UpdateApp replaces every stored field of a but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateApp.
 func (s *Store) UpdateApp(ctx context.Context, a *gatehouse.App) error {
-	saml, err := json.Marshal(a.SAML)
+	saml, oidc, clientID, err := appSettings(a)
 	if err != nil {
-		return gatehouse.Internal(fmt.Errorf("postgres: encode the SAML settings of app %s: %w", a.ID, err))
+		return err
 	}
 	return s.exec(ctx, "update app", "The app does not exist.", `UPDATE apps SET name = $3, gallery_id = $4,
 		enabled = $5, assignment_required = $6, visible = $7, notes = $8, logo = $9, logo_type = $10, saml = $11,
-		entity_id = $12, updated_at = $13, name_key = $14
+		entity_id = $12, updated_at = $13, name_key = $14, protocol = $15, oidc = $16, client_id = $17
 		WHERE directory_id = $1 AND id = $2`,
 		a.DirectoryID, a.ID, a.Name, a.GalleryID, a.Enabled, a.AssignmentRequired, a.Visible, a.Notes, a.Logo,
-		a.LogoType, string(saml), a.SAML.EntityID, a.UpdatedAt, key(a.Name))
+		a.LogoType, saml, a.SAML.EntityID, a.UpdatedAt, key(a.Name), a.Protocol, oidc, clientID)
 }
 
 // DeleteApp deletes the app and, by cascade, its certificates, assignments and pending sign-in requests.

@@ -56,14 +56,16 @@ func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	return wrap(err, "reset counter")
 }
 
-// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now, and
-// counters whose window ended before now.
+// DeleteExpired removes sessions, sign-in requests, API tokens, replay-cache keys and OpenID Connect grants and
+// tokens that expired before now, and counters whose window ended before now.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 	for _, q := range []struct{ op, sql string }{
 		{"delete expired sessions", `DELETE FROM sessions WHERE expires_at < $1`},
 		{"delete expired sign-in requests", `DELETE FROM sign_in_requests WHERE expires_at < $1`},
 		{"delete expired API tokens", `DELETE FROM api_tokens WHERE expires_at < $1`},
 		{"delete expired replay keys", `DELETE FROM replay WHERE expires_at < $1`},
+		{"delete expired OpenID Connect grants", `DELETE FROM oidc_grants WHERE expires_at < $1`},
+		{"delete expired OpenID Connect tokens", `DELETE FROM oidc_tokens WHERE expires_at < $1`},
 		{"delete expired counters", `DELETE FROM counters WHERE expires_at < $1`},
 	} {
 		if _, err := s.db.Exec(ctx, q.sql, now); err != nil {

@@ -200,6 +200,20 @@ var constraintMessages = map[string]string{
 	// The upserts of UseOnce and IncrementCounter never violate these.
 	"replay_pkey":   "This ID has been used already.",
 	"counters_pkey": "The counter exists already.",
+	// OpenID Connect: client IDs, client secrets, signing keys, grants and tokens.
+	"apps_client_id":                          "Another app of the directory already uses this client ID.",
+	"client_secrets_pkey":                     "A client secret with this ID already exists.",
+	"client_secrets_directory_id_app_id_fkey": "The app does not exist in the directory.",
+	"oidc_keys_pkey":                          "A signing key with this ID already exists.",
+	"oidc_keys_active":                        "The directory already has an active signing key for this algorithm.",
+	"oidc_keys_directory_id_fkey":             "The directory does not exist.",
+	"oidc_grants_pkey":                        "A grant with this ID already exists.",
+	"oidc_grants_code_hash_key":               "A grant with this code already exists.",
+	"oidc_grants_directory_id_app_id_fkey":    "The app does not exist in the directory.",
+	"oidc_grants_directory_id_user_id_fkey":   "The user does not exist in the directory.",
+	"oidc_tokens_pkey":                        "A token with this ID already exists.",
+	"oidc_tokens_secret_hash_key":             "A token with this secret already exists.",
+	"oidc_tokens_directory_id_grant_id_fkey":  "The grant does not exist in the directory.",
 }
 
 // PostgreSQL error codes (SQLSTATE) mapped to Gatehouse codes.

@@ -2,19 +2,28 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
 
 const signInRequestColumns = `directory_id, id, app_id, request_id, acs_url, relay_state, force_authn,
-	name_id_format, authn_context, created_at, expires_at`
+	name_id_format, authn_context, created_at, expires_at, protocol, oidc`
 
 func scanSignInRequest(row scanner) (*gatehouse.SignInRequest, error) {
 	var r gatehouse.SignInRequest
+	var oidc []byte
 	if err := row.Scan(&r.DirectoryID, &r.ID, &r.AppID, &r.RequestID, &r.ACSURL, &r.RelayState, &r.ForceAuthn,
-		&r.NameIDFormat, &r.AuthnContext, &r.CreatedAt, &r.ExpiresAt); err != nil {
+		&r.NameIDFormat, &r.AuthnContext, &r.CreatedAt, &r.ExpiresAt, &r.Protocol, &oidc); err != nil {
 		return nil, err
+	}
+	if oidc != nil {
+		r.OIDC = new(gatehouse.OIDCRequest)
+		if err := json.Unmarshal(oidc, r.OIDC); err != nil {
+			return nil, fmt.Errorf("decode the OpenID Connect request of sign-in request %s: %w", r.ID, err)
+		}
 	}
 	r.CreatedAt, r.ExpiresAt = utc(r.CreatedAt), utc(r.ExpiresAt)
 	return &r, nil
@@ -22,10 +31,14 @@ func scanSignInRequest(row scanner) (*gatehouse.SignInRequest, error) {
 
 // CreateSignInRequest stores r. ENOTFOUND if its app is not in its directory.
 func (s *Store) CreateSignInRequest(ctx context.Context, r *gatehouse.SignInRequest) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO sign_in_requests (`+signInRequestColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	oidc, err := jsonOrNull(r.OIDC)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("postgres: encode the OpenID Connect request of sign-in request %s: %w", r.ID, err))
+	}
+	_, err = s.db.Exec(ctx, `INSERT INTO sign_in_requests (`+signInRequestColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		r.DirectoryID, r.ID, r.AppID, r.RequestID, r.ACSURL, r.RelayState, r.ForceAuthn, r.NameIDFormat, r.AuthnContext,
-		r.CreatedAt, r.ExpiresAt)
+		r.CreatedAt, r.ExpiresAt, r.Protocol, oidc)
 	return wrap(err, "create sign-in request")
 }
 

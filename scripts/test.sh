@@ -56,6 +56,19 @@ if command -v npm >/dev/null 2>&1; then
 	fi
 fi
 
+# The openid-client relying party of the interop tests, from its lockfile, into the cache directory they use.
+oidc_rp=interop/testdata/openid-client
+if command -v npm >/dev/null 2>&1; then
+	oidc_rp_hash=$(cat "$oidc_rp/package.json" "$oidc_rp/package-lock.json" | sha256sum | cut -c1-12)
+	oidc_rp_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-interop/openid-client-$oidc_rp_hash"
+	if [ ! -f "$oidc_rp_dir/node_modules/openid-client/package.json" ]; then
+		echo "test.sh: npm ci for $oidc_rp"
+		mkdir -p "$oidc_rp_dir"
+		cp "$oidc_rp/package.json" "$oidc_rp/package-lock.json" "$oidc_rp_dir/"
+		npm ci --prefix "$oidc_rp_dir" --no-audit --no-fund --ignore-scripts
+	fi
+fi
+
 # The independent SCIM references of the SCIM tests (scim-patch, scim2-parse-filter, scimmy), from their lockfile,
 # into the cache directory internal/scimref uses.
 scim_ref=internal/scimref/testdata

@@ -60,8 +60,8 @@ func (s *Store) ResetCounter(ctx context.Context, key string) error {
 	return internal(err, "reset counter")
 }
 
-// DeleteExpired removes sessions, sign-in requests, API tokens and replay-cache keys that expired before now, and
-// counters whose window ended before now, in one transaction.
+// DeleteExpired removes sessions, sign-in requests, API tokens, replay-cache keys and OpenID Connect grants and
+// tokens that expired before now, and counters whose window ended before now, in one transaction.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 	return s.inTx(ctx, func(s *Store) error {
 		for _, q := range []struct{ op, sql string }{
@@ -69,6 +69,8 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 			{"delete expired sign-in requests", `DELETE FROM sign_in_requests WHERE expires_at < ?`},
 			{"delete expired API tokens", `DELETE FROM api_tokens WHERE expires_at < ?`},
 			{"delete expired replay keys", `DELETE FROM replay WHERE expires_at < ?`},
+			{"delete expired OpenID Connect grants", `DELETE FROM oidc_grants WHERE expires_at < ?`},
+			{"delete expired OpenID Connect tokens", `DELETE FROM oidc_tokens WHERE expires_at < ?`},
 			{"delete expired counters", `DELETE FROM counters WHERE expires_at < ?`},
 		} {
 			if _, err := s.w.ExecContext(ctx, q.sql, micros(now)); err != nil {

@@ -98,8 +98,8 @@ func scanProvisioningStatus(row scanner) (*gatehouse.ProvisioningStatus, error) 
 	return &st, nil
 }
 
-// jsonOrEmpty returns v as JSON, or "" when v is a nil pointer.
-func jsonOrEmpty[T any](v *T) string {
+// statusJSON returns a part of the provisioning status as JSON, or "" when v is a nil pointer.
+func statusJSON[T any](v *T) string {
 	if v == nil {
 		return ""
 	}
@@ -165,8 +165,8 @@ func (s *Store) UpdateProvisioningStatus(ctx context.Context, st *gatehouse.Prov
 	res, err := s.w.ExecContext(ctx, `UPDATE app_provisioning SET cycle = ?4, last_cycle = ?5, last_success_at = ?6,
 		next_cycle_at = ?7, quarantine = ?8, next_probe_at = ?9
 		WHERE directory_id = ?1 AND app_id = ?2 AND lease_owner = ?3 AND ?3 <> ''`,
-		st.DirectoryID, st.AppID, st.LeaseOwner, jsonOrEmpty(st.Cycle), jsonOrEmpty(st.LastCycle),
-		nullMicros(st.LastSuccessAt), nullMicros(st.NextCycleAt), jsonOrEmpty(st.Quarantine), probe)
+		st.DirectoryID, st.AppID, st.LeaseOwner, statusJSON(st.Cycle), statusJSON(st.LastCycle),
+		nullMicros(st.LastSuccessAt), nullMicros(st.NextCycleAt), statusJSON(st.Quarantine), probe)
 	if err := changed(res, internal(err, "update provisioning status"), "update provisioning status", ""); err != nil {
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			return gatehouse.Errorf(gatehouse.ECONFLICT, "The provisioning lease of the app was lost.")

@@ -2,29 +2,42 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
 
 const signInRequestColumns = `directory_id, id, app_id, request_id, acs_url, relay_state, force_authn,
-	name_id_format, authn_context, created_at, expires_at`
+	name_id_format, authn_context, created_at, expires_at, protocol, oidc`
 
 func scanSignInRequest(row scanner) (*gatehouse.SignInRequest, error) {
 	var r gatehouse.SignInRequest
+	var oidc string
 	if err := row.Scan(&r.DirectoryID, &r.ID, &r.AppID, &r.RequestID, &r.ACSURL, &r.RelayState, &r.ForceAuthn,
-		&r.NameIDFormat, &r.AuthnContext, timeAt{&r.CreatedAt}, timeAt{&r.ExpiresAt}); err != nil {
+		&r.NameIDFormat, &r.AuthnContext, timeAt{&r.CreatedAt}, timeAt{&r.ExpiresAt}, &r.Protocol, &oidc); err != nil {
 		return nil, err
+	}
+	if oidc != "" {
+		r.OIDC = new(gatehouse.OIDCRequest)
+		if err := json.Unmarshal([]byte(oidc), r.OIDC); err != nil {
+			return nil, fmt.Errorf("decode the OpenID Connect request of sign-in request %s: %w", r.ID, err)
+		}
 	}
 	return &r, nil
 }
 
 // CreateSignInRequest stores r. ENOTFOUND if its app is not in its directory.
 func (s *Store) CreateSignInRequest(ctx context.Context, r *gatehouse.SignInRequest) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sign_in_requests (`+signInRequestColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	oidc, err := jsonOrEmpty(r.OIDC)
+	if err != nil {
+		return gatehouse.Internal(fmt.Errorf("sqlite: encode the OpenID Connect request of sign-in request %s: %w", r.ID, err))
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO sign_in_requests (`+signInRequestColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.DirectoryID, r.ID, r.AppID, r.RequestID, r.ACSURL, r.RelayState, r.ForceAuthn, r.NameIDFormat, r.AuthnContext,
-		micros(r.CreatedAt), micros(r.ExpiresAt))
+		micros(r.CreatedAt), micros(r.ExpiresAt), r.Protocol, oidc)
 	return wrap(err, "create sign-in request", msgs{
 		conflict: "A sign-in request with this ID already exists.",
 		missing:  "The app does not exist in the directory.",

@@ -81,6 +81,9 @@ func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.D
 	if err := copySessions(ctx, dst, src, d.ID); err != nil {
 		return err
 	}
+	if err := copyOIDC(ctx, dst, src, d.ID); err != nil {
+		return err
+	}
 	if err := copySignInEvents(ctx, dst, src, d.ID); err != nil {
 		return err
 	}
@@ -146,6 +149,15 @@ func copyApps(ctx context.Context, dst, src gatehouse.Store, directoryID string)
 		if err := createCertificates(ctx, dst, certs); err != nil {
 			return err
 		}
+		secrets, err := src.FindClientSecrets(ctx, directoryID, a.ID)
+		if err != nil {
+			return fmt.Errorf("read client secrets of app %s: %w", a.ID, err)
+		}
+		for _, c := range secrets {
+			if err := dst.CreateClientSecret(ctx, c); err != nil {
+				return fmt.Errorf("create client secret %s: %w", c.ID, err)
+			}
+		}
 		assignments, err := src.FindAssignments(ctx, directoryID, a.ID)
 		if err != nil {
 			return fmt.Errorf("read assignments of app %s: %w", a.ID, err)
@@ -165,6 +177,39 @@ func createCertificates(ctx context.Context, dst gatehouse.Store, certs []*gateh
 	for i := len(certs) - 1; i >= 0; i-- {
 		if err := dst.CreateCertificate(ctx, certs[i]); err != nil {
 			return fmt.Errorf("create certificate %s: %w", certs[i].ID, err)
+		}
+	}
+	return nil
+}
+
+// copyOIDC copies the directory's OpenID Connect signing keys, oldest first so that the active ones stay active, and
+// its live grants with their tokens, so that apps stay signed in and their tokens keep working.
+func copyOIDC(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
+	keys, err := src.FindOIDCKeys(ctx, directoryID)
+	if err != nil {
+		return fmt.Errorf("read signing keys: %w", err)
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		if err := dst.CreateOIDCKey(ctx, keys[i]); err != nil {
+			return fmt.Errorf("create signing key %s: %w", keys[i].ID, err)
+		}
+	}
+	grants, err := src.FindOIDCGrants(ctx, directoryID, gatehouse.OIDCGrantFilter{Live: true, Now: time.Now()})
+	if err != nil {
+		return fmt.Errorf("read grants: %w", err)
+	}
+	for _, g := range grants {
+		if err := dst.CreateOIDCGrant(ctx, g); err != nil {
+			return fmt.Errorf("create grant %s: %w", g.ID, err)
+		}
+		tokens, err := src.FindOIDCTokens(ctx, directoryID, g.ID)
+		if err != nil {
+			return fmt.Errorf("read the tokens of grant %s: %w", g.ID, err)
+		}
+		for _, t := range tokens {
+			if err := dst.CreateOIDCToken(ctx, t); err != nil {
+				return fmt.Errorf("create token %s: %w", t.ID, err)
+			}
 		}
 	}
 	return nil

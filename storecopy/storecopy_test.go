@@ -81,6 +81,41 @@ func seed(t *testing.T, s gatehouse.Store) {
 				NotAfter: at.AddDate(2, 0, 0), DeactivatedAt: at, CreatedAt: at.AddDate(-1, 0, 0)}))
 			must(t, s.CreateApp(ctx, &gatehouse.App{ID: "a-custom", DirectoryID: id, Name: "Custom",
 				GalleryID: "custom", SAML: gatehouse.DefaultSAMLSettings(), CreatedAt: at, UpdatedAt: at}, nil))
+			oidc := gatehouse.DefaultOIDCSettings()
+			oidc.ClientID, oidc.RedirectURIs = "grafana", []string{"https://grafana.example.com/login/generic_oauth"}
+			must(t, s.CreateApp(ctx, &gatehouse.App{ID: "a-grafana", DirectoryID: id, Name: "Grafana", GalleryID: "grafana",
+				Enabled: true, AssignmentRequired: true, Protocol: gatehouse.ProtocolOIDC, OIDC: &oidc, CreatedAt: at,
+				UpdatedAt: at}, nil))
+			secretExp := at.AddDate(0, 0, 7)
+			must(t, s.CreateClientSecret(ctx, &gatehouse.ClientSecret{ID: "cs-old", DirectoryID: id, AppID: "a-grafana",
+				SecretHash: "cs-hash-old-" + id, Hint: "gcs_old", CreatedAt: at, ExpiresAt: &secretExp}))
+			must(t, s.CreateClientSecret(ctx, &gatehouse.ClientSecret{ID: "cs-new", DirectoryID: id, AppID: "a-grafana",
+				SecretHash: "cs-hash-new-" + id, Hint: "gcs_new", CreatedAt: at.Add(time.Minute)}))
+			for _, k := range []*gatehouse.OIDCKey{
+				{ID: "k-rs-old", DirectoryID: id, Algorithm: gatehouse.RS256, PublicKey: []byte{0x30, 5}, EncryptedKey: []byte("sealed-5"),
+					DeactivatedAt: at, CreatedAt: at.Add(-time.Hour)},
+				{ID: "k-rs", DirectoryID: id, Algorithm: gatehouse.RS256, PublicKey: []byte{0x30, 6}, EncryptedKey: []byte("sealed-6"),
+					Active: true, CreatedAt: at},
+				{ID: "k-es", DirectoryID: id, Algorithm: gatehouse.ES256, PublicKey: []byte{0x30, 7}, EncryptedKey: []byte("sealed-7"),
+					Active: true, CreatedAt: at},
+				{ID: "k-rs-next", DirectoryID: id, Algorithm: gatehouse.RS256, PublicKey: []byte{0x30, 8}, EncryptedKey: []byte("sealed-8"),
+					CreatedAt: at.Add(time.Minute)},
+			} {
+				must(t, s.CreateOIDCKey(ctx, k))
+			}
+			grantLive := time.Now().UTC().Truncate(time.Microsecond).AddDate(0, 0, 30)
+			must(t, s.CreateOIDCGrant(ctx, &gatehouse.OIDCGrant{ID: "gr-" + id, DirectoryID: id, AppID: "a-grafana",
+				UserID: "u-admin", SessionID: "sess-admin-" + id, CodeHash: "code-" + id, CodeExpiresAt: at.Add(time.Minute),
+				CodeUsedAt: at.Add(time.Second), CreatedAt: at, ExpiresAt: grantLive,
+				Request: gatehouse.OIDCRequest{ClientID: "grafana", RedirectURI: oidc.RedirectURIs[0],
+					Scopes: []string{"openid", "offline_access"}, Nonce: "n", AuthTime: at, AMR: []string{"pwd"}, SID: "sid"}}))
+			must(t, s.CreateOIDCGrant(ctx, &gatehouse.OIDCGrant{ID: "gr-expired-" + id, DirectoryID: id, AppID: "a-grafana",
+				UserID: "u-admin", CreatedAt: at, ExpiresAt: at.Add(time.Hour)}))
+			must(t, s.CreateOIDCToken(ctx, &gatehouse.OIDCToken{ID: "tok-refresh-" + id, DirectoryID: id, GrantID: "gr-" + id,
+				Kind: gatehouse.TokenRefresh, SecretHash: "refresh-" + id, Scopes: []string{"openid", "offline_access"},
+				CreatedAt: at, ExpiresAt: grantLive, UsedAt: at.Add(time.Minute)}))
+			must(t, s.CreateOIDCToken(ctx, &gatehouse.OIDCToken{ID: "tok-access-" + id, DirectoryID: id, GrantID: "gr-" + id,
+				Kind: gatehouse.TokenAccess, CreatedAt: at.Add(time.Minute), ExpiresAt: grantLive, RevokedAt: at.Add(time.Hour)}))
 			must(t, s.CreateCertificate(ctx, &gatehouse.Certificate{ID: "c-idp", DirectoryID: id, DER: []byte{0x30, 3},
 				EncryptedKey: []byte("sealed-3"), Thumbprint: "CC", NotBefore: at, NotAfter: at.AddDate(10, 0, 0),
 				Active: true, CreatedAt: at}))
@@ -184,6 +219,12 @@ type contents struct {
 	Links        map[string]map[string]*gatehouse.ProvisionedObject
 	Jobs         map[string][]*gatehouse.ProvisioningJob
 	ProvLog      map[string][]*gatehouse.ProvisioningEvent
+	// Secrets are the client secrets by directory/app, Keys the signing keys and Grants the live grants by
+	// directory, and GrantTokens the tokens by directory/grant.
+	Secrets     map[string][]*gatehouse.ClientSecret
+	Keys        map[string][]*gatehouse.OIDCKey
+	Grants      map[string][]*gatehouse.OIDCGrant
+	GrantTokens map[string][]*gatehouse.OIDCToken
 }
 
 // read returns everything Copy copies from s.
@@ -197,7 +238,9 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		Audit: map[string][]*gatehouse.AuditEvent{}, Notify: map[string][]string{}, Notices: map[string][]*gatehouse.CertificateNotice{},
 		Passkeys: map[string][]*gatehouse.Passkey{}, PasskeyPolicies: map[string]*gatehouse.PasskeyPolicy{},
 		Provisioning: map[string][]*gatehouse.Provisioning{}, Links: map[string]map[string]*gatehouse.ProvisionedObject{},
-		Jobs: map[string][]*gatehouse.ProvisioningJob{}, ProvLog: map[string][]*gatehouse.ProvisioningEvent{}}
+		Jobs: map[string][]*gatehouse.ProvisioningJob{}, ProvLog: map[string][]*gatehouse.ProvisioningEvent{},
+		Secrets: map[string][]*gatehouse.ClientSecret{}, Keys: map[string][]*gatehouse.OIDCKey{},
+		Grants: map[string][]*gatehouse.OIDCGrant{}, GrantTokens: map[string][]*gatehouse.OIDCToken{}}
 	var err error
 	c.Directories, err = s.FindDirectories(ctx)
 	must(t, err)
@@ -262,6 +305,18 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 		must(t, err)
 		c.ProvLog[d.ID], _, err = s.FindProvisioningEvents(ctx, d.ID, gatehouse.ProvisioningFilter{})
 		must(t, err)
+		for _, a := range c.Apps[d.ID] {
+			c.Secrets[d.ID+"/"+a.ID], err = s.FindClientSecrets(ctx, d.ID, a.ID)
+			must(t, err)
+		}
+		c.Keys[d.ID], err = s.FindOIDCKeys(ctx, d.ID)
+		must(t, err)
+		c.Grants[d.ID], err = s.FindOIDCGrants(ctx, d.ID, gatehouse.OIDCGrantFilter{Live: true, Now: time.Now()})
+		must(t, err)
+		for _, g := range c.Grants[d.ID] {
+			c.GrantTokens[d.ID+"/"+g.ID], err = s.FindOIDCTokens(ctx, d.ID, g.ID)
+			must(t, err)
+		}
 	}
 	return c
 }
@@ -280,6 +335,11 @@ func testCopy(t *testing.T, dst, src gatehouse.Store) {
 	}
 	if len(want.Notices["default"]) != 2 || len(want.Notify["default/a-mixpanel"]) != 2 {
 		t.Fatalf("source has notices %v and notification e-mails %v, want 2 of each", want.Notices["default"], want.Notify["default/a-mixpanel"])
+	}
+	if len(want.Secrets["default/a-grafana"]) != 2 || len(want.Keys["default"]) != 4 || len(want.Grants["default"]) != 1 ||
+		len(want.GrantTokens["default/gr-default"]) != 2 {
+		t.Fatalf("source has OpenID Connect secrets %v, keys %v, live grants %v and tokens %v; want 2, 4, 1 and 2",
+			want.Secrets["default/a-grafana"], want.Keys["default"], want.Grants["default"], want.GrantTokens["default/gr-default"])
 	}
 	if len(want.SCIMTokens["default"]) != 1 {
 		t.Fatalf("source has %d SCIM tokens in default, want 1", len(want.SCIMTokens["default"]))

@@ -69,6 +69,11 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"ProvisionedObjects", testProvisionedObjects},
 		{"ScopeUsers", testScopeUsers},
 		{"ProvisioningEvents", testProvisioningEvents},
+		{"OIDCApps", testOIDCApps},
+		{"ClientSecrets", testClientSecrets},
+		{"OIDCKeys", testOIDCKeys},
+		{"OIDCGrants", testOIDCGrants},
+		{"OIDCExpiry", testOIDCExpiry},
 		{"HasUsers", testHasUsers},
 		{"CreateUsersInTx", testCreateUsersInTx},
 	} {

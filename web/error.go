@@ -209,6 +209,8 @@ func settingURL(dirID, setting, appID, userID, code string) string {
 		return app + "/users#assign-search"
 	case setting == idp.SettingProperties:
 		return app + "/properties#enabled"
+	case setting == idp.SettingOIDC:
+		return app + "/sso#oidc"
 	}
 	return ""
 }

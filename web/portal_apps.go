@@ -135,6 +135,14 @@ func (s *Server) portalAddApp(w http.ResponseWriter, r *http.Request, v *portalV
 		s.show(w, r, v, "gallery_add.html", addAppPage{Template: t, Name: in.Name, Params: in.Parameters})
 		return nil
 	}
+	if a.OIDC != nil {
+		// An OpenID Connect app opens on its settings, with what is still to fill in marked.
+		to := v.appURL(a, "sso") + "?added=1"
+		if len(missing) > 0 {
+			to += "&missing=" + url.QueryEscape(strings.Join(missing, ","))
+		}
+		return redirect(w, r, to)
+	}
 	// The new app opens with its basic SAML configuration in edit, the first thing to check.
 	to := v.appURL(a, "sso") + "?edit=basic"
 	msg := a.Name + " was added with its own signing certificate. Check the basic SAML configuration and save it, then assign users."
@@ -294,6 +302,9 @@ func (s *Server) portalSSO(w http.ResponseWriter, r *http.Request, v *portalView
 	a, err := s.findApp(r, v)
 	if err != nil {
 		return err
+	}
+	if a.OIDC != nil {
+		return s.portalOIDC(w, r, v, a, nil)
 	}
 	p, err := s.ssoPage(r, v, a)
 	if err != nil {
@@ -478,6 +489,9 @@ func claimFromForm(form url.Values, prefix string, c *gatehouse.Claim) {
 func (s *Server) portalAddClaim(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	var c gatehouse.Claim
 	claimFromForm(r.PostForm, "new-claim-", &c)
+	if a, err := s.findApp(r, v); err == nil && a.OIDC != nil {
+		return s.saveClaims(w, r, v, []idp.ClaimSet{{Claim: c, New: true}}, nil)
+	}
 	return s.saveSAML(w, r, v, "claim", idp.SAMLPatch{SetClaims: []idp.ClaimSet{{Claim: c, New: true}}}, func(p *ssoPage) {
 		p.NewClaim = c
 	})
@@ -489,6 +503,9 @@ func (s *Server) portalRemoveClaim(w http.ResponseWriter, r *http.Request, v *po
 		return err
 	}
 	name := r.PostForm.Get("name")
+	if a.OIDC != nil {
+		return s.saveClaims(w, r, v, nil, []string{name})
+	}
 	if _, err := s.Service.UpdateSAML(r.Context(), v.Me, v.Dir.ID, a.ID, idp.SAMLPatch{RemoveClaims: []string{name}}); err != nil {
 		if !v.formError(err, "claims", "removeClaims") {
 			return err
@@ -528,11 +545,12 @@ func (s *Server) portalClaim(w http.ResponseWriter, r *http.Request, v *portalVi
 		return err
 	}
 	name := r.URL.Query().Get("name")
-	i := slices.IndexFunc(a.SAML.Claims, func(c gatehouse.Claim) bool { return c.Name == name })
+	claims := appClaims(a)
+	i := slices.IndexFunc(claims, func(c gatehouse.Claim) bool { return c.Name == name })
 	if i < 0 {
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no claim named %q.", name)
 	}
-	s.showClaim(w, r, v, a, name, a.SAML.Claims[i])
+	s.showClaim(w, r, v, a, name, claims[i])
 	return nil
 }
 
@@ -542,14 +560,20 @@ func (s *Server) portalSaveClaim(w http.ResponseWriter, r *http.Request, v *port
 		return err
 	}
 	original := r.PostForm.Get("original")
-	i := slices.IndexFunc(a.SAML.Claims, func(c gatehouse.Claim) bool { return c.Name == original })
+	claims := appClaims(a)
+	i := slices.IndexFunc(claims, func(c gatehouse.Claim) bool { return c.Name == original })
 	if i < 0 {
 		return gatehouse.Errorf(gatehouse.ENOTFOUND, "The app has no claim named %q.", original)
 	}
-	c := a.SAML.Claims[i]
+	c := claims[i]
 	claimFromForm(r.PostForm, "", &c)
-	p := idp.SAMLPatch{SetClaims: []idp.ClaimSet{{Claim: c, Replaces: original}}}
-	if _, err := s.Service.UpdateSAML(r.Context(), v.Me, v.Dir.ID, a.ID, p); err != nil {
+	set := []idp.ClaimSet{{Claim: c, Replaces: original}}
+	if a.OIDC != nil {
+		_, err = s.Service.UpdateOIDC(r.Context(), v.Me, v.Dir.ID, a.ID, idp.OIDCPatch{SetClaims: set})
+	} else {
+		_, err = s.Service.UpdateSAML(r.Context(), v.Me, v.Dir.ID, a.ID, idp.SAMLPatch{SetClaims: set})
+	}
+	if err != nil {
 		if !v.formError(err, "claims") {
 			return err
 		}

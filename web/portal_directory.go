@@ -22,6 +22,8 @@ type directorySettings struct {
 	// SCIM is the provisioning section (portal_scim.go); scimName keeps its form's name field after an error.
 	SCIM     *scimSettings
 	scimName string
+	// OIDC is the section of the directory's OpenID Connect signing keys (portal_oidc.go).
+	OIDC *oidcKeysSection
 }
 
 func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalView, p directorySettings) error {
@@ -37,6 +39,9 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, v *portalV
 	}
 	if sc, err := s.scimSection(r, v); err == nil {
 		sc.Name, p.SCIM = p.scimName, sc
+	}
+	if ok, err := s.oidcKeysSection(r, v); err == nil {
+		p.OIDC = ok
 	}
 	v.Nav = "settings"
 	s.show(w, r, v, "settings.html", p)

@@ -242,6 +242,12 @@ func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	// The SAML POST binding is cross-origin by design; signatures and one-time request IDs protect it.
 	cop.AddInsecureBypassPattern("POST /d/{dir}/saml2")
+	// So are OpenID Connect's: apps' servers and single-page apps post to them, with their client credentials or
+	// tokens, never a cookie; the authorization endpoint starts a sign-in as its GET does, and the end-session
+	// endpoint ends a session only for its app's ID token or the form of its own confirmation page.
+	for _, p := range []string{"authorize", "logout", "token", "userinfo", "introspect", "revoke"} {
+		cop.AddInsecureBypassPattern("POST /d/{dir}/oidc/" + p)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errForbiddenOrigin())
 	}))

@@ -24,12 +24,12 @@ import (
 
 // signinHTTP is a browser without JavaScript for the sign-in pages: a cookie jar that does not follow redirects.
 type signinHTTP struct {
-	t   *testing.T
+	t   testing.TB
 	srv *testserver.Server
 	c   *http.Client
 }
 
-func newSigninHTTP(t *testing.T, srv *testserver.Server) *signinHTTP {
+func newSigninHTTP(t testing.TB, srv *testserver.Server) *signinHTTP {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {

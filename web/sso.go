@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"net/url"
@@ -66,10 +67,21 @@ func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, a *idp.Answ
 	case a.SignIn != nil:
 		http.Redirect(w, r, promptURL(dir, a.SignIn), http.StatusSeeOther)
 		return nil
+	case a.Logout != nil && len(a.Logout.Requests) == 0 && a.Logout.Response == nil:
+		// No app to sign out in the browser: straight on.
+		writeRedirect(w, r, cmp.Or(a.Logout.Done, "/d/"+url.PathEscape(dir)+"/login?signedout=1"))
+		return nil
 	case a.Logout != nil:
-		return s.writeLogout(w, r, a.Logout, "/d/"+url.PathEscape(dir)+"/login")
+		return s.writeLogout(w, r, a.Logout, cmp.Or(a.Logout.Done, "/d/"+url.PathEscape(dir)+"/login"))
 	case a.Notice != nil:
 		return writeNotice(w, a.Notice)
+	case a.Redirect != "":
+		writeRedirect(w, r, a.Redirect)
+		return nil
+	case a.Confirm != nil:
+		s.render(w, r, http.StatusOK, "logout_confirm.html", logoutConfirmPage{AppName: a.Confirm.AppName,
+			Action: r.URL.Path, DirectoryID: dir, Params: a.Confirm.Params})
+		return nil
 	}
 	return gatehouse.Internal(errors.New("web: an empty answer"))
 }

@@ -34,6 +34,11 @@ func (c *cli) printApp(a *gatehouse.App) error {
 	if err := c.printFields(a, fields); err != nil {
 		return err
 	}
+	if a.OIDC != nil {
+		fmt.Fprintln(c.stdout, "\nOpenID Connect settings:")
+		printOIDC(c, a.OIDC, "  ")
+		return nil
+	}
 	fmt.Fprintln(c.stdout, "\nSAML settings:")
 	printSAML(c, &a.SAML, "  ")
 	return nil

@@ -59,6 +59,11 @@ func galleryShow(c *cli, args []string) error {
 		}
 		tw.flush()
 	}
+	if t.OIDC != nil {
+		fmt.Fprintln(c.stdout, "\nOpenID Connect settings of a new app (its client ID is given when it is added):")
+		printOIDC(c, t.OIDC, "  ")
+		return nil
+	}
 	fmt.Fprintln(c.stdout, "\nSAML settings of a new app:")
 	printSAML(c, &t.SAML, "  ")
 	return nil

@@ -109,6 +109,9 @@ func claimValue(cl gatehouse.Claim) string {
 	if cl.Source != "" {
 		return cl.Source
 	}
+	if cl.Groups != "" {
+		return "groups (" + cl.Groups + ")"
+	}
 	return fmt.Sprintf("%q (constant)", cl.Value)
 }
 
@@ -247,38 +250,27 @@ func samlSet(c *cli, args []string) error {
 	return c.printSAMLSettings(s)
 }
 
-// appSAML resolves the app ref names and returns it with its SAML settings.
-func (c *cli) appSAML(cl *apiclient.Client, ref string) (*gatehouse.App, *gatehouse.SAMLSettings, error) {
-	a, err := c.resolveApp(cl, ref)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := cl.GetSAML(c.ctx, c.directory, a.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, s, nil
-}
-
 func claimList(c *cli, args []string) error {
 	fs := c.newFlagSet()
 	pos, err := c.parse(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	_, s, err := c.appSAML(c.client(), pos[0])
+	a, claims, err := c.appClaims(c.client(), pos[0])
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(s.Claims), Total: len(s.Claims)})
+		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(claims), Total: len(claims)})
 	}
-	if len(s.Claims) == 0 {
+	if len(claims) == 0 {
 		fmt.Fprintln(c.stdout, "No claims.")
 		return nil
 	}
-	fmt.Fprintf(c.stdout, "NameID: %s from %s\n\n", clean(s.NameIDFormat), clean(s.NameIDSource))
-	printClaims(c, s.Claims, "")
+	if a.OIDC == nil {
+		fmt.Fprintf(c.stdout, "NameID: %s from %s\n\n", clean(a.SAML.NameIDFormat), clean(a.SAML.NameIDSource))
+	}
+	printClaims(c, claims, "")
 	return nil
 }
 
@@ -294,15 +286,22 @@ func claimSet(c *cli, args []string) error {
 	fs := c.newFlagSet()
 	source := fs.String("source", "", "the user `ATTRIBUTE` the value comes from: userprincipalname, mail, givenname, surname, displayname or objectid")
 	value := fs.String("value", "", "a constant `VALUE` instead of a user attribute")
+	groups := fs.String("groups", "", "make it a group claim with the names of the user's groups: `all` of them, or those assigned to the app")
 	nameFormat := fs.String("name-format", "", "the attribute's `NAMEFORMAT`: uri, basic, unspecified or a URI (default: none)")
 	pos, err := c.parse(fs, args, 2, 2)
 	if err != nil {
 		return err
 	}
-	if isSet(fs, "source") == isSet(fs, "value") {
-		return usagef("give either --source or --value")
+	n := 0
+	for _, f := range []string{"source", "value", "groups"} {
+		if isSet(fs, f) {
+			n++
+		}
 	}
-	claim := gatehouse.Claim{Name: pos[1], Value: *value, NameFormat: expand(nameFormats, *nameFormat)}
+	if n != 1 {
+		return usagef("give one of --source, --value and --groups")
+	}
+	claim := gatehouse.Claim{Name: pos[1], Value: *value, Groups: *groups, NameFormat: expand(nameFormats, *nameFormat)}
 	if isSet(fs, "source") {
 		claim.Source = attribute(*source)
 	}
@@ -312,15 +311,15 @@ func claimSet(c *cli, args []string) error {
 		return err
 	}
 	// The server replaces the claim of that name, or adds it, so that another admin's change to another claim stands.
-	s, err := cl.PatchSAML(c.ctx, c.directory, a.ID, apiclient.SAMLPatch{SetClaims: []apiclient.ClaimSet{{Claim: claim}}})
+	claims, err := c.patchClaims(cl, a, []apiclient.ClaimSet{{Claim: claim}}, nil)
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(s.Claims), Total: len(s.Claims)})
+		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(claims), Total: len(claims)})
 	}
 	fmt.Fprintf(c.stdout, "Saved claim %s of %s.\n\n", clean(claim.Name), clean(a.Name))
-	printClaims(c, s.Claims, "")
+	printClaims(c, claims, "")
 	return nil
 }
 
@@ -335,12 +334,12 @@ func claimRemove(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := cl.PatchSAML(c.ctx, c.directory, a.ID, apiclient.SAMLPatch{RemoveClaims: []string{pos[1]}})
+	claims, err := c.patchClaims(cl, a, nil, []string{pos[1]})
 	if err != nil {
 		return err
 	}
 	if c.json {
-		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(s.Claims), Total: len(s.Claims)})
+		return c.printJSON(apiclient.List[gatehouse.Claim]{Items: nonNil(claims), Total: len(claims)})
 	}
 	fmt.Fprintf(c.stdout, "Removed claim %s from %s.\n", clean(pos[1]), clean(a.Name))
 	return nil
@@ -358,6 +357,19 @@ func appSetup(c *cli, args []string) error {
 	}
 	if c.json {
 		return c.printJSON(s)
+	}
+	if o := s.OIDC; o != nil {
+		fmt.Fprintf(c.stdout, "Set up %s: enter these values in the app's OpenID Connect settings; apps that discover the\nendpoints need only the issuer.\n\n", clean(a.Name))
+		if err := c.printFields(s, [][2]string{
+			{"Issuer", o.Issuer}, {"Discovery URL", o.DiscoveryURL}, {"Client ID", o.ClientID},
+			{"Authorization endpoint", o.AuthorizationEndpoint}, {"Token endpoint", o.TokenEndpoint},
+			{"Userinfo endpoint", o.UserinfoEndpoint}, {"JWKS URI", o.JWKSURI}, {"End-session endpoint", o.EndSessionEndpoint},
+			{"Introspection endpoint", o.IntrospectionEndpoint}, {"Revocation endpoint", o.RevocationEndpoint},
+		}); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "\nCreate the client secret with 'gatehouse app secret create %s'.\n", clean(a.ID))
+		return nil
 	}
 	fmt.Fprintf(c.stdout, "Set up %s: enter these values in the app's single sign-on settings.\n\n", clean(a.Name))
 	fields := [][2]string{

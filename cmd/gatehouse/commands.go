@@ -44,16 +44,21 @@ func commands() []*command {
 		{"group remove-member", "GROUP USER...", "Removes users, named by user name or ID, from a group.", groupRemoveMember},
 
 		{"gallery list", "", "Lists and searches the app gallery.", galleryList},
-		{"gallery show", "TEMPLATE", "Shows a gallery template: its parameters and default SAML settings.", galleryShow},
+		{"gallery show", "TEMPLATE", "Shows a gallery template: its parameters and default SAML or OpenID Connect settings.", galleryShow},
 
-		{"app add", "", "Adds an app from a gallery template; a signing certificate is generated for it.", appAdd},
+		{"app add", "", "Adds an app from a gallery template: a SAML app gets a signing certificate, an OpenID Connect app a client ID.", appAdd},
 		{"app list", "", "Lists and searches the apps of the directory.", appList},
 		{"app show", "APP", "Shows an app and its SAML settings; apps are named by name or ID.", appShow},
 		{"app update", "APP", "Changes an app's name, notes, or whether it is enabled, visible or needs assignment.", appUpdate},
 		{"app delete", "APP", "Deletes an app with its certificates and assignments.", appDelete},
 		{"app saml show", "APP", "Shows an app's SAML settings.", samlShow},
 		{"app saml set", "APP", "Changes an app's basic SAML configuration, NameID and signing options.", samlSet},
-		{"app claim list", "APP", "Lists the claims (SAML attributes) an app receives.", claimList},
+		{"app oidc show", "APP", "Shows an OpenID Connect app's settings: client ID, redirect URIs, grants, lifetimes, claims.", oidcShow},
+		{"app oidc set", "APP", "Changes an OpenID Connect app's client ID, redirect URIs, grants, PKCE, signing and token lifetimes.", oidcSet},
+		{"app secret create", "APP", "Creates a client secret for an OpenID Connect app, shown once; --rotate retires the others after an overlap.", secretCreate},
+		{"app secret list", "APP", "Lists an OpenID Connect app's client secrets (their hints, never the secrets).", secretList},
+		{"app secret delete", "APP ID", "Deletes a client secret; it stops working at once.", secretDelete},
+		{"app claim list", "APP", "Lists the claims (SAML attributes, or OpenID Connect claims) an app receives.", claimList},
 		{"app claim set", "APP NAME", "Adds a claim to an app, or changes the claim with that name.", claimSet},
 		{"app claim remove", "APP NAME", "Removes a claim from an app.", claimRemove},
 		{"app setup", "APP", "Shows the values to enter in the app to set up single sign-on with Gatehouse.", appSetup},
@@ -75,6 +80,10 @@ func commands() []*command {
 		{"app provisioning retry", "APP", "Tries the app's provisioning again now; an app in quarantine is probed at once.", provisioningRetry},
 		{"app provisioning restart", "APP", "Starts a new full provisioning cycle of the app now.", provisioningRestart},
 		{"app provisioning log", "APP", "Lists the app's provisioning log (what was done to its accounts), newest first.", provisioningAppLog},
+
+		{"oidc key list", "", "Lists the keys that sign the directory's OpenID Connect tokens, with their rollover state.", oidcKeyList},
+		{"oidc key new", "", "Creates the directory's next signing key, published in its JWKS before it signs.", oidcKeyNew},
+		{"oidc key activate", "KEY", "Makes a key sign the directory's tokens; the replaced key stays in the JWKS for 7 days.", oidcKeyActivate},
 
 		{"scim url", "", "Shows the directory's SCIM 2.0 tenant URL, for Entra ID, Okta and other provisioning clients.", scimURL},
 		{"scim token create", "NAME", "Creates a SCIM token named after the client that uses it; the secret is shown once.", scimTokenCreate},
@@ -127,7 +136,18 @@ func examples(name string) []string {
 	case "app provisioning log":
 		return []string{"gatehouse app provisioning log Mixpanel --result failure --since 24h"}
 	case "app add":
-		return []string{"gatehouse app add --gallery mixpanel --param org_id=123456", "gatehouse app add --gallery custom --name \"Contoso Wiki\""}
+		return []string{"gatehouse app add --gallery mixpanel --param org_id=123456", "gatehouse app add --gallery custom --name \"Contoso Wiki\"",
+			"gatehouse app add --gallery grafana --param grafana_url=https://grafana.contoso.com"}
+	case "app oidc set":
+		return []string{
+			"gatehouse app oidc set Grafana --add-redirect-uri https://grafana.contoso.com/login/generic_oauth",
+			"gatehouse app oidc set \"Team SPA\" --public --grant authorization_code --grant refresh_token",
+			"gatehouse app oidc set Grafana --signing-algorithm ES256 --access-token-lifetime 15m --refresh-token-lifetime 7d",
+		}
+	case "app secret create":
+		return []string{"gatehouse app secret create Grafana --expires 365d", "gatehouse app secret create Grafana --rotate 24h"}
+	case "oidc key new":
+		return []string{"gatehouse oidc key new --algorithm ES256"}
 	case "app update":
 		return []string{"gatehouse app update Mixpanel --assignment-required=false"}
 	case "app saml set":

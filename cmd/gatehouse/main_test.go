@@ -200,7 +200,7 @@ Run 'gatehouse group <command> --help' for a command's flags.
 
 Commands:
   list  Lists and searches the app gallery.
-  show  Shows a gallery template: its parameters and default SAML settings.
+  show  Shows a gallery template: its parameters and default SAML or OpenID Connect settings.
 
 Run 'gatehouse gallery <command> --help' for a command's flags.
 `,
@@ -213,7 +213,7 @@ Usage: gatehouse gallery <command> [flags]
 
 Commands:
   list  Lists and searches the app gallery.
-  show  Shows a gallery template: its parameters and default SAML settings.
+  show  Shows a gallery template: its parameters and default SAML or OpenID Connect settings.
 
 Run 'gatehouse gallery <command> --help' for a command's flags.
 `,
@@ -291,7 +291,7 @@ Common flags: --server URL, --token TOKEN, --directory ID, --json (see gatehouse
 		},
 		{
 			name: "claim with source and value", args: []string{"app", "claim", "set", "a1", "email", "--source", "mail", "--value", "x"}, code: 2,
-			stderr: "gatehouse app claim set: give either --source or --value\nUsage: gatehouse app claim set APP NAME [flags]\nRun 'gatehouse app claim set --help' for the flags.\n",
+			stderr: "gatehouse app claim set: give one of --source, --value and --groups\nUsage: gatehouse app claim set APP NAME [flags]\nRun 'gatehouse app claim set --help' for the flags.\n",
 		},
 		{
 			name: "unknown certificate format", args: []string{"app", "cert", "download", "a1", "--format", "pfx"}, code: 2,
