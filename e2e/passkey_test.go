@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/descope/virtualwebauthn"
+	"github.com/gatehouse-idp/gatehouse/internal/passkeytest"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -59,7 +60,7 @@ func TestPasskeysOverHTTP(t *testing.T) {
 
 	rp := virtualwebauthn.RelyingParty{ID: "localhost", Name: "Gatehouse", Origin: public}
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(u.ID)})
-	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	cred := passkeytest.NewCredential()
 
 	// Sign in with the password and add the passkey.
 	b := newBrowser(t)

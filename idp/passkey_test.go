@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/descope/virtualwebauthn"
+	"github.com/gatehouse-idp/gatehouse/internal/passkeytest"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/certs"
@@ -83,7 +84,7 @@ func (w *passkeyWorld) user(dir string) *gatehouse.User {
 // Gatehouse requires).
 func (w *passkeyWorld) authenticator(u *gatehouse.User) (*virtualwebauthn.Authenticator, *virtualwebauthn.Credential) {
 	a := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(u.ID)})
-	c := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	c := passkeytest.NewCredential()
 	return &a, &c
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/descope/virtualwebauthn"
+	"github.com/gatehouse-idp/gatehouse/internal/passkeytest"
 )
 
 // refedsMFA is the REFEDS MFA profile, the authentication context class an SP asks for to get multi-factor
@@ -58,7 +59,7 @@ func passkeyMFA(c *checkT, gh *gatehouseServer, k *spKit) {
 	// The user adds a passkey in that session.
 	rp := virtualwebauthn.RelyingParty{ID: "localhost", Name: "Gatehouse", Origin: gh.URL}
 	auth := virtualwebauthn.NewAuthenticatorWithOptions(virtualwebauthn.AuthenticatorOptions{UserHandle: []byte(gh.user.ID)})
-	cred := virtualwebauthn.NewCredential(virtualwebauthn.KeyTypeEC2)
+	cred := passkeytest.NewCredential()
 	setup := gh.URL + "/d/" + directory + "/passkeys/new"
 	p, err := b.get(setup)
 	if err != nil {
