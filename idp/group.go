@@ -150,6 +150,9 @@ func (s *Service) AddGroupMember(ctx context.Context, actor *gatehouse.User, dir
 			}
 			return err
 		}
+		if err := s.touchGroup(ctx, tx, dirID, groupID); err != nil {
+			return err
+		}
 		if err := s.provisionLater(ctx, tx, dirID, "group.add-member", userObject(userID), groupObject(groupID)); err != nil {
 			return err
 		}
@@ -162,6 +165,17 @@ func (s *Service) AddGroupMember(ctx context.Context, actor *gatehouse.User, dir
 	return nil
 }
 
+// touchGroup marks the group changed now, in tx: its members are part of it, so a SCIM client's ETag of the group
+// (its version) must change with them.
+func (s *Service) touchGroup(ctx context.Context, tx gatehouse.Store, dirID, groupID string) error {
+	g, err := tx.FindGroup(ctx, dirID, groupID)
+	if err != nil {
+		return err
+	}
+	g.UpdatedAt = s.now()
+	return tx.UpdateGroup(ctx, g)
+}
+
 // RemoveGroupMember removes a user from a group.
 func (s *Service) RemoveGroupMember(ctx context.Context, actor *gatehouse.User, dirID, groupID, userID string) error {
 	if err := s.Authorize(ctx, actor, dirID, ManageUsers); err != nil {
@@ -169,6 +183,9 @@ func (s *Service) RemoveGroupMember(ctx context.Context, actor *gatehouse.User, 
 	}
 	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 		if err := tx.RemoveGroupMember(ctx, dirID, groupID, userID); err != nil {
+			return err
+		}
+		if err := s.touchGroup(ctx, tx, dirID, groupID); err != nil {
 			return err
 		}
 		if err := s.provisionLater(ctx, tx, dirID, "group.remove-member", userObject(userID), groupObject(groupID)); err != nil {

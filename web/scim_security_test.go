@@ -200,8 +200,23 @@ func TestSCIMETags(t *testing.T) {
 	}
 	e.must(http.StatusNoContent, "DELETE", "/Users/"+id, nil, "If-Match", cur.Header.Get("ETag"))
 	g := e.createGroup("ETag group")
-	e.wantError(http.StatusPreconditionFailed, "", "PUT", "/Groups/"+g["id"].(string),
+	gid := g["id"].(string)
+	e.wantError(http.StatusPreconditionFailed, "", "PUT", "/Groups/"+gid,
 		map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": "Renamed"}, "If-Match", `W/"0"`)
+	// Members are part of a group: a change of them outside SCIM (REST API, portal, CLI) is a new version too,
+	// so a client holding the old ETag cannot overwrite it.
+	before := e.must(http.StatusOK, "GET", "/Groups/"+gid, nil).Header.Get("ETag")
+	member := e.createUser("etag-member@contoso.com", nil)["id"].(string)
+	for _, method := range []string{"PUT", "DELETE"} {
+		e.restCall(method, "/api/v1/directories/default/groups/"+gid+"/members/"+member, nil, http.StatusNoContent, nil)
+		after := e.must(http.StatusOK, "GET", "/Groups/"+gid, nil).Header.Get("ETag")
+		if after == before {
+			t.Fatalf("the group's ETag %s did not change when the REST API sent %s of a member", after, method)
+		}
+		e.wantError(http.StatusPreconditionFailed, "", "PUT", "/Groups/"+gid,
+			map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": "Renamed"}, "If-Match", before)
+		before = after
+	}
 }
 
 // TestSCIMLimits: a body over the limit is 413, malformed input is a SCIM 400 (never a 500), pages are capped, and
