@@ -137,10 +137,13 @@ func (s *Server) portalAddApp(w http.ResponseWriter, r *http.Request, v *portalV
 	}
 	if a.OIDC != nil {
 		// An OpenID Connect app opens on its settings, with what is still to fill in marked.
-		to := v.appURL(a, "sso") + "?added=1"
+		to, next := v.appURL(a, "sso"), "Check the settings below"
 		if len(missing) > 0 {
-			to += "&missing=" + url.QueryEscape(strings.Join(missing, ","))
+			to += "?missing=" + url.QueryEscape(strings.Join(missing, ","))
+			next = "Complete the settings marked below"
 		}
+		s.notify(w, r, notice{Message: a.Name + " was added as an OpenID Connect app with client ID " + a.OIDC.ClientID + ". " +
+			next + ", create a client secret, then assign users."})
 		return redirect(w, r, to)
 	}
 	// The new app opens with its basic SAML configuration in edit, the first thing to check.

@@ -47,11 +47,9 @@ type oidcPage struct {
 	Setup    *idp.OIDCSetup
 	Secrets  []idp.ClientSecretInfo
 	Template *gallery.Template
-	// NewSecret is a client secret just created, shown this once.
+	// NewSecret is a client secret just created, shown this once (it comes with the notice that tells of it).
 	NewSecret string
-	// Saved names the section just saved; Added reports a newly added app; Missing lists settings to complete.
-	Saved   string
-	Added   bool
+	// Missing lists the settings of a newly added app still to complete.
 	Missing []string
 	// TestURL starts a sign-in at the app (its initiate login URI with iss), "" when it has none.
 	TestURL  string
@@ -85,7 +83,6 @@ func (s *Server) oidcPage(r *http.Request, v *portalView, a *gatehouse.App) (*oi
 		p.Assigned = true
 	}
 	q := r.URL.Query()
-	p.Saved, p.Added = q.Get("saved"), q.Get("added") == "1"
 	if m := q.Get("missing"); m != "" {
 		for _, f := range strings.Split(m, ",") {
 			if slices.Contains(oidcFields, f) {
@@ -101,6 +98,9 @@ func (s *Server) portalOIDC(w http.ResponseWriter, r *http.Request, v *portalVie
 	p, err := s.oidcPage(r, v, a)
 	if err != nil {
 		return err
+	}
+	if n := s.takeNotice(w, r); n != nil && n.Section == "secrets" && n.PasswordUser == a.ID {
+		p.NewSecret = n.Password
 	}
 	if change != nil {
 		change(p)
@@ -148,7 +148,8 @@ func (s *Server) portalSaveOIDC(w http.ResponseWriter, r *http.Request, v *porta
 		*n.to = &v
 	}
 	if _, err = s.Service.UpdateOIDC(r.Context(), v.Me, v.Dir.ID, a.ID, p); err == nil {
-		return redirect(w, r, v.appURL(a, "sso")+"?saved=oidc#oidc")
+		s.notify(w, r, notice{Section: "oidc", Message: "Saved the OpenID Connect settings."})
+		return redirect(w, r, v.appURL(a, "sso")+"#oidc")
 	}
 	if !v.formError(err, oidcFields...) {
 		return err
@@ -181,7 +182,10 @@ func (s *Server) portalCreateClientSecret(w http.ResponseWriter, r *http.Request
 		}
 		return s.portalOIDC(w, r, v, a, nil)
 	}
-	return s.portalOIDC(w, r, v, a, func(p *oidcPage) { p.NewSecret, p.Saved = secret, "secret" })
+	// The secret rides in the sealed notice to the page, which shows it this once: a reload neither shows it again
+	// nor makes another.
+	s.notify(w, r, notice{Section: "secrets", Message: "Created a client secret.", Password: secret, PasswordUser: a.ID})
+	return redirect(w, r, v.appURL(a, "sso")+"#secrets")
 }
 
 // portalDeleteClientSecret deletes a client secret.
@@ -193,7 +197,8 @@ func (s *Server) portalDeleteClientSecret(w http.ResponseWriter, r *http.Request
 	if err := s.Service.DeleteClientSecret(r.Context(), v.Me, v.Dir.ID, a.ID, r.PathValue("secretId")); err != nil {
 		return err
 	}
-	return redirect(w, r, v.appURL(a, "sso")+"?saved=secret-deleted#secrets")
+	s.notify(w, r, notice{Section: "secrets", Message: "The client secret was deleted and no longer works."})
+	return redirect(w, r, v.appURL(a, "sso")+"#secrets")
 }
 
 // oidcKeysSection is the signing keys section of the directory's settings page.
@@ -268,5 +273,6 @@ func (s *Server) saveClaims(w http.ResponseWriter, r *http.Request, v *portalVie
 		}
 		return s.portalOIDC(w, r, v, a, nil)
 	}
-	return redirect(w, r, v.appURL(a, "sso")+"?saved=claims#claims")
+	s.notify(w, r, notice{Section: "claims", Message: "Saved the claims."})
+	return redirect(w, r, v.appURL(a, "sso")+"#claims")
 }

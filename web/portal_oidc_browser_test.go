@@ -30,7 +30,7 @@ func TestPortalBrowserOIDCApp(t *testing.T) {
 		t.Errorf("#error-redirectUris = %q", msg)
 	}
 	b.do("fix it", portalType("#redirectUris", "https://grafana.contoso.com/login/generic_oauth"))
-	b.clickTo("save", "#save-oidc", "#saved")
+	b.clickTo("save", "#save-oidc", "#notice")
 	b.clickTo("create a client secret", "#create-secret", "#client-secret")
 	if secret := b.text("#client-secret"); !strings.HasPrefix(secret, idp.ClientSecretPrefix) {
 		t.Errorf("#client-secret = %q", secret)
@@ -52,7 +52,7 @@ func TestPortalBrowserOIDCApp(t *testing.T) {
 	if msg := b.text("#error-claims"); !strings.Contains(msg, "department") {
 		t.Errorf("#error-claims = %q", msg)
 	}
-	b.clickTo("remove it", `button[aria-label="Remove claim department"]`, "#saved")
+	b.clickTo("remove it", `button[aria-label="Remove claim department"]`, "#notice")
 	if b.eval(`document.querySelector('tr[data-claim-name="department"]') !== null`) {
 		t.Error("the removed claim is still listed")
 	}

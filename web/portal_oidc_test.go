@@ -21,13 +21,13 @@ func TestPortalOIDCApp(t *testing.T) {
 	c := adminClient(t, srv)
 	ctx := context.Background()
 	p := c.post("/admin/d/default/apps/gallery/grafana", url.Values{"name": {"Grafana"}, "param-grafana_url": {"https://grafana.contoso.com"}})
-	if p.Status != 303 || !strings.Contains(p.Location, "/sso?added=1") {
+	if p.Status != 303 || !strings.Contains(p.Location, "/sso") {
 		t.Fatalf("adding Grafana: %d to %q\n%s", p.Status, p.Location, p.Body)
 	}
 	base := strings.Split(p.Location, "?")[0]
 	id := strings.Split(strings.TrimPrefix(base, "/admin/d/default/apps/"), "/")[0]
 	page := c.get(p.Location)
-	for _, want := range []string{`id="added"`, `id="oidc"`, `id="secrets"`, `id="no-secrets"`, `id="claims"`,
+	for _, want := range []string{`was added as an OpenID Connect app`, `id="oidc"`, `id="secrets"`, `id="no-secrets"`, `id="claims"`,
 		`id="setup-issuer">` + srv.URL + `/d/default<`, `id="setup-discovery">` + srv.URL + `/d/default/.well-known/openid-configuration<`,
 		`https://grafana.contoso.com/login/generic_oauth`, `data-claim-name="groups"`, `id="test-sso"`} {
 		if !strings.Contains(page.Body, want) {
@@ -44,7 +44,7 @@ func TestPortalOIDCApp(t *testing.T) {
 		"requirePkce": {"on"}, "initiateLoginUri": {"https://grafana.contoso.com/login/generic_oauth"}, "backchannelLogoutUri": {""},
 		"signingAlgorithm": {"ES256"}, "accessTokenFormat": {"jwt"}, "accessTokenLifetime": {"900"}, "idTokenLifetime": {"3600"},
 		"refreshTokenLifetime": {"86400"}}
-	if p := c.post(base+"/oidc", form); p.Status != 303 || !strings.HasSuffix(p.Location, "?saved=oidc#oidc") {
+	if p := c.post(base+"/oidc", form); p.Status != 303 || !strings.HasSuffix(p.Location, "/sso#oidc") {
 		t.Fatalf("save: %d to %q\n%s", p.Status, p.Location, p.Body)
 	}
 	a, err := srv.Store.FindApp(ctx, "default", id)
@@ -88,7 +88,15 @@ func TestPortalOIDCApp(t *testing.T) {
 	})
 
 	// A secret, shown once, then a rotation.
-	p = c.post(base+"/secrets", url.Values{"expiresDays": {"365"}, "overlap": {"keep"}})
+	// Each is shown on the page the form leads to, this once.
+	follow := func(p *portalResp) *portalResp {
+		t.Helper()
+		if p.Status != 303 {
+			t.Fatalf("%d, not a redirect\n%s", p.Status, p.Body)
+		}
+		return c.get(p.Location)
+	}
+	p = follow(c.post(base+"/secrets", url.Values{"expiresDays": {"365"}, "overlap": {"keep"}}))
 	secret := idOf(p.Body, "client-secret")
 	if p.Status != 200 || !strings.HasPrefix(secret, idp.ClientSecretPrefix) {
 		t.Fatalf("new secret: %d, shown %q", p.Status, secret)
@@ -96,7 +104,7 @@ func TestPortalOIDCApp(t *testing.T) {
 	if again := c.get(base); strings.Contains(again.Body, secret) {
 		t.Error("the secret is shown again")
 	}
-	p = c.post(base+"/secrets", url.Values{"expiresDays": {"0"}, "overlap": {"86400"}})
+	p = follow(c.post(base+"/secrets", url.Values{"expiresDays": {"0"}, "overlap": {"86400"}}))
 	second := idOf(p.Body, "client-secret")
 	if second == "" || second == secret {
 		t.Fatal("the rotation showed no new secret")
