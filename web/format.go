@@ -43,11 +43,14 @@ func fmtTime(t any) template.HTML {
 	return template.HTML(`<time datetime="` + tt.Format(time.RFC3339) + `">` + tt.Format(timeLayout) + `</time>`)
 }
 
-// auditValue shows one changed field's value, compact JSON: a time as every page writes times, an object or a list
-// as code, anything else as it is.
-func auditValue(v string) template.HTML {
+// auditValue shows the value v (compact JSON) of the changed field: a role by its name, a time as every page writes
+// times, an object or a list as code, anything else as it is.
+func auditValue(field, v string) template.HTML {
 	var str string
 	if json.Unmarshal([]byte(v), &str) == nil {
+		if _, ok := roleNames[gatehouse.Role(str)]; ok && field == "role" {
+			return template.HTML(template.HTMLEscapeString(roleName(gatehouse.Role(str))))
+		}
 		if _, err := time.Parse(time.RFC3339Nano, str); err == nil {
 			return fmtTime(str)
 		}

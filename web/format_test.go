@@ -31,16 +31,21 @@ func TestFmtTime(t *testing.T) {
 }
 
 func TestAuditValue(t *testing.T) {
-	tests := map[string]template.HTML{
-		`"2026-12-06T03:16:30Z"`:   `<time datetime="2026-12-06T03:16:30Z">2026-12-06 03:16 UTC</time>`,
-		`"Mixpanel"`:               `&#34;Mixpanel&#34;`,
-		`true`:                     `true`,
-		`{"a":"<b>"}`:              `<code>{&#34;a&#34;:&#34;&lt;b&gt;&#34;}</code>`,
-		`["2026-12-06T03:16:30Z"]`: `<code>[&#34;2026-12-06T03:16:30Z&#34;]</code>`,
+	tests := []struct {
+		field, in string
+		want      template.HTML
+	}{
+		{"role", `"global-admin"`, "Global administrator"},
+		{"displayName", `"global-admin"`, `&#34;global-admin&#34;`},
+		{"expiresAt", `"2026-12-06T03:16:30Z"`, `<time datetime="2026-12-06T03:16:30Z">2026-12-06 03:16 UTC</time>`},
+		{"name", `"Mixpanel"`, `&#34;Mixpanel&#34;`},
+		{"enabled", `true`, `true`},
+		{"saml", `{"a":"<b>"}`, `<code>{&#34;a&#34;:&#34;&lt;b&gt;&#34;}</code>`},
+		{"times", `["2026-12-06T03:16:30Z"]`, `<code>[&#34;2026-12-06T03:16:30Z&#34;]</code>`},
 	}
-	for in, want := range tests {
-		if got := auditValue(in); got != want {
-			t.Errorf("auditValue(%s) = %q, want %q", in, got, want)
+	for _, tt := range tests {
+		if got := auditValue(tt.field, tt.in); got != tt.want {
+			t.Errorf("auditValue(%s, %s) = %q, want %q", tt.field, tt.in, got, tt.want)
 		}
 	}
 }
