@@ -6,47 +6,14 @@ import (
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/internal/sqlquery"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
-
-// userQueryColumns are the attributes QueryUsers filters and sorts by, each with its column. Text sorts in the
-// database collation's order, the order of the user name index.
-var userQueryColumns = map[gatehouse.QueryAttr]sqlquery.Column{
-	gatehouse.QueryID:             {Expr: "u.id"},
-	gatehouse.QueryExternalID:     {Expr: "u.external_id"},
-	gatehouse.QueryCreated:        {Expr: "u.created_at", Kind: sqlquery.Time},
-	gatehouse.QueryUpdated:        {Expr: "u.updated_at", Kind: sqlquery.Time},
-	gatehouse.QueryUserName:       {Expr: "u.user_name_key", Kind: sqlquery.Folded},
-	gatehouse.QueryDisplayName:    {Expr: "u.display_name_key", Kind: sqlquery.Folded},
-	gatehouse.QueryGivenName:      {Expr: "u.first_name_key", Kind: sqlquery.Folded},
-	gatehouse.QueryFamilyName:     {Expr: "u.last_name_key", Kind: sqlquery.Folded},
-	gatehouse.QueryMail:           {Expr: "u.mail_key", Kind: sqlquery.Folded},
-	gatehouse.QueryActive:         {Expr: "u.disabled", Kind: sqlquery.Bool, Negated: true},
-	gatehouse.QueryDepartment:     {Expr: "u.department"},
-	gatehouse.QueryEmployeeNumber: {Expr: "u.employee_number"},
-	gatehouse.QueryCostCenter:     {Expr: "u.cost_center"},
-	gatehouse.QueryOrganization:   {Expr: "u.organization"},
-	gatehouse.QueryDivision:       {Expr: "u.division"},
-	gatehouse.QueryManagerID:      {Expr: "u.manager_id"},
-}
-
-// groupQueryColumns are the attributes QueryGroups filters and sorts by.
-var groupQueryColumns = map[gatehouse.QueryAttr]sqlquery.Column{
-	gatehouse.QueryID:          {Expr: "g.id"},
-	gatehouse.QueryExternalID:  {Expr: "g.external_id"},
-	gatehouse.QueryCreated:     {Expr: "g.created_at", Kind: sqlquery.Time},
-	gatehouse.QueryUpdated:     {Expr: "g.updated_at", Kind: sqlquery.Time},
-	gatehouse.QueryDisplayName: {Expr: "g.name_key", Kind: sqlquery.Folded},
-	gatehouse.QueryMember: {Kind: sqlquery.Exists,
-		Expr: `EXISTS (SELECT 1 FROM group_members m WHERE m.directory_id = g.directory_id AND m.group_id = g.id
-			AND m.user_id = %s)`,
-		Present: `EXISTS (SELECT 1 FROM group_members m WHERE m.directory_id = g.directory_id AND m.group_id = g.id)`},
-}
 
 var dialect = sqlquery.PostgreSQL(key)
 
 // QueryUsers returns the directory's users that q selects, and how many match in all.
 func (s *Store) QueryUsers(ctx context.Context, directoryID string, q gatehouse.Query) ([]*gatehouse.User, int, error) {
-	b := sqlquery.New(dialect, userQueryColumns, directoryID)
+	b := sqlquery.New(dialect, sqlstore.UserQueryColumns, directoryID)
 	where, err := b.Where(q.Filter)
 	if err != nil {
 		return nil, 0, err
@@ -61,7 +28,7 @@ func (s *Store) QueryUsers(ctx context.Context, directoryID string, q gatehouse.
 
 // QueryGroups returns the directory's groups that q selects, and how many match in all.
 func (s *Store) QueryGroups(ctx context.Context, directoryID string, q gatehouse.Query) ([]*gatehouse.Group, int, error) {
-	b := sqlquery.New(dialect, groupQueryColumns, directoryID)
+	b := sqlquery.New(dialect, sqlstore.GroupQueryColumns, directoryID)
 	where, err := b.Where(q.Filter)
 	if err != nil {
 		return nil, 0, err

@@ -43,73 +43,31 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	fi
 fi
 
-# The node SP's packages, from its lockfile, into the cache directory the interop tests use.
-node_sp=interop/testdata/node-sp
-if command -v npm >/dev/null 2>&1; then
-	node_sp_hash=$(cat "$node_sp/package.json" "$node_sp/package-lock.json" | sha256sum | cut -c1-12)
-	node_sp_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-interop/node-sp-$node_sp_hash"
-	if [ ! -f "$node_sp_dir/node_modules/@node-saml/node-saml/package.json" ]; then
-		echo "test.sh: npm ci for $node_sp"
-		mkdir -p "$node_sp_dir"
-		cp "$node_sp/package.json" "$node_sp/package-lock.json" "$node_sp_dir/"
-		npm ci --prefix "$node_sp_dir" --no-audit --no-fund --ignore-scripts
-	fi
-fi
-
-# The openid-client relying party of the interop tests, from its lockfile, into the cache directory they use.
-oidc_rp=interop/testdata/openid-client
-if command -v npm >/dev/null 2>&1; then
-	oidc_rp_hash=$(cat "$oidc_rp/package.json" "$oidc_rp/package-lock.json" | sha256sum | cut -c1-12)
-	oidc_rp_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-interop/openid-client-$oidc_rp_hash"
-	if [ ! -f "$oidc_rp_dir/node_modules/openid-client/package.json" ]; then
-		echo "test.sh: npm ci for $oidc_rp"
-		mkdir -p "$oidc_rp_dir"
-		cp "$oidc_rp/package.json" "$oidc_rp/package-lock.json" "$oidc_rp_dir/"
-		npm ci --prefix "$oidc_rp_dir" --no-audit --no-fund --ignore-scripts
-	fi
-fi
-
-# The independent SCIM references of the SCIM tests (scim-patch, scim2-parse-filter, scimmy), from their lockfile,
-# into the cache directory internal/scimref uses.
-scim_ref=internal/scimref/testdata
-if command -v npm >/dev/null 2>&1; then
-	scim_ref_hash=$(cat "$scim_ref/package.json" "$scim_ref/package-lock.json" | sha256sum | cut -c1-12)
-	scim_ref_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-scim/reference-$scim_ref_hash"
-	if [ ! -f "$scim_ref_dir/node_modules/scimmy/package.json" ]; then
-		echo "test.sh: npm ci for $scim_ref"
-		mkdir -p "$scim_ref_dir"
-		cp "$scim_ref/package.json" "$scim_ref/package-lock.json" "$scim_ref_dir/"
-		npm ci --prefix "$scim_ref_dir" --no-audit --no-fund --ignore-scripts
-	fi
-fi
-
-# The independent SCIM service provider of the outbound provisioning tests (SCIMMY and SCIMMY Routers on Express),
-# from its lockfile, into the cache directory internal/scimtarget uses.
-scim_target=internal/scimtarget/testdata
-if command -v npm >/dev/null 2>&1; then
-	scim_target_hash=$(cat "$scim_target/package.json" "$scim_target/package-lock.json" | sha256sum | cut -c1-12)
-	scim_target_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-scim/scimmy-target-$scim_target_hash"
-	if [ ! -f "$scim_target_dir/node_modules/scimmy-routers/package.json" ]; then
-		echo "test.sh: npm ci for $scim_target"
-		mkdir -p "$scim_target_dir"
-		cp "$scim_target/package.json" "$scim_target/package-lock.json" "$scim_target_dir/"
-		npm ci --prefix "$scim_target_dir" --no-audit --no-fund --ignore-scripts
-	fi
-fi
-
-# axe-core, which the browser tests inject into every page to check its accessibility, from its lockfile, into the
-# cache directory internal/browsertest uses.
-axe=internal/browsertest/testdata
-if command -v npm >/dev/null 2>&1; then
-	axe_hash=$(cat "$axe/package.json" "$axe/package-lock.json" | sha256sum | cut -c1-12)
-	axe_dir="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse-browser/axe-$axe_hash"
-	if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
-		echo "test.sh: npm ci for $axe"
-		mkdir -p "$axe_dir"
-		cp "$axe/package.json" "$axe/package-lock.json" "$axe_dir/"
-		npm ci --prefix "$axe_dir" --no-audit --no-fund --ignore-scripts
-	fi
-fi
+# npm_ci SRC CACHE MARKER installs the npm packages of the test data folder SRC from its lockfile into
+# $XDG_CACHE_HOME/CACHE-<hash of the package files>, the folder the tests that use them look in, unless the file
+# MARKER (a path inside node_modules) shows they are there already.
+npm_ci() {
+	local src=$1 cache=$2 marker=$3 hash dir
+	command -v npm >/dev/null 2>&1 || return 0
+	hash=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-12)
+	dir="${XDG_CACHE_HOME:-$HOME/.cache}/$cache-$hash"
+	[ -f "$dir/node_modules/$marker" ] && return 0
+	echo "test.sh: npm ci for $src"
+	mkdir -p "$dir"
+	cp "$src/package.json" "$src/package-lock.json" "$dir/"
+	npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts
+}
+# The node SP of the interop tests.
+npm_ci interop/testdata/node-sp gatehouse-interop/node-sp @node-saml/node-saml/package.json
+# The openid-client relying party of the interop tests.
+npm_ci interop/testdata/openid-client gatehouse-interop/openid-client openid-client/package.json
+# The independent SCIM references of the SCIM tests (scim-patch, scim2-parse-filter, scimmy; internal/scimref).
+npm_ci internal/scimref/testdata gatehouse-scim/reference scimmy/package.json
+# The independent SCIM service provider of the outbound provisioning tests (SCIMMY and SCIMMY Routers on Express;
+# internal/scimtarget).
+npm_ci internal/scimtarget/testdata gatehouse-scim/scimmy-target scimmy-routers/package.json
+# axe-core, which the browser tests inject into every page to check its accessibility (internal/browsertest).
+npm_ci internal/browsertest/testdata gatehouse-browser/axe axe-core/axe.min.js
 
 go version
 go vet ./...
