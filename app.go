@@ -244,6 +244,10 @@ type SAMLSettings struct {
 	SigningOption string `json:"signingOption"`
 	// SigningAlgorithm is SHA256 or SHA1.
 	SigningAlgorithm string `json:"signingAlgorithm"`
+	// SigningKeyType is the key type of the app's new signing certificates: KeyRSA2048 (the default, also when
+	// empty) or KeyECDSAP256. Responses are signed with the method of the active certificate's key, so changing it
+	// takes effect when a certificate of that type is made active.
+	SigningKeyType string `json:"signingKeyType"`
 
 	// ACSIndexes, when set, holds the AssertionConsumerService index of each reply URL (from the SP's metadata);
 	// otherwise reply URL i answers index i.
@@ -288,6 +292,25 @@ const (
 	BindingHTTPPost     = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 )
 
+// Key types of an app's signing certificates (SAMLSettings.SigningKeyType). RSA-2048 signs with RSA-SHA256 (or
+// RSA-SHA1), which every SAML service provider accepts; ECDSA P-256 signs with ECDSA-SHA256, which is faster but
+// accepted by fewer service providers.
+const (
+	KeyRSA2048   = "rsa-2048"
+	KeyECDSAP256 = "ecdsa-p256"
+)
+
+// SigningKeyTypes lists the key types an app's signing certificates can have.
+var SigningKeyTypes = []string{KeyRSA2048, KeyECDSAP256}
+
+// KeyType returns the key type of the app's new signing certificates: SigningKeyType, or KeyRSA2048 when empty.
+func (s *SAMLSettings) KeyType() string {
+	if s.SigningKeyType == "" {
+		return KeyRSA2048
+	}
+	return s.SigningKeyType
+}
+
 // Limits on SP certificates.
 const (
 	MaxSPCertificates = 8
@@ -306,6 +329,7 @@ func DefaultSAMLSettings() SAMLSettings {
 		Claims:           DefaultClaims(),
 		SigningOption:    SignBoth,
 		SigningAlgorithm: SHA256,
+		SigningKeyType:   KeyRSA2048,
 	}
 }
 
@@ -372,6 +396,12 @@ func (s *SAMLSettings) Validate() error {
 	}
 	if !oneOf(s.SigningAlgorithm, []string{SHA256, SHA1}) {
 		return FieldErrorf("signingAlgorithm", "Signing algorithm %q is unknown; choose sha256 or sha1.", s.SigningAlgorithm)
+	}
+	if s.SigningKeyType != "" && !oneOf(s.SigningKeyType, SigningKeyTypes) {
+		return FieldErrorf("signingKeyType", "Signing key type %q is unknown; choose %s.", s.SigningKeyType, strings.Join(SigningKeyTypes, " or "))
+	}
+	if s.SigningKeyType == KeyECDSAP256 && s.SigningAlgorithm == SHA1 {
+		return FieldErrorf("signingKeyType", "ECDSA P-256 signs with SHA-256 only; set the signing algorithm to sha256 first.")
 	}
 	if len(s.ACSIndexes) > 0 {
 		if len(s.ACSIndexes) != len(s.ReplyURLs) {

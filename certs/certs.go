@@ -2,6 +2,10 @@ package certs
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -16,6 +20,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-idp/gatehouse"
 )
 
 // KeyBits is the size of generated RSA keys.
@@ -29,6 +35,17 @@ const Backdate = 5 * time.Minute
 // now+validity, and its RSA-2048 private key. Its subject is commonName, its serial number carries at least 128
 // random bits and its only key usage is digital signature. A nil rnd means crypto/rand.
 func Generate(commonName string, now time.Time, validity time.Duration, rnd io.Reader) (der []byte, key *rsa.PrivateKey, err error) {
+	der, signer, err := GenerateKey(commonName, gatehouse.KeyRSA2048, now, validity, rnd)
+	if err != nil {
+		return nil, nil, err
+	}
+	return der, signer.(*rsa.PrivateKey), nil
+}
+
+// GenerateKey is Generate for a key of keyType: gatehouse.KeyRSA2048 (an RSA-2048 key, the certificate signed
+// with SHA256WithRSA) or gatehouse.KeyECDSAP256 (an ECDSA key on P-256, the certificate signed with
+// ECDSAWithSHA256). The key is an *rsa.PrivateKey or an *ecdsa.PrivateKey.
+func GenerateKey(commonName, keyType string, now time.Time, validity time.Duration, rnd io.Reader) (der []byte, key crypto.Signer, err error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
@@ -39,7 +56,17 @@ func Generate(commonName string, now time.Time, validity time.Duration, rnd io.R
 	if err != nil {
 		return nil, nil, fmt.Errorf("certs: generate serial: %w", err)
 	}
-	key, err = rsa.GenerateKey(rnd, KeyBits)
+	var alg x509.SignatureAlgorithm
+	switch keyType {
+	case gatehouse.KeyRSA2048:
+		key, err = rsa.GenerateKey(rnd, KeyBits)
+		alg = x509.SHA256WithRSA
+	case gatehouse.KeyECDSAP256:
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rnd)
+		alg = x509.ECDSAWithSHA256
+	default:
+		return nil, nil, fmt.Errorf("certs: generate: key type %q is unknown", keyType)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("certs: generate key: %w", err)
 	}
@@ -50,13 +77,37 @@ func Generate(commonName string, now time.Time, validity time.Duration, rnd io.R
 		NotAfter:              now.Add(validity).UTC().Truncate(time.Second),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
-		SignatureAlgorithm:    x509.SHA256WithRSA,
+		SignatureAlgorithm:    alg,
 	}
-	der, err = x509.CreateCertificate(rnd, tmpl, tmpl, &key.PublicKey, key)
+	der, err = x509.CreateCertificate(rnd, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("certs: create certificate: %w", err)
 	}
 	return der, key, nil
+}
+
+// KeyType names the key type of a certificate's public key as gatehouse.SigningKeyTypes do ("rsa-2048",
+// "ecdsa-p256"), and other keys in the same manner ("rsa-3072", "ecdsa-p384", "ed25519"); "unknown" for anything
+// else.
+func KeyType(pub crypto.PublicKey) string {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return fmt.Sprintf("rsa-%d", k.N.BitLen())
+	case *ecdsa.PublicKey:
+		return "ecdsa-p" + strings.TrimPrefix(k.Curve.Params().Name, "P-")
+	case ed25519.PublicKey:
+		return "ed25519"
+	}
+	return "unknown"
+}
+
+// DERKeyType is KeyType for a certificate in DER; "unknown" when it does not parse.
+func DERKeyType(der []byte) string {
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return "unknown"
+	}
+	return KeyType(c.PublicKey)
 }
 
 // randomSerial returns a positive serial number of 135 random bits (17 bytes with the sign bit cleared).

@@ -3,8 +3,6 @@ package saml
 import (
 	"bytes"
 	"compress/flate"
-	"crypto"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
@@ -322,14 +320,13 @@ func RedirectURL(destination, param string, msg []byte, relayState string, s *Si
 		if err := s.init(); err != nil {
 			return "", err
 		}
-		alg, h := SigAlgRSASHA256, crypto.SHA256
-		if algorithm == SHA1 {
-			alg, h = SigAlgRSASHA1, crypto.SHA1
+		// The signature covers the query with its SigAlg, so the method is known before the signature is made.
+		alg, err := s.SignatureMethod(algorithm)
+		if err != nil {
+			return "", err
 		}
 		q += "&SigAlg=" + url.QueryEscape(alg)
-		hh := h.New()
-		hh.Write([]byte(q))
-		sig, err := rsa.SignPKCS1v15(nil, s.Key, h, hh.Sum(nil))
+		sig, err := s.signQuery(algorithm, []byte(q))
 		if err != nil {
 			return "", err
 		}

@@ -2,6 +2,9 @@ package saml
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -16,23 +19,24 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 )
 
-// Signer signs with an RSA key and publishes its certificate in KeyInfo. Build it with NewSigner or as a literal;
-// the signing contexts are made once, on first use, and a Signer may then be used concurrently. A Signer must not
-// be copied after first use.
+// Signer signs with an RSA key (RSA-SHA256, or RSA-SHA1 when asked) or an ECDSA P-256 key (ECDSA-SHA256) and
+// publishes its certificate in KeyInfo. Build it with NewSigner or as a literal; the signing contexts are made once,
+// on first use, and a Signer may then be used concurrently. A Signer must not be copied after first use.
 type Signer struct {
-	Key  *rsa.PrivateKey
+	// Key is an *rsa.PrivateKey of at least 2048 bits or an *ecdsa.PrivateKey on P-256.
+	Key  crypto.Signer
 	Cert *x509.Certificate
 
 	once       sync.Once
 	err        error
 	sha256     *dsig.SigningContext
-	sha1       *dsig.SigningContext
-	certBase64 string // the certificate as KeyInfo carries it, encoded once
+	sha1       *dsig.SigningContext // nil for an ECDSA key, which signs with SHA-256 only
+	certBase64 string               // the certificate as KeyInfo carries it, encoded once
 }
 
-// NewSigner returns a Signer for key and cert, checking that cert holds key's public half and that the key has at
-// least 2048 bits.
-func NewSigner(key *rsa.PrivateKey, cert *x509.Certificate) (*Signer, error) {
+// NewSigner returns a Signer for key and cert, checking that cert holds key's public half and that the key is RSA
+// of at least 2048 bits or ECDSA on P-256.
+func NewSigner(key crypto.Signer, cert *x509.Certificate) (*Signer, error) {
 	s := &Signer{Key: key, Cert: cert}
 	if err := s.init(); err != nil {
 		return nil, err
@@ -40,35 +44,49 @@ func NewSigner(key *rsa.PrivateKey, cert *x509.Certificate) (*Signer, error) {
 	return s, nil
 }
 
-// keyStore hands goxmldsig the Signer's key. Its certificate chain is empty, so goxmldsig writes an empty
-// X509Data; signEnveloped then adds the certificate, encoded once per Signer. KeyInfo is not covered by the
-// signature, so adding to it after signing changes nothing that is signed.
-type keyStore struct{ s *Signer }
+// keyStore hands goxmldsig an RSA key. Its certificate chain is empty, so goxmldsig writes an empty X509Data;
+// signEnveloped then adds the certificate, encoded once per Signer. KeyInfo is not covered by the signature, so
+// adding to it after signing changes nothing that is signed.
+type keyStore struct {
+	key  *rsa.PrivateKey
+	cert []byte
+}
 
-func (k keyStore) GetKeyPair() (*rsa.PrivateKey, []byte, error) { return k.s.Key, k.s.Cert.Raw, nil }
+func (k keyStore) GetKeyPair() (*rsa.PrivateKey, []byte, error) { return k.key, k.cert, nil }
 
 func (k keyStore) GetChain() ([][]byte, error) { return [][]byte{}, nil }
 
-// init checks the key and builds the two signing contexts.
+// init checks the key and builds the signing contexts.
 func (s *Signer) init() error {
 	s.once.Do(func() {
-		switch {
-		case s.Key == nil || s.Cert == nil:
+		if s.Key == nil || s.Cert == nil {
 			s.err = errors.New("saml: signer needs a key and a certificate")
 			return
-		case s.Key.N.BitLen() < 2048:
-			s.err = fmt.Errorf("saml: signing key has %d bits, fewer than 2048", s.Key.N.BitLen())
-			return
 		}
-		pub, ok := s.Cert.PublicKey.(*rsa.PublicKey)
-		if !ok || !pub.Equal(&s.Key.PublicKey) {
+		type publicKey interface{ Equal(crypto.PublicKey) bool }
+		if pub, ok := s.Cert.PublicKey.(publicKey); !ok || !pub.Equal(s.Key.Public()) {
 			s.err = errors.New("saml: the certificate does not hold the signing key's public key")
 			return
 		}
 		s.certBase64 = base64.StdEncoding.EncodeToString(s.Cert.Raw)
-		s.sha256 = newSigningContext(keyStore{s})
-		s.sha1 = newSigningContext(keyStore{s})
-		s.err = s.sha1.SetSignatureMethod(dsig.RSASHA1SignatureMethod)
+		switch k := s.Key.(type) {
+		case *rsa.PrivateKey:
+			if k.N.BitLen() < 2048 {
+				s.err = fmt.Errorf("saml: signing key has %d bits, fewer than 2048", k.N.BitLen())
+				return
+			}
+			s.sha256 = newSigningContext(keyStore{k, s.Cert.Raw})
+			s.sha1 = newSigningContext(keyStore{k, s.Cert.Raw})
+			s.err = s.sha1.SetSignatureMethod(dsig.RSASHA1SignatureMethod)
+		case *ecdsa.PrivateKey:
+			if k.Curve != elliptic.P256() {
+				s.err = fmt.Errorf("saml: the ECDSA signing key is on %s, not P-256", k.Curve.Params().Name)
+				return
+			}
+			s.sha256, s.err = newECDSASigningContext(k)
+		default:
+			s.err = fmt.Errorf("saml: a %T signing key is neither RSA nor ECDSA", s.Key)
+		}
 	})
 	return s.err
 }
@@ -80,7 +98,8 @@ func newSigningContext(ks dsig.X509KeyStore) *dsig.SigningContext {
 	return ctx
 }
 
-// context returns the signing context for algorithm ("" means SHA256).
+// context returns the signing context for algorithm ("" means SHA256). An ECDSA key signs with SHA-256 whatever
+// algorithm says: SHA1 is a choice for RSA keys only.
 func (s *Signer) context(algorithm string) (*dsig.SigningContext, error) {
 	if s == nil {
 		return nil, errors.New("saml: no signer")
@@ -92,6 +111,9 @@ func (s *Signer) context(algorithm string) (*dsig.SigningContext, error) {
 	case "", SHA256:
 		return s.sha256, nil
 	case SHA1:
+		if s.sha1 == nil {
+			return s.sha256, nil
+		}
 		return s.sha1, nil
 	}
 	return nil, fmt.Errorf("saml: signing algorithm %q is unknown; choose sha256 or sha1", algorithm)
