@@ -74,7 +74,7 @@ func (s *Service) AddApp(ctx context.Context, actor *gatehouse.User, dirID strin
 	if err := a.Validate(); err != nil {
 		return nil, nil, err
 	}
-	cert, err := s.newCertificate(dirID, a.ID, "Gatehouse SSO Certificate")
+	cert, err := s.newCertificateOf(dirID, a.ID, "Gatehouse SSO Certificate", a.SAML.KeyType())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,9 +139,15 @@ func entityConflict(err error, entityID string) error {
 	return err
 }
 
-// newCertificate generates a signing certificate whose private key is sealed with the instance key.
+// newCertificate generates an RSA-2048 signing certificate whose private key is sealed with the instance key.
 func (s *Service) newCertificate(dirID, appID, commonName string) (*gatehouse.Certificate, error) {
-	der, key, err := certs.Generate(commonName, s.now(), s.certValidity, s.rand)
+	return s.newCertificateOf(dirID, appID, commonName, gatehouse.KeyRSA2048)
+}
+
+// newCertificateOf generates a signing certificate with a key of keyType (one of gatehouse.SigningKeyTypes) whose
+// private key is sealed with the instance key.
+func (s *Service) newCertificateOf(dirID, appID, commonName, keyType string) (*gatehouse.Certificate, error) {
+	der, key, err := certs.GenerateKey(commonName, keyType, s.now(), s.certValidity, s.rand)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}
@@ -150,7 +156,7 @@ func (s *Service) newCertificate(dirID, appID, commonName string) (*gatehouse.Ce
 		return nil, gatehouse.Internal(err)
 	}
 	id := s.newID()
-	sealed, err := s.sealer.SealKey(key, id)
+	sealed, err := s.sealer.SealSigner(key, id)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}

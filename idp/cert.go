@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/certs"
 )
 
 // ExpiryWarningDays are the days before expiry at which a certificate gets a warning.
@@ -31,6 +32,9 @@ type CertificateInfo struct {
 	Published     bool   `json:"published"`
 	ExpiryWarning int    `json:"expiryWarning"`
 	DaysLeft      int    `json:"daysLeft"`
+	// KeyType is the certificate's key ("rsa-2048", "ecdsa-p256"), which decides the signature method while the
+	// certificate is active.
+	KeyType string `json:"keyType"`
 }
 
 // expiryWarning returns the warning threshold (60, 30 or 7 days) a certificate expiring at notAfter has reached at
@@ -80,7 +84,8 @@ func (s *Service) CertificateList(ctx context.Context, actor *gatehouse.User, di
 	out := make([]CertificateInfo, 0, len(cs))
 	for _, c := range cs {
 		st, pub := certState(c, now)
-		info := CertificateInfo{Certificate: c, State: st, Published: pub, DaysLeft: max(0, int(c.NotAfter.Sub(now).Hours()/24))}
+		info := CertificateInfo{Certificate: c, State: st, Published: pub, DaysLeft: max(0, int(c.NotAfter.Sub(now).Hours()/24)),
+			KeyType: certs.DERKeyType(c.DER)}
 		if st == CertActive || st == CertNext {
 			info.ExpiryWarning = expiryWarning(c.NotAfter, now)
 		}
@@ -91,12 +96,19 @@ func (s *Service) CertificateList(ctx context.Context, actor *gatehouse.User, di
 
 // CreateNextCertificate generates an app's next signing certificate (the directory's when appID is ""): inactive,
 // and published in the metadata beside the active one so that the app can trust it before ActivateCertificate
-// switches signing to it. ECONFLICT when there already is a next certificate.
+// switches signing to it. Its key is of the app's signing key type (RSA-2048 for a directory). ECONFLICT when there
+// already is a next certificate.
 func (s *Service) CreateNextCertificate(ctx context.Context, actor *gatehouse.User, dirID, appID string) (*gatehouse.Certificate, error) {
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return nil, err
 	}
-	c, err := s.newCertificate(dirID, appID, "Gatehouse SSO Certificate")
+	keyType := gatehouse.KeyRSA2048
+	if appID != "" {
+		if a, err := s.store.FindApp(ctx, dirID, appID); err == nil {
+			keyType = a.SAML.KeyType()
+		}
+	}
+	c, err := s.newCertificateOf(dirID, appID, "Gatehouse SSO Certificate", keyType)
 	if err != nil {
 		return nil, err
 	}

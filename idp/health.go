@@ -49,7 +49,7 @@ func (s *Service) checkKey(ctx context.Context) error {
 	}
 	for _, c := range cs {
 		if c.Active {
-			if _, err := s.sealer.OpenKey(c.EncryptedKey, c.ID); err != nil {
+			if _, err := s.sealer.OpenSigner(c.EncryptedKey, c.ID); err != nil {
 				return fmt.Errorf("the key does not open the signing key of certificate %s: %w", c.ID, err)
 			}
 			return nil

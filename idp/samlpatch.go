@@ -25,6 +25,7 @@ type SAMLPatch struct {
 	Claims                *[]gatehouse.Claim `json:"claims,omitempty"`
 	SigningOption         *string            `json:"signingOption,omitempty"`
 	SigningAlgorithm      *string            `json:"signingAlgorithm,omitempty"`
+	SigningKeyType        *string            `json:"signingKeyType,omitempty"`
 	ACSIndexes            *[]int             `json:"acsIndexes,omitempty"`
 	LogoutBinding         *string            `json:"logoutBinding,omitempty"`
 	LogoutResponseURL     *string            `json:"logoutResponseUrl,omitempty"`
@@ -65,7 +66,7 @@ func (p *SAMLPatch) Empty() bool {
 	q.MetadataStatus = nil
 	return q.EntityID == nil && q.ReplyURLs == nil && q.SignOnURL == nil && q.RelayState == nil && q.LogoutURL == nil &&
 		q.NameIDFormat == nil && q.NameIDSource == nil && q.Claims == nil && q.SigningOption == nil &&
-		q.SigningAlgorithm == nil && q.ACSIndexes == nil && q.LogoutBinding == nil && q.LogoutResponseURL == nil &&
+		q.SigningAlgorithm == nil && q.SigningKeyType == nil && q.ACSIndexes == nil && q.LogoutBinding == nil && q.LogoutResponseURL == nil &&
 		q.SigningCertificates == nil && q.EncryptionCertificate == nil && q.EncryptionMethods == nil &&
 		q.RequireSignedRequests == nil && q.AllowSHA1Requests == nil && q.EncryptAssertions == nil &&
 		q.SignMetadata == nil && q.MetadataURL == nil && len(q.AddReplyURLs) == 0 && len(q.RemoveReplyURLs) == 0 &&
@@ -83,6 +84,7 @@ func (p *SAMLPatch) apply(st *gatehouse.SAMLSettings) error {
 	setIf(&st.NameIDSource, p.NameIDSource)
 	setIf(&st.SigningOption, p.SigningOption)
 	setIf(&st.SigningAlgorithm, p.SigningAlgorithm)
+	setIf(&st.SigningKeyType, p.SigningKeyType)
 	setIf(&st.LogoutBinding, p.LogoutBinding)
 	setIf(&st.LogoutResponseURL, p.LogoutResponseURL)
 	setIf(&st.EncryptionCertificate, p.EncryptionCertificate)
@@ -178,20 +180,45 @@ func clipValue(s string, n int) string {
 
 // UpdateSAML changes the SAML settings of an app that p names, and no other: the app is read and written in one
 // transaction that keeps others from changing it meanwhile, so two admins who change different settings at the
-// same time both keep their change. Errors: EINVALID naming the field, ECONFLICT when another app has the
-// Identifier, ENOTFOUND.
+// same time both keep their change. A new signing key type gives the app a certificate of that type (see
+// applySigningKeyType). Errors: EINVALID naming the field, ECONFLICT when another app has the Identifier or
+// the app already has a next certificate of another key type, ENOTFOUND.
 func (s *Service) UpdateSAML(ctx context.Context, actor *gatehouse.User, dirID, id string, p SAMLPatch) (*gatehouse.App, error) {
-	return s.changeApp(ctx, actor, dirID, id, "app.update", func(a *gatehouse.App) error {
+	var fresh *gatehouse.Certificate
+	if p.SigningKeyType != nil {
+		if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
+			return nil, err
+		}
+		var err error
+		if fresh, err = s.certificateForKeyType(ctx, dirID, id, *p.SigningKeyType); err != nil {
+			return nil, err
+		}
+	}
+	return s.changeAppTx(ctx, actor, dirID, id, "app.update", func(tx gatehouse.Store, a *gatehouse.App) error {
 		if a.IsOIDC() {
 			return gatehouse.FieldErrorf("protocol", "%s is an OpenID Connect app; it has no SAML settings.", a.Name)
 		}
-		return p.apply(&a.SAML)
+		if err := p.apply(&a.SAML); err != nil {
+			return err
+		}
+		if p.SigningKeyType == nil {
+			return nil
+		}
+		if err := a.SAML.Validate(); err != nil {
+			return err
+		}
+		return s.applySigningKeyType(ctx, tx, actor, a, fresh)
 	})
 }
 
 // changeApp reads an app for update, lets change change it, checks and stores the result and audits it as action,
 // all in one transaction.
 func (s *Service) changeApp(ctx context.Context, actor *gatehouse.User, dirID, id, action string, change func(a *gatehouse.App) error) (*gatehouse.App, error) {
+	return s.changeAppTx(ctx, actor, dirID, id, action, func(_ gatehouse.Store, a *gatehouse.App) error { return change(a) })
+}
+
+// changeAppTx is changeApp for a change that also writes in the transaction.
+func (s *Service) changeAppTx(ctx context.Context, actor *gatehouse.User, dirID, id, action string, change func(tx gatehouse.Store, a *gatehouse.App) error) (*gatehouse.App, error) {
 	if err := s.Authorize(ctx, actor, dirID, ManageApps); err != nil {
 		return nil, err
 	}
@@ -202,7 +229,7 @@ func (s *Service) changeApp(ctx context.Context, actor *gatehouse.User, dirID, i
 			return err
 		}
 		before := *a
-		if err := change(a); err != nil {
+		if err := change(tx, a); err != nil {
 			return err
 		}
 		a.Name = strings.TrimSpace(a.Name)

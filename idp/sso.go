@@ -319,7 +319,7 @@ func (s *Service) signer(ctx context.Context, dirID, appID string) (*saml.Signer
 	if ok {
 		return sg, nil
 	}
-	key, err := s.sealer.OpenKey(c.EncryptedKey, c.ID)
+	key, err := s.sealer.OpenSigner(c.EncryptedKey, c.ID)
 	if err != nil {
 		return nil, gatehouse.Internal(err)
 	}

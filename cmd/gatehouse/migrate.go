@@ -153,7 +153,7 @@ func openKeys(sealer *certs.Sealer, list []*gatehouse.Certificate) error {
 		if len(cert.EncryptedKey) == 0 {
 			continue
 		}
-		if _, err := sealer.OpenKey(cert.EncryptedKey, cert.ID); err != nil {
+		if _, err := sealer.OpenSigner(cert.EncryptedKey, cert.ID); err != nil {
 			return fmt.Errorf("the signing key of certificate %s does not open with the key given, so nothing was copied: "+
 				"give migrate the key the old server used (the key file in its data directory, or --key): %w", cert.ID, err)
 		}
