@@ -354,9 +354,9 @@ func (c *Client) ActivateDirectoryCertificate(ctx context.Context, dir, certID s
 	return send[gatehouse.Certificate](ctx, c, http.MethodPost, dirPath(dir, "certificates", certID, "activate"), struct{}{})
 }
 
-// ListCertificates returns an app's signing certificates, newest first.
-func (c *Client) ListCertificates(ctx context.Context, dir, appID string) ([]*gatehouse.Certificate, int, error) {
-	return list[*gatehouse.Certificate](ctx, c, dirPath(dir, "apps", appID, "certificates"), nil)
+// ListCertificates returns an app's signing certificates, newest first, with their rollover state and key type.
+func (c *Client) ListCertificates(ctx context.Context, dir, appID string) ([]*CertificateInfo, int, error) {
+	return list[*CertificateInfo](ctx, c, dirPath(dir, "apps", appID, "certificates"), nil)
 }
 
 // DownloadCertificate returns a certificate of an app (certID "active" for the active one) in a format (one of the

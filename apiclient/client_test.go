@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -476,13 +477,13 @@ func TestMethods(t *testing.T) {
 			result: "http://x/d/default/saml2 AB",
 		},
 		{
-			name: "ListCertificates", status: 200, answer: `{"items":[{"id":"c1","active":true}],"total":1}`,
+			name: "ListCertificates", status: 200, answer: `{"items":[{"id":"c1","active":true,"state":"active","keyType":"ecdsa-p256"}],"total":1}`,
 			call: func(c *apiclient.Client) (any, error) {
 				l, _, err := c.ListCertificates(ctx, "default", "a1")
-				return l[0].Active, err
+				return fmt.Sprint(l[0].Active, " ", l[0].State, " ", l[0].KeyType), err
 			},
 			want:   request{Method: "GET", Path: "/api/v1/directories/default/apps/a1/certificates"},
-			result: true,
+			result: "true active ecdsa-p256",
 		},
 		{
 			name: "DownloadCertificate", status: 200, answer: "-----BEGIN CERTIFICATE-----\n",

@@ -159,6 +159,10 @@ type SAMLPatch struct {
 	Claims           *[]gatehouse.Claim `json:"claims,omitempty"`
 	SigningOption    *string            `json:"signingOption,omitempty"`
 	SigningAlgorithm *string            `json:"signingAlgorithm,omitempty"`
+	// SigningKeyType is the key of the app's new signing certificates: gatehouse.KeyRSA2048 or
+	// gatehouse.KeyECDSAP256. Changing it makes a certificate of that type: active at once for an app nobody uses
+	// yet, otherwise the next certificate, which signs once activated.
+	SigningKeyType *string `json:"signingKeyType,omitempty"`
 	// LogoutBinding is the binding of the app's logout URL (the SAML binding URI).
 	LogoutBinding *string `json:"logoutBinding,omitempty"`
 	// SigningCertificates are the PEM certificates the app signs its requests with; EncryptionCertificate the PEM
@@ -195,6 +199,19 @@ type Setup struct {
 	Certificate   *gatehouse.Certificate `json:"certificate,omitempty"`
 	// OIDC is what an OpenID Connect app is configured with instead; nil for a SAML app.
 	OIDC *OIDCSetup `json:"oidc,omitempty"`
+}
+
+// CertificateInfo is an app's signing certificate as ListCertificates returns it: with its rollover state (active,
+// next, previous or retired), whether metadata publishes it, its expiry warning (60, 30 or 7 days before NotAfter,
+// -1 once expired), the whole days left and its key type ("rsa-2048", "ecdsa-p256"), which decides the signature
+// method while it is active.
+type CertificateInfo struct {
+	gatehouse.Certificate
+	State         string `json:"state"`
+	Published     bool   `json:"published"`
+	ExpiryWarning int    `json:"expiryWarning"`
+	DaysLeft      int    `json:"daysLeft"`
+	KeyType       string `json:"keyType"`
 }
 
 // Certificate download formats.

@@ -183,6 +183,10 @@ type ssoPage struct {
 	Certificates []idp.CertificateInfo
 	// HasNext reports whether a next certificate waits to be made active.
 	HasNext bool
+	// ActiveKeyType is the active certificate's key type ("rsa-2048", "ecdsa-p256"), which decides the signature
+	// method; SigningKeyTypes are the key types an admin can choose.
+	ActiveKeyType   string
+	SigningKeyTypes []string
 	// MetadataURL is the metadata form's URL: what was typed, or the URL the settings are refreshed from.
 	MetadataURL string
 	// SPCertificates are the certificates the app's SP registered: signing ones, then the encryption one.
@@ -228,7 +232,7 @@ var ssoSaved = map[string]string{
 }
 
 // ssoFields are the fields of the SSO page's forms that field errors can name.
-var ssoFields = []string{"entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl", "nameIdFormat", "nameIdSource", "signingOption", "signingAlgorithm",
+var ssoFields = []string{"entityId", "replyUrls", "signOnUrl", "relayState", "logoutUrl", "nameIdFormat", "nameIdSource", "signingOption", "signingAlgorithm", "signingKeyType",
 	"requireSignedRequests", "encryptAssertions"}
 
 func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*ssoPage, error) {
@@ -264,6 +268,12 @@ func (s *Server) ssoPage(r *http.Request, v *portalView, a *gatehouse.App) (*sso
 		return nil, err
 	}
 	p.HasNext = slices.ContainsFunc(p.Certificates, func(c idp.CertificateInfo) bool { return c.State == idp.CertNext })
+	p.SigningKeyTypes = gatehouse.SigningKeyTypes
+	for _, c := range p.Certificates {
+		if c.State == idp.CertActive {
+			p.ActiveKeyType = c.KeyType
+		}
+	}
 	if p.Notifications, err = s.Service.NotificationSettings(r.Context(), v.Me, v.Dir.ID, a.ID); err != nil {
 		return nil, err
 	}
@@ -341,6 +351,9 @@ func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView,
 		if p.Empty() {
 			msg = "Nothing changed."
 		}
+		if p.SigningKeyType != nil {
+			msg += " " + s.keyTypeNotice(r, v, a, *p.SigningKeyType)
+		}
 		return s.savedSSO(w, r, v, a, form, msg)
 	}
 	if !v.formError(err, append(ssoFields, "claims", "removeClaims")...) {
@@ -360,6 +373,26 @@ func (s *Server) saveSAML(w http.ResponseWriter, r *http.Request, v *portalView,
 	v.Nav = "apps"
 	s.show(w, r, v, "app_sso.html", pg)
 	return nil
+}
+
+// keyTypeNotice says what choosing keyType did to an app's certificates: a certificate of that type is active (at
+// once, when nobody used the app yet) or waits as the next certificate to be made active.
+func (s *Server) keyTypeNotice(r *http.Request, v *portalView, a *gatehouse.App, keyType string) string {
+	list, err := s.Service.CertificateList(r.Context(), v.Me, v.Dir.ID, a.ID)
+	if err != nil {
+		return ""
+	}
+	label := idp.KeyTypeLabel(keyType)
+	for _, c := range list {
+		switch {
+		case c.KeyType != keyType:
+		case c.State == idp.CertActive:
+			return "An " + label + " certificate signs now; give the app the certificate below (or its metadata)."
+		case c.State == idp.CertNext:
+			return "A new " + label + " certificate is the next certificate: the metadata publishes it beside the active one, which keeps signing. Give it to the app, then make it active."
+		}
+	}
+	return ""
 }
 
 // changed reports whether a form changes a field: whether its value differs from the one the form showed, which
@@ -420,6 +453,9 @@ func (s *Server) portalSaveSigning(w http.ResponseWriter, r *http.Request, v *po
 	f := r.PostForm
 	p := idp.SAMLPatch{
 		SigningOption: formChange(f, "signingOption", f.Get("signingOption")), SigningAlgorithm: formChange(f, "signingAlgorithm", f.Get("signingAlgorithm")),
+	}
+	if _, sent := f["signingKeyType"]; sent {
+		p.SigningKeyType = formChange(f, "signingKeyType", f.Get("signingKeyType"))
 	}
 	text := f.Get("emails")
 	if _, sent := f["emails"]; !sent || !changed(f, "emails") {

@@ -75,6 +75,7 @@ func printSAML(c *cli, s *gatehouse.SAMLSettings, indent string) {
 	t.row(indent+"NameID source:", s.NameIDSource)
 	t.row(indent+"Signing option:", s.SigningOption)
 	t.row(indent+"Signing algorithm:", s.SigningAlgorithm)
+	t.row(indent+"Signing key type:", s.KeyType())
 	// The protocol options show when they are set.
 	if s.LogoutBinding != "" {
 		t.row(indent+"Logout binding:", s.LogoutBinding)
@@ -161,6 +162,7 @@ func samlSet(c *cli, args []string) error {
 	nameIDSource := fs.String("nameid-source", "", "the user `ATTRIBUTE` of the NameID: userprincipalname, mail, givenname, surname, displayname or objectid")
 	signingOption := fs.String("signing-option", "", "what to `SIGN`: assertion, response or both")
 	signingAlgorithm := fs.String("signing-algorithm", "", "the signature `ALGORITHM`: sha256 or sha1")
+	signingKeyType := fs.String("signing-key-type", "", "the `KEY` of new signing certificates: rsa-2048 (every SP accepts it) or ecdsa-p256 (faster; not every SP accepts it). A change makes a certificate of that type: active at once if nobody uses the app yet, otherwise the next certificate, to activate with 'gatehouse app cert activate'")
 	logoutBinding := fs.String("logout-binding", "", "the `BINDING` of the logout URL: redirect or post")
 	var signingCerts stringList
 	fs.Var(&signingCerts, "signing-certificate", "a certificate `FILE` (PEM, DER or Base64 .cer) the app signs its requests with (repeatable; replaces the list)")
@@ -180,6 +182,7 @@ func samlSet(c *cli, args []string) error {
 		LogoutURL:        given(fs, "logout-url", logoutURL),
 		SigningOption:    given(fs, "signing-option", signingOption),
 		SigningAlgorithm: given(fs, "signing-algorithm", signingAlgorithm),
+		SigningKeyType:   given(fs, "signing-key-type", signingKeyType),
 	}
 	if isSet(fs, "nameid-format") {
 		f := expand(nameIDFormats, *nameIDFormat)
@@ -403,9 +406,9 @@ func certList(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printList(c, certs, total, "certificates", []string{"ID", "STATUS", "THUMBPRINT", "VALID FROM", "EXPIRES"},
-		func(cert *gatehouse.Certificate) []string {
-			return []string{cert.ID, certStatus(cert), cert.Thumbprint, fmtTime(cert.NotBefore), fmtTime(cert.NotAfter)}
+	return printList(c, certs, total, "certificates", []string{"ID", "STATUS", "KEY", "THUMBPRINT", "VALID FROM", "EXPIRES"},
+		func(cert *apiclient.CertificateInfo) []string {
+			return []string{cert.ID, certStatus(&cert.Certificate), cert.KeyType, cert.Thumbprint, fmtTime(cert.NotBefore), fmtTime(cert.NotAfter)}
 		})
 }
 
