@@ -247,7 +247,7 @@ type SAMLSettings struct {
 	// SigningKeyType is the key type of the app's new signing certificates: KeyRSA2048 (the default, also when
 	// empty) or KeyECDSAP256. Responses are signed with the method of the active certificate's key, so changing it
 	// takes effect when a certificate of that type is made active.
-	SigningKeyType string `json:"signingKeyType"`
+	SigningKeyType string `json:"signingKeyType,omitempty"`
 
 	// ACSIndexes, when set, holds the AssertionConsumerService index of each reply URL (from the SP's metadata);
 	// otherwise reply URL i answers index i.

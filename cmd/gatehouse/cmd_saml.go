@@ -75,8 +75,10 @@ func printSAML(c *cli, s *gatehouse.SAMLSettings, indent string) {
 	t.row(indent+"NameID source:", s.NameIDSource)
 	t.row(indent+"Signing option:", s.SigningOption)
 	t.row(indent+"Signing algorithm:", s.SigningAlgorithm)
-	t.row(indent+"Signing key type:", s.KeyType())
 	// The protocol options show when they are set.
+	if s.KeyType() != gatehouse.KeyRSA2048 {
+		t.row(indent+"Signing key type:", s.KeyType())
+	}
 	if s.LogoutBinding != "" {
 		t.row(indent+"Logout binding:", s.LogoutBinding)
 	}

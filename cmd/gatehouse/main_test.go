@@ -1044,6 +1044,24 @@ func TestApp(t *testing.T) {
 `,
 		},
 		{
+			name: "saml set signing key type", args: []string{"app", "saml", "set", "a1", "--signing-key-type", "ecdsa-p256"},
+			calls: []call{getMixpanel, {method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"signingKeyType":"ecdsa-p256"}`,
+				answer: strings.Replace(samlMixpanel, `"signingAlgorithm":"sha256"`, `"signingAlgorithm":"sha256","signingKeyType":"ecdsa-p256"`, 1)}},
+			stdout: "Saved the SAML settings of Mixpanel.\n\n" + strings.Replace(samlMixpanelText(""), "Signing algorithm:       sha256\n",
+				"Signing algorithm:       sha256\nSigning key type:        ecdsa-p256\n", 1),
+		},
+		{
+			name: "saml set bad signing key type", args: []string{"app", "saml", "set", "a1", "--signing-key-type", "dsa"},
+			calls: []call{getMixpanel, {method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml", body: `{"signingKeyType":"dsa"}`,
+				status: 400, answer: `{"code":"invalid","message":"Signing key type \"dsa\" is unknown; choose rsa-2048 or ecdsa-p256.","field":"signingKeyType","correlationId":"c-4"}`}},
+			code: 1,
+			stderr: "" +
+				"Error: Signing key type \"dsa\" is unknown; choose rsa-2048 or ecdsa-p256.\n" +
+				"  Code:            invalid\n" +
+				"  Field:           signingKeyType\n" +
+				"  Correlation ID:  c-4\n",
+		},
+		{
 			name: "saml set removes the last reply URL", args: []string{"app", "saml", "set", "a1", "--remove-reply-url", "https://sso.mixpanel.com/sso/saml2"},
 			calls: []call{getMixpanel, {method: "PATCH", path: "/api/v1/directories/default/apps/a1/saml",
 				body: `{"removeReplyUrls":["https://sso.mixpanel.com/sso/saml2"]}`, answer: samlMixpanel}},
@@ -1146,12 +1164,12 @@ func TestApp(t *testing.T) {
 		{
 			name: "cert list", args: []string{"app", "cert", "list", "a1"},
 			calls: []call{getMixpanel, {method: "GET", path: "/api/v1/directories/default/apps/a1/certificates", answer: list(2,
-				`{"id":"c2","thumbprint":"FFEE","notBefore":"2026-11-25T10:00:00Z","notAfter":"2029-11-25T10:00:00Z","active":false}`,
-				`{"id":"c1","thumbprint":"0A1B2C","notBefore":"2026-01-01T00:00:00Z","notAfter":"2029-01-01T00:00:00Z","active":true}`)}},
+				`{"id":"c2","thumbprint":"FFEE","notBefore":"2026-11-25T10:00:00Z","notAfter":"2029-11-25T10:00:00Z","active":false,"keyType":"ecdsa-p256"}`,
+				`{"id":"c1","thumbprint":"0A1B2C","notBefore":"2026-01-01T00:00:00Z","notAfter":"2029-01-01T00:00:00Z","active":true,"keyType":"rsa-2048"}`)}},
 			stdout: "" +
-				"ID  STATUS  THUMBPRINT  VALID FROM            EXPIRES\n" +
-				"c2  next    FFEE        2026-11-25 10:00:00Z  2029-11-25 10:00:00Z\n" +
-				"c1  active  0A1B2C      2026-01-01 00:00:00Z  2029-01-01 00:00:00Z\n",
+				"ID  STATUS  KEY         THUMBPRINT  VALID FROM            EXPIRES\n" +
+				"c2  next    ecdsa-p256  FFEE        2026-11-25 10:00:00Z  2029-11-25 10:00:00Z\n" +
+				"c1  active  rsa-2048    0A1B2C      2026-01-01 00:00:00Z  2029-01-01 00:00:00Z\n",
 		},
 		{
 			name: "cert download to stdout", args: []string{"app", "cert", "download", "a1"},
