@@ -22,6 +22,11 @@ type spKit struct {
 	noEncryption, noLogout string
 	// refusal, when set, is text the SP's page shows when it refuses a tampered Response.
 	refusal string
+	// ecdsa is an instance registered as an app that signs with an ECDSA P-256 key (nil when there is none);
+	// ecdsaRefusal, when set, is what the SP says when it refuses that app's ECDSA-SHA256 signatures, and empty
+	// when it accepts them.
+	ecdsa        *variant
+	ecdsaRefusal string
 }
 
 // variant is one configuration of an SP, registered in Gatehouse as an app of its own.
@@ -105,6 +110,7 @@ var spChecks = []struct {
 	{checkTampered, tampered},
 	{checkRollover, rollover},
 	{checkPasskeyMFA, passkeyMFA},
+	{checkECDSA, ecdsaSignOn},
 }
 
 // runChecks runs every check of the matrix against k.
@@ -558,6 +564,62 @@ func rollover(c *checkT, gh *gatehouseServer, k *spKit) {
 	f := k.plain.newFlow(c, b)
 	requireSignedIn(c, f.run(c, k.plain.start))
 	c.notePass("signed with the next certificate after make active; the SP was not reconfigured")
+}
+
+// ecdsaSignOn signs in to the SP's instance whose app signs with an ECDSA P-256 key (ECDSA-SHA256, r||s as XML
+// Signature specifies; xmlsec1 verifies each signature on the way) and checks that the SP accepts the Response, or
+// refuses it with the words it is known to say, so that a change either way is noticed.
+func ecdsaSignOn(c *checkT, gh *gatehouseServer, k *spKit) {
+	if !gh.features.ecdsa {
+		c.notSupported("ECDSA signing")
+	}
+	if k.ecdsa == nil {
+		c.Fatal("the SP has no instance for an app signing with ECDSA")
+	}
+	requireECDSAApp(c, gh, k.ecdsa.app)
+	b := newBrowser()
+	f := k.ecdsa.newFlow(c, b)
+	p := f.run(c, k.ecdsa.start)
+	rs := f.responses()
+	if len(rs) == 0 {
+		c.Fatalf("Gatehouse sent no Response; the flow ended at %s (status %d):\n%s", p.URL, p.Status, clip(p.Body))
+	}
+	for _, r := range rs {
+		if !bytes.Contains(r.XML, []byte(`Algorithm="`+sigAlgECDSASHA256+`"`)) {
+			c.Fatalf("the Response is not signed with ECDSA-SHA256:\n%s", r.XML)
+		}
+	}
+	if k.ecdsaRefusal == "" {
+		requireSignedIn(c, p)
+		c.notePass("accepts ECDSA-SHA256 signatures of a P-256 key")
+		return
+	}
+	requireSignedOut(c, b, k.ecdsa.start)
+	if !strings.Contains(p.Body, k.ecdsaRefusal) {
+		c.Fatalf("the SP did not refuse the ECDSA-signed Response with %q; it answered %s (status %d):\n%s", k.ecdsaRefusal, p.URL, p.Status, clip(p.Body))
+	}
+	c.noteRefused("refuses ECDSA-SHA256 signatures: %s", k.ecdsaRefusal)
+}
+
+// sigAlgECDSASHA256 is the ECDSA-SHA256 signature method URI.
+const sigAlgECDSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+
+// requireECDSAApp fails the test unless the app's active certificate has an ECDSA P-256 key.
+func requireECDSAApp(t testing.TB, gh *gatehouseServer, app *registeredApp) {
+	t.Helper()
+	var list struct {
+		Items []struct {
+			State   string `json:"state"`
+			KeyType string `json:"keyType"`
+		} `json:"items"`
+	}
+	gh.api.mustCall(t, "GET", app.path()+"/certificates", nil, http.StatusOK, &list)
+	for _, c := range list.Items {
+		if c.State == "active" && c.KeyType == "ecdsa-p256" {
+			return
+		}
+	}
+	t.Fatalf("the app %s has no active ECDSA P-256 certificate: %+v", app.App.Name, list.Items)
 }
 
 // activateNext makes the app's next certificate the active one, after checking that its metadata publishes both,

@@ -27,11 +27,13 @@ type features struct {
 	rollover bool
 	// passkeys: users sign in with passkeys, and a passkey session meets a request for multi-factor authentication.
 	passkeys bool
+	// ecdsa: an app can sign with an ECDSA P-256 key (its signingKeyType).
+	ecdsa bool
 }
 
 func (f features) String() string {
-	return fmt.Sprintf("metadata import %v, signed AuthnRequests %v, encrypted assertions %v, single logout %v, certificate rollover %v, signed metadata %v, passkeys %v",
-		f.metadataImport, f.signedRequests, f.encryption, f.logout, f.rollover, f.signedMetadata, f.passkeys)
+	return fmt.Sprintf("metadata import %v, signed AuthnRequests %v, encrypted assertions %v, single logout %v, certificate rollover %v, signed metadata %v, passkeys %v, ECDSA signing %v",
+		f.metadataImport, f.signedRequests, f.encryption, f.logout, f.rollover, f.signedMetadata, f.passkeys, f.ecdsa)
 }
 
 // probeFeatures finds out what the running Gatehouse can do from its OpenAPI document (every route and setting is
@@ -49,6 +51,7 @@ func (s *gatehouseServer) probeFeatures() (features, error) {
 	f.signedMetadata = strings.Contains(api, "signmetadata") || strings.Contains(api, "metadatasigned")
 	f.rollover = strings.Contains(api, "/certificates/{certid}/activate:")
 	f.passkeys = strings.Contains(api, "/passkey-policy:")
+	f.ecdsa = strings.Contains(api, "ecdsa-p256")
 
 	// A LogoutRequest sent to the SAML endpoint is refused as "not an AuthnRequest" by a Gatehouse without single
 	// logout.

@@ -410,11 +410,22 @@ func (r *registeredApp) path() string {
 	return "/api/v1/directories/" + directory + "/apps/" + r.App.ID
 }
 
-// createApp adds a custom SAML app named name, assigns the test user and returns it with its set-up values.
+// ecdsaSuffix ends the name of an SP instance whose app signs with an ECDSA P-256 key.
+const ecdsaSuffix = "-ecdsa"
+
+// createApp adds a custom SAML app named name, assigns the test user and returns it with its set-up values. An app
+// whose name ends with ecdsaSuffix signs with an ECDSA P-256 key: chosen before anyone is assigned, so its first
+// ECDSA certificate is active at once (and its next certificate is ECDSA too).
 func (s *gatehouseServer) createApp(t *testing.T, name string) *registeredApp {
 	t.Helper()
 	r := &registeredApp{}
 	s.api.mustCall(t, "POST", "/api/v1/directories/"+directory+"/apps", map[string]any{"galleryId": "custom", "name": name}, http.StatusCreated, &r.App)
+	if strings.HasSuffix(name, ecdsaSuffix) {
+		if !s.features.ecdsa {
+			t.Fatalf("%s: Gatehouse cannot sign with ECDSA", name)
+		}
+		s.api.mustCall(t, "PATCH", r.path()+"/saml", map[string]any{"signingKeyType": "ecdsa-p256"}, http.StatusOK, nil)
+	}
 	s.api.mustCall(t, "POST", r.path()+"/assignments", map[string]string{"principalType": "user", "principalId": s.user.ID}, http.StatusCreated, nil)
 	var setup map[string]any
 	s.api.mustCall(t, "GET", r.path()+"/setup", nil, http.StatusOK, &setup)

@@ -25,9 +25,10 @@ const (
 	checkRollover    = "cert-rollover"
 	checkMetadata    = "metadata-signature"
 	checkPasskeyMFA  = "passkey-mfa"
+	checkECDSA       = "ecdsa-p256"
 )
 
-var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkPassive, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata, checkPasskeyMFA}
+var checkOrder = []string{checkImport, checkSPInitiated, checkSPSigned, checkIdPInit, checkForceAuthn, checkPassive, checkEncrypted, checkClaims, checkLogout, checkPropagated, checkIdPLogout, checkTampered, checkRollover, checkMetadata, checkPasskeyMFA, checkECDSA}
 
 // The checks of the OpenID Connect relying parties, in the order they are reported.
 const (
@@ -71,6 +72,9 @@ const (
 	resultNotSupported  = "not supported"
 	resultNotApplicable = "n/a"
 	resultSkipped       = "SKIP"
+	// resultRefused is a check whose expected refusal was seen: the SP refuses what it does not support, and says
+	// so as the test expects (a change of behaviour fails the check).
+	resultRefused = "refused"
 )
 
 // outcome is the result of one check of one service provider, with a note saying why when it did not pass.
@@ -269,6 +273,12 @@ func (c *checkT) notApplicable(why string) {
 	c.Skipf("n/a: %s", why)
 }
 
+// noteRefused records that the SP refused, as expected, what the check offered it, with the reason it gave; the
+// matrix reports "refused" with the note.
+func (c *checkT) noteRefused(format string, args ...any) {
+	c.result, c.note = resultRefused, fmt.Sprintf(format, args...)
+}
+
 // notePass sets a note shown beside a passing result, e.g. what was verified.
 func (c *checkT) notePass(format string, args ...any) { c.note = fmt.Sprintf(format, args...) }
 
@@ -283,7 +293,7 @@ func runCheck(t *testing.T, sp, check string, fn func(c *checkT)) {
 			case t.Failed():
 				o.Result = resultFail
 				failedAny = true
-			case t.Skipped() && c.result != "":
+			case t.Skipped() && c.result != "", c.result == resultRefused:
 				o.Result = c.result
 			case t.Skipped():
 				o.Result = resultSkipped

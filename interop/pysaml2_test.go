@@ -26,6 +26,7 @@ func TestPySAML2(t *testing.T) {
 		name:   "pysaml2",
 		plain:  startPySAML2(t, gh, "pysaml2", false),
 		signed: startPySAML2(t, gh, "pysaml2-signed", true),
+		ecdsa:  startPySAML2(t, gh, "pysaml2"+ecdsaSuffix, false),
 		// pysaml2's words (from xmlsec1) when the signature does not verify.
 		refusal: "Failed to verify signature",
 	})

@@ -34,6 +34,7 @@ func TestShibboleth(t *testing.T) {
 		name:   "shibboleth",
 		plain:  startShibboleth(t, gh, "shibboleth", false),
 		signed: startShibboleth(t, gh, "shibboleth-signed", true),
+		ecdsa:  startShibboleth(t, gh, "shibboleth"+ecdsaSuffix, false),
 		// Shibboleth's words when the XML signature does not verify.
 		refusal: "Message was signed, but signature could not be verified",
 	}

@@ -29,6 +29,9 @@ func TestSimpleSAMLphp(t *testing.T) {
 		name:   "simplesamlphp",
 		plain:  startSimpleSAMLphp(t, gh, php, "simplesamlphp", false),
 		signed: startSimpleSAMLphp(t, gh, php, "simplesamlphp-signed", true),
+		ecdsa:  startSimpleSAMLphp(t, gh, php, "simplesamlphp"+ecdsaSuffix, false),
+		// xmlseclibs (under simplesamlphp/saml2 in SimpleSAMLphp 1.19) has no ECDSA signature method.
+		ecdsaRefusal: "Unsupported signing algorithm.",
 		// xmlseclibs's words for a digest that does not match.
 		refusal: "Reference validation failed",
 	})

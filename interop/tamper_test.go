@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -220,6 +222,7 @@ func verifyQuerySignature(t testing.TB, m samlMessage, certPEM []byte) {
 		"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": "-sha256",
 		"http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": "-sha512",
 		"http://www.w3.org/2000/09/xmldsig#rsa-sha1":        "-sha1",
+		sigAlgECDSASHA256: "-sha256",
 	}[m.Query.Get("SigAlg")]
 	if digest == "" {
 		t.Errorf("Gatehouse signed a %s with SigAlg %q", rootName(m.XML), m.Query.Get("SigAlg"))
@@ -229,6 +232,16 @@ func verifyQuerySignature(t testing.TB, m samlMessage, certPEM []byte) {
 	if err != nil {
 		t.Errorf("the Signature of a %s is not base64: %v", rootName(m.XML), err)
 		return
+	}
+	if m.Query.Get("SigAlg") == sigAlgECDSASHA256 {
+		// XML Signature's r||s, as the binding carries it; openssl reads the ASN.1 form.
+		if len(sig) != 64 {
+			t.Errorf("the ECDSA Signature of a %s has %d bytes, want 64 (r||s)", rootName(m.XML), len(sig))
+			return
+		}
+		if sig, err = asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	block, _ := pem.Decode(certPEM)
 	cert, err := x509.ParseCertificate(block.Bytes)

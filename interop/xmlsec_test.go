@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -328,5 +329,55 @@ func TestXMLSec1(t *testing.T) {
 		verifyMetadata(c, md, certPEM)
 		c.notePass("app and directory metadata signatures verify; a changed endpoint breaks them")
 	})
+	runCheck(t, sp, checkECDSA, func(c *checkT) {
+		if !gh.features.ecdsa {
+			c.notSupported("ECDSA signing")
+		}
+		rsaPEM := app.CertPEM
+		// The app has been used, so each switch stages the new key's certificate as the next one.
+		switchKey(c, gh, app, "ecdsa-p256")
+		x := response(c, "both", true)
+		verifyAll(c, x, "both")
+		if n := bytes.Count(x, []byte(`Algorithm="`+sigAlgECDSASHA256+`"`)); n != 2 {
+			c.Fatalf("%d signatures name ECDSA-SHA256, want 2:\n%s", n, x)
+		}
+		if err := xmlsecVerify(c, x, rsaPEM, xpathAssertionSig); err == nil {
+			c.Fatalf("an ECDSA signature verifies with the previous RSA certificate")
+		}
+		if gh.features.signedMetadata {
+			verifyMetadata(c, app.idpMetadata(c), app.CertPEM)
+		}
+		// Back to RSA.
+		switchKey(c, gh, app, "rsa-2048")
+		x = response(c, "both", true)
+		verifyAll(c, x, "both")
+		if bytes.Contains(x, []byte(sigAlgECDSASHA256)) {
+			c.Fatalf("after switching back to RSA the Response is still signed with ECDSA:\n%s", x)
+		}
+		c.notePass("ECDSA-SHA256 signatures of a P-256 key (Response, Assertion, metadata) verify; back to RSA after make active")
+	})
 	t.Logf("xmlsec1 verified %d signatures of Gatehouse in this run", xmlsecCount.get())
+}
+
+// switchKey chooses keyType as the app's signing key type and makes the certificate of that type that it staged
+// active, so that the app's checks verify against it from then on.
+func switchKey(t testing.TB, gh *gatehouseServer, app *registeredApp, keyType string) {
+	t.Helper()
+	gh.api.mustCall(t, "PATCH", app.path()+"/saml", map[string]any{"signingKeyType": keyType}, http.StatusOK, nil)
+	var list struct {
+		Items []struct {
+			ID      string `json:"id"`
+			State   string `json:"state"`
+			KeyType string `json:"keyType"`
+		} `json:"items"`
+	}
+	gh.api.mustCall(t, "GET", app.path()+"/certificates", nil, http.StatusOK, &list)
+	for _, c := range list.Items {
+		if c.State == "next" && c.KeyType == keyType {
+			gh.api.mustCall(t, "GET", app.path()+"/certificates/"+c.ID+"/download?format=pem", nil, http.StatusOK, &app.CertPEM)
+			gh.api.mustCall(t, "POST", app.path()+"/certificates/"+c.ID+"/activate", nil, http.StatusOK, nil)
+			return
+		}
+	}
+	t.Fatalf("choosing %s staged no next certificate of that key: %+v", keyType, list.Items)
 }
