@@ -98,6 +98,7 @@ func TestMixpanel(t *testing.T) {
 		},
 		SigningOption:    gatehouse.SignAssertion,
 		SigningAlgorithm: gatehouse.SHA256,
+		SigningKeyType:   gatehouse.KeyRSA2048,
 	}
 	if diff := cmp.Diff(want, s); diff != "" {
 		t.Errorf("Mixpanel settings mismatch (-want +got):\n%s", diff)
