@@ -401,7 +401,7 @@ func (s *SAMLSettings) Validate() error {
 		return FieldErrorf("signingKeyType", "Signing key type %q is unknown; choose %s.", s.SigningKeyType, strings.Join(SigningKeyTypes, " or "))
 	}
 	if s.SigningKeyType == KeyECDSAP256 && s.SigningAlgorithm == SHA1 {
-		return FieldErrorf("signingKeyType", "ECDSA P-256 signs with SHA-256 only; set the signing algorithm to sha256 first.")
+		return FieldErrorf("signingKeyType", "An ECDSA P-256 key signs with SHA-256 only; choose the sha256 signing algorithm, or the rsa-2048 key for SHA-1.")
 	}
 	if len(s.ACSIndexes) > 0 {
 		if len(s.ACSIndexes) != len(s.ReplyURLs) {

@@ -201,6 +201,10 @@ func (s *Service) UpdateApp(ctx context.Context, actor *gatehouse.User, dirID, i
 		if p.SAML != nil && a.IsOIDC() {
 			return gatehouse.FieldErrorf("saml", "%s is an OpenID Connect app; it has no SAML settings.", a.Name)
 		}
+		if p.SAML != nil && p.SAML.KeyType() != a.SAML.KeyType() {
+			// A new key type needs its certificate, which UpdateSAML makes.
+			return gatehouse.FieldErrorf("signingKeyType", "Change the signing key type on its own (PATCH …/saml with signingKeyType), which makes the certificate it needs.")
+		}
 		setIf(&a.Name, p.Name)
 		setIf(&a.Enabled, p.Enabled)
 		setIf(&a.AssignmentRequired, p.AssignmentRequired)

@@ -152,6 +152,13 @@ func TestSigningKeyTypeECDSA(t *testing.T) {
 		t.Errorf("the refused change was kept: key type %q", a.SAML.KeyType())
 	}
 
+	// Replacing the whole settings cannot change the key type behind the certificates' back.
+	whole := app.SAML
+	whole.SigningKeyType = gatehouse.KeyECDSAP256
+	if _, err := svc.UpdateApp(ctx, root, "default", app.ID, idp.AppPatch{SAML: &whole}); gatehouse.ErrorCode(err) != gatehouse.EINVALID {
+		t.Errorf("UpdateApp with another key type: %v, want EINVALID", err)
+	}
+
 	events, _, err := svc.FindAuditEvents(ctx, root, "default", gatehouse.AuditFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
