@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
@@ -83,19 +86,74 @@ func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string
 	return u, nil
 }
 
-// userFilter is the WHERE clause of FindUsers: $1 the directory, $2 the lower-cased query, $3 the role.
-const userFilter = `u.directory_id = $1
-	AND ($2 = '' OR strpos(u.user_name_key, $2) > 0 OR strpos(u.display_name_key, $2) > 0
-		OR strpos(u.first_name_key, $2) > 0 OR strpos(u.last_name_key, $2) > 0 OR strpos(u.mail_key, $2) > 0)
-	AND ($3 = '' OR u.role = $3)`
+// searchedFields are the key columns whose beginning a user search matches, each the second column of an index
+// (directory_id, key COLLATE "C").
+var searchedFields = []string{"user_name_key", "display_name_key", "first_name_key", "last_name_key", "mail_key"}
 
-// FindUsers returns the users that match f ordered by user name, and how many match in all.
+// findUsersQuery returns the FROM and WHERE of FindUsers for f, ignoring the page's edge, and the arguments from $1.
+//
+// A search is the union of one index range per field under the "C" collation (key >= query AND key <
+// query+U+10FFFF, so the query is text, never a pattern), joined to the users it found. Without a query the users
+// are read in order from users_user_name_order, or users_role for a role.
+func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from string, args []any) {
+	args = []any{directoryID}
+	from = `users u WHERE u.directory_id = $1`
+	if f.Query != "" {
+		q := key(f.Query)
+		args = append(args, q, q+"\U0010FFFF")
+		arms := make([]string, len(searchedFields))
+		for i, c := range searchedFields {
+			arms[i] = `SELECT id FROM users WHERE directory_id = $1 AND ` + c + ` COLLATE "C" >= $2 AND ` + c +
+				` COLLATE "C" < $3`
+		}
+		from = `(` + strings.Join(arms, ` UNION `) + `) m JOIN users u ON u.directory_id = $1 AND u.id = m.id
+			WHERE u.directory_id = $1`
+	}
+	if f.Role != "" {
+		args = append(args, string(f.Role))
+		from += fmt.Sprintf(` AND u.role = $%d`, len(args))
+	}
+	return from, args
+}
+
+// FindUsers returns one page of the users that match f ordered by user name, and how many match f, counted no
+// further than gatehouse.UserCountLimit+1.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
-	offset, limit := page(f.Offset, f.Limit)
-	return queryPage(ctx, s.db, "find users", scanUser, `SELECT count(*) FROM users u WHERE `+userFilter,
-		`SELECT `+userColumnsOf+`, count(*) OVER () FROM users u WHERE `+userFilter+`
-		ORDER BY `+userOrder+` OFFSET $4 LIMIT $5`,
-		offset, directoryID, key(f.Query), string(f.Role), offset, limit)
+	_, limit := page(0, f.Limit)
+	from, args := findUsersQuery(directoryID, f)
+	var total int
+	if err := s.db.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) c`, from,
+		gatehouse.UserCountLimit+1), args...).Scan(&total); err != nil {
+		return nil, 0, wrap(err, "find users")
+	}
+	query, pageArgs := usersPage(from, args, f, limit)
+	users, err := queryList(ctx, s.db, "find users", scanUser, `SELECT `+userColumnsOf+` FROM `+query, pageArgs...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Before != "" && f.After == "" {
+		slices.Reverse(users)
+	}
+	return users, total, nil
+}
+
+// usersPage adds the page's edge, order and limit to a query of findUsersQuery: after f.After in user-name order, or
+// the last users before f.Before, read backwards (FindUsers turns them round).
+func usersPage(from string, args []any, f gatehouse.UserFilter, limit int) (string, []any) {
+	order := `u.user_name_key COLLATE "C"`
+	if f.After != "" {
+		args = append(args, key(f.After))
+		from += fmt.Sprintf(` AND u.user_name_key COLLATE "C" > $%d`, len(args))
+	}
+	if f.Before != "" {
+		args = append(args, key(f.Before))
+		from += fmt.Sprintf(` AND u.user_name_key COLLATE "C" < $%d`, len(args))
+		if f.After == "" {
+			order += ` DESC`
+		}
+	}
+	args = append(args, limit)
+	return fmt.Sprintf(`%s ORDER BY %s LIMIT $%d`, from, order, len(args)), args
 }
 
 // UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt.

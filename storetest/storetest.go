@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"Users", testUsers},
 		{"FindUsers", testFindUsers},
 		{"FindUsersLimits", testFindUsersLimits},
+		{"FindUsersPaging", testFindUsersPaging},
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
 		{"Apps", testApps},
