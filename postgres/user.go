@@ -90,21 +90,31 @@ func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string
 // (directory_id, key COLLATE "C").
 var searchedFields = []string{"user_name_key", "display_name_key", "first_name_key", "last_name_key", "mail_key"}
 
-// findUsersQuery returns the FROM and WHERE of FindUsers for f, ignoring the page's edge, and the arguments from $1.
+// findUsersQuery returns the FROM and WHERE of FindUsers for f, the expression that orders by user name, and the
+// arguments from $1.
 //
 // A search is the union of one index range per field under the "C" collation (key >= query AND key <
-// query+U+10FFFF, so the query is text, never a pattern), joined to the users it found. Without a query the users
-// are read in order from users_user_name_order, or users_role for a role.
-func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from string, args []any) {
+// query+U+10FFFF, so the query is text, never a pattern), of the users beyond the page's edge, joined to the users
+// it found. Without a query the users are read in order from users_user_name_order, or users_role for a role, from
+// the page's edge.
+func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from, order string, args []any) {
 	args = []any{directoryID}
-	from = `users u WHERE u.directory_id = $1`
+	var edges []string // the conditions of the page's edge, on the column named "k"
+	for _, e := range []struct{ name, op string }{{f.After, ">"}, {f.Before, "<"}} {
+		if e.name != "" {
+			args = append(args, key(e.name))
+			edges = append(edges, fmt.Sprintf(` AND k COLLATE "C" %s $%d`, e.op, len(args)))
+		}
+	}
+	edge := func(column string) string { return strings.ReplaceAll(strings.Join(edges, ""), " k ", " "+column+" ") }
+	from, order = `users u WHERE u.directory_id = $1`+edge("u.user_name_key"), `u.user_name_key COLLATE "C"`
 	if f.Query != "" {
 		q := key(f.Query)
 		args = append(args, q, q+"\U0010FFFF")
 		arms := make([]string, len(searchedFields))
 		for i, c := range searchedFields {
-			arms[i] = `SELECT id FROM users WHERE directory_id = $1 AND ` + c + ` COLLATE "C" >= $2 AND ` + c +
-				` COLLATE "C" < $3`
+			arms[i] = fmt.Sprintf(`SELECT id FROM users WHERE directory_id = $1 AND %s COLLATE "C" >= $%d
+				AND %s COLLATE "C" < $%d`, c, len(args)-1, c, len(args)) + edge("user_name_key")
 		}
 		from = `(` + strings.Join(arms, ` UNION `) + `) m JOIN users u ON u.directory_id = $1 AND u.id = m.id
 			WHERE u.directory_id = $1`
@@ -113,21 +123,23 @@ func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from string, ar
 		args = append(args, string(f.Role))
 		from += fmt.Sprintf(` AND u.role = $%d`, len(args))
 	}
-	return from, args
+	return from, order, args
 }
 
 // FindUsers returns one page of the users that match f ordered by user name, and how many match f, counted no
 // further than gatehouse.UserCountLimit+1.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
 	_, limit := page(0, f.Limit)
-	from, args := findUsersQuery(directoryID, f)
+	all := f
+	all.After, all.Before = "", ""
+	from, _, args := findUsersQuery(directoryID, all)
 	var total int
 	if err := s.db.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) c`, from,
 		gatehouse.UserCountLimit+1), args...).Scan(&total); err != nil {
 		return nil, 0, wrap(err, "find users")
 	}
-	query, pageArgs := usersPage(from, args, f, limit)
-	users, err := queryList(ctx, s.db, "find users", scanUser, `SELECT `+userColumnsOf+` FROM `+query, pageArgs...)
+	query, pageArgs := usersPage(directoryID, f, limit)
+	users, err := queryList(ctx, s.db, "find users", scanUser, query, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -137,23 +149,15 @@ func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.U
 	return users, total, nil
 }
 
-// usersPage adds the page's edge, order and limit to a query of findUsersQuery: after f.After in user-name order, or
-// the last users before f.Before, read backwards (FindUsers turns them round).
-func usersPage(from string, args []any, f gatehouse.UserFilter, limit int) (string, []any) {
-	order := `u.user_name_key COLLATE "C"`
-	if f.After != "" {
-		args = append(args, key(f.After))
-		from += fmt.Sprintf(` AND u.user_name_key COLLATE "C" > $%d`, len(args))
-	}
-	if f.Before != "" {
-		args = append(args, key(f.Before))
-		from += fmt.Sprintf(` AND u.user_name_key COLLATE "C" < $%d`, len(args))
-		if f.After == "" {
-			order += ` DESC`
-		}
+// usersPage returns the query of one page of FindUsers, and its arguments: the first limit users after f.After in
+// user-name order, or the last ones before f.Before, read backwards (FindUsers turns them round).
+func usersPage(directoryID string, f gatehouse.UserFilter, limit int) (string, []any) {
+	from, order, args := findUsersQuery(directoryID, f)
+	if f.Before != "" && f.After == "" {
+		order += ` DESC`
 	}
 	args = append(args, limit)
-	return fmt.Sprintf(`%s ORDER BY %s LIMIT $%d`, from, order, len(args)), args
+	return fmt.Sprintf(`SELECT %s FROM %s ORDER BY %s LIMIT $%d`, userColumnsOf, from, order, len(args)), args
 }
 
 // UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt.

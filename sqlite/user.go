@@ -80,43 +80,59 @@ func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string
 // (directory_id, key, user_name_key).
 var searchedFields = []string{"user_name_key", "display_name_key", "first_name_key", "last_name_key", "mail_key"}
 
-// findUsersQuery returns the FROM and WHERE of FindUsers for f, ignoring the page's edge, and the arguments from ?1.
+// findUsersQuery returns the FROM and WHERE of FindUsers for f, the column that holds the user name key to order
+// by, and the arguments from ?1.
 //
 // A search is the union of one index range per field (key >= query AND key < query+U+10FFFF, so the query is text,
-// never a pattern), joined by rowid to the users it found; CROSS JOIN keeps SQLite, which has no statistics to tell,
-// from walking the whole user name index for the order instead. Without a query the users are read in order from
-// users_user_name, or users_role for a role.
-func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from string, args []any) {
+// never a pattern), each yielding the user name key (held in every field's index) and the rowid of the users it
+// found beyond the page's edge, merged in user-name order and then joined by rowid to the users. SQLite has no
+// statistics to tell that a field's range is narrower than the rest of the directory: "+" keeps it from reading
+// the user name index from the page's edge for each field, and CROSS JOIN from walking it for the order. Without a
+// query the users are read in order from users_user_name, or users_role for a role, from the page's edge.
+func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from, order string, args []any) {
 	args = []any{directoryID}
-	from = `users u WHERE u.directory_id = ?1`
+	var edges []string // the conditions of the page's edge, on the column named "k"
+	for _, e := range []struct{ name, op string }{{f.After, ">"}, {f.Before, "<"}} {
+		if e.name != "" {
+			args = append(args, key(e.name))
+			edges = append(edges, fmt.Sprintf(` AND k %s ?%d`, e.op, len(args)))
+		}
+	}
+	edge := func(column string) string { return strings.ReplaceAll(strings.Join(edges, ""), " k ", " "+column+" ") }
+	from, order = `users u WHERE u.directory_id = ?1`+edge("u.user_name_key"), `u.user_name_key`
 	if f.Query != "" {
 		q := key(f.Query)
 		args = append(args, q, q+"\U0010FFFF")
 		arms := make([]string, len(searchedFields))
 		for i, c := range searchedFields {
-			arms[i] = `SELECT rowid FROM users WHERE directory_id = ?1 AND ` + c + ` >= ?2 AND ` + c + ` < ?3`
+			arms[i] = fmt.Sprintf(`SELECT user_name_key AS k, rowid AS r FROM users WHERE directory_id = ?1 AND %s >= ?%d
+				AND %s < ?%d`, c, len(args)-1, c, len(args)) + edge("+user_name_key")
 		}
-		from = `(` + strings.Join(arms, ` UNION `) + `) m CROSS JOIN users u ON u.rowid = m.rowid WHERE u.directory_id = ?1`
+		from = `(` + strings.Join(arms, ` UNION `) + ` ORDER BY 1) m CROSS JOIN users u ON u.rowid = m.r
+			WHERE u.directory_id = ?1`
+		order = `m.k`
 	}
 	if f.Role != "" {
 		args = append(args, string(f.Role))
 		from += fmt.Sprintf(` AND u.role = ?%d`, len(args))
 	}
-	return from, args
+	return from, order, args
 }
 
 // FindUsers returns one page of the users that match f ordered by user name, and how many match f, counted no
 // further than gatehouse.UserCountLimit+1.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
 	_, limit := page(0, f.Limit)
-	from, args := findUsersQuery(directoryID, f)
+	all := f
+	all.After, all.Before = "", ""
+	from, _, args := findUsersQuery(directoryID, all)
 	var total int
 	if err := s.r.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d)`, from,
 		gatehouse.UserCountLimit+1), args...).Scan(&total); err != nil {
 		return nil, 0, internal(err, "find users")
 	}
-	query, pageArgs := usersPage(from, args, f, limit)
-	users, err := queryList(ctx, s.r, "find users", scanUser, `SELECT `+userColumns+` FROM `+query, pageArgs...)
+	query, pageArgs := usersPage(directoryID, f, limit)
+	users, err := queryList(ctx, s.r, "find users", scanUser, query, pageArgs...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -126,23 +142,15 @@ func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.U
 	return users, total, nil
 }
 
-// usersPage adds the page's edge, order and limit to a query of findUsersQuery: after f.After in user-name order, or
-// the last users before f.Before, read backwards (FindUsers turns them round).
-func usersPage(from string, args []any, f gatehouse.UserFilter, limit int) (string, []any) {
-	order := `u.user_name_key`
-	if f.After != "" {
-		args = append(args, key(f.After))
-		from += fmt.Sprintf(` AND u.user_name_key > ?%d`, len(args))
-	}
-	if f.Before != "" {
-		args = append(args, key(f.Before))
-		from += fmt.Sprintf(` AND u.user_name_key < ?%d`, len(args))
-		if f.After == "" {
-			order = `u.user_name_key DESC`
-		}
+// usersPage returns the query of one page of FindUsers, and its arguments: the first limit users after f.After in
+// user-name order, or the last ones before f.Before, read backwards (FindUsers turns them round).
+func usersPage(directoryID string, f gatehouse.UserFilter, limit int) (string, []any) {
+	from, order, args := findUsersQuery(directoryID, f)
+	if f.Before != "" && f.After == "" {
+		order += ` DESC`
 	}
 	args = append(args, limit)
-	return fmt.Sprintf(`%s ORDER BY %s LIMIT ?%d`, from, order, len(args)), args
+	return fmt.Sprintf(`SELECT %s FROM %s ORDER BY %s LIMIT ?%d`, userColumns, from, order, len(args)), args
 }
 
 // UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateUser.
