@@ -67,8 +67,9 @@ type userPager struct {
 	// match than that.
 	Count int
 	More  bool
-	// Prev and Next are the query strings of the previous and next page, "" when there is none.
-	Prev, Next string
+	// Prev and Next are the query strings of the previous and next page, "" when there is none; First is the
+	// first page's, "" on the first page.
+	Prev, Next, First string
 }
 
 // newUserPager returns the page to show of users, which FindUsers found with f (asking for one user more than a
@@ -82,8 +83,13 @@ func newUserPager(q url.Values, f gatehouse.UserFilter, users []*gatehouse.User,
 				c[k] = vs
 			}
 		}
-		c.Set(edge, name)
+		if edge != "" {
+			c.Set(edge, name)
+		}
 		return "?" + c.Encode()
+	}
+	if f.After != "" || f.Before != "" {
+		p.First = link("", "")
 	}
 	more := len(users) > usersPageSize
 	if f.Before != "" {
