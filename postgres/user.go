@@ -95,9 +95,10 @@ var searchedFields = []string{"user_name_key", "display_name_key", "first_name_k
 //
 // A search is the union of one index range per field under the "C" collation (key >= query AND key <
 // query+U+10FFFF, so the query is text, never a pattern), of the users beyond the page's edge, joined to the users
-// it found. Without a query the users are read in order from users_user_name_order, or users_role for a role, from
-// the page's edge.
-func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from, order string, args []any) {
+// it found. With a window, a search instead reads at most that many users (-1: all) in user-name order from the
+// page's edge and keeps those whose fields begin with the query. Without a query the users are read in order from
+// users_user_name_order, or users_role for a role, from the page's edge.
+func findUsersQuery(directoryID string, f gatehouse.UserFilter, window int) (from, order string, args []any) {
 	args = []any{directoryID}
 	var edges []string // the conditions of the page's edge, on the column named "k"
 	for _, e := range []struct{ name, op string }{{f.After, ">"}, {f.Before, "<"}} {
@@ -107,39 +108,97 @@ func findUsersQuery(directoryID string, f gatehouse.UserFilter) (from, order str
 		}
 	}
 	edge := func(column string) string { return strings.ReplaceAll(strings.Join(edges, ""), " k ", " "+column+" ") }
-	from, order = `users u WHERE u.directory_id = $1`+edge("u.user_name_key"), `u.user_name_key COLLATE "C"`
-	if f.Query != "" {
-		q := key(f.Query)
-		args = append(args, q, q+"\U0010FFFF")
-		arms := make([]string, len(searchedFields))
-		for i, c := range searchedFields {
-			arms[i] = fmt.Sprintf(`SELECT id FROM users WHERE directory_id = $1 AND %s COLLATE "C" >= $%d
-				AND %s COLLATE "C" < $%d`, c, len(args)-1, c, len(args)) + edge("user_name_key")
-		}
-		from = `(` + strings.Join(arms, ` UNION `) + `) m JOIN users u ON u.directory_id = $1 AND u.id = m.id
-			WHERE u.directory_id = $1`
-	}
+	var role string
 	if f.Role != "" {
 		args = append(args, string(f.Role))
-		from += fmt.Sprintf(` AND u.role = $%d`, len(args))
+		role = fmt.Sprintf(` AND u.role = $%d`, len(args))
 	}
-	return from, order, args
+	from, order = `users u WHERE u.directory_id = $1`+edge("u.user_name_key")+role, `u.user_name_key COLLATE "C"`
+	if f.Query == "" {
+		return from, order, args
+	}
+	q := key(f.Query)
+	args = append(args, q, q+"\U0010FFFF")
+	lo, hi := len(args)-1, len(args)
+	if window != 0 {
+		direction, limit := "", ""
+		if f.Before != "" && f.After == "" {
+			direction = " DESC"
+		}
+		if window > 0 {
+			limit = fmt.Sprintf(" LIMIT %d", window)
+		}
+		match := make([]string, len(searchedFields))
+		for i, c := range searchedFields {
+			match[i] = fmt.Sprintf(`u.%s COLLATE "C" >= $%d AND u.%s COLLATE "C" < $%d`, c, lo, c, hi)
+		}
+		return fmt.Sprintf(`(SELECT * FROM %s ORDER BY %s%s%s) u WHERE (%s)`, from, order, direction, limit,
+			strings.Join(match, ` OR `)), order, args
+	}
+	arms := make([]string, len(searchedFields))
+	for i, c := range searchedFields {
+		arms[i] = fmt.Sprintf(`SELECT id FROM users WHERE directory_id = $1 AND %s COLLATE "C" >= $%d
+			AND %s COLLATE "C" < $%d`, c, lo, c, hi) + edge("user_name_key")
+	}
+	return `(` + strings.Join(arms, ` UNION `) + `) m JOIN users u ON u.directory_id = $1 AND u.id = m.id
+		WHERE u.directory_id = $1` + role, order, args
 }
+
+// searchWindow is how many users, in user-name order from the page's edge, a broad search reads for its page
+// before it falls back to sorting what every field's index range holds.
+const searchWindow = 5000
 
 // FindUsers returns one page of the users that match f ordered by user name, and how many match f, counted no
 // further than gatehouse.UserCountLimit+1.
+//
+// A search first counts, in each field's index, the users whose field begins with the query, no further than
+// gatehouse.UserCountLimit+1 each. When none has more, the search is narrow: the union of the fields' ranges holds
+// a few thousand users at most, and is counted and sorted. Otherwise it is broad, and more than UserCountLimit
+// users match: a page is then found by reading users in user-name order from the page's edge and keeping those
+// that match, which soon fills a page when so many match; if searchWindow users do not fill it, the matches are
+// few among them and the union is sorted after all.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
 	_, limit := page(0, f.Limit)
 	all := f
 	all.After, all.Before = "", ""
-	from, _, args := findUsersQuery(directoryID, all)
-	var total int
-	if err := s.db.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) c`, from,
-		gatehouse.UserCountLimit+1), args...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, "find users")
+	broad := false
+	if f.Query != "" {
+		q := key(f.Query)
+		probes := make([]string, len(searchedFields))
+		for i, c := range searchedFields {
+			probes[i] = fmt.Sprintf(`(SELECT count(*) FROM (SELECT 1 FROM users WHERE directory_id = $1
+				AND %s COLLATE "C" >= $2 AND %s COLLATE "C" < $3 LIMIT %d) p)`, c, c, gatehouse.UserCountLimit+1)
+		}
+		var most int
+		if err := s.db.QueryRow(ctx, `SELECT greatest(`+strings.Join(probes, ", ")+`)`, directoryID, q,
+			q+"\U0010FFFF").Scan(&most); err != nil {
+			return nil, 0, wrap(err, "find users")
+		}
+		broad = most > gatehouse.UserCountLimit
 	}
-	query, pageArgs := usersPage(directoryID, f, limit)
+	total := gatehouse.UserCountLimit + 1
+	if !broad || f.Role != "" {
+		// A broad search for a role is counted along the role's index.
+		window := 0
+		if broad {
+			window = -1
+		}
+		from, _, args := findUsersQuery(directoryID, all, window)
+		if err := s.db.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d) c`, from,
+			gatehouse.UserCountLimit+1), args...).Scan(&total); err != nil {
+			return nil, 0, wrap(err, "find users")
+		}
+	}
+	window := 0
+	if broad {
+		window = searchWindow
+	}
+	query, pageArgs := usersPage(directoryID, f, limit, window)
 	users, err := queryList(ctx, s.db, "find users", scanUser, query, pageArgs...)
+	if err == nil && broad && len(users) < limit {
+		query, pageArgs = usersPage(directoryID, f, limit, 0)
+		users, err = queryList(ctx, s.db, "find users", scanUser, query, pageArgs...)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -150,9 +209,10 @@ func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.U
 }
 
 // usersPage returns the query of one page of FindUsers, and its arguments: the first limit users after f.After in
-// user-name order, or the last ones before f.Before, read backwards (FindUsers turns them round).
-func usersPage(directoryID string, f gatehouse.UserFilter, limit int) (string, []any) {
-	from, order, args := findUsersQuery(directoryID, f)
+// user-name order, or the last ones before f.Before, read backwards (FindUsers turns them round). A search with a
+// window reads users in user-name order (see findUsersQuery).
+func usersPage(directoryID string, f gatehouse.UserFilter, limit, window int) (string, []any) {
+	from, order, args := findUsersQuery(directoryID, f, window)
 	if f.Before != "" && f.After == "" {
 		order += ` DESC`
 	}

@@ -50,20 +50,29 @@ func TestFindUsersUsesIndexes(t *testing.T) {
 		filter gatehouse.UserFilter
 		want   []string
 		search bool
+		broad  bool
 	}{
-		{"List", gatehouse.UserFilter{}, []string{"Index Scan using users_user_name_order on users u"}, false},
+		{"List", gatehouse.UserFilter{}, []string{"Index Scan using users_user_name_order on users u"}, false, false},
 		{"NextPage", gatehouse.UserFilter{After: "user01500@contoso.com"},
-			[]string{"Index Scan using users_user_name_order on users u"}, false},
+			[]string{"Index Scan using users_user_name_order on users u"}, false, false},
 		{"PreviousPage", gatehouse.UserFilter{Before: "user01500@contoso.com"},
-			[]string{"Index Scan Backward using users_user_name_order on users u"}, false},
-		{"Role", gatehouse.UserFilter{Role: gatehouse.RoleGlobalAdmin}, []string{"using users_role on users u"}, false},
+			[]string{"Index Scan Backward using users_user_name_order on users u"}, false, false},
+		{"Role", gatehouse.UserFilter{Role: gatehouse.RoleGlobalAdmin}, []string{"using users_role on users u"}, false, false},
 		{"RoleNextPage", gatehouse.UserFilter{Role: gatehouse.RoleGlobalAdmin, After: "user01500@contoso.com"},
-			[]string{"using users_role on users u"}, false},
-		{"Search", gatehouse.UserFilter{Query: "First15"}, searched, true},
-		{"SearchNextPage", gatehouse.UserFilter{Query: "First15", After: "user01500@contoso.com"}, searched, true},
+			[]string{"using users_role on users u"}, false, false},
+		{"Search", gatehouse.UserFilter{Query: "First15"}, searched, true, false},
+		{"SearchNextPage", gatehouse.UserFilter{Query: "First15", After: "user01500@contoso.com"}, searched, true, false},
+		{"BroadSearch", gatehouse.UserFilter{Query: "first"},
+			[]string{"Index Scan using users_user_name_order on users u"}, false, true},
+		{"BroadSearchNextPage", gatehouse.UserFilter{Query: "first", After: "user01500@contoso.com"},
+			[]string{"Index Scan using users_user_name_order on users u"}, false, true},
+		{"BroadSearchPreviousPage", gatehouse.UserFilter{Query: "first", Before: "user01500@contoso.com"},
+			[]string{"Index Scan Backward using users_user_name_order on users u"}, false, true},
+		{"BroadSearchByRole", gatehouse.UserFilter{Query: "first", Role: gatehouse.RoleGlobalAdmin},
+			[]string{"using users_role on users u"}, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			page, count, err := s.ExplainFindUsers(ctx, "d", tc.filter)
+			page, count, err := s.ExplainFindUsers(ctx, "d", tc.filter, tc.broad)
 			if err != nil {
 				t.Fatal(err)
 			}

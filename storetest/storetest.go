@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"FindUsers", testFindUsers},
 		{"FindUsersLimits", testFindUsersLimits},
 		{"FindUsersPaging", testFindUsersPaging},
+		{"FindUsersBroadSearch", testFindUsersBroadSearch},
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
 		{"Apps", testApps},

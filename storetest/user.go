@@ -329,40 +329,90 @@ func testFindUsersPaging(t *testing.T, open Opener) {
 			[]string{"u00", "u15", "u30", "u45"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var forwards []string
-			for f, pages := tc.filter, 0; ; pages++ {
-				users, total, err := s.FindUsers(ctx, "d", f)
-				must(t, err)
-				if total != len(tc.want) {
-					t.Fatalf("FindUsers(%+v) total = %d, want %d", f, total, len(tc.want))
-				}
-				if len(users) > f.Limit || pages > len(tc.want) {
-					t.Fatalf("FindUsers(%+v) returned %d users, or paged without end", f, len(users))
-				}
-				forwards = append(forwards, ids(users, userID)...)
-				if len(users) < f.Limit {
-					break
-				}
-				f.After = users[len(users)-1].UserName
-			}
-			diff(t, "pages forwards", tc.want, forwards)
+			checkPages(t, s, tc.filter, tc.want, len(tc.want))
+		})
+	}
+}
 
-			var backwards []string
-			f := tc.filter
-			f.Before = "zzz"
-			for pages := 0; ; pages++ {
-				users, _, err := s.FindUsers(ctx, "d", f)
-				must(t, err)
-				if pages > len(tc.want) {
-					t.Fatal("paged backwards without end")
-				}
-				backwards = append(ids(users, userID), backwards...)
-				if len(users) < f.Limit {
-					break
-				}
-				f.Before = users[0].UserName
+// checkPages pages through the users f selects, f.Limit at a time, forwards by After and backwards by Before, and
+// checks that each way finds the users want in order, and that every page counts total.
+func checkPages(t *testing.T, s gatehouse.Store, f gatehouse.UserFilter, want []string, total int) {
+	t.Helper()
+	var forwards []string
+	for pages := 0; ; pages++ {
+		users, n, err := s.FindUsers(ctx, "d", f)
+		must(t, err)
+		if n != total {
+			t.Fatalf("FindUsers(%+v) total = %d, want %d", f, n, total)
+		}
+		if len(users) > f.Limit || pages > len(want) {
+			t.Fatalf("FindUsers(%+v) returned %d users, or paged without end", f, len(users))
+		}
+		forwards = append(forwards, ids(users, userID)...)
+		if len(users) < f.Limit {
+			break
+		}
+		f.After = users[len(users)-1].UserName
+	}
+	diff(t, "pages forwards", want, forwards)
+
+	var backwards []string
+	f.After, f.Before = "", "\U0010FFFF"
+	for pages := 0; ; pages++ {
+		users, _, err := s.FindUsers(ctx, "d", f)
+		must(t, err)
+		if pages > len(want) {
+			t.Fatal("paged backwards without end")
+		}
+		backwards = append(ids(users, userID), backwards...)
+		if len(users) < f.Limit {
+			break
+		}
+		f.Before = users[0].UserName
+	}
+	diff(t, "pages backwards", want, backwards)
+}
+
+// testFindUsersBroadSearch pages through searches that match more users than FindUsers counts: 5,000 users whose
+// user names begin with "a" and, after them in user-name order, 1,100 whose last names begin with "Zed".
+func testFindUsersBroadSearch(t *testing.T, open Opener) {
+	s := open(t)
+	var as, zeds, zedAdmins []string
+	must(t, s.InTx(ctx, func(tx gatehouse.Store) error {
+		must(t, tx.CreateDirectory(ctx, newDirectory("d", t0)))
+		for i := range 5000 {
+			u := newUser("d", fmt.Sprintf("a%05d", i), fmt.Sprintf("a%05d@contoso.com", i))
+			u.FirstName, u.LastName, u.DisplayName, u.Mail = "First", "Other", "Display", ""
+			must(t, tx.CreateUser(ctx, u))
+			as = append(as, u.ID)
+		}
+		for i := range 1100 {
+			u := newUser("d", fmt.Sprintf("z%05d", i), fmt.Sprintf("z%05d@contoso.com", i))
+			u.FirstName, u.LastName, u.DisplayName, u.Mail = "First", fmt.Sprintf("Zed%d", i), "Display", ""
+			if i%100 == 0 {
+				u.Role = gatehouse.RoleUserAdmin
+				zedAdmins = append(zedAdmins, u.ID)
 			}
-			diff(t, "pages backwards", tc.want, backwards)
+			must(t, tx.CreateUser(ctx, u))
+			zeds = append(zeds, u.ID)
+		}
+		return nil
+	}))
+	more := gatehouse.UserCountLimit + 1
+	for _, tc := range []struct {
+		name   string
+		filter gatehouse.UserFilter
+		want   []string
+		total  int
+	}{
+		// The first users in user-name order match: each page is found among the first few read.
+		{"Dense", gatehouse.UserFilter{Query: "A0", Limit: 250}, as, more},
+		// No user among the first 5,000 in user-name order matches.
+		{"AfterManyOthers", gatehouse.UserFilter{Query: "zed", Limit: 300}, zeds, more},
+		{"Role", gatehouse.UserFilter{Query: "zed", Role: gatehouse.RoleUserAdmin, Limit: 4}, zedAdmins, len(zedAdmins)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPages(t, s, tc.filter, tc.want, tc.total)
 		})
 	}
 }
