@@ -146,7 +146,7 @@ func findUsersQuery(directoryID string, f gatehouse.UserFilter, window int) (fro
 
 // searchWindow is how many users, in user-name order from the page's edge, a broad search reads for its page
 // before it falls back to sorting what every field's index range holds.
-const searchWindow = 5000
+const searchWindow = 20_000
 
 // FindUsers returns one page of the users that match f ordered by user name, and how many match f, counted no
 // further than gatehouse.UserCountLimit+1.

@@ -407,7 +407,8 @@ func testFindUsersBroadSearch(t *testing.T, open Opener) {
 	}{
 		// The first users in user-name order match: each page is found among the first few read.
 		{"Dense", gatehouse.UserFilter{Query: "A0", Limit: 250}, as, more},
-		// No user among the first 5,000 in user-name order matches.
+		// No user among the first 5,000 in user-name order matches. The last page of each, not full, is found
+		// again among the sorted matches.
 		{"AfterManyOthers", gatehouse.UserFilter{Query: "zed", Limit: 300}, zeds, more},
 		{"Role", gatehouse.UserFilter{Query: "zed", Role: gatehouse.RoleUserAdmin, Limit: 4}, zedAdmins, len(zedAdmins)},
 	} {
