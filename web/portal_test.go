@@ -368,26 +368,26 @@ func TestPortalUserPaging(t *testing.T) {
 		}
 		return len(rows.FindAllString(p.Body, -1)), prev, next, p.Body
 	}
-	// 31 users: the admin and user aa to user cj; pages of 25 by user name.
+	// 31 users: the admin and useraa to useraj, userba to userbj, userca to usercj; pages of 25 by user name.
 	n, prev, next, body := page(t, "/admin/d/default/users")
-	if n != 25 || prev != "" || next != "/admin/d/default/users?after=userbw%40contoso.com" {
+	if n != 25 || prev != "" || next != "/admin/d/default/users?after=usercd%40contoso.com" {
 		t.Fatalf("first page: %d rows, previous %q, next %q", n, prev, next)
 	}
 	if !strings.Contains(body, `<span class="small" id="user-count">31 users</span>`) {
 		t.Error("the first page does not count 31 users")
 	}
 	n, prev, next, _ = page(t, next)
-	if n != 6 || prev != "/admin/d/default/users?before=userbx%40contoso.com" || next != "" {
+	if n != 6 || prev != "/admin/d/default/users?before=userce%40contoso.com" || next != "" {
 		t.Fatalf("second page: %d rows, previous %q, next %q", n, prev, next)
 	}
 	// Back from the second page is the first page again, which has nothing before it.
 	n, prev, next, _ = page(t, prev)
-	if n != 25 || prev != "" || next != "/admin/d/default/users?after=userbw%40contoso.com" {
+	if n != 25 || prev != "" || next != "/admin/d/default/users?after=usercd%40contoso.com" {
 		t.Fatalf("back to the first page: %d rows, previous %q, next %q", n, prev, next)
 	}
 	// A search pages too, and its links keep the search and the role.
 	n, prev, next, _ = page(t, "/admin/d/default/users?q=USER&role=user")
-	if n != 25 || prev != "" || next != "/admin/d/default/users?after=userca%40contoso.com&q=USER&role=user" {
+	if n != 25 || prev != "" || next != "/admin/d/default/users?after=userce%40contoso.com&q=USER&role=user" {
 		t.Fatalf("search: %d rows, previous %q, next %q", n, prev, next)
 	}
 	if n, _, _, _ = page(t, next); n != 5 {
