@@ -120,10 +120,12 @@ func findUsersQuery(directoryID string, f gatehouse.UserFilter, window int) (fro
 		}
 		match := make([]string, len(searchedFields))
 		for i, c := range searchedFields {
-			match[i] = fmt.Sprintf(`u.%s >= ?%d AND u.%s < ?%d`, c, lo, c, hi)
+			match[i] = fmt.Sprintf(`w.%s >= ?%d AND w.%s < ?%d`, c, lo, c, hi)
 		}
-		return fmt.Sprintf(`(SELECT * FROM %s ORDER BY u.user_name_key%s LIMIT %d) u WHERE (%s)`, from, direction,
-			window, strings.Join(match, ` OR `)), order, args
+		// The walk reads only the keys; the page's users are read whole.
+		return fmt.Sprintf(`(SELECT u.rowid AS r, u.%s FROM %s ORDER BY u.user_name_key%s LIMIT %d) w
+			CROSS JOIN users u ON u.rowid = w.r WHERE (%s)`, strings.Join(searchedFields, ", u."), from, direction,
+			window, strings.Join(match, ` OR `)), `w.user_name_key`, args
 	}
 	arms := make([]string, len(searchedFields))
 	for i, c := range searchedFields {
