@@ -31,7 +31,11 @@ type Store interface {
 	FindUser(ctx context.Context, directoryID, id string) (*User, error)
 	// FindUserByName finds a user by user name, ignoring case.
 	FindUserByName(ctx context.Context, directoryID, userName string) (*User, error)
-	// FindUsers returns the users that match f ordered by user name, and how many match in all (ignoring paging).
+	// FindUsers returns one page of the users that match f, ordered by user name (ignoring case), and how many
+	// match f ignoring After, Before and Limit, counted no further than UserCountLimit+1. A list, or a list by role,
+	// reads one index in order from the page's edge, so a page costs the same in a directory of a thousand users as
+	// in one of a million; a search reads, through an index per field, only the users whose names begin with the
+	// query.
 	FindUsers(ctx context.Context, directoryID string, f UserFilter) ([]*User, int, error)
 	// UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateUser.
 	UpdateUser(ctx context.Context, u *User) error

@@ -153,15 +153,29 @@ func (u *User) Validate() error {
 	return nil
 }
 
-// UserFilter selects users in FindUsers. Zero values match everything.
+// UserFilter selects users in FindUsers, and one page of them in user-name order. Zero values match everything.
+//
+// Pages are found by key, not by position: After and Before name the user at the edge of the page the caller has,
+// so that a page deep in a directory of a million users costs what the first page costs. A caller that wants to
+// know whether there is a further page asks for one user more than it shows.
 type UserFilter struct {
-	// Query matches a substring of the user name, display name, first or last name or mail, case-insensitively.
-	Query  string
-	Role   Role
-	Offset int
+	// Query matches the beginning of the user name, display name, first or last name or mail, ignoring case: "ann"
+	// finds Anna and ann@contoso.com but not Joanna. It is text, never a pattern: % and _ match themselves.
+	Query string
+	Role  Role
+	// After, when set, selects only users whose user name sorts after it (ignoring case): the next page after a
+	// page whose last user has this user name.
+	After string
+	// Before, when set, selects only users whose user name sorts before it, and of those the last Limit: the page
+	// before a page whose first user has this user name. The page is still in user-name order.
+	Before string
 	// Limit caps the result; 0 means the store's default of 100, and no more than 1000 are returned.
 	Limit int
 }
+
+// UserCountLimit is as far as FindUsers counts the users that match a filter. Counting every user of a large
+// directory on every page would read them all; a count above UserCountLimit means "more than UserCountLimit".
+const UserCountLimit = 1000
 
 // Group is a named set of users in a directory.
 type Group struct {

@@ -131,10 +131,29 @@ func (c *Client) DeleteDirectory(ctx context.Context, dir string) error {
 	return c.del(ctx, dirPath(dir))
 }
 
-// ListUsers returns the users of a directory that match q, and how many match in all.
+// ListUsers returns one page of the users of a directory that match q, and how many match (counted no further
+// than 1,001). ListUserPage tells the cursor of the next page as well.
 func (c *Client) ListUsers(ctx context.Context, dir string, q UserQuery) ([]*gatehouse.User, int, error) {
-	return list[*gatehouse.User](ctx, c, dirPath(dir, "users"),
-		query("q", q.Query, "role", string(q.Role), "offset", itoa(q.Offset), "limit", itoa(q.Limit)))
+	l, err := c.ListUserPage(ctx, dir, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := l.Total
+	if l.TotalCapped {
+		total++
+	}
+	return l.Items, total, nil
+}
+
+// ListUserPage returns one page of the users of a directory that match q, in user-name order, with the cursor of
+// the next page.
+func (c *Client) ListUserPage(ctx context.Context, dir string, q UserQuery) (*UserList, error) {
+	var l UserList
+	if _, err := c.do(ctx, http.MethodGet, dirPath(dir, "users"),
+		query("q", q.Query, "role", string(q.Role), "cursor", q.Cursor, "limit", itoa(q.Limit)), nil, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
 }
 
 // CreateUser creates a user and returns them with their temporary password, which the server shows only once.

@@ -176,13 +176,22 @@ func TestMethods(t *testing.T) {
 			want: request{Method: "DELETE", Path: "/api/v1/directories/contoso"},
 		},
 		{
-			name: "ListUsers with a query", status: 200, answer: `{"items":[{"id":"u1"}],"total":7}`,
+			name: "ListUsers with a query", status: 200, answer: `{"items":[{"id":"u1"}],"total":7,"next":"dTE"}`,
 			call: func(c *apiclient.Client) (any, error) {
-				l, n, err := c.ListUsers(ctx, "default", apiclient.UserQuery{Query: "b simon&x", Role: gatehouse.RoleAppAdmin, Offset: 5, Limit: 1})
+				l, n, err := c.ListUsers(ctx, "default", apiclient.UserQuery{Query: "b simon&x", Role: gatehouse.RoleAppAdmin, Cursor: "dTA", Limit: 1})
 				return []any{l[0].ID, n}, err
 			},
-			want:   request{Method: "GET", Path: "/api/v1/directories/default/users", Query: "limit=1&offset=5&q=b+simon%26x&role=app-admin"},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/users", Query: "cursor=dTA&limit=1&q=b+simon%26x&role=app-admin"},
 			result: []any{"u1", 7},
+		},
+		{
+			name: "ListUserPage", status: 200, answer: `{"items":[{"id":"u1"}],"total":1000,"totalCapped":true,"next":"dTE"}`,
+			call: func(c *apiclient.Client) (any, error) {
+				l, err := c.ListUserPage(ctx, "default", apiclient.UserQuery{Limit: 1})
+				return []any{l.Items[0].ID, l.Total, l.TotalCapped, l.Next}, err
+			},
+			want:   request{Method: "GET", Path: "/api/v1/directories/default/users", Query: "limit=1"},
+			result: []any{"u1", 1000, true, "dTE"},
 		},
 		{
 			name: "CreateUser", status: 201, answer: `{"user":{"id":"u1","userName":"b.simon@contoso.com"},"temporaryPassword":"Tmp-123"}`,

@@ -73,10 +73,22 @@ type UserPatch struct {
 
 // UserQuery selects users in ListUsers; zero values match everything.
 type UserQuery struct {
-	Query  string
-	Role   gatehouse.Role
-	Offset int
+	// Query matches the beginning of the user name, display name, first or last name or mail, ignoring case.
+	Query string
+	Role  gatehouse.Role
+	// Cursor is the Next of the page before; "" for the first page.
+	Cursor string
 	Limit  int
+}
+
+// UserList is one page of ListUserPage.
+type UserList struct {
+	Items []*gatehouse.User `json:"items"`
+	// Total is how many users match, counted no further than 1,000; TotalCapped reports whether more match.
+	Total       int  `json:"total"`
+	TotalCapped bool `json:"totalCapped"`
+	// Next is the cursor of the next page, "" when this page was not full.
+	Next string `json:"next,omitempty"`
 }
 
 // UserWithPassword is a user with the temporary password the server generated for them.

@@ -278,9 +278,18 @@ func TestImportUsersBatches(t *testing.T) {
 	if res.Created != rows-len(want) {
 		t.Errorf("created %d; want %d", res.Created, rows-len(want))
 	}
-	_, total, err := w.store.FindUsers(ctx, gatehouse.DefaultDirectoryID, gatehouse.UserFilter{})
-	if err != nil {
-		t.Fatal(err)
+	// FindUsers counts no further than gatehouse.UserCountLimit+1: count the users a page at a time.
+	total := 0
+	for after := ""; ; {
+		us, _, err := w.store.FindUsers(ctx, gatehouse.DefaultDirectoryID, gatehouse.UserFilter{After: after, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(us)
+		if len(us) < 1000 {
+			break
+		}
+		after = us[len(us)-1].UserName
 	}
 	if total != res.Created+2 { // the admin and B. Simon were there before
 		t.Errorf("the directory has %d users; want %d", total, res.Created+2)

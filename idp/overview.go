@@ -13,7 +13,10 @@ import (
 
 // Overview is what the admin portal's overview page shows of a directory.
 type Overview struct {
+	// Users counts the directory's users no further than gatehouse.UserCountLimit; MoreUsers reports whether it
+	// has more than that.
 	Users        int
+	MoreUsers    bool
 	Groups       int
 	Apps         int
 	SignInsToday int
@@ -46,6 +49,7 @@ func (s *Service) Overview(ctx context.Context, actor *gatehouse.User, dirID str
 	if _, o.Users, err = s.store.FindUsers(ctx, dirID, gatehouse.UserFilter{Limit: 1}); err != nil {
 		return nil, err
 	}
+	o.Users, o.MoreUsers = min(o.Users, gatehouse.UserCountLimit), o.Users > gatehouse.UserCountLimit
 	groups, err := s.store.FindGroups(ctx, dirID, "")
 	if err != nil {
 		return nil, err

@@ -64,8 +64,7 @@ const signInFilter = `directory_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = 
 	AND ($4 = '' OR result = $4) AND time >= $5 AND ($6 = '' OR session_id = $6)`
 
 // FindSignInEvents returns matching events newest first, and how many match in all. Events at or after f.Since
-// match; a zero Since matches every event. The count and the page are two statements, as on SQLite (unlike
-// FindUsers): the log grows without bound, and a window count would read every matching row for each page instead of
+// match; a zero Since matches every event. The count and the page are two statements, as on SQLite: the log grows without bound, and a window count would read every matching row for each page instead of
 // one index range.
 func (s *Store) FindSignInEvents(ctx context.Context, directoryID string, f gatehouse.SignInFilter) ([]*gatehouse.SignInEvent, int, error) {
 	offset, limit := page(f.Offset, f.Limit)

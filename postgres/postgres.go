@@ -298,24 +298,6 @@ func queryList[T any](ctx context.Context, db querier, op string, scan func(scan
 	return list, nil
 }
 
-// queryPage runs pageSQL, a query whose rows end with count(*) OVER (), the number of rows that match in all
-// before paging, and scans every row with scan. It returns the page and that number, both from one statement and
-// so from one snapshot. A page past the end has no row to carry the number: then countSQL, taking the same
-// arguments, is asked for it.
-func queryPage[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), countSQL, pageSQL string, offset int, args ...any) ([]*T, int, error) {
-	var total int
-	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) {
-		return scan(sqlstore.WithTotal{Scanner: row, Total: &total})
-	}, pageSQL, args...)
-	if err != nil || len(list) > 0 || offset == 0 {
-		return list, total, err
-	}
-	if err := db.QueryRow(ctx, countSQL, args[:len(args)-2]...).Scan(&total); err != nil {
-		return nil, 0, wrap(err, op)
-	}
-	return nil, total, nil
-}
-
 // utc returns t in UTC, as every time the store returns is.
 func utc(t time.Time) time.Time { return t.UTC() }
 

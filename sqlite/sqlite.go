@@ -428,25 +428,6 @@ func queryList[T any](ctx context.Context, db querier, op string, scan func(scan
 	return list, nil
 }
 
-// queryPage runs query, whose rows end with count(*) OVER (), and returns one page of rows and the total. The page
-// and its total come from one statement, so they agree. A page past the end has no row to carry the total, which
-// count (a SELECT count(*) with the same arguments but the paging) supplies then.
-func queryPage[T any](ctx context.Context, db querier, op string, scan func(scanner) (*T, error), count, query string, args []any, offset int) ([]*T, int, error) {
-	var total int
-	list, err := queryList(ctx, db, op, func(row scanner) (*T, error) {
-		return scan(sqlstore.WithTotal{Scanner: row, Total: &total})
-	}, query, args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(list) == 0 && offset > 0 {
-		if err := db.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&total); err != nil {
-			return nil, 0, internal(err, op)
-		}
-	}
-	return list, total, nil
-}
-
 // micros returns t as stored: microseconds since the Unix epoch.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 

@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
@@ -73,20 +76,140 @@ func (s *Store) FindUserByName(ctx context.Context, directoryID, userName string
 	return u, nil
 }
 
-// userFilter is the WHERE clause of FindUsers: ?1 the directory, ?2 the lower-cased query, ?3 the role. instr
-// matches the query as a plain substring, so '%' and '_' in it are not wildcards.
-const userFilter = `u.directory_id = ?1
-	AND (?2 = '' OR instr(u.user_name_key, ?2) > 0 OR instr(u.display_name_key, ?2) > 0
-		OR instr(u.first_name_key, ?2) > 0 OR instr(u.last_name_key, ?2) > 0 OR instr(u.mail_key, ?2) > 0)
-	AND (?3 = '' OR u.role = ?3)`
+// searchedFields are the key columns whose beginning a user search matches, each the second column of an index
+// (directory_id, key, user_name_key).
+var searchedFields = []string{"user_name_key", "display_name_key", "first_name_key", "last_name_key", "mail_key"}
 
-// FindUsers returns the users that match f ordered by user name, and how many match in all.
+// findUsersQuery returns the FROM and WHERE of FindUsers for f, the column that holds the user name key to order
+// by, and the arguments from ?1.
+//
+// A search is the union of one index range per field (key >= query AND key < query+U+10FFFF, so the query is text,
+// never a pattern), each yielding the user name key (held in every field's index) and the rowid of the users it
+// found beyond the page's edge, merged in user-name order and then joined by rowid to the users. SQLite has no
+// statistics to tell that a field's range is narrower than the rest of the directory: "+" keeps it from reading
+// the user name index from the page's edge for each field, and CROSS JOIN from walking it for the order. With a
+// window, a search instead reads at most that many users (-1: all) in user-name order from the page's edge and
+// keeps those whose fields begin with the query. Without a query the users are read in order from users_user_name, or users_role for
+// a role, from the page's edge.
+func findUsersQuery(directoryID string, f gatehouse.UserFilter, window int) (from, order string, args []any) {
+	args = []any{directoryID}
+	var edges []string // the conditions of the page's edge, on the column named "k"
+	for _, e := range []struct{ name, op string }{{f.After, ">"}, {f.Before, "<"}} {
+		if e.name != "" {
+			args = append(args, key(e.name))
+			edges = append(edges, fmt.Sprintf(` AND k %s ?%d`, e.op, len(args)))
+		}
+	}
+	edge := func(column string) string { return strings.ReplaceAll(strings.Join(edges, ""), " k ", " "+column+" ") }
+	var role string
+	if f.Role != "" {
+		args = append(args, string(f.Role))
+		role = fmt.Sprintf(` AND u.role = ?%d`, len(args))
+	}
+	from, order = `users u WHERE u.directory_id = ?1`+edge("u.user_name_key")+role, `u.user_name_key`
+	if f.Query == "" {
+		return from, order, args
+	}
+	q := key(f.Query)
+	args = append(args, q, q+"\U0010FFFF")
+	lo, hi := len(args)-1, len(args)
+	if window != 0 {
+		direction := ""
+		if f.Before != "" && f.After == "" {
+			direction = " DESC"
+		}
+		match := make([]string, len(searchedFields))
+		for i, c := range searchedFields {
+			match[i] = fmt.Sprintf(`w.%s >= ?%d AND w.%s < ?%d`, c, lo, c, hi)
+		}
+		// The walk reads only the keys; the page's users are read whole.
+		return fmt.Sprintf(`(SELECT u.rowid AS r, u.%s FROM %s ORDER BY u.user_name_key%s LIMIT %d) w
+			CROSS JOIN users u ON u.rowid = w.r WHERE (%s)`, strings.Join(searchedFields, ", u."), from, direction,
+			window, strings.Join(match, ` OR `)), `w.user_name_key`, args
+	}
+	arms := make([]string, len(searchedFields))
+	for i, c := range searchedFields {
+		arms[i] = fmt.Sprintf(`SELECT user_name_key AS k, rowid AS r FROM users WHERE directory_id = ?1 AND %s >= ?%d
+			AND %s < ?%d`, c, lo, c, hi) + edge("+user_name_key")
+	}
+	return `(` + strings.Join(arms, ` UNION `) + ` ORDER BY 1) m CROSS JOIN users u ON u.rowid = m.r
+		WHERE u.directory_id = ?1` + role, `m.k`, args
+}
+
+// searchWindow is how many users, in user-name order from the page's edge, a broad search reads for its page
+// before it falls back to sorting what every field's index range holds.
+const searchWindow = 20_000
+
+// FindUsers returns one page of the users that match f ordered by user name, and how many match f, counted no
+// further than gatehouse.UserCountLimit+1.
+//
+// A search first counts, in each field's index, the users whose field begins with the query, no further than
+// gatehouse.UserCountLimit+1 each. When none has more, the search is narrow: the union of the fields' ranges holds
+// a few thousand users at most, and is counted and sorted. Otherwise it is broad, and more than UserCountLimit
+// users match: a page is then found by reading users in user-name order from the page's edge and keeping those
+// that match, which soon fills a page when so many match; if searchWindow users do not fill it, the matches are
+// few among them and the union is sorted after all.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
-	offset, limit := page(f.Offset, f.Limit)
-	return queryPage(ctx, s.r, "find users", scanUser, `SELECT count(*) FROM users u WHERE `+userFilter,
-		`SELECT `+userColumns+`, count(*) OVER () FROM users u WHERE `+userFilter+`
-		ORDER BY `+userOrder+` LIMIT ?4 OFFSET ?5`,
-		[]any{directoryID, key(f.Query), string(f.Role), limit, offset}, offset)
+	_, limit := page(0, f.Limit)
+	all := f
+	all.After, all.Before = "", ""
+	broad := false
+	if f.Query != "" {
+		q := key(f.Query)
+		probes := make([]string, len(searchedFields))
+		for i, c := range searchedFields {
+			probes[i] = fmt.Sprintf(`(SELECT count(*) FROM (SELECT 1 FROM users WHERE directory_id = ?1 AND %s >= ?2
+				AND %s < ?3 LIMIT %d))`, c, c, gatehouse.UserCountLimit+1)
+		}
+		var most int
+		if err := s.r.QueryRowContext(ctx, `SELECT max(`+strings.Join(probes, ", ")+`)`, directoryID, q,
+			q+"\U0010FFFF").Scan(&most); err != nil {
+			return nil, 0, internal(err, "find users")
+		}
+		broad = most > gatehouse.UserCountLimit
+	}
+	total := gatehouse.UserCountLimit + 1
+	if !broad || f.Role != "" {
+		// A broad search for a role is counted along the role's index.
+		window := 0
+		if broad {
+			window = -1
+		}
+		from, _, args := findUsersQuery(directoryID, all, window)
+		if err := s.r.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d)`, from,
+			gatehouse.UserCountLimit+1), args...).Scan(&total); err != nil {
+			return nil, 0, internal(err, "find users")
+		}
+	}
+	window := 0
+	if broad {
+		window = searchWindow
+	}
+	query, pageArgs := usersPage(directoryID, f, limit, window)
+	users, err := queryList(ctx, s.r, "find users", scanUser, query, pageArgs...)
+	if err == nil && broad && len(users) < limit {
+		query, pageArgs = usersPage(directoryID, f, limit, 0)
+		users, err = queryList(ctx, s.r, "find users", scanUser, query, pageArgs...)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if f.Before != "" && f.After == "" {
+		slices.Reverse(users)
+	}
+	return users, total, nil
+}
+
+// usersPage returns the query of one page of FindUsers, and its arguments: the first limit users after f.After in
+// user-name order, or the last ones before f.Before, read backwards (FindUsers turns them round). A search with a
+// window reads users in user-name order (see findUsersQuery).
+func usersPage(directoryID string, f gatehouse.UserFilter, limit, window int) (string, []any) {
+	from, order, args := findUsersQuery(directoryID, f, window)
+	if f.Before != "" && f.After == "" {
+		order += ` DESC`
+	}
+	args = append(args, limit)
+	return fmt.Sprintf(`SELECT %s FROM %s ORDER BY %s LIMIT ?%d`, userColumns, from, order, len(args)), args
 }
 
 // UpdateUser replaces every stored field of u but ID, DirectoryID and CreatedAt. ECONFLICT as in CreateUser.

@@ -91,8 +91,9 @@ func copyDirectory(ctx context.Context, dst, src gatehouse.Store, d *gatehouse.D
 }
 
 func copyUsers(ctx context.Context, dst, src gatehouse.Store, directoryID string) error {
-	for offset := 0; ; {
-		users, total, err := src.FindUsers(ctx, directoryID, gatehouse.UserFilter{Offset: offset, Limit: pageSize})
+	// Each page starts after the last user of the one before, so a large directory is read once, by index.
+	for after := ""; ; {
+		users, _, err := src.FindUsers(ctx, directoryID, gatehouse.UserFilter{After: after, Limit: pageSize})
 		if err != nil {
 			return fmt.Errorf("read users: %w", err)
 		}
@@ -104,10 +105,10 @@ func copyUsers(ctx context.Context, dst, src gatehouse.Store, directoryID string
 				return err
 			}
 		}
-		offset += len(users)
-		if len(users) == 0 || offset >= total {
+		if len(users) < pageSize {
 			return nil
 		}
+		after = users[len(users)-1].UserName
 	}
 }
 

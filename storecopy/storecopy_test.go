@@ -245,14 +245,14 @@ func read(t *testing.T, s gatehouse.Store) *contents {
 	c.Directories, err = s.FindDirectories(ctx)
 	must(t, err)
 	for _, d := range c.Directories {
-		for offset := 0; ; {
-			users, total, err := s.FindUsers(ctx, d.ID, gatehouse.UserFilter{Offset: offset, Limit: 1000})
+		for after := ""; ; {
+			users, _, err := s.FindUsers(ctx, d.ID, gatehouse.UserFilter{After: after, Limit: 1000})
 			must(t, err)
 			c.Users[d.ID] = append(c.Users[d.ID], users...)
-			offset += len(users)
-			if len(users) == 0 || offset >= total {
+			if len(users) < 1000 {
 				break
 			}
+			after = users[len(users)-1].UserName
 		}
 		c.Groups[d.ID], err = s.FindGroups(ctx, d.ID, "")
 		must(t, err)

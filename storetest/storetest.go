@@ -24,6 +24,8 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"Users", testUsers},
 		{"FindUsers", testFindUsers},
 		{"FindUsersLimits", testFindUsersLimits},
+		{"FindUsersPaging", testFindUsersPaging},
+		{"FindUsersBroadSearch", testFindUsersBroadSearch},
 		{"Groups", testGroups},
 		{"GroupMembers", testGroupMembers},
 		{"Apps", testApps},

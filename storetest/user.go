@@ -210,20 +210,37 @@ func testFindUsers(t *testing.T, open Opener) {
 		{"DisplayName", gatehouse.UserFilter{Query: "tsar"}, []string{"boris"}, 1},
 		{"Mail", gatehouse.UserFilter{Query: "BORIS.G@MAIL"}, []string{"boris"}, 1},
 		{"MailOnly", gatehouse.UserFilter{Query: "ak@mail"}, []string{"anna"}, 1},
-		{"Substring", gatehouse.UserFilter{Query: "en"}, []string{"anna", "carmen"}, 2},
-		{"Domain", gatehouse.UserFilter{Query: "contoso"}, all, 28},
+		{"StartOfLastName", gatehouse.UserFilter{Query: "kAREN"}, []string{"anna"}, 1},
+		{"StartsWithOnly", gatehouse.UserFilter{Query: "en"}, nil, 0},
+		{"NotTheDomain", gatehouse.UserFilter{Query: "contoso"}, nil, 0},
+		{"EveryField", gatehouse.UserFilter{Query: "a"}, []string{"anna"}, 1},
+		{"SharedPrefix", gatehouse.UserFilter{Query: "b"}, []string{"boris", "carmen"}, 2},
 		{"NoMatch", gatehouse.UserFilter{Query: "nobody"}, nil, 0},
 		{"PercentIsLiteral", gatehouse.UserFilter{Query: "%"}, nil, 0},
 		{"UnderscoreIsLiteral", gatehouse.UserFilter{Query: "_"}, nil, 0},
+		{"WildcardsInThePrefix", gatehouse.UserFilter{Query: "us_r%"}, nil, 0},
+		{"BackslashIsLiteral", gatehouse.UserFilter{Query: `user\`}, nil, 0},
 		{"Role", gatehouse.UserFilter{Role: gatehouse.RoleAppAdmin}, []string{"carmen"}, 1},
 		{"RoleWithoutUsers", gatehouse.UserFilter{Role: gatehouse.RoleUserAdmin}, nil, 0},
 		{"RoleAndQuery", gatehouse.UserFilter{Role: gatehouse.RoleUser, Query: "user1"}, userRange(10, 20), 10},
 		{"FirstPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, Limit: 10},
 			append([]string{"boris"}, userRange(0, 9)...), 26},
-		{"SecondPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, Offset: 10, Limit: 10}, userRange(9, 19), 26},
-		{"LastPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, Offset: 20, Limit: 10}, userRange(19, 25), 26},
-		{"PastTheEnd", gatehouse.UserFilter{Role: gatehouse.RoleUser, Offset: 30, Limit: 10}, nil, 26},
-		{"QueryAndPage", gatehouse.UserFilter{Query: "USER", Offset: 5, Limit: 3}, userRange(5, 8), 25},
+		{"SecondPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, After: "user08@contoso.com", Limit: 10},
+			userRange(9, 19), 26},
+		{"LastPage", gatehouse.UserFilter{Role: gatehouse.RoleUser, After: "user18@contoso.com", Limit: 10},
+			userRange(19, 25), 26},
+		{"PastTheEnd", gatehouse.UserFilter{Role: gatehouse.RoleUser, After: "user24@contoso.com", Limit: 10}, nil, 26},
+		{"AfterIgnoresCase", gatehouse.UserFilter{After: "USER22@Contoso.com"}, userRange(23, 25), 28},
+		{"AfterANameNobodyHas", gatehouse.UserFilter{After: "c", Limit: 2}, []string{"carmen", "user00"}, 28},
+		{"QueryAndPage", gatehouse.UserFilter{Query: "USER", After: "user04@contoso.com", Limit: 3}, userRange(5, 8), 25},
+		{"PageBefore", gatehouse.UserFilter{Role: gatehouse.RoleUser, Before: "user19@contoso.com", Limit: 10},
+			userRange(9, 19), 26},
+		{"FirstPageBefore", gatehouse.UserFilter{Before: "user01@contoso.com", Limit: 10},
+			[]string{"anna", "boris", "carmen", "user00"}, 28},
+		{"QueryAndPageBefore", gatehouse.UserFilter{Query: "user", Before: "user05@contoso.com", Limit: 3},
+			userRange(2, 5), 25},
+		{"BetweenAfterAndBefore", gatehouse.UserFilter{After: "user02@contoso.com", Before: "user06@contoso.com"},
+			userRange(3, 6), 28},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			users, total, err := s.FindUsers(ctx, "d", tc.filter)
@@ -243,7 +260,7 @@ func testFindUsers(t *testing.T, open Opener) {
 	})
 }
 
-// testFindUsersLimits checks the default page size (100) and the largest one (1000).
+// testFindUsersLimits checks the default page size (100), the largest one (1000) and the count's limit.
 func testFindUsersLimits(t *testing.T, open Opener) {
 	s := open(t)
 	const n = 1003
@@ -262,14 +279,141 @@ func testFindUsersLimits(t *testing.T, open Opener) {
 		{"Default", gatehouse.UserFilter{}, 100},
 		{"Small", gatehouse.UserFilter{Limit: 7}, 7},
 		{"Capped", gatehouse.UserFilter{Limit: 5000}, 1000},
-		{"TailOfTheDirectory", gatehouse.UserFilter{Offset: 1000, Limit: 1000}, 3},
+		{"TailOfTheDirectory", gatehouse.UserFilter{After: "u0999@contoso.com", Limit: 1000}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// The count stops one past the limit, which tells "more than UserCountLimit".
 			users, total, err := s.FindUsers(ctx, "d", tc.filter)
 			must(t, err)
-			if len(users) != tc.want || total != n {
-				t.Errorf("FindUsers(%+v) returned %d users of %d, want %d of %d", tc.filter, len(users), total, tc.want, n)
+			if want := gatehouse.UserCountLimit + 1; len(users) != tc.want || total != want {
+				t.Errorf("FindUsers(%+v) returned %d users of %d, want %d of %d", tc.filter, len(users), total, tc.want, want)
 			}
+		})
+	}
+}
+
+// testFindUsersPaging pages through a directory a few users at a time, forwards by After and backwards by Before,
+// and checks that every user comes exactly once and in order: the whole directory, a search and a role.
+func testFindUsersPaging(t *testing.T, open Opener) {
+	s := open(t)
+	must(t, s.CreateDirectory(ctx, newDirectory("d", t0)))
+	var all, admins, searched []string
+	for i := range 47 {
+		// Mixed case and a prefix that sorts between the others check that pages follow the order ignoring case.
+		name := fmt.Sprintf("User%02d@contoso.com", i)
+		if i%2 == 1 {
+			name = fmt.Sprintf("user%02d@Contoso.com", i)
+		}
+		u := newUser("d", fmt.Sprintf("u%02d", i), name)
+		u.LastName = "Other"
+		if i%5 == 0 {
+			u.Role = gatehouse.RoleUserAdmin
+			admins = append(admins, u.ID)
+		}
+		if i%3 == 0 {
+			u.LastName = "Searched"
+			searched = append(searched, u.ID)
+		}
+		must(t, s.CreateUser(ctx, u))
+		all = append(all, u.ID)
+	}
+	for _, tc := range []struct {
+		name   string
+		filter gatehouse.UserFilter
+		want   []string
+	}{
+		{"All", gatehouse.UserFilter{Limit: 5}, all},
+		{"Search", gatehouse.UserFilter{Query: "sear", Limit: 4}, searched},
+		{"Role", gatehouse.UserFilter{Role: gatehouse.RoleUserAdmin, Limit: 3}, admins},
+		{"SearchAndRole", gatehouse.UserFilter{Query: "SEARCHED", Role: gatehouse.RoleUserAdmin, Limit: 1},
+			[]string{"u00", "u15", "u30", "u45"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPages(t, s, tc.filter, tc.want, len(tc.want))
+		})
+	}
+}
+
+// checkPages pages through the users f selects, f.Limit at a time, forwards by After and backwards by Before, and
+// checks that each way finds the users want in order, and that every page counts total.
+func checkPages(t *testing.T, s gatehouse.Store, f gatehouse.UserFilter, want []string, total int) {
+	t.Helper()
+	var forwards []string
+	for pages := 0; ; pages++ {
+		users, n, err := s.FindUsers(ctx, "d", f)
+		must(t, err)
+		if n != total {
+			t.Fatalf("FindUsers(%+v) total = %d, want %d", f, n, total)
+		}
+		if len(users) > f.Limit || pages > len(want) {
+			t.Fatalf("FindUsers(%+v) returned %d users, or paged without end", f, len(users))
+		}
+		forwards = append(forwards, ids(users, userID)...)
+		if len(users) < f.Limit {
+			break
+		}
+		f.After = users[len(users)-1].UserName
+	}
+	diff(t, "pages forwards", want, forwards)
+
+	var backwards []string
+	f.After, f.Before = "", "\U0010FFFF"
+	for pages := 0; ; pages++ {
+		users, _, err := s.FindUsers(ctx, "d", f)
+		must(t, err)
+		if pages > len(want) {
+			t.Fatal("paged backwards without end")
+		}
+		backwards = append(ids(users, userID), backwards...)
+		if len(users) < f.Limit {
+			break
+		}
+		f.Before = users[0].UserName
+	}
+	diff(t, "pages backwards", want, backwards)
+}
+
+// testFindUsersBroadSearch pages through searches that match more users than FindUsers counts: 5,000 users whose
+// user names begin with "a" and, after them in user-name order, 1,100 whose last names begin with "Zed".
+func testFindUsersBroadSearch(t *testing.T, open Opener) {
+	s := open(t)
+	var as, zeds, zedAdmins []string
+	must(t, s.InTx(ctx, func(tx gatehouse.Store) error {
+		must(t, tx.CreateDirectory(ctx, newDirectory("d", t0)))
+		for i := range 5000 {
+			u := newUser("d", fmt.Sprintf("a%05d", i), fmt.Sprintf("a%05d@contoso.com", i))
+			u.FirstName, u.LastName, u.DisplayName, u.Mail = "First", "Other", "Display", ""
+			must(t, tx.CreateUser(ctx, u))
+			as = append(as, u.ID)
+		}
+		for i := range 1100 {
+			u := newUser("d", fmt.Sprintf("z%05d", i), fmt.Sprintf("z%05d@contoso.com", i))
+			u.FirstName, u.LastName, u.DisplayName, u.Mail = "First", fmt.Sprintf("Zed%d", i), "Display", ""
+			if i%100 == 0 {
+				u.Role = gatehouse.RoleUserAdmin
+				zedAdmins = append(zedAdmins, u.ID)
+			}
+			must(t, tx.CreateUser(ctx, u))
+			zeds = append(zeds, u.ID)
+		}
+		return nil
+	}))
+	more := gatehouse.UserCountLimit + 1
+	for _, tc := range []struct {
+		name   string
+		filter gatehouse.UserFilter
+		want   []string
+		total  int
+	}{
+		// The first users in user-name order match: each page is found among the first few read.
+		{"Dense", gatehouse.UserFilter{Query: "A0", Limit: 250}, as, more},
+		// No user among the first 5,000 in user-name order matches. The last page of each, not full, is found
+		// again among the sorted matches.
+		{"AfterManyOthers", gatehouse.UserFilter{Query: "zed", Limit: 300}, zeds, more},
+		{"Role", gatehouse.UserFilter{Query: "zed", Role: gatehouse.RoleUserAdmin, Limit: 4}, zedAdmins, len(zedAdmins)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkPages(t, s, tc.filter, tc.want, tc.total)
 		})
 	}
 }

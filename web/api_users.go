@@ -1,29 +1,69 @@
 package web
 
 import (
+	"cmp"
+	"encoding/base64"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gatehouse-idp/gatehouse"
 	"github.com/gatehouse-idp/gatehouse/idp"
 )
 
+// userList is the answer of the API's user list: one page, and a cursor for the next.
+type userList struct {
+	Items []*gatehouse.User `json:"items"`
+	// Total is how many users match, counted no further than gatehouse.UserCountLimit; TotalCapped reports
+	// whether more match than that.
+	Total       int  `json:"total"`
+	TotalCapped bool `json:"totalCapped"`
+	// Next is the cursor of the next page, empty when this page is not full.
+	Next string `json:"next,omitempty"`
+}
+
+// Page sizes of the API's user list.
+const (
+	apiUsersDefaultLimit = 100
+	apiUsersMaxLimit     = 1000
+)
+
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f := gatehouse.UserFilter{Query: q.Get("q"), Role: gatehouse.Role(q.Get("role"))}
+	if q.Has("offset") {
+		return gatehouse.FieldErrorf("offset", "The user list pages by cursor: pass the next value of the page before as cursor.")
+	}
 	var err error
-	if f.Offset, err = intParam(r, "offset"); err != nil {
+	if f.After, err = userCursor(q.Get("cursor")); err != nil {
 		return err
 	}
 	if f.Limit, err = intParam(r, "limit"); err != nil {
 		return err
 	}
+	f.Limit = min(cmp.Or(f.Limit, apiUsersDefaultLimit), apiUsersMaxLimit)
 	us, total, err := s.Service.FindUsers(r.Context(), userFrom(r), r.PathValue("dir"), f)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listOf(us, total))
+	l := userList{Items: us, Total: min(total, gatehouse.UserCountLimit), TotalCapped: total > gatehouse.UserCountLimit}
+	if l.Items == nil {
+		l.Items = []*gatehouse.User{}
+	}
+	if len(us) == f.Limit {
+		l.Next = base64.RawURLEncoding.EncodeToString([]byte(us[len(us)-1].UserName))
+	}
+	writeJSON(w, http.StatusOK, l)
 	return nil
+}
+
+// userCursor returns the user name a cursor of the user list stands for: the last user of the page before.
+func userCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !utf8.Valid(b) {
+		return "", gatehouse.FieldErrorf("cursor", "cursor is not one the user list returned as next.")
+	}
+	return string(b), nil
 }
 
 // userWithPassword is the answer that shows a temporary password, once.

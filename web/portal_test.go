@@ -350,34 +350,73 @@ func TestPortalUserPaging(t *testing.T) {
 		}
 	}
 	rows := regexp.MustCompile(`<tr data-user-id=`)
-	tests := []struct {
-		name, path string
-		rows       int
-		prev, next bool
-	}{
-		{"first page", "/admin/d/default/users", 25, false, true},
-		{"second page", "/admin/d/default/users?offset=25", 6, true, false},
-		{"search pages too", "/admin/d/default/users?q=user", 25, false, true},
-		{"bad offset is the first page", "/admin/d/default/users?offset=-3", 25, false, true},
+	links := regexp.MustCompile(`id="(prev|next)-page" class="button quiet" href="([^"]*)"`)
+	// page gets a page of the list and returns its rows' count and its previous and next links.
+	page := func(t *testing.T, path string) (n int, prev, next string, body string) {
+		t.Helper()
+		p := c.get(path)
+		if p.Status != 200 {
+			t.Fatalf("GET %s: status %d", path, p.Status)
+		}
+		for _, m := range links.FindAllStringSubmatch(p.Body, -1) {
+			href := "/admin/d/default/users" + html.UnescapeString(m[2])
+			if m[1] == "prev" {
+				prev = href
+			} else {
+				next = href
+			}
+		}
+		return len(rows.FindAllString(p.Body, -1)), prev, next, p.Body
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := c.get(tt.path)
-			if n := len(rows.FindAllString(p.Body, -1)); n != tt.rows {
-				t.Errorf("%d rows, want %d", n, tt.rows)
-			}
-			if got := strings.Contains(p.Body, `id="prev-page"`); got != tt.prev {
-				t.Errorf("previous link %v, want %v", got, tt.prev)
-			}
-			if got := strings.Contains(p.Body, `id="next-page"`); got != tt.next {
-				t.Errorf("next link %v, want %v", got, tt.next)
-			}
-		})
+	// 31 users: the admin and useraa to useraj, userba to userbj, userca to usercj; pages of 25 by user name.
+	n, prev, next, body := page(t, "/admin/d/default/users")
+	if n != 25 || prev != "" || next != "/admin/d/default/users?after=usercd%40contoso.com" {
+		t.Fatalf("first page: %d rows, previous %q, next %q", n, prev, next)
 	}
-	// The next link keeps the search.
-	p := c.get("/admin/d/default/users?q=user")
-	if !strings.Contains(p.Body, `href="?offset=25&amp;q=user"`) {
-		t.Errorf("the next link does not keep the search")
+	if !strings.Contains(body, `<span class="small" id="user-count">31 users</span>`) {
+		t.Error("the first page does not count 31 users")
+	}
+	n, prev, next, _ = page(t, next)
+	if n != 6 || prev != "/admin/d/default/users?before=userce%40contoso.com" || next != "" {
+		t.Fatalf("second page: %d rows, previous %q, next %q", n, prev, next)
+	}
+	// Back from the second page is the first page again, which has nothing before it.
+	n, prev, next, _ = page(t, prev)
+	if n != 25 || prev != "" || next != "/admin/d/default/users?after=usercd%40contoso.com" {
+		t.Fatalf("back to the first page: %d rows, previous %q, next %q", n, prev, next)
+	}
+	// A search pages too, and its links keep the search and the role.
+	n, prev, next, _ = page(t, "/admin/d/default/users?q=USER&role=user")
+	if n != 25 || prev != "" || next != "/admin/d/default/users?after=userce%40contoso.com&q=USER&role=user" {
+		t.Fatalf("search: %d rows, previous %q, next %q", n, prev, next)
+	}
+	if n, _, _, _ = page(t, next); n != 5 {
+		t.Errorf("search, second page: %d rows, want 5", n)
+	}
+	// A page past the end says so and leads back to the first page.
+	if n, _, _, body = page(t, "/admin/d/default/users?after=zzz&q=user"); n != 0 ||
+		!strings.Contains(body, `No more users. <a href="?q=user">Back to the first page</a>`) {
+		t.Errorf("past the end: %d rows\n%s", n, body)
+	}
+}
+
+// TestPortalUserSearchStartsWith checks that the users page finds users by the beginning of their names, takes
+// the search as text rather than a pattern, and says how it searches.
+func TestPortalUserSearchStartsWith(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	c := adminClient(t, srv)
+	u := mustUser(t, srv, "b.simon@contoso.com", "B. Simon", gatehouse.RoleUser)
+	for _, tc := range []struct {
+		q     string
+		found bool
+	}{{"b.sim", true}, {"SIM", true}, {"imon", false}, {"contoso", false}, {"b_simon", false}, {"%", false}} {
+		p := c.get("/admin/d/default/users?q=" + url.QueryEscape(tc.q))
+		if got := strings.Contains(p.Body, `data-user-id="`+u.ID+`"`); got != tc.found {
+			t.Errorf("search %q finds B. Simon: %v, want %v", tc.q, got, tc.found)
+		}
+		if !strings.Contains(p.Body, "starts with what you type") {
+			t.Errorf("search %q: the page does not say how it searches", tc.q)
+		}
 	}
 }
 

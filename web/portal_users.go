@@ -37,23 +37,82 @@ var userFields = []string{"userName", "firstName", "lastName", "displayName", "m
 
 func (s *Server) portalUsers(w http.ResponseWriter, r *http.Request, v *portalView) error {
 	q := r.URL.Query()
-	f := gatehouse.UserFilter{Query: q.Get("q"), Role: gatehouse.Role(q.Get("role")), Offset: offsetParam(r), Limit: usersPageSize}
+	f := gatehouse.UserFilter{Query: q.Get("q"), Role: gatehouse.Role(q.Get("role")), After: q.Get("after"),
+		Before: q.Get("before"), Limit: usersPageSize + 1}
 	if !f.Role.Valid() {
 		f.Role = ""
+	}
+	if f.After != "" {
+		f.Before = ""
 	}
 	us, total, err := s.Service.FindUsers(r.Context(), v.Me, v.Dir.ID, f)
 	if err != nil {
 		return err
 	}
+	us, p := newUserPager(q, f, us, total)
 	v.Nav = "users"
 	s.show(w, r, v, "users.html", struct {
 		Query string
 		Role  gatehouse.Role
 		Roles []gatehouse.Role
 		Users []*gatehouse.User
-		Pager pager
-	}{f.Query, f.Role, gatehouse.Roles, us, newPager(q, f.Offset, f.Limit, total)})
+		Pager userPager
+	}{f.Query, f.Role, gatehouse.Roles, us, p})
 	return nil
+}
+
+// userPager describes the paging links of the user list, which pages by user name rather than by position.
+type userPager struct {
+	// Count is how many users match, counted no further than gatehouse.UserCountLimit; More reports whether more
+	// match than that.
+	Count int
+	More  bool
+	// Prev and Next are the query strings of the previous and next page, "" when there is none; First is the
+	// first page's, "" on the first page.
+	Prev, Next, First string
+}
+
+// newUserPager returns the page to show of users, which FindUsers found with f (asking for one user more than a
+// page holds, to tell whether there is a further page), and the links around it.
+func newUserPager(q url.Values, f gatehouse.UserFilter, users []*gatehouse.User, total int) ([]*gatehouse.User, userPager) {
+	p := userPager{Count: min(total, gatehouse.UserCountLimit), More: total > gatehouse.UserCountLimit}
+	link := func(edge, name string) string {
+		c := url.Values{}
+		for k, vs := range q {
+			if k != "after" && k != "before" {
+				c[k] = vs
+			}
+		}
+		if edge != "" {
+			c.Set(edge, name)
+		}
+		return "?" + c.Encode()
+	}
+	if f.After != "" || f.Before != "" {
+		p.First = link("", "")
+	}
+	more := len(users) > usersPageSize
+	if f.Before != "" {
+		// The page before f.Before: the extra user found is the one before this page.
+		if more {
+			users = users[1:]
+		}
+		if more && len(users) > 0 {
+			p.Prev = link("before", users[0].UserName)
+		}
+		if len(users) > 0 {
+			p.Next = link("after", users[len(users)-1].UserName)
+		}
+		return users, p
+	}
+	if more {
+		users = users[:usersPageSize]
+		p.Next = link("after", users[len(users)-1].UserName)
+	}
+	if f.After != "" && len(users) > 0 {
+		p.Prev = link("before", users[0].UserName)
+	}
+	return users, p
 }
 
 func (s *Server) portalNewUser(w http.ResponseWriter, r *http.Request, v *portalView) error {
@@ -398,6 +457,9 @@ func (s *Server) findOneUser(r *http.Request, v *portalView, search string) (*ga
 		return us[0], nil
 	case total == 0:
 		return nil, gatehouse.FieldErrorf("user", "No user matches %q.", search)
+	}
+	if total > gatehouse.UserCountLimit {
+		return nil, gatehouse.FieldErrorf("user", "More than %d users match %q; type the full user name.", gatehouse.UserCountLimit, search)
 	}
 	return nil, gatehouse.FieldErrorf("user", "%d users match %q; type the full user name.", total, search)
 }

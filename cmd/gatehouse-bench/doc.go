@@ -18,6 +18,11 @@
 //	                          answer, and idle RSS, with directories of users created by the bulk import.
 //	gatehouse-bench busy      sign-ons at a steady rate, in windows alone and windows while users are bulk-imported
 //	                          one request after another: the p99 of each and their ratio.
+//	gatehouse-bench scale     two data directories filled by the bulk import, 1,000 and 1,000,000 users (--users),
+//	                          both served at once; the same requests against each, interleaved: password sign-in,
+//	                          My Apps, an SP-initiated sign-on, the admin users list (first page, a page by
+//	                          cursor from the middle of the directory), admin searches, the API list (first page,
+//	                          by cursor) and search. Prints the median and p99 of each and the large ÷ small ratio.
 //
 // Each prints its flags with --help. The reference servers are subcommands of this binary too (ref-signer,
 // ref-crewjam, ref-argon2); the benchmark starts them itself. The numbers depend on the machine and its load; the

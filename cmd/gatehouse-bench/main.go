@@ -23,13 +23,14 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `Usage: gatehouse-bench sso|password|start|busy [flags]
+const usage = `Usage: gatehouse-bench sso|password|start|busy|scale [flags]
 
 Measures Gatehouse against reference servers on loopback, interleaved, and prints medians and ratios:
   sso        SP-initiated sign-ons of a signed-in user vs one RSA signature per request and crewjam/saml samlidp
   password   password sign-ins vs a bare argon2id server; peak RSS under a flood of wrong passwords
   start      cold start to the first /healthz answer and idle RSS, with directories of many users
   busy       sign-ons at a steady rate alone and while users are bulk-imported: p99 and its ratio
+  scale      sign-in, My Apps, sign-on, users list and search (portal, API) with 1,000 and 1,000,000 users
 
 Run it inside the repository (it builds ./cmd/gatehouse) or give --gatehouse. gatehouse-bench CMD --help lists
 the flags of each.
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runStart(ctx, args[1:], stdout, stderr)
 	case "busy":
 		err = runBusy(ctx, args[1:], stdout, stderr)
+	case "scale":
+		err = runScale(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

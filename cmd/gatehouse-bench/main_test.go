@@ -42,6 +42,8 @@ func TestBench(t *testing.T) {
 			[]string{"to first /healthz ms", "\n      1  ", "\n     30  "}},
 		{"busy", []string{"busy", "-reps", "1", "-rate", "20", "-duration", "2s", "-import-rows", "5"},
 			[]string{"during a bulk import", "p99 during the import / p99 alone"}},
+		{"scale", []string{"scale", "-reps", "1", "-requests", "2", "-users", "1000,2000", "-import-rows", "500"},
+			[]string{"a directory of 1000 users and one of 2000", "admin users, page by cursor", "API search (10 users)", "ratio: median"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -99,20 +99,45 @@ func userCreate(c *cli, args []string) error {
 
 func userList(c *cli, args []string) error {
 	fs := c.newFlagSet()
-	q := fs.String("query", "", "only users whose user name, names or mail contain `TEXT`")
+	q := fs.String("query", "", "only users whose user name, display name, first or last name or mail starts with `TEXT`")
 	role := fs.String("role", "", "only users with this `ROLE`: "+roleHelp)
-	offset := fs.Int("offset", 0, "skip this `MANY` matches")
+	cursor := fs.String("cursor", "", "the page after the one that printed this `CURSOR` as its next page")
 	limit := fs.Int("limit", 0, "list at most this `MANY` users (the server's default is 100)")
 	if _, err := c.parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	users, total, err := c.client().ListUsers(c.ctx, c.directory, apiclient.UserQuery{
-		Query: *q, Role: gatehouse.Role(*role), Offset: *offset, Limit: *limit,
+	l, err := c.client().ListUserPage(c.ctx, c.directory, apiclient.UserQuery{
+		Query: *q, Role: gatehouse.Role(*role), Cursor: *cursor, Limit: *limit,
 	})
 	if err != nil {
 		return err
 	}
-	return printList(c, users, total, "users", userHeader, userRow)
+	if c.json {
+		if l.Items == nil {
+			l.Items = []*gatehouse.User{}
+		}
+		return c.printJSON(l)
+	}
+	if len(l.Items) == 0 {
+		fmt.Fprintln(c.stdout, "No users.")
+		return nil
+	}
+	t := newTable(c.stdout)
+	t.row(userHeader...)
+	for _, u := range l.Items {
+		t.row(userRow(u)...)
+	}
+	t.flush()
+	count := fmt.Sprintf("%d", l.Total)
+	if l.TotalCapped {
+		count = fmt.Sprintf("more than %d", l.Total)
+	}
+	if l.Next != "" {
+		fmt.Fprintf(c.stdout, "(%d of %s users; the next page: --cursor %s)\n", len(l.Items), count, l.Next)
+	} else if *cursor == "" && l.Total > len(l.Items) {
+		fmt.Fprintf(c.stdout, "(%d of %s users)\n", len(l.Items), count)
+	}
+	return nil
 }
 
 func userShow(c *cli, args []string) error {

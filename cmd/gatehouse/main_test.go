@@ -619,12 +619,22 @@ func TestUser(t *testing.T) {
 		},
 		{
 			name: "list", args: []string{"user", "list", "--query", "contoso", "--role", "user", "--limit", "2"},
-			calls: []call{{method: "GET", path: "/api/v1/directories/default/users?limit=2&q=contoso&role=user", answer: list(5, userAdmin, userBSimon)}},
+			calls: []call{{method: "GET", path: "/api/v1/directories/default/users?limit=2&q=contoso&role=user",
+				answer: `{"items":[` + userAdmin + `,` + userBSimon + `],"total":5,"next":"Yi5zaW1vbkBjb250b3NvLmNvbQ"}`}},
 			stdout: "" +
 				"ID  USER NAME            DISPLAY NAME  ROLE          STATUS\n" +
 				"u2  admin@contoso.com    Admin         global-admin  active\n" +
 				"u1  b.simon@contoso.com  B.Simon       user          password change required\n" +
-				"(2 of 5 users; use --offset and --limit for more)\n",
+				"(2 of 5 users; the next page: --cursor Yi5zaW1vbkBjb250b3NvLmNvbQ)\n",
+		},
+		{
+			name: "list the next page of many", args: []string{"user", "list", "--cursor", "Yi5zaW1vbkBjb250b3NvLmNvbQ", "--limit", "1"},
+			calls: []call{{method: "GET", path: "/api/v1/directories/default/users?cursor=Yi5zaW1vbkBjb250b3NvLmNvbQ&limit=1",
+				answer: `{"items":[` + userAdmin + `],"total":1000,"totalCapped":true,"next":"YWRtaW5AY29udG9zby5jb20"}`}},
+			stdout: "" +
+				"ID  USER NAME          DISPLAY NAME  ROLE          STATUS\n" +
+				"u2  admin@contoso.com  Admin         global-admin  active\n" +
+				"(1 of more than 1000 users; the next page: --cursor YWRtaW5AY29udG9zby5jb20)\n",
 		},
 		{
 			name: "list nothing", args: []string{"user", "list"},
@@ -634,7 +644,7 @@ func TestUser(t *testing.T) {
 		{
 			name: "list nothing as JSON", args: []string{"user", "list", "--json"},
 			calls:  []call{{method: "GET", path: "/api/v1/directories/default/users", answer: `{"items":null,"total":0}`}},
-			stdout: "{\n  \"items\": [],\n  \"total\": 0\n}\n",
+			stdout: "{\n  \"items\": [],\n  \"total\": 0,\n  \"totalCapped\": false\n}\n",
 		},
 		{
 			name: "show by user name", args: []string{"user", "show", "b.simon@contoso.com"},

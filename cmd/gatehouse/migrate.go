@@ -209,11 +209,18 @@ func countAll(ctx context.Context, s gatehouse.Store) (*counts, error) {
 	}
 	n := &counts{directories: len(dirs)}
 	for _, d := range dirs {
-		_, users, err := s.FindUsers(ctx, d.ID, gatehouse.UserFilter{Limit: 1})
-		if err != nil {
-			return nil, err
+		// FindUsers counts no further than gatehouse.UserCountLimit+1: count every user, a page at a time.
+		for after := ""; ; {
+			users, _, err := s.FindUsers(ctx, d.ID, gatehouse.UserFilter{After: after, Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+			n.users += len(users)
+			if len(users) < 1000 {
+				break
+			}
+			after = users[len(users)-1].UserName
 		}
-		n.users += users
 		apps, err := s.FindApps(ctx, d.ID, "")
 		if err != nil {
 			return nil, err
