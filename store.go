@@ -25,6 +25,12 @@ type Store interface {
 	UpdateDirectory(ctx context.Context, d *Directory) error
 	// DeleteDirectory deletes the directory and everything in it.
 	DeleteDirectory(ctx context.Context, id string) error
+	// ConfigGeneration returns a number that changes, in the same transaction, with every change to what a
+	// sign-on reads of a directory's configuration: the directory, its passkey policy, its apps, its certificates,
+	// and the removal of an assignment or a group membership. It is 0 for a directory that never changed (or does
+	// not exist). Whoever keeps such objects in memory may use them while the number stays the same; a change made
+	// through any store on the same database changes it.
+	ConfigGeneration(ctx context.Context, directoryID string) (int64, error)
 
 	// CreateUser stores u. ECONFLICT if the directory has a user with the same user name, ignoring case.
 	CreateUser(ctx context.Context, u *User) error

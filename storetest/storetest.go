@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"OIDCExpiry", testOIDCExpiry},
 		{"HasUsers", testHasUsers},
 		{"CreateUsersInTx", testCreateUsersInTx},
+		{"ConfigGeneration", testConfigGeneration},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
