@@ -153,7 +153,7 @@ func (s *Service) lookUpBrowser(ctx context.Context, at *attempt) error {
 
 // findDirectory checks that at's directory exists.
 func (s *Service) findDirectory(ctx context.Context, at *attempt) error {
-	d, err := s.store.FindDirectory(ctx, at.dirID)
+	d, err := s.cachedDirectory(ctx, at.dirID)
 	if err != nil {
 		return err
 	}
@@ -198,6 +198,10 @@ func (s *Service) SAMLPost(ctx context.Context, dirID string, form url.Values, f
 // samlEndpoint decodes a message of the SAML endpoint and serves it by its kind.
 func (s *Service) samlEndpoint(ctx context.Context, dirID, token string, decode func() (*saml.Message, error)) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
+	ctx, err := s.withConfig(ctx, dirID)
+	if err != nil {
+		return nil, s.refuse(ctx, at, err)
+	}
 	if err := s.findDirectory(ctx, at); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -278,6 +282,10 @@ func (s *Service) park(ctx context.Context, at *attempt, pr *gatehouse.SignInReq
 // pending sign-in is consumed and answered under the same policy as at once. Every refusal is a *Failure.
 func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token string) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
+	ctx, err := s.withConfig(ctx, dirID)
+	if err != nil {
+		return nil, s.refuse(ctx, at, err)
+	}
 	if err := s.lookUpBrowser(ctx, at); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -292,7 +300,7 @@ func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token st
 	if pr.Protocol == gatehouse.ProtocolOIDC {
 		at.protocol = gatehouse.ProtocolOIDC
 	}
-	if at.app, err = s.store.FindApp(ctx, dirID, pr.AppID); err != nil {
+	if at.app, err = s.cachedApp(ctx, dirID, pr.AppID); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
 	if p := at.browser.prompt(pr, false); p != nil {
@@ -317,6 +325,10 @@ func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token st
 // session token, after it signs in when needed. Every refusal is a *Failure.
 func (s *Service) OpenApp(ctx context.Context, dirID, appID, token string) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
+	ctx, err := s.withConfig(ctx, dirID)
+	if err != nil {
+		return nil, s.refuse(ctx, at, err)
+	}
 	if err := s.findDirectory(ctx, at); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -328,7 +340,7 @@ func (s *Service) OpenApp(ctx context.Context, dirID, appID, token string) (*Ans
 		p.Next = userAccessPath(dirID, appID)
 		return &Answer{SignIn: p}, nil
 	}
-	app, err := s.store.FindApp(ctx, dirID, appID)
+	app, err := s.cachedApp(ctx, dirID, appID)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		err = &saml.Error{Code: CodeAppNotFound, Status: saml.StatusRequester, Received: appID,
 			Message: "There is no such app in this directory. The link may be out of date; open the app from My Apps."}

@@ -75,7 +75,7 @@ func (s *Service) validateRequest(ctx context.Context, at *attempt, msg *saml.Me
 	var app *gatehouse.App
 	var appErr error = gatehouse.Errorf(gatehouse.ENOTFOUND, "No Issuer.")
 	if req.Issuer != "" {
-		app, appErr = s.store.FindAppByEntityID(ctx, dirID, req.Issuer)
+		app, appErr = s.cachedAppByEntityID(ctx, dirID, req.Issuer)
 		if appErr == nil {
 			at.app = app
 		}
@@ -220,7 +220,7 @@ func (s *Service) checkAccess(ctx context.Context, app *gatehouse.App, u *gateho
 	if !app.AssignmentRequired {
 		return nil
 	}
-	ok, err := s.store.IsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
+	ok, err := s.cachedIsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
 	if err != nil {
 		return err
 	}
