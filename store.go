@@ -115,6 +115,10 @@ type Store interface {
 	// ENOTFOUND when it is missing or expired at now.
 	CreateSession(ctx context.Context, s *Session) error
 	FindSession(ctx context.Context, id string, now time.Time) (*Session, error)
+	// FindSignOnState reads what a sign-on to directoryID starts from, in one read when sessionID is not "": the
+	// directory's configuration generation (ConfigGeneration), and the session sessionID as FindSession finds it,
+	// with its user. A session that FindSession would not find, or whose user is gone, leaves both nil.
+	FindSignOnState(ctx context.Context, directoryID, sessionID string, now time.Time) (*SignOnState, error)
 	// UpdateSession replaces AuthnInstant, LastSeenAt, ExpiresAt and MFA.
 	UpdateSession(ctx context.Context, s *Session) error
 	DeleteSession(ctx context.Context, id string) error

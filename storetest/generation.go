@@ -95,3 +95,56 @@ func testConfigGeneration(t *testing.T, open Opener) {
 		}
 	})
 }
+
+// testSignOnState checks FindSignOnState against what FindSession, FindUser and ConfigGeneration find one by one.
+func testSignOnState(t *testing.T, open Opener) {
+	s := open(t)
+	assignmentWorld(t, s)
+	must(t, s.CreateSession(ctx, newSession("d", "alice", "s-alice", t0.Add(time.Hour))))
+	must(t, s.CreateSession(ctx, newSession("e", "e-dave", "s-dave", t0.Add(time.Hour))))
+	must(t, s.CreateSession(ctx, newSession("d", "bob", "s-old", t0.Add(-time.Second))))
+	must(t, s.CreateApp(ctx, newApp("d", "slack", "Slack", "https://slack.example.com"), nil)) // a generation above 1
+	gen := func(dir string) int64 {
+		t.Helper()
+		g, err := s.ConfigGeneration(ctx, dir)
+		must(t, err)
+		return g
+	}
+	find := func(dir, sess string) *gatehouse.SignOnState {
+		t.Helper()
+		sess0, err := s.FindSession(ctx, sess, t0)
+		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+			return &gatehouse.SignOnState{Generation: gen(dir)}
+		}
+		must(t, err)
+		u, err := s.FindUser(ctx, sess0.DirectoryID, sess0.UserID)
+		must(t, err)
+		return &gatehouse.SignOnState{Generation: gen(dir), Session: sess0, User: u}
+	}
+	for _, tc := range []struct{ name, dir, session string }{
+		{"NoSession", "d", ""},
+		{"Session", "d", "s-alice"},
+		{"UnknownSession", "d", "s-nobody"},
+		{"ExpiredSession", "d", "s-old"},
+		// The session is returned whatever its directory: the caller decides what a session of another one means.
+		{"SessionOfAnotherDirectory", "d", "s-dave"},
+		{"DirectoryWithout", "nowhere", "s-alice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := s.FindSignOnState(ctx, tc.dir, tc.session, t0)
+			must(t, err)
+			diff(t, "FindSignOnState", find(tc.dir, tc.session), got)
+			if tc.session == "s-alice" && tc.dir == "d" && (got.Session == nil || got.Generation < 2) {
+				t.Errorf("FindSignOnState = %+v, want alice's session at a generation above 1", got)
+			}
+		})
+	}
+	t.Run("UserGone", func(t *testing.T) {
+		must(t, s.DeleteUser(ctx, "d", "alice"))
+		got, err := s.FindSignOnState(ctx, "d", "s-alice", t0)
+		must(t, err)
+		if got.Session != nil || got.User != nil || got.Generation != gen("d") {
+			t.Errorf("FindSignOnState after the user was deleted = %+v, want no session at generation %d", got, gen("d"))
+		}
+	})
+}

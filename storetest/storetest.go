@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"HasUsers", testHasUsers},
 		{"CreateUsersInTx", testCreateUsersInTx},
 		{"ConfigGeneration", testConfigGeneration},
+		{"SignOnState", testSignOnState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}
