@@ -76,14 +76,22 @@ type configAt struct {
 	gen   int64
 }
 
-// withConfig reads the configuration generation of directory dirID and returns a context under which the cached*
-// reads of that directory use the cache at that generation.
-func (s *Service) withConfig(ctx context.Context, dirID string) (context.Context, error) {
-	gen, err := s.store.ConfigGeneration(ctx, dirID)
+// withConfig reads what a sign-on to at's directory starts from, in one read (Store.FindSignOnState): the
+// directory's configuration generation, carried by the context it returns, under which the cached* reads of that
+// directory use the cache at that generation; and the session of at's token with its user, kept in at for
+// lookUpBrowser.
+func (s *Service) withConfig(ctx context.Context, at *attempt) (context.Context, error) {
+	id := ""
+	if at.token != "" {
+		id = hashSecret(at.token)
+	}
+	now := s.now()
+	st, err := s.store.FindSignOnState(ctx, at.dirID, id, now)
 	if err != nil {
 		return ctx, err
 	}
-	return context.WithValue(ctx, configKey{}, configAt{dirID, gen}), nil
+	at.state, at.stateAt = st, now
+	return context.WithValue(ctx, configKey{}, configAt{at.dirID, st.Generation}), nil
 }
 
 // cachedRead returns what load reads for key in directory dirID: from the cache when ctx carries a generation of

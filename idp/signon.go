@@ -93,6 +93,10 @@ type attempt struct {
 	protocol string
 	// redirectURI is the redirect URI an OpenID Connect authorization request asks for.
 	redirectURI string
+	// state is what withConfig read at stateAt, nil when it did not run: the session of token and its user, which
+	// lookUpBrowser then does not read again.
+	state   *gatehouse.SignOnState
+	stateAt time.Time
 }
 
 // user returns the user of the browser's session in the directory, or nil.
@@ -138,7 +142,18 @@ func (s *Service) lookUpBrowser(ctx context.Context, at *attempt) error {
 	if at.token == "" {
 		return nil
 	}
-	sess, u, step, err := s.sessionState(ctx, at.token, at.directory)
+	var sess *gatehouse.Session
+	var u *gatehouse.User
+	var step Step
+	var err error
+	switch {
+	case at.state == nil:
+		sess, u, step, err = s.sessionState(ctx, at.token, at.directory)
+	case at.state.Session == nil:
+		err = errSessionEnded()
+	default:
+		sess, u, step, err = s.checkSession(ctx, at.state.Session, at.state.User, at.directory, at.stateAt)
+	}
 	switch {
 	case gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED:
 		return nil
@@ -198,7 +213,7 @@ func (s *Service) SAMLPost(ctx context.Context, dirID string, form url.Values, f
 // samlEndpoint decodes a message of the SAML endpoint and serves it by its kind.
 func (s *Service) samlEndpoint(ctx context.Context, dirID, token string, decode func() (*saml.Message, error)) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
-	ctx, err := s.withConfig(ctx, dirID)
+	ctx, err := s.withConfig(ctx, at)
 	if err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -282,7 +297,7 @@ func (s *Service) park(ctx context.Context, at *attempt, pr *gatehouse.SignInReq
 // pending sign-in is consumed and answered under the same policy as at once. Every refusal is a *Failure.
 func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token string) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
-	ctx, err := s.withConfig(ctx, dirID)
+	ctx, err := s.withConfig(ctx, at)
 	if err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -325,7 +340,7 @@ func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token st
 // session token, after it signs in when needed. Every refusal is a *Failure.
 func (s *Service) OpenApp(ctx context.Context, dirID, appID, token string) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
-	ctx, err := s.withConfig(ctx, dirID)
+	ctx, err := s.withConfig(ctx, at)
 	if err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
