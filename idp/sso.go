@@ -145,17 +145,21 @@ func spCertificates(app *gatehouse.App) []*x509.Certificate {
 // both cases only with the app's registered certificates. An unsigned request is refused when the app requires
 // signed requests; a signed one is verified whenever the app has certificates, and otherwise taken as unsigned.
 func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) error {
-	certs := spCertificates(app)
 	signed := xmlSigned
 	if msg.Binding == saml.BindingHTTPRedirect {
 		signed = msg.SigAlg != ""
 	}
-	switch {
-	case !signed && app.SAML.RequireSignedRequests:
+	if !signed && app.SAML.RequireSignedRequests {
 		return &saml.Error{Code: saml.CodeUnsignedRequest, Field: "Require signed requests", Status: saml.StatusRequester,
 			SubStatus: saml.StatusRequestDenied,
 			Message:   "The app " + app.Name + " requires signed requests, and this request is not signed. Configure the SP to sign its requests, or turn off \"require signed requests\" for the app."}
-	case !signed || len(certs) == 0:
+	}
+	if !signed {
+		return nil // the certificates are parsed only for a signed request
+	}
+	certs := spCertificates(app)
+	switch {
+	case len(certs) == 0:
 		return nil
 	case msg.Binding == saml.BindingHTTPRedirect:
 		return saml.VerifyRedirect(msg, certs, app.SAML.AllowSHA1Requests)
