@@ -141,3 +141,11 @@ type AuditFilter struct {
 	Offset     int
 	Limit      int
 }
+
+// SignOnState is what a sign-on starts from (Store.FindSignOnState): the configuration generation of the directory
+// it signs on to, and the browser's session with its user, nil when it has none.
+type SignOnState struct {
+	Generation int64
+	Session    *Session
+	User       *User
+}

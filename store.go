@@ -25,6 +25,12 @@ type Store interface {
 	UpdateDirectory(ctx context.Context, d *Directory) error
 	// DeleteDirectory deletes the directory and everything in it.
 	DeleteDirectory(ctx context.Context, id string) error
+	// ConfigGeneration returns a number that changes, in the same transaction, with every change to what a
+	// sign-on reads of a directory's configuration: the directory, its passkey policy, its apps, its certificates,
+	// and the removal of an assignment or a group membership. It is 0 for a directory that never changed (or does
+	// not exist). Whoever keeps such objects in memory may use them while the number stays the same; a change made
+	// through any store on the same database changes it.
+	ConfigGeneration(ctx context.Context, directoryID string) (int64, error)
 
 	// CreateUser stores u. ECONFLICT if the directory has a user with the same user name, ignoring case.
 	CreateUser(ctx context.Context, u *User) error
@@ -113,6 +119,10 @@ type Store interface {
 	// ENOTFOUND when it is missing or expired at now.
 	CreateSession(ctx context.Context, s *Session) error
 	FindSession(ctx context.Context, id string, now time.Time) (*Session, error)
+	// FindSignOnState reads what a sign-on to directoryID starts from, in one read when sessionID is not "": the
+	// directory's configuration generation (ConfigGeneration), and the session sessionID as FindSession finds it,
+	// with its user. A session that FindSession would not find, or whose user is gone, leaves both nil.
+	FindSignOnState(ctx context.Context, directoryID, sessionID string, now time.Time) (*SignOnState, error)
 	// UpdateSession replaces AuthnInstant, LastSeenAt, ExpiresAt and MFA.
 	UpdateSession(ctx context.Context, s *Session) error
 	DeleteSession(ctx context.Context, id string) error

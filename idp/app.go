@@ -291,7 +291,7 @@ func (s *Service) Setup(ctx context.Context, actor *gatehouse.User, dirID, appID
 
 // activeCertificate returns the active certificate of an app (or of the directory when appID is "").
 func (s *Service) activeCertificate(ctx context.Context, dirID, appID string) (*gatehouse.Certificate, error) {
-	cs, err := s.store.FindCertificates(ctx, dirID, appID)
+	cs, err := s.cachedCertificates(ctx, dirID, appID)
 	if err != nil {
 		return nil, err
 	}

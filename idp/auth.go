@@ -267,16 +267,28 @@ func (s *Service) sessionState(ctx context.Context, token string, dir *gatehouse
 	}
 	now := s.now()
 	sess, err := s.store.FindSession(ctx, hashSecret(token), now)
-	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || err == nil && now.Sub(sess.LastSeenAt) > s.sessionIdle {
-		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return nil, nil, 0, errSessionEnded()
 	} else if err != nil {
 		return nil, nil, 0, err
 	}
 	u, err := s.store.FindUser(ctx, sess.DirectoryID, sess.UserID)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
-		return nil, nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
+		return nil, nil, 0, errSessionEnded()
 	} else if err != nil {
 		return nil, nil, 0, err
+	}
+	return s.checkSession(ctx, sess, u, dir, now)
+}
+
+func errSessionEnded() error {
+	return gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "Your session has ended; sign in again.")
+}
+
+// checkSession is sessionState for a session and its user read at now: an idle session has ended.
+func (s *Service) checkSession(ctx context.Context, sess *gatehouse.Session, u *gatehouse.User, dir *gatehouse.Directory, now time.Time) (*gatehouse.Session, *gatehouse.User, Step, error) {
+	if now.Sub(sess.LastSeenAt) > s.sessionIdle {
+		return nil, nil, 0, errSessionEnded()
 	}
 	step, err := s.signInStep(ctx, sess, u, dir)
 	if err != nil {

@@ -106,7 +106,7 @@ func (s *Service) signInStep(ctx context.Context, sess *gatehouse.Session, u *ga
 		return StepDone, nil
 	}
 	if dir == nil || dir.ID != u.DirectoryID {
-		if dir, err = s.store.FindDirectory(ctx, u.DirectoryID); err != nil {
+		if dir, err = s.cachedDirectory(ctx, u.DirectoryID); err != nil {
 			return 0, err
 		}
 	}

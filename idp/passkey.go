@@ -248,7 +248,7 @@ func libraryCause(err error) string {
 
 // passkeyPolicy returns a directory's passkey policy.
 func (s *Service) passkeyPolicy(ctx context.Context, dirID string) (*gatehouse.PasskeyPolicy, error) {
-	return s.store.FindPasskeyPolicy(ctx, dirID)
+	return s.cachedPasskeyPolicy(ctx, dirID)
 }
 
 // passkeysUsable reports whether passkeys can be used in a directory with policy p on this server.

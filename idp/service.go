@@ -88,6 +88,9 @@ type Service struct {
 	limits            saml.Limits
 	lockout           Lockout
 
+	// config keeps what sign-ons read of directories' configuration (configcache.go).
+	config *configCache
+
 	// mu guards signers.
 	mu sync.Mutex
 	// signers caches decrypted signing keys by certificate ID. Certificates are immutable, so entries never go
@@ -131,7 +134,7 @@ func New(c Config) (*Service, error) {
 		logger: c.Logger, clock: c.Now, rand: c.Rand,
 		certValidity: c.CertValidity, sessionIdle: c.SessionIdle, sessionMax: c.SessionMax,
 		signInRequestTTL: c.SignInRequestTTL, assertionLifetime: c.AssertionLifetime, limits: c.Limits, lockout: c.Lockout,
-		signers: map[string]*saml.Signer{}, provisioning: c.Provisioning,
+		signers: map[string]*saml.Signer{}, provisioning: c.Provisioning, config: newConfigCache(),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -93,6 +93,10 @@ type attempt struct {
 	protocol string
 	// redirectURI is the redirect URI an OpenID Connect authorization request asks for.
 	redirectURI string
+	// state is what withConfig read at stateAt, nil when it did not run: the session of token and its user, which
+	// lookUpBrowser then does not read again.
+	state   *gatehouse.SignOnState
+	stateAt time.Time
 }
 
 // user returns the user of the browser's session in the directory, or nil.
@@ -138,7 +142,18 @@ func (s *Service) lookUpBrowser(ctx context.Context, at *attempt) error {
 	if at.token == "" {
 		return nil
 	}
-	sess, u, step, err := s.sessionState(ctx, at.token, at.directory)
+	var sess *gatehouse.Session
+	var u *gatehouse.User
+	var step Step
+	var err error
+	switch {
+	case at.state == nil:
+		sess, u, step, err = s.sessionState(ctx, at.token, at.directory)
+	case at.state.Session == nil:
+		err = errSessionEnded()
+	default:
+		sess, u, step, err = s.checkSession(ctx, at.state.Session, at.state.User, at.directory, at.stateAt)
+	}
 	switch {
 	case gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED:
 		return nil
@@ -153,7 +168,7 @@ func (s *Service) lookUpBrowser(ctx context.Context, at *attempt) error {
 
 // findDirectory checks that at's directory exists.
 func (s *Service) findDirectory(ctx context.Context, at *attempt) error {
-	d, err := s.store.FindDirectory(ctx, at.dirID)
+	d, err := s.cachedDirectory(ctx, at.dirID)
 	if err != nil {
 		return err
 	}
@@ -198,6 +213,10 @@ func (s *Service) SAMLPost(ctx context.Context, dirID string, form url.Values, f
 // samlEndpoint decodes a message of the SAML endpoint and serves it by its kind.
 func (s *Service) samlEndpoint(ctx context.Context, dirID, token string, decode func() (*saml.Message, error)) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
+	ctx, err := s.withConfig(ctx, at)
+	if err != nil {
+		return nil, s.refuse(ctx, at, err)
+	}
 	if err := s.findDirectory(ctx, at); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -278,6 +297,10 @@ func (s *Service) park(ctx context.Context, at *attempt, pr *gatehouse.SignInReq
 // pending sign-in is consumed and answered under the same policy as at once. Every refusal is a *Failure.
 func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token string) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
+	ctx, err := s.withConfig(ctx, at)
+	if err != nil {
+		return nil, s.refuse(ctx, at, err)
+	}
 	if err := s.lookUpBrowser(ctx, at); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -292,7 +315,7 @@ func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token st
 	if pr.Protocol == gatehouse.ProtocolOIDC {
 		at.protocol = gatehouse.ProtocolOIDC
 	}
-	if at.app, err = s.store.FindApp(ctx, dirID, pr.AppID); err != nil {
+	if at.app, err = s.cachedApp(ctx, dirID, pr.AppID); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
 	if p := at.browser.prompt(pr, false); p != nil {
@@ -317,6 +340,10 @@ func (s *Service) ContinueSignOn(ctx context.Context, dirID, pendingID, token st
 // session token, after it signs in when needed. Every refusal is a *Failure.
 func (s *Service) OpenApp(ctx context.Context, dirID, appID, token string) (*Answer, error) {
 	at := &attempt{dirID: dirID, token: token}
+	ctx, err := s.withConfig(ctx, at)
+	if err != nil {
+		return nil, s.refuse(ctx, at, err)
+	}
 	if err := s.findDirectory(ctx, at); err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
@@ -328,7 +355,7 @@ func (s *Service) OpenApp(ctx context.Context, dirID, appID, token string) (*Ans
 		p.Next = userAccessPath(dirID, appID)
 		return &Answer{SignIn: p}, nil
 	}
-	app, err := s.store.FindApp(ctx, dirID, appID)
+	app, err := s.cachedApp(ctx, dirID, appID)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 		err = &saml.Error{Code: CodeAppNotFound, Status: saml.StatusRequester, Received: appID,
 			Message: "There is no such app in this directory. The link may be out of date; open the app from My Apps."}

@@ -75,7 +75,7 @@ func (s *Service) validateRequest(ctx context.Context, at *attempt, msg *saml.Me
 	var app *gatehouse.App
 	var appErr error = gatehouse.Errorf(gatehouse.ENOTFOUND, "No Issuer.")
 	if req.Issuer != "" {
-		app, appErr = s.store.FindAppByEntityID(ctx, dirID, req.Issuer)
+		app, appErr = s.cachedAppByEntityID(ctx, dirID, req.Issuer)
 		if appErr == nil {
 			at.app = app
 		}
@@ -145,17 +145,21 @@ func spCertificates(app *gatehouse.App) []*x509.Certificate {
 // both cases only with the app's registered certificates. An unsigned request is refused when the app requires
 // signed requests; a signed one is verified whenever the app has certificates, and otherwise taken as unsigned.
 func verifySignature(app *gatehouse.App, msg *saml.Message, xmlSigned bool) error {
-	certs := spCertificates(app)
 	signed := xmlSigned
 	if msg.Binding == saml.BindingHTTPRedirect {
 		signed = msg.SigAlg != ""
 	}
-	switch {
-	case !signed && app.SAML.RequireSignedRequests:
+	if !signed && app.SAML.RequireSignedRequests {
 		return &saml.Error{Code: saml.CodeUnsignedRequest, Field: "Require signed requests", Status: saml.StatusRequester,
 			SubStatus: saml.StatusRequestDenied,
 			Message:   "The app " + app.Name + " requires signed requests, and this request is not signed. Configure the SP to sign its requests, or turn off \"require signed requests\" for the app."}
-	case !signed || len(certs) == 0:
+	}
+	if !signed {
+		return nil // the certificates are parsed only for a signed request
+	}
+	certs := spCertificates(app)
+	switch {
+	case len(certs) == 0:
 		return nil
 	case msg.Binding == saml.BindingHTTPRedirect:
 		return saml.VerifyRedirect(msg, certs, app.SAML.AllowSHA1Requests)
@@ -220,7 +224,7 @@ func (s *Service) checkAccess(ctx context.Context, app *gatehouse.App, u *gateho
 	if !app.AssignmentRequired {
 		return nil
 	}
-	ok, err := s.store.IsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
+	ok, err := s.cachedIsAssigned(ctx, app.DirectoryID, app.ID, u.ID)
 	if err != nil {
 		return err
 	}

@@ -50,3 +50,15 @@ func (s *Store) UpdateDirectory(ctx context.Context, d *gatehouse.Directory) err
 func (s *Store) DeleteDirectory(ctx context.Context, id string) error {
 	return s.exec(ctx, "delete directory", "The directory does not exist.", `DELETE FROM directories WHERE id = $1`, id)
 }
+
+// ConfigGeneration returns the directory's configuration generation, which the triggers of migration
+// 0012_config_generations.sql count up; 0 when it never changed.
+func (s *Store) ConfigGeneration(ctx context.Context, directoryID string) (int64, error) {
+	var g int64
+	err := s.db.QueryRow(ctx, `SELECT coalesce((SELECT generation FROM config_generations WHERE directory_id = $1), 0)`,
+		directoryID).Scan(&g)
+	if err != nil {
+		return 0, wrap(err, "find config generation")
+	}
+	return g, nil
+}

@@ -200,6 +200,8 @@ var constraintMessages = map[string]string{
 	// The upserts of UseOnce and IncrementCounter never violate these.
 	"replay_pkey":   "This ID has been used already.",
 	"counters_pkey": "The counter exists already.",
+	// The triggers' upsert of a configuration generation never violates it.
+	"config_generations_pkey": "The configuration generation exists already.",
 	// OpenID Connect: client IDs, client secrets, signing keys, grants and tokens.
 	"apps_client_id":                          "Another app of the directory already uses this client ID.",
 	"client_secrets_pkey":                     "A client secret with this ID already exists.",

@@ -49,3 +49,15 @@ func (s *Store) UpdateDirectory(ctx context.Context, d *gatehouse.Directory) err
 func (s *Store) DeleteDirectory(ctx context.Context, id string) error {
 	return s.exec(ctx, "delete directory", "The directory does not exist.", `DELETE FROM directories WHERE id = ?`, id)
 }
+
+// ConfigGeneration returns the directory's configuration generation, which the triggers of migration
+// 0012_config_generations.sql count up; 0 when it never changed.
+func (s *Store) ConfigGeneration(ctx context.Context, directoryID string) (int64, error) {
+	var g int64
+	err := s.queryRow(ctx, `SELECT coalesce((SELECT generation FROM config_generations WHERE directory_id = ?), 0)`,
+		directoryID).Scan(&g)
+	if err != nil {
+		return 0, internal(err, "find config generation")
+	}
+	return g, nil
+}

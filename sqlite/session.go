@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 const sessionColumns = `id, directory_id, user_id, created_at, authn_instant, last_seen_at, expires_at, mfa,
@@ -63,4 +66,37 @@ func (s *Store) DeleteUserSessions(ctx context.Context, directoryID, userID stri
 func (s *Store) FindSessions(ctx context.Context, directoryID string, now time.Time) ([]*gatehouse.Session, error) {
 	return queryList(ctx, s.r, "find sessions", scanSession, `SELECT `+sessionColumns+` FROM sessions
 		WHERE directory_id = ? AND expires_at > ? ORDER BY created_at, id`, directoryID, micros(now))
+}
+
+// signOnStateSQL reads the configuration generation of directory ?1 with session ?2, unexpired at ?3, and its user.
+var signOnStateSQL = `SELECT coalesce((SELECT generation FROM config_generations WHERE directory_id = ?1), 0),
+	` + sqlstore.Qualified("s", sessionColumns) + `, ` + userColumns + `
+	FROM sessions s JOIN users u ON u.directory_id = s.directory_id AND u.id = s.user_id
+	WHERE s.id = ?2 AND s.expires_at > ?3`
+
+// FindSignOnState reads the directory's configuration generation, and the session with its user, in one read when
+// sessionID is not "".
+func (s *Store) FindSignOnState(ctx context.Context, directoryID, sessionID string, now time.Time) (*gatehouse.SignOnState, error) {
+	st := &gatehouse.SignOnState{}
+	if sessionID != "" {
+		row := s.queryRow(ctx, signOnStateSQL, directoryID, sessionID, micros(now))
+		var err error
+		st.Session, err = scanSession(sqlstore.Joined{Row: row, Lead: []any{&st.Generation}, Second: func(row scanner) (err error) {
+			st.User, err = scanUser(row)
+			return err
+		}})
+		switch {
+		case err == nil:
+			return st, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, internal(err, "find sign-on state")
+		}
+		st.Session, st.User = nil, nil
+	}
+	var err error
+	st.Generation, err = s.ConfigGeneration(ctx, directoryID)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }

@@ -101,7 +101,7 @@ const (
 
 // write writes batch in one transaction and answers each record: nil once committed, ECONFLICT for a key used
 // before, ENOTFOUND for the entry of a directory that does not exist, and the error of the transaction for all when
-// it fails. A refused record leaves nothing behind: its statements run under a savepoint.
+// it fails. A refused record leaves nothing behind (see writeRecord).
 func (g *groupCommit) write(batch []*signOnRecord) {
 	ctx := context.Background()
 	answers := make([]error, len(batch))
@@ -114,7 +114,7 @@ func (g *groupCommit) write(batch []*signOnRecord) {
 		defer func() { g.w.keep(ctx, q.unkept) }() // after the rollback below, on a free connection
 		defer tx.Rollback()
 		for i, r := range batch {
-			if answers[i], err = writeRecord(ctx, q, r, len(batch) > 1); err != nil {
+			if answers[i], err = writeRecord(ctx, q, r); err != nil {
 				return err
 			}
 		}
@@ -132,44 +132,29 @@ func (g *groupCommit) write(batch []*signOnRecord) {
 }
 
 // writeRecord writes one record in the batch's transaction. It returns the record's own refusal as answer, and as
-// err a failure that ends the whole transaction. With savepoint, a refused record's writes are undone; a batch of
-// one needs none, since its transaction is not committed when the record is refused.
-func writeRecord(ctx context.Context, q *txStatements, r *signOnRecord, savepoint bool) (answer, err error) {
-	if savepoint && r.key != "" {
-		if _, err := q.ExecContext(ctx, `SAVEPOINT record`); err != nil {
-			return nil, internal(err, "create sign-in event")
+// err a failure that ends the whole transaction. A refused record leaves nothing behind, without a savepoint (two
+// more statements for every record): a key used before writes nothing, and the key of a log entry that cannot be
+// written is taken out again, which it may be, since the record had just inserted it or replaced an expired one.
+func writeRecord(ctx context.Context, q *txStatements, r *signOnRecord) (answer, err error) {
+	if r.key != "" {
+		res, err := q.ExecContext(ctx, useOnceSQL, r.key, micros(r.e.Time), micros(r.expiresAt))
+		if err != nil {
+			return nil, internal(err, "use once")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, internal(err, "use once")
+		} else if n == 0 {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "This ID has been used already."), nil
 		}
 	}
-	answer = func() error {
-		if r.key != "" {
-			res, err := q.ExecContext(ctx, useOnceSQL, r.key, micros(r.e.Time), micros(r.expiresAt))
-			if err != nil {
-				return internal(err, "use once")
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return internal(err, "use once")
-			} else if n == 0 {
-				return gatehouse.Errorf(gatehouse.ECONFLICT, "This ID has been used already.")
-			}
-		}
-		return insertSignInEvent(ctx, q, r.e)
-	}()
+	answer = insertSignInEvent(ctx, q, r.e)
 	if code := gatehouse.ErrorCode(answer); answer != nil && code != gatehouse.ECONFLICT && code != gatehouse.ENOTFOUND {
 		return nil, answer // not this record's fault: the transaction is given up
 	}
-	if savepoint && r.key != "" {
-		if answer != nil {
-			if _, err := q.ExecContext(ctx, `ROLLBACK TO record`); err != nil {
-				return nil, internal(err, "create sign-in event")
-			}
-		}
-		if _, err := q.ExecContext(ctx, `RELEASE record`); err != nil {
+	if answer != nil && r.key != "" {
+		if _, err := q.ExecContext(ctx, `DELETE FROM replay WHERE key = ?`, r.key); err != nil {
 			return nil, internal(err, "create sign-in event")
 		}
-	}
-	if answer != nil && !savepoint && r.key != "" {
-		// A batch of one: nothing of it may be committed.
-		return nil, answer
 	}
 	return answer, nil
 }

@@ -78,6 +78,8 @@ func Run(t *testing.T, open func(tb testing.TB) gatehouse.Store) {
 		{"OIDCExpiry", testOIDCExpiry},
 		{"HasUsers", testHasUsers},
 		{"CreateUsersInTx", testCreateUsersInTx},
+		{"ConfigGeneration", testConfigGeneration},
+		{"SignOnState", testSignOnState},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

@@ -42,3 +42,35 @@ type WithTotal struct {
 
 // Scan implements Scanner.
 func (w WithTotal) Scan(dest ...any) error { return w.Scanner.Scan(append(dest, w.Total)...) }
+
+// Joined scans one row into two objects, so that a join is read by the scan functions of both: Scan, called by the
+// first object's scan function with its destinations, runs Second with a scanner whose Scan scans the whole row —
+// the destinations in Lead, the first object's, then the second's. Each scan function finishes its object (such as
+// converting times) after the row is scanned.
+type Joined struct {
+	Row    Scanner
+	Lead   []any
+	Second func(Scanner) error
+}
+
+// Scan implements Scanner.
+func (j Joined) Scan(dest ...any) error {
+	lead := append(j.Lead[:len(j.Lead):len(j.Lead)], dest...)
+	return j.Second(scanFunc(func(rest ...any) error { return j.Row.Scan(append(lead, rest...)...) }))
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// Qualified returns a list of columns, such as "id, name", with each column qualified by a table alias: "t.id, t.name".
+func Qualified(alias, columns string) string {
+	var b strings.Builder
+	for i, c := range strings.Split(columns, ",") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(alias + "." + strings.TrimSpace(c))
+	}
+	return b.String()
+}
