@@ -51,7 +51,7 @@ func (s *Store) DeleteDirectory(ctx context.Context, id string) error {
 }
 
 // ConfigGeneration returns the directory's configuration generation, which the triggers of migration
-// 0012_config_generations.sql count up; 0 when it never changed.
+// 0013_config_generations.sql count up; 0 when it never changed.
 func (s *Store) ConfigGeneration(ctx context.Context, directoryID string) (int64, error) {
 	var g int64
 	err := s.queryRow(ctx, `SELECT coalesce((SELECT generation FROM config_generations WHERE directory_id = ?), 0)`,
