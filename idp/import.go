@@ -30,14 +30,15 @@ const (
 
 // Import limits.
 const (
-	// ImportBatch is the number of rows read, checked and hashed at a time; they are created in transactions of
-	// at most ImportHold each.
+	// ImportBatch is the number of rows read, checked and hashed at a time, and created in one transaction unless
+	// a sign-on waits for it (see ImportYield).
 	ImportBatch = 1000
-	// ImportHold bounds the time one transaction of an import spends creating rows before it commits. SQLite has
-	// one writer, so a sign-on that comes meanwhile waits for the transaction; in transactions this short, it
-	// waits a few milliseconds, and goes before the import's next transaction (the store lets sign-ons go first).
-	// The commits this costs leave the import above 5,000 users a second.
-	ImportHold = 2 * time.Millisecond
+	// ImportYield is how long a transaction of an import creates rows at least before it commits early for a
+	// sign-on waiting to write. SQLite has one writer, and a sign-on that comes during a transaction of 1,000 rows
+	// would wait tens of milliseconds for it; instead the import commits within about ImportYield, the sign-on's
+	// transaction goes first (the store serves sign-ons before other waiting transactions), and the import goes
+	// on in a new transaction. The floor keeps the import going when sign-ons come without pause.
+	ImportYield = time.Millisecond
 	// MaxImportErrors is the number of refused rows an ImportResult lists; Failed counts them all.
 	MaxImportErrors = 1000
 	// maxImportLine bounds one line of a JSON-lines file.
@@ -102,9 +103,10 @@ type importItem struct {
 // are listed with their line numbers: a refused row never stops the others. A row is refused when it cannot be read,
 // when the user would be invalid (the same checks as CreateUser, and only global admins create global admins), when
 // its password breaks the policy, or when its user name is taken in the directory, by an existing user or by an
-// earlier row. Rows are read ImportBatch at a time and their passwords hashed, then created in transactions that
-// each write rows for at most ImportHold, so that sign-ons never wait long for the database. The import is one
-// entry of the audit log ("user.import", with the counts), written with the last rows, not one per user.
+// earlier row. Rows are read ImportBatch at a time and their passwords hashed before they are created in one
+// transaction, which commits early when a sign-on waits for the database (see ImportYield and
+// gatehouse.WriteContention). The import is one entry
+// of the audit log ("user.import", with the counts), written with the last rows, not one per user.
 //
 // The request as a whole fails, before any user is created, only when the file cannot be read as its format: a
 // CSV header without userName or with an unknown or repeated column is EINVALID. A failure of the database midway
@@ -207,8 +209,8 @@ func (s *Service) importItem(actor *gatehouse.User, dirID string, line int, row 
 	return it
 }
 
-// importBatch hashes the batch's passwords, then creates its valid users in transactions of at most ImportHold
-// each, with the import's audit event in the last one when it is the last batch.
+// importBatch hashes the batch's passwords, then creates its valid users in one transaction, or in several when
+// sign-ons wait for it, with the import's audit event in the last one when it is the last batch.
 func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID string, format ImportFormat, batch []*importItem, res *ImportResult, last bool) error {
 	var wg sync.WaitGroup
 	for _, it := range batch {
@@ -232,8 +234,9 @@ func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID 
 		n, inTx := 0, 0
 		err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
 			n, inTx = 0, 0
-			start := time.Now()
-			for n < len(todo) && (n == 0 || time.Since(start) < ImportHold) {
+			c, _ := tx.(gatehouse.WriteContention)
+			start := time.Now() // a duration on the monotonic clock, not a time of the service's
+			for n < len(todo) && (n == 0 || c == nil || time.Since(start) < ImportYield || !c.Contended()) {
 				it := todo[n]
 				n++
 				u := it.user

@@ -79,3 +79,10 @@ func (g *writeGate) unlock() {
 	}
 	close(next)
 }
+
+// urgentWaiting reports whether a sign-on's transaction waits for the gate.
+func (g *writeGate) urgentWaiting() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.urgent) > 0
+}

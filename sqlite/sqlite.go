@@ -265,6 +265,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	return nil
 }
 
+// Contended reports, inside InTx, whether a sign-on waits for the transaction to end, so that long bulk work (an
+// import of users) can commit what it has and go on in a new transaction after the sign-on's. Outside InTx it
+// reports false.
+func (s *Store) Contended() bool { return s.tx != nil && s.gate.urgentWaiting() }
+
 // txStatements is the querier of a transaction. It runs each query through the writing connection's kept statement
 // (prepared once for the connection's life), so that neither a transaction that runs one statement many times, such
 // as a bulk import of users, nor the next transaction has SQLite parse it again. A query without a kept statement
