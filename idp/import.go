@@ -105,8 +105,8 @@ type importItem struct {
 // its password breaks the policy, or when its user name is taken in the directory, by an existing user or by an
 // earlier row. Rows are read ImportBatch at a time and their passwords hashed before they are created in one
 // transaction, which commits early when a sign-on waits for the database (see ImportYield and
-// gatehouse.WriteContention). The import is one entry
-// of the audit log ("user.import", with the counts), written with the last rows, not one per user.
+// gatehouse.WriteContention). The import is one entry of the audit log ("user.import", with the counts), written
+// with the last rows, not one per user.
 //
 // The request as a whole fails, before any user is created, only when the file cannot be read as its format: a
 // CSV header without userName or with an unknown or repeated column is EINVALID. A failure of the database midway
@@ -230,9 +230,10 @@ func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID 
 	}
 	now := s.now()
 	created := 0 // in the transactions committed so far
+	var err error
 	for first := true; first || len(todo) > 0; first = false {
 		n, inTx := 0, 0
-		err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
+		err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
 			n, inTx = 0, 0
 			c, _ := tx.(gatehouse.WriteContention)
 			start := time.Now() // a duration on the monotonic clock, not a time of the service's
@@ -258,9 +259,7 @@ func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID 
 			return s.auditImport(ctx, tx, actor, dirID, format, res.Created+created+inTx, res.Failed+failedIn(batch))
 		})
 		if err != nil {
-			// The rows of the transactions committed before stay created.
-			res.Created += created
-			return err
+			break // the rows of the transactions committed before stay created, and refused rows refused
 		}
 		created += inTx
 		todo = todo[n:]
@@ -271,7 +270,7 @@ func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID 
 			res.refuse(it.line, it.userName, it.err)
 		}
 	}
-	return nil
+	return err
 }
 
 func failedIn(batch []*importItem) int {
