@@ -318,3 +318,12 @@ type ProvisioningStore interface {
 	FindProvisioningEvents(ctx context.Context, directoryID string, f ProvisioningFilter) ([]*ProvisioningEvent, int, error)
 	FindProvisioningEvent(ctx context.Context, directoryID, id string) (*ProvisioningEvent, error)
 }
+
+// WriteContention is an optional capability of the Store an InTx callback is given, checked by type assertion:
+// Contended reports whether a sign-on waits for the transaction to end. Bulk work that may be cut into several
+// transactions (an import of users, the results of a provisioning cycle) checks it between writes and commits
+// early, so that sign-ons keep their latency where the database has one writer (SQLite). A store whose transactions
+// write side by side (PostgreSQL) need not implement it.
+type WriteContention interface {
+	Contended() bool
+}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -29,8 +30,15 @@ const (
 
 // Import limits.
 const (
-	// ImportBatch is the number of rows created in one transaction.
+	// ImportBatch is the number of rows read, checked and hashed at a time, and created in one transaction unless
+	// a sign-on waits for it (see ImportYield).
 	ImportBatch = 1000
+	// ImportYield is how long a transaction of an import creates rows at least before it commits early for a
+	// sign-on waiting to write. SQLite has one writer, and a sign-on that comes during a transaction of 1,000 rows
+	// would wait tens of milliseconds for it; instead the import commits within about ImportYield, the sign-on's
+	// transaction goes first (the store serves sign-ons before other waiting transactions), and the import goes
+	// on in a new transaction. The floor keeps the import going when sign-ons come without pause.
+	ImportYield = time.Millisecond
 	// MaxImportErrors is the number of refused rows an ImportResult lists; Failed counts them all.
 	MaxImportErrors = 1000
 	// maxImportLine bounds one line of a JSON-lines file.
@@ -95,8 +103,10 @@ type importItem struct {
 // are listed with their line numbers: a refused row never stops the others. A row is refused when it cannot be read,
 // when the user would be invalid (the same checks as CreateUser, and only global admins create global admins), when
 // its password breaks the policy, or when its user name is taken in the directory, by an existing user or by an
-// earlier row. Rows are created ImportBatch at a time, each batch in one transaction; passwords are hashed before the
-// transaction. The import is one entry of the audit log ("user.import", with the counts), not one per user.
+// earlier row. Rows are read ImportBatch at a time and their passwords hashed before they are created in one
+// transaction, which commits early when a sign-on waits for the database (see ImportYield and
+// gatehouse.WriteContention). The import is one entry of the audit log ("user.import", with the counts), written
+// with the last rows, not one per user.
 //
 // The request as a whole fails, before any user is created, only when the file cannot be read as its format: a
 // CSV header without userName or with an unknown or repeated column is EINVALID. A failure of the database midway
@@ -199,8 +209,8 @@ func (s *Service) importItem(actor *gatehouse.User, dirID string, line int, row 
 	return it
 }
 
-// importBatch hashes the batch's passwords, then creates its valid users in one transaction, with the import's
-// audit event when it is the last batch.
+// importBatch hashes the batch's passwords, then creates its valid users in one transaction, or in several when
+// sign-ons wait for it, with the import's audit event in the last one when it is the last batch.
 func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID string, format ImportFormat, batch []*importItem, res *ImportResult, last bool) error {
 	var wg sync.WaitGroup
 	for _, it := range batch {
@@ -209,39 +219,50 @@ func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID 
 		}
 	}
 	wg.Wait()
+	var todo []*importItem
 	for _, it := range batch {
 		if it.err != nil && gatehouse.ErrorCode(it.err) == gatehouse.EUNAVAILABLE {
 			return it.err // the request ended while waiting for the hasher
 		}
+		if it.err == nil {
+			todo = append(todo, it)
+		}
 	}
 	now := s.now()
-	created := 0
-	err := s.store.InTx(ctx, func(tx gatehouse.Store) error {
-		created = 0
-		for _, it := range batch {
-			if it.err != nil {
-				continue
+	created := 0 // in the transactions committed so far
+	var err error
+	for first := true; first || len(todo) > 0; first = false {
+		n, inTx := 0, 0
+		err = s.store.InTx(ctx, func(tx gatehouse.Store) error {
+			n, inTx = 0, 0
+			c, _ := tx.(gatehouse.WriteContention)
+			start := time.Now() // a duration on the monotonic clock, not a time of the service's
+			for n < len(todo) && (n == 0 || c == nil || time.Since(start) < ImportYield || !c.Contended()) {
+				it := todo[n]
+				n++
+				u := it.user
+				u.ID = s.newID()
+				u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = now, now, now
+				switch err := tx.CreateUser(ctx, u); gatehouse.ErrorCode(err) {
+				case "":
+					inTx++
+				case gatehouse.ECONFLICT:
+					it.err = &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "userName",
+						Message: "A user named " + u.UserName + " already exists in this directory."}
+				default:
+					return err
+				}
 			}
-			u := it.user
-			u.ID = s.newID()
-			u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = now, now, now
-			switch err := tx.CreateUser(ctx, u); gatehouse.ErrorCode(err) {
-			case "":
-				created++
-			case gatehouse.ECONFLICT:
-				it.err = &gatehouse.Error{Code: gatehouse.ECONFLICT, Field: "userName",
-					Message: "A user named " + u.UserName + " already exists in this directory."}
-			default:
-				return err
+			if !last || n < len(todo) {
+				return nil
 			}
+			return s.auditImport(ctx, tx, actor, dirID, format, res.Created+created+inTx, res.Failed+failedIn(batch))
+		})
+		if err != nil {
+			break // the rows of the transactions committed before stay created, and refused rows refused
 		}
-		if !last {
-			return nil
-		}
-		return s.auditImport(ctx, tx, actor, dirID, format, res.Created+created, res.Failed+failedIn(batch))
-	})
-	if err != nil {
-		return err
+		created += inTx
+		todo = todo[n:]
 	}
 	res.Created += created
 	for _, it := range batch {
@@ -249,7 +270,7 @@ func (s *Service) importBatch(ctx context.Context, actor *gatehouse.User, dirID 
 			res.refuse(it.line, it.userName, it.err)
 		}
 	}
-	return nil
+	return err
 }
 
 func failedIn(batch []*importItem) int {

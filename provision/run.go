@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
 )
@@ -190,29 +191,40 @@ func (r *run) queue(w func(ctx context.Context, tx gatehouse.Store) error) {
 	r.pending = append(r.pending, w)
 }
 
-// flush writes the pending links, log entries and job results in one transaction.
+// flushYield is how long a flush writes at least before it commits early for a sign-on waiting to write.
+const flushYield = time.Millisecond
+
+// flush writes the pending links, log entries and job results in one transaction, or in several when a sign-on
+// waits for it (see gatehouse.WriteContention): after flushYield of writes, what is written commits, the sign-on
+// goes first, and the rest follows in a new transaction. A page of a cycle's results is some 200 writes, which on
+// SQLite's one writer would keep a sign-on waiting for all of them. A failure keeps what committed before it.
 func (r *run) flush(ctx context.Context) error {
 	r.mu.Lock()
 	pending := r.pending
 	r.pending = nil
 	r.mu.Unlock()
-	if len(pending) == 0 {
-		return nil
-	}
-	err := r.e.store.InTx(ctx, func(tx gatehouse.Store) error {
-		for _, w := range pending {
-			if err := w(ctx, tx); err != nil {
-				return err
+	for len(pending) > 0 {
+		n := 0
+		err := r.e.store.InTx(ctx, func(tx gatehouse.Store) error {
+			n = 0
+			c, _ := tx.(gatehouse.WriteContention)
+			start := time.Now() // a duration on the monotonic clock, not a time of the engine's
+			for n < len(pending) && (n == 0 || c == nil || time.Since(start) < flushYield || !c.Contended()) {
+				if err := pending[n](ctx, tx); err != nil {
+					return err
+				}
+				n++
 			}
+			return nil
+		})
+		if err != nil {
+			// What was done at the app is found again by matching; the cache must not claim otherwise.
+			r.mu.Lock()
+			r.links = map[string]*gatehouse.ProvisionedObject{}
+			r.mu.Unlock()
+			return fmt.Errorf("provision: write the results of app %s: %w", r.p.AppID, err)
 		}
-		return nil
-	})
-	if err != nil {
-		// What was done at the app is found again by matching; the cache must not claim otherwise.
-		r.mu.Lock()
-		r.links = map[string]*gatehouse.ProvisionedObject{}
-		r.mu.Unlock()
-		return fmt.Errorf("provision: write the results of app %s: %w", r.p.AppID, err)
+		pending = pending[n:]
 	}
 	return nil
 }

@@ -36,3 +36,10 @@ func Pragmas(ctx context.Context, s *Store, names ...string) (write, read map[st
 	read, err = get(s.readDB)
 	return write, read, err
 }
+
+// WaitingWriters returns the number of sign-on transactions and of other transactions waiting for the writer.
+func WaitingWriters(s *Store) (urgent, normal int) {
+	s.gate.mu.Lock()
+	defer s.gate.mu.Unlock()
+	return len(s.gate.urgent), len(s.gate.normal)
+}

@@ -19,6 +19,8 @@ const maxGroup = 256
 // sign-ons, and a lone record is committed at once.
 type groupCommit struct {
 	w *prepared
+	// gate lets the group's transaction go before the other transactions waiting for the writer.
+	gate *writeGate
 	// records carries each caller's record to the goroutine; it is unbuffered, so a record is either taken or its
 	// caller still holds it when the store closes.
 	records chan *signOnRecord
@@ -34,8 +36,8 @@ type signOnRecord struct {
 	done      chan error // buffered, so that answering never waits for the caller
 }
 
-func newGroupCommit(w *prepared) *groupCommit {
-	g := &groupCommit{w: w, records: make(chan *signOnRecord), stop: make(chan struct{}), stopped: make(chan struct{})}
+func newGroupCommit(w *prepared, gate *writeGate) *groupCommit {
+	g := &groupCommit{w: w, gate: gate, records: make(chan *signOnRecord), stop: make(chan struct{}), stopped: make(chan struct{})}
 	go g.run()
 	return g
 }
@@ -106,12 +108,15 @@ func (g *groupCommit) write(batch []*signOnRecord) {
 	ctx := context.Background()
 	answers := make([]error, len(batch))
 	err := func() error {
+		_ = g.gate.lock(ctx, true) // without a deadline, only the gate's turn ends the wait
 		tx, err := g.w.db.BeginTx(ctx, nil)
 		if err != nil {
+			g.gate.unlock()
 			return gatehouse.Internal(fmt.Errorf("sqlite: begin: %w", err))
 		}
 		q := &txStatements{Tx: tx, kept: g.w, stmts: map[string]*sql.Stmt{}}
 		defer func() { g.w.keep(ctx, q.unkept) }() // after the rollback below, on a free connection
+		defer g.gate.unlock()
 		defer tx.Rollback()
 		for i, r := range batch {
 			if answers[i], err = writeRecord(ctx, q, r); err != nil {

@@ -48,6 +48,8 @@ type Store struct {
 	writer, reader *prepared
 	// signOns commits the sign-on records of concurrent callers together (CreateSignOnRecords).
 	signOns *groupCommit
+	// gate lets the sign-on records' transactions go before the other transactions waiting for the writer.
+	gate *writeGate
 	// schema is the number of the newest migration this code has, which CheckSchema expects the database to be at.
 	schema int
 }
@@ -206,9 +208,9 @@ func open(path string, fsys fs.FS) (*Store, error) {
 		readDB.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	writer, reader := newPrepared(writeDB), newPrepared(readDB)
+	writer, reader, gate := newPrepared(writeDB), newPrepared(readDB), &writeGate{}
 	return &Store{writeDB: writeDB, readDB: readDB, w: writer, r: reader, writer: writer, reader: reader,
-		signOns: newGroupCommit(writer), schema: len(ms)}, nil
+		signOns: newGroupCommit(writer, gate), gate: gate, schema: len(ms)}, nil
 }
 
 // Close closes every connection. Inside InTx it does nothing. It first lets SQLite refresh the statistics its query
@@ -233,23 +235,28 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // InTx runs fn in a transaction; inside a transaction it runs fn in that same transaction. The transaction holds
-// the database's write lock from its start, so fn should be short.
+// the database's write lock from its start, so fn should be short: sign-ons wait for it (see writeGate).
 func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
+	if err := s.gate.lock(ctx, false); err != nil {
+		return err
+	}
 	tx, err := s.writeDB.BeginTx(ctx, nil)
 	if err != nil {
+		s.gate.unlock()
 		return gatehouse.Internal(fmt.Errorf("sqlite: begin: %w", err))
 	}
 	q := &txStatements{Tx: tx, kept: s.writer, stmts: map[string]*sql.Stmt{}}
 	// After the transaction (deferred calls run last to first), its connection is free to prepare what the
-	// transaction ran unprepared.
+	// transaction ran unprepared, and the next transaction may begin.
 	defer func() { s.writer.keep(ctx, q.unkept) }()
+	defer s.gate.unlock()
 	// Rolling back after a commit does nothing; this also ends the transaction when fn panics.
 	defer tx.Rollback()
 	if err := fn(&Store{writeDB: s.writeDB, readDB: s.readDB, w: q, r: q, tx: tx, writer: s.writer, reader: s.reader,
-		signOns: s.signOns, schema: s.schema}); err != nil {
+		signOns: s.signOns, gate: s.gate, schema: s.schema}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -257,6 +264,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx gatehouse.Store) error) err
 	}
 	return nil
 }
+
+// Contended reports, inside InTx, whether a sign-on waits for the transaction to end, so that long bulk work (an
+// import of users) can commit what it has and go on in a new transaction after the sign-on's. Outside InTx it
+// reports false.
+func (s *Store) Contended() bool { return s.tx != nil && s.gate.urgentWaiting() }
 
 // txStatements is the querier of a transaction. It runs each query through the writing connection's kept statement
 // (prepared once for the connection's life), so that neither a transaction that runs one statement many times, such

@@ -16,8 +16,10 @@
 //	                          RSS after the burst.
 //	gatehouse-bench start     cold start of gatehouse serve on an existing data directory, to the first /healthz
 //	                          answer, and idle RSS, with directories of users created by the bulk import.
-//	gatehouse-bench busy      sign-ons at a steady rate, in windows alone and windows while users are bulk-imported
-//	                          one request after another: the p99 of each and their ratio.
+//	gatehouse-bench busy      sign-ons at a steady rate, in windows alone, windows while users are bulk-imported
+//	                          one request after another, and windows while an app's initial provisioning cycle
+//	                          (10,000 users of a directory of their own) runs to a SCIM app: the p99 of each and
+//	                          the ratios. --compare BINARY measures a second gatehouse build in the same run.
 //	gatehouse-bench scale     two data directories filled by the bulk import, 1,000 and 1,000,000 users (--users),
 //	                          both served at once; the same requests against each, interleaved: password sign-in,
 //	                          My Apps, an SP-initiated sign-on, the admin users list (first page, a page by
@@ -25,6 +27,7 @@
 //	                          by cursor) and search. Prints the median and p99 of each and the large ÷ small ratio.
 //
 // Each prints its flags with --help. The reference servers are subcommands of this binary too (ref-signer,
-// ref-crewjam, ref-argon2); the benchmark starts them itself. The numbers depend on the machine and its load; the
+// ref-crewjam, ref-argon2, and ref-scim, an in-memory SCIM service provider that provisioning writes to); the
+// benchmark starts them itself. The numbers depend on the machine and its load; the
 // ratios printed beside them are what to compare between changes.
 package main

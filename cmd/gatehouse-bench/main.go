@@ -29,7 +29,8 @@ Measures Gatehouse against reference servers on loopback, interleaved, and print
   sso        SP-initiated sign-ons of a signed-in user vs one RSA signature per request and crewjam/saml samlidp
   password   password sign-ins vs a bare argon2id server; peak RSS under a flood of wrong passwords
   start      cold start to the first /healthz answer and idle RSS, with directories of many users
-  busy       sign-ons at a steady rate alone and while users are bulk-imported: p99 and its ratio
+  busy       sign-ons at a steady rate alone, while users are bulk-imported and while an app's provisioning
+             cycle runs: p99 and the ratios
   scale      sign-in, My Apps, sign-on, users list and search (portal, API) with 1,000 and 1,000,000 users
 
 Run it inside the repository (it builds ./cmd/gatehouse) or give --gatehouse. gatehouse-bench CMD --help lists
@@ -84,8 +85,10 @@ type env struct {
 	// profile is the file an sso run writes a CPU profile of gatehouse to; "" for none.
 	profile string
 
-	// builds and labels are the gatehouse binaries an sso run measures, and their names in the report.
+	// builds and labels are the gatehouse binaries an sso or busy run measures, and their names in the report.
 	builds, labels []string
+	// serveArgs are added to every gatehouse serve command line.
+	serveArgs []string
 
 	dir  string // temporary directory: data directories and the servers' logs
 	self string // this binary, which runs the reference servers
@@ -166,7 +169,7 @@ func (e *env) startGatehouseBinary(ctx context.Context, bin, name, data, adminPa
 		return nil, err
 	}
 	p, err := start(ctx, name, e.dir, addr, "/healthz", []string{"GATEHOUSE_ADMIN_PASSWORD=" + adminPassword}, bin,
-		append([]string{"serve", "--addr", addr, "--data", data, "--rate-limit", "0"}, args...)...)
+		append(append([]string{"serve", "--addr", addr, "--data", data, "--rate-limit", "0"}, e.serveArgs...), args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -179,6 +179,7 @@ var refCommands = map[string]func([]string) error{
 	"ref-signer":  refSigner,
 	"ref-argon2":  refArgon2,
 	"ref-crewjam": refCrewjam,
+	"ref-scim":    refSCIM,
 }
 
 // runRef runs a reference server subcommand and returns the exit code.

@@ -22,7 +22,7 @@ func (g *gatehouseServer) importUsers(ctx context.Context, n, perRequest int, pr
 	start := time.Now()
 	for done := 0; done < n; {
 		part := min(perRequest, n-done)
-		if err := g.importRange(ctx, done, part); err != nil {
+		if err := g.importRange(ctx, "default", done, part); err != nil {
 			return 0, 0, err
 		}
 		done += part
@@ -38,14 +38,14 @@ func (g *gatehouseServer) importUsers(ctx context.Context, n, perRequest int, pr
 	return rate, (cpu1 - cpu0) / time.Duration(n), nil
 }
 
-// importRange creates users number first to first+n-1 of the default directory in one request of the bulk import.
-func (g *gatehouseServer) importRange(ctx context.Context, first, n int) error {
+// importRange creates users number first to first+n-1 of a directory in one request of the bulk import.
+func (g *gatehouseServer) importRange(ctx context.Context, dir string, first, n int) error {
 	var b strings.Builder
 	b.WriteString("userName,firstName,lastName,mail\n")
 	for i := first; i < first+n; i++ {
 		fmt.Fprintf(&b, "user%07d@bench.test,First%d,Last%d,user%07d@bench.test\n", i, i, i, i)
 	}
-	res, err := g.api.ImportUsers(ctx, "default", []byte(b.String()), "text/csv")
+	res, err := g.api.ImportUsers(ctx, dir, []byte(b.String()), "text/csv")
 	if err != nil {
 		return err
 	}
