@@ -278,19 +278,7 @@ func TestImportUsersBatches(t *testing.T) {
 	if res.Created != rows-len(want) {
 		t.Errorf("created %d; want %d", res.Created, rows-len(want))
 	}
-	// FindUsers counts no further than gatehouse.UserCountLimit+1: count the users a page at a time.
-	total := 0
-	for after := ""; ; {
-		us, _, err := w.store.FindUsers(ctx, gatehouse.DefaultDirectoryID, gatehouse.UserFilter{After: after, Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += len(us)
-		if len(us) < 1000 {
-			break
-		}
-		after = us[len(us)-1].UserName
-	}
+	total := countUsers(t, w.store)
 	if total != res.Created+2 { // the admin and B. Simon were there before
 		t.Errorf("the directory has %d users; want %d", total, res.Created+2)
 	}
@@ -425,4 +413,22 @@ func processCPU(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// countUsers counts the users of the default directory a page at a time, since FindUsers counts no further than
+// gatehouse.UserCountLimit+1.
+func countUsers(t *testing.T, store gatehouse.Store) int {
+	t.Helper()
+	total := 0
+	for after := ""; ; {
+		us, _, err := store.FindUsers(context.Background(), gatehouse.DefaultDirectoryID, gatehouse.UserFilter{After: after, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(us)
+		if len(us) < 1000 {
+			return total
+		}
+		after = us[len(us)-1].UserName
+	}
 }
