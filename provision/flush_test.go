@@ -22,7 +22,6 @@ type holdingStore struct {
 	mu     sync.Mutex
 	writes int
 	held   bool
-	failed string
 	// after and afterWrites describe the transactions begun after the hold.
 	after       []bool
 	afterWrites []int
