@@ -33,16 +33,6 @@ type Scanner interface {
 	Scan(dest ...any) error
 }
 
-// WithTotal scans a row whose last column is the number of rows that match in all (count(*) OVER ()): the
-// destinations given, then that column into Total.
-type WithTotal struct {
-	Scanner
-	Total *int
-}
-
-// Scan implements Scanner.
-func (w WithTotal) Scan(dest ...any) error { return w.Scanner.Scan(append(dest, w.Total)...) }
-
 // Joined scans one row into two objects, so that a join is read by the scan functions of both: Scan, called by the
 // first object's scan function with its destinations, runs Second with a scanner whose Scan scans the whole row —
 // the destinations in Lead, the first object's, then the second's. Each scan function finishes its object (such as
