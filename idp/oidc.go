@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -69,11 +68,8 @@ type oidcProvider struct {
 	// client sends back-channel logout tokens.
 	client *http.Client
 
-	// mu guards signers.
-	mu sync.Mutex
-	// signers caches opened signing keys by key ID; keys never change, so entries never go stale. The map is
-	// bounded by maxSigners.
-	signers map[string]crypto.Signer
+	// signers keeps opened signing keys by key ID.
+	signers keyCache[crypto.Signer]
 }
 
 // newOIDCProvider builds the OpenID Connect provider of s. Opaque access tokens are sealed (AES-256-GCM) with a key
@@ -110,7 +106,7 @@ func newOIDCProvider(s *Service) (*oidcProvider, error) {
 		AllowedHeaders: []string{"Authorization", "Content-Type", "Accept"}}
 	h := op.RegisterServer(srv, endpoints, op.WithTenantPrefix("/d"),
 		op.WithHTTPMiddleware(op.NewIssuerInterceptor(p.IssuerFromRequest).Handler), op.WithServerCORSOptions(corsOpts))
-	return &oidcProvider{provider: p, handler: h, signers: map[string]crypto.Signer{},
+	return &oidcProvider{provider: p, handler: h,
 		client: &http.Client{Timeout: backchannelTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		}}}, nil
@@ -353,20 +349,15 @@ func (s *Service) oidcSigner(ctx context.Context, dirID, alg string) (*oidcSigni
 		return nil, gatehouse.Internal(fmt.Errorf("idp: directory %s has no active %s key", dirID, alg))
 	}
 	k := keys[i]
-	o := s.oidc
-	o.mu.Lock()
-	signer, ok := o.signers[k.ID]
-	o.mu.Unlock()
-	if !ok {
-		if signer, err = s.sealer.OpenSigner(k.EncryptedKey, k.ID); err != nil {
+	signer, err := s.oidc.signers.get(k.ID, func() (crypto.Signer, error) {
+		signer, err := s.sealer.OpenSigner(k.EncryptedKey, k.ID)
+		if err != nil {
 			return nil, gatehouse.Internal(err)
 		}
-		o.mu.Lock()
-		if len(o.signers) >= maxSigners {
-			clear(o.signers)
-		}
-		o.signers[k.ID] = signer
-		o.mu.Unlock()
+		return signer, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &oidcSigningKey{key: k, signer: signer}, nil
 }

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -91,11 +90,8 @@ type Service struct {
 	// config keeps what sign-ons read of directories' configuration (configcache.go).
 	config *configCache
 
-	// mu guards signers.
-	mu sync.Mutex
-	// signers caches decrypted signing keys by certificate ID. Certificates are immutable, so entries never go
-	// stale; the map is bounded by maxSigners.
-	signers map[string]*saml.Signer
+	// signers keeps the signers of app certificates by certificate ID.
+	signers keyCache[*saml.Signer]
 
 	// observer is told of sign-ins, for the metrics; nil when none was set.
 	observer Observer
@@ -108,8 +104,6 @@ type Service struct {
 	// oidc is the OpenID Connect provider of every directory.
 	oidc *oidcProvider
 }
-
-const maxSigners = 1024
 
 // New returns a Service built from c, with defaults for the optional settings. It fails when a required
 // dependency is missing.
@@ -134,7 +128,7 @@ func New(c Config) (*Service, error) {
 		logger: c.Logger, clock: c.Now, rand: c.Rand,
 		certValidity: c.CertValidity, sessionIdle: c.SessionIdle, sessionMax: c.SessionMax,
 		signInRequestTTL: c.SignInRequestTTL, assertionLifetime: c.AssertionLifetime, limits: c.Limits, lockout: c.Lockout,
-		signers: map[string]*saml.Signer{}, provisioning: c.Provisioning, config: newConfigCache(),
+		provisioning: c.Provisioning, config: newConfigCache(),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))

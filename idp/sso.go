@@ -317,30 +317,21 @@ func (s *Service) signer(ctx context.Context, dirID, appID string) (*saml.Signer
 	} else if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	sg, ok := s.signers[c.ID]
-	s.mu.Unlock()
-	if ok {
+	return s.signers.get(c.ID, func() (*saml.Signer, error) {
+		key, err := s.sealer.OpenSigner(c.EncryptedKey, c.ID)
+		if err != nil {
+			return nil, gatehouse.Internal(err)
+		}
+		cert, err := x509.ParseCertificate(c.DER)
+		if err != nil {
+			return nil, gatehouse.Internal(err)
+		}
+		sg, err := saml.NewSigner(key, cert)
+		if err != nil {
+			return nil, gatehouse.Internal(err)
+		}
 		return sg, nil
-	}
-	key, err := s.sealer.OpenSigner(c.EncryptedKey, c.ID)
-	if err != nil {
-		return nil, gatehouse.Internal(err)
-	}
-	cert, err := x509.ParseCertificate(c.DER)
-	if err != nil {
-		return nil, gatehouse.Internal(err)
-	}
-	if sg, err = saml.NewSigner(key, cert); err != nil {
-		return nil, gatehouse.Internal(err)
-	}
-	s.mu.Lock()
-	if len(s.signers) >= maxSigners {
-		clear(s.signers)
-	}
-	s.signers[c.ID] = sg
-	s.mu.Unlock()
-	return sg, nil
+	})
 }
 
 // codeOf and reasonOf return the code and the reason of an error for the process log.
