@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 // ReadMigrations exposes readMigrations to the tests.
@@ -49,7 +50,7 @@ func (s *Store) ExplainFindUsers(ctx context.Context, directoryID string, f gate
 	}
 	window, countWindow := 0, 0
 	if broad {
-		window, countWindow = searchWindow, -1
+		window, countWindow = sqlstore.SearchWindow, -1
 	}
 	q, args := usersPage(directoryID, f, 25, window)
 	if page, err = explain(q, args); err != nil {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -136,72 +135,43 @@ func findUsersQuery(directoryID string, f gatehouse.UserFilter, window int) (fro
 		WHERE u.directory_id = ?1` + role, `m.k`, args
 }
 
-// searchWindow is how many users, in user-name order from the page's edge, a broad search reads for its page
-// before it falls back to sorting what every field's index range holds.
-const searchWindow = 20_000
-
 // FindUsers returns one page of the users that match f ordered by user name, and how many match f, counted no
-// further than gatehouse.UserCountLimit+1.
-//
-// A search first counts, in each field's index, the users whose field begins with the query, no further than
-// gatehouse.UserCountLimit+1 each. When none has more, the search is narrow: the union of the fields' ranges holds
-// a few thousand users at most, and is counted and sorted. Otherwise it is broad, and more than UserCountLimit
-// users match: a page is then found by reading users in user-name order from the page's edge and keeping those
-// that match, which soon fills a page when so many match; if searchWindow users do not fill it, the matches are
-// few among them and the union is sorted after all.
+// further than gatehouse.UserCountLimit+1, by sqlstore.FindUsers with this engine's queries.
 func (s *Store) FindUsers(ctx context.Context, directoryID string, f gatehouse.UserFilter) ([]*gatehouse.User, int, error) {
 	_, limit := page(0, f.Limit)
-	all := f
-	all.After, all.Before = "", ""
-	broad := false
-	if f.Query != "" {
-		q := key(f.Query)
-		probes := make([]string, len(searchedFields))
-		for i, c := range searchedFields {
-			probes[i] = fmt.Sprintf(`(SELECT count(*) FROM (SELECT 1 FROM users WHERE directory_id = ?1 AND %s >= ?2
+	return sqlstore.FindUsers(ctx, f, limit, sqlstore.UserQueries[*gatehouse.User]{
+		MostBeginning: func(ctx context.Context, query string) (int, error) {
+			q := key(query)
+			probes := make([]string, len(searchedFields))
+			for i, c := range searchedFields {
+				probes[i] = fmt.Sprintf(`(SELECT count(*) FROM (SELECT 1 FROM users WHERE directory_id = ?1 AND %s >= ?2
 				AND %s < ?3 LIMIT %d))`, c, c, gatehouse.UserCountLimit+1)
-		}
-		var most int
-		if err := s.r.QueryRowContext(ctx, `SELECT max(`+strings.Join(probes, ", ")+`)`, directoryID, q,
-			q+"\U0010FFFF").Scan(&most); err != nil {
-			return nil, 0, internal(err, "find users")
-		}
-		broad = most > gatehouse.UserCountLimit
-	}
-	total := gatehouse.UserCountLimit + 1
-	if !broad || f.Role != "" {
-		// A broad search for a role is counted along the role's index.
-		window := 0
-		if broad {
-			window = -1
-		}
-		from, _, args := findUsersQuery(directoryID, all, window)
-		if err := s.r.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d)`, from,
-			gatehouse.UserCountLimit+1), args...).Scan(&total); err != nil {
-			return nil, 0, internal(err, "find users")
-		}
-	}
-	window := 0
-	if broad {
-		window = searchWindow
-	}
-	query, pageArgs := usersPage(directoryID, f, limit, window)
-	users, err := queryList(ctx, s.r, "find users", scanUser, query, pageArgs...)
-	if err == nil && broad && len(users) < limit {
-		query, pageArgs = usersPage(directoryID, f, limit, 0)
-		users, err = queryList(ctx, s.r, "find users", scanUser, query, pageArgs...)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if f.Before != "" && f.After == "" {
-		slices.Reverse(users)
-	}
-	return users, total, nil
+			}
+			var most int
+			if err := s.r.QueryRowContext(ctx, `SELECT max(`+strings.Join(probes, ", ")+`)`, directoryID, q,
+				q+"\U0010FFFF").Scan(&most); err != nil {
+				return 0, internal(err, "find users")
+			}
+			return most, nil
+		},
+		Count: func(ctx context.Context, f gatehouse.UserFilter, window int) (int, error) {
+			from, _, args := findUsersQuery(directoryID, f, window)
+			var n int
+			if err := s.r.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM %s LIMIT %d)`, from,
+				gatehouse.UserCountLimit+1), args...).Scan(&n); err != nil {
+				return 0, internal(err, "find users")
+			}
+			return n, nil
+		},
+		Page: func(ctx context.Context, f gatehouse.UserFilter, limit, window int) ([]*gatehouse.User, error) {
+			query, args := usersPage(directoryID, f, limit, window)
+			return queryList(ctx, s.r, "find users", scanUser, query, args...)
+		},
+	})
 }
 
 // usersPage returns the query of one page of FindUsers, and its arguments: the first limit users after f.After in
-// user-name order, or the last ones before f.Before, read backwards (FindUsers turns them round). A search with a
+// user-name order, or the last ones before f.Before, read backwards (sqlstore.FindUsers turns them round). A search with a
 // window reads users in user-name order (see findUsersQuery).
 func usersPage(directoryID string, f gatehouse.UserFilter, limit, window int) (string, []any) {
 	from, order, args := findUsersQuery(directoryID, f, window)

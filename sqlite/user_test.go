@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-idp/gatehouse"
+	"github.com/gatehouse-idp/gatehouse/internal/sqlstore"
 )
 
 // TestFindUsersUsesIndexes shows SQLite's plan for each query FindUsers sends: a list, a list by role and their
@@ -52,13 +53,13 @@ func TestFindUsersUsesIndexes(t *testing.T) {
 		{"Search", gatehouse.UserFilter{Query: "b.sim"}, 0, searched, true, searched[0]},
 		{"SearchNextPage", gatehouse.UserFilter{Query: "b.sim", After: "b.simon@contoso.com"}, 0, searched, true, searched[0]},
 		{"SearchByRole", gatehouse.UserFilter{Query: "b.sim", Role: gatehouse.RoleUser}, 0, searched, true, searched[0]},
-		{"BroadSearch", gatehouse.UserFilter{Query: "b"}, searchWindow,
+		{"BroadSearch", gatehouse.UserFilter{Query: "b"}, sqlstore.SearchWindow,
 			[]string{"SEARCH u USING INDEX users_user_name (directory_id=?)"}, false, ""},
-		{"BroadSearchNextPage", gatehouse.UserFilter{Query: "b", After: "b.simon@contoso.com"}, searchWindow,
+		{"BroadSearchNextPage", gatehouse.UserFilter{Query: "b", After: "b.simon@contoso.com"}, sqlstore.SearchWindow,
 			[]string{"SEARCH u USING INDEX users_user_name (directory_id=? AND user_name_key>?)"}, false, ""},
-		{"BroadSearchPreviousPage", gatehouse.UserFilter{Query: "b", Before: "b.simon@contoso.com"}, searchWindow,
+		{"BroadSearchPreviousPage", gatehouse.UserFilter{Query: "b", Before: "b.simon@contoso.com"}, sqlstore.SearchWindow,
 			[]string{"SEARCH u USING INDEX users_user_name (directory_id=? AND user_name_key<?)"}, false, ""},
-		{"BroadSearchByRole", gatehouse.UserFilter{Query: "b", Role: gatehouse.RoleUser, After: "b.simon@contoso.com"}, searchWindow,
+		{"BroadSearchByRole", gatehouse.UserFilter{Query: "b", Role: gatehouse.RoleUser, After: "b.simon@contoso.com"}, sqlstore.SearchWindow,
 			[]string{"SEARCH u USING INDEX users_role (directory_id=? AND role=? AND user_name_key>?)"}, false,
 			"SEARCH u USING INDEX users_role (directory_id=? AND role=?)"},
 	} {
