@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,7 +19,7 @@ func TestNodeSAML(t *testing.T) {
 	if _, err := exec.LookPath("npm"); err != nil {
 		requireTool(t, "node-saml", "npm", "Debian package npm")
 	}
-	modules := nodeModules(t)
+	modules := npmCI(t, "testdata/node-sp", "node-sp", "@node-saml/node-saml")
 	gh := startGatehouse(t)
 	runChecks(t, &spKit{
 		name:   "node-saml",
@@ -33,38 +31,6 @@ func TestNodeSAML(t *testing.T) {
 		// node-saml's words when the signature does not verify.
 		refusal: "Invalid document signature",
 	})
-}
-
-// nodeModules installs the node SP's dependencies from its lockfile with npm ci, once per lockfile, into the user's
-// cache directory, and returns the node_modules directory.
-func nodeModules(t *testing.T) string {
-	t.Helper()
-	lock, err := os.ReadFile("testdata/node-sp/package-lock.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkg, err := os.ReadFile("testdata/node-sp/package.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(append(append([]byte(nil), pkg...), lock...))
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "gatehouse-interop", "node-sp-"+hex.EncodeToString(sum[:6]))
-	modules := filepath.Join(dir, "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "@node-saml", "node-saml", "package.json")); err == nil {
-		return modules
-	}
-	writeFile(t, filepath.Join(dir, "package.json"), pkg)
-	writeFile(t, filepath.Join(dir, "package-lock.json"), lock)
-	out, err := runTool(3*time.Minute, "npm", "ci", "--prefix", dir, "--no-audit", "--no-fund", "--ignore-scripts")
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		t.Fatalf("npm ci for the node SP failed: %v\n%s", err, out)
-	}
-	return modules
 }
 
 func startNodeSAML(t *testing.T, gh *gatehouseServer, node, modules, name string, sign bool) *variant {

@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
+
+	"github.com/gatehouse-idp/gatehouse/internal/tooltest"
 )
 
 // TestOpenIDClient runs the OpenID Connect checks with the npm package openid-client (an OpenID-certified relying
@@ -118,30 +118,9 @@ func TestOpenIDClient(t *testing.T) {
 // there.
 func npmCI(t *testing.T, dir, name, marker string) string {
 	t.Helper()
-	lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	modules, err := tooltest.NPMInstall(dir, "gatehouse-interop/"+name, marker+"/package.json")
 	if err != nil {
 		t.Fatal(err)
-	}
-	pkg, err := os.ReadFile(filepath.Join(dir, "package.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(append(append([]byte(nil), pkg...), lock...))
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	to := filepath.Join(cache, "gatehouse-interop", name+"-"+hex.EncodeToString(sum[:6]))
-	modules := filepath.Join(to, "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, marker, "package.json")); err == nil {
-		return modules
-	}
-	writeFile(t, filepath.Join(to, "package.json"), pkg)
-	writeFile(t, filepath.Join(to, "package-lock.json"), lock)
-	out, err := runTool(3*time.Minute, "npm", "ci", "--prefix", to, "--no-audit", "--no-fund", "--ignore-scripts")
-	if err != nil {
-		_ = os.RemoveAll(to)
-		t.Fatalf("npm ci for %s failed: %v\n%s", dir, err, out)
 	}
 	return modules
 }

@@ -2,9 +2,6 @@ package browsertest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gatehouse-idp/gatehouse/internal/tooltest"
 )
 
 // PhoneWidth is the width, in CSS pixels, of the phone the browser tests check every page at (an iPhone 12 to 15).
@@ -126,54 +125,15 @@ func AxeScript(t testing.TB) string {
 	return axeSource
 }
 
-// AxeDir returns the directory npm installs axe-core into: under the user's cache directory, named by a hash of
-// the package files, so that a new lockfile gets a fresh install.
-func AxeDir() (string, error) {
-	_, file, _, _ := runtime.Caller(0)
-	testdata := filepath.Join(filepath.Dir(file), "testdata")
-	pkg, err := os.ReadFile(filepath.Join(testdata, "package.json"))
-	if err != nil {
-		return "", err
-	}
-	lock, err := os.ReadFile(filepath.Join(testdata, "package-lock.json"))
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(append(append([]byte(nil), pkg...), lock...))
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	return filepath.Join(cache, "gatehouse-browser", "axe-"+hex.EncodeToString(sum[:6])), nil
-}
-
+// loadAxe installs axe-core (tooltest.NPMInstall) and reads its script.
 func loadAxe() (string, error) {
-	dir, err := AxeDir()
+	_, file, _, _ := runtime.Caller(0)
+	modules, err := tooltest.NPMInstall(filepath.Join(filepath.Dir(file), "testdata"), "gatehouse-browser/axe",
+		"axe-core/axe.min.js")
 	if err != nil {
 		return "", err
 	}
-	script := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
-	if _, err := os.Stat(script); err != nil {
-		_, file, _, _ := runtime.Caller(0)
-		testdata := filepath.Join(filepath.Dir(file), "testdata")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", err
-		}
-		for _, name := range []string{"package.json", "package-lock.json"} {
-			data, err := os.ReadFile(filepath.Join(testdata, name))
-			if err != nil {
-				return "", err
-			}
-			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-				return "", err
-			}
-		}
-		cmd := exec.Command("npm", "ci", "--prefix", dir, "--no-audit", "--no-fund", "--ignore-scripts")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("npm ci in %s: %v\n%s", dir, err, out)
-		}
-	}
-	data, err := os.ReadFile(script)
+	data, err := os.ReadFile(filepath.Join(modules, "axe-core", "axe.min.js"))
 	if err != nil {
 		return "", err
 	}

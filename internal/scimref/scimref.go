@@ -6,8 +6,6 @@ package scimref
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +15,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/gatehouse-idp/gatehouse/internal/tooltest"
 )
 
 // Ref is a running reference process. Its methods may be called from several goroutines.
@@ -62,38 +62,7 @@ func Get(tb testing.TB) *Ref {
 
 // Modules installs the packages with npm ci, once per lockfile, and returns their node_modules directory.
 func Modules() (string, error) {
-	pkg, err := os.ReadFile(filepath.Join(Dir(), "package.json"))
-	if err != nil {
-		return "", err
-	}
-	lock, err := os.ReadFile(filepath.Join(Dir(), "package-lock.json"))
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(append(append([]byte(nil), pkg...), lock...))
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "gatehouse-scim", "reference-"+hex.EncodeToString(sum[:6]))
-	modules := filepath.Join(dir, "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "scimmy", "package.json")); err == nil {
-		return modules, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	for name, b := range map[string][]byte{"package.json": pkg, "package-lock.json": lock} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return "", err
-		}
-	}
-	out, err := exec.Command("npm", "ci", "--prefix", dir, "--no-audit", "--no-fund", "--ignore-scripts").CombinedOutput()
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return "", fmt.Errorf("npm ci: %v\n%s", err, out)
-	}
-	return modules, nil
+	return tooltest.NPMInstall(Dir(), "gatehouse-scim/reference", "scimmy/package.json")
 }
 
 func start(node string) (*Ref, error) {
