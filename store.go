@@ -164,6 +164,10 @@ type Store interface {
 	// concurrent callers may share one transaction and its commit (group commit); each call returns only once its own
 	// writes are committed, or with the error that kept them from it.
 	CreateSignInEventOnce(ctx context.Context, e *SignInEvent, key string, expiresAt time.Time) error
+	// StartSignInEventOnce is CreateSignInEventOnce for a caller with work to do before it needs the outcome, such as
+	// signing its answer: it hands the writes over and returns, and wait returns what CreateSignInEventOnce would
+	// have. Until wait is called the store may hold the commit back to share it with more callers.
+	StartSignInEventOnce(ctx context.Context, e *SignInEvent, key string, expiresAt time.Time) (wait func() error)
 	// FindSignInEvents returns matching events newest first, and how many match in all.
 	FindSignInEvents(ctx context.Context, directoryID string, f SignInFilter) ([]*SignInEvent, int, error)
 	FindSignInEvent(ctx context.Context, directoryID, id string) (*SignInEvent, error)

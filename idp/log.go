@@ -23,24 +23,34 @@ func (s *Service) recordSignIn(ctx context.Context, dirID string, e *gatehouse.S
 // "", is recorded with the entry until expires, both or neither, in a commit shared with concurrent sign-ons. When
 // the key was used before it returns ECONFLICT and logs nothing: the caller refuses the replay instead.
 func (s *Service) recordSignOn(ctx context.Context, dirID string, e *gatehouse.SignInEvent, key string, expires time.Time) error {
+	return s.startRecordSignOn(ctx, dirID, e, key, expires)()
+}
+
+// startRecordSignOn is recordSignOn for a caller with work to do before it needs the outcome (see
+// gatehouse.Store.StartSignInEventOnce): it hands e and key to the store and returns, and wait returns what
+// recordSignOn would have.
+func (s *Service) startRecordSignOn(ctx context.Context, dirID string, e *gatehouse.SignInEvent, key string, expires time.Time) (wait func() error) {
 	info := RequestInfoFrom(ctx)
 	e.ID, e.DirectoryID, e.Time = s.newID(), dirID, s.now()
 	e.CorrelationID, e.ClientAddr = info.CorrelationID, info.ClientAddr
 	e.UserName, e.Reason = truncate(e.UserName, 256), truncate(e.Reason, 2048)
-	err := s.store.CreateSignInEventOnce(context.WithoutCancel(ctx), e, key, expires)
-	if key != "" && gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-		return err
+	committed := s.store.StartSignInEventOnce(context.WithoutCancel(ctx), e, key, expires)
+	return func() error {
+		err := committed()
+		if key != "" && gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+			return err
+		}
+		s.observeSignIn(ctx, e)
+		s.logger.LogAttrs(ctx, levelOf(e), "sign-in",
+			logAttr("directory", dirID), logAttr("user", e.UserName), logAttr("app", e.AppName),
+			logAttr("result", e.Result), logAttr("code", e.Code), logAttr("reason", e.Reason),
+			logAttr("correlation_id", e.CorrelationID), logAttr("client", e.ClientAddr))
+		if err != nil {
+			s.logger.ErrorContext(ctx, "write sign-in log", "err", err, "correlation_id", e.CorrelationID)
+			return err
+		}
+		return nil
 	}
-	s.observeSignIn(ctx, e)
-	s.logger.LogAttrs(ctx, levelOf(e), "sign-in",
-		logAttr("directory", dirID), logAttr("user", e.UserName), logAttr("app", e.AppName),
-		logAttr("result", e.Result), logAttr("code", e.Code), logAttr("reason", e.Reason),
-		logAttr("correlation_id", e.CorrelationID), logAttr("client", e.ClientAddr))
-	if err != nil {
-		s.logger.ErrorContext(ctx, "write sign-in log", "err", err, "correlation_id", e.CorrelationID)
-		return err
-	}
-	return nil
 }
 
 // FindSignInEvents searches the sign-in log.

@@ -174,6 +174,13 @@ func (s failingSignInLog) CreateSignInEventOnce(ctx context.Context, e *gatehous
 	return s.Store.CreateSignInEventOnce(ctx, e, key, expiresAt)
 }
 
+func (s failingSignInLog) StartSignInEventOnce(ctx context.Context, e *gatehouse.SignInEvent, key string, expiresAt time.Time) func() error {
+	if s.fail.Load() {
+		return func() error { return gatehouse.Errorf(gatehouse.EINTERNAL, "the log is full") }
+	}
+	return s.Store.StartSignInEventOnce(ctx, e, key, expiresAt)
+}
+
 // TestNoAssertionWithoutLog checks that no assertion leaves when its success cannot be written to the sign-in log,
 // which single logout reads to know the apps of a session, IdP-initiated or SP-initiated. The AuthnRequest's replay
 // record is written with the log entry, both or neither: a request refused because the log failed may be sent again

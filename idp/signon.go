@@ -409,16 +409,21 @@ func (s *Service) answer(ctx context.Context, at *attempt, pr *gatehouse.SignInR
 	if err != nil {
 		return nil, s.refuse(ctx, at, err)
 	}
-	resp, err := s.identity(at.dirID).Respond(params, signer)
-	if err != nil {
-		return nil, s.refuse(ctx, at, gatehouse.Internal(err))
-	}
+	// The success and the replay key are handed to the store before the Response is signed and committed after: the
+	// store may hold the commit back while the signature is made, to share it with other sign-ons. No Response
+	// leaves before its commit.
 	e := &gatehouse.SignInEvent{UserID: u.ID, UserName: u.UserName, AppID: app.ID, AppName: app.Name,
 		Result: gatehouse.ResultSuccess, Protocol: gatehouse.ProtocolSAML, SessionID: sess.ID}
-	if replayed, err := s.logAttempt(ctx, at, e); replayed {
+	logged := s.startLogAttempt(ctx, at, e)
+	resp, signErr := s.identity(at.dirID).Respond(params, signer)
+	if replayed, err := logged(); replayed {
 		return nil, s.refuse(ctx, at, errReplayed(at.requestID))
 	} else if err != nil {
 		return nil, newFailure(err) // the log cannot be written, so the failure is not in it either
+	}
+	if signErr != nil {
+		// The success is in the log already; this failure follows it, under the same correlation ID.
+		return nil, s.refuse(ctx, at, gatehouse.Internal(signErr))
 	}
 	return &Answer{Post: &Post{ACSURL: pr.ACSURL, Response: resp, RelayState: pr.RelayState, AppName: app.Name}}, nil
 }
@@ -440,16 +445,25 @@ func (s *Service) answerStatus(ctx context.Context, at *attempt, pr *gatehouse.S
 // replayed when the key was used before: nothing is written then, at.replayed is set, and the attempt is a replay,
 // to be refused as such.
 func (s *Service) logAttempt(ctx context.Context, at *attempt, e *gatehouse.SignInEvent) (replayed bool, err error) {
+	return s.startLogAttempt(ctx, at, e)()
+}
+
+// startLogAttempt is logAttempt for a caller with work to do before it needs the outcome: it hands the writes to
+// the store and returns, and logged returns what logAttempt would have.
+func (s *Service) startLogAttempt(ctx context.Context, at *attempt, e *gatehouse.SignInEvent) (logged func() (replayed bool, err error)) {
 	key := at.replayKey
-	err = s.recordSignOn(ctx, at.dirID, e, key, at.replayExpires)
-	switch {
-	case key == "":
+	wait := s.startRecordSignOn(ctx, at.dirID, e, key, at.replayExpires)
+	return func() (bool, error) {
+		err := wait()
+		switch {
+		case key == "":
+			return false, err
+		case err == nil:
+			at.replayKey = ""
+		case gatehouse.ErrorCode(err) == gatehouse.ECONFLICT:
+			at.replayKey, at.replayed = "", true
+			return true, nil
+		}
 		return false, err
-	case err == nil:
-		at.replayKey = ""
-	case gatehouse.ErrorCode(err) == gatehouse.ECONFLICT:
-		at.replayKey, at.replayed = "", true
-		return true, nil
 	}
-	return false, err
 }

@@ -59,6 +59,18 @@ func (s *Store) CreateSignInEventOnce(ctx context.Context, e *gatehouse.SignInEv
 	return nil
 }
 
+// StartSignInEventOnce runs CreateSignInEventOnce on a connection of its own while the caller goes on; wait returns
+// its outcome. Inside InTx, whose connection is the caller's, it runs before StartSignInEventOnce returns.
+func (s *Store) StartSignInEventOnce(ctx context.Context, e *gatehouse.SignInEvent, key string, expiresAt time.Time) (wait func() error) {
+	if s.tx != nil {
+		err := s.CreateSignInEventOnce(ctx, e, key, expiresAt)
+		return func() error { return err }
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.CreateSignInEventOnce(ctx, e, key, expiresAt) }()
+	return func() error { return <-done }
+}
+
 // signInFilter is the WHERE clause of FindSignInEvents: $1 the directory, then the filter's fields.
 const signInFilter = `directory_id = $1 AND ($2 = '' OR user_id = $2) AND ($3 = '' OR app_id = $3)
 	AND ($4 = '' OR result = $4) AND time >= $5 AND ($6 = '' OR session_id = $6)`

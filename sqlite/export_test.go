@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"time"
 )
 
 // OpenWithMigrations opens a store that knows the migrations in fsys instead of the embedded ones.
@@ -43,3 +44,12 @@ func WaitingWriters(s *Store) (urgent, normal int) {
 	defer s.gate.mu.Unlock()
 	return len(s.gate.urgent), len(s.gate.normal)
 }
+
+// SetMaxHold sets how long the group commit holds a transaction back while none of its callers waits.
+func SetMaxHold(s *Store, d time.Duration) { s.signOns.maxHold.Store(int64(d)) }
+
+// HeldSignOns returns the number of sign-on records in the transaction the group commit holds back.
+func HeldSignOns(s *Store) int { return int(s.signOns.held.Load()) }
+
+// SignOnTransactions returns the number of transactions the group commit has committed.
+func SignOnTransactions(s *Store) int { return int(s.signOns.transactions.Load()) }

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-idp/gatehouse"
@@ -13,19 +16,38 @@ import (
 // maxGroup bounds the sign-on records one transaction commits.
 const maxGroup = 256
 
-// groupCommit writes the sign-on records of concurrent callers in shared transactions (group commit): one goroutine
-// takes every record waiting, writes them in one transaction, commits it once (one sync to disk) and then answers
-// each caller. Records that arrive meanwhile wait for the next transaction, so under load one commit serves many
-// sign-ons, and a lone record is committed at once.
+// maxHold bounds how long a transaction is held back for more records while none of its callers waits yet (see
+// groupCommit.run): a caller that never calls wait has its record committed after this long.
+const maxHold = 20 * time.Millisecond
+
+// groupCommit writes the sign-on records of concurrent callers in shared transactions (group commit): callers queue
+// their records, and one goroutine takes every record queued, writes them in one transaction, commits it once (one
+// sync to disk) and then answers each caller.
+//
+// A caller may queue its record before it signs its answer and wait for the outcome after (StartSignInEventOnce).
+// While no caller of the records taken waits yet, the goroutine holds the transaction back and takes the records
+// that are queued meanwhile; it commits once one of the callers waits. Under load one commit then serves the
+// sign-ons of a whole round of signatures rather than the few that arrived during the previous commit, and no caller
+// waits longer than it would for a commit that began when its answer was ready.
 type groupCommit struct {
 	w *prepared
 	// gate lets the group's transaction go before the other transactions waiting for the writer.
 	gate *writeGate
-	// records carries each caller's record to the goroutine; it is unbuffered, so a record is either taken or its
-	// caller still holds it when the store closes.
-	records chan *signOnRecord
-	// stop ends the goroutine, which closes stopped when it has.
+
+	mu sync.Mutex
+	// queue holds the records handed over and not yet taken by the goroutine, in order.
+	queue []*signOnRecord
+	// closed is set when the store closes: records are refused from then on.
+	closed bool
+
+	// wake tells the goroutine that a record was queued or that a caller began to wait.
+	wake chan struct{}
+	// stop ends the goroutine, which closes stopped when it has written the records queued.
 	stop, stopped chan struct{}
+	// maxHold is maxHold, or another bound in tests.
+	maxHold atomic.Int64
+	// held is the number of records in the transaction held back, and transactions the number committed, for tests.
+	held, transactions atomic.Int64
 }
 
 // signOnRecord is one caller's sign-in log entry and replay-cache key, and where its outcome goes.
@@ -33,64 +55,117 @@ type signOnRecord struct {
 	e         *gatehouse.SignInEvent
 	key       string
 	expiresAt time.Time
-	done      chan error // buffered, so that answering never waits for the caller
+	// waiting is set when the caller waits for the outcome.
+	waiting atomic.Bool
+	done    chan error // buffered, so that answering never waits for the caller
 }
 
 func newGroupCommit(w *prepared, gate *writeGate) *groupCommit {
-	g := &groupCommit{w: w, gate: gate, records: make(chan *signOnRecord), stop: make(chan struct{}), stopped: make(chan struct{})}
+	g := &groupCommit{w: w, gate: gate, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	g.maxHold.Store(int64(maxHold))
 	go g.run()
 	return g
 }
 
-// close stops the goroutine after the transaction under way; callers that have not handed over their record get
-// an error.
+// close stops the goroutine once it has written every record queued; records handed over later are refused.
 func (g *groupCommit) close() error {
-	select {
-	case <-g.stop:
-	default:
+	g.mu.Lock()
+	if !g.closed {
+		g.closed = true
 		close(g.stop)
 	}
+	g.mu.Unlock()
 	<-g.stopped
 	return nil
 }
 
-// commit hands r to the goroutine and waits until its transaction has committed or failed.
-func (g *groupCommit) commit(ctx context.Context, r *signOnRecord) error {
-	r.done = make(chan error, 1)
+// signal wakes the goroutine, unless a wake is pending already.
+func (g *groupCommit) signal() {
 	select {
-	case g.records <- r:
-	case <-g.stopped:
-		return gatehouse.Internal(errors.New("sqlite: create sign-in event: the store is closed"))
-	case <-ctx.Done():
-		return gatehouse.Internal(fmt.Errorf("sqlite: create sign-in event: %w", ctx.Err()))
+	case g.wake <- struct{}{}:
+	default:
 	}
-	// The record was taken: it is written or refused whatever happens to the caller, who learns which.
+}
+
+// start queues r; wait then returns its outcome.
+func (g *groupCommit) start(r *signOnRecord) {
+	r.done = make(chan error, 1)
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		r.done <- gatehouse.Internal(errors.New("sqlite: create sign-in event: the store is closed"))
+		return
+	}
+	g.queue = append(g.queue, r)
+	g.mu.Unlock()
+	g.signal()
+}
+
+// wait tells the goroutine that r's caller waits, and returns the outcome of r once its transaction has committed or
+// failed. A record queued is written or refused whatever happens to its caller.
+func (g *groupCommit) wait(r *signOnRecord) error {
+	r.waiting.Store(true)
+	g.signal()
 	return <-r.done
+}
+
+// take moves queued records to batch, up to maxGroup in all, and reports whether records remain queued.
+func (g *groupCommit) take(batch []*signOnRecord) ([]*signOnRecord, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := min(len(g.queue), maxGroup-len(batch))
+	batch = append(batch, g.queue[:n]...)
+	g.queue = append(g.queue[:0], g.queue[n:]...)
+	return batch, len(g.queue) > 0
 }
 
 func (g *groupCommit) run() {
 	defer close(g.stopped)
 	batch := make([]*signOnRecord, 0, maxGroup)
+	hold := time.NewTimer(maxHold)
+	hold.Stop()
+	holding := false
 	for {
+		stopping, held := false, false
 		select {
-		case r := <-g.records:
-			batch = append(batch[:0], r)
+		case <-g.wake:
+		case <-hold.C:
+			held = true
 		case <-g.stop:
-			return
+			stopping = true
 		}
-	more:
-		for len(batch) < maxGroup {
-			select {
-			case r := <-g.records:
-				batch = append(batch, r)
-			default:
-				break more
+		var more bool
+		batch, more = g.take(batch)
+		if len(batch) == 0 {
+			if stopping {
+				return
 			}
+			continue
+		}
+		if !stopping && !held && len(batch) < maxGroup && !slices.ContainsFunc(batch, waits) {
+			if !holding {
+				hold.Reset(time.Duration(g.maxHold.Load()))
+				holding = true
+			}
+			g.held.Store(int64(len(batch)))
+			continue
+		}
+		if holding {
+			hold.Stop()
+			holding = false
+			g.held.Store(0)
 		}
 		g.write(batch)
 		clear(batch)
+		batch = batch[:0]
+		if more || stopping {
+			g.signal() // the rest of the queue, or, when stopping, what was queued before close
+		}
 	}
 }
+
+// waits reports whether the caller of r waits for its outcome.
+func waits(r *signOnRecord) bool { return r.waiting.Load() }
 
 // The statements of a sign-on record: the replay-cache key (as UseOnce writes it) and the sign-in log entry (as
 // CreateSignInEvent writes it).
@@ -126,6 +201,7 @@ func (g *groupCommit) write(batch []*signOnRecord) {
 		if err := tx.Commit(); err != nil {
 			return gatehouse.Internal(fmt.Errorf("sqlite: commit: %w", err))
 		}
+		g.transactions.Add(1)
 		return nil
 	}()
 	for i, r := range batch {
@@ -179,9 +255,24 @@ func insertSignInEvent(ctx context.Context, q querier, e *gatehouse.SignInEvent)
 // expiresAt, in one transaction. ECONFLICT, with nothing written, when the key was recorded before and has not
 // expired at e.Time. Outside InTx the records of concurrent callers share one transaction (group commit).
 func (s *Store) CreateSignInEventOnce(ctx context.Context, e *gatehouse.SignInEvent, key string, expiresAt time.Time) error {
+	return s.StartSignInEventOnce(ctx, e, key, expiresAt)()
+}
+
+// StartSignInEventOnce queues what CreateSignInEventOnce writes and returns; wait returns the outcome. Until wait is
+// called the transaction that holds the record may wait for more records (see groupCommit). Inside InTx the record
+// is written before StartSignInEventOnce returns.
+func (s *Store) StartSignInEventOnce(ctx context.Context, e *gatehouse.SignInEvent, key string, expiresAt time.Time) (wait func() error) {
 	if s.tx == nil {
-		return s.signOns.commit(ctx, &signOnRecord{e: e, key: key, expiresAt: expiresAt})
+		r := &signOnRecord{e: e, key: key, expiresAt: expiresAt}
+		s.signOns.start(r)
+		return func() error { return s.signOns.wait(r) }
 	}
+	err := s.createSignInEventOnceTx(ctx, e, key, expiresAt)
+	return func() error { return err }
+}
+
+// createSignInEventOnceTx is CreateSignInEventOnce inside InTx.
+func (s *Store) createSignInEventOnceTx(ctx context.Context, e *gatehouse.SignInEvent, key string, expiresAt time.Time) error {
 	if key != "" {
 		if err := s.UseOnce(ctx, key, e.Time, expiresAt); err != nil {
 			return err

@@ -75,6 +75,41 @@ func testSignInEventOnce(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("Started", func(t *testing.T) {
+		// StartSignInEventOnce hands the records over before the callers wait (as a sign-on does before it signs);
+		// each wait gives what CreateSignInEventOnce would have, whatever order the callers wait in. Inside InTx the
+		// record is part of the transaction.
+		s := open(t)
+		must(t, s.CreateDirectory(ctx, newDirectory("d", t0)))
+		waits := []func() error{
+			s.StartSignInEventOnce(ctx, event("d", "ev1", t0), "k1", t0.Add(time.Minute)),
+			s.StartSignInEventOnce(ctx, event("d", "ev2", t0), "k2", t0.Add(time.Minute)),
+			s.StartSignInEventOnce(ctx, event("d", "ev3", t0), "k1", t0.Add(time.Minute)),
+			s.StartSignInEventOnce(ctx, event("nope", "ev4", t0), "k4", t0.Add(time.Minute)),
+		}
+		codes := make([]string, len(waits))
+		for i := len(waits) - 1; i >= 0; i-- {
+			codes[i] = gatehouse.ErrorCode(waits[i]())
+		}
+		slices.Sort(codes[:3]) // ev1 and ev3 race for k1: one wins
+		diff(t, "the outcomes", []string{"", "", gatehouse.ECONFLICT, gatehouse.ENOTFOUND}, codes)
+		if got := logged(t, s, "d"); len(got) != 2 || !slices.Contains(got, "ev2") {
+			t.Errorf("events logged = %v, want ev2 and one of ev1 and ev3", got)
+		}
+		rollback := errors.New("roll back")
+		err := s.InTx(ctx, func(tx gatehouse.Store) error {
+			wait := tx.StartSignInEventOnce(ctx, event("d", "ev5", t0), "k5", t0.Add(time.Minute))
+			must(t, wait())
+			return rollback
+		})
+		if !errors.Is(err, rollback) {
+			t.Fatalf("InTx: %v, want the callback's error", err)
+		}
+		if used(t, s, "k5", t0) || slices.Contains(logged(t, s, "d"), "ev5") {
+			t.Error("the record of a rolled back transaction is kept")
+		}
+	})
+
 	t.Run("InTx", func(t *testing.T) {
 		s := open(t)
 		must(t, s.CreateDirectory(ctx, newDirectory("d", t0)))
