@@ -73,7 +73,7 @@ func (s *Store) FindSessions(ctx context.Context, directoryID string, now time.T
 
 // signOnStateSQL reads the configuration generation of directory $1 with session $2, unexpired at $3, and its user.
 var signOnStateSQL = `SELECT coalesce((SELECT generation FROM config_generations WHERE directory_id = $1), 0),
-	` + sqlstore.Qualified("s", sessionColumns) + `, ` + sqlstore.Qualified("u", userColumns) + `
+	` + sqlstore.Qualified("s", sessionColumns) + `, ` + userColumnsOf + `
 	FROM sessions s JOIN users u ON u.directory_id = s.directory_id AND u.id = s.user_id
 	WHERE s.id = $2 AND s.expires_at > $3`
 

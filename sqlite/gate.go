@@ -47,20 +47,21 @@ func (g *writeGate) lock(ctx context.Context, urgent bool) error {
 	case <-ctx.Done():
 	}
 	g.mu.Lock()
-	i, j := slices.Index(g.urgent, ready), slices.Index(g.normal, ready)
-	switch {
-	case i >= 0:
-		g.urgent = slices.Delete(g.urgent, i, i+1)
-	case j >= 0:
-		g.normal = slices.Delete(g.normal, j, j+1)
-	default:
-		// The gate was handed over as ctx ended: pass it on.
-		g.mu.Unlock()
-		g.unlock()
-		return gatehouse.Internal(fmt.Errorf("sqlite: wait for the writer: %w", ctx.Err()))
-	}
+	left := withdraw(&g.urgent, ready) || withdraw(&g.normal, ready)
 	g.mu.Unlock()
+	if !left {
+		g.unlock() // the gate was handed over as ctx ended: pass it on
+	}
 	return gatehouse.Internal(fmt.Errorf("sqlite: wait for the writer: %w", ctx.Err()))
+}
+
+// withdraw takes ready out of waiters, reporting whether it was there.
+func withdraw(waiters *[]chan struct{}, ready chan struct{}) bool {
+	i := slices.Index(*waiters, ready)
+	if i >= 0 {
+		*waiters = slices.Delete(*waiters, i, i+1)
+	}
+	return i >= 0
 }
 
 // unlock hands the gate to the first urgent waiter, or else to the first normal one, or leaves it free.

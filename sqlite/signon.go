@@ -158,8 +158,8 @@ func (g *groupCommit) run() {
 		g.write(batch)
 		clear(batch)
 		batch = batch[:0]
-		if more || stopping {
-			g.signal() // the rest of the queue, or, when stopping, what was queued before close
+		if more {
+			g.signal() // the rest of the queue (when stopping, the closed stop brings the goroutine back too)
 		}
 	}
 }

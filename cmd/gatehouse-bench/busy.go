@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -163,8 +162,7 @@ func runBusy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rows := fs.Int("import-rows", 1000, "users per request of the bulk import that runs during the import windows")
 	provUsers := fs.Int("provision-users", 10_000, "users of the directory whose initial provisioning cycle to a SCIM app runs during the provisioning windows (0 skips them)")
 	cycleLimit := fs.Duration("cycle-timeout", 5*time.Minute, "the longest a provisioning cycle may take")
-	compare := fs.String("compare", "", "a second gatehouse `BINARY` (such as a build of another commit) measured in the same run, interleaved")
-	compareLabel := fs.String("compare-label", "", "the `NAME` of the second binary in the report (default: its file name)")
+	e.compareFlags(fs, "such as a build of another commit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -179,13 +177,6 @@ func runBusy(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer cleanup()
-	e.builds, e.labels = []string{e.gatehouse}, []string{""}
-	if *compare != "" {
-		if *compareLabel == "" {
-			*compareLabel = filepath.Base(*compare)
-		}
-		e.builds, e.labels = append(e.builds, *compare), append(e.labels, *compareLabel)
-	}
 
 	var sink *process
 	token := randomPassword()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 
@@ -85,7 +87,10 @@ type env struct {
 	// profile is the file an sso run writes a CPU profile of gatehouse to; "" for none.
 	profile string
 
-	// builds and labels are the gatehouse binaries an sso or busy run measures, and their names in the report.
+	// compare and compareLabel are the second binary an sso or busy run measures and its name (compareFlags).
+	compare, compareLabel string
+	// builds and labels are the gatehouse binaries an sso or busy run measures, and their names in the report:
+	// the one measured, and the one to compare with it when given. setup fills them.
 	builds, labels []string
 	// serveArgs are added to every gatehouse serve command line.
 	serveArgs []string
@@ -101,6 +106,13 @@ func (e *env) flags(fs *flag.FlagSet, reps int) {
 	fs.IntVar(&e.reps, "reps", reps, "repetitions, interleaved across the servers")
 	fs.BoolVar(&e.keep, "keep", false, "keep the temporary directory with the data and the servers' logs")
 	fs.BoolVar(&e.verbose, "v", false, "print every repetition")
+}
+
+// compareFlags defines --compare and --compare-label, for a subcommand that measures a second binary in the same
+// run; example says what such a binary may be.
+func (e *env) compareFlags(fs *flag.FlagSet, example string) {
+	fs.StringVar(&e.compare, "compare", "", "a second gatehouse `BINARY` ("+example+") measured in the same run")
+	fs.StringVar(&e.compareLabel, "compare-label", "", "the `NAME` of the second binary in the report (default: its file name)")
 }
 
 // setup makes the temporary directory and finds the binaries; the returned function removes the directory.
@@ -130,6 +142,10 @@ func (e *env) setup(ctx context.Context, stdout, stderr io.Writer) (func(), erro
 			cleanup()
 			return nil, err
 		}
+	}
+	e.builds, e.labels = []string{e.gatehouse}, []string{""}
+	if e.compare != "" {
+		e.builds, e.labels = append(e.builds, e.compare), append(e.labels, cmp.Or(e.compareLabel, filepath.Base(e.compare)))
 	}
 	return cleanup, nil
 }

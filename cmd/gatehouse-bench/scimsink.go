@@ -160,20 +160,14 @@ func (s *scimSink) serve(w http.ResponseWriter, r *http.Request) {
 		write(http.StatusCreated, d)
 	case r.Method == http.MethodGet:
 		write(http.StatusOK, doc)
-	case r.Method == http.MethodPut:
-		d, err := scim.ParseResource(rt, body)
-		if err != nil {
-			fail(http.StatusBadRequest, err.Error())
-			return
-		}
-		d["id"] = id
-		all[id] = d
-		t.index(doc, d)
-		write(http.StatusOK, d)
-	case r.Method == http.MethodPatch:
-		ops, err := scim.ParsePatch(body)
+	case r.Method == http.MethodPut || r.Method == http.MethodPatch:
 		var d map[string]any
-		if err == nil {
+		var err error
+		if r.Method == http.MethodPut {
+			d, err = scim.ParseResource(rt, body)
+		} else if ops, perr := scim.ParsePatch(body); perr != nil {
+			err = perr
+		} else {
 			d, err = scim.Apply(rt, doc, ops)
 		}
 		if err != nil {

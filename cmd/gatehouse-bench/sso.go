@@ -16,7 +16,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -221,8 +220,7 @@ func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	duration := fs.Duration("duration", 10*time.Second, "time per server and repetition, at most")
 	workers := fs.Int("workers", 8, "sign-ons in flight in the closed loop")
 	rateDuration := fs.Duration("rate-duration", 5*time.Second, "time per server and repetition at the fixed rate (0 skips it)")
-	compare := fs.String("compare", "", "a second gatehouse `BINARY` (such as a build with GOEXPERIMENT=boringcrypto) measured in the same run")
-	compareLabel := fs.String("compare-label", "", "the `NAME` of the second binary in the report (default: its file name)")
+	e.compareFlags(fs, "such as a build with GOEXPERIMENT=boringcrypto")
 	fs.StringVar(&e.profile, "profile", "", "after the measurements, write a CPU profile of gatehouse (the first binary) signing assertions in a closed loop for --duration to `FILE` (go tool pprof FILE)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -232,13 +230,6 @@ func runSSO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer cleanup()
-	e.builds, e.labels = []string{e.gatehouse}, []string{""}
-	if *compare != "" {
-		if *compareLabel == "" {
-			*compareLabel = filepath.Base(*compare)
-		}
-		e.builds, e.labels = append(e.builds, *compare), append(e.labels, *compareLabel)
-	}
 	targets, procs, err := e.ssoTargets(ctx, *workers)
 	if err != nil {
 		return err
